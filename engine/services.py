@@ -1,0 +1,81 @@
+"""The engine's one facade: everything the web app, the CLI and workers call.
+
+Every function takes a SQLAlchemy ``session`` as its first argument; the caller opens
+and commits the transaction (a request, a CLI command, a worker job).
+"""
+
+from engine.audit import case_history
+from engine.cases import (
+    cancel_case,
+    case_data,
+    get_case,
+    list_cases,
+    new_tracking_code,
+    open_tasks,
+    start_case,
+    start_form,
+)
+from engine.definitions import (
+    deploy,
+    get_definition,
+    list_definitions,
+    load_deployed_model,
+    model_for,
+    running_case_counts,
+)
+from engine.messages import deliver as deliver_message
+from engine.notifications import messages_for_case, send_pending
+from engine.sla import overdue_cases, overdue_tasks
+from engine.tasks import (
+    all_open_tasks,
+    applicant_responds,
+    claim,
+    complete_task,
+    get_task,
+    may_work_on,
+    return_to_applicant,
+    task_form,
+    tasks_for_user,
+    unclaim,
+)
+from engine.timers import tick
+from engine.users import create_user, find_user, get_user, list_users, set_roles
+
+__all__ = [
+    "all_open_tasks",
+    "applicant_responds",
+    "cancel_case",
+    "case_data",
+    "case_history",
+    "claim",
+    "complete_task",
+    "create_user",
+    "deliver_message",
+    "deploy",
+    "find_user",
+    "get_case",
+    "get_definition",
+    "get_task",
+    "get_user",
+    "list_cases",
+    "list_definitions",
+    "list_users",
+    "load_deployed_model",
+    "may_work_on",
+    "messages_for_case",
+    "model_for",
+    "new_tracking_code",
+    "open_tasks",
+    "overdue_cases",
+    "overdue_tasks",
+    "return_to_applicant",
+    "running_case_counts",
+    "send_pending",
+    "set_roles",
+    "start_case",
+    "start_form",
+    "task_form",
+    "tasks_for_user",
+    "tick",
+    "unclaim",
+]

@@ -1,0 +1,74 @@
+"""Users and their roles. Lane roles come from the BPMN; system roles are fixed."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine import clock
+from engine.errors import EngineError, UserNotFound
+from engine.tables import User, UserRole
+
+SYSTEM_ROLES = ("designer", "reformer", "admin")
+_USERNAME = re.compile(r"^[a-z0-9_.-]{2,80}$")
+
+
+def get_user(session: Session, username: str) -> User:
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise UserNotFound(f"There is no user named {username!r}.")
+    return user
+
+
+def find_user(session: Session, username: str) -> User | None:
+    return session.scalar(select(User).where(User.username == username))
+
+
+def create_user(
+    session: Session,
+    username: str,
+    *,
+    full_name: str = "",
+    email: str = "",
+    roles: Iterable[str] = (),
+    password_hash: str | None = None,
+) -> User:
+    """Create a user; usernames are lower-case letters, digits, ``._-``."""
+    if not _USERNAME.match(username or ""):
+        raise EngineError(
+            f"Username {username!r} is not valid: use 2-80 lower-case letters, digits, '.', '_' or '-'."
+        )
+    if find_user(session, username) is not None:
+        raise EngineError(f"A user named {username!r} already exists.")
+    user = User(
+        username=username,
+        full_name=full_name or username,
+        email=email,
+        password_hash=password_hash,
+        created_at=clock.now(),
+    )
+    user.roles = [UserRole(role=r) for r in sorted(set(roles))]
+    session.add(user)
+    session.flush()
+    return user
+
+
+def set_roles(session: Session, username: str, roles: Iterable[str]) -> User:
+    user = get_user(session, username)
+    wanted = set(roles)
+    user.roles = [r for r in user.roles if r.role in wanted] + [
+        UserRole(role=r) for r in sorted(wanted - user.role_names)
+    ]
+    session.flush()
+    return user
+
+
+def list_users(session: Session) -> list[User]:
+    return list(session.scalars(select(User).order_by(User.username)))
+
+
+def roles_of(session: Session, username: str) -> set[str]:
+    return get_user(session, username).role_names

@@ -1,0 +1,95 @@
+"""Shared fixtures: a fresh database per test (SQLite, and PostgreSQL when configured)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from engine import clock, db, migrate
+from engine.tables import Base
+
+POSTGRES_URL = os.environ.get("PERMITFLOW_TEST_POSTGRES_URL")
+REPO = Path(__file__).resolve().parents[1]
+PROCESSES = REPO / "processes"
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(autouse=True)
+def _real_clock():
+    clock.reset()
+    yield
+    clock.reset()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """An upgraded SQLite database, copied for each test (faster than migrating each)."""
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    engine = db.make_engine(f"sqlite:///{path}")
+    migrate.upgrade(engine)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_engine(worker_id="master"):
+    if not POSTGRES_URL:
+        pytest.skip("PostgreSQL tests need PERMITFLOW_TEST_POSTGRES_URL (e.g. "
+                    "postgresql+psycopg://postgres@127.0.0.1:5432/test)")
+    schema = f"pf_test_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{os.getpid()}"
+    admin = db.make_engine(POSTGRES_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine = db.make_engine(POSTGRES_URL, connect_args={"options": f"-csearch_path={schema}"})
+    migrate.upgrade(engine)
+    yield engine
+    engine.dispose()
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    admin.dispose()
+
+
+def _truncate_postgres(engine) -> None:
+    names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=BACKENDS)
+def db_engine(request, tmp_path, sqlite_template):
+    """A migrated, empty database: SQLite always, PostgreSQL when configured."""
+    if request.param == "postgres":
+        engine = request.getfixturevalue("postgres_engine")
+        _truncate_postgres(engine)
+        yield engine
+        return
+    path = tmp_path / "permitflow.sqlite3"
+    shutil.copy(sqlite_template, path)
+    engine = db.make_engine(f"sqlite:///{path}")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path, sqlite_template):
+    """A migrated, empty SQLite database (for tests that need only one backend)."""
+    path = tmp_path / "permitflow.sqlite3"
+    shutil.copy(sqlite_template, path)
+    engine = db.make_engine(f"sqlite:///{path}")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session(db_engine):
+    with Session(db_engine, expire_on_commit=False) as s:
+        yield s
+        s.rollback()
