@@ -78,22 +78,24 @@ def advance(session: Session, running: Running, actor: str) -> None:
 def save(session: Session, running: Running, actor: str) -> None:
     """Persist the workflow state and bring tasks, timers and waits in line."""
     case = running.case
+    code = case.tracking_code
     case.state = specs.dump_state(running.workflow)
     case.serializer_version = specs.SERIALIZER_VERSION
-    _sync_human_tasks(session, running, actor)
-    _sync_waits(session, running)
-    _update_status(session, running, actor)
     try:
+        with session.no_autoflush:
+            _sync_human_tasks(session, running, actor)
+            _sync_waits(session, running)
+            _update_status(session, running, actor)
         session.flush()
     except StaleDataError as exc:
         raise Conflict(
-            f"Case {case.tracking_code} was changed by someone else meanwhile; "
+            f"Case {code} was changed by someone else meanwhile; "
             "reload it and try again."
         ) from exc
     with _live_lock:
         if len(_live) >= _LIVE_MAX:
             _live.pop(next(iter(_live)))
-        _live[case.tracking_code] = (case.state, running.workflow)
+        _live[code] = (case.state, running.workflow)
 
 
 def _sync_human_tasks(session: Session, running: Running, actor: str) -> None:

@@ -1,0 +1,55 @@
+# permitflow: `make run` starts the office on demo data, `make test` runs every check.
+# Both install what they need on a fresh machine (Python venv, npm assets, chromium).
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP_STAMP := $(VENV)/.installed
+ASSET_STAMP := webapp/static/vendor/.installed
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test install assets browser lint pytest benchmarks clean
+
+install: $(PIP_STAMP)
+
+$(PIP_STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+assets: $(ASSET_STAMP)
+
+$(ASSET_STAMP): webapp/package.json webapp/package-lock.json $(PIP_STAMP)
+	npm --prefix webapp ci --no-audit --no-fund --loglevel=error
+	$(PY) -m webapp.assets
+	touch $@
+
+# Debian's chromium for the browser tests (Playwright drives it; no browser download).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "warning: chromium is missing and this is not root; browser tests will be skipped"; fi; }
+
+run: install assets
+	$(VENV)/bin/permitflow db upgrade
+	$(VENV)/bin/permitflow demo
+	$(VENV)/bin/permitflow serve --host $(HOST) --port $(PORT)
+
+lint: install
+	$(VENV)/bin/ruff check engine simulations webapp tests benchmarks
+	$(VENV)/bin/lint-imports
+
+pytest: install assets browser
+	$(VENV)/bin/pytest -n 2 --dist loadgroup -q
+
+test: lint pytest
+
+benchmarks: install
+	$(PY) benchmarks/engine_throughput.py
+	$(PY) benchmarks/analysis_scale.py
+	$(PY) benchmarks/simulation_validity.py
+
+clean:
+	rm -rf $(VENV) webapp/node_modules webapp/static/vendor instance .pytest_cache
