@@ -57,7 +57,7 @@ def _parse_json(text: str | None, what: str) -> dict[str, Any]:
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise click.BadParameter(f"{what} is not valid JSON: {exc.msg} (column {exc.colno})")
+        raise click.BadParameter(f"{what} is not valid JSON: {exc.msg} (column {exc.colno})") from None
     if not isinstance(value, dict):
         raise click.BadParameter(f"{what} must be a JSON object like '{{\"name\": \"value\"}}'")
     return value

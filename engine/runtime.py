@@ -11,13 +11,13 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from engine import audit, clock, definitions, notifications, sla, specs
 from engine.errors import Conflict
@@ -211,7 +211,7 @@ def _update_status(session: Session, running: Running, actor: str) -> None:
     ends = [
         t
         for t in running.workflow.get_tasks(state=TaskState.COMPLETED)
-        if t.task_spec.bpmn_id and getattr(t.task_spec, "__class__").__name__ == "EndEvent"
+        if t.task_spec.bpmn_id and t.task_spec.__class__.__name__ == "EndEvent"
     ]
     if ends:
         last = max(ends, key=lambda t: t.last_state_change)

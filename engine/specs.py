@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import json
 import zlib
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
-
-from datetime import datetime
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnParser

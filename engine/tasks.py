@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
-from SpiffWorkflow.util.task import TaskState
 
 from engine import audit, clock, forms, notifications, sla
-from engine.errors import InvalidState, NotAllowed, StaleTask, TaskNotFound
-from engine.model import FormField
 from engine.cases import start_form
+from engine.errors import InvalidState, NotAllowed, StaleTask
+from engine.model import FormField
 from engine.runtime import Running, advance, open_case, save
 from engine.tables import Case, HumanTask
 from engine.users import get_user

@@ -1,0 +1,384 @@
+"""Validation: one tiny BPMN file per problem a designer can make."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from engine.errors import Problem
+from engine.loader import load_bpmn
+from engine.validation import format_report, has_errors, validate, validate_file
+
+pytest.importorskip("engine.expressions")
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+STANDARD = (
+    '<bpmn:extensionElements><pf:serviceStandard code="T" name="Test">'
+    "<pf:maxDays>{max_days}</pf:maxDays></pf:serviceStandard></bpmn:extensionElements>"
+)
+DIAGRAM = (
+    '<bpmndi:BPMNDiagram id="D"><bpmndi:BPMNPlane id="P" bpmnElement="p">'
+    '<bpmndi:BPMNShape id="s_di" bpmnElement="s"/></bpmndi:BPMNPlane></bpmndi:BPMNDiagram>'
+)
+# A valid process: start -> "Review" (a user task in the lane "Clerk") -> end.
+VALID = """\
+<bpmn:laneSet id="ls"><bpmn:lane id="lane" name="Clerk">
+<bpmn:flowNodeRef>t</bpmn:flowNodeRef></bpmn:lane></bpmn:laneSet>
+<bpmn:startEvent id="s"/>
+<bpmn:userTask id="t" name="Review"/>
+<bpmn:endEvent id="e"/>
+<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="t"/>
+<bpmn:sequenceFlow id="f2" sourceRef="t" targetRef="e"/>"""
+
+
+def bpmn(body: str = VALID, *, standard: bool = True, diagram: bool = True,
+         max_days: str = "5", outside: str = "") -> bytes:  # fmt: skip
+    """An executable process ``p`` around ``body``, one element per line."""
+    lines = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        f'<bpmn:definitions xmlns:bpmn="{BPMN_NS}"',
+        '  xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI"',
+        '  xmlns:pf="https://permitflow.org/schema/bpmn/1.0" id="defs">',
+        outside,
+        '<bpmn:process id="p" name="Permit" isExecutable="true">',
+        STANDARD.format(max_days=max_days) if standard else "",
+        body,
+        "</bpmn:process>",
+        DIAGRAM if diagram else "",
+        "</bpmn:definitions>",
+    ]
+    return "\n".join(lines).encode()
+
+
+def line_of(data: bytes, text: str) -> int:
+    """The 1-based line of ``data`` that contains ``text``."""
+    for number, line in enumerate(data.decode().splitlines(), start=1):
+        if text in line:
+            return number
+    raise AssertionError(f"{text!r} not in the document")
+
+
+def problems_of(data: bytes, code: str, *, for_execution: bool = True) -> list[Problem]:
+    model, problems = validate_file(data, "t.bpmn", for_execution=for_execution)
+    assert model is not None
+    return [p for p in problems if p.code == code]
+
+
+def only(data: bytes, code: str, element_id: str, *, severity: str = "error",
+         for_execution: bool = True) -> Problem:  # fmt: skip
+    """The single problem ``code`` of ``data``, checked against the element and its line."""
+    [problem] = problems_of(data, code, for_execution=for_execution)
+    assert problem.element_id == element_id
+    assert problem.line == line_of(data, f'id="{element_id}"')
+    assert problem.severity == severity
+    assert problem.source == "t.bpmn"
+    return problem
+
+
+def test_a_valid_file_has_no_problems():
+    model, problems = validate_file(bpmn(), "t.bpmn")
+    assert problems == [] and model.main_process().id == "p"
+
+
+def test_the_building_permit_example_has_no_problems():
+    data = (Path(__file__).parent / "bpmn" / "building_permit.bpmn").read_bytes()
+    assert validate_file(data, "building_permit.bpmn")[1] == []
+
+
+def test_no_process():
+    data = (
+        bpmn()
+        .replace(b'<bpmn:process id="p"', b'<bpmn:category id="p"')
+        .replace(b"</bpmn:process>", b"</bpmn:category>")
+    )
+    [problem] = problems_of(data, "no_process")
+    assert problem.severity == "error" and "has no process" in problem.message
+
+
+def test_no_start_event():
+    data = bpmn(VALID.replace('<bpmn:startEvent id="s"/>', '<bpmn:task id="s"/>'))
+    problem = only(data, "no_start_event", "p")
+    assert problem.message == "Process 'Permit' has no start event"
+
+
+def test_no_end_event():
+    data = bpmn(VALID.replace('<bpmn:endEvent id="e"/>', '<bpmn:task id="e" name="Archive"/>'))
+    only(data, "no_end_event", "p")
+    only(data, "dead_end", "e")
+
+
+def test_sub_process_without_start_and_end():
+    body = VALID.replace('<bpmn:userTask id="t" name="Review"/>',
+                         '<bpmn:subProcess id="t" name="Check">\n<bpmn:task id="c"/>\n</bpmn:subProcess>')  # fmt: skip
+    assert (
+        only(bpmn(body), "no_start_event", "t").message == "Sub-process 'Check' has no start event"
+    )
+    only(bpmn(body), "no_end_event", "t")
+
+
+def test_unreachable_node():
+    body = (
+        VALID
+        + '\n<bpmn:task id="lost" name="Lost"/>\n<bpmn:sequenceFlow id="f3" sourceRef="lost" targetRef="e"/>'
+    )
+    problem = only(bpmn(body), "unreachable_node", "lost")
+    assert problem.element_name == "Lost"
+    assert "cannot be reached from a start event" in problem.message
+
+
+def test_dead_end():
+    body = (
+        VALID
+        + '\n<bpmn:task id="stuck" name="Stuck"/>\n<bpmn:sequenceFlow id="f3" sourceRef="s" targetRef="stuck"/>'
+    )
+    problem = only(bpmn(body), "dead_end", "stuck")
+    assert "has no outgoing sequence flow" in problem.message
+
+
+def test_a_task_left_only_through_its_boundary_event_is_no_dead_end():
+    body = VALID.replace('<bpmn:sequenceFlow id="f2" sourceRef="t" targetRef="e"/>', "") + (
+        '\n<bpmn:boundaryEvent id="b" attachedToRef="t"><bpmn:timerEventDefinition>'
+        "<bpmn:timeDuration>P3D</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:boundaryEvent>"
+        '\n<bpmn:sequenceFlow id="f3" sourceRef="b" targetRef="e"/>'
+    )
+    _, problems = validate_file(bpmn(body), "t.bpmn")
+    assert problems == []
+
+
+def test_endless_loop_has_no_path_to_end():
+    body = (
+        VALID.replace('targetRef="e"/>', 'targetRef="g"/>')
+        + """
+<bpmn:exclusiveGateway id="g" default="f3"/>
+<bpmn:sequenceFlow id="f3" sourceRef="g" targetRef="e"/>
+<bpmn:sequenceFlow id="f4" sourceRef="g" targetRef="a"><bpmn:conditionExpression>again</bpmn:conditionExpression></bpmn:sequenceFlow>
+<bpmn:task id="a" name="Loop A"/>
+<bpmn:task id="b" name="Loop B"/>
+<bpmn:sequenceFlow id="f5" sourceRef="a" targetRef="b"/>
+<bpmn:sequenceFlow id="f6" sourceRef="b" targetRef="a"/>"""
+    )
+    data = bpmn(body)
+    found = problems_of(data, "no_path_to_end")
+    assert [(p.element_id, p.line) for p in found] == [
+        ("a", line_of(data, 'id="a"')),
+        ("b", line_of(data, 'id="b"')),
+    ]
+    assert "no end event can be reached" in found[0].message
+
+
+GATEWAY = (
+    VALID.replace('targetRef="e"/>', 'targetRef="g"/>')
+    + """
+<bpmn:exclusiveGateway id="g" name="OK?"{default}/>
+<bpmn:endEvent id="e2"/>
+<bpmn:sequenceFlow id="yes" sourceRef="g" targetRef="e"><bpmn:conditionExpression>ok</bpmn:conditionExpression></bpmn:sequenceFlow>
+<bpmn:sequenceFlow id="no" name="No" sourceRef="g" targetRef="e2"/>"""
+)
+
+
+def test_gateway_flow_without_condition_or_default():
+    problem = only(bpmn(GATEWAY.format(default="")), "missing_condition", "no")
+    assert problem.element_name == "No" and "gateway 'OK?'" in problem.message
+    _, problems = validate_file(bpmn(GATEWAY.format(default=' default="no"')), "t.bpmn")
+    assert problems == []
+
+
+def test_default_flow_that_is_not_outgoing():
+    data = bpmn(GATEWAY.format(default=' default="f1"'))
+    problem = only(data, "bad_default_flow", "g")
+    assert "'f1'" in problem.message
+    assert problems_of(data, "missing_condition")  # "no" still needs a condition
+
+
+def test_flow_to_a_missing_element():
+    body = VALID + '\n<bpmn:sequenceFlow id="f3" sourceRef="t" targetRef="ghost"/>'
+    problem = only(bpmn(body), "dangling_flow", "f3")
+    assert "'ghost'" in problem.message
+
+
+def test_user_task_outside_any_lane():
+    body = VALID.replace("<bpmn:flowNodeRef>t</bpmn:flowNodeRef>", "")
+    problem = only(bpmn(body), "user_task_without_lane", "t")
+    assert "every user task must be in a lane" in problem.message
+    only(bpmn(body), "user_task_without_lane", "t", severity="warning", for_execution=False)
+
+
+def test_duplicate_ids():
+    body = VALID.replace(
+        '<bpmn:endEvent id="e"/>', '<bpmn:endEvent id="e"/>\n<bpmn:task id="t" name="Again"/>'
+    )
+    data = bpmn(body)
+    [problem] = problems_of(data, "duplicate_id")
+    assert problem.element_id == "t" and problem.line == line_of(data, 'name="Again"')
+    first = line_of(data, 'name="Review"')
+    assert f"first at line {first}" in problem.message
+
+
+@pytest.mark.parametrize(
+    ("body", "element_id", "what"),
+    [
+        (GATEWAY.format(default=' default="no"').replace(">ok<", ">__import__('os')<"), "yes", "condition"),
+        (VALID.replace('<bpmn:userTask id="t" name="Review"/>',
+                       '<bpmn:scriptTask id="t"><bpmn:script>import os</bpmn:script></bpmn:scriptTask>'),
+         "t", "script"),
+        (VALID.replace('<bpmn:endEvent id="e"/>',
+                       '<bpmn:intermediateCatchEvent id="w"><bpmn:timerEventDefinition><bpmn:timeDuration>'
+                       'open("/etc/passwd")</bpmn:timeDuration></bpmn:timerEventDefinition>'
+                       '</bpmn:intermediateCatchEvent>\n<bpmn:endEvent id="e"/>'),
+         "w", "timer duration"),
+    ],
+    ids=["condition", "script", "timer"],
+)  # fmt: skip
+def test_unsafe_expressions(body, element_id, what):
+    problem = only(bpmn(body), "unsafe_expression", element_id)
+    assert problem.message.startswith(f"The {what} of ") and "is not allowed" in problem.message
+
+
+def test_script_in_another_language():
+    body = VALID.replace('<bpmn:userTask id="t" name="Review"/>',
+                         '<bpmn:scriptTask id="t" scriptFormat="javascript"><bpmn:script>x = 1</bpmn:script></bpmn:scriptTask>')  # fmt: skip
+    assert "'javascript'" in only(bpmn(body), "unsupported_script_format", "t").message
+
+
+def test_empty_script():
+    body = VALID.replace('<bpmn:userTask id="t" name="Review"/>', '<bpmn:scriptTask id="t"/>')
+    only(bpmn(body), "empty_script", "t")
+
+
+def test_unsupported_element_is_named():
+    body = VALID.replace('<bpmn:userTask id="t" name="Review"/>',
+                         '<bpmn:businessRuleTask id="t" name="Check credit"/>')  # fmt: skip
+    problem = only(bpmn(body), "unsupported_element", "t")
+    assert (
+        problem.message
+        == "Element 'Check credit' (businessRuleTask) cannot be executed by permitflow"
+    )
+    only(bpmn(body), "unsupported_element", "t", severity="warning", for_execution=False)
+
+
+def test_unsupported_event_definition_names_the_event_kind():
+    body = VALID.replace('<bpmn:endEvent id="e"/>',
+                         '<bpmn:endEvent id="e" name="Notify"><bpmn:signalEventDefinition/></bpmn:endEvent>')  # fmt: skip
+    problem = only(bpmn(body), "unsupported_element", "e")
+    assert "(signalEventDefinition on endEvent)" in problem.message
+
+
+def test_call_activity_of_an_unknown_process():
+    body = VALID.replace('<bpmn:userTask id="t" name="Review"/>',
+                         '<bpmn:callActivity id="t" name="Survey" calledElement="elsewhere"/>')  # fmt: skip
+    assert "'elsewhere'" in only(bpmn(body), "unknown_called_element", "t").message
+
+
+def test_call_activity_makes_the_called_process_strict():
+    called = '<bpmn:process id="sub"><bpmn:startEvent id="s2"/></bpmn:process>'
+    body = VALID.replace('<bpmn:userTask id="t" name="Review"/>',
+                         '<bpmn:callActivity id="t" calledElement="sub"/>')  # fmt: skip
+    problems = problems_of(bpmn(body, outside=called), "no_end_event")
+    assert [(p.element_id, p.severity) for p in problems] == [("sub", "error")]
+
+
+def test_other_processes_only_get_warnings():
+    partner = '<bpmn:process id="partner"><bpmn:startEvent id="s2"/></bpmn:process>'
+    problems = problems_of(bpmn(outside=partner), "no_end_event")
+    assert [(p.element_id, p.severity) for p in problems] == [("partner", "warning")]
+
+
+def test_timer_without_definition():
+    body = VALID.replace('<bpmn:startEvent id="s"/>',
+                         '<bpmn:startEvent id="s"><bpmn:timerEventDefinition/></bpmn:startEvent>')  # fmt: skip
+    only(bpmn(body), "timer_without_definition", "s")
+
+
+def test_message_event_without_message_is_a_warning():
+    body = VALID.replace('<bpmn:startEvent id="s"/>',
+                         '<bpmn:startEvent id="s"><bpmn:messageEventDefinition/></bpmn:startEvent>')  # fmt: skip
+    only(bpmn(body), "message_without_ref", "s", severity="warning")
+
+
+def test_missing_diagram_is_a_warning():
+    [problem] = problems_of(bpmn(diagram=False), "no_diagram")
+    assert problem.severity == "warning"
+    assert problem.message == "t.bpmn has no diagram (BPMNDiagram); it cannot be drawn"
+
+
+def test_missing_service_standard_is_a_warning():
+    only(bpmn(standard=False), "no_service_standard", "p", severity="warning")
+
+
+def test_unreadable_service_standard_values():
+    data = bpmn(max_days="dua puluh")
+    [problem] = problems_of(data, "invalid_service_standard")
+    assert problem.element_id == "p" and problem.line == line_of(data, "pf:maxDays")
+    assert "'dua puluh'" in problem.message
+
+
+FORM = """<bpmn:startEvent id="s"><bpmn:extensionElements><camunda:formData xmlns:camunda="http://camunda.org/schema/1.0/bpmn">
+<camunda:formField id="{id}" type="{type}"><camunda:validation><camunda:constraint name="{name}" config="{config}"/></camunda:validation></camunda:formField>
+</camunda:formData></bpmn:extensionElements></bpmn:startEvent>"""
+
+
+@pytest.mark.parametrize(
+    ("type_", "name", "config", "expected"),
+    [
+        ("colour", "required", "", "has type 'colour'"),
+        ("enum", "required", "", "is an enum without values"),
+        ("string", "minlength", "three", "minlength must be a whole number"),
+        ("long", "max", "lots", "max must be a number"),
+        ("date", "min", "tomorrow", "min must be a date YYYY-MM-DD"),
+        ("string", "pattern", "([a-z", "is not a valid regular expression"),
+    ],
+)
+def test_invalid_form_fields(type_, name, config, expected):
+    form = FORM.format(id="area", type=type_, name=name, config=config)
+    problem = only(
+        bpmn(VALID.replace('<bpmn:startEvent id="s"/>', form)), "invalid_form_field", "s"
+    )
+    assert problem.message.startswith("Form field 'area' of 's'") and expected in problem.message
+
+
+def test_unknown_form_constraint_is_a_warning():
+    form = FORM.format(id="area", type="long", name="even", config="")
+    only(bpmn(VALID.replace('<bpmn:startEvent id="s"/>', form)), "unknown_form_constraint", "s",
+         severity="warning")  # fmt: skip
+
+
+def test_unreadable_files_give_a_problem_and_no_model():
+    model, [problem] = validate_file(b"<definitions>\n<x></definitions>", "broken.bpmn")
+    assert model is None and (problem.code, problem.line) == ("not_well_formed", 2)
+    model, [problem] = validate_file(b'<!DOCTYPE x [<!ENTITY a "b">]><x/>', "evil.bpmn")
+    assert model is None and problem.code == "unsafe_xml" and "DOCTYPE" in problem.message
+
+
+def test_validate_works_on_a_loaded_model():
+    model = load_bpmn(bpmn(VALID.replace("<bpmn:flowNodeRef>t</bpmn:flowNodeRef>", "")))
+    assert [p.code for p in validate(model)] == ["user_task_without_lane"]
+
+
+def test_report_lists_errors_first():
+    problems = [
+        Problem("warning", "no_diagram", "no diagram", source="t.bpmn"),
+        Problem("error", "dead_end", "stuck", "t", "Review", 7, "t.bpmn"),
+    ]
+    assert has_errors(problems) and not has_errors(problems[:1])
+    assert format_report(problems) == (
+        'error: t.bpmn:7, t "Review": stuck\nwarning: t.bpmn: no diagram'
+    )
+
+
+def test_two_thousand_nodes_validate_quickly():
+    import time
+
+    tasks = "\n".join(
+        f'<bpmn:task id="t{i}"/><bpmn:sequenceFlow id="f{i}" sourceRef="t{i}" targetRef="t{i + 1}"/>'
+        for i in range(2000)
+    )
+    body = f'<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="fs" sourceRef="s" targetRef="t0"/>\n{tasks}'
+    body += '\n<bpmn:endEvent id="t2000"/>\n<bpmn:task id="x1"/>\n<bpmn:task id="x2"/>'
+    started = time.perf_counter()
+    _, problems = validate_file(bpmn(body), "t.bpmn")
+    assert time.perf_counter() - started < 1
+    assert sorted((p.code, p.element_id) for p in problems) == [
+        ("dead_end", "x1"), ("dead_end", "x2"),
+        ("unreachable_node", "x1"), ("unreachable_node", "x2"),
+    ]  # fmt: skip
