@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from engine import audit, clock, definitions, forms, notifications, sla, specs
 from engine.errors import CaseNotFound, EngineError, InvalidState
 from engine.model import Process
-from engine.runtime import Running, advance, all_tasks, open_case, save
+from engine.runtime import Running, advance, all_tasks, open_case, peek_workflow, save
 from engine.tables import Case, HumanTask
 
 # Crockford's base32 without I, L, O, U: 16 characters = 80 random bits.
@@ -135,7 +135,7 @@ def list_cases(
 
 def case_data(case: Case) -> dict[str, Any]:
     """The case's current data: that of its open tasks, else of its last step."""
-    workflow = open_case(case).workflow
+    workflow = peek_workflow(case)
     ready = all_tasks(workflow, TaskState.READY)
     if ready:
         return dict(ready[0].data)

@@ -7,8 +7,6 @@ does not make a new version.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -116,14 +114,18 @@ def running_case_counts(session: Session, key: str) -> dict[int, int]:
     return {version: count for version, count in session.execute(query)}
 
 
-@lru_cache(maxsize=128)
-def _model(sha256: str, source: str, data: bytes) -> BpmnModel:
-    return load_bpmn(data, source)
+_models: dict[str, BpmnModel] = {}
 
 
 def model_for(definition: ProcessDefinition) -> BpmnModel:
-    """The typed model of a deployed version (cached per content)."""
-    return _model(definition.sha256, definition.source_name or definition.key, definition.bpmn_xml)
+    """The typed model of a deployed version (cached per content; XML read once)."""
+    model = _models.get(definition.sha256)
+    if model is None:
+        if len(_models) >= 128:
+            _models.pop(next(iter(_models)))
+        source = definition.source_name or definition.key
+        model = _models[definition.sha256] = load_bpmn(definition.bpmn_xml, source)
+    return model
 
 
 def load_deployed_model(session: Session, key: str, version: int | None = None) -> BpmnModel:

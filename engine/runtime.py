@@ -8,14 +8,14 @@ per waiting timer, one per awaited message.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -27,33 +27,67 @@ from engine.tables import Case, HumanTask, MessageWait, Timer
 
 @dataclass
 class Running:
-    """A case with its live workflow and the typed model of its version."""
+    """A case with its live workflow and the typed model of its version.
+
+    ``open_before`` and ``waits_before`` describe the workflow as loaded, which the
+    side tables mirror; saving writes only what changed since.
+    """
 
     case: Case
     workflow: BpmnWorkflow
     model: BpmnModel
     process: Process
+    open_before: frozenset[str] = frozenset()
+    waits_before: dict[str, tuple] = field(default_factory=dict)
 
 
 # Live workflows of recently saved cases, keyed by tracking code and checked against the
 # stored state bytes, so a case worked on repeatedly is not deserialized every time.
 # A workflow is taken out while in use and only put back after a successful save.
-_live: dict[str, tuple[bytes, BpmnWorkflow]] = {}
+_live: dict[str, tuple[bytes, BpmnWorkflow, frozenset[str], dict[str, tuple]]] = {}
 _live_lock = threading.Lock()
 _LIVE_MAX = 512
 
 
 def open_case(case: Case) -> Running:
     """The live workflow of ``case`` (restored from its state, or from the cache)."""
-    spec, subprocess_specs = specs.specs_for(case.definition)
     with _live_lock:
         cached = _live.pop(case.tracking_code, None)
-    if cached is not None and cached[0] == case.state:
-        workflow = cached[1]
-    else:
-        workflow = specs.load_state(case.state, spec, subprocess_specs)
     model = definitions.model_for(case.definition)
-    return Running(case, workflow, model, model.processes[case.definition.key])
+    process = model.processes[case.definition.key]
+    if cached is not None and cached[0] == case.state:
+        return Running(case, cached[1], model, process, cached[2], cached[3])
+    workflow = specs.load_state(case.state, *specs.specs_for(case.definition))
+    return Running(case, workflow, model, process,
+                   frozenset(_open_human_tasks(workflow)), _waits(workflow))
+
+
+def peek_workflow(case: Case) -> BpmnWorkflow:
+    """The workflow of ``case`` for reading only (the cached one is left in place)."""
+    cached = _live.get(case.tracking_code)
+    if cached is not None and cached[0] == case.state:
+        return cached[1]
+    return specs.load_state(case.state, *specs.specs_for(case.definition))
+
+
+def _open_human_tasks(workflow: BpmnWorkflow) -> dict[str, object]:
+    return {str(t.id): t for t in all_tasks(workflow, TaskState.READY) if t.task_spec.manual}
+
+
+def _waits(workflow: BpmnWorkflow) -> dict[str, tuple]:
+    """Waiting timer and message tasks: id -> ("timer", element, due) | ("message", element, name)."""
+    waits: dict[str, tuple] = {}
+    for task in workflow.event_manager.tasks.values():
+        if task.state != TaskState.WAITING:
+            continue
+        definition = task.task_spec.event_definition
+        if isinstance(definition, TimerEventDefinition):
+            due = timer_due(task)
+            if due is not None:
+                waits[str(task.id)] = ("timer", task.task_spec.bpmn_id, due)
+        elif isinstance(definition, MessageEventDefinition):
+            waits[str(task.id)] = ("message", task.task_spec.bpmn_id, definition.name)
+    return waits
 
 
 def all_tasks(workflow: BpmnWorkflow, state: int) -> list:
@@ -95,26 +129,19 @@ def save(session: Session, running: Running, actor: str) -> None:
     with _live_lock:
         if len(_live) >= _LIVE_MAX:
             _live.pop(next(iter(_live)))
-        _live[code] = (case.state, running.workflow)
+        _live[code] = (case.state, running.workflow, running.open_before, running.waits_before)
 
 
 def _sync_human_tasks(session: Session, running: Running, actor: str) -> None:
     case = running.case
-    ready = {
-        str(t.id): t for t in all_tasks(running.workflow, TaskState.READY) if t.task_spec.manual
-    }
-    rows = {
-        row.id: row
-        for row in session.scalars(select(HumanTask).where(HumanTask.case_id == case.id))
-    }
-    for task_id, row in rows.items():
-        if task_id not in ready:
+    ready = _open_human_tasks(running.workflow)
+    for task_id in running.open_before - ready.keys():
+        row = session.get(HumanTask, task_id)
+        if row is not None:
             session.delete(row)
     now = clock.now()
-    for task_id, task in ready.items():
-        if task_id in rows:
-            continue
-        row = _human_task_row(running, task, now)
+    for task_id in ready.keys() - running.open_before:
+        row = _human_task_row(running, ready[task_id], now)
         session.add(row)
         audit.record(
             session,
@@ -127,9 +154,16 @@ def _sync_human_tasks(session: Session, running: Running, actor: str) -> None:
             lane=row.lane_name,
             message=f"{row.name} is ready for {row.lane_name or 'the office'}",
         )
-    case.current_step = ", ".join(
-        sorted({_node_name(running, t.task_spec.bpmn_id) for t in ready.values()})
-    )[:500]
+    running.open_before = frozenset(ready)
+    case.current_step = _current_step(running, ready.values())
+
+
+def _current_step(running: Running, ready) -> str:
+    names = sorted({_node_name(running, t.task_spec.bpmn_id) for t in ready})
+    if not names:
+        waiting = sorted({_node_name(running, w[1]) for w in _waits(running.workflow).values()})
+        names = [f"Waiting: {name}" for name in waiting]
+    return ", ".join(names)[:500]
 
 
 def _node_name(running: Running, element_id: str) -> str:
@@ -156,37 +190,21 @@ def _human_task_row(running: Running, task, now: datetime) -> HumanTask:
 
 
 def _sync_waits(session: Session, running: Running) -> None:
+    waits = _waits(running.workflow)
+    if waits == running.waits_before:
+        return
     case_id = running.case.id
     session.execute(delete(Timer).where(Timer.case_id == case_id))
     session.execute(delete(MessageWait).where(MessageWait.case_id == case_id))
     now = clock.now()
-    for task in running.workflow.event_manager.tasks.values():
-        if task.state != TaskState.WAITING:
-            continue
-        definition = task.task_spec.event_definition
-        element_id = task.task_spec.bpmn_id
-        if isinstance(definition, TimerEventDefinition):
-            due = timer_due(task)
-            if due is not None:
-                session.add(
-                    Timer(
-                        id=str(task.id),
-                        case_id=case_id,
-                        element_id=element_id,
-                        name=_node_name(running, element_id),
-                        due_at=due,
-                        created_at=now,
-                    )
-                )
-        elif isinstance(definition, MessageEventDefinition):
-            session.add(
-                MessageWait(
-                    id=str(task.id),
-                    case_id=case_id,
-                    message_name=definition.name,
-                    element_id=element_id,
-                )
-            )
+    for task_id, (kind, element_id, value) in waits.items():
+        if kind == "timer":
+            session.add(Timer(id=task_id, case_id=case_id, element_id=element_id,
+                              name=_node_name(running, element_id), due_at=value, created_at=now))
+        else:
+            session.add(MessageWait(id=task_id, case_id=case_id, message_name=value,
+                                    element_id=element_id))
+    running.waits_before = waits
 
 
 def timer_due(task) -> datetime | None:

@@ -4,7 +4,6 @@ Every function takes a SQLAlchemy ``session`` as its first argument; the caller 
 and commits the transaction (a request, a CLI command, a worker job).
 """
 
-from engine.audit import case_history
 from engine.cases import (
     cancel_case,
     case_data,
@@ -14,6 +13,9 @@ from engine.cases import (
     open_tasks,
     start_case,
     start_form,
+)
+from engine.cases import (
+    history as case_history,
 )
 from engine.definitions import (
     deploy,

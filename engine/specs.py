@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import zlib
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
 from lxml import etree
@@ -121,14 +120,21 @@ def _load_specs(blob: bytes):
     return spec, subprocess_specs
 
 
-@lru_cache(maxsize=256)
-def _cached_specs(definition_id: int, sha256: str, blob: bytes):
-    return _load_specs(blob)
+_spec_cache: dict[tuple[int, str], tuple[Any, dict]] = {}
 
 
 def specs_for(definition) -> tuple[Any, dict]:
-    """The restored specs of a ``ProcessDefinition`` row, cached per version."""
-    return _cached_specs(definition.id, definition.sha256, definition.spec_json)
+    """The restored specs of a ``ProcessDefinition`` row, cached per version.
+
+    The stored blob is read from the database only the first time.
+    """
+    key = (definition.id, definition.sha256)
+    cached = _spec_cache.get(key)
+    if cached is None:
+        if len(_spec_cache) >= 256:
+            _spec_cache.pop(next(iter(_spec_cache)))
+        cached = _spec_cache[key] = _load_specs(definition.spec_json)
+    return cached
 
 
 def new_workflow(spec, subprocess_specs) -> BpmnWorkflow:

@@ -95,8 +95,8 @@ class ProcessDefinition(Base):
     name: Mapped[str] = mapped_column(String(300), default="")
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     source_name: Mapped[str] = mapped_column(String(300), default="")
-    bpmn_xml: Mapped[bytes] = mapped_column(LargeBinary)
-    spec_json: Mapped[bytes] = mapped_column(LargeBinary)  # zlib-compressed serialized spec
+    bpmn_xml: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    spec_json: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)  # zlib-compressed spec
     serializer_version: Mapped[str] = mapped_column(String(20))
     service_standard: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     lanes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # lane id -> {name, role}
@@ -131,7 +131,7 @@ class Case(Base):
     state: Mapped[bytes] = mapped_column(LargeBinary)  # zlib-compressed workflow state, no spec
     serializer_version: Mapped[str] = mapped_column(String(20))
     version: Mapped[int] = mapped_column(Integer, nullable=False)
-    definition: Mapped[ProcessDefinition] = relationship(lazy="joined")
+    definition: Mapped[ProcessDefinition] = relationship(lazy="select")
 
     __mapper_args__ = {"version_id_col": version}
 

@@ -9,13 +9,13 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from engine import audit, clock, forms, notifications, sla
+from engine import audit, clock, definitions, forms, notifications, sla
 from engine.cases import start_form
 from engine.errors import InvalidState, NotAllowed, StaleTask
 from engine.model import FormField
 from engine.runtime import Running, advance, open_case, save
 from engine.tables import Case, HumanTask
-from engine.users import get_user
+from engine.users import roles_of
 
 ADMIN_ROLE = "admin"
 
@@ -34,7 +34,7 @@ def tasks_for_user(
     session: Session, username: str, *, key: str | None = None, include_returned: bool = False
 ) -> list[HumanTask]:
     """Open tasks of the user's lanes that nobody else claimed, overdue first."""
-    roles = get_user(session, username).role_names
+    roles = roles_of(session, username)
     statuses = ("running", "returned") if include_returned else ("running",)
     query = (
         select(HumanTask)
@@ -58,7 +58,7 @@ def all_open_tasks(session: Session, *, key: str | None = None) -> list[HumanTas
 
 
 def may_work_on(session: Session, username: str, task: HumanTask) -> bool:
-    roles = get_user(session, username).role_names
+    roles = roles_of(session, username)
     return task.role in roles or ADMIN_ROLE in roles
 
 
@@ -100,7 +100,7 @@ def claim(session: Session, task_id: str, username: str) -> HumanTask:
 
 def unclaim(session: Session, task_id: str, username: str) -> HumanTask:
     task = get_task(session, task_id)
-    roles = get_user(session, username).role_names
+    roles = roles_of(session, username)
     if task.assignee != username and ADMIN_ROLE not in roles:
         raise NotAllowed(
             f"'{task.name}' is claimed by {task.assignee or 'nobody'}, not by {username}."
@@ -122,8 +122,8 @@ def unclaim(session: Session, task_id: str, username: str) -> HumanTask:
 
 def task_form(task: HumanTask) -> tuple[FormField, ...]:
     """The form fields the BPMN gives this task."""
-    running = open_case(task.case)
-    node = running.process.nodes.get(task.element_id)
+    process = definitions.model_for(task.case.definition).processes[task.case.process_key]
+    node = process.nodes.get(task.element_id)
     return node.form_fields if node else ()
 
 

@@ -63,6 +63,7 @@ def set_roles(session: Session, username: str, roles: Iterable[str]) -> User:
         UserRole(role=r) for r in sorted(wanted - user.role_names)
     ]
     session.flush()
+    forget_roles(session)
     return user
 
 
@@ -70,5 +71,15 @@ def list_users(session: Session) -> list[User]:
     return list(session.scalars(select(User).order_by(User.username)))
 
 
-def roles_of(session: Session, username: str) -> set[str]:
-    return get_user(session, username).role_names
+def roles_of(session: Session, username: str) -> frozenset[str]:
+    """The user's roles, looked up once per session (raises UserNotFound)."""
+    cache = session.info.setdefault("permitflow_roles", {})
+    roles = cache.get(username)
+    if roles is None:
+        user = get_user(session, username)
+        roles = cache[username] = frozenset(user.role_names)
+    return roles
+
+
+def forget_roles(session: Session) -> None:
+    session.info.pop("permitflow_roles", None)

@@ -1,0 +1,82 @@
+"""The permitflow command line, as a person would use it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from engine.cli import main
+
+REPO = Path(__file__).resolve().parents[1]
+TWO_LANES = REPO / "tests" / "engine_bpmn" / "two_lanes.bpmn"
+
+
+@pytest.fixture
+def cli(sqlite_engine, monkeypatch):
+    monkeypatch.setenv("PERMITFLOW_DATABASE_URL", sqlite_engine.url.render_as_string(hide_password=False))
+    runner = CliRunner()
+
+    def run(*args: str, code: int = 0):
+        result = runner.invoke(main, list(args), catch_exceptions=False)
+        assert result.exit_code == code, result.output + result.stderr
+        assert "Traceback" not in result.output + result.stderr
+        return result
+
+    return run
+
+
+def test_whole_case_from_the_command_line(cli, tmp_path):
+    cli("user", "add", "ani", "--role", "front_office")
+    cli("user", "add", "budi", "--role", "head_of_office")
+    assert "deployed" in cli("deploy", str(TWO_LANES)).output
+    assert "unchanged" in cli("deploy", str(TWO_LANES)).output
+    started = json.loads(cli("start", "small_permit", "--data", '{"applicant_name": "Siti", "area": 5}', "--json").output)
+    code = started["tracking_code"]
+    tasks = json.loads(cli("tasks", "--user", "ani", "--json").output)
+    assert [t["name"] for t in tasks] == ["Register application"]
+    cli("claim", tasks[0]["id"], "--as", "ani")
+    cli("complete", tasks[0]["id"], "--as", "ani")
+    decide = json.loads(cli("tasks", "--user", "budi", "--json").output)[0]
+    out = cli("complete", decide["id"], "--as", "budi", "--data", '{"decision": "reject"}').output
+    assert "completed" in out
+    cases = json.loads(cli("cases", "--status", "completed", "--json").output)
+    assert cases[0]["tracking_code"] == code and cases[0]["outcome"] == "Rejected"
+    history = cli("history", code).output
+    assert "task_completed" in history and "budi" in history
+    out_file = tmp_path / "log.csv"
+    assert "2 task(s)" in cli("export-log", "small_permit", "--out", str(out_file)).output
+    assert out_file.read_text().splitlines()[0].startswith("case_id,process_key")
+
+
+def test_errors_are_messages_not_tracebacks(cli, tmp_path):
+    assert "not valid JSON" in cli("start", "small_permit", "--data", "{oops", code=2).stderr
+    assert "No deployed procedure 'small_permit'" in cli("start", "small_permit", code=1).stderr
+    cli("deploy", str(TWO_LANES))
+    bad = cli("start", "small_permit", "--data", '{"area": "x"}', code=1).stderr
+    assert "applicant_name" in bad and "area" in bad
+    assert "no longer open" in cli("complete", "nope", "--as", "ani", code=1).stderr
+    broken = tmp_path / "broken.bpmn"
+    broken.write_text("<not-bpmn/>")
+    assert "broken.bpmn" in cli("deploy", str(broken), code=1).stderr
+
+
+def test_validate_exit_status(cli, tmp_path):
+    assert "0 error(s)" in cli("validate", str(TWO_LANES)).output
+    bad = tmp_path / "bad.bpmn"
+    bad.write_bytes(TWO_LANES.read_bytes().replace(b'default="f_no"', b""))
+    out = cli("validate", str(bad), code=1).output
+    assert "f_no" in out or "gw" in out
+    report = json.loads(cli("validate", "--json", str(bad), code=1).output)
+    assert report[str(bad)][0]["severity"] == "error"
+
+
+def test_xxe_is_refused_by_validate(cli, tmp_path):
+    evil = tmp_path / "xxe.bpmn"
+    evil.write_text('<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+                    '<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL">&x;</definitions>')
+    out = cli("validate", str(evil), code=1).output
+    assert "passwd" not in out.split("xxe.bpmn")[-1] or "DOCTYPE" in out
+    assert "root:" not in out
