@@ -38,13 +38,13 @@ class Running:
     model: BpmnModel
     process: Process
     open_before: frozenset[str] = frozenset()
-    waits_before: dict[str, tuple] = field(default_factory=dict)
+    waits_before: dict[tuple[str, str], tuple] = field(default_factory=dict)
 
 
 # Live workflows of recently saved cases, keyed by tracking code and checked against the
 # stored state bytes, so a case worked on repeatedly is not deserialized every time.
 # A workflow is taken out while in use and only put back after a successful save.
-_live: dict[str, tuple[bytes, BpmnWorkflow, frozenset[str], dict[str, tuple]]] = {}
+_live: dict[str, tuple[bytes, BpmnWorkflow, frozenset[str], dict]] = {}
 _live_lock = threading.Lock()
 _LIVE_MAX = 512
 
@@ -74,19 +74,25 @@ def _open_human_tasks(workflow: BpmnWorkflow) -> dict[str, object]:
     return {str(t.id): t for t in all_tasks(workflow, TaskState.READY) if t.task_spec.manual}
 
 
-def _waits(workflow: BpmnWorkflow) -> dict[str, tuple]:
-    """Waiting timer and message tasks: id -> ("timer", element, due) | ("message", element, name)."""
-    waits: dict[str, tuple] = {}
+def _waits(workflow: BpmnWorkflow) -> dict[tuple[str, str], tuple]:
+    """Waiting timers and messages: (task id, kind) -> (element, due or message name).
+
+    An event-based gateway waits on several definitions at once (SpiffWorkflow's
+    MultipleEventDefinition), so one task may wait for a timer and a message.
+    """
+    waits: dict[tuple[str, str], tuple] = {}
     for task in workflow.event_manager.tasks.values():
         if task.state != TaskState.WAITING:
             continue
         definition = task.task_spec.event_definition
-        if isinstance(definition, TimerEventDefinition):
-            due = timer_due(task)
-            if due is not None:
-                waits[str(task.id)] = ("timer", task.task_spec.bpmn_id, due)
-        elif isinstance(definition, MessageEventDefinition):
-            waits[str(task.id)] = ("message", task.task_spec.bpmn_id, definition.name)
+        parts = getattr(definition, "event_definitions", None) or [definition]
+        for part in parts:
+            if isinstance(part, TimerEventDefinition):
+                due = timer_due(task)
+                if due is not None:
+                    waits[(str(task.id), "timer")] = (task.task_spec.bpmn_id, due)
+            elif isinstance(part, MessageEventDefinition):
+                waits[(str(task.id), "message")] = (task.task_spec.bpmn_id, part.name)
     return waits
 
 
@@ -161,7 +167,7 @@ def _sync_human_tasks(session: Session, running: Running, actor: str) -> None:
 def _current_step(running: Running, ready) -> str:
     names = sorted({_node_name(running, t.task_spec.bpmn_id) for t in ready})
     if not names:
-        waiting = sorted({_node_name(running, w[1]) for w in _waits(running.workflow).values()})
+        waiting = sorted({_node_name(running, w[0]) for w in _waits(running.workflow).values()})
         names = [f"Waiting: {name}" for name in waiting]
     return ", ".join(names)[:500]
 
@@ -197,7 +203,7 @@ def _sync_waits(session: Session, running: Running) -> None:
     session.execute(delete(Timer).where(Timer.case_id == case_id))
     session.execute(delete(MessageWait).where(MessageWait.case_id == case_id))
     now = clock.now()
-    for task_id, (kind, element_id, value) in waits.items():
+    for (task_id, kind), (element_id, value) in waits.items():
         if kind == "timer":
             session.add(Timer(id=task_id, case_id=case_id, element_id=element_id,
                               name=_node_name(running, element_id), due_at=value, created_at=now))
@@ -243,3 +249,9 @@ def _update_status(session: Session, running: Running, actor: str) -> None:
         message=f"Case finished: {case.outcome or 'completed'}",
     )
     notifications.status_changed(session, case, "completed", case.outcome)
+
+
+def forget_live_workflows() -> None:
+    """Drop the cache of live workflows, so the next load restores from the stored state."""
+    with _live_lock:
+        _live.clear()
