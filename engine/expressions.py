@@ -22,6 +22,7 @@ and the other arithmetic operators); blank lines and comments are allowed.
 from __future__ import annotations
 
 import ast
+import textwrap
 import difflib
 import operator
 import time
@@ -270,6 +271,9 @@ def _parse(source: str, mode: str, what: str) -> ast.AST:
         raise UnsafeExpression(f"the {what} is longer than {MAX_SOURCE_LENGTH} characters")
     if not source.strip():
         raise UnsafeExpression(f"the {what} is empty")
+    if mode == "exec":
+        # scripts are often indented inside the XML element; a common indent is not code
+        source = textwrap.dedent(source).strip("\n")
     try:
         return ast.parse(source, mode=mode)
     except SyntaxError as err:

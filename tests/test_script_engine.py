@@ -210,3 +210,11 @@ def test_validate_and_service_calls():
         engine.validate("().__class__")
     with pytest.raises(Exception, match="service tasks are not supported"):
         engine.environment.call_service({}, operation_name="http/GetRequest")
+
+
+def test_indented_script_runs_as_validated():
+    from engine.expressions import check_script, execute_script
+
+    script = "\n        total = price * 2\n        label = str(total)\n    "
+    check_script(script)
+    assert execute_script(script, {"price": 4}) == {"total": 8, "label": "8"}
