@@ -354,7 +354,7 @@ def _load_plugins() -> None:
             continue
         try:
             main.add_command(entry.load(), entry.name)
-        except ImportError as exc:  # a missing optional part must not break the engine CLI
+        except (ImportError, AttributeError) as exc:  # a broken part must not break the CLI
             click.echo(f"warning: command {entry.name!r} unavailable: {exc}", err=True)
 
 
