@@ -216,3 +216,66 @@ class OutboxMessage(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     sent_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class Document(Base):
+    """An uploaded document of a case: the file lives outside the workflow state."""
+
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    field_id: Mapped[str] = mapped_column(String(200), default="")
+    filename: Mapped[str] = mapped_column(String(300))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(100), unique=True)
+    uploaded_by: Mapped[str] = mapped_column(String(80), default="")
+    uploaded_at: Mapped[datetime]
+
+
+class QueueTicket(Base):
+    """A queue number taken at the kiosk for one service on one day."""
+
+    __tablename__ = "queue_tickets"
+    __table_args__ = (
+        UniqueConstraint("service", "day", "number", name="uq_queue_tickets_service_day_number"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service: Mapped[str] = mapped_column(String(120), index=True)
+    day: Mapped[str] = mapped_column(String(10), index=True)  # local ISO date
+    number: Mapped[int]
+    status: Mapped[str] = mapped_column(String(20), default="waiting")  # waiting|called|served|skipped
+    counter: Mapped[str | None] = mapped_column(String(40))
+    taken_at: Mapped[datetime]
+    called_at: Mapped[datetime | None]
+    served_at: Mapped[datetime | None]
+
+
+class SurveyResponse(Base):
+    """One IKM satisfaction survey (PermenPANRB 14/2017), at most one per case."""
+
+    __tablename__ = "survey_responses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"), unique=True)
+    service: Mapped[str] = mapped_column(String(120), index=True)
+    submitted_at: Mapped[datetime]
+    scores: Mapped[dict[str, Any]] = mapped_column(JSON)  # element key -> 1..4
+    comment: Mapped[str] = mapped_column(Text, default="")
+
+
+class ApiToken(Base):
+    """A bearer token for the JSON API; only its hash is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100), default="")
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    last_used_at: Mapped[datetime | None]
+    revoked: Mapped[bool] = mapped_column(default=False)
