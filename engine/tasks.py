@@ -20,6 +20,12 @@ from engine.users import roles_of
 ADMIN_ROLE = "admin"
 
 
+def _audit(session: Session, action: str, task: HumanTask, actor: str, **extra) -> None:
+    """Record an action on ``task`` with its element and lane."""
+    audit.record(session, action, actor=actor, case_id=task.case_id, task_id=task.id,
+                 element_id=task.element_id, element_name=task.name, lane=task.lane_name, **extra)
+
+
 def get_task(session: Session, task_id: str) -> HumanTask:
     task = session.get(HumanTask, task_id)
     if task is None:
@@ -85,16 +91,7 @@ def claim(session: Session, task_id: str, username: str) -> HumanTask:
     session.refresh(task)
     if result.rowcount != 1:
         raise StaleTask(f"'{task.name}' was claimed by {task.assignee} meanwhile.")
-    audit.record(
-        session,
-        "task_claimed",
-        actor=username,
-        case_id=task.case_id,
-        task_id=task.id,
-        element_id=task.element_id,
-        element_name=task.name,
-        lane=task.lane_name,
-    )
+    _audit(session, "task_claimed", task, username)
     return task
 
 
@@ -107,16 +104,7 @@ def unclaim(session: Session, task_id: str, username: str) -> HumanTask:
         )
     task.assignee = None
     task.claimed_at = None
-    audit.record(
-        session,
-        "task_unclaimed",
-        actor=username,
-        case_id=task.case_id,
-        task_id=task.id,
-        element_id=task.element_id,
-        element_name=task.name,
-        lane=task.lane_name,
-    )
+    _audit(session, "task_unclaimed", task, username)
     return task
 
 
@@ -152,17 +140,7 @@ def complete_task(
     cleaned = forms.validate_form(node.form_fields, data or {}) if node else {}
     spiff_task.data.update(cleaned)
     spiff_task.run()
-    audit.record(
-        session,
-        "task_completed",
-        actor=username,
-        case_id=task.case_id,
-        task_id=task.id,
-        element_id=task.element_id,
-        element_name=task.name,
-        lane=task.lane_name,
-        data=cleaned,
-    )
+    _audit(session, "task_completed", task, username, data=cleaned)
     advance(session, running, username)
     return task
 
@@ -179,17 +157,7 @@ def return_to_applicant(session: Session, task_id: str, username: str, reason: s
     case.status = "returned"
     case.return_reason = reason.strip()
     sla.pause(case)
-    audit.record(
-        session,
-        "case_returned",
-        actor=username,
-        case_id=case.id,
-        task_id=task.id,
-        element_id=task.element_id,
-        element_name=task.name,
-        lane=task.lane_name,
-        message=reason.strip(),
-    )
+    _audit(session, "case_returned", task, username, message=reason.strip())
     notifications.status_changed(session, case, "returned", reason.strip())
     session.flush()
     return case
