@@ -22,9 +22,9 @@ and the other arithmetic operators); blank lines and comments are allowed.
 from __future__ import annotations
 
 import ast
-import textwrap
 import difflib
 import operator
+import textwrap
 import time
 from collections import ChainMap
 from collections.abc import Mapping
