@@ -1,0 +1,83 @@
+"""Designers: upload, validation report, diff, deploy, versions, migration."""
+
+from __future__ import annotations
+
+import io
+
+from engine import services
+from tests.web.conftest import open_task, revised_building, start_building_case
+
+XXE = b"""<?xml version="1.0"?>
+<!DOCTYPE d [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d">
+  <bpmn:process id="p" name="&xxe;" isExecutable="true"/>
+</bpmn:definitions>"""
+
+BROKEN = b"""<?xml version="1.0"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d">
+  <bpmn:process id="broken" name="Broken" isExecutable="true">
+    <bpmn:startEvent id="start"/>
+    <bpmn:userTask id="orphan" name="Lonely task"/>
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def upload(client, data: bytes, name: str = "upload.bpmn"):
+    return client.post("/designer/upload", data={"bpmn": (io.BytesIO(data), name)},
+                       content_type="multipart/form-data")  # fmt: skip
+
+
+def test_a_broken_file_shows_the_report_not_a_500(staff):
+    designer = staff("designer")
+    response = upload(designer, BROKEN)
+    assert response.status_code == 302
+    page = designer.get(response.headers["Location"]).get_data(as_text=True)
+    assert "orphan" in page and "problem-error" in page
+    assert "deploy_draft" not in page and "/deploy" not in page
+    assert upload(designer, b"this is not xml at all").status_code == 400
+
+
+def test_an_xxe_file_is_refused_with_a_message(staff):
+    response = upload(staff("designer"), XXE)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "root:" not in page
+    assert "DTD" in page or "entit" in page.lower()
+
+
+def test_upload_diff_deploy_and_migrate(staff, db):
+    case = start_building_case(db)
+    designer = staff("designer")
+    response = upload(designer, revised_building(), "building_approval.bpmn")
+    report_url = response.headers["Location"]
+    report = designer.get(report_url).get_data(as_text=True)
+    assert "/deploy" in report
+    xml = designer.get(report_url + ".bpmn")
+    assert xml.status_code == 200 and xml.mimetype == "application/xml"
+    diff = designer.get(report_url + "/diff").get_data(as_text=True)
+    assert "sign_permit" in diff and "Sign and seal PBG" in diff
+    assert "max_days" in diff or "max days" in diff
+    deployed = designer.post(report_url + "/deploy")
+    assert deployed.headers["Location"].endswith("/designer/procedures/building_approval")
+    assert services.get_definition(db, "building_approval").version == 2
+    plan = designer.get("/designer/procedures/building_approval/1/migrate").get_data(as_text=True)
+    assert case.tracking_code in plan and 'name="case_id"' in plan
+    moved = designer.post("/designer/procedures/building_approval/1/migrate", data={"case_id": str(case.id)})
+    assert moved.status_code == 302
+    db.expire_all()
+    assert services.get_case(db, case.id).definition.version == 2
+    assert open_task(db, case).element_id == "register_application"
+
+
+def test_deploying_the_same_file_twice_makes_no_new_version(staff, db):
+    designer = staff("designer")
+    from tests.web.conftest import BUILDING
+
+    location = upload(designer, BUILDING.read_bytes(), "building_approval.bpmn").headers["Location"]
+    designer.post(location + "/deploy")
+    assert services.get_definition(db, "building_approval").version == 1
+
+
+def test_unknown_draft_is_404(staff):
+    assert staff("designer").get("/designer/drafts/..%2F..%2Fsecret").status_code == 404
+    assert staff("designer").get("/designer/drafts/AAAAAAAAAAAAAAAAAAAAAAAA").status_code == 404

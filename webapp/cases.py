@@ -1,0 +1,104 @@
+"""Cases: the list with filters, a case page with its diagram and history, diagrams, documents."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+
+from engine.services import (
+    all_open_tasks,
+    applicant_responds,
+    case_data,
+    case_history,
+    get_case,
+    get_definition,
+    list_cases,
+    list_definitions,
+    messages_for_case,
+    open_tasks,
+)
+from webapp.access import requires
+from webapp.case_views import data_items, stored_documents
+from webapp.database import commit, get_session
+from webapp.presenters import due, xml_response
+from webapp.task_forms import upload_path
+
+bp = Blueprint("cases", __name__)
+
+STATUSES = ("running", "returned", "completed", "cancelled")
+
+
+def _filters() -> dict:
+    args = request.args
+    return {
+        "procedure": args.get("procedure") or None,
+        "version": args.get("version", type=int),
+        "status": args.get("status") if args.get("status") in STATUSES else None,
+        "overdue": args.get("overdue") == "1",
+        "lane": args.get("lane") or None,
+    }
+
+
+@bp.route("/cases/")
+@requires("staff")
+def index():
+    session = get_session()
+    f = _filters()
+    cases = list_cases(session, status=f["status"], key=f["procedure"], overdue=f["overdue"])
+    if f["version"]:
+        cases = [c for c in cases if c.definition.version == f["version"]]
+    open_by_case: dict[int, list] = {}
+    for task in all_open_tasks(session, key=f["procedure"]):
+        open_by_case.setdefault(task.case_id, []).append(task)
+    if f["lane"]:
+        cases = [c for c in cases if any(t.role == f["lane"] for t in open_by_case.get(c.id, []))]
+    definitions = list_definitions(session, latest_only=True)
+    lanes = sorted({lane["role"] for d in definitions for lane in (d.lanes or {}).values()})
+    return render_template("cases/index.html", cases=cases, filters=f, open_by_case=open_by_case,
+                           procedures={d.key: d.name for d in definitions}, lanes=lanes, statuses=STATUSES, due=due)  # fmt: skip
+
+
+@bp.route("/cases/<ref>")
+@requires("staff")
+def show(ref: str):
+    session = get_session()
+    case = get_case(session, ref)
+    items, documents = data_items(case, case_data(case))
+    tasks = open_tasks(session, case)
+    return render_template(
+        "cases/show.html",
+        case=case,
+        items=items,
+        documents=documents,
+        tasks=tasks,
+        history=case_history(session, case.id),
+        messages=messages_for_case(session, case.id),
+        case_due=due(case.due_at) if case.status == "running" else None,
+        markers={t.element_id: "current" for t in tasks},
+    )
+
+
+@bp.route("/cases/<ref>/resume", methods=["POST"])
+@requires("clerk")
+def resume(ref: str):
+    """The applicant answered a return at the counter: the case and its clock resume."""
+    case = applicant_responds(get_session(), get_case(get_session(), ref), actor=g.user.username)
+    commit()
+    flash(_("Case %(code)s is in progress again.", code=case.tracking_code), "success")
+    return redirect(url_for("cases.show", ref=case.tracking_code))
+
+
+@bp.route("/cases/<ref>/documents/<stored>")
+@requires("staff")
+def document(ref: str, stored: str):
+    case = get_case(get_session(), ref)
+    path, names = upload_path(stored), stored_documents(case_data(case))
+    if path is None or stored not in names:
+        abort(404)
+    return send_file(path, as_attachment=True, download_name=names[stored])
+
+
+@bp.route("/diagrams/<key>/<int:version>.bpmn")
+@requires("staff")
+def diagram(key: str, version: int):
+    return xml_response(get_definition(get_session(), key, version).bpmn_xml)

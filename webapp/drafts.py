@@ -1,0 +1,151 @@
+"""Uploaded BPMN files waiting to be deployed, and how they differ from the deployed version.
+
+A draft is the uploaded bytes plus a small JSON note under ``instance/drafts``, named
+by a random token. The comparison uses :func:`engine.model_diff.diff_models` when it is
+installed, else a simpler element comparison of the main processes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+
+from engine import clock
+from engine.model import BpmnModel, Process
+
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,40}$")
+
+
+@dataclass
+class Draft:
+    token: str
+    source: str
+    uploaded_by: str
+    uploaded_at: str
+    data: bytes
+
+
+def _folder() -> Path:
+    folder = Path(current_app.instance_path) / "drafts"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def save_draft(data: bytes, source: str, uploaded_by: str) -> str:
+    token = secrets.token_urlsafe(18)
+    (_folder() / f"{token}.bpmn").write_bytes(data)
+    note = {"source": source, "uploaded_by": uploaded_by, "uploaded_at": clock.now().isoformat()}
+    (_folder() / f"{token}.json").write_text(json.dumps(note))
+    return token
+
+
+def load_draft(token: str) -> Draft | None:
+    if not _TOKEN.match(token or ""):
+        return None
+    path = _folder() / f"{token}.bpmn"
+    if not path.is_file():
+        return None
+    note = json.loads((_folder() / f"{token}.json").read_text())
+    return Draft(token, note["source"], note["uploaded_by"], note["uploaded_at"], path.read_bytes())
+
+
+@dataclass
+class Change:
+    id: str
+    name: str = ""
+    detail: str = ""
+
+
+@dataclass
+class Comparison:
+    added: list[Change] = field(default_factory=list)
+    removed: list[Change] = field(default_factory=list)
+    changed: list[Change] = field(default_factory=list)
+    standard: list[tuple[str, Any, Any]] = field(default_factory=list)
+
+    def new_markers(self) -> dict[str, str]:
+        """Diagram markers for the revised diagram: added and changed elements."""
+        markers = {c.id: "diff-added" for c in self.added}
+        return markers | {c.id: "diff-changed" for c in self.changed}
+
+    def old_markers(self) -> dict[str, str]:
+        """Diagram markers for the deployed diagram: removed and changed elements."""
+        markers = {c.id: "diff-removed" for c in self.removed}
+        return markers | {c.id: "diff-changed" for c in self.changed}
+
+    @property
+    def empty(self) -> bool:
+        return not (self.added or self.removed or self.changed or self.standard)
+
+
+def compare(old: BpmnModel, new: BpmnModel) -> Comparison:
+    try:
+        from engine.model_diff import diff_models
+    except ImportError:
+        return _element_diff(old.main_process(), new.main_process())
+    normalized = _normalize(diff_models(old, new).as_dict())
+    return normalized if normalized is not None else _element_diff(old.main_process(), new.main_process())
+
+
+def _describe(changes: list[dict[str, Any]]) -> str:
+    parts = []
+    for change in changes:
+        old, new = change.get("old"), change.get("new")
+        parts.append(f"{change.get('field')}: {old!s:.40} → {new!s:.40}" if old is not None and new is not None
+                     else str(change.get("field")))  # fmt: skip
+    return "; ".join(parts)
+
+
+def _change(item: dict[str, Any]) -> Change:
+    return Change(str(item.get("element_id", "")), str(item.get("name") or ""),
+                  _describe(item.get("changes") or []))  # fmt: skip
+
+
+def _normalize(raw: dict[str, Any]) -> Comparison | None:
+    """:meth:`engine.model_diff.ModelDiff.as_dict` as a :class:`Comparison` (lanes included)."""
+    if not all(k in raw for k in ("added", "removed", "changed")):
+        return None
+    result = Comparison(
+        [_change(i) for i in raw["added"] + raw.get("lanes_added", [])],
+        [_change(i) for i in raw["removed"] + raw.get("lanes_removed", [])],
+        [_change(i) for i in raw["changed"] + raw.get("lanes_changed", [])],
+    )
+    result.standard = [(c.get("field", ""), c.get("old"), c.get("new")) for c in raw.get("service_standard", [])]
+    return result
+
+
+def _signature(process: Process, node_id: str) -> dict[str, Any]:
+    node = process.nodes[node_id]
+    lane = process.lane_of(node_id)
+    return {
+        "kind": node.kind,
+        "name": node.name,
+        "lane": lane.role if lane else "",
+        "form": [(f.id, f.type, f.required) for f in node.form_fields],
+        "next": sorted(flow.target for flow in process.outgoing(node_id)),
+        "timer": node.timer.expression if node.timer else "",
+        "script": node.script or "",
+        "properties": dict(node.properties),
+    }
+
+
+def _element_diff(old: Process, new: Process) -> Comparison:
+    result = Comparison()
+    result.added = [Change(i, new.nodes[i].name) for i in new.nodes if i not in old.nodes]
+    result.removed = [Change(i, old.nodes[i].name) for i in old.nodes if i not in new.nodes]
+    for node_id in new.nodes:
+        if node_id in old.nodes:
+            before, after = _signature(old, node_id), _signature(new, node_id)
+            what = [key for key in after if before[key] != after[key]]
+            if what:
+                result.changed.append(Change(node_id, new.nodes[node_id].name, ", ".join(what)))
+    before = old.service_standard.as_dict() if old.service_standard else {}
+    after = new.service_standard.as_dict() if new.service_standard else {}
+    result.standard = [(k, before.get(k), after.get(k)) for k in sorted(set(before) | set(after)) if before.get(k) != after.get(k)]
+    return result

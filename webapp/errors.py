@@ -1,0 +1,101 @@
+"""The one place where engine errors and HTTP errors become pages (or JSON).
+
+Views handle the errors they can answer better themselves (a form with per-field
+messages, a stale task with the typed values kept); everything else lands here.
+Nobody ever sees a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from engine import errors as engine_errors
+from webapp.database import rollback
+
+log = logging.getLogger("permitflow.web")
+
+TITLES = {
+    400: _l("The request could not be handled"),
+    403: _l("You may not open this page"),
+    404: _l("Not found"),
+    405: _l("This action is not available here"),
+    409: _l("Someone else was quicker"),
+    413: _l("The file is too large"),
+    429: _l("Too many attempts"),
+    500: _l("Something went wrong on our side"),
+}
+
+ENGINE_STATUS = [
+    (engine_errors.NotFound, 404),
+    (engine_errors.NotAllowed, 403),
+    (engine_errors.Conflict, 409),  # StaleTask included
+    (engine_errors.InvalidState, 409),
+    (engine_errors.EngineError, 400),  # InvalidFormData, InvalidBpmn and the rest
+]
+
+
+def _wants_json() -> bool:
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+def error_page(status: int, message: str, *, code: str = "", problems=None, field_errors=None):
+    rollback()
+    if _wants_json():
+        body = {"error": code or str(status), "message": message}
+        if field_errors:
+            body["fields"] = field_errors
+        return jsonify(body), status
+    return render_template(
+        "errors/error.html",
+        status=status,
+        title=str(TITLES.get(status, TITLES[400])),
+        message=message,
+        problems=problems or [],
+        field_errors=field_errors or {},
+    ), status
+
+
+def _engine_error(exc: engine_errors.EngineError):
+    status = next(s for kind, s in ENGINE_STATUS if isinstance(exc, kind))
+    return error_page(
+        status,
+        exc.message,
+        code=exc.code,
+        problems=getattr(exc, "problems", None),
+        field_errors=getattr(exc, "errors", None),
+    )
+
+
+def _http_error(exc: HTTPException):
+    messages = {
+        403: _("Your roles do not give access to this page. Ask an administrator if you need it."),
+        404: _("There is no such page, case or task."),
+        413: _("The upload is larger than the office allows."),
+        429: _("Please wait a minute before trying again."),
+    }
+    return error_page(exc.code or 500, messages.get(exc.code, exc.description or ""))
+
+
+def _csrf_error(exc: CSRFError):
+    return error_page(400, _("The form expired or was sent from elsewhere. Reload the page and try again."),
+                      code="csrf")  # fmt: skip
+
+
+def _unexpected(exc: Exception):
+    log.exception("unexpected error on %s %s", request.method, request.path)
+    return error_page(500, _("The error was logged. Please try again, or tell the administrator."))
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(engine_errors.EngineError, _engine_error)
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _http_error)
+    if not app.testing:
+        app.register_error_handler(Exception, _unexpected)
