@@ -53,3 +53,9 @@ def entries(session: Session, *, action: str | None = None, limit: int = 200) ->
     if action:
         query = query.where(AuditEntry.action == action)
     return list(session.scalars(query))
+
+
+def task_history(session: Session, task_id: str) -> list[AuditEntry]:
+    """Every entry about one task (created, claimed, completed...), oldest first."""
+    query = select(AuditEntry).where(AuditEntry.task_id == task_id).order_by(AuditEntry.id)
+    return list(session.scalars(query))

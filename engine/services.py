@@ -4,6 +4,7 @@ Every function takes a SQLAlchemy ``session`` as its first argument; the caller 
 and commits the transaction (a request, a CLI command, a worker job).
 """
 
+from engine.audit import task_history
 from engine.cases import (
     cancel_case,
     case_data,
@@ -41,7 +42,7 @@ from engine.tasks import (
     unclaim,
 )
 from engine.timers import tick
-from engine.users import create_user, find_user, get_user, list_users, set_roles
+from engine.users import create_user, find_user, get_user, list_users, set_roles, update_user
 
 __all__ = [
     "all_open_tasks",
@@ -79,5 +80,7 @@ __all__ = [
     "task_form",
     "tasks_for_user",
     "tick",
+    "task_history",
     "unclaim",
+    "update_user",
 ]

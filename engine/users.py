@@ -83,3 +83,26 @@ def roles_of(session: Session, username: str) -> frozenset[str]:
 
 def forget_roles(session: Session) -> None:
     session.info.pop("permitflow_roles", None)
+
+
+def update_user(
+    session: Session,
+    username: str,
+    *,
+    full_name: str | None = None,
+    email: str | None = None,
+    language: str | None = None,
+    is_active: bool | None = None,
+    password_hash: str | None = None,
+) -> User:
+    """Change a user's details; ``None`` leaves a field as it is."""
+    user = get_user(session, username)
+    if language is not None and language not in ("id", "en"):
+        raise EngineError(f"Language {language!r} is not offered; choose 'id' or 'en'.")
+    changes = {"full_name": full_name, "email": email, "language": language,
+               "is_active": is_active, "password_hash": password_hash}
+    for name, value in changes.items():
+        if value is not None:
+            setattr(user, name, value)
+    session.flush()
+    return user

@@ -10,6 +10,7 @@ import pytest
 from engine import clock, services
 from engine.errors import (
     CaseNotFound,
+    EngineError,
     InvalidBpmn,
     InvalidFormData,
     InvalidState,
@@ -221,3 +222,16 @@ def test_notifications_follow_status_changes(office):
     subjects = [m.subject for m in services.messages_for_case(office, case.id)]
     assert len(subjects) == 2 and "needs your action" in subjects[1]
     assert services.send_pending(office) == 2
+
+
+def test_update_user_and_task_history(office):
+    user = services.update_user(office, "ani", full_name="Ani Lestari", language="en")
+    assert (user.full_name, user.language) == ("Ani Lestari", "en")
+    with pytest.raises(EngineError):
+        services.update_user(office, "ani", language="fr")
+    start(office)
+    task = only_task(office, "ani")
+    services.claim(office, task.id, "ani")
+    services.complete_task(office, task.id, "ani", {})
+    actions = [e.action for e in services.task_history(office, task.id)]
+    assert actions == ["task_created", "task_claimed", "task_completed"]

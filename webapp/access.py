@@ -28,6 +28,7 @@ AREAS: dict[str, Callable[[set[str]], bool]] = {
     "clerk": lambda roles: bool(lane_roles(roles)) or "admin" in roles,
     "designer": lambda roles: bool(roles & {"designer", "admin"}),
     "monitor": lambda roles: bool(roles & {"reformer", "designer", "admin"}),
+    "reformer": lambda roles: bool(roles & {"reformer", "admin"}),
     "admin": lambda roles: "admin" in roles,
 }
 
