@@ -279,3 +279,22 @@ class ApiToken(Base):
     created_at: Mapped[datetime]
     last_used_at: Mapped[datetime | None]
     revoked: Mapped[bool] = mapped_column(default=False)
+
+
+class Job(Base):
+    """A piece of background work (a simulation run...), its progress and result."""
+
+    __tablename__ = "jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="queued")  # queued|running|done|failed
+    progress: Mapped[float] = mapped_column(default=0.0)  # 0..1
+    message: Mapped[str] = mapped_column(String(300), default="")
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(80), default="")
+    created_at: Mapped[datetime]
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]

@@ -13,4 +13,4 @@ def test_migrations_match_the_models(db_engine):
     with db_engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == []
-    assert migrate.current_revision(db_engine) == "0002"
+    assert migrate.current_revision(db_engine) == "0003"

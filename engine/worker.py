@@ -1,0 +1,35 @@
+"""The Celery worker: ``celery -A engine.worker worker`` with PERMITFLOW_BROKER_URL set.
+
+Jobs are recorded in the database by :mod:`engine.jobs`; the worker only receives their
+id. Job kinds register themselves when their package is imported, so the worker imports
+the packages listed in ``PERMITFLOW_JOB_MODULES`` (default ``simulations.jobs``).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+
+from celery import Celery
+
+from engine import jobs
+
+app = Celery("permitflow", broker=jobs.broker_url() or "memory://")
+app.conf.task_acks_late = True
+
+
+@app.task(name="permitflow.run_job")
+def run_job_task(job_id: int) -> None:
+    jobs.run(job_id)
+
+
+def _import_job_modules() -> None:
+    names = os.environ.get("PERMITFLOW_JOB_MODULES", "simulations.jobs")
+    for name in filter(None, (n.strip() for n in names.split(","))):
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass
+
+
+_import_job_modules()
