@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
@@ -290,14 +291,17 @@ def history(case_ref: str, as_json: bool) -> None:
 
 
 @main.command()
-def tick() -> None:
+@click.option("--every", type=float, help="Keep ticking every SECONDS (until interrupted).")
+def tick(every: float | None) -> None:
     """Fire due timers and send pending notifications."""
-    with db.session_scope() as session:
-        fired = services.tick(session)
-        sent = services.send_pending(session)
-    for f in fired:
-        click.echo(f"fired {f.name or f.element_id} in case {f.tracking_code}")
-    click.echo(f"{len(fired)} timer(s) fired, {sent} notification(s) handled")
+    from engine.ticker import tick_once
+
+    while True:
+        fired, sent = tick_once()
+        click.echo(f"{fired} timer(s) fired, {sent} notification(s) handled")
+        if not every:
+            return
+        time.sleep(every)
 
 
 @main.command("export-log")

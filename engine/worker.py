@@ -16,11 +16,20 @@ from engine import jobs
 
 app = Celery("permitflow", broker=jobs.broker_url() or "memory://")
 app.conf.task_acks_late = True
+# `celery -A engine.worker beat` fires due timers every minute
+app.conf.beat_schedule = {"tick": {"task": "permitflow.tick", "schedule": 60.0}}
 
 
 @app.task(name="permitflow.run_job")
 def run_job_task(job_id: int) -> None:
     jobs.run(job_id)
+
+
+@app.task(name="permitflow.tick")
+def tick_task() -> None:
+    from engine.ticker import tick_once
+
+    tick_once()
 
 
 def _import_job_modules() -> None:

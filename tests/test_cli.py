@@ -80,3 +80,32 @@ def test_xxe_is_refused_by_validate(cli, tmp_path):
     out = cli("validate", str(evil), code=1).output
     assert "passwd" not in out.split("xxe.bpmn")[-1] or "DOCTYPE" in out
     assert "root:" not in out
+
+
+def test_tick_fires_due_timers_and_background_ticker_runs(cli, sqlite_engine):
+    import time as _time
+    from datetime import timedelta
+
+    from engine import clock
+    from engine.ticker import start_background_ticker
+
+    cli("user", "add", "ani", "--role", "front_office")
+    cli("user", "add", "budi", "--role", "head_of_office")
+    cli("deploy", str(TWO_LANES))
+    cli("start", "small_permit", "--data", '{"applicant_name": "Siti", "area": 5}')
+    first = json.loads(cli("tasks", "--user", "ani", "--json").output)[0]
+    cli("complete", first["id"], "--as", "ani")
+    decide = json.loads(cli("tasks", "--user", "budi", "--json").output)[0]
+    cli("complete", decide["id"], "--as", "budi", "--data", '{"decision": "approve"}')
+    assert "0 timer(s) fired" in cli("tick").output
+    clock.advance(timedelta(days=3))
+    stop = start_background_ticker(0.05, sqlite_engine)
+    try:
+        for _ in range(100):
+            cases = json.loads(cli("cases", "--status", "completed", "--json").output)
+            if cases:
+                break
+            _time.sleep(0.05)
+    finally:
+        stop.set()
+    assert cases and cases[0]["outcome"] == "Permit issued"

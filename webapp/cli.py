@@ -10,11 +10,18 @@ import click
 @click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
 @click.option("--threads", default=8, show_default=True, type=int, help="Worker threads (waitress).")
 @click.option("--debug", is_flag=True, help="Flask's reloading debug server (never in production).")
-def serve(host: str, port: int, threads: int, debug: bool) -> None:
+@click.option("--tick-every", default=60.0, show_default=True, type=float,
+              help="Fire due timers every SECONDS in the server (0: never; with a broker, "
+                   "Celery beat does it).")
+def serve(host: str, port: int, threads: int, debug: bool, tick_every: float) -> None:
     """Serve the office: clerks' inboxes, designers' deployments, monitoring, admin."""
+    from engine.jobs import broker_url
+    from engine.ticker import start_background_ticker
     from webapp import create_app
 
     app = create_app({"DEBUG": True} if debug else None)
+    if tick_every > 0 and not broker_url():
+        start_background_ticker(tick_every)
     click.echo(f"permitflow is serving on http://{host}:{port}/")
     if debug:
         app.run(host=host, port=port, debug=True)
