@@ -15,19 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from engine.event_log import COLUMNS
 from simulations.run import RunResult
-
-COLUMNS = (
-    "case_id",
-    "process_key",
-    "process_version",
-    "activity_id",
-    "activity",
-    "lane",
-    "resource",
-    "start",
-    "end",
-)
 
 
 def iso_times(run: RunResult, seconds: np.ndarray) -> list[str]:

@@ -71,18 +71,18 @@ def db_engine(request, tmp_path, sqlite_template):
         _truncate_postgres(engine)
         yield engine
         return
-    path = tmp_path / "permitflow.sqlite3"
-    shutil.copy(sqlite_template, path)
-    engine = db.make_engine(f"sqlite:///{path}")
-    yield engine
-    engine.dispose()
+    yield from _sqlite_copy(tmp_path, sqlite_template)
 
 
 @pytest.fixture
 def sqlite_engine(tmp_path, sqlite_template):
     """A migrated, empty SQLite database (for tests that need only one backend)."""
+    yield from _sqlite_copy(tmp_path, sqlite_template)
+
+
+def _sqlite_copy(tmp_path: Path, template: Path):
     path = tmp_path / "permitflow.sqlite3"
-    shutil.copy(sqlite_template, path)
+    shutil.copy(template, path)
     engine = db.make_engine(f"sqlite:///{path}")
     yield engine
     engine.dispose()
