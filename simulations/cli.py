@@ -298,10 +298,23 @@ def analyze(
         baseline = _run(model, params, opts, "baseline")
         staff = {lane: params.lane(lane).count for lane in _lanes(model, process_id)}
         sim_kpis = analysis_kpis(baseline, staff)
-    report = run_analysis(model, process_id=process_id, sim_kpis=sim_kpis)
+    history = _history_kpis(source)
+    report = run_analysis(model, process_id=process_id, sim_kpis=sim_kpis, history_kpis=history)
     if with_simulation:
         _estimate_effects(report, model, params, baseline, opts)
     click.echo(json.dumps(report.as_dict(), indent=2, default=str) if as_json else report.to_text())
+
+
+def _history_kpis(source: str) -> dict | None:
+    """For a deployed KEY: how its lanes really worked (engine.lane_history), if it has cases."""
+    if Path(source).suffix.lower() == ".bpmn" or Path(source).exists():
+        return None
+    from engine.db import session_scope
+    from engine.lane_history import lane_history
+
+    with session_scope() as session:
+        lanes = lane_history(session, source)
+    return {"lanes": lanes} if lanes else None
 
 
 def _lanes(model: BpmnModel, process_id: str | None) -> set[str]:

@@ -25,11 +25,14 @@ class SimulationResult:
     runs: list[RunResult] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     label: str = "baseline"
+    _summary: tuple[int, dict[str, dict]] | None = field(default=None, repr=False, compare=False)
 
     @property
     def summary(self) -> dict[str, dict]:
-        """Per KPI: mean, low, high (95% CI), std, n."""
-        return summarise(self.replications)
+        """Per KPI: mean, low, high (95% CI), std, n (recomputed when replications are added)."""
+        if self._summary is None or self._summary[0] != len(self.replications):
+            self._summary = (len(self.replications), summarise(self.replications))
+        return self._summary[1]
 
     def mean(self, kpi: str) -> float:
         """The mean of ``kpi`` over replications (NaN when absent)."""

@@ -1,0 +1,239 @@
+"""Simulation work for the reformers' pages: a quick analysis with a baseline run, and a
+baseline-versus-scenario comparison that runs as a background job.
+
+Importing this module registers the job kinds ``simulation_compare`` and ``simulation_analysis`` with
+:mod:`engine.jobs` (the Celery worker imports it through ``PERMITFLOW_JOB_MODULES``).
+A job's parameters carry what it needs (the BPMN XML, the parameters as YAML text and
+the scenario's changes), so any worker runs it without the web application; its result
+is plain JSON: the comparison, heatmap figures, chart SVGs and the revised BPMN.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import yaml
+
+from engine import jobs
+from engine.model import BpmnModel
+from simulations.analysis import AnalysisReport, analyze
+from simulations.compare import Comparison, analysis_kpis, compare
+from simulations.compiler import compile_process
+from simulations.distributions import ParamsError
+from simulations.kpis import run_kpis
+from simulations.parallel import replication_seeds
+from simulations.params import SimParams, params_from_dict
+from simulations.report import comparison_html
+from simulations.results import SimulationResult
+from simulations.scenarios import ScenarioError, apply_changes, scenario_bpmn
+from simulations.simulator import Simulator
+
+COMPARE, ANALYSIS = "simulation_compare", "simulation_analysis"
+QUICK = {"cases": 300, "replications": 5, "seed": 1}  # about 0.2 s for the building approval
+LIMITS = {"cases": 5000, "replications": 30}
+Report = Callable[[float, str], None]
+
+
+def parse_params(text: str, source: str = "parameters") -> SimParams:
+    """Parameters from YAML text; :class:`ParamsError` names the bad key or line.
+
+    Examples
+    --------
+    >>> parse_params("cases: 50").cases
+    50
+    >>> parse_params("lanes: {a: {count: 0}}")
+    Traceback (most recent call last):
+    ...
+    simulations.distributions.ParamsError: lanes.a.count: expected a whole number >= 1, got 0
+    """
+    try:
+        data = yaml.safe_load(text or "") or {}
+    except yaml.YAMLError as exc:
+        raise ParamsError(f"not valid YAML: {exc}") from None
+    return params_from_dict(data, source)
+
+
+def parse_changes(text: str) -> list[dict]:
+    """A scenario's changes from YAML text: a list, or a mapping with ``changes``.
+
+    Examples
+    --------
+    >>> parse_changes("- {op: remove_task, task: t}")
+    [{'op': 'remove_task', 'task': 't'}]
+    """
+    try:
+        data = yaml.safe_load(text or "") or []
+    except yaml.YAMLError as exc:
+        raise ScenarioError(f"changes: not valid YAML: {exc}") from None
+    if isinstance(data, dict):
+        data = data.get("changes") or []
+    if not isinstance(data, list) or not all(isinstance(c, dict) for c in data):
+        raise ScenarioError("changes: expected a list of changes, each a mapping with an 'op'")
+    return data
+
+
+def check_scenario(model: BpmnModel, params: SimParams, changes: list[dict]) -> None:
+    """Raise :class:`ScenarioError` when ``changes`` cannot be applied or simulated."""
+    changed_model, changed_params = apply_changes(model, params, changes)
+    compile_process(changed_model, changed_params, changed_params.process)
+
+
+def simulate(model: BpmnModel, params: SimParams, *, cases: int, replications: int, seed: int,
+             label: str = "baseline", report: Report | None = None,
+             span: tuple[float, float] = (0.0, 1.0)) -> SimulationResult:  # fmt: skip
+    """Run replications one by one in this thread, reporting progress within ``span``.
+
+    Seeds come from :func:`~simulations.parallel.replication_seeds`, so a baseline and a
+    scenario run with the same ``seed`` share random numbers, as the CLI's runs do.
+    """
+    compiled = compile_process(model, params, params.process)  # not replicate(): its cache
+    result = SimulationResult(compiled.process.id, cases, seed, label=label)  # is per process
+    result.warnings = sorted(set(compiled.warnings))
+    seeds = replication_seeds(seed, replications)
+    for i, replication_seed in enumerate(seeds, 1):
+        run = Simulator(compiled, params, replication_seed).run(cases)
+        result.replications.append(run_kpis(run, params.trim))
+        if report is not None:
+            low, high = span
+            report(low + (high - low) * i / len(seeds), f"{label}: replication {i} of {len(seeds)}")
+    return result
+
+
+def lane_staff(model: BpmnModel, params: SimParams) -> dict[str, int]:
+    """Clerks per lane id, as the parameters say (the analysis suggests staffing changes)."""
+    process = model.processes[params.process] if params.process else model.main_process()
+    return {lane: params.lane(lane).count for lane in process.lanes}
+
+
+def quick_analysis(model: BpmnModel, params: SimParams, *, history_kpis: dict | None = None,
+                   effects: bool = True, report: Report | None = None,
+                   **run) -> tuple[AnalysisReport, SimulationResult]:  # fmt: skip
+    """:func:`~simulations.analysis.analyze` with a short baseline simulation's figures.
+
+    With ``effects`` every finding's suggested change is simulated too and its change of
+    the mean cycle time recorded in ``finding.effect`` (as ``permitflow analyze --simulate``).
+    Returns the report and the baseline run.
+    """
+    run = {**QUICK, **run}
+    report = report or (lambda progress, message: None)
+    baseline = simulate(model, params, report=report, span=(0.0, 0.2), **run)
+    sim_kpis = analysis_kpis(baseline, lane_staff(model, params))
+    analysis = analyze(
+        model, process_id=params.process, sim_kpis=sim_kpis, history_kpis=history_kpis
+    )
+    suggested = [f for f in analysis.findings if f.suggested_change] if effects else []
+    for i, finding in enumerate(suggested, 1):
+        report(0.2 + 0.8 * i / (len(suggested) + 1), f"effect of: {finding.title}"[:300])
+        try:
+            changed_model, changed = apply_changes(model, params, [finding.suggested_change])
+            row = compare(
+                _cycle_time(baseline), _cycle_time(simulate(changed_model, changed, **run))
+            )
+            row = row.row("cycle_time.mean")
+        except ParamsError as exc:
+            finding.effect = {**(finding.effect or {}), "simulation": f"not simulated: {exc}"}
+            continue
+        if row is not None:
+            finding.effect = {**(finding.effect or {}), "cycle_time_mean_change": row.relative,
+                              "significant": row.significant}  # fmt: skip
+    return analysis, baseline
+
+
+def _cycle_time(result: SimulationResult) -> SimulationResult:
+    """Only the mean cycle time of each replication (comparing all KPIs takes seconds)."""
+    kept = [
+        {"cycle_time.mean": r["cycle_time.mean"]}
+        for r in result.replications
+        if "cycle_time.mean" in r
+    ]
+    return SimulationResult(result.process_id, result.cases, result.seed, kept, label=result.label)
+
+
+def heatmap(result: SimulationResult) -> dict[str, dict]:
+    """Per lane and per task, the figures a heatmap over the diagram shows (hours, shares)."""
+    lanes: dict[str, dict] = {}
+    tasks: dict[str, dict] = {}
+    for name, summary in result.summary.items():
+        kind, _, rest = name.partition(".")
+        element, _, figure = rest.rpartition(".")
+        if kind not in ("lane", "task") or not element:
+            continue
+        value = summary["mean"]
+        if figure in ("waiting", "processing"):
+            figure, value = f"{figure}_hours", value / 3600
+        (lanes if kind == "lane" else tasks).setdefault(element, {})[figure] = round(value, 3)
+    return {"lanes": lanes, "tasks": tasks}
+
+
+def charts(comparison: Comparison) -> str:
+    """The legend and the SVG bar charts of :func:`~simulations.report.comparison_html`."""
+    page = comparison_html([comparison])
+    legend = re.search(r'<p class="legend">.*?</p>', page, re.S)
+    svgs = re.findall(r"<svg.*?</svg>", page, re.S)
+    return (legend.group(0) if legend else "") + "".join(svgs)
+
+
+def _bounded(job: dict, name: str) -> int:
+    value = int(job.get(name) or QUICK[name])
+    return max(1, min(value, LIMITS.get(name, value)))
+
+
+def _model(job: dict) -> BpmnModel:
+    from engine.loader import load_bpmn
+
+    if job.get("bpmn_xml"):
+        return load_bpmn(job["bpmn_xml"].encode("utf-8"), job.get("source") or "procedure.bpmn")
+    from engine.db import session_scope
+    from engine.definitions import load_deployed_model
+
+    with session_scope() as session:
+        return load_deployed_model(session, job["key"], job.get("version"))
+
+
+def _run(job: dict) -> dict:
+    return {"cases": _bounded(job, "cases"), "replications": _bounded(job, "replications"),
+            "seed": int(job.get("seed") or QUICK["seed"])}  # fmt: skip
+
+
+def analyze_with_simulation(job: dict, report: Report) -> dict:
+    """The ``simulation_analysis`` job: findings with simulation (and history) figures.
+
+    ``job`` holds ``bpmn_xml`` (or ``key`` and ``version``), ``params_yaml``, optional
+    ``history_kpis`` and the run's ``cases``, ``replications`` and ``seed``.
+    """
+    model, params = _model(job), parse_params(job.get("params_yaml", ""))
+    analysis, baseline = quick_analysis(model, params, history_kpis=job.get("history_kpis"),
+                                        report=report, **_run(job))  # fmt: skip
+    return {"analysis": analysis.as_dict(), "heatmap": heatmap(baseline), "run": _run(job)}
+
+
+def compare_scenario(job: dict, report: Report) -> dict:
+    """The ``simulation_compare`` job: baseline and scenario replications, compared.
+
+    ``job`` holds ``bpmn_xml`` (or ``key`` and ``version`` of a deployed procedure),
+    ``params_yaml``, ``changes``, ``name``, ``cases``, ``replications`` and ``seed``.
+    """
+    report(0.01, "preparing")
+    model, params = _model(job), parse_params(job.get("params_yaml", ""))
+    changed_model, changed_params = apply_changes(model, params, list(job.get("changes") or []))
+    run = _run(job)
+    baseline = simulate(model, params, label="baseline", report=report, span=(0.02, 0.5), **run)
+    name = str(job.get("name") or "scenario")[:120]
+    scenario = simulate(
+        changed_model, changed_params, label=name, report=report, span=(0.5, 0.95), **run
+    )
+    comparison = compare(baseline, scenario)
+    report(0.97, "writing the revised diagram")
+    return {
+        "comparison": comparison.as_dict(),
+        "run": run,
+        "heatmap": {"baseline": heatmap(baseline), "scenario": heatmap(scenario)},
+        "charts": charts(comparison),
+        "revised_bpmn": scenario_bpmn(changed_model).decode("utf-8"),
+        "warnings": sorted(set(baseline.warnings) | set(scenario.warnings)),
+    }
+
+
+jobs.register(COMPARE, compare_scenario)
+jobs.register(ANALYSIS, analyze_with_simulation)
