@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import clock
-from engine.errors import NotAllowed
+from engine.errors import NotAllowed, NotFound
 from engine.tables import ApiToken, User
 from engine.users import get_user
 
@@ -47,3 +47,15 @@ def revoke(session: Session, token: str) -> None:
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
     if row is not None:
         row.revoked = True
+
+
+def revoke_by_id(session: Session, token_id: int) -> None:
+    """Revoke a token from the admin page (which never sees the token itself)."""
+    row = session.get(ApiToken, token_id)
+    if row is None:
+        raise NotFound(f"No API token {token_id}.")
+    row.revoked = True
+
+
+def list_tokens(session: Session) -> list[ApiToken]:
+    return list(session.scalars(select(ApiToken).order_by(ApiToken.id.desc())))

@@ -105,8 +105,9 @@ def _plain_data(data: dict[str, Any]) -> dict[str, Any]:
 
 def get_case(session: Session, case_ref: int | str) -> Case:
     """A case by id or tracking code."""
-    if isinstance(case_ref, int) or (isinstance(case_ref, str) and case_ref.isdigit()):
-        case = session.get(Case, int(case_ref))
+    if isinstance(case_ref, int) or (isinstance(case_ref, str) and case_ref.isascii() and case_ref.isdigit()):
+        number = int(case_ref)
+        case = session.get(Case, number) if 0 < number < 2**63 else None
     else:
         code = normalize_tracking_code(case_ref)
         case = session.scalar(select(Case).where(Case.tracking_code == code))

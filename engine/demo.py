@@ -6,16 +6,19 @@ with plausible values, so the inbox of every lane has something in it.
 
 from __future__ import annotations
 
+import random
 import re
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import services
+from engine import clock, services, surveys
 from engine.model import FormField
 from engine.passwords import hash_password
+from engine.tables import SurveyResponse
 
 PROCESSES_DIR = Path(__file__).resolve().parent.parent / "processes"
 DEMO_PASSWORD = "demo"
@@ -100,6 +103,23 @@ def _advance(session: Session, case, steps: int, index: int) -> None:
         services.complete_task(session, task.id, user, fill(services.task_form(task), index))
 
 
+def add_demo_survey_responses(session: Session, per_service: int = 24, seed: int = 14) -> int:
+    """Add ``per_service`` past responses per procedure (once); returns how many were added."""
+    if session.scalar(select(SurveyResponse.id).limit(1)) is not None:
+        return 0
+    rng = random.Random(seed)
+    now = clock.now()
+    added = 0
+    for definition in services.list_definitions(session, latest_only=True):
+        for _i in range(per_service):
+            scores = {key: rng.choices((1, 2, 3, 4), weights=(1, 3, 10, 8))[0] for key in surveys.KEYS}
+            session.add(SurveyResponse(case_id=None, service=definition.key, scores=scores, comment="",
+                                       submitted_at=now - timedelta(days=rng.randint(1, 170))))  # fmt: skip
+            added += 1
+    session.flush()
+    return added
+
+
 def load(session: Session, *, with_cases: bool = True) -> str:
     """Deploy every procedure, create the users and (optionally) sample cases."""
     lines = []
@@ -116,4 +136,7 @@ def load(session: Session, *, with_cases: bool = True) -> str:
                 case = services.start_case(session, definition.key, fill(fields, index), started_by="demo")
                 _advance(session, case, index * 2, index)
             lines.append(f"3 cases of {definition.key}")
+    added = add_demo_survey_responses(session)
+    if added:
+        lines.append(f"{added} IKM survey responses")
     return "\n".join(lines)

@@ -33,9 +33,12 @@ def today() -> str:
     return default_calendar().local_date(clock.now()).isoformat()
 
 
-def label(ticket: QueueTicket) -> str:
-    """The number as shown: service initial and three digits, e.g. ``B-007``."""
-    return f"{ticket.service[:1].upper()}-{ticket.number:03d}"
+def label(ticket: QueueTicket, prefix: str | None = None) -> str:
+    """The number as shown: ``prefix`` (e.g. the service-standard code) and three digits.
+
+    Without a prefix, the service's initial: ``B-007``.
+    """
+    return f"{(prefix or ticket.service[:1]).upper()}-{ticket.number:03d}"
 
 
 def take_number(session: Session, service: str) -> QueueTicket:

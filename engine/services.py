@@ -4,6 +4,7 @@ Every function takes a SQLAlchemy ``session`` as its first argument; the caller 
 and commits the transaction (a request, a CLI command, a worker job).
 """
 
+from engine import api_tokens, documents, queues, surveys
 from engine.audit import task_history
 from engine.cases import (
     cancel_case,
@@ -45,6 +46,10 @@ from engine.timers import tick
 from engine.users import create_user, find_user, get_user, list_users, set_roles, update_user
 
 __all__ = [
+    "api_tokens",
+    "documents",
+    "queues",
+    "surveys",
     "all_open_tasks",
     "applicant_responds",
     "cancel_case",

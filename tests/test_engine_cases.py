@@ -235,3 +235,9 @@ def test_update_user_and_task_history(office):
     services.complete_task(office, task.id, "ani", {})
     actions = [e.action for e in services.task_history(office, task.id)]
     assert actions == ["task_created", "task_claimed", "task_completed"]
+
+
+@pytest.mark.parametrize("ref", ["²", "0", "9" * 30, "-1", "１２"])
+def test_odd_case_references_are_not_found_not_crashes(office, ref):
+    with pytest.raises(CaseNotFound):
+        services.get_case(office, ref)

@@ -16,7 +16,7 @@ from flask import Flask
 from webapp import access, database, errors, i18n, presenters, security
 from webapp.extensions import csrf, limiter
 
-BLUEPRINTS = ("auth", "inbox", "tasks", "cases", "designer", "monitoring", "admin")
+BLUEPRINTS = ("auth", "inbox", "tasks", "cases", "designer", "monitoring", "reformer", "admin", "public", "api", "api.tokens")
 
 
 def _secret_key(instance: Path) -> str:

@@ -24,7 +24,7 @@ from webapp.database import commit, get_session
 bp = Blueprint("auth", __name__)
 
 
-@bp.route("/")
+@bp.route("/start")
 def home():
     if g.get("user") is None:
         return redirect(url_for("auth.login"))

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
+from flask import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.documents import case_documents, read
 from engine.services import model_for
-from engine.tables import AuditEntry, Case
+from engine.tables import AuditEntry, Case, Document
+from engine.users import roles_of
 
 
 @dataclass
@@ -21,7 +25,6 @@ class DataItem:
     id: str
     label: str
     value: Any
-    document: dict | None = None  # a stored upload {"name", "stored", ...}
 
 
 def process_of(case: Case):
@@ -40,28 +43,38 @@ def field_labels(case: Case) -> tuple[dict[str, str], set[str]]:
     return labels, documents
 
 
-def data_items(case: Case, data: dict[str, Any]) -> tuple[list[DataItem], list[DataItem]]:
-    """The case data with labels, and the attached documents, in form order."""
-    labels, document_ids = field_labels(case)
+def data_items(case: Case, data: dict[str, Any]) -> list[DataItem]:
+    """The case data with labels, in form order; a document field shows its file name."""
+    labels, _documents = field_labels(case)
     order = {field_id: i for i, field_id in enumerate(labels)}
-    items, documents = [], []
+    items = []
     for key in sorted(data, key=lambda k: (order.get(k, len(order)), k)):
         if key.startswith("_"):
             continue
         value = data[key]
-        stored = value if isinstance(value, dict) and "stored" in value else None
-        item = DataItem(key, labels.get(key, key.replace("_", " ")), value, stored)
-        (documents if key in document_ids or stored else items).append(item)
-    return items, documents
+        if isinstance(value, dict) and isinstance(value.get("name"), str) and "sha256" in value:
+            value = value["name"]
+        items.append(DataItem(key, labels.get(key, key.replace("_", " ")), value))
+    return items
 
 
-def stored_documents(data: dict[str, Any]) -> dict[str, str]:
-    """Stored file name -> the name it was uploaded with, for the case's documents."""
-    return {
-        v["stored"]: str(v.get("name") or v["stored"])
-        for v in data.values()
-        if isinstance(v, dict) and isinstance(v.get("stored"), str)
-    }
+@dataclass
+class DocumentRow:
+    document: Document
+    label: str  # the form field it was uploaded for
+
+
+def document_rows(session: Session, case: Case) -> list[DocumentRow]:
+    """The case's stored documents (newest last) with the label of their form field."""
+    labels, _documents = field_labels(case)
+    return [DocumentRow(d, labels.get(d.field_id, d.field_id or "")) for d in case_documents(session, case)]
+
+
+def may_see_documents(session: Session, username: str, case: Case) -> bool:
+    """The case's clerks: an admin, or a holder of a lane role of the case's procedure."""
+    roles = roles_of(session, username)
+    lane_roles = {lane.get("role") for lane in (case.definition.lanes or {}).values()}
+    return "admin" in roles or bool(roles & lane_roles)
 
 
 def lane_role_of(case: Case, element_id: str | None) -> str | None:
@@ -83,3 +96,11 @@ def task_trail(session: Session, task_id: str) -> list[AuditEntry]:
 def form_fields_of(case: Case, element_id: str | None):
     node = process_of(case).nodes.get(element_id or "")
     return node.form_fields if node else ()
+
+
+def document_response(document: Document) -> Response:
+    """A stored case document as a download (never rendered inline, never cached)."""
+    safe = "".join(c if c.isascii() and c.isprintable() and c not in '"\\;' else "_" for c in document.filename)
+    disposition = f"attachment; filename=\"{safe}\"; filename*=UTF-8''{quote(document.filename)}"
+    return Response(read(document), mimetype=document.content_type,
+                    headers={"Cache-Control": "private, no-store", "Content-Disposition": disposition})  # fmt: skip

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from engine.documents import get_document
 from engine.services import (
     all_open_tasks,
     applicant_responds,
@@ -18,10 +19,9 @@ from engine.services import (
     open_tasks,
 )
 from webapp.access import requires
-from webapp.case_views import data_items, stored_documents
+from webapp.case_views import data_items, document_response, document_rows, may_see_documents
 from webapp.database import commit, get_session
 from webapp.presenters import due, xml_response
-from webapp.task_forms import upload_path
 
 bp = Blueprint("cases", __name__)
 
@@ -63,13 +63,12 @@ def index():
 def show(ref: str):
     session = get_session()
     case = get_case(session, ref)
-    items, documents = data_items(case, case_data(case))
     tasks = open_tasks(session, case)
     return render_template(
         "cases/show.html",
         case=case,
-        items=items,
-        documents=documents,
+        items=data_items(case, case_data(case)),
+        documents=document_rows(session, case) if may_see_documents(session, g.user.username, case) else None,
         tasks=tasks,
         history=case_history(session, case.id),
         messages=messages_for_case(session, case.id),
@@ -88,14 +87,15 @@ def resume(ref: str):
     return redirect(url_for("cases.show", ref=case.tracking_code))
 
 
-@bp.route("/cases/<ref>/documents/<stored>")
+@bp.route("/cases/<ref>/documents/<int:document_id>")
 @requires("staff")
-def document(ref: str, stored: str):
-    case = get_case(get_session(), ref)
-    path, names = upload_path(stored), stored_documents(case_data(case))
-    if path is None or stored not in names:
-        abort(404)
-    return send_file(path, as_attachment=True, download_name=names[stored])
+def document(ref: str, document_id: int):
+    """A document of the case, for its clerks only (as an attachment, never inline)."""
+    session = get_session()
+    case = get_case(session, ref)
+    if not may_see_documents(session, g.user.username, case):
+        abort(403)
+    return document_response(get_document(session, document_id, case))
 
 
 @bp.route("/diagrams/<key>/<int:version>.bpmn")

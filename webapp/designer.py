@@ -12,7 +12,7 @@ from engine.services import deploy, get_definition, list_definitions, model_for,
 from engine.validation import has_errors, validate_file
 from webapp.access import requires
 from webapp.database import commit, get_session
-from webapp.drafts import compare, load_draft, save_draft
+from webapp.drafts import compare, list_drafts, load_draft, save_draft
 from webapp.migration import migrate, plan
 from webapp.presenters import xml_response
 
@@ -39,7 +39,7 @@ def index():
     session = get_session()
     latest = list_definitions(session, latest_only=True)
     running = {d.key: sum(running_case_counts(session, d.key).values()) for d in latest}
-    return render_template("designer/index.html", latest=latest, running=running)
+    return render_template("designer/index.html", latest=latest, running=running, drafts=list_drafts())
 
 
 @bp.route("/upload", methods=["POST"])

@@ -55,6 +55,13 @@ def load_draft(token: str) -> Draft | None:
     return Draft(token, note["source"], note["uploaded_by"], note["uploaded_at"], path.read_bytes())
 
 
+def list_drafts(limit: int = 20) -> list[Draft]:
+    """The newest drafts waiting for a designer (e.g. revised diagrams sent by reformers)."""
+    notes = sorted(_folder().glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+    drafts = (load_draft(note.stem) for note in notes[:limit])
+    return [d for d in drafts if d is not None]
+
+
 @dataclass
 class Change:
     id: str

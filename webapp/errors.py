@@ -36,7 +36,8 @@ ENGINE_STATUS = [
     (engine_errors.NotAllowed, 403),
     (engine_errors.Conflict, 409),  # StaleTask included
     (engine_errors.InvalidState, 409),
-    (engine_errors.EngineError, 400),  # InvalidFormData, InvalidBpmn and the rest
+    (engine_errors.InvalidFormData, 422),
+    (engine_errors.EngineError, 400),  # InvalidBpmn, InvalidDocument and the rest
 ]
 
 
@@ -45,8 +46,26 @@ def _wants_json() -> bool:
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
 
 
+# the code of an API error that has no engine error behind it
+HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+              405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
+              422: "invalid", 429: "too_many_requests", 500: "server_error"}  # fmt: skip
+
+
+def api_error(status: int, message: str, *, code: str = "", problems=None, field_errors=None):
+    """The JSON API's error: ``{"error": {"code", "message"[, "fields"][, "problems"]}}``."""
+    error = {"code": code or HTTP_CODES.get(status, "error"), "message": message}
+    if field_errors:
+        error["fields"] = field_errors
+    if problems:
+        error["problems"] = [problem.as_dict() for problem in problems]
+    return jsonify({"error": error}), status
+
+
 def error_page(status: int, message: str, *, code: str = "", problems=None, field_errors=None):
     rollback()
+    if request.path.startswith("/api/"):
+        return api_error(status, message, code=code, problems=problems, field_errors=field_errors)
     if _wants_json():
         body = {"error": code or str(status), "message": message}
         if field_errors:
@@ -79,6 +98,7 @@ def _http_error(exc: HTTPException):
         404: _("There is no such page, case or task."),
         413: _("The upload is larger than the office allows."),
         429: _("Please wait a minute before trying again."),
+        405: _("This action is not available here."),
     }
     return error_page(exc.code or 500, messages.get(exc.code, exc.description or ""))
 

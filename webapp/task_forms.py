@@ -1,31 +1,28 @@
 """BPMN forms as HTML: fields with their current value and message, and the submission.
 
-Documents (``file`` fields) are stored under ``instance/uploads`` with a random name,
-a size limit and an allow-list of types; the case data keeps a small reference
-``{"name", "stored", "size", "type"}``.
+Documents (``file`` fields) go through :mod:`engine.documents`: checked for size and
+type on the way in, stored outside the workflow state in the ``documents`` table of
+their case. The case data keeps a small reference ``{"name", "size", "type", "sha256"}``
+so a clerk's upload and a citizen's upload are the same kind of thing.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-import secrets
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from flask import current_app
-from werkzeug.datastructures import FileStorage, MultiDict
+from sqlalchemy.orm import Session
+from werkzeug.datastructures import MultiDict
 
+from engine import documents
 from engine.forms import describe_field, form_initial_values
 from engine.model import FormField
+from engine.tables import Case
 
-ALLOWED_TYPES = {
-    ".pdf": "application/pdf",
-    ".png": "image/png",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".txt": "text/plain",
-}
+ACCEPT = ",".join(documents.EXTENSIONS)  # for <input type=file accept=...>
 INPUT_TYPES = {"long": "number", "double": "number", "date": "date"}
 
 
@@ -71,71 +68,94 @@ def initial_values(fields, data: dict[str, Any]) -> dict[str, Any]:
     return form_initial_values(fields, data)
 
 
-class UploadRefused(ValueError):
-    """An uploaded document has a type or size the office does not accept."""
+@dataclass
+class Upload:
+    """A checked upload, not stored yet (the case may not exist yet)."""
+
+    field_id: str
+    filename: str
+    data: bytes
+    content_type: str
+
+    def reference(self) -> dict[str, Any]:
+        return {"name": self.filename, "size": len(self.data), "type": self.content_type,
+                "sha256": hashlib.sha256(self.data).hexdigest()}  # fmt: skip
 
 
-def _store_upload(upload: FileStorage) -> dict[str, Any]:
-    name = Path(upload.filename or "document").name[:120]
-    suffix = Path(name).suffix.lower()
-    if suffix not in ALLOWED_TYPES:
-        raise UploadRefused("must be a PDF, PNG, JPEG or text file")
-    data = upload.stream.read(current_app.config["UPLOAD_MAX_BYTES"] + 1)
-    if len(data) > current_app.config["UPLOAD_MAX_BYTES"]:
-        raise UploadRefused("is larger than the allowed size")
-    if not data:
-        raise UploadRefused("is an empty file")
-    stored = secrets.token_hex(16) + suffix
-    folder = Path(current_app.instance_path) / "uploads"
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / stored).write_bytes(data)
-    return {"name": name, "stored": stored, "size": len(data), "type": ALLOWED_TYPES[suffix]}
+def _label(field: FormField) -> str:
+    return field.label or field.id
+
+
+def read_uploads(fields, files: MultiDict) -> tuple[dict[str, Upload], dict[str, str]]:
+    """The uploads of the submission's ``file`` fields, checked; and a message per refused one."""
+    uploads: dict[str, Upload] = {}
+    problems: dict[str, str] = {}
+    limit = current_app.config["UPLOAD_MAX_BYTES"]
+    for field in fields:
+        upload = files.get(field.id) if field.type == "file" and not field.readonly else None
+        if upload is None or not upload.filename:
+            continue
+        name = upload.filename.replace("\\", "/").rsplit("/", 1)[-1][:200] or "document"
+        data = upload.stream.read(limit + 1)
+        try:
+            if len(data) > limit:
+                raise documents.InvalidDocument(f"{name} is larger than {limit // 1024 // 1024} MB.")
+            content_type = documents.check_upload(name, data)
+        except documents.InvalidDocument as refused:
+            problems[field.id] = f"{_label(field)}: {refused.message}"
+            continue
+        uploads[field.id] = Upload(field.id, name, data, content_type)
+    return uploads, problems
+
+
+def store_uploads(session: Session, case: Case, uploads: dict[str, Upload], uploaded_by: str) -> None:
+    for upload in uploads.values():
+        documents.store(session, case, upload.filename, upload.data, field_id=upload.field_id,
+                        uploaded_by=uploaded_by)  # fmt: skip
 
 
 def submitted_values(
-    fields: tuple[FormField, ...], form: MultiDict, files: MultiDict
-) -> tuple[dict[str, Any], dict[str, str]]:
-    """The raw submission per field (strings, uploads stored) and upload problems."""
+    fields: tuple[FormField, ...], form: MultiDict, files: MultiDict, known: set[str] = frozenset()
+) -> tuple[dict[str, Any], dict[str, str], dict[str, Upload]]:
+    """The raw submission per field (strings, upload references), problems, and the uploads.
+
+    ``known`` holds the sha256 of the case's stored documents: a reference sent back by
+    a re-rendered form is kept only when it names one of them.
+    """
+    uploads, problems = read_uploads(fields, files)
     values: dict[str, Any] = {}
-    problems: dict[str, str] = {}
     for field in fields:
         if field.readonly:
             continue
         if field.type == "file":
-            upload = files.get(field.id)
-            if upload is not None and upload.filename:
-                try:
-                    values[field.id] = _store_upload(upload)
-                except UploadRefused as refused:
-                    problems[field.id] = f"{field.label or field.id} {refused}"
+            if field.id in uploads:
+                values[field.id] = uploads[field.id].reference()
             elif form.get(field.id):
-                values[field.id] = _kept_reference(form.get(field.id, ""))
+                kept = _kept_reference(form.get(field.id, ""), known)
+                if kept is not None:
+                    values[field.id] = kept
             continue
         if field.type == "boolean":
             values[field.id] = "true" if form.get(field.id) in ("on", "true", "1") else "false"
             continue
         values[field.id] = form.get(field.id, "")
-    return values, problems
+    return values, problems, uploads
 
 
-def _kept_reference(text: str) -> Any:
-    """A document sent back by a re-rendered form: our stored reference, else plain text."""
+def _kept_reference(text: str, known: set[str]) -> Any:
+    """A document sent back by a re-rendered form: a stored one's reference, or plain text."""
     try:
         value = json.loads(text)
     except ValueError:
         return text
-    if isinstance(value, dict) and upload_path(str(value.get("stored", ""))) is not None:
-        return {k: value[k] for k in ("name", "stored", "size", "type") if k in value}
-    return text
+    if isinstance(value, dict) and value.get("sha256") in known:
+        return {k: value[k] for k in ("name", "size", "type", "sha256") if k in value}
+    return None if isinstance(value, dict) else text
 
 
 def file_fields(fields) -> set[str]:
     return {field.id for field in fields if field.type == "file"}
 
 
-def upload_path(stored: str) -> Path | None:
-    """The stored file for a reference, None when the name is not one we made."""
-    if not stored or "/" in stored or "\\" in stored or stored.startswith("."):
-        return None
-    path = Path(current_app.instance_path) / "uploads" / stored
-    return path if path.is_file() else None
+def is_reference(value: Any) -> bool:
+    return isinstance(value, dict) and isinstance(value.get("name"), str) and "sha256" in value

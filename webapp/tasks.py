@@ -19,10 +19,10 @@ from engine.services import (
 )
 from engine.tables import HumanTask
 from webapp.access import requires
-from webapp.case_views import data_items, form_fields_of, lane_role_of, task_trail
+from webapp.case_views import data_items, document_rows, form_fields_of, lane_role_of, task_trail
 from webapp.database import commit, get_session, rollback
 from webapp.presenters import due
-from webapp.task_forms import field_views, initial_values, submitted_values
+from webapp.task_forms import field_views, initial_values, store_uploads, submitted_values
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
@@ -36,15 +36,14 @@ def _open_task(task_id: str) -> HumanTask | None:
 
 def _page(task: HumanTask, values: dict, errors: dict | None = None, status: int = 200):
     session = get_session()
-    data = case_data(task.case)
-    items, documents = data_items(task.case, data)
+    documents = document_rows(session, task.case)
     return render_template(
         "tasks/show.html",
         task=task,
         case=task.case,
         due=due(task.due_at),
         fields=field_views(task_form(task), values, errors),
-        items=items,
+        items=data_items(task.case, case_data(task.case)),
         documents=documents,
         history=case_history(session, task.case_id),
         errors=errors or {},
@@ -82,11 +81,13 @@ def complete(task_id: str):
     task = _open_task(task_id)
     if task is None:
         return _gone(task_id, request.form.to_dict())
-    values, problems = submitted_values(task_form(task), request.form, request.files)
+    known = {row.document.sha256 for row in document_rows(get_session(), task.case)}
+    values, problems, uploads = submitted_values(task_form(task), request.form, request.files, known)
     if problems:
         return _page(task, values, problems, 422)
     try:
         complete_task(get_session(), task_id, g.user.username, values)
+        store_uploads(get_session(), task.case, uploads, g.user.username)
     except InvalidFormData as exc:
         rollback()
         return _page(task, values, exc.errors, 422)

@@ -17,6 +17,7 @@ from webapp.extensions import limiter
 REPO = Path(__file__).resolve().parents[2]
 BUILDING = REPO / "processes" / "building_approval.bpmn"
 TWO_LANES = REPO / "tests" / "engine_bpmn" / "two_lanes.bpmn"
+COMPLAINT = REPO / "processes" / "complaint.bpmn"
 PASSWORD = "correct-horse-7"
 _HASH = hash_password(PASSWORD)  # one scrypt hash for every test user (fast)
 
@@ -172,3 +173,63 @@ def advance_to(session: Session, case, element_id: str) -> None:
         services.complete_task(session, task.id, username, values)
         session.commit()
     raise AssertionError(f"{element_id} was never reached")
+
+
+@pytest.fixture(autouse=True)
+def _document_dir(tmp_path, monkeypatch):
+    """Uploaded documents of each test go to its own folder (engine.documents reads this)."""
+    monkeypatch.setenv("PERMITFLOW_DOCUMENT_DIR", str(tmp_path / "documents"))
+
+
+PDF = b"%PDF-1.4\n% permitflow test document\n"
+
+
+def pdf(name: str):
+    import io
+
+    return (io.BytesIO(PDF), name)
+
+
+class Citizen:
+    """An anonymous visitor: reads the CSRF token from the page it posts from."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def get(self, url: str, **kwargs):
+        return self.client.get(url, **kwargs)
+
+    def post(self, url: str, data: dict | None = None, form_page: str = "/track", **kwargs):
+        match = _TOKEN.search(self.client.get(form_page).get_data(as_text=True))
+        assert match, f"no CSRF token on {form_page}"
+        return self.client.post(url, data={**(data or {}), "csrf_token": match.group(1)},
+                                content_type="multipart/form-data", **kwargs)  # fmt: skip
+
+
+@pytest.fixture
+def citizen(app):
+    return Citizen(app.test_client())
+
+
+def apply_for_building(citizen, **changes):
+    """Apply online for a building approval with both documents; returns (code, private path)."""
+    data = {**BUILDING_START, **changes, "land_certificate": pdf("sertifikat.pdf"),
+            "building_plan": pdf("gambar.pdf")}  # fmt: skip
+    response = citizen.post("/services/building_approval/apply", data, form_page="/services/building_approval/apply")
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    location = response.headers["Location"]
+    code = location.split("/track/")[1].split("?")[0]
+    return code, location.replace("&new=1", "").replace("new=1&", "")
+
+
+@pytest.fixture
+def api_token(db):
+    """A bearer header for a user: ``api_token("front")``."""
+    from engine import api_tokens
+
+    def make(username: str) -> dict[str, str]:
+        token = api_tokens.issue(db, username, "test")
+        db.commit()
+        return {"Authorization": f"Bearer {token}"}
+
+    return make

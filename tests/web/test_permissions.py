@@ -45,6 +45,11 @@ ROUTES = {
     "/admin/users/new": {"admin"},
     "/admin/users/front": {"admin"},
     "/admin/lanes": {"admin"},
+    "/admin/api-tokens/": {"admin"},
+    "/queue/counter": CLERKS,
+    "/reformer/": {"reformer", "admin"},
+    "/reformer/building_approval/1": {"reformer", "admin"},
+    "/reformer/building_approval/1/scenario": {"reformer", "admin"},
 }
 
 
@@ -87,6 +92,19 @@ def test_permission_matrix(matrix, role, route):
     else:
         assert response.status_code == 403
         assert b"Traceback" not in response.data
+
+
+# the public side: everyone, logged in or not (tracking pages: see test_public.py)
+PUBLIC_ROUTES = ["/", "/services/", "/services/building_approval", "/services/building_approval/apply",
+                 "/services/building_approval/diagram.bpmn", "/track", "/queue/", "/queue/display",
+                 "/queue/board.json", "/ikm", "/api/v1/openapi.json"]  # fmt: skip
+
+
+@pytest.mark.parametrize("route", PUBLIC_ROUTES)
+@pytest.mark.parametrize("role", ["anonymous", "front", "nobody"])
+def test_public_routes_are_open_to_everyone(matrix, role, route):
+    clients, _ids = matrix
+    assert clients[role].get(route).status_code == 200
 
 
 @pytest.mark.parametrize("action", ["claim", "complete", "unclaim", "return"])

@@ -1,0 +1,173 @@
+"""The reformers' pages: analysis, scenario editor, background comparison, and the
+revised diagram reaching the designers. Jobs run synchronously here (small runs)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from engine import jobs, services
+from tests.web.conftest import BUILDING, start_building_case
+
+ANALYSIS = "/reformer/building_approval/1"
+SCENARIO = f"{ANALYSIS}/scenario"
+REMOVE_REGISTRATION = {"op": "remove_task", "task": "register_application"}
+SMALL = {"cases": "120", "replications": "2", "seed": "3"}
+
+
+@pytest.fixture
+def synchronous_jobs(app, monkeypatch):
+    """Run submitted jobs at once, on the app's database."""
+    monkeypatch.setattr(jobs, "submit", lambda job_id, engine=None: jobs.run(job_id, engine))
+
+
+@pytest.fixture
+def reformer(staff):
+    return staff("reformer")
+
+
+def test_the_procedures_and_versions_to_pick(reformer):
+    page = reformer.get("/reformer/").get_data(as_text=True)
+    assert "Persetujuan Bangunan Gedung" in page and 'href="/reformer/building_approval/1"' in page
+
+
+def test_analysis_shows_metrics_findings_and_marks_them(reformer):
+    response = reformer.get(ANALYSIS)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Handoffs between lanes" in page or "Perpindahan" in page
+    assert "register_application" in page and "remove_task" in page
+    markers = re.search(r'data-markers="([^"]+)"', page).group(1)
+    assert "register_application" in markers.replace("&#34;", '"')
+    assert 'data-elements="' in page and "js/reformer.js" in page
+
+
+def test_unknown_version_is_not_found(reformer):
+    assert reformer.get("/reformer/building_approval/9").status_code == 404
+    assert reformer.get("/reformer/nothing/1/scenario").status_code == 404
+
+
+def test_analysis_with_simulation_and_history_finds_bottlenecks(reformer, db, synchronous_jobs):
+    from datetime import timedelta
+
+    from engine import clock
+
+    cases = [start_building_case(db) for _ in range(3)]
+    clock.advance(timedelta(days=1))  # registrations wait a day in the front office queue
+    for case in cases:
+        task = services.open_tasks(db, case)[0]
+        services.claim(db, task.id, "front")
+        clock.advance(timedelta(minutes=20))
+        services.complete_task(db, task.id, "front", {"documents_received": True})
+    db.commit()
+    response = reformer.post(f"{ANALYSIS}/analyze", data=SMALL)
+    assert response.status_code == 302
+    page = reformer.get(response.headers["Location"]).get_data(as_text=True)
+    assert "bottleneck" in page and "history" in page and "simulation" in page
+    assert "mean cycle time" in page.lower() or "waktu" in page.lower()
+    assert "heat-" in page  # the simulated waiting over the diagram
+
+
+def test_a_suggested_change_is_added_with_one_click(reformer):
+    response = reformer.post(f"{SCENARIO}/changes", data={"change": json.dumps(REMOVE_REGISTRATION)})
+    assert response.status_code == 302 and response.headers["Location"].endswith(SCENARIO)
+    page = reformer.get(SCENARIO).get_data(as_text=True)
+    assert "<code>op: remove_task, task: register_application</code>" in page
+    reformer.post(f"{SCENARIO}/changes/0/delete")
+    assert "<code>op: remove_task, task: register_application</code>" not in reformer.get(SCENARIO).get_data(as_text=True)
+
+
+def test_the_change_form_adds_a_staffing_change(reformer):
+    reformer.post(f"{SCENARIO}/changes", data={"op": "staff", "lane": "Lane_cashier", "count": "2"})
+    assert "op: staff, lane: Lane_cashier, count: 2" in reformer.get(SCENARIO).get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("form", "message"),
+    [
+        ({"op": "remove_task", "task": "no_such_task"}, "no_such_task"),
+        ({"op": "staff", "lane": "Lane_cashier", "count": "two"}, "count: expected a whole number"),
+        ({"op": "explode"}, "op: choose one of"),
+        ({"change": "{not json"}, "Expecting property name"),
+    ],
+)
+def test_a_bad_change_is_refused_with_a_message(reformer, form, message):
+    response = reformer.post(f"{SCENARIO}/changes", data=form, follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and message in page
+    assert "flash-error" in page
+
+
+def test_bad_parameters_are_shown_next_to_the_field(reformer):
+    form = {"name": "x", "changes_yaml": "", "params_yaml": "lanes:\n  Lane_cashier: {count: 0}\n"}
+    response = reformer.post(SCENARIO, data=form)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert 'id="err-params"' in page and "lanes.Lane_cashier.count" in page
+    response = reformer.post(SCENARIO, data={**form, "params_yaml": "cases: [1,"})
+    assert response.status_code == 400 and "not valid YAML" in response.get_data(as_text=True)
+
+
+def test_a_bad_scenario_is_shown_next_to_the_field(reformer):
+    page = reformer.get(SCENARIO).get_data(as_text=True)
+    params = re.search(r'<textarea id="params_yaml"[^>]*>(.*?)</textarea>', page, re.S).group(1)
+    form = {"name": "x", "params_yaml": params.replace("&#39;", "'").replace("&#34;", '"')}
+    for changes, message in [("- {op: merge_tasks, tasks: [register_application]}", "at least two tasks"),
+                             ("op: [", "not valid YAML"), ("- just text", "a list of changes")]:  # fmt: skip
+        response = reformer.post(SCENARIO, data={**form, "changes_yaml": changes})
+        assert response.status_code == 400, changes
+        assert 'id="err-changes"' in response.get_data(as_text=True)
+        assert message in response.get_data(as_text=True)
+
+
+def test_the_scenario_runs_and_the_revised_diagram_reaches_the_designers(app, reformer, staff, synchronous_jobs):
+    reformer.post(f"{SCENARIO}/changes", data={"change": json.dumps(REMOVE_REGISTRATION)})
+    response = reformer.post(f"{ANALYSIS}/run", data=SMALL)
+    assert response.status_code == 302
+    job_url = response.headers["Location"]
+    status = reformer.get(f"{job_url}.json").get_json()
+    assert status["status"] == "done" and status["progress"] == 1.0 and status["finished"]
+    page = reformer.get(job_url).get_data(as_text=True)
+    assert 'data-kpi="cycle_time.mean"' in page and "<svg" in page and "heat-" in page
+    revised = reformer.get(f"{job_url}/revised.bpmn").get_data(as_text=True)
+    assert 'id="register_application"' not in revised and 'id="verify_documents"' in revised
+
+    response = reformer.post(f"{job_url}/send", follow_redirects=True)
+    assert "sent to the designers" in response.get_data(as_text=True) or "dikirim" in response.get_data(as_text=True)
+    designer = staff("designer")
+    listing = designer.get("/designer/").get_data(as_text=True)
+    token = re.search(r'href="/designer/drafts/([^"]+)">building_approval_scenario_', listing).group(1)
+    report = designer.get(f"/designer/drafts/{token}").get_data(as_text=True)
+    assert "deploy" in report.lower() or "pasang" in report.lower()
+    assert designer.get(f"/designer/drafts/{token}/diff").status_code == 200
+
+
+def test_a_failed_job_shows_its_error(reformer, db, app, synchronous_jobs):
+    params = {"key": "building_approval", "version": 1, "bpmn_xml": BUILDING.read_text(), "params_yaml": "x: 1"}
+    job = jobs.create(db, "simulation_compare", params)
+    db.commit()
+    jobs.run(job.id, app.extensions["permitflow.engine"])
+    page = reformer.get(f"/reformer/jobs/{job.id}").get_data(as_text=True)
+    assert "flash-error" in page and "x: unknown section" in page
+    assert reformer.get("/reformer/jobs/999.json").status_code == 404
+
+
+@pytest.mark.parametrize("username", [None, "front", "designer", "nobody"])
+def test_only_reformers_and_admins_run_simulations(staff, db, app, username):
+    params = {"key": "building_approval", "version": 1, "bpmn_xml": "", "params_yaml": ""}
+    job = jobs.create(db, "simulation_compare", params)
+    db.commit()
+    user = staff(username)
+    routes = [("get", f"/reformer/jobs/{job.id}"), ("get", f"/reformer/jobs/{job.id}.json"),
+              ("get", f"/reformer/jobs/{job.id}/revised.bpmn"), ("post", f"/reformer/jobs/{job.id}/send"),
+              ("post", f"{ANALYSIS}/analyze"), ("post", f"{ANALYSIS}/run"), ("post", SCENARIO),
+              ("post", f"{SCENARIO}/changes"), ("post", f"{SCENARIO}/changes/0/delete")]  # fmt: skip
+    for method, route in routes:
+        response = getattr(user, method)(route)
+        if username is None:
+            assert response.status_code in (302, 400) and "/login" in response.headers.get("Location", "/login")
+        else:
+            assert response.status_code == 403, (username, route)
+    assert jobs.get(db, job.id).status == "queued"

@@ -1,0 +1,89 @@
+"""The JSON API under ``/api/v1``: deploy, start, tasks, claim, complete, case status,
+queue and survey, for other systems.
+
+Every call but the OpenAPI document carries ``Authorization: Bearer pf_...``; the
+token's user goes through the same area checks as in the office (and the engine's own
+lane checks). Errors are ``{"error": {"code", "message"}}`` (:func:`webapp.errors.api_error`).
+CSRF does not apply: no cookie authenticates an API call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import Blueprint, g, request
+
+from engine.api_tokens import authenticate
+from engine.errors import EngineError, NotAllowed
+from webapp.access import may
+from webapp.database import get_session
+from webapp.errors import api_error
+from webapp.extensions import csrf
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+PUBLIC_ENDPOINTS = {"api.openapi"}
+
+
+@bp.before_request
+def _authenticate():
+    g.api_user = None
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    header = request.headers.get("Authorization", "")
+    token = header[7:].strip() if header[:7].lower() == "bearer " else None
+    try:
+        g.api_user = authenticate(get_session(), token)
+    except NotAllowed as exc:
+        return api_error(401, exc.message, code="unauthorized")
+    return None
+
+
+def api_requires(area: str) -> Callable:
+    """The token's user must open ``area`` (the office's areas), else 403."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not may(area, g.api_user.role_names):
+                return api_error(403, f"{g.api_user.username}'s roles do not open the {area} area.",
+                                 code="forbidden")  # fmt: skip
+            return view(*args, **kwargs)
+
+        wrapped.permitflow_area = area
+        return wrapped
+
+    return decorate
+
+
+class BadRequest(EngineError):
+    code = "bad_request"
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def json_body(required: bool = True) -> dict[str, Any]:
+    """The request's JSON object (400 when it is not one)."""
+    body = request.get_json(silent=True)
+    if body is None and not required and not request.get_data():
+        return {}
+    if not isinstance(body, dict):
+        raise BadRequest("The body must be a JSON object (Content-Type: application/json).")
+    if _has_nul(body):
+        raise BadRequest("Text values may not contain NUL characters.")
+    return body
+
+
+from webapp.api import cases, openapi, services  # noqa: E402  (views register themselves on bp)
+
+__all__ = ["api_requires", "bp", "cases", "json_body", "openapi", "services"]

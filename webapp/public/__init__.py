@@ -1,0 +1,42 @@
+"""The public side: citizens apply, follow their case, queue, complain and rate (no account).
+
+One blueprint, its views spread over the modules of this package. Indonesian is the
+default language here whatever the browser asks; visitors can switch to English.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Blueprint, session
+
+bp = Blueprint("public", __name__)
+
+
+@bp.record_once
+def _setup(state) -> None:
+    from webapp.public.links import lookup_limiter
+
+    app = state.app
+    # engine.documents stores under PERMITFLOW_DOCUMENT_DIR; default: this app's instance
+    os.environ.setdefault("PERMITFLOW_DOCUMENT_DIR", str(Path(app.instance_path) / "documents"))
+    app.config.setdefault("TRACK_RATE_LIMIT", (10, 60))  # code lookups per IP per seconds
+    lookup_limiter.limit, lookup_limiter.window = app.config["TRACK_RATE_LIMIT"]
+    lookup_limiter.reset()
+
+
+@bp.before_request
+def _indonesian_by_default() -> None:
+    session.setdefault("lang", "id")
+
+
+from webapp.public import (  # noqa: E402  (the views register themselves on bp)
+    applications,
+    catalogue,
+    queue,
+    surveys,
+    tracking,
+)
+
+__all__ = ["applications", "bp", "catalogue", "queue", "surveys", "tracking"]

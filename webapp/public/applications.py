@@ -1,0 +1,75 @@
+"""Applying online: the start form of the procedure's BPMN, with its documents.
+
+Uploads are checked first (size, type, content); the case starts with a reference to
+each file in its data, then the files are stored for the case. The applicant lands on
+the private tracking page, whose link is also in the notification.
+"""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from engine.errors import InvalidFormData
+from engine.services import model_for, start_case, start_form
+from engine.tables import ProcessDefinition
+from webapp.database import commit, get_session, rollback
+from webapp.public import bp
+from webapp.public.catalogue import COMPLAINT_KEY, current_definition
+from webapp.public.links import private_url
+from webapp.task_forms import (
+    field_views,
+    file_fields,
+    initial_values,
+    store_uploads,
+    submitted_values,
+)
+
+APPLICANT = "applicant"
+
+
+def form_fields(definition: ProcessDefinition):
+    return start_form(model_for(definition).processes[definition.key])
+
+
+def _page(template: str, definition: ProcessDefinition, values: dict, errors: dict | None = None,
+          status: int = 200):  # fmt: skip
+    fields = form_fields(definition)
+    kept = {k: v for k, v in values.items() if k not in file_fields(fields)}  # files are chosen again
+    return render_template(template, definition=definition, standard=definition.service_standard or {},
+                           fields=field_views(fields, kept, errors), errors=errors or {}), status  # fmt: skip
+
+
+def _application(definition: ProcessDefinition, template: str, submitted_message: str):
+    fields = form_fields(definition)
+    if request.method == "GET":
+        return _page(template, definition, initial_values(fields, {}))
+    values, problems, uploads = submitted_values(fields, request.form, request.files)
+    if problems:
+        return _page(template, definition, values, problems, 422)
+    session = get_session()
+    try:
+        case = start_case(session, definition.key, values, started_by=APPLICANT, version=definition.version)
+    except InvalidFormData as exc:
+        rollback()
+        return _page(template, definition, values, exc.errors, 422)
+    store_uploads(session, case, uploads, APPLICANT)
+    commit()
+    flash(submitted_message, "success")
+    return redirect(private_url(case, new=1))
+
+
+@bp.route("/services/<key>/apply", methods=["GET", "POST"])
+def apply(key: str):
+    if key == COMPLAINT_KEY:
+        return redirect(url_for("public.complain"))
+    return _application(current_definition(key), "public/apply.html",
+                        _("Your application was received. Keep the link of this page: it is your private "
+                          "link to follow the case and answer the office."))  # fmt: skip
+
+
+@bp.route("/complaints/new", methods=["GET", "POST"])
+def complain():
+    return _application(current_definition(COMPLAINT_KEY), "public/complaint.html",
+                        _("Your complaint was received. Keep the link of this page to follow it and read "
+                          "the answer."))  # fmt: skip

@@ -1,0 +1,53 @@
+"""The landing page and the service catalogue: each procedure's published service standard.
+
+Always the newest deployed version: its standard, its start form, its drawn diagram.
+"""
+
+from __future__ import annotations
+
+from flask import abort, render_template
+
+from engine.errors import ProcessNotFound
+from engine.services import get_definition, list_definitions
+from engine.tables import ProcessDefinition
+from webapp.database import get_session
+from webapp.presenters import xml_response
+from webapp.public import bp
+
+COMPLAINT_KEY = "complaint"
+
+
+def current_definition(key: str) -> ProcessDefinition:
+    """The newest version of a deployed procedure, else 404."""
+    try:
+        return get_definition(get_session(), key)
+    except ProcessNotFound:
+        abort(404)
+
+
+def services() -> list[ProcessDefinition]:
+    return sorted(list_definitions(get_session(), latest_only=True), key=lambda d: d.key == COMPLAINT_KEY)
+
+
+@bp.route("/")
+def index():
+    return render_template("public/index.html", services=services())
+
+
+@bp.route("/services/")
+def catalogue():
+    return render_template("public/services.html", services=services())
+
+
+@bp.route("/services/<key>")
+def service(key: str):
+    definition = current_definition(key)
+    return render_template("public/service.html", definition=definition,
+                           standard=definition.service_standard or {},
+                           is_complaint=definition.key == COMPLAINT_KEY)  # fmt: skip
+
+
+@bp.route("/services/<key>/diagram.bpmn")
+def diagram(key: str):
+    """The current version's diagram, drawn on the service page (public information)."""
+    return xml_response(current_definition(key).bpmn_xml)

@@ -1,0 +1,62 @@
+"""Finding a case from a tracking code, and the applicant's private link.
+
+A tracking code (80 random bits) shows only the status. The private link adds
+``k``, an HMAC of the code with the app's secret: it opens the documents, the
+messages, the answer form and the survey. Lookups without a valid key are
+rate-limited per IP, and every wrong code gets the same answer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+
+from flask import abort, current_app, request, url_for
+from sqlalchemy import select
+
+from engine.cases import normalize_tracking_code
+from engine.tables import Case
+from webapp.database import get_session
+from webapp.extensions import LoginLimiter
+
+CODE_FORMAT = re.compile(r"[0-9A-Z]{4}(-[0-9A-Z]{4}){3}")
+lookup_limiter = LoginLimiter()
+
+
+def access_key(code: str) -> str:
+    secret = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(secret, f"track:{code}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def has_access(case: Case, key: str | None) -> bool:
+    return bool(key) and hmac.compare_digest(access_key(case.tracking_code), str(key))
+
+
+def private_url(case: Case, endpoint: str = "public.track", **values) -> str:
+    return url_for(endpoint, code=case.tracking_code, k=access_key(case.tracking_code), **values)
+
+
+def clean_code(text: str | None) -> str | None:
+    """The code in its canonical form, None when it cannot be a tracking code."""
+    if not text or len(text) > 40:
+        return None
+    code = normalize_tracking_code(text)
+    return code if CODE_FORMAT.fullmatch(code) else None
+
+
+def find_case(text: str | None, key: str | None = None) -> tuple[Case, bool]:
+    """The case of a tracking code and whether ``key`` opens its private page.
+
+    404 for any wrong code (same page whatever the reason), 429 when this IP looked
+    up too many codes without their key.
+    """
+    code = clean_code(text)
+    case = get_session().scalar(select(Case).where(Case.tracking_code == code)) if code else None
+    if case is not None and has_access(case, key):
+        return case, True
+    if not lookup_limiter.hit(request.remote_addr or "", "track"):
+        abort(429)
+    if case is None:
+        abort(404)
+    return case, False
