@@ -2,7 +2,7 @@
 
 Jobs are recorded in the database by :mod:`engine.jobs`; the worker only receives their
 id. Job kinds register themselves when their package is imported, so the worker imports
-the packages listed in ``PERMITFLOW_JOB_MODULES`` (default ``simulations.jobs``).
+the packages listed in ``PERMITFLOW_JOB_MODULES`` (default ``simulations.jobs,simulations.parallel``).
 """
 
 from __future__ import annotations
@@ -14,7 +14,11 @@ from celery import Celery
 
 from engine import jobs
 
-app = Celery("permitflow", broker=jobs.broker_url() or "memory://")
+app = Celery(
+    "permitflow",
+    broker=jobs.broker_url() or "memory://",
+    backend=os.environ.get("PERMITFLOW_RESULT_BACKEND") or jobs.broker_url(),
+)
 app.conf.task_acks_late = True
 # `celery -A engine.worker beat` fires due timers every minute
 app.conf.beat_schedule = {"tick": {"task": "permitflow.tick", "schedule": 60.0}}
@@ -33,7 +37,7 @@ def tick_task() -> None:
 
 
 def _import_job_modules() -> None:
-    names = os.environ.get("PERMITFLOW_JOB_MODULES", "simulations.jobs")
+    names = os.environ.get("PERMITFLOW_JOB_MODULES", "simulations.jobs,simulations.parallel")
     for name in filter(None, (n.strip() for n in names.split(","))):
         try:
             importlib.import_module(name)

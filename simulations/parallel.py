@@ -2,9 +2,10 @@
 
 Each replication gets its own seed from one :class:`numpy.random.SeedSequence`, so
 the figures do not depend on where they ran. Celery is used when
-``PERMITFLOW_BROKER_URL`` (or ``CELERY_BROKER_URL``) is set; results come back
-through ``PERMITFLOW_RESULT_BACKEND`` (default: the broker). Tasks carry pickled
-models, so only point it at a broker you trust.
+``PERMITFLOW_BROKER_URL`` is set (workers: ``celery -A engine.worker worker``); results
+come back through ``PERMITFLOW_RESULT_BACKEND`` (default: the broker). Tasks carry the
+model as BPMN XML and the parameters as plain data, in JSON: nothing executable crosses
+the broker.
 """
 
 from __future__ import annotations
@@ -13,13 +14,15 @@ import multiprocessing
 import os
 import sys
 from collections.abc import Iterator
+from functools import lru_cache
 
 import numpy as np
+from celery import shared_task
 
 from engine.model import BpmnModel
 from simulations.compiler import compile_process
 from simulations.kpis import run_kpis
-from simulations.params import SimParams
+from simulations.params import SimParams, params_from_dict, params_to_dict
 from simulations.results import SimulationResult
 from simulations.simulator import Simulator
 
@@ -130,28 +133,41 @@ def _progress(total: int, enabled: bool, label: str):
 
 def broker_url() -> str | None:
     """The Celery broker to use, if one is configured."""
-    return os.environ.get("PERMITFLOW_BROKER_URL") or os.environ.get("CELERY_BROKER_URL")
+    return os.environ.get("PERMITFLOW_BROKER_URL") or None
 
 
-def celery_app():
-    """The Celery application with the ``simulations.replicate`` task registered."""
-    from celery import Celery
+@shared_task(name="simulations.replicate")
+def replicate_remote(bpmn_xml: str, params: dict, process_id, cases: int, seed: int,
+                     trim: float) -> tuple[dict, list[str]]:
+    """One replication on a worker, from JSON-safe arguments."""
+    model = _model_from_xml(bpmn_xml)
+    kpis, _run, warnings = replicate(model, params_from_dict(params), process_id, cases, seed,
+                                     trim, False)
+    return {k: float(v) for k, v in kpis.items()}, warnings
 
-    url = broker_url()
-    app = Celery(
-        "permitflow.simulations",
-        broker=url,
-        backend=os.environ.get("PERMITFLOW_RESULT_BACKEND", url),
-    )
-    app.conf.update(task_serializer="pickle", result_serializer="pickle", accept_content=["pickle"])
-    app.task(name="simulations.replicate")(replicate)
-    return app
+
+@lru_cache(maxsize=8)
+def _model_from_xml(bpmn_xml: str) -> BpmnModel:
+    from engine.loader import load_bpmn
+
+    return load_bpmn(bpmn_xml.encode(), "replication.bpmn")
 
 
 def _celery_results(jobs: list[tuple]) -> Iterator[tuple]:
+    """Replications on Celery workers; kept raw runs are simulated here (they are big)."""
     from celery import group
 
-    app = celery_app()
-    task = app.tasks["simulations.replicate"]
-    pending = group(task.s(*job) for job in jobs).apply_async()
-    yield from pending.get()
+    from engine import worker  # noqa: F401  (the Celery app with the broker configured)
+    from engine.bpmn_writer import write_bpmn
+
+    model, params = jobs[0][0], jobs[0][1]
+    xml, plain = write_bpmn(model).decode(), params_to_dict(params)
+    remote = [job for job in jobs if not job[6]]
+    pending = group(replicate_remote.s(xml, plain, *job[2:6]) for job in remote).apply_async()
+    answers = iter(pending.get(timeout=3600))
+    for job in jobs:
+        if job[6]:
+            yield replicate(*job)
+        else:
+            kpis, warnings = next(answers)
+            yield kpis, None, warnings
