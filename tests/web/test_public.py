@@ -107,3 +107,17 @@ def test_tracking_codes_cannot_be_enumerated_and_lookups_are_limited(citizen, db
 def test_public_forms_need_the_csrf_token(citizen):
     assert citizen.client.post("/complaints/new", data={"subject": "x"}).status_code == 400
     assert citizen.client.post("/queue/take", data={"service": "building_approval"}).status_code == 400
+
+
+def test_applications_are_rate_limited_per_connection(citizen, app):
+    app.config["SUBMIT_RATE_LIMIT"] = (2, 600)
+    from webapp.public.links import submission_limiter
+
+    submission_limiter.limit, submission_limiter.window = app.config["SUBMIT_RATE_LIMIT"]
+    apply_for_building(citizen)
+    apply_for_building(citizen)
+    data = {**BUILDING_START, "land_certificate": pdf("a.pdf"), "building_plan": pdf("b.pdf")}
+    third = citizen.post("/services/building_approval/apply", data,
+                         form_page="/services/building_approval/apply")
+    page = third.get_data(as_text=True)
+    assert third.status_code == 429 and BUILDING_START["applicant_name"] in page  # typed values kept

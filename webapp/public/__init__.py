@@ -16,7 +16,7 @@ bp = Blueprint("public", __name__)
 
 @bp.record_once
 def _setup(state) -> None:
-    from webapp.public.links import lookup_limiter
+    from webapp.public.links import lookup_limiter, submission_limiter
 
     app = state.app
     # engine.documents stores under PERMITFLOW_DOCUMENT_DIR; default: this app's instance
@@ -24,6 +24,9 @@ def _setup(state) -> None:
     app.config.setdefault("TRACK_RATE_LIMIT", (10, 60))  # code lookups per IP per seconds
     lookup_limiter.limit, lookup_limiter.window = app.config["TRACK_RATE_LIMIT"]
     lookup_limiter.reset()
+    app.config.setdefault("SUBMIT_RATE_LIMIT", (10, 600))  # applications per IP per seconds
+    submission_limiter.limit, submission_limiter.window = app.config["SUBMIT_RATE_LIMIT"]
+    submission_limiter.reset()
 
 
 @bp.before_request

@@ -16,7 +16,7 @@ from engine.tables import ProcessDefinition
 from webapp.database import commit, get_session, rollback
 from webapp.public import bp
 from webapp.public.catalogue import COMPLAINT_KEY, current_definition
-from webapp.public.links import private_url
+from webapp.public.links import private_url, submission_limiter
 from webapp.task_forms import (
     field_views,
     file_fields,
@@ -47,6 +47,10 @@ def _application(definition: ProcessDefinition, template: str, submitted_message
     values, problems, uploads = submitted_values(fields, request.form, request.files)
     if problems:
         return _page(template, definition, values, problems, 422)
+    if not submission_limiter.hit(request.remote_addr or "", "submit"):
+        flash(_("Too many applications from this connection; please try again in a few minutes."),
+              "error")
+        return _page(template, definition, values, {}, 429)
     session = get_session()
     try:
         case = start_case(session, definition.key, values, started_by=APPLICANT, version=definition.version)

@@ -125,4 +125,5 @@ ID = {
     "Your case is finished. Please rate the service: nine short questions (IKM survey).": "Permohonan Anda telah selesai. Mohon nilai pelayanan kami: sembilan pertanyaan singkat (survei IKM).",
     "Messages sent to you": "Pesan yang dikirim kepada Anda",
     "No messages yet.": "Belum ada pesan.",
+    "Too many applications from this connection; please try again in a few minutes.": "Terlalu banyak permohonan dari sambungan ini; silakan coba lagi beberapa menit lagi.",
 }
