@@ -133,11 +133,16 @@ class InvalidState(EngineError):
 
 
 class InvalidFormData(EngineError):
-    """Submitted form data failed validation; ``errors`` maps field id to message."""
+    """Submitted form data failed validation; ``errors`` maps field id to message.
+
+    ``details`` maps field id to ``(label, template, params)``: the English message is
+    ``label + " " + template % params``, and a user interface may translate the template.
+    """
 
     code = "invalid_form_data"
 
-    def __init__(self, errors: dict[str, str]):
+    def __init__(self, errors: dict[str, str], details: dict[str, tuple] | None = None):
         listing = "; ".join(f"{k}: {v}" for k, v in errors.items())
         super().__init__(f"The form has {len(errors)} wrong value(s): {listing}")
         self.errors = dict(errors)
+        self.details = dict(details or {})

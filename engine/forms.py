@@ -33,7 +33,16 @@ _MISSING = object()
 
 
 class _Wrong(ValueError):
-    """A value failed a check; the text completes "<label> ..."."""
+    """A value failed a check; the text completes "<label> ...".
+
+    ``template`` and ``params`` are kept apart so a user interface can translate the
+    message (``InvalidFormData.details``); ``str()`` gives the English text.
+    """
+
+    def __init__(self, template: str, **params: Any):
+        super().__init__(template % params if params else template)
+        self.template = template
+        self.params = params
 
 
 def _label(field: FormField) -> str:
@@ -109,7 +118,7 @@ def _to_enum(value: Any, field: FormField) -> str:
     if isinstance(value, str) and value.strip() in {v.id for v in field.enum_values}:
         return value.strip()
     names = ", ".join(v.name or v.id for v in field.enum_values)
-    raise _Wrong(f"must be one of: {names}")
+    raise _Wrong("must be one of: %(names)s", names=names)
 
 
 def _to_file(value: Any, field: FormField) -> str | dict:
@@ -169,9 +178,9 @@ def _check_text(field: FormField, value: str) -> None:
     minlength = _config(field, "minlength", int)
     maxlength = _config(field, "maxlength", int)
     if minlength is not None and len(value) < minlength:
-        raise _Wrong(f"must be at least {minlength} characters")
+        raise _Wrong("must be at least %(count)s characters", count=minlength)
     if maxlength is not None and len(value) > maxlength:
-        raise _Wrong(f"must be at most {maxlength} characters")
+        raise _Wrong("must be at most %(count)s characters", count=maxlength)
     if "pattern" in field.constraints:
         compiled = _compile_pattern(field.constraints["pattern"])
         if compiled is None:
@@ -185,9 +194,9 @@ def _check_range(
 ) -> None:
     low, high = _config(field, "min", parse), _config(field, "max", parse)
     if low is not None and value < low:
-        raise _Wrong(f"must be {words[0]} {field.constraints['min'].strip()}")
+        raise _Wrong(words[0], value=field.constraints["min"].strip())
     if high is not None and value > high:
-        raise _Wrong(f"must be {words[1]} {field.constraints['max'].strip()}")
+        raise _Wrong(words[1], value=field.constraints["max"].strip())
 
 
 def _iso_date(text: str) -> str:
@@ -197,9 +206,11 @@ def _iso_date(text: str) -> str:
 def _check_constraints(field: FormField, value: Any) -> None:
     """Raise :class:`_Wrong` for the first constraint ``value`` breaks."""
     if field.type in ("long", "double"):
-        _check_range(field, value, float, ("at least", "at most"))
+        _check_range(field, value, float, ("must be at least %(value)s", "must be at most %(value)s"))
     elif field.type == "date":
-        _check_range(field, value, _iso_date, ("on or after", "on or before"))
+        _check_range(
+            field, value, _iso_date, ("must be on or after %(value)s", "must be on or before %(value)s")
+        )
     elif isinstance(value, str) and field.type not in ("enum", "file"):
         _check_text(field, value)
 
@@ -250,6 +261,7 @@ def validate_form(
     """
     cleaned: dict[str, Any] = {}
     errors: dict[str, str] = {}
+    details: dict[str, tuple[str, str, dict[str, Any]]] = {}
     for field in fields:
         if field.readonly:
             continue
@@ -257,11 +269,12 @@ def validate_form(
             value = _clean(field, submitted.get(field.id, _MISSING), partial)
         except _Wrong as wrong:
             errors[field.id] = f"{_label(field)} {wrong}"
+            details[field.id] = (_label(field), wrong.template, wrong.params)
             continue
         if value is not _MISSING:
             cleaned[field.id] = value
     if errors:
-        raise InvalidFormData(errors)
+        raise InvalidFormData(errors, details)
     return cleaned
 
 

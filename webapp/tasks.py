@@ -21,6 +21,7 @@ from engine.tables import HumanTask
 from webapp.access import requires
 from webapp.case_views import data_items, document_rows, form_fields_of, lane_role_of, task_trail
 from webapp.database import commit, get_session, rollback
+from webapp.form_messages import field_errors
 from webapp.presenters import due
 from webapp.task_forms import field_views, initial_values, store_uploads, submitted_values
 
@@ -90,7 +91,7 @@ def complete(task_id: str):
         store_uploads(get_session(), task.case, uploads, g.user.username)
     except InvalidFormData as exc:
         rollback()
-        return _page(task, values, exc.errors, 422)
+        return _page(task, values, field_errors(exc), 422)
     except (Conflict, InvalidState, NotAllowed) as exc:
         rollback()
         if isinstance(exc, StaleTask) or get_session().get(HumanTask, task_id) is None:

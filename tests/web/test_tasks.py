@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from engine import services
 from tests.web.conftest import advance_to, open_task, start_building_case
 
@@ -28,7 +30,7 @@ def test_wrong_fields_get_a_message_each_and_keep_the_typed_values(staff, db):
     response = cashier.post(f"/tasks/{task.id}/complete", data={"fee_amount": "lots", "fee_basis": "Perda 7/2025"})
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    assert "Retribution (IDR) must be a whole number" in page
+    assert "Retribution (IDR) harus berupa bilangan bulat" in page  # the office speaks Indonesian
     assert 'value="lots"' in page and "Perda 7/2025" in page
     assert 'aria-invalid="true"' in page
     assert open_task(db, case).element_id == "fee_assessment"
@@ -110,3 +112,25 @@ def test_an_executable_upload_is_refused_with_a_field_message(staff, db):
     response = staff("inspector").post(f"/tasks/{task.id}/complete", data=data, content_type="multipart/form-data")
     assert response.status_code == 422
     assert "PDF" in response.get_data(as_text=True)
+
+
+def test_field_messages_follow_the_users_language():
+    from flask import session
+
+    from engine.errors import InvalidFormData
+    from engine.forms import validate_form
+    from engine.model import FormField
+    from webapp import create_app
+    from webapp.form_messages import field_errors
+
+    fields = (FormField("floor_area", "Luas lantai", "long", constraints={"required": "", "min": "1"}),)
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "PERMITFLOW_DATABASE_URL": "sqlite://"})
+    cases = (({}, "is required", "wajib diisi"), ({"floor_area": "0"}, "must be at least 1", "paling kecil 1"))
+    for submitted, english, indonesian in cases:
+        with pytest.raises(InvalidFormData) as error:
+            validate_form(fields, submitted)
+        assert error.value.errors["floor_area"] == f"Luas lantai {english}"  # CLI and API
+        for lang, expected in (("id", indonesian), ("en", english)):
+            with app.test_request_context():
+                session["lang"] = lang
+                assert field_errors(error.value)["floor_area"] == f"Luas lantai {expected}"

@@ -14,6 +14,7 @@ from engine.errors import InvalidFormData
 from engine.services import model_for, start_case, start_form
 from engine.tables import ProcessDefinition
 from webapp.database import commit, get_session, rollback
+from webapp.form_messages import field_errors
 from webapp.public import bp
 from webapp.public.catalogue import COMPLAINT_KEY, current_definition
 from webapp.public.links import private_url, submission_limiter
@@ -56,7 +57,7 @@ def _application(definition: ProcessDefinition, template: str, submitted_message
         case = start_case(session, definition.key, values, started_by=APPLICANT, version=definition.version)
     except InvalidFormData as exc:
         rollback()
-        return _page(template, definition, values, exc.errors, 422)
+        return _page(template, definition, values, field_errors(exc), 422)
     store_uploads(session, case, uploads, APPLICANT)
     commit()
     flash(submitted_message, "success")

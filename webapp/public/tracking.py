@@ -18,6 +18,7 @@ from engine.services import applicant_responds, case_data, deliver_message, mess
 from engine.tables import Case, MessageWait, SurveyResponse
 from webapp.case_views import document_response, document_rows
 from webapp.database import commit, get_session, rollback
+from webapp.form_messages import field_errors
 from webapp.presenters import due
 from webapp.public import bp
 from webapp.public.applications import APPLICANT, form_fields
@@ -85,9 +86,12 @@ def respond(code: str):
         return _page(case, True, problems, 422)
     try:
         applicant_responds(get_session(), case, values, actor=APPLICANT)
-    except (InvalidFormData, InvalidState) as exc:
+    except InvalidFormData as exc:
         rollback()
-        return _page(case, True, getattr(exc, "errors", None) or {"_form": exc.message}, 422)
+        return _page(case, True, field_errors(exc), 422)
+    except InvalidState as exc:
+        rollback()
+        return _page(case, True, {"_form": exc.message}, 422)
     store_uploads(get_session(), case, uploads, APPLICANT)
     commit()
     flash(_("Thank you: your answer was sent and the office continues with your case."), "success")
