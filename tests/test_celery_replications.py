@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from engine.loader import load_bpmn_file
-from simulations.params import load_params
 from simulations.parallel import run_replications
+from simulations.params import load_params
 from tests.test_celery_worker import _redis_up
 
 PROCESSES = Path(__file__).resolve().parents[1] / "processes"

@@ -13,7 +13,7 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, current_app, g, request, session
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, format_decimal, get_locale
 
 SOURCE = Path(__file__).parent / "translations"
 
@@ -52,3 +52,11 @@ def init_app(app: Flask) -> None:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(target)
     babel.init_app(app, locale_selector=select_locale)
     app.context_processor(lambda: {"get_locale": lambda: str(get_locale() or "id")})
+    app.jinja_env.filters["number"] = number
+
+
+def number(value: float | None, digits: int = 2) -> str:
+    """A figure in the user's locale: ``86,11`` in Indonesian, ``86.11`` in English."""
+    if value is None:
+        return "—"
+    return format_decimal(value, format="#,##0." + "0" * digits) if digits else format_decimal(value)

@@ -57,7 +57,7 @@ def test_survey_once_per_finished_case_and_the_ikm_page(citizen, db):
     assert citizen.post(survey_url, SCORES, form_page=survey_url).status_code == 409  # once per case
     page = citizen.get("/ikm").get_data(as_text=True)
     # NRR mean = 31/9 = 3.444..., index = 86.11, grade B
-    assert "86.11" in page and "Baik" in page and 'class="ikm-responses">1<' in page
+    assert "86,11" in page and "Baik" in page and 'class="ikm-responses">1<' in page
     year = citizen.get("/ikm?service=building_approval&period=2000").get_data(as_text=True)
     assert "Belum ada hasil survei" in year
     assert citizen.get("/ikm?period=nonsense").status_code == 404
