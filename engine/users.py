@@ -13,7 +13,7 @@ from engine.errors import EngineError, UserNotFound
 from engine.tables import User, UserRole
 
 SYSTEM_ROLES = ("designer", "reformer", "admin")
-_USERNAME = re.compile(r"^[a-z0-9_.-]{2,80}$")
+_USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,79}$")
 
 
 def get_user(session: Session, username: str) -> User:
@@ -39,7 +39,7 @@ def create_user(
     """Create a user; usernames are lower-case letters, digits, ``._-``."""
     if not _USERNAME.match(username or ""):
         raise EngineError(
-            f"Username {username!r} is not valid: use 2-80 lower-case letters, digits, '.', '_' or '-'."
+            f"Username {username!r} is not valid: use 2-80 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit."
         )
     if find_user(session, username) is not None:
         raise EngineError(f"A user named {username!r} already exists.")

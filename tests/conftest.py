@@ -93,3 +93,49 @@ def session(db_engine):
     with Session(db_engine, expire_on_commit=False) as s:
         yield s
         s.rollback()
+
+
+def redis_up() -> bool:
+    import socket
+
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def celery_worker_factory(monkeypatch):
+    """Start Celery workers on the machine's Redis; one broker and queue per test process.
+
+    Celery caches its broker connection and queues on the app, so every test in a process
+    uses the same ones (and the tests that use this run in one xdist group).
+    """
+    import subprocess
+    import sys
+
+    if not redis_up():
+        pytest.skip("needs Redis on 127.0.0.1:6379")
+    broker = "redis://127.0.0.1:6379/12"
+    queue = f"permitflow-test-{os.getpid()}"
+    monkeypatch.setenv("PERMITFLOW_BROKER_URL", broker)
+    from engine import worker as celery_worker
+
+    celery_worker.app.conf.update(broker_url=broker, result_backend=broker, task_default_queue=queue)
+    started = []
+
+    def start(**env):
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "engine.worker", "worker", "--pool=solo", "-Q", queue,
+             "--without-heartbeat", "--without-gossip", "--without-mingle", "--loglevel=WARNING"],
+            env=dict(os.environ, PERMITFLOW_BROKER_URL=broker, **env),
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        process.terminate()
+        process.wait(timeout=20)

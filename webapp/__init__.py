@@ -50,6 +50,8 @@ def _environment() -> dict[str, Any]:
     from engine.db import database_url
 
     config: dict[str, Any] = {"DATABASE_URL": database_url()}
+    if os.environ.get("PERMITFLOW_PROXY_FIX") == "1":  # behind one reverse proxy
+        config["PROXY_FIX"] = True
     if os.environ.get("PERMITFLOW_DEBUG") == "1":
         config["DEBUG"] = True
     return config

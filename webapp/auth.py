@@ -36,14 +36,16 @@ def login():
     if request.method == "GET":
         return render_template("auth/login.html", next=safe_next(request.args.get("next")))
     username = request.form.get("username", "").strip().lower()[:80]
-    limiter = current_app.extensions["permitflow.login_limiter"]
-    if not limiter.hit(request.remote_addr or "", username):
+    limiter, ip = current_app.extensions["permitflow.login_limiter"], request.remote_addr or ""
+    if limiter.blocked(ip, username):  # only failed attempts count
         flash(_("Too many login attempts. Please wait a minute and try again."), "error")
         return render_template("auth/login.html", username=username, next=None), 429
     user = find_user(get_session(), username) if username else None
     if user is None or not user.is_active or not check_password(user.password_hash, request.form.get("password", "")):
+        limiter.hit(ip, username)
         flash(_("Wrong username or password."), "error")
         return render_template("auth/login.html", username=username, next=safe_next(request.form.get("next"))), 401
+    limiter.clear(ip, username)
     login_user(user)
     return redirect(safe_next(request.form.get("next")) or home_url())
 

@@ -22,6 +22,7 @@ from webapp.access import requires
 from webapp.case_views import data_items, document_response, document_rows, may_see_documents
 from webapp.database import commit, get_session
 from webapp.presenters import due, xml_response
+from webapp.security import bounded_id
 
 bp = Blueprint("cases", __name__)
 
@@ -32,7 +33,7 @@ def _filters() -> dict:
     args = request.args
     return {
         "procedure": args.get("procedure") or None,
-        "version": args.get("version", type=int),
+        "version": bounded_id(args.get("version", type=int)),
         "status": args.get("status") if args.get("status") in STATUSES else None,
         "overdue": args.get("overdue") == "1",
         "lane": args.get("lane") or None,
@@ -81,13 +82,17 @@ def show(ref: str):
 @requires("clerk")
 def resume(ref: str):
     """The applicant answered a return at the counter: the case and its clock resume."""
-    case = applicant_responds(get_session(), get_case(get_session(), ref), actor=g.user.username)
+    session = get_session()
+    case = get_case(session, ref)
+    if not may_see_documents(session, g.user.username, case):
+        abort(403)  # only the clerks of the case's procedure
+    case = applicant_responds(session, case, actor=g.user.username)
     commit()
     flash(_("Case %(code)s is in progress again.", code=case.tracking_code), "success")
     return redirect(url_for("cases.show", ref=case.tracking_code))
 
 
-@bp.route("/cases/<ref>/documents/<int:document_id>")
+@bp.route("/cases/<ref>/documents/<id:document_id>")
 @requires("staff")
 def document(ref: str, document_id: int):
     """A document of the case, for its clerks only (as an attachment, never inline)."""
@@ -98,7 +103,7 @@ def document(ref: str, document_id: int):
     return document_response(get_document(session, document_id, case))
 
 
-@bp.route("/diagrams/<key>/<int:version>.bpmn")
+@bp.route("/diagrams/<key>/<id:version>.bpmn")
 @requires("staff")
 def diagram(key: str, version: int):
     return xml_response(get_definition(get_session(), key, version).bpmn_xml)

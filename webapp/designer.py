@@ -116,7 +116,7 @@ def versions(key: str):
                            running=running_case_counts(session, key))  # fmt: skip
 
 
-@bp.route("/procedures/<key>/<int:version>/migrate", methods=["GET", "POST"])
+@bp.route("/procedures/<key>/<id:version>/migrate", methods=["GET", "POST"])
 @requires("designer")
 def migration(key: str, version: int):
     session = get_session()

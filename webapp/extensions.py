@@ -43,6 +43,18 @@ class LoginLimiter:
                 self._hits = {k: v for k, v in self._hits.items() if v and v[-1] > now - self.window}
             return True
 
+    def blocked(self, ip: str, username: str) -> bool:
+        """Whether the key used up its window (without counting this as an attempt)."""
+        now = time.monotonic()
+        with self._lock:
+            hits = self._hits.get((ip, username.lower()), deque())
+            return sum(1 for t in hits if t > now - self.window) >= self.limit
+
+    def clear(self, ip: str, username: str) -> None:
+        """Forget the key's attempts (after a successful login)."""
+        with self._lock:
+            self._hits.pop((ip, username.lower()), None)
+
     def reset(self) -> None:
         with self._lock:
             self._hits.clear()

@@ -9,6 +9,7 @@ from engine.services import get_definition, list_definitions, overdue_cases
 from webapp.access import requires
 from webapp.database import get_session
 from webapp.monitoring_data import heat, procedure_figures, waiting_figures
+from webapp.security import bounded_id
 
 bp = Blueprint("monitoring", __name__, url_prefix="/monitoring")
 
@@ -27,7 +28,7 @@ def index():
 @requires("monitor")
 def procedure(key: str):
     session = get_session()
-    version = request.args.get("version", type=int)
+    version = bounded_id(request.args.get("version", type=int))
     try:
         definition = get_definition(session, key, version)
     except NotFound:

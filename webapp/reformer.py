@@ -31,6 +31,7 @@ from webapp.access import requires
 from webapp.database import commit, get_session
 from webapp.drafts import save_draft
 from webapp.presenters import xml_response
+from webapp.security import bounded_id
 
 bp = Blueprint("reformer", __name__, url_prefix="/reformer")
 KINDS = (sim_jobs.ANALYSIS, sim_jobs.COMPARE)
@@ -77,12 +78,12 @@ def index():
     return render_template("reformer/index.html", keys=keys)
 
 
-@bp.route("/<key>/<int:version>")
+@bp.route("/<key>/<id:version>")
 @requires("reformer")
 def analysis(key: str, version: int):
     definition, model = _version(key, version)
     report = analyze(model).as_dict()
-    job = _job(request.args.get("job", type=int) or 0, sim_jobs.ANALYSIS) if "job" in request.args else None
+    job = _job(bounded_id(request.args.get("job", type=int)) or 0, sim_jobs.ANALYSIS) if "job" in request.args else None
     if job is not None and (job.params.get("key"), job.params.get("version")) != (key, version):
         abort(404)
     simulated = job is not None and job.status == "done"
@@ -94,7 +95,7 @@ def analysis(key: str, version: int):
                            overlays=overlays, has_history=data.history_kpis(get_session(), key) is not None)  # fmt: skip
 
 
-@bp.route("/<key>/<int:version>/analyze", methods=["POST"])
+@bp.route("/<key>/<id:version>/analyze", methods=["POST"])
 @requires("reformer")
 def analyze_with_simulation(key: str, version: int):
     definition, model = _version(key, version)
@@ -132,7 +133,7 @@ def _validate(model, workspace) -> dict[str, str]:
     return {}
 
 
-@bp.route("/<key>/<int:version>/scenario", methods=["GET", "POST"])
+@bp.route("/<key>/<id:version>/scenario", methods=["GET", "POST"])
 @requires("reformer")
 def scenario(key: str, version: int):
     definition, model = _version(key, version)
@@ -153,7 +154,7 @@ def scenario(key: str, version: int):
     return redirect(url_for("reformer.scenario", key=key, version=version))
 
 
-@bp.route("/<key>/<int:version>/scenario/changes", methods=["POST"])
+@bp.route("/<key>/<id:version>/scenario/changes", methods=["POST"])
 @requires("reformer")
 def add_change(key: str, version: int):
     definition, model = _version(key, version)
@@ -175,7 +176,7 @@ def add_change(key: str, version: int):
     return redirect(url_for("reformer.scenario", key=key, version=version))
 
 
-@bp.route("/<key>/<int:version>/scenario/changes/<int:index>/delete", methods=["POST"])
+@bp.route("/<key>/<id:version>/scenario/changes/<int(max=999):index>/delete", methods=["POST"])
 @requires("reformer")
 def remove_change(key: str, version: int, index: int):
     _version(key, version)
@@ -186,7 +187,7 @@ def remove_change(key: str, version: int, index: int):
     return redirect(url_for("reformer.scenario", key=key, version=version))
 
 
-@bp.route("/<key>/<int:version>/run", methods=["POST"])
+@bp.route("/<key>/<id:version>/run", methods=["POST"])
 @requires("reformer")
 def run(key: str, version: int):
     definition, model = _version(key, version)
@@ -200,7 +201,7 @@ def run(key: str, version: int):
     return redirect(url_for("reformer.job", job_id=_start(sim_jobs.COMPARE, params)))
 
 
-@bp.route("/jobs/<int:job_id>")
+@bp.route("/jobs/<id:job_id>")
 @requires("reformer")
 def job(job_id: int):
     job = _job(job_id, sim_jobs.COMPARE)
@@ -214,7 +215,7 @@ def job(job_id: int):
     return render_template("reformer/job.html", **context)
 
 
-@bp.route("/jobs/<int:job_id>.json")
+@bp.route("/jobs/<id:job_id>.json")
 @requires("reformer")
 def job_status(job_id: int):
     job = _job(job_id)
@@ -222,7 +223,7 @@ def job_status(job_id: int):
                    message=job.message, error=job.error, finished=job.status in ("done", "failed"))  # fmt: skip
 
 
-@bp.route("/jobs/<int:job_id>/revised.bpmn")
+@bp.route("/jobs/<id:job_id>/revised.bpmn")
 @requires("reformer")
 def revised(job_id: int):
     job = _job(job_id, sim_jobs.COMPARE)
@@ -231,7 +232,7 @@ def revised(job_id: int):
     return xml_response(job.result["revised_bpmn"].encode("utf-8"))
 
 
-@bp.route("/jobs/<int:job_id>/send", methods=["POST"])
+@bp.route("/jobs/<id:job_id>/send", methods=["POST"])
 @requires("reformer")
 def send_to_designers(job_id: int):
     job = _job(job_id, sim_jobs.COMPARE)

@@ -63,8 +63,9 @@ def test_deploy_start_claim_complete_and_status(api, api_token):
     assert status.status_code == 200 and status.json["status"] == "running"
 
 
-def test_queue_survey_and_ikm(api, api_token, db):
+def test_queue_survey_and_ikm(api, api_token, db, app):
     from engine import services
+    from webapp.public.links import access_key
 
     front, nobody = api_token("front"), api_token("nobody")
     taken = api.post("/api/v1/queue/building_approval/tickets", headers=nobody)
@@ -78,12 +79,18 @@ def test_queue_survey_and_ikm(api, api_token, db):
     case = services.start_case(db, "building_approval", BUILDING_START)
     code = case.tracking_code
     db.commit()
-    early = api.post(f"/api/v1/cases/{code}/survey", headers=nobody, json={"scores": SCORES})
+    with app.test_request_context():
+        key = access_key(code)  # the k of the applicant's private link
+    early = api.post(f"/api/v1/cases/{code}/survey", headers=nobody, json={"key": key, "scores": SCORES})
     assert early.status_code == 409  # the survey opens when the case is finished
     services.cancel_case(db, code, actor="front")
     db.commit()
-    assert api.post(f"/api/v1/cases/{code}/survey", headers=nobody, json={"scores": {"u1": 5}}).status_code == 422
-    assert api.post(f"/api/v1/cases/{code}/survey", headers=nobody, json={"scores": SCORES}).status_code == 201
+    url = f"/api/v1/cases/{code}/survey"
+    assert api.post(url, headers=nobody, json={"key": key, "scores": {"u1": 5}}).status_code == 422
+    # staff with a token but without the applicant's link cannot rate in their place
+    assert api.post(url, headers=front, json={"key": "0" * 32, "scores": SCORES}).status_code == 404
+    assert api.post(url, headers=front, json={"scores": SCORES}).status_code in (400, 422)
+    assert api.post(url, headers=nobody, json={"key": key, "scores": SCORES}).status_code == 201
     ikm = api.get("/api/v1/ikm?service=building_approval", headers=nobody).json
     assert ikm["responses"] == 1 and ikm["index"] == 75.0 and ikm["grade"] == "C"
     assert api.get("/api/v1/ikm?period=2026-13", headers=nobody).status_code == 400

@@ -7,12 +7,14 @@ from dataclasses import asdict
 from flask import g, jsonify, request
 
 from engine import queues, surveys
+from engine.errors import NotFound
 from engine.services import get_definition
 from engine.tables import QueueTicket
 from webapp.api import BadRequest, api_requires, bp, json_body
 from webapp.api.cases import find_case, iso
 from webapp.database import commit, get_session
 from webapp.public.ikm_periods import period_bounds
+from webapp.public.links import has_access
 from webapp.public.queue import ticket_label
 
 
@@ -59,10 +61,13 @@ def queue_call(service: str):
 @api_requires("user")
 def survey(code: str):
     body = json_body()
-    scores, comment = body.get("scores"), body.get("comment", "")
-    if not isinstance(scores, dict) or not isinstance(comment, str):
-        raise BadRequest("Give 'scores' (u1..u9, each 1 to 4) and optionally 'comment' (text).")
+    scores, comment, key = body.get("scores"), body.get("comment", ""), body.get("key")
+    if not isinstance(scores, dict) or not isinstance(comment, str) or not isinstance(key, str):
+        raise BadRequest("Give 'key' (from the applicant's private link), 'scores' (u1..u9, "
+                         "each 1 to 4) and optionally 'comment' (text).")
     case = find_case(code)
+    if not has_access(case, key):  # only the applicant rates, as on the private page
+        raise NotFound(f"No case {code!r}.")
     response = surveys.submit(get_session(), case, scores, comment)
     commit()
     return jsonify({"case": case.tracking_code, "service": response.service, "scores": response.scores,

@@ -39,7 +39,7 @@ def index():
     return _page(new_token=token)
 
 
-@bp.route("/<int:token_id>/revoke", methods=["POST"])
+@bp.route("/<id:token_id>/revoke", methods=["POST"])
 @requires("admin")
 def revoke(token_id: int):
     row = get_session().get(ApiToken, token_id)

@@ -16,7 +16,7 @@ bp = Blueprint("public", __name__)
 
 @bp.record_once
 def _setup(state) -> None:
-    from webapp.public.links import lookup_limiter, submission_limiter
+    from webapp.public.links import lookup_limiter, queue_limiter, submission_limiter
 
     app = state.app
     # engine.documents stores under PERMITFLOW_DOCUMENT_DIR; default: this app's instance
@@ -27,6 +27,12 @@ def _setup(state) -> None:
     app.config.setdefault("SUBMIT_RATE_LIMIT", (10, 600))  # applications per IP per seconds
     submission_limiter.limit, submission_limiter.window = app.config["SUBMIT_RATE_LIMIT"]
     submission_limiter.reset()
+    app.config.setdefault("QUEUE_RATE_LIMIT", (20, 600))  # numbers per address per seconds
+    app.config.setdefault("KIOSK_ADDRESSES", {
+        a.strip() for a in os.environ.get("PERMITFLOW_KIOSK_ADDRESSES", "").split(",") if a.strip()
+    })
+    queue_limiter.limit, queue_limiter.window = app.config["QUEUE_RATE_LIMIT"]
+    queue_limiter.reset()
 
 
 @bp.before_request

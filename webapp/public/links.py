@@ -23,6 +23,7 @@ from webapp.extensions import LoginLimiter
 CODE_FORMAT = re.compile(r"[0-9A-Z]{4}(-[0-9A-Z]{4}){3}")
 lookup_limiter = LoginLimiter()
 submission_limiter = LoginLimiter()  # applications and complaints per IP
+queue_limiter = LoginLimiter()  # queue numbers per IP (kiosk addresses are exempt)
 
 
 def access_key(code: str) -> str:

@@ -7,7 +7,18 @@ estimated wait, refreshed by a small script polling ``/queue/board.json``.
 
 from __future__ import annotations
 
-from flask import abort, jsonify, redirect, render_template, request, session, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
 
 from engine import queues
 from engine.tables import QueueTicket
@@ -15,6 +26,7 @@ from webapp.access import requires
 from webapp.database import commit, get_session
 from webapp.public import bp
 from webapp.public.catalogue import services
+from webapp.public.links import queue_limiter
 
 
 def _service_names() -> dict[str, str]:
@@ -50,12 +62,16 @@ def kiosk():
 
 @bp.route("/queue/take", methods=["POST"])
 def take_number():
+    address = request.remote_addr or ""
+    if address not in current_app.config["KIOSK_ADDRESSES"] and not queue_limiter.hit(address, "queue"):
+        flash(_("Too many numbers taken from this connection; please ask at the counter."), "error")
+        return redirect(url_for("public.kiosk")), 429
     ticket = queues.take_number(get_session(), _service(request.form.get("service")))
     commit()
     return redirect(url_for("public.ticket", ticket_id=ticket.id))
 
 
-@bp.route("/queue/tickets/<int:ticket_id>")
+@bp.route("/queue/tickets/<id:ticket_id>")
 def ticket(ticket_id: int):
     ticket = get_session().get(QueueTicket, ticket_id)
     if ticket is None or ticket.day != queues.today():

@@ -115,7 +115,7 @@ def reply(code: str):
     return redirect(private_url(case))
 
 
-@bp.route("/track/<code>/documents/<int:document_id>")
+@bp.route("/track/<code>/documents/<id:document_id>")
 def document(code: str, document_id: int):
     case = _private_case(code)
     return document_response(get_document(get_session(), document_id, case))

@@ -143,4 +143,5 @@ ID = {
     'must be on or after %(value)s': 'paling awal %(value)s',
     'must be on or before %(value)s': 'paling lambat %(value)s',
     'is required': 'wajib diisi',
+    "Too many numbers taken from this connection; please ask at the counter.": "Terlalu banyak nomor diambil dari sambungan ini; silakan bertanya di loket.",
 }
