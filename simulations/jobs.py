@@ -10,10 +10,9 @@ is plain JSON: the comparison, heatmap figures, chart SVGs and the revised BPMN.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
-
-import yaml
 
 from engine import jobs
 from engine.model import BpmnModel
@@ -26,7 +25,14 @@ from simulations.parallel import replication_seeds
 from simulations.params import SimParams, params_from_dict
 from simulations.report import comparison_html
 from simulations.results import SimulationResult
-from simulations.scenarios import ScenarioError, apply_changes, scenario_bpmn
+from simulations.scenarios import (
+    ScenarioError,
+    apply_changes,
+    check_change,
+    load_yaml,
+    process_of,
+    scenario_bpmn,
+)
 from simulations.simulator import Simulator
 
 COMPARE, ANALYSIS = "simulation_compare", "simulation_analysis"
@@ -47,11 +53,14 @@ def parse_params(text: str, source: str = "parameters") -> SimParams:
     ...
     simulations.distributions.ParamsError: lanes.a.count: expected a whole number >= 1, got 0
     """
+    data = load_yaml(text, source, ParamsError) or {}
     try:
-        data = yaml.safe_load(text or "") or {}
-    except yaml.YAMLError as exc:
-        raise ParamsError(f"not valid YAML: {exc}") from None
-    return params_from_dict(data, source)
+        return params_from_dict(data, source)
+    except ParamsError:
+        raise
+    except (TypeError, ValueError, ArithmeticError, KeyError, RecursionError) as exc:
+        # a value of a wrong type deep inside (a distribution's unit given as a list...)
+        raise ParamsError(f"{source}: a value has the wrong type or range ({exc})") from None
 
 
 def parse_changes(text: str) -> list[dict]:
@@ -62,15 +71,34 @@ def parse_changes(text: str) -> list[dict]:
     >>> parse_changes("- {op: remove_task, task: t}")
     [{'op': 'remove_task', 'task': 't'}]
     """
-    try:
-        data = yaml.safe_load(text or "") or []
-    except yaml.YAMLError as exc:
-        raise ScenarioError(f"changes: not valid YAML: {exc}") from None
+    data = load_yaml(text, "changes", ScenarioError) or []
     if isinstance(data, dict):
         data = data.get("changes") or []
     if not isinstance(data, list) or not all(isinstance(c, dict) for c in data):
         raise ScenarioError("changes: expected a list of changes, each a mapping with an 'op'")
     return data
+
+
+def parse_change_json(text: str) -> dict:
+    """One change from JSON text (the reformer's one-click suggestions), checked.
+
+    Examples
+    --------
+    >>> parse_change_json('{"op": "staff", "lane": "back", "count": 2}')
+    {'op': 'staff', 'lane': 'back', 'count': 2}
+    >>> parse_change_json("[" * 5000)
+    Traceback (most recent call last):
+    ...
+    simulations.scenarios.ScenarioError: change: too deeply nested
+    """
+    try:
+        change = json.loads(text)
+    except RecursionError:
+        raise ScenarioError("change: too deeply nested") from None
+    except ValueError as exc:
+        raise ScenarioError(f"change: not valid JSON: {exc}") from None
+    check_change(change, "change")
+    return change
 
 
 def check_scenario(model: BpmnModel, params: SimParams, changes: list[dict]) -> None:
@@ -102,7 +130,7 @@ def simulate(model: BpmnModel, params: SimParams, *, cases: int, replications: i
 
 def lane_staff(model: BpmnModel, params: SimParams) -> dict[str, int]:
     """Clerks per lane id, as the parameters say (the analysis suggests staffing changes)."""
-    process = model.processes[params.process] if params.process else model.main_process()
+    process = process_of(model, params.process)
     return {lane: params.lane(lane).count for lane in process.lanes}
 
 
@@ -203,6 +231,7 @@ def analyze_with_simulation(job: dict, report: Report) -> dict:
     ``history_kpis`` and the run's ``cases``, ``replications`` and ``seed``.
     """
     model, params = _model(job), parse_params(job.get("params_yaml", ""))
+    process_of(model, params.process)  # a ParamsError naming ``process`` when it is wrong
     analysis, baseline = quick_analysis(model, params, history_kpis=job.get("history_kpis"),
                                         report=report, **_run(job))  # fmt: skip
     return {"analysis": analysis.as_dict(), "heatmap": heatmap(baseline), "run": _run(job)}

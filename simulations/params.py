@@ -28,6 +28,9 @@ _TOP_KEYS = {
 }  # fmt: skip
 
 
+MAX_STAFF = 1000  # clerks per lane: the simulator keeps one resource per clerk
+
+
 @dataclass
 class LaneParams:
     """A resource pool: ``count`` clerks working on ``calendar``, paid ``cost_per_hour``."""
@@ -124,6 +127,8 @@ def load_params(path: str | Path) -> SimParams:
         data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
     except (ValueError, yaml.YAMLError) as exc:
         raise ParamsError(f"{path}: not valid {path.suffix[1:].upper() or 'YAML'}: {exc}") from None
+    except RecursionError:
+        raise ParamsError(f"{path}: too deeply nested") from None
     if isinstance(data, dict) and "task_resource_distribution" in data:
         from simulations.prosimos_params import params_from_prosimos
 
@@ -141,6 +146,10 @@ def params_from_dict(data: dict, source: str = "parameters") -> SimParams:
     p = SimParams(source=source)
     p.start = _start(data.get("start", DEFAULT_START))
     p.process = data.get("process")
+    if p.process is not None and not isinstance(p.process, str):
+        shown = repr(p.process)
+        shown = shown if len(shown) <= 40 else shown[:37] + "..."
+        raise ParamsError(f"process: expected a process id (text), got {shown}")
     p.cases = _int(data.get("cases", 1000), "cases", 1)
     p.trim = _number(data.get("trim", 0.0), "trim", 0.0, 0.45)
     p.calendars = {
@@ -266,7 +275,7 @@ def _lane(spec, where: str) -> LaneParams:
         spec = {"count": spec}
     _check_keys(spec, {"count", "calendar", "cost_per_hour"}, where)
     return LaneParams(
-        count=_int(spec.get("count", 1), f"{where}.count", 1),
+        count=_int(spec.get("count", 1), f"{where}.count", 1, MAX_STAFF),
         calendar=str(spec.get("calendar", "office")),
         cost_per_hour=_number(spec.get("cost_per_hour", 0.0), f"{where}.cost_per_hour", 0.0),
     )
@@ -316,7 +325,9 @@ def _number(value, where: str, low: float | None = None, high: float | None = No
     return float(value)
 
 
-def _int(value, where: str, low: int) -> int:
+def _int(value, where: str, low: int, high: int | None = None) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < low:
         raise ParamsError(f"{where}: expected a whole number >= {low}, got {value!r}")
+    if high is not None and value > high:
+        raise ParamsError(f"{where}: at most {high}, got {value}")
     return value

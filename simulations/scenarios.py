@@ -18,6 +18,7 @@ factor | distribution}. The baseline is never modified.
 from __future__ import annotations
 
 import copy
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,9 +47,10 @@ def load_scenario(path: str | Path) -> Scenario:
     """Read a scenario YAML file (``name``, optional ``base``, ``changes``)."""
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
         raise ScenarioError(f"{path}: cannot read the scenario: {exc}") from None
+    data = load_yaml(text, str(path), ScenarioError) or {}
     if not isinstance(data, dict) or not isinstance(data.get("changes", []), list):
         raise ScenarioError(f"{path}: expected a mapping with a list under 'changes'")
     unknown = set(data) - {"name", "base", "changes"}
@@ -70,32 +72,35 @@ def apply_changes(
     >>> [n for n in m.processes["p"].nodes]
     ['start', 'a', 'c', 'end']
     """
+    if not isinstance(changes, list):
+        raise ScenarioError(f"changes: expected a list of changes, got {_kind(changes)}")
+    for i, change in enumerate(changes):
+        check_change(change, f"changes[{i}]")
     model, params = copy.deepcopy(model), params.copy()
     process = _process(model, process_id or params.process)
     for i, change in enumerate(changes):
-        where = f"changes[{i}]"
-        if not isinstance(change, dict) or change.get("op") not in OPERATIONS:
-            op = change.get("op") if isinstance(change, dict) else change
-            raise ScenarioError(
-                f"{where}.op: unknown operation {op!r}; use one of {sorted(OPERATIONS)}"
-            )
-        try:
-            OPERATIONS[change["op"]](process, params, change, where)
-        except KeyError as exc:
-            raise ScenarioError(f"{where}.{exc.args[0]}: required for {change['op']}") from None
+        OPERATIONS[change["op"]](process, params, change, f"changes[{i}]")
     return model, params
 
 
 def _process(model: BpmnModel, process_id: str | None) -> Process:
     if process_id:
+        if not isinstance(process_id, str) or process_id not in model.processes:
+            raise ParamsError(
+                f"process: {_kind(process_id)} is not a process of the model; "
+                f"use one of {sorted(model.processes)}"
+            )
         return model.processes[process_id]
     return model.main_process()
+
+
+process_of = _process
 
 
 def _task(process: Process, task_id: str, where: str):
     node = process.nodes.get(task_id)
     if node is None or not node.is_activity:
-        raise ScenarioError(f"{where}: {task_id!r} is not a task of process {process.id!r}")
+        raise ScenarioError(f"{where}: {_kind(task_id)} is not a task of process {process.id!r}")
     return node
 
 
@@ -184,7 +189,7 @@ def _check_sequence(process: Process, ids: list[str], where: str) -> None:
 def move_task(process: Process, params: SimParams, change: dict, where: str) -> None:
     """Give a task to another lane (created when new)."""
     node = _task(process, change["task"], f"{where}.task")
-    lane = str(change["lane"])
+    lane = change["lane"]
     for other in process.lanes.values():
         if node.id in other.node_ids:
             other.node_ids.remove(node.id)
@@ -200,12 +205,9 @@ def move_task(process: Process, params: SimParams, change: dict, where: str) -> 
 
 def staff(process: Process, params: SimParams, change: dict, where: str) -> None:
     """Set the number of clerks in a lane."""
-    count = change["count"]
-    if not isinstance(count, int) or count < 1:
-        raise ScenarioError(f"{where}.count: expected a whole number >= 1, got {count!r}")
-    lane = str(change["lane"])
+    lane = change["lane"]
     params.lanes.setdefault(lane, copy.deepcopy(params.default_lane))
-    params.lanes[lane].count = count
+    params.lanes[lane].count = change["count"]
 
 
 def duration(process: Process, params: SimParams, change: dict, where: str) -> None:
@@ -215,7 +217,7 @@ def duration(process: Process, params: SimParams, change: dict, where: str) -> N
     if "factor" in change:
         task.duration = _duration(params, node.id).scaled(float(change["factor"]))
     else:
-        task.duration = Distribution.from_spec(change["distribution"], f"{where}.distribution")
+        task.duration = _distribution(change["distribution"], f"{where}.distribution")
 
 
 def probability(process: Process, params: SimParams, change: dict, where: str) -> None:
@@ -223,9 +225,7 @@ def probability(process: Process, params: SimParams, change: dict, where: str) -
     flow = process.flows.get(change["flow"])
     p = change["p"]
     if flow is None:
-        raise ScenarioError(f"{where}.flow: no sequence flow {change['flow']!r}")
-    if isinstance(p, bool) or not isinstance(p, int | float) or not 0 <= p <= 1:
-        raise ScenarioError(f"{where}.p: expected a probability in [0, 1], got {p!r}")
+        raise ScenarioError(f"{where}.flow: no sequence flow {_kind(change['flow'])}")
     gateway = process.nodes[flow.source]
     siblings = [f for f in gateway.outgoing if f != flow.id]
     if gateway.kind == "exclusiveGateway" and siblings:
@@ -246,12 +246,10 @@ def arrival_rate(process: Process, params: SimParams, change: dict, where: str) 
         )
     elif "factor" in change:
         params.arrivals.distribution = current.scaled(1.0 / float(change["factor"]))
-    elif "distribution" in change:
-        params.arrivals.distribution = Distribution.from_spec(
+    else:
+        params.arrivals.distribution = _distribution(
             change["distribution"], f"{where}.distribution"
         )
-    else:
-        raise ScenarioError(f"{where}: give rate_per_day, factor or distribution")
 
 
 def _duration(params: SimParams, task_id: str) -> Distribution:
@@ -270,6 +268,179 @@ OPERATIONS = {
     "arrival_rate": arrival_rate,
 }
 
+# Validation: every change is checked here, before anything is applied, so the
+# operations above only see fields of the right type and range.
+MAX_DEPTH = 32  # levels of nested lists and mappings in a change or a parameters file
+MAX_VALUES = 200_000  # values, counting repeats (YAML aliases make small texts huge)
+MAX_COUNT = 1000  # clerks in one lane
+FACTORS = (1e-6, 1e6)  # duration and arrival factors, arrivals per day
+_FIELDS = {  # op -> (required fields, fields of which exactly one is given)
+    "remove_task": (("task",), ()),
+    "merge_tasks": (("tasks",), ()),
+    "parallelize": (("tasks",), ()),
+    "move_task": (("task", "lane"), ()),
+    "staff": (("lane", "count"), ()),
+    "duration": (("task",), ("factor", "distribution")),
+    "probability": (("flow", "p"), ()),
+    "arrival_rate": ((), ("rate_per_day", "factor", "distribution")),
+}
+
+
+def _kind(value) -> str:
+    """How an error message shows a wrong value: short, whatever its size."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str | int | float):
+        text = repr(value)
+        return text if len(text) <= 40 else text[:37] + "..."
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return f"a {type(value).__name__}"
+
+
+def check_shape(value, where: str, error: type[ParamsError] = ScenarioError) -> None:
+    """Raise ``error`` when ``value`` nests deeper than :data:`MAX_DEPTH` levels or holds
+    more than :data:`MAX_VALUES` values (without recursing, so any input is safe)."""
+    stack, seen = [(value, 0)], 0
+    while stack:
+        item, level = stack.pop()
+        seen += 1
+        if level > MAX_DEPTH:
+            raise error(f"{where}: too deeply nested (more than {MAX_DEPTH} levels)")
+        if seen > MAX_VALUES:
+            raise error(f"{where}: too large (more than {MAX_VALUES} values)")
+        if isinstance(item, dict):
+            stack.extend((v, level + 1) for v in item.values())
+        elif isinstance(item, list | tuple | set | frozenset):
+            stack.extend((v, level + 1) for v in item)
+
+
+def load_yaml(text: str, where: str, error: type[ParamsError] = ScenarioError):
+    """Parse untrusted YAML text; any failure becomes ``error`` naming ``where``."""
+    try:
+        data = yaml.safe_load(text or "")
+    except RecursionError:
+        raise error(f"{where}: too deeply nested") from None
+    except (yaml.YAMLError, ValueError, TypeError, AttributeError, OverflowError) as exc:
+        # PyYAML's constructors raise plain errors too, e.g. for "2025-13-45" or "!!int x"
+        raise error(f"{where}: not valid YAML: {exc}") from None
+    check_shape(data, where, error)
+    return data
+
+
+def _text(value, where: str, what: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ScenarioError(f"{where}: expected {what} (text), got {_kind(value)}")
+    return value
+
+
+def _task_ids(value, where: str) -> list[str]:
+    if not isinstance(value, list):
+        raise ScenarioError(f"{where}: expected a list of task ids, got {_kind(value)}")
+    if len(value) < 2:
+        raise ScenarioError(f"{where}: name at least two tasks, got {len(value)}")
+    for k, task in enumerate(value):
+        _text(task, f"{where}[{k}]", "a task id")
+    if len(set(value)) != len(value):
+        raise ScenarioError(f"{where}: names a task twice")
+    return value
+
+
+def _number(value, where: str, what: str, low: float, high: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ScenarioError(f"{where}: expected {what}, got {_kind(value)}")
+    if not low <= value <= high:  # also refuses NaN and infinity
+        raise ScenarioError(f"{where}: expected {what}, got {_kind(value)}")
+    return float(value)
+
+
+def _positive(value, where: str) -> float:
+    if not isinstance(value, bool) and isinstance(value, int | float) and value <= 0:
+        raise ScenarioError(f"{where}: must be greater than 0, got {_kind(value)}")
+    low, high = FACTORS
+    return _number(value, where, f"a positive number (from {low:g} to {high:g})", low, high)
+
+
+def _count(value, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_COUNT:
+        raise ScenarioError(
+            f"{where}: expected a whole number from 1 to {MAX_COUNT}, got {_kind(value)}"
+        )
+    return value
+
+
+def _distribution(spec, where: str) -> Distribution:
+    """A distribution from a change, with a finite, non-negative mean."""
+    if isinstance(spec, bool) or not isinstance(spec, dict | int | float):
+        raise ScenarioError(
+            f"{where}: expected a distribution (a mapping with 'type'), got {_kind(spec)}"
+        )
+    try:
+        dist = Distribution.from_spec(spec, where)
+        mean = dist.mean
+    except ParamsError as exc:
+        raise ScenarioError(str(exc)) from None
+    except (TypeError, ValueError, ArithmeticError, KeyError) as exc:
+        raise ScenarioError(f"{where}: not a valid distribution ({exc})") from None
+    if not 0 <= mean < math.inf:
+        raise ScenarioError(f"{where}: expected a finite, non-negative mean, got {_kind(mean)}")
+    return dist
+
+
+_CHECKS = {
+    "task": lambda v, w: _text(v, w, "a task id"),
+    "tasks": _task_ids,
+    "lane": lambda v, w: _text(v, w, "a lane id"),
+    "flow": lambda v, w: _text(v, w, "a sequence flow id"),
+    "count": _count,
+    "p": lambda v, w: _number(v, w, "a probability from 0 to 1", 0, 1),
+    "factor": _positive,
+    "rate_per_day": _positive,
+    "distribution": _distribution,
+}
+
+
+def check_change(change, where: str) -> None:
+    """Raise :class:`ScenarioError` unless ``change`` names a known ``op`` and gives that
+    operation's fields, each of the right type and range; the message names the field.
+
+    Examples
+    --------
+    >>> check_change({"op": "remove_task", "task": ["x"]}, "changes[0]")
+    Traceback (most recent call last):
+    ...
+    simulations.scenarios.ScenarioError: changes[0].task: expected a task id (text), got a list
+    """
+    if not isinstance(change, dict):
+        raise ScenarioError(f"{where}: expected a mapping with an 'op', got {_kind(change)}")
+    check_shape(change, where)
+    op = change.get("op")
+    if not isinstance(op, str) or op not in OPERATIONS:
+        raise ScenarioError(
+            f"{where}.op: unknown operation {_kind(op)}; use one of {sorted(OPERATIONS)}"
+        )
+    required, one_of = _FIELDS[op]
+    for key in change:
+        if key != "op" and key not in required and key not in one_of:
+            name = key[:40] if isinstance(key, str) else _kind(key)
+            raise ScenarioError(
+                f"{where}.{name}: not a field of {op}; use {', '.join(required + one_of)}"
+            )
+    for key in required:
+        if key not in change:
+            raise ScenarioError(f"{where}.{key}: required for {op}")
+    given = [key for key in one_of if key in change]
+    if one_of and len(given) != 1:
+        raise ScenarioError(
+            f"{where}.{(given or one_of)[-1]}: give exactly one of {', '.join(one_of)} for {op}"
+        )
+    for key in (*required, *given):
+        _CHECKS[key](change[key], f"{where}.{key}")
+
 
 def scenario_bpmn(model: BpmnModel) -> bytes:
     """The scenario's model as a BPMN file with a laid-out diagram, for designers."""
@@ -286,4 +457,13 @@ def scenario_params(scenario: Scenario, params: SimParams) -> SimParams:
     return load_params(scenario.base) if scenario.base else params
 
 
-__all__ = ["Scenario", "ScenarioError", "apply_changes", "load_scenario", "scenario_bpmn"]
+__all__ = [
+    "Scenario",
+    "ScenarioError",
+    "apply_changes",
+    "check_change",
+    "load_scenario",
+    "load_yaml",
+    "process_of",
+    "scenario_bpmn",
+]

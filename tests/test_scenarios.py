@@ -9,7 +9,7 @@ from sim_fixtures.models import choice_model, permit_model
 
 from simulations.building import linear_model
 from simulations.compare import compare
-from simulations.distributions import Distribution
+from simulations.distributions import Distribution, ParamsError
 from simulations.parallel import run_replications
 from simulations.params import SimParams, load_params
 from simulations.scenarios import ScenarioError, apply_changes, load_scenario, scenario_bpmn
@@ -127,3 +127,138 @@ def test_scenario_file_and_revised_bpmn(tmp_path):
     again = load_bpmn(data, "scenario.bpmn")
     assert "fee" not in again.processes["permit"].nodes
     assert again.has_diagram
+
+
+BAD_CHANGES = [
+    ({"op": "remove_task", "task": ["x"]}, "changes[0].task", "got a list"),
+    ({"op": ["x"]}, "changes[0].op", "unknown operation"),
+    ({"op": None}, "changes[0].op", "unknown operation"),
+    ({"op": "duration", "task": "survey", "factor": "x"}, "changes[0].factor", "positive number"),
+    ({"op": "duration", "task": "survey", "factor": -1}, "changes[0].factor", "greater than 0"),
+    ({"op": "duration", "task": "survey", "factor": float("nan")}, "changes[0].factor", "positive"),
+    (
+        {"op": "duration", "task": "survey", "distribution": "x"},
+        "changes[0].distribution",
+        "mapping",
+    ),
+    (
+        {
+            "op": "duration",
+            "task": "survey",
+            "distribution": {"type": "fixed", "value": 1, "unit": [1]},
+        },
+        "changes[0].distribution",
+        "not a valid distribution",
+    ),
+    (
+        {"op": "duration", "task": "survey", "distribution": {"type": "exponential", "mean": [1]}},
+        "changes[0].distribution",
+        "not a valid distribution",
+    ),
+    (
+        {"op": "duration", "task": "survey", "distribution": {"type": "fixed", "value": -5}},
+        "changes[0].distribution",
+        "non-negative mean",
+    ),
+    ({"op": "duration", "task": "survey"}, "changes[0].distribution", "exactly one of"),
+    ({"op": "arrival_rate", "rate_per_day": 0}, "changes[0].rate_per_day", "greater than 0"),
+    ({"op": "arrival_rate", "rate_per_day": float("inf")}, "changes[0].rate_per_day", "positive"),
+    ({"op": "arrival_rate", "factor": 0}, "changes[0].factor", "greater than 0"),
+    ({"op": "arrival_rate", "factor": [2]}, "changes[0].factor", "positive number"),
+    ({"op": "arrival_rate", "factor": 2, "rate_per_day": 3}, "changes[0].", "exactly one of"),
+    ({"op": "merge_tasks", "tasks": "register"}, "changes[0].tasks", "list of task ids"),
+    ({"op": "merge_tasks", "tasks": ["register"]}, "changes[0].tasks", "at least two tasks"),
+    ({"op": "merge_tasks", "tasks": [1, 2]}, "changes[0].tasks[0]", "task id"),
+    ({"op": "merge_tasks", "tasks": ["verify", "verify"]}, "changes[0].tasks", "twice"),
+    ({"op": "parallelize", "tasks": {"a": "b"}}, "changes[0].tasks", "got a mapping"),
+    ({"op": "parallelize", "tasks": ["verify", ["survey"]]}, "changes[0].tasks[1]", "got a list"),
+    ({"op": "move_task", "task": "fee", "lane": ["back"]}, "changes[0].lane", "lane id"),
+    ({"op": "move_task", "task": "fee", "lane": 5}, "changes[0].lane", "lane id"),
+    ({"op": "staff", "lane": "head", "count": 1.5}, "changes[0].count", "whole number"),
+    ({"op": "staff", "lane": "head", "count": True}, "changes[0].count", "whole number"),
+    ({"op": "staff", "lane": "head", "count": 10**9}, "changes[0].count", "whole number"),
+    ({"op": "staff", "lane": {"a": 1}, "count": 2}, "changes[0].lane", "got a mapping"),
+    ({"op": "probability", "flow": ["to_fix"], "p": 0.1}, "changes[0].flow", "got a list"),
+    ({"op": "probability", "flow": "to_fix", "p": 1.5}, "changes[0].p", "probability"),
+    ({"op": "probability", "flow": "to_fix", "p": "half"}, "changes[0].p", "probability"),
+    ({"op": "remove_task", "task": "fee", "taks": "x"}, "changes[0].taks", "not a field"),
+    ("remove fee", "changes[0]", "expected a mapping"),
+]
+
+
+@pytest.mark.parametrize(("change", "key", "message"), BAD_CHANGES)
+def test_a_change_of_a_wrong_type_or_range_is_named(change, key, message):
+    with pytest.raises(ScenarioError) as error:
+        apply_changes(permit_model(), load_params(FIXTURES / "permit.yaml"), [change])
+    assert str(error.value).startswith(key) and message in str(error.value)
+
+
+def test_every_change_is_checked_before_any_is_applied():
+    changes = [{"op": "remove_task", "task": "fee"}, {"op": "staff", "lane": "x", "count": 0}]
+    with pytest.raises(ScenarioError, match=r"^changes\[1\]\.count"):
+        apply_changes(permit_model(), SimParams(), changes)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("process: 5", "process: expected a process id"),
+        ("process: [permit]", "process: expected a process id"),
+        ("[" * 5000, "too deeply nested"),
+        ("{a: " * 5000, "too deeply nested"),
+        ("start: 2025-13-45", "not valid YAML"),
+        ("cases: !!int x", "not valid YAML"),
+        ("defaults: {duration: {type: fixed, value: 1, unit: [s]}}", "wrong type"),
+    ],
+)
+def test_bad_parameter_texts_raise_params_errors(text, message):
+    from simulations.jobs import parse_params
+
+    with pytest.raises(ParamsError, match=message):
+        parse_params(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[" * 5000, "too deeply nested"),
+        ("- " * 3000 + "x", "too deeply nested"),
+        ("- {op: remove_task, task: 2025-13-45}", "not valid YAML"),
+        (
+            "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+            + "".join(
+                f"{n}: &{n} [{', '.join([f'*{p}'] * 10)}]\n"
+                for p, n in zip("abcde", "bcdef", strict=True)
+            ),
+            "too large",
+        ),
+    ],
+)
+def test_bad_change_texts_raise_scenario_errors(text, message):
+    from simulations.jobs import parse_changes
+
+    with pytest.raises(ScenarioError, match=message):
+        parse_changes(text)
+
+
+def test_an_unknown_process_is_named():
+    params = SimParams()
+    params.process = "nowhere"
+    with pytest.raises(ParamsError, match=r"^process: 'nowhere' is not a process"):
+        apply_changes(permit_model(), params, [])
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[" * 5000, "change: too deeply nested"),
+        ("{not json", "change: not valid JSON"),
+        ('{"op": "remove_task", "task": ["x"]}', "change.task: expected a task id"),
+        ('"remove"', "change: expected a mapping"),
+    ],
+)
+def test_a_json_change_is_checked(text, message):
+    from simulations.jobs import parse_change_json
+
+    with pytest.raises(ScenarioError, match=message):
+        parse_change_json(text)

@@ -125,3 +125,15 @@ def test_calibrate_recovers_parameters_from_a_simulated_log(tmp_path):
     assert fitted.tasks["a"].duration.mean == pytest.approx(400.0, rel=0.08)
     assert fitted.tasks["b"].duration.mean == pytest.approx(250.0, abs=1.0)
     assert fitted.lanes["clerks"].count == 4
+
+
+def test_parameter_files_that_would_exhaust_memory_or_recursion_are_refused(tmp_path):
+    from simulations.distributions import ParamsError
+    from simulations.params import load_params, params_from_dict
+
+    with pytest.raises(ParamsError, match=r"lanes.front.count: at most 1000"):
+        params_from_dict({"lanes": {"front": {"count": 10**9}}})
+    deep = tmp_path / "deep.yaml"
+    deep.write_text("[" * 5000)
+    with pytest.raises(ParamsError, match="deep.yaml"):
+        load_params(deep)

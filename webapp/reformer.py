@@ -3,7 +3,6 @@ background, compare it with today, and send the revised diagram to the designers
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from flask import (
@@ -160,10 +159,9 @@ def add_change(key: str, version: int):
     definition, model = _version(key, version)
     workspace = data.load_workspace(g.user.username, key, version)
     try:
-        change = json.loads(request.form["change"]) if request.form.get("change") else data.change_from_form(request.form)
-        if not isinstance(change, dict):
-            raise ValueError(change)
-    except (ValueError, ParamsError) as exc:
+        text = request.form.get("change")
+        change = sim_jobs.parse_change_json(text) if text else data.change_from_form(request.form)
+    except (ValueError, ParamsError) as exc:  # ScenarioError is a ParamsError
         flash(_("This change cannot be added: %(error)s", error=str(exc)), "error")
         return redirect(url_for("reformer.scenario", key=key, version=version))
     workspace.changes.append(change)

@@ -171,3 +171,51 @@ def test_only_reformers_and_admins_run_simulations(staff, db, app, username):
         else:
             assert response.status_code == 403, (username, route)
     assert jobs.get(db, job.id).status == "queued"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"op": "remove_task", "task": ["x"]}, "change.task: expected a task id (text), got a list"),
+        ({"op": ["x"]}, "change.op: unknown operation a list"),
+        ({"op": "duration", "task": "verify_documents", "factor": "x"}, "change.factor: expected a positive number"),
+        ({"op": "arrival_rate", "rate_per_day": 0}, "change.rate_per_day: must be greater than 0"),
+        ({"op": "staff", "lane": ["Lane_cashier"], "count": 2}, "change.lane: expected a lane id"),
+        ({"op": "probability", "flow": {"a": 1}, "p": 0.5}, "change.flow: expected a sequence flow id"),
+    ],
+)
+def test_a_change_of_a_wrong_type_is_refused_not_a_server_error(reformer, change, message):
+    response = reformer.post(f"{SCENARIO}/changes", data={"change": json.dumps(change)})
+    assert response.status_code == 302
+    page = reformer.get(SCENARIO).get_data(as_text=True)
+    assert "flash-error" in page and message in page
+    assert "<code>op:" not in page  # nothing was saved
+
+    form = {"name": "x", "params_yaml": "", "changes_yaml": json.dumps([change])}
+    response = reformer.post(SCENARIO, data=form)
+    assert response.status_code == 400 and 'id="err-changes"' in response.get_data(as_text=True)
+    assert message.replace("change.", "changes[0].", 1) in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("field", "text", "message"),
+    [
+        ("params_yaml", "process: 5", "process: expected a process id (text), got 5"),
+        ("params_yaml", "process: nowhere", "is not a process of the model"),
+        ("params_yaml", "[" * 5000, "too deeply nested"),
+        ("changes_yaml", "[" * 5000, "too deeply nested"),
+        ("changes_yaml", "- {op: staff, lane: Lane_cashier, count: 2025-13-45}", "not valid YAML"),
+    ],
+)
+def test_bad_scenario_texts_are_refused_not_a_server_error(reformer, field, text, message):
+    form = {"name": "x", "params_yaml": "", "changes_yaml": "", field: text}
+    response = reformer.post(SCENARIO, data=form)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and message in page
+    assert 'id="err-params"' in page or 'id="err-changes"' in page
+
+
+def test_a_deeply_nested_change_is_a_message_not_an_error(reformer):
+    response = reformer.post(f"{SCENARIO}/changes", data={"change": "[" * 5000})
+    assert response.status_code == 302
+    assert "too deeply nested" in reformer.get(SCENARIO).get_data(as_text=True)
