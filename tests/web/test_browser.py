@@ -10,30 +10,20 @@ Screenshots of the main pages are saved under docs/screenshots/ for the README.
 
 from __future__ import annotations
 
-import shutil
-import threading
-from pathlib import Path
-
 import pytest
 from sqlalchemy.orm import Session
 
-from engine import db as engine_db
 from engine import services
+from tests.web.browsers import CHROMIUM, SHOTS, chromium, served_app
 from tests.web.conftest import (
     BUILDING,
     HAPPY_PATH,
     PASSWORD,
-    REPO,
     open_task,
     revised_building,
     seed_staff,
     start_building_case,
 )
-
-CHROMIUM = Path("/usr/bin/chromium")
-SHOTS = REPO / "docs" / "screenshots"
-ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -45,38 +35,19 @@ if not CHROMIUM.exists():
 @pytest.fixture(scope="module")
 def office(tmp_path_factory, sqlite_template):
     """The app served on 127.0.0.1 (random port) over a fresh SQLite database."""
-    from werkzeug.serving import make_server
+    yield from served_app(tmp_path_factory.mktemp("office"), sqlite_template, _seed)
 
-    from webapp import create_app
-    from webapp.extensions import limiter
 
-    folder = tmp_path_factory.mktemp("office")
-    shutil.copy(sqlite_template, folder / "db.sqlite3")
-    url = f"sqlite:///{folder / 'db.sqlite3'}"
-    engine = engine_db.make_engine(url)
-    with Session(engine, expire_on_commit=False) as session:
-        seed_staff(session)
-        for user in services.list_users(session):
-            user.language = "en"
-        services.deploy(session, BUILDING.read_bytes(), source="building_approval.bpmn", deployed_by="designer")
-        session.commit()
-    limiter.reset()
-    app = create_app({"SECRET_KEY": "browser", "DATABASE_URL": url, "INSTANCE_PATH": str(folder / "instance")})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", engine
-    server.shutdown()
-    app.extensions["permitflow.engine"].dispose()
-    engine.dispose()
+def _seed(session: Session) -> None:
+    seed_staff(session)
+    for user in services.list_users(session):
+        user.language = "en"
+    services.deploy(session, BUILDING.read_bytes(), source="building_approval.bpmn", deployed_by="designer")
 
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield browser
-        browser.close()
+    yield from chromium(sync_api)
 
 
 def login(browser, base: str, username: str, viewport=(1280, 860)):

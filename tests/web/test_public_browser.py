@@ -13,23 +13,19 @@ Screenshots of the public pages are saved under docs/screenshots/public-*.png.
 from __future__ import annotations
 
 import re
-import shutil
-import threading
-from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session
 
-from engine import db as engine_db
 from engine import services
 from engine.demo import add_demo_survey_responses
+from tests.web.browsers import CHROMIUM, SHOTS, chromium, served_app
 from tests.web.conftest import (
     BUILDING,
     BUILDING_START,
     COMPLAINT,
     HAPPY_PATH,
     PASSWORD,
-    REPO,
     open_task,
     seed_staff,
 )
@@ -37,49 +33,29 @@ from tests.web.conftest import (
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
-CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
     pytest.skip("Debian's chromium is missing (apt-get install chromium)", allow_module_level=True)
-SHOTS = REPO / "docs" / "screenshots"
-ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
 PDF = b"%PDF-1.4\n% permitflow browser test\n"
 
 
 @pytest.fixture(scope="module")
 def office(tmp_path_factory, sqlite_template):
     """The app on 127.0.0.1 (random port): building approval and complaint deployed, past surveys."""
-    from werkzeug.serving import make_server
+    yield from served_app(tmp_path_factory.mktemp("public"), sqlite_template, _seed)
 
-    from webapp import create_app
 
-    folder = tmp_path_factory.mktemp("public")
-    shutil.copy(sqlite_template, folder / "db.sqlite3")
-    url = f"sqlite:///{folder / 'db.sqlite3'}"
-    engine = engine_db.make_engine(url)
-    with Session(engine, expire_on_commit=False) as session:
-        seed_staff(session)
-        services.create_user(session, "gita", roles=["complaint_admin"])
-        services.create_user(session, "hadi", roles=["responsible_unit"])
-        services.deploy(session, BUILDING.read_bytes(), source="building_approval.bpmn")
-        services.deploy(session, COMPLAINT.read_bytes(), source="complaint.bpmn")
-        add_demo_survey_responses(session, per_service=12)
-        session.commit()
-    app = create_app({"SECRET_KEY": "browser", "DATABASE_URL": url, "INSTANCE_PATH": str(folder / "instance")})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}", engine
-    server.shutdown()
-    app.extensions["permitflow.engine"].dispose()
-    engine.dispose()
+def _seed(session: Session) -> None:
+    seed_staff(session)
+    services.create_user(session, "gita", roles=["complaint_admin"])
+    services.create_user(session, "hadi", roles=["responsible_unit"])
+    services.deploy(session, BUILDING.read_bytes(), source="building_approval.bpmn")
+    services.deploy(session, COMPLAINT.read_bytes(), source="complaint.bpmn")
+    add_demo_survey_responses(session, per_service=12)
 
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield browser
-        browser.close()
+    yield from chromium(sync_api)
 
 
 def visitor(browser, width: int = 1280, height: int = 860):
