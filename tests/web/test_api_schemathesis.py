@@ -9,14 +9,13 @@ support this pytest version).
 from __future__ import annotations
 
 import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
 
-schemathesis = pytest.importorskip("schemathesis", reason="the schemathesis package is not installed")
-from hypothesis import HealthCheck, given, settings  # noqa: E402  (after the importorskip)
-from schemathesis import GenerationMode  # noqa: E402
-from schemathesis.checks import not_a_server_error  # noqa: E402
-
-from engine import services  # noqa: E402
-from tests.web.conftest import BUILDING_START  # noqa: E402
+from engine import services
+from tests.web.conftest import BUILDING_START
 
 EXAMPLES = 25
 

@@ -32,7 +32,8 @@ from tests.web.conftest import (
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
-sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+from playwright import sync_api  # noqa: E402  (a test dependency; chromium itself may be missing)
+
 if not CHROMIUM.exists():
     pytest.skip("Debian's chromium is missing (apt-get install chromium)", allow_module_level=True)
 PDF = b"%PDF-1.4\n% permitflow browser test\n"
