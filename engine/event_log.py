@@ -1,7 +1,9 @@
 """Event log export: one row per completed human task, as CSV or XES (pm4py reads both).
 
 Columns: case_id, process_key, process_version, activity_id, activity, lane, resource,
-start, end (ISO 8601 with offset). The simulator writes simulated logs the same way.
+start, end, enabled (ISO 8601 with offset). ``enabled`` is when the task became ready,
+``start`` when work on it began (its first claim; the ready time when it was completed
+without a claim), ``end`` when it was completed. The simulator writes the same layout.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ COLUMNS = (
     "start",
     "end",
 )
+EXPORT_COLUMNS = COLUMNS + ("enabled",)
 
 
 @dataclass
@@ -41,55 +44,50 @@ class EventRow:
     resource: str
     start: datetime
     end: datetime
+    enabled: datetime
 
 
 def event_rows(session: Session, key: str, version: int | None = None) -> list[EventRow]:
-    """Completed tasks of the cases of ``key``: start is when the task became ready."""
+    """Completed tasks of the cases of ``key``, oldest first."""
     query = (
         select(AuditEntry, Case.tracking_code, ProcessDefinition.version)
         .join(Case, Case.id == AuditEntry.case_id)
         .join(ProcessDefinition, ProcessDefinition.id == Case.definition_id)
-        .where(Case.process_key == key, AuditEntry.action.in_(("task_created", "task_completed")))
+        .where(Case.process_key == key,
+               AuditEntry.action.in_(("task_created", "task_claimed", "task_completed")))
         .order_by(AuditEntry.id)
     )
     if version is not None:
         query = query.where(ProcessDefinition.version == version)
-    started: dict[str, datetime] = {}
+    ready: dict[str, datetime] = {}
+    claimed: dict[str, datetime] = {}
     rows: list[EventRow] = []
     for entry, code, def_version in session.execute(query):
         if entry.action == "task_created":
-            started[entry.task_id] = entry.at
-            continue
-        start = started.pop(entry.task_id, entry.at)
-        rows.append(
-            EventRow(
-                code,
-                key,
-                def_version,
-                entry.element_id or "",
-                entry.element_name,
-                entry.lane,
-                entry.actor,
-                start,
-                entry.at,
-            )
-        )
+            ready[entry.task_id] = entry.at
+        elif entry.action == "task_claimed":
+            claimed.setdefault(entry.task_id, entry.at)
+        else:
+            enabled = ready.pop(entry.task_id, entry.at)
+            start = claimed.pop(entry.task_id, enabled)
+            rows.append(EventRow(code, key, def_version, entry.element_id or "", entry.element_name,
+                                 entry.lane, entry.actor, start, entry.at, enabled))
     return rows
 
 
 def to_csv(rows: list[EventRow]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS)
+    writer.writerow(EXPORT_COLUMNS)
     for row in rows:
         values = list(astuple(row))
-        values[7], values[8] = row.start.isoformat(), row.end.isoformat()
+        values[7:10] = row.start.isoformat(), row.end.isoformat(), row.enabled.isoformat()
         writer.writerow(values)
     return out.getvalue()
 
 
 def to_xes(rows: list[EventRow]) -> bytes:
-    """XES 1.0 with lifecycle start/complete events per task, grouped into traces."""
+    """XES 1.0 with lifecycle schedule/start/complete events per task, grouped into traces."""
     root = etree.Element("log", {"xes.version": "1.0", "xes.features": "nested-attributes"})
     for name, prefix, uri in (
         ("Concept", "concept", "http://www.xes-standard.org/concept.xesext"),
@@ -104,7 +102,7 @@ def to_xes(rows: list[EventRow]) -> bytes:
         if trace is None:
             trace = traces[row.case_id] = etree.SubElement(root, "trace")
             _attr(trace, "string", "concept:name", row.case_id)
-        for moment, transition in ((row.start, "start"), (row.end, "complete")):
+        for moment, transition in ((row.enabled, "schedule"), (row.start, "start"), (row.end, "complete")):
             event = etree.SubElement(trace, "event")
             _attr(event, "string", "concept:name", row.activity)
             _attr(event, "string", "activity_id", row.activity_id)

@@ -5,9 +5,10 @@ events), a duration distribution per task (the best of fixed, exponential,
 lognormal, gamma and normal by AIC), branch probabilities of exclusive gateways
 (which task followed them in each case), and staff per lane (distinct resources).
 
-The engine's own export has ``start`` = when the task became ready, so durations
-fitted from it include waiting time; a simulated log with an ``enabled`` column
-separates the two and gives the clerks' working time.
+Logs with an ``enabled`` column (the engine's export and a simulated log written with
+``enabled=True``) separate waiting (enabled -> start) from work (start -> end), so the
+fitted durations are the clerks' working time. The engine's ``start`` is the task's first
+claim; a task completed without being claimed counts from when it became ready.
 """
 
 from __future__ import annotations

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from engine import event_log, services
+from engine import clock, event_log, services
 
 TWO_LANES = (Path(__file__).parent / "engine_bpmn" / "two_lanes.bpmn").read_bytes()
 
@@ -18,7 +19,11 @@ def finished_cases(session):
     services.deploy(session, TWO_LANES, source="two_lanes.bpmn")
     for index in range(3):
         case = services.start_case(session, "small_permit", {"applicant_name": f"P{index}", "area": 2})
-        services.complete_task(session, services.open_tasks(session, case)[0].id, "ani", {})
+        task = services.open_tasks(session, case)[0]
+        clock.advance(timedelta(hours=2))  # waits two hours before ani takes it
+        services.claim(session, task.id, "ani")
+        clock.advance(timedelta(minutes=30))
+        services.complete_task(session, task.id, "ani", {})
         services.complete_task(session, services.open_tasks(session, case)[0].id, "budi", {"decision": "reject"})
     session.commit()
     return session
@@ -29,7 +34,11 @@ def test_rows_have_lane_resource_and_times(finished_cases):
     assert len(rows) == 6
     first = rows[0]
     assert (first.activity, first.lane, first.resource) == ("Register application", "Front Office", "ani")
-    assert first.start <= first.end and first.process_version == 1
+    assert first.process_version == 1
+    assert first.start - first.enabled >= timedelta(hours=2)  # waiting: ready -> claimed
+    assert timedelta(minutes=29) < first.end - first.start < timedelta(minutes=31)  # working
+    decide = rows[1]  # completed without a claim: work is taken to start when it became ready
+    assert decide.start == decide.enabled
 
 
 def test_pm4py_reads_csv_and_xes(finished_cases, tmp_path):
@@ -42,7 +51,7 @@ def test_pm4py_reads_csv_and_xes(finished_cases, tmp_path):
     log = pm4py.read_xes(str(xes))
     assert log["case:concept:name"].nunique() == 3
     assert set(log["concept:name"]) == {"Register application", "Decide"}
-    assert set(log["lifecycle:transition"]) == {"start", "complete"}
+    assert set(log["lifecycle:transition"]) == {"schedule", "start", "complete"}
 
     csv = tmp_path / "log.csv"
     csv.write_text(event_log.to_csv(rows))
@@ -51,3 +60,14 @@ def test_pm4py_reads_csv_and_xes(finished_cases, tmp_path):
     assert len(frame) == 6
     dfg, _start, _end = pm4py.discover_dfg(frame)
     assert dfg[("Register application", "Decide")] == 3
+
+
+def test_calibrating_from_the_engines_history_fits_working_time(finished_cases, tmp_path):
+    from engine.loader import load_bpmn
+    from simulations.calibrate import calibrate, read_event_log
+
+    log = tmp_path / "history.csv"
+    log.write_text(event_log.to_csv(event_log.event_rows(finished_cases, "small_permit")))
+    params = calibrate(load_bpmn(TWO_LANES, "two_lanes.bpmn"), read_event_log(log), calendar="24/7")
+    # each registration waited 2 h, then took 30 min: the fitted duration is the 30 min
+    assert 25 * 60 < params.tasks["register"].duration.mean < 35 * 60

@@ -59,10 +59,10 @@ def test_simulate_prints_kpis_and_writes_json_html_and_log(tmp_path):
         and "<script" not in html
         and "http" not in html.replace("http://www.w3.org/2000/svg", "")
     )
+    from engine.event_log import EXPORT_COLUMNS
+
     header = (tmp_path / "log.csv").read_text().splitlines()[0]
-    assert (
-        header == "case_id,process_key,process_version,activity_id,activity,lane,resource,start,end"
-    )
+    assert header == ",".join(EXPORT_COLUMNS)  # the engine's export-log layout
 
 
 def test_simulate_with_a_scenario_writes_the_revised_bpmn(tmp_path):
