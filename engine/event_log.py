@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 
 from lxml import etree
@@ -45,6 +45,7 @@ class EventRow:
     start: datetime
     end: datetime
     enabled: datetime
+    claimed: bool = False  # False: completed without a claim (start is then the ready time)
 
 
 def event_rows(session: Session, key: str, version: int | None = None) -> list[EventRow]:
@@ -69,9 +70,10 @@ def event_rows(session: Session, key: str, version: int | None = None) -> list[E
             claimed.setdefault(entry.task_id, entry.at)
         else:
             enabled = ready.pop(entry.task_id, entry.at)
-            start = claimed.pop(entry.task_id, enabled)
+            claim = claimed.pop(entry.task_id, None)
             rows.append(EventRow(code, key, def_version, entry.element_id or "", entry.element_name,
-                                 entry.lane, entry.actor, start, entry.at, enabled))
+                                 entry.lane, entry.actor, claim or enabled, entry.at, enabled,
+                                 claim is not None))
     return rows
 
 
@@ -80,9 +82,8 @@ def to_csv(rows: list[EventRow]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(EXPORT_COLUMNS)
     for row in rows:
-        values = list(astuple(row))
-        values[7:10] = row.start.isoformat(), row.end.isoformat(), row.enabled.isoformat()
-        writer.writerow(values)
+        values = [getattr(row, name) for name in EXPORT_COLUMNS]
+        writer.writerow(v.isoformat() if isinstance(v, datetime) else v for v in values)
     return out.getvalue()
 
 

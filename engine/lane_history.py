@@ -1,7 +1,8 @@
 """How the lanes of a procedure really worked: waiting and working time from the audit log.
 
-For every completed task: waiting is ready -> first claim (or -> completion when nobody
-claimed it), working is first claim -> completion. Per lane: the share of the time cases
+For every completed task of the event log (:func:`engine.event_log.event_rows`): waiting
+is ready -> first claim (or -> completion when nobody claimed it), working is first
+claim -> completion. Per lane: the share of the time cases
 spent waiting, and the busy share of the lane's clerks over the period's working hours.
 These are the "history" figures the procedure analysis uses to name bottlenecks.
 """
@@ -9,59 +10,33 @@ These are the "history" figures the procedure analysis uses to name bottlenecks.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import definitions
-from engine.tables import AuditEntry, Case
+from engine.event_log import event_rows
 from engine.users import list_users
 from engine.working_days import default_calendar
 
 HOURS_PER_DAY = 8.0
 
 
-def task_times(session: Session, key: str) -> list[dict[str, Any]]:
-    """One row per completed task of ``key``: element, lane name, ready, claimed, completed."""
-    query = (
-        select(AuditEntry)
-        .join(Case, Case.id == AuditEntry.case_id)
-        .where(Case.process_key == key,
-               AuditEntry.action.in_(("task_created", "task_claimed", "task_completed")))
-        .order_by(AuditEntry.id)
-    )
-    open_rows: dict[str, dict[str, Any]] = {}
-    done: list[dict[str, Any]] = []
-    for entry in session.scalars(query):
-        if entry.action == "task_created":
-            open_rows[entry.task_id] = {"element": entry.element_id, "lane": entry.lane,
-                                        "ready": entry.at, "claimed": None}
-        elif entry.task_id in open_rows:
-            row = open_rows[entry.task_id]
-            if entry.action == "task_claimed":
-                row["claimed"] = row["claimed"] or entry.at
-            else:
-                row["completed"] = entry.at
-                done.append(open_rows.pop(entry.task_id))
-    return done
-
-
 def lane_history(session: Session, key: str) -> dict[str, dict[str, float]]:
     """Per lane id: tasks, mean waiting and working hours, waiting share, utilisation, staff."""
-    rows = task_times(session, key)
+    rows = event_rows(session, key)
     if not rows:
         return {}
     lanes = definitions.get_definition(session, key).lanes  # lane id -> {name, role}
     by_name = {info["name"]: lane_id for lane_id, info in lanes.items()}
     staff = _staff_by_role(session)
-    hours = _working_hours(min(r["ready"] for r in rows), max(r["completed"] for r in rows))
+    hours = _working_hours(min(r.enabled for r in rows), max(r.end for r in rows))
     figures: dict[str, dict[str, float]] = {}
-    for lane_name in sorted({r["lane"] for r in rows}):
+    for lane_name in sorted({r.lane for r in rows}):
         lane_id = by_name.get(lane_name, lane_name)
-        mine = [r for r in rows if r["lane"] == lane_name]
-        waiting = sum(_seconds(r["ready"], r["claimed"] or r["completed"]) for r in mine)
-        working = sum(_seconds(r["claimed"], r["completed"]) for r in mine if r["claimed"])
+        mine = [r for r in rows if r.lane == lane_name]
+        # a task nobody claimed waited until it was completed
+        waiting = sum(_seconds(r.enabled, r.start if r.claimed else r.end) for r in mine)
+        working = sum(_seconds(r.start, r.end) for r in mine if r.claimed)
         clerks = staff.get(lanes.get(lane_id, {}).get("role", ""), 0)
         figures[lane_id] = {
             "tasks": len(mine),
