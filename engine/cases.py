@@ -13,7 +13,7 @@ from engine import audit, clock, definitions, forms, notifications, sla, specs
 from engine.errors import CaseNotFound, EngineError, InvalidState
 from engine.model import Process
 from engine.runtime import Running, advance, all_tasks, open_case, peek_workflow, save
-from engine.tables import Case, HumanTask
+from engine.tables import Case, HumanTask, ProcessDefinition
 
 # Crockford's base32 without I, L, O, U: 16 characters = 80 random bits.
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -121,17 +121,36 @@ def list_cases(
     *,
     status: str | None = None,
     key: str | None = None,
+    version: int | None = None,
+    lane: str | None = None,
     overdue: bool = False,
     limit: int = 500,
 ) -> list[Case]:
+    """The newest cases matching every filter given (``lane``: a role with an open task)."""
     query = select(Case).order_by(Case.started_at.desc()).limit(limit)
     if status:
         query = query.where(Case.status == status)
     if key:
         query = query.where(Case.process_key == key)
+    if version is not None:
+        query = query.join(ProcessDefinition, ProcessDefinition.id == Case.definition_id).where(
+            ProcessDefinition.version == version
+        )
+    if lane:
+        query = query.where(Case.id.in_(select(HumanTask.case_id).where(HumanTask.role == lane)))
     if overdue:
         query = query.where(Case.status.in_(OPEN_STATUSES), Case.due_at < clock.now())
     return list(session.scalars(query))
+
+
+def open_tasks_by_case(session: Session, case_ids: list[int]) -> dict[int, list[HumanTask]]:
+    """The open tasks of the given cases, per case."""
+    tasks: dict[int, list[HumanTask]] = {}
+    if case_ids:
+        query = select(HumanTask).where(HumanTask.case_id.in_(case_ids)).order_by(HumanTask.created_at)
+        for task in session.scalars(query):
+            tasks.setdefault(task.case_id, []).append(task)
+    return tasks
 
 
 def case_data(case: Case) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from engine.cases import (
     list_cases,
     new_tracking_code,
     open_tasks,
+    open_tasks_by_case,
     start_case,
     start_form,
 )
@@ -74,6 +75,7 @@ __all__ = [
     "model_for",
     "new_tracking_code",
     "open_tasks",
+    "open_tasks_by_case",
     "overdue_cases",
     "overdue_tasks",
     "return_to_applicant",

@@ -241,3 +241,17 @@ def test_update_user_and_task_history(office):
 def test_odd_case_references_are_not_found_not_crashes(office, ref):
     with pytest.raises(CaseNotFound):
         services.get_case(office, ref)
+
+
+def test_case_filters_apply_before_the_limit(office):
+    old = start(office)
+    changed = TWO_LANES.replace(b'name="Decide"', b'name="Decide now"')
+    services.deploy(office, changed, source="v2.bpmn")
+    newer = [start(office) for _ in range(3)]
+    services.complete_task(office, services.open_tasks(office, newer[0])[0].id, "ani", {})
+    office.commit()
+    assert [c.id for c in services.list_cases(office, version=1, limit=1)] == [old.id]
+    assert [c.id for c in services.list_cases(office, lane="head_of_office", limit=5)] == [newer[0].id]
+    tasks = services.open_tasks_by_case(office, [old.id, newer[0].id])
+    assert [t.name for t in tasks[old.id]] == ["Register application"]
+    assert [t.name for t in tasks[newer[0].id]] == ["Decide now"]

@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 
 from engine.documents import get_document
 from engine.services import (
-    all_open_tasks,
     applicant_responds,
     case_data,
     case_history,
@@ -17,6 +16,7 @@ from engine.services import (
     list_definitions,
     messages_for_case,
     open_tasks,
+    open_tasks_by_case,
 )
 from webapp.access import requires
 from webapp.case_views import data_items, document_response, document_rows, may_see_documents
@@ -45,14 +45,9 @@ def _filters() -> dict:
 def index():
     session = get_session()
     f = _filters()
-    cases = list_cases(session, status=f["status"], key=f["procedure"], overdue=f["overdue"])
-    if f["version"]:
-        cases = [c for c in cases if c.definition.version == f["version"]]
-    open_by_case: dict[int, list] = {}
-    for task in all_open_tasks(session, key=f["procedure"]):
-        open_by_case.setdefault(task.case_id, []).append(task)
-    if f["lane"]:
-        cases = [c for c in cases if any(t.role == f["lane"] for t in open_by_case.get(c.id, []))]
+    cases = list_cases(session, status=f["status"], key=f["procedure"], version=f["version"],
+                       lane=f["lane"], overdue=f["overdue"])
+    open_by_case = open_tasks_by_case(session, [c.id for c in cases])
     definitions = list_definitions(session, latest_only=True)
     lanes = sorted({lane["role"] for d in definitions for lane in (d.lanes or {}).values()})
     return render_template("cases/index.html", cases=cases, filters=f, open_by_case=open_by_case,
