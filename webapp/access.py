@@ -82,7 +82,6 @@ def requires(area: str):
                 abort(403)
             return view(*args, **kwargs)
 
-        wrapped.permitflow_area = area
         return wrapped
 
     return decorate

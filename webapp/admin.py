@@ -7,10 +7,19 @@ from flask_babel import gettext as _
 
 from engine.errors import EngineError
 from engine.passwords import hash_password
-from engine.services import create_user, find_user, list_definitions, list_users, set_roles
+from engine.services import (
+    create_user,
+    find_user,
+    list_definitions,
+    list_users,
+    set_roles,
+    update_user,
+)
 from engine.users import SYSTEM_ROLES
 from webapp.access import requires
 from webapp.database import commit, get_session, rollback
+
+LANGUAGES = ("id", "en")  # engine.users.update_user refuses others
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 MIN_PASSWORD = 8
@@ -57,7 +66,8 @@ def new_user():
     except EngineError as exc:
         rollback()
         return _form_page(error=exc.message, status=422)
-    user.language = request.form.get("language") if request.form.get("language") in ("id", "en") else "id"
+    language = request.form.get("language")
+    update_user(get_session(), user.username, language=language if language in LANGUAGES else "id")
     commit()
     flash(_("User %(name)s was created.", name=user.username), "success")
     return redirect(url_for("admin.users"))
@@ -79,13 +89,15 @@ def edit_user(username: str):
     if password and len(password) < MIN_PASSWORD:
         return _form_page(user, _("The password needs at least %(n)d characters.", n=MIN_PASSWORD), 422)
     set_roles(get_session(), username, roles)
-    user.full_name = request.form.get("full_name", user.full_name).strip()[:200]
-    user.email = request.form.get("email", user.email).strip()[:200]
-    user.is_active = active
-    if request.form.get("language") in ("id", "en"):
-        user.language = request.form["language"]
-    if password:
-        user.password_hash = hash_password(password)
+    language = request.form.get("language")
+    update_user(
+        get_session(), username,
+        full_name=request.form.get("full_name", user.full_name).strip()[:200],
+        email=request.form.get("email", user.email).strip()[:200],
+        is_active=active,
+        language=language if language in LANGUAGES else None,
+        password_hash=hash_password(password) if password else None,
+    )
     commit()
     flash(_("User %(name)s was saved.", name=username), "success")
     return redirect(url_for("admin.users"))

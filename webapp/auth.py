@@ -17,7 +17,7 @@ from flask import (
 from flask_babel import gettext as _
 
 from engine.passwords import check_password
-from engine.services import find_user
+from engine.services import find_user, update_user
 from webapp.access import home_url, login_user, requires, safe_next
 from webapp.database import commit, get_session
 
@@ -71,6 +71,6 @@ def language():
         abort(400)
     session["lang"] = lang
     if g.get("user") is not None:
-        g.user.language = lang
+        update_user(get_session(), g.user.username, language=lang)
         commit()
     return redirect(safe_next(request.form.get("next")) or url_for("auth.home"))

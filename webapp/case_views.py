@@ -1,7 +1,6 @@
 """What a case page and a task page show about a case: labelled data, documents, lanes.
 
-View-side helpers over the engine's rows and typed model (no queries of their own
-except :func:`task_trail`, which reads the audit log by task id).
+View-side helpers over the engine's rows and typed model (no queries of their own).
 """
 
 from __future__ import annotations
@@ -11,12 +10,11 @@ from typing import Any
 from urllib.parse import quote
 
 from flask import Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.documents import case_documents, read
 from engine.services import model_for
-from engine.tables import AuditEntry, Case, Document
+from engine.tables import Case, Document
 from engine.users import roles_of
 
 
@@ -85,12 +83,6 @@ def lane_role_of(case: Case, element_id: str | None) -> str | None:
         return None
     lane = process.lanes.get(node.lane_id)
     return lane.role if lane else None
-
-
-def task_trail(session: Session, task_id: str) -> list[AuditEntry]:
-    """Every audit entry about one task id, oldest first (its case, who did what)."""
-    query = select(AuditEntry).where(AuditEntry.task_id == task_id).order_by(AuditEntry.id)
-    return list(session.scalars(query))
 
 
 def form_fields_of(case: Case, element_id: str | None):

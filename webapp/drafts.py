@@ -17,7 +17,8 @@ from typing import Any
 from flask import current_app
 
 from engine import clock
-from engine.model import BpmnModel, Process
+from engine.model import BpmnModel
+from engine.model_diff import diff_models
 
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,40}$")
 
@@ -92,12 +93,7 @@ class Comparison:
 
 
 def compare(old: BpmnModel, new: BpmnModel) -> Comparison:
-    try:
-        from engine.model_diff import diff_models
-    except ImportError:
-        return _element_diff(old.main_process(), new.main_process())
-    normalized = _normalize(diff_models(old, new).as_dict())
-    return normalized if normalized is not None else _element_diff(old.main_process(), new.main_process())
+    return _normalize(diff_models(old, new).as_dict())
 
 
 def _describe(changes: list[dict[str, Any]]) -> str:
@@ -114,45 +110,12 @@ def _change(item: dict[str, Any]) -> Change:
                   _describe(item.get("changes") or []))  # fmt: skip
 
 
-def _normalize(raw: dict[str, Any]) -> Comparison | None:
+def _normalize(raw: dict[str, Any]) -> Comparison:
     """:meth:`engine.model_diff.ModelDiff.as_dict` as a :class:`Comparison` (lanes included)."""
-    if not all(k in raw for k in ("added", "removed", "changed")):
-        return None
     result = Comparison(
         [_change(i) for i in raw["added"] + raw.get("lanes_added", [])],
         [_change(i) for i in raw["removed"] + raw.get("lanes_removed", [])],
         [_change(i) for i in raw["changed"] + raw.get("lanes_changed", [])],
     )
     result.standard = [(c.get("field", ""), c.get("old"), c.get("new")) for c in raw.get("service_standard", [])]
-    return result
-
-
-def _signature(process: Process, node_id: str) -> dict[str, Any]:
-    node = process.nodes[node_id]
-    lane = process.lane_of(node_id)
-    return {
-        "kind": node.kind,
-        "name": node.name,
-        "lane": lane.role if lane else "",
-        "form": [(f.id, f.type, f.required) for f in node.form_fields],
-        "next": sorted(flow.target for flow in process.outgoing(node_id)),
-        "timer": node.timer.expression if node.timer else "",
-        "script": node.script or "",
-        "properties": dict(node.properties),
-    }
-
-
-def _element_diff(old: Process, new: Process) -> Comparison:
-    result = Comparison()
-    result.added = [Change(i, new.nodes[i].name) for i in new.nodes if i not in old.nodes]
-    result.removed = [Change(i, old.nodes[i].name) for i in old.nodes if i not in new.nodes]
-    for node_id in new.nodes:
-        if node_id in old.nodes:
-            before, after = _signature(old, node_id), _signature(new, node_id)
-            what = [key for key in after if before[key] != after[key]]
-            if what:
-                result.changed.append(Change(node_id, new.nodes[node_id].name, ", ".join(what)))
-    before = old.service_standard.as_dict() if old.service_standard else {}
-    after = new.service_standard.as_dict() if new.service_standard else {}
-    result.standard = [(k, before.get(k), after.get(k)) for k in sorted(set(before) | set(after)) if before.get(k) != after.get(k)]
     return result

@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 
 from engine import clock
 from engine.working_days import default_calendar
+from webapp import task_forms
 
 VENDOR = Path(__file__).parent / "static" / "vendor"
 VIEWER_FILE = "bpmn-js/bpmn-navigated-viewer.production.min.js"
@@ -83,4 +84,5 @@ def init_app(app: Flask) -> None:
 
     # globals, not a context processor: imported macros see globals only
     app.jinja_env.globals["viewer_installed"] = viewer_installed()
+    app.jinja_env.globals["upload_accept"] = task_forms.ACCEPT
     app.jinja_env.globals["vendor_url"] = lambda name: url_for("static", filename=f"vendor/{name}")

@@ -25,7 +25,6 @@ from simulations.scenarios import ScenarioError
 
 PARAMS_DIR = Path(__file__).resolve().parents[1] / "processes" / "simulation"
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]")
-MIN_OPEN_TASKS = 3  # fewer open tasks in a lane say nothing about a bottleneck
 
 METRICS = {  # simulations.analysis.METRIC_LABELS, for the page (translated)
     "steps": _l("Steps"),

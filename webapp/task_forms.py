@@ -155,7 +155,3 @@ def _kept_reference(text: str, known: set[str]) -> Any:
 
 def file_fields(fields) -> set[str]:
     return {field.id for field in fields if field.type == "file"}
-
-
-def is_reference(value: Any) -> bool:
-    return isinstance(value, dict) and isinstance(value.get("name"), str) and "sha256" in value

@@ -15,11 +15,12 @@ from engine.services import (
     may_work_on,
     return_to_applicant,
     task_form,
+    task_history,
     unclaim,
 )
 from engine.tables import HumanTask
 from webapp.access import requires
-from webapp.case_views import data_items, document_rows, form_fields_of, lane_role_of, task_trail
+from webapp.case_views import data_items, document_rows, form_fields_of, lane_role_of
 from webapp.database import commit, get_session, rollback
 from webapp.form_messages import field_errors
 from webapp.presenters import due
@@ -54,7 +55,7 @@ def _page(task: HumanTask, values: dict, errors: dict | None = None, status: int
 def _gone(task_id: str, values: dict | None = None, message: str = ""):
     """The task is no longer open: say who finished it, keep what was typed."""
     session = get_session()
-    trail = task_trail(session, task_id)
+    trail = task_history(session, task_id)
     if not trail:
         abort(404)
     case = get_case(session, trail[-1].case_id)

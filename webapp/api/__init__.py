@@ -52,7 +52,6 @@ def api_requires(area: str) -> Callable:
                                  code="forbidden")  # fmt: skip
             return view(*args, **kwargs)
 
-        wrapped.permitflow_area = area
         return wrapped
 
     return decorate

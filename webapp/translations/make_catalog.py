@@ -167,7 +167,6 @@ ID = {
     "Move running cases": "Pindahkan permohonan berjalan",
     "Move running cases from v%(a)d to v%(b)d": "Pindahkan permohonan berjalan dari v%(a)d ke v%(b)d",
     "Dry run: nothing has changed yet. Pending timers keep their due dates.": "Uji coba: belum ada yang berubah. Pengatur waktu yang menunggu tetap memakai tenggatnya.",
-    "Case migration is not available in this installation yet (engine.case_migration is missing).": "Pemindahan permohonan belum tersedia di instalasi ini (engine.case_migration tidak ada).",
     "No running cases on this version.": "Tidak ada permohonan berjalan pada versi ini.",
     "Move": "Pindahkan",
     "Case": "Permohonan",
