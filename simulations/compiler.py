@@ -58,12 +58,10 @@ class CompiledProcess:
     message_probability: list[float] = field(default_factory=list)
     cost: list[float] = field(default_factory=list)
     pools: list[str] = field(default_factory=list)
+    pool_index: dict[str, int] = field(default_factory=dict)
     start_nodes: tuple[int, ...] = ()
     cancellable: bool = False
     warnings: list[str] = field(default_factory=list)
-
-    def index(self, node_id: str) -> int:
-        return self.ids.index(node_id)
 
 
 def compile_process(
@@ -83,19 +81,21 @@ def compile_process(
     index = {n.id: i for i, n in enumerate(nodes)}
     for node in nodes:
         _compile_node(c, process, node, params)
+    boundaries: dict[str, list[Node]] = {}
+    sub_starts: dict[str, list[str]] = {}
+    for n in process.nodes.values():  # once, not per node: compiling stays linear
+        if n.attached_to:
+            boundaries.setdefault(n.attached_to, []).append(n)
+        if n.kind == "startEvent" and n.parent_id:
+            sub_starts.setdefault(n.parent_id, []).append(n.id)
     for i, node in enumerate(nodes):
         flows = process.outgoing(node.id)
         c.succ.append(tuple(index[f.target] for f in flows if f.target in index))
         c.probs.append(_branch_probabilities(c.kinds[i], [f.id for f in flows], params, c))
         need = len(process.incoming(node.id))
         c.join_need.append(need if c.kinds[i] in (AND, OR) and need > 1 else 1)
-        c.boundaries.append(_boundaries(process, node, params, index))
-        inner = [
-            n.id
-            for n in process.nodes.values()
-            if n.parent_id == node.id and n.kind == "startEvent"
-        ]
-        c.sub_starts.append(tuple(index[s] for s in inner))
+        c.boundaries.append(_boundaries(boundaries.get(node.id, []), params, index))
+        c.sub_starts.append(tuple(index[s] for s in sub_starts.get(node.id, [])))
     c.or_join = [
         _paired_join(c, i) if c.kinds[i] == OR and len(c.succ[i]) > 1 else -1
         for i in range(len(nodes))
@@ -135,9 +135,10 @@ def _compile_node(c: CompiledProcess, process: Process, node: Node, params: SimP
         kind = TASK
         duration = task.duration if task and task.duration else params.default_duration
         lane = (task.lane if task and task.lane else None) or node.lane_id or "default"
-        if lane not in c.pools:
+        if lane not in c.pool_index:
+            c.pool_index[lane] = len(c.pools)
             c.pools.append(lane)
-        pool = c.pools.index(lane)
+        pool = c.pool_index[lane]
     elif node.kind == "intermediateCatchEvent" or node.kind == "receiveTask":
         kind, duration = DELAY, _event_delay(node, params)
     elif node.is_activity and task and task.duration:
@@ -187,11 +188,9 @@ def _branch_probabilities(
     return tuple(cumulative)
 
 
-def _boundaries(
-    process: Process, node: Node, params: SimParams, index: dict
-) -> tuple[Boundary, ...]:
+def _boundaries(attached: list[Node], params: SimParams, index: dict) -> tuple[Boundary, ...]:
     out = []
-    for b in process.boundary_events(node.id):
+    for b in attached:
         event = params.events.get(b.id)
         if b.timer is None and event is None:
             continue  # errors, messages... without parameters never happen here

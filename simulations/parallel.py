@@ -10,6 +10,7 @@ the broker.
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import sys
@@ -39,12 +40,21 @@ def replicate(
     model: BpmnModel, params: SimParams, process_id, cases: int, seed: int, trim: float, keep: bool
 ):
     """One replication: its KPIs, and the raw run when ``keep``."""
-    key = (id(model), id(params), process_id)
-    if _worker_state.get("key") != key:
-        _worker_state.update(key=key, compiled=compile_process(model, params, process_id))
-    compiled = _worker_state["compiled"]
+    compiled = _compiled(model, params, process_id)
     run = Simulator(compiled, params, seed).run(cases)
     return run_kpis(run, trim), (run if keep else None), list(compiled.warnings)
+
+
+def _compiled(model: BpmnModel, params: SimParams, process_id, compiled=None):
+    """The compiled process of these very objects (kept alive, compared by identity: an
+    ``id()`` of a freed object can be reused by the next one)."""
+    state = _worker_state
+    if state.get("model") is not model or state.get("params") is not params or (
+        state.get("process_id") != process_id
+    ):
+        compiled = compiled or compile_process(model, params, process_id)
+        state.update(model=model, params=params, process_id=process_id, compiled=compiled)
+    return state["compiled"]
 
 
 def _replicate_star(args):
@@ -84,7 +94,7 @@ def run_replications(
     (2, 30.0)
     """
     cases = cases or params.cases
-    compiled = compile_process(model, params, process_id)
+    compiled = _compiled(model, params, process_id)  # forked workers inherit it
     seeds = replication_seeds(seed, replications)
     jobs = [
         (model, params, process_id, cases, s, params.trim, i < keep_runs)
@@ -141,9 +151,15 @@ def replicate_remote(bpmn_xml: str, params: dict, process_id, cases: int, seed: 
                      trim: float) -> tuple[dict, list[str]]:
     """One replication on a worker, from JSON-safe arguments."""
     model = _model_from_xml(bpmn_xml)
-    kpis, _run, warnings = replicate(model, params_from_dict(params), process_id, cases, seed,
+    kpis, _run, warnings = replicate(model, _params_from_json(json.dumps(params, sort_keys=True)),
+                                     process_id, cases, seed,
                                      trim, False)
     return {k: float(v) for k, v in kpis.items()}, warnings
+
+
+@lru_cache(maxsize=8)
+def _params_from_json(text: str) -> SimParams:
+    return params_from_dict(json.loads(text))
 
 
 @lru_cache(maxsize=8)

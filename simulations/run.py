@@ -166,6 +166,3 @@ class RunResult:
                 pool.name if pool.count == 1 else f"{pool.name}_{k + 1}" for k in range(pool.count)
             ]
         return names
-
-    def pool_of_resource(self) -> np.ndarray:
-        return np.concatenate([[i] * p.count for i, p in enumerate(self.pools)] or [[]]).astype(int)

@@ -446,10 +446,7 @@ def scenario_bpmn(model: BpmnModel) -> bytes:
     """The scenario's model as a BPMN file with a laid-out diagram, for designers."""
     from engine.bpmn_writer import write_bpmn
 
-    model = copy.deepcopy(model)
-    model.has_diagram = False
-    model.diagram_element_ids = set()
-    return write_bpmn(model)
+    return write_bpmn(model)  # the writer always lays the diagram out anew
 
 
 def scenario_params(scenario: Scenario, params: SimParams) -> SimParams:

@@ -115,11 +115,6 @@ def tokens(text: str) -> list[str]:
     return [SYNONYMS.get(w, w) for w in words if w not in STOPWORDS]
 
 
-def normalized_name(text: str) -> str:
-    """The name reduced to its meaningful words, for near-duplicate comparison."""
-    return " ".join(tokens(text))
-
-
 def _pattern(words) -> re.Pattern:
     """Matches a word starting with one of ``words`` (phrases as written)."""
     return re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + ")")

@@ -166,3 +166,18 @@ def test_inclusive_gateway_and_terminate_end():
     process.nodes["end"].event_definitions = ("terminate",)
     kpis = run_kpis(simulate_once(model, params, cases=500, seed=5))
     assert kpis["cases.finished"] == 500
+
+
+def test_each_replication_uses_its_own_parameters():
+    """The compiled-process cache must never serve another parameter set's process."""
+    from simulations.building import linear_model
+    from simulations.parallel import replicate
+    from simulations.params import params_from_dict
+
+    model = linear_model(["a"])
+    for i in range(60):
+        seconds = 60 if i % 2 else 6000
+        params = params_from_dict({"tasks": {"a": {"duration": {"type": "fixed", "value": seconds,
+                                                                 "unit": "seconds"}}}})
+        kpis, _run, _warnings = replicate(model, params, None, 5, i, 0.0, False)
+        assert kpis["task.a.processing"] == seconds
