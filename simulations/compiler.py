@@ -108,6 +108,7 @@ def compile_process(
         b.interrupting for i, bs in enumerate(c.boundaries) for b in bs if c.kinds[i] == SUB
     )
     _check_references(c, params, process)
+    _warn_about_timers(c, params)
     return c
 
 
@@ -233,3 +234,19 @@ def _check_references(c: CompiledProcess, params: SimParams, process: Process) -
     for event_id in params.events:
         if event_id not in process.nodes:
             raise ParamsError(f"events.{event_id}: no such event in process {process.id!r}")
+
+
+def _warn_about_timers(c: CompiledProcess, params: SimParams) -> None:
+    """Say once, at compile time, which timers the simulation cannot understand."""
+    from simulations.timers import sla_calendar, timer_delay
+
+    sla = sla_calendar(params)
+    for i, node_id in enumerate(c.ids):
+        timer = c.timer[i]
+        if c.duration[i] is None and timer is not None and c.kinds[i] == DELAY:
+            if timer_delay(timer, params.start, sla) is None:
+                c.warnings.append(f"{node_id}: timer {timer.expression!r} not understood; no wait")
+    for bs in c.boundaries:
+        for b in bs:
+            if b.delay is None and timer_delay(b.timer, params.start, sla) is None:
+                c.warnings.append(f"{c.ids[b.node]}: timer not understood; it never fires")

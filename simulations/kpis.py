@@ -127,12 +127,9 @@ def _sla_and_cost(
 
 def sla_due(run: RunResult, arrivals: np.ndarray, max_days: int) -> np.ndarray:
     """Due moments (seconds) of cases arriving at ``arrivals``: end of the n-th working day."""
-    from engine.working_days import WorkingCalendar
+    from simulations.timers import sla_calendar
 
-    spec = run.params.calendar(run.params.sla_calendar)
-    cal = WorkingCalendar(
-        tz=spec.timezone, country=spec.holidays or "ID", extra_holidays=spec.closed
-    )
+    cal = sla_calendar(run.params)
     start = run.params.start
     cache: dict[object, float] = {}
     due = np.empty(len(arrivals))

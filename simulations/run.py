@@ -15,10 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from simulations.calendars import Calendar
-from simulations.compiler import DELAY, CompiledProcess
+from simulations.compiler import CompiledProcess
 from simulations.distributions import Distribution
 from simulations.params import SimParams
-from simulations.timers import timer_delay
+from simulations.timers import sla_calendar, timer_delay
 
 
 @dataclass
@@ -54,7 +54,7 @@ def build_samplers(c: CompiledProcess, params: SimParams, seed):
         d.sampler(_rng(entropy, "task:" + i)) if d else None
         for d, i in zip(c.duration, c.ids, strict=True)
     ]
-    sla = _working_calendar(params)
+    sla = sla_calendar(params)
     delay = []
     for i, node_id in enumerate(c.ids):
         if c.duration[i] is not None:
@@ -62,9 +62,7 @@ def build_samplers(c: CompiledProcess, params: SimParams, seed):
             delay.append(lambda now, draw=draw: draw())
             continue
         fn = timer_delay(c.timer[i], params.start, sla) if c.timer[i] else None
-        if fn is None and c.kinds[i] == DELAY and c.timer[i] is not None:
-            c.warnings.append(f"{node_id}: timer {c.timer[i].expression!r} not understood; no wait")
-        delay.append(fn or (lambda now: 0.0))
+        delay.append(fn or (lambda now: 0.0))  # not understood: no wait (warned when compiled)
     uniform = Distribution("uniform", {"min": 0.0, "max": 1.0}, 0.0, 1.0).sampler(
         _rng(entropy, "routing")
     )
@@ -78,8 +76,7 @@ def _boundary(b, c: CompiledProcess, params: SimParams, sla, entropy: int):
         fn = lambda now, draw=draw: draw()  # noqa: E731
     else:
         fn = timer_delay(b.timer, params.start, sla)
-        if fn is None:
-            c.warnings.append(f"{c.ids[b.node]}: timer not understood; it never fires")
+        if fn is None:  # not understood: it never fires (warned when compiled)
             fn = lambda now: math.inf  # noqa: E731
     return (b.node, b.interrupting, fn, b.probability)
 
@@ -103,14 +100,6 @@ def _arrivals(params: SimParams, rng: np.random.Generator):
                 return t - now
 
     return gap
-
-
-def _working_calendar(params: SimParams):
-    from engine.working_days import WorkingCalendar
-
-    spec = params.calendar(params.sla_calendar)
-    country = spec.holidays or "ID"
-    return WorkingCalendar(tz=spec.timezone, country=country, extra_holidays=spec.closed)
 
 
 def build_pools(c: CompiledProcess, params: SimParams) -> list[PoolRuntime]:

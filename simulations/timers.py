@@ -11,8 +11,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from engine.model import TimerDefinition
+from engine.working_days import WorkingCalendar
 
 _DURATION = re.compile(
     r"^P(?:(?P<y>\d+(?:\.\d+)?)Y)?(?:(?P<mo>\d+(?:\.\d+)?)M)?(?:(?P<w>\d+(?:\.\d+)?)W)?"
@@ -46,6 +48,17 @@ def iso_duration_seconds(text: str) -> float | None:
     if not m or text in ("P", "PT"):
         return None
     return float(sum(float(v) * _SECONDS[k] for k, v in m.groupdict().items() if v))
+
+
+def sla_calendar(params) -> WorkingCalendar:
+    """The working-day calendar of the SLA and of working-day timers (``params.sla_calendar``)."""
+    spec = params.calendar(params.sla_calendar)
+    return _working_calendar(spec.timezone, spec.holidays or "ID", tuple(sorted(spec.closed)))
+
+
+@lru_cache(maxsize=16)
+def _working_calendar(tz: str, country: str, closed: tuple) -> WorkingCalendar:
+    return WorkingCalendar(tz=tz, country=country, extra_holidays=closed)
 
 
 def timer_delay(timer: TimerDefinition | None, start: datetime, sla_calendar) -> Delay | None:

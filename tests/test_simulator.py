@@ -181,3 +181,21 @@ def test_each_replication_uses_its_own_parameters():
                                                                  "unit": "seconds"}}}})
         kpis, _run, _warnings = replicate(model, params, None, 5, i, 0.0, False)
         assert kpis["task.a.processing"] == seconds
+
+
+def test_a_timer_the_simulator_cannot_read_is_reported_once_wherever_it_runs():
+    from simulations import jobs
+    from simulations.building import add_flow, add_timer, linear_model, remove_flow
+    from simulations.parallel import run_replications
+    from simulations.params import SimParams
+
+    model = linear_model(["a", "b"])
+    process = model.processes["p"]
+    remove_flow(process, next(f.id for f in process.flows.values() if f.source == "a"))
+    add_timer(process, "wait", "${bogus}")
+    add_flow(process, "a", "wait")
+    add_flow(process, "wait", "b")
+    expected = "wait: timer '${bogus}' not understood; no wait"
+    local = run_replications(model, SimParams(), 20, replications=3, seed=1, workers=1)
+    web = jobs.simulate(model, SimParams(), cases=20, replications=3, seed=1)
+    assert local.warnings == [expected] and web.warnings == [expected]
