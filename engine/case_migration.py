@@ -29,9 +29,8 @@ from sqlalchemy.orm import Session
 from engine import audit, definitions, runtime, specs
 from engine.errors import Conflict, InvalidState
 from engine.model import BpmnModel, Process
-from engine.tables import Case, HumanTask, ProcessDefinition, Timer
+from engine.tables import OPEN_STATUSES, Case, HumanTask, ProcessDefinition, Timer
 
-OPEN_STATUSES = ("running", "returned")
 #: where a case "is": tasks waiting for a person, a timer or a message
 CURRENT = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 _REGISTRY = BpmnWorkflowSerializer.configure(DEFAULT_CONFIG)

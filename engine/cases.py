@@ -13,11 +13,10 @@ from engine import audit, clock, definitions, forms, notifications, sla, specs
 from engine.errors import CaseNotFound, EngineError, InvalidState
 from engine.model import Process
 from engine.runtime import Running, advance, all_tasks, open_case, peek_workflow, save
-from engine.tables import Case, HumanTask, ProcessDefinition
+from engine.tables import OPEN_STATUSES, Case, HumanTask, ProcessDefinition
 
 # Crockford's base32 without I, L, O, U: 16 characters = 80 random bits.
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-OPEN_STATUSES = ("running", "returned")
 
 
 def new_tracking_code() -> str:

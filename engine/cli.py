@@ -18,7 +18,7 @@ import click
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from engine import db, event_log, migrate, services
-from engine.errors import EngineError, InvalidBpmn, InvalidFormData
+from engine.errors import EngineError, InvalidFormData
 from engine.validation import format_report, has_errors, validate_file
 
 
@@ -54,7 +54,11 @@ def _parse_json(text: str | None, what: str) -> dict[str, Any]:
     if not text:
         return {}
     if text.startswith("@"):
-        text = Path(text[1:]).read_text(encoding="utf-8")
+        try:
+            text = Path(text[1:]).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = getattr(exc, "strerror", None) or exc
+            raise click.BadParameter(f"{what}: cannot read {text[1:]}: {reason}") from None
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -105,12 +109,9 @@ def deploy(files: tuple[str, ...], actor: str) -> None:
     """Deploy BPMN FILES as new versions (identical content keeps its version)."""
     with db.session_scope() as session:
         for name in files:
-            try:
-                definition, created = services.deploy(
-                    session, Path(name).read_bytes(), source=name, deployed_by=actor
-                )
-            except InvalidBpmn as exc:
-                raise click.ClickException(exc.message) from exc
+            definition, created = services.deploy(
+                session, Path(name).read_bytes(), source=name, deployed_by=actor
+            )
             state = "deployed" if created else "unchanged"
             click.echo(f"{definition.key} version {definition.version} {state} ({name})")
 
@@ -314,10 +315,11 @@ def export_log(key: str, fmt: str, out: str, version: int | None) -> None:
     with db.session_scope() as session:
         services.get_definition(session, key, version)
         rows = event_log.event_rows(session, key, version)
-    if fmt == "csv":
-        Path(out).write_text(event_log.to_csv(rows), encoding="utf-8")
-    else:
-        Path(out).write_bytes(event_log.to_xes(rows))
+    content = event_log.to_csv(rows).encode() if fmt == "csv" else event_log.to_xes(rows)
+    try:
+        Path(out).write_bytes(content)
+    except OSError as exc:
+        raise click.ClickException(f"Cannot write {out}: {exc.strerror or exc}") from None
     click.echo(f"{len(rows)} task(s) written to {out}")
 
 

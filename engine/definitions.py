@@ -15,7 +15,7 @@ from engine.bpmn_xml import parse_xml
 from engine.errors import InvalidBpmn, ProcessNotFound
 from engine.loader import load_bpmn
 from engine.model import BpmnModel
-from engine.tables import Case, ProcessDefinition
+from engine.tables import OPEN_STATUSES, Case, ProcessDefinition
 from engine.validation import format_report, has_errors, validate_file
 
 
@@ -108,7 +108,7 @@ def running_case_counts(session: Session, key: str) -> dict[int, int]:
     query = (
         select(ProcessDefinition.version, func.count(Case.id))
         .join(Case, Case.definition_id == ProcessDefinition.id)
-        .where(ProcessDefinition.key == key, Case.status.in_(("running", "returned")))
+        .where(ProcessDefinition.key == key, Case.status.in_(OPEN_STATUSES))
         .group_by(ProcessDefinition.version)
     )
     return {version: count for version, count in session.execute(query)}

@@ -83,7 +83,14 @@ def get_document(session: Session, document_id: int, case: Case | None = None) -
 
 
 def read(document: Document) -> bytes:
-    return (storage_dir() / document.storage_key).read_bytes()
+    """The stored file; :class:`NotFound` naming it when storage lost it."""
+    try:
+        return (storage_dir() / document.storage_key).read_bytes()
+    except OSError:
+        raise NotFound(
+            f"The file of document {document.filename!r} is missing from storage; "
+            "ask the office to upload it again."
+        ) from None
 
 
 def case_documents(session: Session, case: Case) -> list[Document]:

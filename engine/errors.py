@@ -100,10 +100,6 @@ class CaseNotFound(NotFound):
     code = "case_not_found"
 
 
-class TaskNotFound(NotFound):
-    code = "task_not_found"
-
-
 class UserNotFound(NotFound):
     code = "user_not_found"
 

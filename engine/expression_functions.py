@@ -14,18 +14,17 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import date as _date
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 from engine import clock
 from engine.errors import EngineError, ExpressionFailed
 
-try:
-    from zoneinfo import ZoneInfo
 
-    JAKARTA: Any = ZoneInfo("Asia/Jakarta")
-except Exception:  # no tz database: Jakarta has been UTC+7 since 1964
-    JAKARTA = timezone(timedelta(hours=7), "WIB")
+def office_zone() -> Any:
+    """The office's time zone (``PERMITFLOW_TIMEZONE``, Asia/Jakarta by default): the same
+    one the SLA clock counts working days in."""
+    return _calendar().tz
 
 MAX_DAYS = 36_600  # add_days: about a century either way
 MAX_WORKING_DAYS = 2_000  # working-day helpers step day by day: about eight years
@@ -154,9 +153,9 @@ def _sum(values: Any, start: Any = 0) -> Any:
 
 
 def _as_date(value: Any, what: str = "date") -> _date:
-    """A ``date`` from a date, a datetime (its Jakarta date) or an ISO string."""
+    """A ``date`` from a date, a datetime (its date in the office's time zone) or an ISO string."""
     if isinstance(value, datetime):
-        return value.astimezone(JAKARTA).date() if value.tzinfo else value.date()
+        return value.astimezone(office_zone()).date() if value.tzinfo else value.date()
     if isinstance(value, _date):
         return value
     if isinstance(value, str) and len(value) <= 64:
@@ -176,13 +175,13 @@ def _as_days(n: Any, limit: int = MAX_DAYS) -> int:
 
 
 def today() -> str:
-    """Today's date in Jakarta, e.g. ``"2026-05-01"``."""
-    return clock.now().astimezone(JAKARTA).date().isoformat()
+    """Today's date in the office's time zone, e.g. ``"2026-05-01"``."""
+    return clock.now().astimezone(office_zone()).date().isoformat()
 
 
 def now() -> str:
-    """The current moment in Jakarta time, e.g. ``"2026-05-01T09:30:00+07:00"``."""
-    return clock.now().astimezone(JAKARTA).isoformat(timespec="seconds")
+    """The current moment in the office's time zone, e.g. ``"2026-05-01T09:30:00+07:00"``."""
+    return clock.now().astimezone(office_zone()).isoformat(timespec="seconds")
 
 
 def date(value: Any) -> _date:
@@ -222,7 +221,7 @@ def working_days_between(a: Any, b: Any) -> int:
 
 def due_in_working_days(n: Any) -> str:
     """The ISO date-time of the end of the ``n``-th working day from now."""
-    start = clock.now().astimezone(JAKARTA)
+    start = clock.now().astimezone(office_zone())
     return _calendar().add_working_days(start, _as_days(n, MAX_WORKING_DAYS)).isoformat()
 
 
@@ -288,13 +287,14 @@ def iso_literal_kind(text: str) -> str | None:
 
 
 def with_zone(moment: str) -> str:
-    """An ISO date-time with an offset: naive ones and bare dates are taken as Jakarta's.
+    """An ISO date-time with an offset: naive ones and bare dates are taken
+    in the office's time zone (Jakarta's by default).
 
     >>> with_zone("2026-12-01")
     '2026-12-01T00:00:00+07:00'
     """
     parsed = datetime.fromisoformat(moment)
-    return moment if parsed.tzinfo else parsed.replace(tzinfo=JAKARTA).isoformat()
+    return moment if parsed.tzinfo else parsed.replace(tzinfo=office_zone()).isoformat()
 
 
 def _valid_datetimes(text: str) -> bool:

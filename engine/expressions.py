@@ -493,7 +493,7 @@ def _check_literal_kind(kind: str, text: str) -> None:
 def timer_value(kind: str, expression: str, data: Mapping[str, Any]) -> str:
     """The ISO 8601 string a timer of ``kind`` waits for: the literal, or its value.
 
-    A date-time without an offset, or a bare date, is taken as Jakarta time (not the
+    A date-time without an offset, or a bare date, is taken in the office's time zone (not the
     server's), so ``2026-12-01`` is midnight WIB.
 
     Raises

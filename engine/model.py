@@ -119,10 +119,6 @@ class Node:
         return self.name or self.id
 
     @property
-    def is_task(self) -> bool:
-        return self.kind in TASK_KINDS
-
-    @property
     def is_activity(self) -> bool:
         return self.kind in ACTIVITY_KINDS
 

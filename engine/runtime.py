@@ -97,11 +97,11 @@ def _waits(workflow: BpmnWorkflow) -> dict[tuple[str, str], tuple]:
 
 
 def all_tasks(workflow: BpmnWorkflow, state: int) -> list:
-    """Tasks in ``state`` in the workflow and all its sub-processes."""
-    tasks = list(workflow.get_tasks(state=state))
-    for sub in workflow.subprocesses.values():
-        tasks.extend(sub.get_tasks(state=state))
-    return tasks
+    """Tasks in ``state`` in the workflow and all its sub-processes.
+
+    SpiffWorkflow's task iterator already walks into sub-processes and call activities.
+    """
+    return list(workflow.get_tasks(state=state))
 
 
 def advance(session: Session, running: Running, actor: str) -> None:
@@ -122,9 +122,10 @@ def save(session: Session, running: Running, actor: str) -> None:
     case.state = specs.dump_state(running.workflow)
     case.serializer_version = specs.SERIALIZER_VERSION
     try:
+        waits = _waits(running.workflow)
         with session.no_autoflush:
-            _sync_human_tasks(session, running, actor)
-            _sync_waits(session, running)
+            _sync_human_tasks(session, running, actor, waits)
+            _sync_waits(session, running, waits)
             _update_status(session, running, actor)
         session.flush()
     except StaleDataError as exc:
@@ -138,7 +139,7 @@ def save(session: Session, running: Running, actor: str) -> None:
         _live[code] = (case.state, running.workflow, running.open_before, running.waits_before)
 
 
-def _sync_human_tasks(session: Session, running: Running, actor: str) -> None:
+def _sync_human_tasks(session: Session, running: Running, actor: str, waits: dict) -> None:
     case = running.case
     ready = _open_human_tasks(running.workflow)
     for task_id in running.open_before - ready.keys():
@@ -161,13 +162,13 @@ def _sync_human_tasks(session: Session, running: Running, actor: str) -> None:
             message=f"{row.name} is ready for {row.lane_name or 'the office'}",
         )
     running.open_before = frozenset(ready)
-    case.current_step = _current_step(running, ready.values())
+    case.current_step = _current_step(running, ready.values(), waits)
 
 
-def _current_step(running: Running, ready) -> str:
+def _current_step(running: Running, ready, waits: dict) -> str:
     names = sorted({_node_name(running, t.task_spec.bpmn_id) for t in ready})
     if not names:
-        waiting = sorted({_node_name(running, w[0]) for w in _waits(running.workflow).values()})
+        waiting = sorted({_node_name(running, w[0]) for w in waits.values()})
         names = [f"Waiting: {name}" for name in waiting]
     return ", ".join(names)[:500]
 
@@ -195,8 +196,7 @@ def _human_task_row(running: Running, task, now: datetime) -> HumanTask:
     )
 
 
-def _sync_waits(session: Session, running: Running) -> None:
-    waits = _waits(running.workflow)
+def _sync_waits(session: Session, running: Running, waits: dict) -> None:
     if waits == running.waits_before:
         return
     case_id = running.case.id

@@ -68,16 +68,6 @@ def resume(case: Case, tasks: list[HumanTask]) -> int:
     return days
 
 
-def days_late(due: datetime | None, now: datetime | None = None) -> int:
-    """Working days past ``due`` (0 when not late or no due date)."""
-    if due is None:
-        return 0
-    now = now or clock.now()
-    if now <= due:
-        return 0
-    return max(1, default_calendar().overdue_working_days(due, now))
-
-
 def overdue_cases(session: Session, now: datetime | None = None) -> list[Case]:
     now = now or clock.now()
     query = (

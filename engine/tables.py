@@ -104,6 +104,9 @@ class ProcessDefinition(Base):
     deployed_at: Mapped[datetime]
 
 
+OPEN_STATUSES = ("running", "returned")  # cases not yet finished
+
+
 class Case(Base):
     """A running or finished instance of a procedure version."""
 

@@ -14,7 +14,7 @@ from engine.cases import start_form
 from engine.errors import InvalidState, NotAllowed, StaleTask
 from engine.model import FormField
 from engine.runtime import Running, advance, open_case, save
-from engine.tables import Case, HumanTask
+from engine.tables import OPEN_STATUSES, Case, HumanTask
 from engine.users import roles_of
 
 ADMIN_ROLE = "admin"
@@ -41,7 +41,7 @@ def tasks_for_user(
 ) -> list[HumanTask]:
     """Open tasks of the user's lanes that nobody else claimed, overdue first."""
     roles = roles_of(session, username)
-    statuses = ("running", "returned") if include_returned else ("running",)
+    statuses = OPEN_STATUSES if include_returned else ("running",)
     query = (
         select(HumanTask)
         .join(Case)

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from engine import audit, clock
 from engine.errors import Conflict
 from engine.runtime import advance, open_case
-from engine.tables import Case, Timer
+from engine.tables import OPEN_STATUSES, Case, Timer
 
 
 @dataclass
@@ -31,7 +31,7 @@ def due_timers(session: Session, now: datetime | None = None) -> list[Timer]:
     query = (
         select(Timer)
         .join(Case, Case.id == Timer.case_id)
-        .where(Timer.due_at <= now, Case.status.in_(("running", "returned")))
+        .where(Timer.due_at <= now, Case.status.in_(OPEN_STATUSES))
         .order_by(Timer.due_at)
     )
     return list(session.scalars(query))

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 
 from engine import bpmn_extensions as ext
-from engine import flow_checks, form_checks
+from engine import expressions, flow_checks, form_checks
 from engine.bpmn_xml import BPMN_NS, BPMNDI_NS, bpmn, namespace_of, parse_xml
 from engine.errors import EngineError, InvalidBpmn, Problem
 from engine.loader import model_from_tree
@@ -216,12 +216,6 @@ def _check_script(report: _Report, node: Node, severity: str) -> None:
 
 def _check_expression(report: _Report, element, what: str, text: str, severity: str,
                       *, script: bool = False, timer_kind: str | None = None) -> None:  # fmt: skip
-    try:
-        from engine import expressions
-    except ImportError:  # pragma: no cover - the module ships with the engine
-        report.add("warning", "expressions_not_checked",
-                   f"The {what} of {element.id!r} was not checked", element)  # fmt: skip
-        return
     try:
         if script:
             expressions.check_script(text)

@@ -109,3 +109,10 @@ def test_tick_fires_due_timers_and_background_ticker_runs(cli, sqlite_engine):
     finally:
         stop.set()
     assert cases and cases[0]["outcome"] == "Permit issued"
+
+
+def test_unreadable_data_file_and_unwritable_log_are_messages(cli, tmp_path):
+    cli("deploy", str(TWO_LANES))
+    assert "cannot read" in cli("start", "small_permit", "--data", f"@{tmp_path}/none.json", code=2).stderr
+    out = cli("export-log", "small_permit", "--out", str(tmp_path / "no" / "dir" / "log.csv"), code=1)
+    assert "Cannot write" in out.stderr

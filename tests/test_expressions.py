@@ -391,3 +391,16 @@ def test_timer_value():
         timer_value("duration", "days", {"days": 5})
     with pytest.raises(ValueError, match="timer kind"):
         timer_value("weekly", "P1W", {})
+
+
+def test_date_helpers_follow_the_offices_time_zone(monkeypatch):
+    from engine.working_days import default_calendar
+
+    monkeypatch.setenv("PERMITFLOW_TIMEZONE", "Asia/Jayapura")
+    default_calendar.cache_clear()
+    try:
+        assert evaluate("now()", {}).endswith("+09:00")
+    finally:
+        monkeypatch.delenv("PERMITFLOW_TIMEZONE")
+        default_calendar.cache_clear()
+    assert evaluate("now()", {}).endswith("+07:00")

@@ -115,3 +115,13 @@ def test_api_tokens(session, case):
         api_tokens.authenticate(session, token)
     with pytest.raises(NotAllowed):
         api_tokens.authenticate(session, "pf_guess")
+
+
+def test_a_lost_document_file_is_a_clear_not_found(session, case, tmp_path, monkeypatch):
+    from engine.errors import NotFound
+
+    monkeypatch.setenv("PERMITFLOW_DOCUMENT_DIR", str(tmp_path))
+    doc = documents.store(session, case, "ktp.pdf", PDF)
+    (tmp_path / doc.storage_key).unlink()
+    with pytest.raises(NotFound, match="missing from storage"):
+        documents.read(doc)
