@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/analysis_scale.py [--nodes 2000] [--seed 7] [--repeat 3]
 
-The procedure is built in code from :mod:`engine.model` objects: eight lanes, straight
+The procedure is built in code from :mod:`engine.bpmn.model` objects: eight lanes, straight
 sequences, exclusive and parallel blocks, rework loops, and forms whose fields are
 read by later steps and conditions. Exits with status 1 when the best run is slower
 than the goal.
@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from simulations.analysis import analyze  # noqa: E402
+from simulations.analysis.procedure import analyze  # noqa: E402
 from simulations.procedure_builder import ProcedureBuilder, form_field  # noqa: E402
 
 GOAL_SECONDS = 2.0

@@ -21,11 +21,14 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from engine import audit, db, migrate, services, specs
-from engine.bpmn_xml import parse_xml
-from engine.cases import start_form
+from engine import services
+from engine.bpmn.reader import load_bpmn
+from engine.bpmn.xml import parse_xml
 from engine.demo import fill
-from engine.loader import load_bpmn
+from engine.office import audit
+from engine.office.cases import start_form
+from engine.storage import db, migrate
+from engine.workflow import specs
 
 KEY = "building_approval"
 BPMN = (Path(__file__).resolve().parents[1] / "processes" / f"{KEY}.bpmn").read_bytes()

@@ -40,13 +40,13 @@ from scipy import stats
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from engine.loader import load_bpmn_file  # noqa: E402
-from simulations.compiler import compile_process  # noqa: E402
-from simulations.eventlog import write_event_log  # noqa: E402
-from simulations.kpis import run_kpis  # noqa: E402
-from simulations.parallel import replication_seeds  # noqa: E402
-from simulations.prosimos_params import params_from_prosimos  # noqa: E402
-from simulations.simulator import Simulator  # noqa: E402
+from engine.bpmn.reader import load_bpmn_file  # noqa: E402
+from simulations.des.compiler import compile_process  # noqa: E402
+from simulations.des.eventlog import write_event_log  # noqa: E402
+from simulations.des.kpis import run_kpis  # noqa: E402
+from simulations.des.parallel import replication_seeds  # noqa: E402
+from simulations.des.simulator import Simulator  # noqa: E402
+from simulations.params.prosimos import params_from_prosimos  # noqa: E402
 
 BPMN = "LoanApp_sequential_9-5.bpmn"
 JSON = "LoanApp_arrival_fix_10.json"

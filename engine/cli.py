@@ -17,9 +17,11 @@ from typing import Any
 import click
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from engine import db, event_log, migrate, services
+from engine import services
 from engine.errors import EngineError, InvalidFormData
-from engine.validation import format_report, has_errors, validate_file
+from engine.reporting import event_log
+from engine.storage import db, migrate
+from engine.validation.process import format_report, has_errors, validate_file
 
 
 class PermitflowGroup(click.Group):
@@ -295,7 +297,7 @@ def history(case_ref: str, as_json: bool) -> None:
 @click.option("--every", type=float, help="Keep ticking every SECONDS (until interrupted).")
 def tick(every: float | None) -> None:
     """Fire due timers and send pending notifications."""
-    from engine.ticker import tick_once
+    from engine.background.ticker import tick_once
 
     while True:
         fired, sent = tick_once()
@@ -335,7 +337,7 @@ def user_group() -> None:
 @click.option("--password", help="Set a password (for the web application).")
 def user_add(username: str, roles: tuple[str, ...], full_name: str, password: str | None) -> None:
     """Create a user with roles."""
-    from engine.passwords import hash_password
+    from engine.accounts.passwords import hash_password
 
     with db.session_scope() as session:
         services.create_user(session, username, full_name=full_name, roles=roles,

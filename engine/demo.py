@@ -15,10 +15,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import clock, services, surveys
-from engine.model import FormField
-from engine.passwords import hash_password
-from engine.tables import SurveyResponse
+from engine import services
+from engine.accounts.passwords import hash_password
+from engine.bpmn.model import FormField
+from engine.calendar import clock
+from engine.public import surveys
+from engine.storage.tables import SurveyResponse
 
 PROCESSES_DIR = Path(__file__).resolve().parent.parent / "processes"
 DEMO_PASSWORD = "demo"

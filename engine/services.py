@@ -4,9 +4,18 @@ Every function takes a SQLAlchemy ``session`` as its first argument; the caller 
 and commits the transaction (a request, a CLI command, a worker job).
 """
 
-from engine import api_tokens, documents, queues, surveys
-from engine.audit import task_history
-from engine.cases import (
+from engine.accounts import api_tokens
+from engine.accounts.users import (
+    create_user,
+    find_user,
+    get_user,
+    list_users,
+    set_roles,
+    update_user,
+)
+from engine.office import documents
+from engine.office.audit import task_history
+from engine.office.cases import (
     cancel_case,
     case_data,
     get_case,
@@ -17,10 +26,10 @@ from engine.cases import (
     start_case,
     start_form,
 )
-from engine.cases import (
+from engine.office.cases import (
     history as case_history,
 )
-from engine.definitions import (
+from engine.office.definitions import (
     deploy,
     get_definition,
     list_definitions,
@@ -28,10 +37,9 @@ from engine.definitions import (
     model_for,
     running_case_counts,
 )
-from engine.messages import deliver as deliver_message
-from engine.notifications import messages_for_case, send_pending
-from engine.sla import overdue_cases, overdue_tasks
-from engine.tasks import (
+from engine.office.notifications import messages_for_case, send_pending
+from engine.office.sla import overdue_cases, overdue_tasks
+from engine.office.tasks import (
     all_open_tasks,
     applicant_responds,
     claim,
@@ -43,8 +51,9 @@ from engine.tasks import (
     tasks_for_user,
     unclaim,
 )
-from engine.timers import tick
-from engine.users import create_user, find_user, get_user, list_users, set_roles, update_user
+from engine.public import queues, surveys
+from engine.workflow.messages import deliver as deliver_message
+from engine.workflow.timers import tick
 
 __all__ = [
     "api_tokens",

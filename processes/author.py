@@ -1,6 +1,6 @@
-"""Author the procedures in ``processes/`` as engine.model objects and write them as BPMN.
+"""Author the procedures in ``processes/`` as engine.bpmn.model objects and write them as BPMN.
 
-The four files are generated, diagram included, by :mod:`engine.bpmn_writer`; edit the
+The four files are generated, diagram included, by :mod:`engine.bpmn.writer`; edit the
 procedures here and regenerate rather than editing the XML by hand (a designer may still
 open and revise them in bpmn.io / Camunda Modeler; then this script is out of date)::
 
@@ -19,8 +19,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from engine.bpmn_writer import process_to_bpmn
-from engine.model import (
+from engine.bpmn.model import (
     EnumValue,
     Fee,
     FormField,
@@ -31,6 +30,7 @@ from engine.model import (
     ServiceStandard,
     TimerDefinition,
 )
+from engine.bpmn.writer import process_to_bpmn
 
 PROCESSES_DIR = Path(__file__).resolve().parent.parent / "processes"
 NIK_PATTERN = "^[0-9]{16}$"

@@ -14,10 +14,10 @@ from pathlib import Path
 import click
 import yaml
 
+from engine.bpmn.model import BpmnModel
 from engine.errors import EngineError
-from engine.model import BpmnModel
-from simulations.distributions import ParamsError
-from simulations.params import SimParams, load_params, params_to_dict
+from simulations.params.distributions import ParamsError
+from simulations.params.parameters import SimParams, load_params, params_to_dict
 
 
 def _friendly(fn):
@@ -39,12 +39,12 @@ def load_model(source: str, version: int | None = None) -> BpmnModel:
     if path.suffix.lower() == ".bpmn" or path.exists():
         if not path.is_file():
             raise click.ClickException(f"{source}: no such file")
-        from engine.loader import load_bpmn_file
+        from engine.bpmn.reader import load_bpmn_file
 
         return load_bpmn_file(path)
     try:
-        from engine.db import session_scope
-        from engine.definitions import load_deployed_model
+        from engine.office.definitions import load_deployed_model
+        from engine.storage.db import session_scope
     except ImportError:
         raise click.ClickException(
             f"{source}: KEY lookup needs the engine database; give a .bpmn file"
@@ -105,7 +105,7 @@ def _simulation_options(fn):
 
 
 def _run(model, params, opts: dict, label: str):
-    from simulations.parallel import run_replications
+    from simulations.des.parallel import run_replications
 
     return run_replications(
         model,
@@ -142,11 +142,11 @@ def _run(model, params, opts: dict, label: str):
 @_friendly
 def simulate(source, scenario_path, log_out, bpmn_out, params_path, **opts):
     """Simulate the procedure in FILE or deployed KEY and print its KPIs."""
-    from simulations.report import result_html
+    from simulations.scenarios.report import result_html
 
     model, params, label = load_model(source, opts["version"]), _params(params_path), "baseline"
     if scenario_path:
-        from simulations.scenarios import (
+        from simulations.scenarios.changes import (
             apply_changes,
             load_scenario,
             scenario_bpmn,
@@ -165,7 +165,7 @@ def simulate(source, scenario_path, log_out, bpmn_out, params_path, **opts):
     _write(opts["json_out"], json.dumps(result.as_dict(), indent=2, default=str))
     _write(opts["html_out"], result_html(result))
     if log_out:
-        from simulations.eventlog import write_event_log
+        from simulations.des.eventlog import write_event_log
 
         write_event_log(
             result.runs, log_out, process_key=source if not source.endswith(".bpmn") else "",
@@ -184,9 +184,14 @@ def simulate(source, scenario_path, log_out, bpmn_out, params_path, **opts):
 @_friendly
 def compare(base, scenarios, bpmn_dir, params_path, **opts):
     """Compare each SCENARIO file against the baseline procedure BASE (FILE or KEY)."""
-    from simulations.compare import compare as compare_results
-    from simulations.report import comparison_html
-    from simulations.scenarios import apply_changes, load_scenario, scenario_bpmn, scenario_params
+    from simulations.scenarios.changes import (
+        apply_changes,
+        load_scenario,
+        scenario_bpmn,
+        scenario_params,
+    )
+    from simulations.scenarios.compare import compare as compare_results
+    from simulations.scenarios.report import comparison_html
 
     model, params = load_model(base, opts["version"]), _params(params_path)
     baseline = _run(model, params, opts, "baseline")
@@ -230,8 +235,8 @@ def compare(base, scenarios, bpmn_dir, params_path, **opts):
 @_friendly
 def calibrate(source, log_path, out_path, calendar, process_id, version):
     """Fit arrival rate, task durations, branch probabilities and staff from a log."""
-    from simulations.calibrate import calibrate as fit
-    from simulations.calibrate import read_event_log
+    from simulations.params.calibrate import calibrate as fit
+    from simulations.params.calibrate import read_event_log
 
     model = load_model(source, version)
     rows = read_event_log(log_path) if log_path else _history_rows(source, version)
@@ -246,8 +251,8 @@ def calibrate(source, log_path, out_path, calendar, process_id, version):
 
 def _history_rows(key: str, version: int | None) -> list[dict]:
     try:
-        from engine.db import session_scope
-        from engine.event_log import event_rows
+        from engine.reporting.event_log import event_rows
+        from engine.storage.db import session_scope
     except ImportError:
         raise click.ClickException("KEY lookup needs the engine database; pass --log") from None
     from sqlalchemy.exc import SQLAlchemyError
@@ -278,7 +283,7 @@ def analyze(
     source, as_json, with_simulation, params_path, cases, replications, seed, process_id, version
 ):
     """List what could be simplified in a procedure (with --simulate: with effects)."""
-    from simulations.analysis import analyze as run_analysis
+    from simulations.analysis.procedure import analyze as run_analysis
 
     model = load_model(source, version)
     sim_kpis, opts = (
@@ -293,7 +298,7 @@ def analyze(
         ),
     )
     if with_simulation:
-        from simulations.compare import analysis_kpis
+        from simulations.scenarios.compare import analysis_kpis
 
         params = _params(params_path)
         baseline = _run(model, params, opts, "baseline")
@@ -307,11 +312,11 @@ def analyze(
 
 
 def _history_kpis(source: str) -> dict | None:
-    """For a deployed KEY: how its lanes really worked (engine.lane_history), if it has cases."""
+    """For a deployed KEY: how its lanes really worked (engine.reporting.lane_history), if it has cases."""
     if Path(source).suffix.lower() == ".bpmn" or Path(source).exists():
         return None
-    from engine.db import session_scope
-    from engine.lane_history import lane_history
+    from engine.reporting.lane_history import lane_history
+    from engine.storage.db import session_scope
 
     with session_scope() as session:
         lanes = lane_history(session, source)
@@ -327,8 +332,8 @@ def _lanes(model: BpmnModel, process_id: str | None) -> set[str]:
 
 def _estimate_effects(report, model, params, baseline, opts) -> None:
     """Simulate each finding's suggested change; record the change of mean cycle time."""
-    from simulations.compare import compare as compare_results
-    from simulations.scenarios import apply_changes
+    from simulations.scenarios.changes import apply_changes
+    from simulations.scenarios.compare import compare as compare_results
 
     for finding in report.findings:
         if not finding.suggested_change:

@@ -2,7 +2,7 @@
 baseline-versus-scenario comparison that runs as a background job.
 
 Importing this module registers the job kinds ``simulation_compare`` and ``simulation_analysis`` with
-:mod:`engine.jobs` (the Celery worker imports it through ``PERMITFLOW_JOB_MODULES``).
+:mod:`engine.background.jobs` (the Celery worker imports it through ``PERMITFLOW_JOB_MODULES``).
 A job's parameters carry what it needs (the BPMN XML, the parameters as YAML text and
 the scenario's changes), so any worker runs it without the web application; its result
 is plain JSON: the comparison, heatmap figures, chart SVGs and the revised BPMN.
@@ -14,18 +14,17 @@ import json
 import re
 from collections.abc import Callable
 
-from engine import jobs
-from engine.model import BpmnModel
-from simulations.analysis import AnalysisReport, analyze
-from simulations.compare import Comparison, analysis_kpis, compare
-from simulations.compiler import compile_process
-from simulations.distributions import ParamsError
-from simulations.kpis import run_kpis
-from simulations.parallel import replication_seeds
-from simulations.params import SimParams, params_from_dict
-from simulations.report import comparison_html
-from simulations.results import SimulationResult
-from simulations.scenarios import (
+from engine.background import jobs
+from engine.bpmn.model import BpmnModel
+from simulations.analysis.procedure import AnalysisReport, analyze
+from simulations.des.compiler import compile_process
+from simulations.des.kpis import run_kpis
+from simulations.des.parallel import replication_seeds
+from simulations.des.results import SimulationResult
+from simulations.des.simulator import Simulator
+from simulations.params.distributions import ParamsError
+from simulations.params.parameters import SimParams, params_from_dict
+from simulations.scenarios.changes import (
     ScenarioError,
     apply_changes,
     check_change,
@@ -33,7 +32,8 @@ from simulations.scenarios import (
     process_of,
     scenario_bpmn,
 )
-from simulations.simulator import Simulator
+from simulations.scenarios.compare import Comparison, analysis_kpis, compare
+from simulations.scenarios.report import comparison_html
 
 COMPARE, ANALYSIS = "simulation_compare", "simulation_analysis"
 QUICK = {"cases": 300, "replications": 5, "seed": 1}  # about 0.2 s for the building approval
@@ -51,7 +51,7 @@ def parse_params(text: str, source: str = "parameters") -> SimParams:
     >>> parse_params("lanes: {a: {count: 0}}")
     Traceback (most recent call last):
     ...
-    simulations.distributions.ParamsError: lanes.a.count: expected a whole number >= 1, got 0
+    simulations.params.distributions.ParamsError: lanes.a.count: expected a whole number >= 1, got 0
     """
     data = load_yaml(text, source, ParamsError) or {}
     try:
@@ -89,7 +89,7 @@ def parse_change_json(text: str) -> dict:
     >>> parse_change_json("[" * 5000)
     Traceback (most recent call last):
     ...
-    simulations.scenarios.ScenarioError: change: too deeply nested
+    simulations.scenarios.changes.ScenarioError: change: too deeply nested
     """
     try:
         change = json.loads(text)
@@ -112,7 +112,7 @@ def simulate(model: BpmnModel, params: SimParams, *, cases: int, replications: i
              span: tuple[float, float] = (0.0, 1.0)) -> SimulationResult:  # fmt: skip
     """Run replications one by one in this thread, reporting progress within ``span``.
 
-    Seeds come from :func:`~simulations.parallel.replication_seeds`, so a baseline and a
+    Seeds come from :func:`~simulations.des.parallel.replication_seeds`, so a baseline and a
     scenario run with the same ``seed`` share random numbers, as the CLI's runs do.
     """
     compiled = compile_process(model, params, params.process)  # not replicate(): its cache
@@ -137,7 +137,7 @@ def lane_staff(model: BpmnModel, params: SimParams) -> dict[str, int]:
 def quick_analysis(model: BpmnModel, params: SimParams, *, history_kpis: dict | None = None,
                    effects: bool = True, report: Report | None = None,
                    **run) -> tuple[AnalysisReport, SimulationResult]:  # fmt: skip
-    """:func:`~simulations.analysis.analyze` with a short baseline simulation's figures.
+    """:func:`~simulations.analysis.procedure.analyze` with a short baseline simulation's figures.
 
     With ``effects`` every finding's suggested change is simulated too and its change of
     the mean cycle time recorded in ``finding.effect`` (as ``permitflow analyze --simulate``).
@@ -195,7 +195,7 @@ def heatmap(result: SimulationResult) -> dict[str, dict]:
 
 
 def charts(comparison: Comparison) -> str:
-    """The legend and the SVG bar charts of :func:`~simulations.report.comparison_html`."""
+    """The legend and the SVG bar charts of :func:`~simulations.scenarios.report.comparison_html`."""
     page = comparison_html([comparison])
     legend = re.search(r'<p class="legend">.*?</p>', page, re.S)
     svgs = re.findall(r"<svg.*?</svg>", page, re.S)
@@ -208,12 +208,12 @@ def _bounded(job: dict, name: str) -> int:
 
 
 def _model(job: dict) -> BpmnModel:
-    from engine.loader import load_bpmn
+    from engine.bpmn.reader import load_bpmn
 
     if job.get("bpmn_xml"):
         return load_bpmn(job["bpmn_xml"].encode("utf-8"), job.get("source") or "procedure.bpmn")
-    from engine.db import session_scope
-    from engine.definitions import load_deployed_model
+    from engine.office.definitions import load_deployed_model
+    from engine.storage.db import session_scope
 
     with session_scope() as session:
         return load_deployed_model(session, job["key"], job.get("version"))

@@ -1,4 +1,4 @@
-"""Build :mod:`engine.model` procedures in code, for tests, examples and benchmarks.
+"""Build :mod:`engine.bpmn.model` procedures in code, for tests, examples and benchmarks.
 
 The loader builds the same objects from BPMN files; this builder lets a test write a
 small procedure in a few lines without XML::
@@ -17,7 +17,15 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 
-from engine.model import BpmnModel, FormField, Lane, Node, Process, SequenceFlow, ServiceStandard
+from engine.bpmn.model import (
+    BpmnModel,
+    FormField,
+    Lane,
+    Node,
+    Process,
+    SequenceFlow,
+    ServiceStandard,
+)
 
 
 def form_field(

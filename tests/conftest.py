@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from engine import clock, db, migrate
-from engine.tables import Base
+from engine.calendar import clock
+from engine.storage import db, migrate
+from engine.storage.tables import Base
 
 POSTGRES_URL = os.environ.get("PERMITFLOW_TEST_POSTGRES_URL")
 REPO = Path(__file__).resolve().parents[1]
@@ -120,14 +121,14 @@ def celery_worker_factory(monkeypatch):
     broker = "redis://127.0.0.1:6379/12"
     queue = f"permitflow-test-{os.getpid()}"
     monkeypatch.setenv("PERMITFLOW_BROKER_URL", broker)
-    from engine import worker as celery_worker
+    from engine.background import worker as celery_worker
 
     celery_worker.app.conf.update(broker_url=broker, result_backend=broker, task_default_queue=queue)
     started = []
 
     def start(**env):
         process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "engine.worker", "worker", "--pool=solo", "-Q", queue,
+            [sys.executable, "-m", "celery", "-A", "engine.background.worker", "worker", "--pool=solo", "-Q", queue,
              "--without-heartbeat", "--without-gossip", "--without-mingle", "--loglevel=WARNING"],
             env=dict(os.environ, PERMITFLOW_BROKER_URL=broker, **env),
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

@@ -15,15 +15,14 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from SpiffWorkflow.util.task import TaskState
 
-from engine.bpmn_layout import (
+from engine.bpmn.layout import (
     find_back_edges,
     flow_graph,
     layout,
     longest_path_layers,
     participant_id,
 )
-from engine.bpmn_writer import process_to_bpmn, write_bpmn
-from engine.model import (
+from engine.bpmn.model import (
     BpmnModel,
     EnumValue,
     Fee,
@@ -35,6 +34,7 @@ from engine.model import (
     ServiceStandard,
     TimerDefinition,
 )
+from engine.bpmn.writer import process_to_bpmn, write_bpmn
 
 NS = {
     "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
@@ -223,7 +223,7 @@ def test_forms_and_service_standard_are_written():
 
 
 def test_round_trip_through_the_loader():
-    loader = importlib.import_module("engine.loader")
+    loader = importlib.import_module("engine.bpmn.reader")
     original = review_process()
     model = loader.load_bpmn(process_to_bpmn(original), "review.bpmn")
     loaded = model.processes["review"]

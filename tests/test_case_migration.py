@@ -8,9 +8,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from engine import case_migration, clock, services
+from engine import services
+from engine.calendar import clock
 from engine.errors import InvalidState
-from engine.tables import AuditEntry, Case, HumanTask, Timer
+from engine.storage.tables import AuditEntry, Case, HumanTask, Timer
+from engine.workflow import migration as case_migration
 
 V1 = (Path(__file__).parent / "engine_bpmn" / "two_lanes.bpmn").read_text()
 

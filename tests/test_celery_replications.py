@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.loader import load_bpmn_file
-from simulations.parallel import run_replications
-from simulations.params import load_params
+from engine.bpmn.reader import load_bpmn_file
+from simulations.des.parallel import run_replications
+from simulations.params.parameters import load_params
 
 PROCESSES = Path(__file__).resolve().parents[1] / "processes"
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
-from engine import jobs
+from engine.background import jobs
 
 JOB_KINDS = Path(__file__).parent / "jobkinds"
 

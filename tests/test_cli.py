@@ -86,8 +86,8 @@ def test_tick_fires_due_timers_and_background_ticker_runs(cli, sqlite_engine):
     import time as _time
     from datetime import timedelta
 
-    from engine import clock
-    from engine.ticker import start_background_ticker
+    from engine.background.ticker import start_background_ticker
+    from engine.calendar import clock
 
     cli("user", "add", "ani", "--role", "front_office")
     cli("user", "add", "budi", "--role", "head_of_office")

@@ -1,9 +1,9 @@
-"""Complexity figures of a procedure (simulations.complexity)."""
+"""Complexity figures of a procedure (simulations.analysis.complexity)."""
 
 from __future__ import annotations
 
-from engine.model import MessageFlow, Participant
-from simulations.complexity import complexity
+from engine.bpmn.model import MessageFlow, Participant
+from simulations.analysis.complexity import complexity
 from simulations.procedure_builder import ProcedureBuilder, form_field
 
 

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from engine import clock, services
+from engine import services
+from engine.calendar import clock
+from engine.calendar.working_days import default_calendar
 from engine.errors import (
     CaseNotFound,
     EngineError,
@@ -18,7 +20,6 @@ from engine.errors import (
     ProcessNotFound,
     StaleTask,
 )
-from engine.working_days import default_calendar
 
 HERE = Path(__file__).parent
 TWO_LANES = (HERE / "engine_bpmn" / "two_lanes.bpmn").read_bytes()

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from engine import services
 from engine.errors import Conflict
-from engine.tables import AuditEntry, HumanTask
+from engine.storage.tables import AuditEntry, HumanTask
 
 TWO_LANES = (Path(__file__).parent / "engine_bpmn" / "two_lanes.bpmn").read_bytes()
 

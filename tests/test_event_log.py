@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from engine import clock, event_log, services
+from engine import services
+from engine.calendar import clock
+from engine.reporting import event_log
 
 TWO_LANES = (Path(__file__).parent / "engine_bpmn" / "two_lanes.bpmn").read_bytes()
 
@@ -63,8 +65,8 @@ def test_pm4py_reads_csv_and_xes(finished_cases, tmp_path):
 
 
 def test_calibrating_from_the_engines_history_fits_working_time(finished_cases, tmp_path):
-    from engine.loader import load_bpmn
-    from simulations.calibrate import calibrate, read_event_log
+    from engine.bpmn.reader import load_bpmn
+    from simulations.params.calibrate import calibrate, read_event_log
 
     log = tmp_path / "history.csv"
     log.write_text(event_log.to_csv(event_log.event_rows(finished_cases, "small_permit")))

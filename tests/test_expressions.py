@@ -8,9 +8,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from engine import clock, expressions
+from engine.calendar import clock
 from engine.errors import ExpressionFailed, UnsafeExpression
-from engine.expressions import (
+from engine.expressions import language as expressions
+from engine.expressions.language import (
     FUNCTIONS,
     check_expression,
     check_script,
@@ -331,7 +332,7 @@ def test_calendar_day_helpers():
 
 
 def test_working_day_helpers_skip_the_weekend():
-    importlib.import_module("engine.working_days")
+    importlib.import_module("engine.calendar.working_days")
     # 6 February 2026 is a Friday; no Indonesian holiday falls on 6-13 February 2026
     assert evaluate("add_working_days('2026-02-06', 1)", {}) == "2026-02-09"
     assert evaluate("add_working_days('2026-02-06', 5)", {}) == "2026-02-13"
@@ -394,7 +395,7 @@ def test_timer_value():
 
 
 def test_date_helpers_follow_the_offices_time_zone(monkeypatch):
-    from engine.working_days import default_calendar
+    from engine.calendar.working_days import default_calendar
 
     monkeypatch.setenv("PERMITFLOW_TIMEZONE", "Asia/Jayapura")
     default_calendar.cache_clear()

@@ -1,4 +1,4 @@
-"""Findings on small procedures with planted problems (simulations.findings, .analysis)."""
+"""Findings on small procedures with planted problems (simulations.analysis.findings, .analysis)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from simulations.analysis import analyze
-from simulations.findings import find_issues
+from simulations.analysis.findings import find_issues
+from simulations.analysis.procedure import analyze
 from simulations.procedure_builder import ProcedureBuilder, form_field
 
 HERE = Path(__file__).parent
@@ -294,7 +294,7 @@ def test_report_as_text_and_json():
 
 
 def test_planted_bpmn_file():
-    loader = importlib.import_module("engine.loader")
+    loader = importlib.import_module("engine.bpmn.reader")
     report = analyze(loader.load_bpmn_file(HERE / "bpmn_analysis" / "planted.bpmn"))
     found = {(f.kind, tuple(f.elements)) for f in report.findings}
     assert ("redundant_check", ("verify_docs", "verify_files")) in found
@@ -306,7 +306,7 @@ def test_planted_bpmn_file():
 
 @pytest.mark.parametrize("path", sorted(MIWG.glob("*.bpmn")), ids=lambda p: p.stem)
 def test_every_miwg_reference_model_can_be_analysed(path):
-    loader = importlib.import_module("engine.loader")
+    loader = importlib.import_module("engine.bpmn.reader")
     model = loader.load_bpmn_file(path)
     for process_id in model.processes:
         report = analyze(model, process_id=process_id)

@@ -7,9 +7,9 @@ from datetime import date
 
 import pytest
 
+from engine.bpmn.model import EnumValue, FormField
 from engine.errors import InvalidFormData
-from engine.forms import describe_field, form_initial_values, validate_form
-from engine.model import EnumValue, FormField
+from engine.office.forms import describe_field, form_initial_values, validate_form
 
 FLOOR_AREA = FormField(
     "floor_area", "Floor area (m2)", "long", constraints={"required": "", "min": "1"}

@@ -7,7 +7,7 @@ import time
 import pytest
 from sqlalchemy.orm import Session
 
-from engine import jobs
+from engine.background import jobs
 from engine.errors import EngineError
 
 

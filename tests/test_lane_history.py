@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from engine import clock, services
-from engine.lane_history import lane_history
+from engine import services
+from engine.calendar import clock
+from engine.reporting.lane_history import lane_history
 
 TWO_LANES = (Path(__file__).parent / "engine_bpmn" / "two_lanes.bpmn").read_bytes()
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from engine.bpmn.model import EnumValue, TimerDefinition
+from engine.bpmn.reader import load_bpmn, load_bpmn_file, parse_xml
 from engine.errors import InvalidBpmn, UnsafeXml
-from engine.loader import load_bpmn, load_bpmn_file, parse_xml
-from engine.model import EnumValue, TimerDefinition
 
 HERE = Path(__file__).parent / "bpmn"
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -305,7 +305,7 @@ def test_two_thousand_nodes_load_well_under_a_second():
 @pytest.mark.parametrize("payload", [XXE, BILLION_LAUGHS, EXTERNAL_DTD],
                          ids=["xxe", "billion_laughs", "external_dtd"])  # fmt: skip
 def test_the_parser_refuses_a_dtd_even_without_the_byte_scan(payload, monkeypatch):
-    from engine import bpmn_xml
+    from engine.bpmn import xml as bpmn_xml
 
     monkeypatch.setattr(bpmn_xml, "_DANGEROUS_MARKUP", ())
     with pytest.raises(UnsafeXml, match="(declares a DOCTYPE|uses a DTD or XML entities)"):

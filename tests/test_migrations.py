@@ -5,8 +5,8 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from engine import migrate
-from engine.tables import Base
+from engine.storage import migrate
+from engine.storage.tables import Base
 
 
 def test_migrations_match_the_models(db_engine):

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from engine.bpmn.reader import load_bpmn_file
 from engine.errors import InvalidBpmn
-from engine.loader import load_bpmn_file
-from engine.validation import validate
+from engine.validation.process import validate
 
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "bpmn-miwg-reference"
 if not REFERENCE.is_dir():

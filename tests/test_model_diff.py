@@ -6,9 +6,9 @@ import copy
 import json
 from pathlib import Path
 
-from engine.loader import load_bpmn
-from engine.model import FormField, Node
-from engine.model_diff import FieldChange, diff_models
+from engine.bpmn.diff import FieldChange, diff_models
+from engine.bpmn.model import FormField, Node
+from engine.bpmn.reader import load_bpmn
 
 BASE = (Path(__file__).parent / "engine_bpmn" / "two_lanes.bpmn").read_text()
 

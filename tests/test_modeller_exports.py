@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from engine import services
-from engine.loader import load_bpmn_file
-from engine.validation import validate
+from engine.bpmn.reader import load_bpmn_file
+from engine.validation.process import validate
 
 BPMN = Path(__file__).parent / "bpmn"
 

@@ -12,8 +12,10 @@ from typing import Any
 
 import pytest
 
-from engine import clock, runtime, services
+from engine import services
+from engine.calendar import clock
 from engine.demo import fill
+from engine.workflow import runtime
 from tests.conftest import PROCESSES
 
 ROLES = [
@@ -211,7 +213,7 @@ def run_path_from(session, case, path: Path):
 
 
 def test_every_procedure_end_is_reached_by_a_path():
-    from engine.loader import load_bpmn_file
+    from engine.bpmn.reader import load_bpmn_file
 
     outcomes = {p.outcome for p in PATHS.values()} | {"Escalation handled"}
     for bpmn in PROCESSES.glob("*.bpmn"):

@@ -19,7 +19,7 @@ from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
-from engine.model import HUMAN_KINDS
+from engine.bpmn.model import HUMAN_KINDS
 
 PROCESSES = Path(__file__).resolve().parents[1] / "processes"
 KEYS = ["building_approval", "business_license", "resident_id_card", "complaint"]
@@ -118,7 +118,7 @@ def key(request) -> str:
 
 @pytest.fixture
 def model(key):
-    loader = importlib.import_module("engine.loader")
+    loader = importlib.import_module("engine.bpmn.reader")
     return loader.load_bpmn(_xml(key), f"{key}.bpmn")
 
 
@@ -191,7 +191,7 @@ def test_service_standard_is_published(model, key):
 
 
 def test_file_validates_without_problems(key):
-    validation = importlib.import_module("engine.validation")
+    validation = importlib.import_module("engine.validation.process")
     _, problems = validation.validate_file(_xml(key), f"{key}.bpmn")
     assert problems == [], validation.format_report(problems)
 
@@ -205,7 +205,7 @@ def _answer(answers: dict, task_id: str) -> dict:
 
 def _run(key: str, start: dict, answers: dict, messages: list[str]) -> BpmnWorkflow:
     """Run the process, answering user tasks in turn and sending messages when stuck."""
-    script_engine = importlib.import_module("engine.script_engine")
+    script_engine = importlib.import_module("engine.workflow.script_engine")
     workflow = BpmnWorkflow(_spec(key), script_engine=script_engine.SafeScriptEngine())
     workflow.get_next_task(state=TaskState.READY).data.update(start)
     for _ in range(100):

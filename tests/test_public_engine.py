@@ -7,8 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from engine import api_tokens, clock, documents, queues, services, surveys
+from engine import services
+from engine.accounts import api_tokens
+from engine.calendar import clock
 from engine.errors import InvalidFormData, InvalidState, NotAllowed
+from engine.office import documents
+from engine.public import queues, surveys
 
 TWO_LANES = (Path(__file__).parent / "engine_bpmn" / "two_lanes.bpmn").read_bytes()
 PDF = b"%PDF-1.7\n% a tiny pdf\n"

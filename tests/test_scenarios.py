@@ -7,13 +7,13 @@ from pathlib import Path
 import pytest
 from sim_fixtures.models import choice_model, permit_model
 
-from simulations.building import linear_model
-from simulations.compare import compare
-from simulations.distributions import Distribution, ParamsError
-from simulations.parallel import run_replications
-from simulations.params import SimParams, load_params
-from simulations.scenarios import ScenarioError, apply_changes, load_scenario, scenario_bpmn
-from simulations.simulator import simulate_once
+from simulations.des.parallel import run_replications
+from simulations.des.simulator import simulate_once
+from simulations.params.distributions import Distribution, ParamsError
+from simulations.params.parameters import SimParams, load_params
+from simulations.scenarios.building import linear_model
+from simulations.scenarios.changes import ScenarioError, apply_changes, load_scenario, scenario_bpmn
+from simulations.scenarios.compare import compare
 
 FIXTURES = Path(__file__).parent / "sim_fixtures"
 
@@ -120,8 +120,8 @@ def test_scenario_file_and_revised_bpmn(tmp_path):
     scenario = load_scenario(FIXTURES / "merge_and_staff.yaml")
     assert scenario.name == "parallel checks, one more head" and len(scenario.changes) == 2
     model, _ = apply_changes(permit_model(), SimParams(), [{"op": "remove_task", "task": "fee"}])
-    import engine.bpmn_writer  # noqa: F401  (the scenario export needs it)
-    from engine.loader import load_bpmn
+    import engine.bpmn.writer  # noqa: F401  (the scenario export needs it)
+    from engine.bpmn.reader import load_bpmn
 
     data = scenario_bpmn(model)
     again = load_bpmn(data, "scenario.bpmn")

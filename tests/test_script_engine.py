@@ -15,7 +15,7 @@ from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
 from engine.errors import ExpressionFailed, UnsafeExpression
-from engine.script_engine import SafeScriptEngine
+from engine.workflow.script_engine import SafeScriptEngine
 
 HEAD = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -213,7 +213,7 @@ def test_validate_and_service_calls():
 
 
 def test_indented_script_runs_as_validated():
-    from engine.expressions import check_script, execute_script
+    from engine.expressions.language import check_script, execute_script
 
     script = "\n        total = price * 2\n        label = str(total)\n    "
     check_script(script)

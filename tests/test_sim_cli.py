@@ -59,7 +59,7 @@ def test_simulate_prints_kpis_and_writes_json_html_and_log(tmp_path):
         and "<script" not in html
         and "http" not in html.replace("http://www.w3.org/2000/svg", "")
     )
-    from engine.event_log import EXPORT_COLUMNS
+    from engine.reporting.event_log import EXPORT_COLUMNS
 
     header = (tmp_path / "log.csv").read_text().splitlines()[0]
     assert header == ",".join(EXPORT_COLUMNS)  # the engine's export-log layout

@@ -1,11 +1,11 @@
-"""The procedure graph that every analysis starts from (simulations.graph)."""
+"""The procedure graph that every analysis starts from (simulations.analysis.graph)."""
 
 from __future__ import annotations
 
 import networkx as nx
 
-from simulations import expression_names
-from simulations.graph import (
+from simulations.analysis import expression_names
+from simulations.analysis.graph import (
     acyclic_flow,
     after_masks,
     back_edges,

@@ -9,12 +9,13 @@ import pytest
 import yaml
 from sim_fixtures.models import choice_model
 
-from simulations.calendars import CalendarSpec, parse_weekly
-from simulations.calibrate import calibrate, fit_duration, read_event_log
-from simulations.compiler import compile_process
-from simulations.distributions import Distribution, ParamsError
-from simulations.eventlog import write_event_log
-from simulations.params import (
+from simulations.des.calendars import CalendarSpec, parse_weekly
+from simulations.des.compiler import compile_process
+from simulations.des.eventlog import write_event_log
+from simulations.des.simulator import simulate_once
+from simulations.params.calibrate import calibrate, fit_duration, read_event_log
+from simulations.params.distributions import Distribution, ParamsError
+from simulations.params.parameters import (
     ArrivalParams,
     LaneParams,
     SimParams,
@@ -23,7 +24,6 @@ from simulations.params import (
     params_from_dict,
     params_to_dict,
 )
-from simulations.simulator import simulate_once
 
 FIXTURES = Path(__file__).parent / "sim_fixtures"
 
@@ -128,8 +128,8 @@ def test_calibrate_recovers_parameters_from_a_simulated_log(tmp_path):
 
 
 def test_parameter_files_that_would_exhaust_memory_or_recursion_are_refused(tmp_path):
-    from simulations.distributions import ParamsError
-    from simulations.params import load_params, params_from_dict
+    from simulations.params.distributions import ParamsError
+    from simulations.params.parameters import load_params, params_from_dict
 
     with pytest.raises(ParamsError, match=r"lanes.front.count: at most 1000"):
         params_from_dict({"lanes": {"front": {"count": 10**9}}})

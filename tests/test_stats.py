@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from engine import clock, services, stats
+from engine import services
+from engine.calendar import clock
+from engine.reporting import stats
 
 V1 = (Path(__file__).parent / "engine_bpmn" / "two_lanes.bpmn").read_bytes()
 T0 = datetime(2025, 3, 3, 1, 0, tzinfo=UTC)

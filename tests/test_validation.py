@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from engine.bpmn.reader import load_bpmn
 from engine.errors import Problem
-from engine.loader import load_bpmn
-from engine.validation import format_report, has_errors, validate, validate_file
+from engine.validation.process import format_report, has_errors, validate, validate_file
 
-importlib.import_module("engine.expressions")
+importlib.import_module("engine.expressions.language")
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 STANDARD = (

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import holidays
 import pytest
 
-from engine.working_days import WorkingCalendar, default_calendar
+from engine.calendar.working_days import WorkingCalendar, default_calendar
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 

@@ -16,7 +16,20 @@ from flask import Flask
 from webapp import access, database, errors, i18n, presenters, security
 from webapp.extensions import csrf, limiter
 
-BLUEPRINTS = ("auth", "inbox", "tasks", "cases", "designer", "monitoring", "reformer", "admin", "public", "api", "api.tokens")
+# the module of each blueprint, under webapp/
+BLUEPRINTS = (
+    "auth",
+    "inbox",
+    "tasks.views",
+    "cases.views",
+    "designer.views",
+    "monitoring.views",
+    "reformer.views",
+    "admin",
+    "public",
+    "api",
+    "api.tokens",
+)
 
 
 def _secret_key(instance: Path) -> str:
@@ -47,7 +60,7 @@ def _defaults() -> dict[str, Any]:
 
 
 def _environment() -> dict[str, Any]:
-    from engine.db import database_url
+    from engine.storage.db import database_url
 
     config: dict[str, Any] = {"DATABASE_URL": database_url()}
     if os.environ.get("PERMITFLOW_PROXY_FIX") == "1":  # behind one reverse proxy

@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from engine.accounts.passwords import hash_password
+from engine.accounts.users import SYSTEM_ROLES
 from engine.errors import EngineError
-from engine.passwords import hash_password
 from engine.services import (
     create_user,
     find_user,
@@ -15,11 +16,10 @@ from engine.services import (
     set_roles,
     update_user,
 )
-from engine.users import SYSTEM_ROLES
 from webapp.access import requires
 from webapp.database import commit, get_session, rollback
 
-LANGUAGES = ("id", "en")  # engine.users.update_user refuses others
+LANGUAGES = ("id", "en")  # engine.accounts.users.update_user refuses others
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 MIN_PASSWORD = 8

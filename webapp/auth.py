@@ -16,7 +16,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from engine.passwords import check_password
+from engine.accounts.passwords import check_password
 from engine.services import find_user, update_user
 from webapp.access import home_url, login_user, requires, safe_next
 from webapp.database import commit, get_session

@@ -15,8 +15,8 @@ import click
                    "Celery beat does it).")
 def serve(host: str, port: int, threads: int, debug: bool, tick_every: float) -> None:
     """Serve the office: clerks' inboxes, designers' deployments, monitoring, admin."""
-    from engine.jobs import broker_url
-    from engine.ticker import start_background_ticker
+    from engine.background.jobs import broker_url
+    from engine.background.ticker import start_background_ticker
     from webapp import create_app
 
     app = create_app({"DEBUG": True} if debug else None)

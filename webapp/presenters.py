@@ -11,9 +11,9 @@ from flask_babel import format_datetime, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from engine import clock
-from engine.working_days import default_calendar
-from webapp import task_forms
+from engine.calendar import clock
+from engine.calendar.working_days import default_calendar
+from webapp.tasks import forms as task_forms
 
 VENDOR = Path(__file__).parent / "static" / "vendor"
 VIEWER_FILE = "bpmn-js/bpmn-navigated-viewer.production.min.js"

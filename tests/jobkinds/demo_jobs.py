@@ -1,6 +1,6 @@
 """A job kind for the worker test (imported by the Celery worker via PERMITFLOW_JOB_MODULES)."""
 
-from engine import jobs
+from engine.background import jobs
 
 
 def cube(params, report):

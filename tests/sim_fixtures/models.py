@@ -1,9 +1,9 @@
-"""Small models for the simulation tests, built in code (see ``simulations.building``)."""
+"""Small models for the simulation tests, built in code (see ``simulations.scenarios.building``)."""
 
 from __future__ import annotations
 
-from engine.model import BpmnModel, Process, ServiceStandard
-from simulations.building import add_flow, add_node, add_timer
+from engine.bpmn.model import BpmnModel, Process, ServiceStandard
+from simulations.scenarios.building import add_flow, add_node, add_timer
 
 
 def _model(process: Process) -> BpmnModel:

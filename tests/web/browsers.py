@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from engine import db as engine_db
+from engine.storage import db as engine_db
 from tests.web.conftest import REPO
 
 CHROMIUM = Path("/usr/bin/chromium")

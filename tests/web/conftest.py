@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from engine import services
-from engine.passwords import hash_password
+from engine.accounts.passwords import hash_password
 from webapp import create_app
 from webapp.extensions import limiter
 
@@ -177,7 +177,7 @@ def advance_to(session: Session, case, element_id: str) -> None:
 
 @pytest.fixture(autouse=True)
 def _document_dir(tmp_path, monkeypatch):
-    """Uploaded documents of each test go to its own folder (engine.documents reads this)."""
+    """Uploaded documents of each test go to its own folder (engine.office.documents reads this)."""
     monkeypatch.setenv("PERMITFLOW_DOCUMENT_DIR", str(tmp_path / "documents"))
 
 
@@ -225,7 +225,7 @@ def apply_for_building(citizen, **changes):
 @pytest.fixture
 def api_token(db):
     """A bearer header for a user: ``api_token("front")``."""
-    from engine import api_tokens
+    from engine.accounts import api_tokens
 
     def make(username: str) -> dict[str, str]:
         token = api_tokens.issue(db, username, "test")

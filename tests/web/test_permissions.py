@@ -10,8 +10,8 @@ import shutil
 import pytest
 from sqlalchemy.orm import Session
 
-from engine import db as engine_db
 from engine import services
+from engine.storage import db as engine_db
 from tests.web.conftest import (
     BUILDING,
     Staff,

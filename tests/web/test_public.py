@@ -8,7 +8,7 @@ import re
 import pytest
 
 from engine import services
-from engine.tables import Case, Document
+from engine.storage.tables import Case, Document
 from tests.web.conftest import BUILDING_START, PDF, apply_for_building, open_task, pdf
 
 

@@ -8,7 +8,8 @@ import re
 
 import pytest
 
-from engine import jobs, services
+from engine import services
+from engine.background import jobs
 from tests.web.conftest import BUILDING, start_building_case
 
 ANALYSIS = "/reformer/building_approval/1"
@@ -52,7 +53,7 @@ def test_unknown_version_is_not_found(reformer):
 def test_analysis_with_simulation_and_history_finds_bottlenecks(reformer, db, synchronous_jobs):
     from datetime import timedelta
 
-    from engine import clock
+    from engine.calendar import clock
 
     cases = [start_building_case(db) for _ in range(3)]
     clock.advance(timedelta(days=1))  # registrations wait a day in the front office queue

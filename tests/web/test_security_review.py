@@ -7,7 +7,7 @@ import json
 import re
 
 from engine import services
-from engine.users import create_user
+from engine.accounts.users import create_user
 from tests.web.conftest import _HASH, BUILDING_START, COMPLAINT, pdf
 
 

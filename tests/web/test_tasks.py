@@ -117,11 +117,11 @@ def test_an_executable_upload_is_refused_with_a_field_message(staff, db):
 def test_field_messages_follow_the_users_language():
     from flask import session
 
+    from engine.bpmn.model import FormField
     from engine.errors import InvalidFormData
-    from engine.forms import validate_form
-    from engine.model import FormField
+    from engine.office.forms import validate_form
     from webapp import create_app
-    from webapp.form_messages import field_errors
+    from webapp.tasks.messages import field_errors
 
     fields = (FormField("floor_area", "Luas lantai", "long", constraints={"required": "", "min": "1"}),)
     app = create_app({"TESTING": True, "SECRET_KEY": "x", "PERMITFLOW_DATABASE_URL": "sqlite://"})

@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import Blueprint, g, request
 
-from engine.api_tokens import authenticate
+from engine.accounts.api_tokens import authenticate
 from engine.errors import EngineError, NotAllowed
 from webapp.access import may
 from webapp.database import get_session

@@ -9,7 +9,7 @@ from flask import g, jsonify, request
 from sqlalchemy import select
 
 from engine.errors import CaseNotFound
-from engine.forms import describe_field
+from engine.office.forms import describe_field
 from engine.services import (
     claim,
     complete_task,
@@ -20,7 +20,7 @@ from engine.services import (
     task_form,
     tasks_for_user,
 )
-from engine.tables import Case, HumanTask
+from engine.storage.tables import Case, HumanTask
 from webapp.api import BadRequest, api_requires, bp, json_body
 from webapp.database import commit, get_session
 from webapp.public.links import clean_code

@@ -6,10 +6,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from engine import api_tokens
+from engine.accounts import api_tokens
 from engine.errors import UserNotFound
 from engine.services import list_users
-from engine.tables import ApiToken, User
+from engine.storage.tables import ApiToken, User
 from webapp.access import requires
 from webapp.database import commit, get_session, rollback
 

@@ -19,7 +19,7 @@ def _setup(state) -> None:
     from webapp.public.links import lookup_limiter, queue_limiter, submission_limiter
 
     app = state.app
-    # engine.documents stores under PERMITFLOW_DOCUMENT_DIR; default: this app's instance
+    # engine.office.documents stores under PERMITFLOW_DOCUMENT_DIR; default: this app's instance
     os.environ.setdefault("PERMITFLOW_DOCUMENT_DIR", str(Path(app.instance_path) / "documents"))
     app.config.setdefault("TRACK_RATE_LIMIT", (10, 60))  # code lookups per IP per seconds
     lookup_limiter.limit, lookup_limiter.window = app.config["TRACK_RATE_LIMIT"]

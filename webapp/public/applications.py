@@ -12,19 +12,19 @@ from flask_babel import gettext as _
 
 from engine.errors import InvalidFormData
 from engine.services import model_for, start_case, start_form
-from engine.tables import ProcessDefinition
+from engine.storage.tables import ProcessDefinition
 from webapp.database import commit, get_session, rollback
-from webapp.form_messages import field_errors
 from webapp.public import bp
 from webapp.public.catalogue import COMPLAINT_KEY, current_definition
 from webapp.public.links import private_url, submission_limiter
-from webapp.task_forms import (
+from webapp.tasks.forms import (
     field_views,
     file_fields,
     initial_values,
     store_uploads,
     submitted_values,
 )
+from webapp.tasks.messages import field_errors
 
 APPLICANT = "applicant"
 

@@ -9,7 +9,7 @@ from flask import abort, render_template
 
 from engine.errors import ProcessNotFound
 from engine.services import get_definition, list_definitions
-from engine.tables import ProcessDefinition
+from engine.storage.tables import ProcessDefinition
 from webapp.database import get_session
 from webapp.presenters import xml_response
 from webapp.public import bp

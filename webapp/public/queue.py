@@ -20,8 +20,8 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from engine import queues
-from engine.tables import QueueTicket
+from engine.public import queues
+from engine.storage.tables import QueueTicket
 from webapp.access import requires
 from webapp.database import commit, get_session
 from webapp.public import bp

@@ -11,8 +11,8 @@ from flask import abort, flash, redirect, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from engine import surveys
 from engine.errors import InvalidFormData, InvalidState
+from engine.public import surveys
 from webapp.database import commit, get_session, rollback
 from webapp.public import bp
 from webapp.public.catalogue import services

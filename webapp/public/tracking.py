@@ -12,18 +12,18 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from engine.documents import get_document
 from engine.errors import InvalidFormData, InvalidState
+from engine.office.documents import get_document
 from engine.services import applicant_responds, case_data, deliver_message, messages_for_case
-from engine.tables import Case, MessageWait, SurveyResponse
-from webapp.case_views import document_response, document_rows
+from engine.storage.tables import Case, MessageWait, SurveyResponse
+from webapp.cases.case_data import document_response, document_rows
 from webapp.database import commit, get_session, rollback
-from webapp.form_messages import field_errors
 from webapp.presenters import due
 from webapp.public import bp
 from webapp.public.applications import APPLICANT, form_fields
 from webapp.public.links import find_case, private_url
-from webapp.task_forms import field_views, store_uploads, submitted_values
+from webapp.tasks.forms import field_views, store_uploads, submitted_values
+from webapp.tasks.messages import field_errors
 
 REPLY_MESSAGE = "complainant_response"
 

@@ -230,7 +230,7 @@ ID = {
     "Nothing you typed is lost: your values are below, to copy where they are still needed.": "Isian Anda tidak hilang: nilainya ada di bawah ini, untuk disalin bila masih diperlukan.",
     "Back to my inbox": "Kembali ke kotak masuk",
     "Open the case": "Buka permohonan",
-    # the reformers' pages (webapp/reformer.py, templates/reformer/)
+    # the reformers' pages (webapp/reformer/views.py, templates/reformer/)
     'The simulation parameters have a mistake: %(error)s': 'Parameter simulasi mengandung kesalahan: %(error)s',
     'The scenario was saved.': 'Skenario telah disimpan.',
     'This change cannot be added: %(error)s': 'Perubahan ini tidak dapat ditambahkan: %(error)s',

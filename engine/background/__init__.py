@@ -1,0 +1,1 @@
+"""Background work: jobs, the ticker and the Celery worker."""

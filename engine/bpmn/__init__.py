@@ -1,0 +1,1 @@
+"""BPMN files: the typed model, hardened XML reading, writing, layout and diff."""

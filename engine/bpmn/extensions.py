@@ -1,0 +1,168 @@
+"""What permitflow reads from BPMN extension elements: forms, properties, service standard.
+
+Forms are Camunda Modeler's ``camunda:formData``; properties are ``camunda:properties``
+plus any ``pf:*`` attribute of an element; the service standard is
+``<pf:serviceStandard>`` (see ``docs/bpmn-conventions.md``). Everything else other tools
+put in ``extensionElements`` (Signavio, Bizagi, Trisotech, Zeebe...) is ignored.
+"""
+
+from __future__ import annotations
+
+from engine.bpmn.model import EnumValue, Fee, FormField, ServiceStandard
+from engine.bpmn.xml import CAMUNDA_NS, PF_NS, bpmn, text_of
+
+_EXTENSIONS = bpmn("extensionElements")
+
+
+def camunda(local: str) -> str:
+    return f"{{{CAMUNDA_NS}}}{local}"
+
+
+def pf(local: str) -> str:
+    return f"{{{PF_NS}}}{local}"
+
+
+def extension_children(element, tag: str):
+    """Children with ``tag`` of every ``extensionElements`` directly under ``element``."""
+    for extensions in element.iterchildren(_EXTENSIONS):
+        yield from extensions.iterchildren(tag)
+
+
+def documentation_of(element) -> str:
+    """The text of an element's ``bpmn:documentation`` children, joined by newlines."""
+    texts = (text_of(doc) for doc in element.iterchildren(bpmn("documentation")))
+    return "\n".join(text for text in texts if text)
+
+
+def properties_of(element) -> dict[str, str]:
+    """``camunda:property`` name/value pairs, Camunda assignment attributes and ``pf:*``.
+
+    ``pf:sla="3"`` becomes ``{"sla": "3"}``; ``camunda:candidateGroups``,
+    ``camunda:candidateUsers`` and ``camunda:assignee`` keep their local names.
+    """
+    properties: dict[str, str] = {}
+    for container in extension_children(element, camunda("properties")):
+        for prop in container.iterchildren(camunda("property")):
+            name = prop.get("name") or prop.get("id")
+            if name:
+                properties[name] = prop.get("value", "")
+    for attribute in ("candidateGroups", "candidateUsers", "assignee"):
+        value = element.get(camunda(attribute))
+        if value is not None:
+            properties[attribute] = value
+    prefix = f"{{{PF_NS}}}"
+    for key, value in element.attrib.items():
+        if key.startswith(prefix):
+            properties[key[len(prefix) :]] = value
+    return properties
+
+
+def form_key_of(element) -> str | None:
+    return element.get(camunda("formKey"))
+
+
+def form_fields_of(element) -> tuple[FormField, ...]:
+    """The ``camunda:formField`` entries of a user task or start event, in order."""
+    fields = []
+    for form_data in extension_children(element, camunda("formData")):
+        fields.extend(_form_field(field) for field in form_data.iterchildren(camunda("formField")))
+    return tuple(fields)
+
+
+def _form_field(field) -> FormField:
+    constraints: dict[str, str] = {}
+    for validation in field.iterchildren(camunda("validation")):
+        for constraint in validation.iterchildren(camunda("constraint")):
+            if constraint.get("name"):
+                constraints[constraint.get("name")] = constraint.get("config", "")
+    properties: dict[str, str] = {}
+    for container in field.iterchildren(camunda("properties")):
+        for prop in container.iterchildren(camunda("property")):
+            key = prop.get("id") or prop.get("name")
+            if key:
+                properties[key] = prop.get("value", "")
+    values = tuple(
+        EnumValue(id=value.get("id", ""), name=value.get("name", value.get("id", "")))
+        for value in field.iterchildren(camunda("value"))
+    )
+    field_id = field.get("id", "")
+    return FormField(
+        id=field_id,
+        label=field.get("label") or field_id,
+        type=field.get("type") or "string",
+        default=field.get("defaultValue"),
+        constraints=constraints,
+        enum_values=values,
+        properties=properties,
+    )
+
+
+def service_standard_of(process) -> ServiceStandard | None:
+    """The process's ``<pf:serviceStandard>``, or None when it has none.
+
+    A ``pf:maxDays`` that is not a whole number reads as None and an unreadable fee
+    amount as 0; :func:`service_standard_issues` reports both.
+    """
+    for element in extension_children(process, pf("serviceStandard")):
+        return ServiceStandard(
+            code=element.get("code", ""),
+            name=element.get("name", ""),
+            description=_child_text(element, "description"),
+            legal_basis=[text_of(e) for e in element.iterchildren(pf("legalBasis")) if text_of(e)],
+            requirements=[
+                text_of(e) for e in element.iterchildren(pf("requirement")) if text_of(e)
+            ],
+            procedure=_child_text(element, "procedure"),
+            max_days=_as_int(_child_text(element, "maxDays")),
+            fee=_fee(element.find(pf("fee"))),
+            product=_child_text(element, "product"),
+            complaint_channel=_child_text(element, "complaintChannel"),
+        )
+    return None
+
+
+def service_standard_issues(process) -> list[tuple[int | None, str]]:
+    """(line, message) for values of ``<pf:serviceStandard>`` that cannot be read."""
+    issues = []
+    for element in extension_children(process, pf("serviceStandard")):
+        max_days = element.find(pf("maxDays"))
+        if max_days is not None and _as_int(text_of(max_days)) is None:
+            issues.append(
+                (
+                    max_days.sourceline,
+                    f"pf:maxDays must be a whole number of working days, not {text_of(max_days)!r}",
+                )
+            )
+        fee = element.find(pf("fee"))
+        if fee is not None and _as_float(fee.get("amount", "0")) is None:
+            issues.append(
+                (fee.sourceline, f"pf:fee amount must be a number, not {fee.get('amount')!r}")
+            )
+    return issues
+
+
+def _child_text(element, local: str) -> str:
+    return text_of(element.find(pf(local)))
+
+
+def _fee(element) -> Fee:
+    if element is None:
+        return Fee()
+    return Fee(
+        amount=_as_float(element.get("amount", "0")) or 0.0,
+        currency=element.get("currency") or "IDR",
+        description=text_of(element),
+    )
+
+
+def _as_int(text: str) -> int | None:
+    text = text.strip()
+    return int(text) if text.isdigit() else None
+
+
+def _as_float(text: str) -> float | None:
+    try:
+        value = float(text.strip().replace("_", "x"))
+    except ValueError:
+        return None
+    return value if value == value and value not in (float("inf"), float("-inf")) else None

@@ -1,0 +1,314 @@
+"""The typed in-memory model of a BPMN file: what was read, nothing executable.
+
+:func:`engine.bpmn.reader.load_bpmn` builds it with a hardened lxml parser. It is the one
+source of truth for validation, for the engine's metadata (lanes, forms, service
+standard) and for ``simulations/``. Element kinds are BPMN's own local tag names
+(``userTask``, ``exclusiveGateway``...), event definitions likewise without the
+``EventDefinition`` suffix (``timer``, ``message``...).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+TASK_KINDS = frozenset(
+    {
+        "task",
+        "userTask",
+        "manualTask",
+        "scriptTask",
+        "serviceTask",
+        "sendTask",
+        "receiveTask",
+        "businessRuleTask",
+    }
+)
+ACTIVITY_KINDS = TASK_KINDS | {"subProcess", "callActivity", "transaction", "adHocSubProcess"}
+GATEWAY_KINDS = frozenset(
+    {
+        "exclusiveGateway",
+        "parallelGateway",
+        "inclusiveGateway",
+        "eventBasedGateway",
+        "complexGateway",
+    }
+)
+EVENT_KINDS = frozenset(
+    {
+        "startEvent",
+        "endEvent",
+        "intermediateCatchEvent",
+        "intermediateThrowEvent",
+        "boundaryEvent",
+    }
+)
+HUMAN_KINDS = frozenset({"userTask", "manualTask"})
+
+
+@dataclass(frozen=True)
+class EnumValue:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class FormField:
+    """One field of a user task's form (Camunda Modeler's ``camunda:formField``).
+
+    ``type`` is one of ``string``, ``long``, ``double``, ``boolean``, ``date``, ``enum``,
+    ``file`` (a permitflow extension for documents). ``constraints`` maps Camunda's
+    validation constraint names (``required``, ``minlength``, ``maxlength``, ``min``,
+    ``max``, ``readonly``, ``pattern``) to their configuration string (``""`` when
+    the constraint has none, as ``required`` usually does).
+    """
+
+    id: str
+    label: str
+    type: str = "string"
+    default: str | None = None
+    constraints: dict[str, str] = field(default_factory=dict)
+    enum_values: tuple[EnumValue, ...] = ()
+    properties: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def required(self) -> bool:
+        return "required" in self.constraints
+
+    @property
+    def readonly(self) -> bool:
+        return "readonly" in self.constraints
+
+
+@dataclass(frozen=True)
+class TimerDefinition:
+    """``kind`` is ``duration``, ``date`` or ``cycle``; ``expression`` is the raw text."""
+
+    kind: str
+    expression: str
+
+
+@dataclass
+class Node:
+    """A flow node: task, event, gateway or (sub-)process activity."""
+
+    id: str
+    kind: str
+    name: str = ""
+    process_id: str = ""
+    lane_id: str | None = None
+    parent_id: str | None = None  # the enclosing sub-process, if any
+    line: int | None = None
+    event_definitions: tuple[str, ...] = ()
+    timer: TimerDefinition | None = None
+    message_ref: str | None = None
+    attached_to: str | None = None  # boundary events
+    cancel_activity: bool = True
+    default_flow: str | None = None
+    script: str | None = None
+    script_format: str | None = None
+    called_element: str | None = None  # callActivity
+    form_fields: tuple[FormField, ...] = ()
+    form_key: str | None = None
+    documentation: str = ""
+    properties: dict[str, str] = field(default_factory=dict)  # camunda:properties & pf: attrs
+    incoming: list[str] = field(default_factory=list)  # flow ids
+    outgoing: list[str] = field(default_factory=list)  # flow ids
+
+    @property
+    def label(self) -> str:
+        return self.name or self.id
+
+    @property
+    def is_activity(self) -> bool:
+        return self.kind in ACTIVITY_KINDS
+
+    @property
+    def is_gateway(self) -> bool:
+        return self.kind in GATEWAY_KINDS
+
+    @property
+    def is_event(self) -> bool:
+        return self.kind in EVENT_KINDS
+
+    @property
+    def is_human(self) -> bool:
+        return self.kind in HUMAN_KINDS
+
+
+@dataclass
+class SequenceFlow:
+    id: str
+    source: str
+    target: str
+    name: str = ""
+    condition: str | None = None
+    process_id: str = ""
+    line: int | None = None
+
+
+@dataclass
+class Lane:
+    id: str
+    name: str
+    process_id: str
+    node_ids: list[str] = field(default_factory=list)
+    parent_lane_id: str | None = None
+    line: int | None = None
+    role: str = ""  # the role key clerks need: pf:role, else the slugified lane name
+
+
+@dataclass
+class Fee:
+    amount: float = 0.0
+    currency: str = "IDR"
+    description: str = ""
+
+
+@dataclass
+class ServiceStandard:
+    """The published service standard of a procedure (PermenPANRB 15/2014).
+
+    Read from ``<pf:serviceStandard>`` in the process's extension elements; see
+    ``docs/bpmn-conventions.md``.
+    """
+
+    code: str = ""
+    name: str = ""
+    description: str = ""
+    legal_basis: list[str] = field(default_factory=list)
+    requirements: list[str] = field(default_factory=list)
+    procedure: str = ""
+    max_days: int | None = None  # maximum completion time in working days
+    fee: Fee = field(default_factory=Fee)
+    product: str = ""
+    complaint_channel: str = ""
+
+    def as_dict(self) -> dict:
+        return {
+            "code": self.code,
+            "name": self.name,
+            "description": self.description,
+            "legal_basis": list(self.legal_basis),
+            "requirements": list(self.requirements),
+            "procedure": self.procedure,
+            "max_days": self.max_days,
+            "fee": {
+                "amount": self.fee.amount,
+                "currency": self.fee.currency,
+                "description": self.fee.description,
+            },
+            "product": self.product,
+            "complaint_channel": self.complaint_channel,
+        }
+
+
+@dataclass
+class Process:
+    id: str
+    name: str = ""
+    is_executable: bool = False
+    line: int | None = None
+    participant_id: str | None = None  # the pool that shows this process
+    participant_name: str = ""
+    nodes: dict[str, Node] = field(default_factory=dict)
+    flows: dict[str, SequenceFlow] = field(default_factory=dict)
+    lanes: dict[str, Lane] = field(default_factory=dict)
+    service_standard: ServiceStandard | None = None
+    data_objects: list[str] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return self.name or self.participant_name or self.id
+
+    def outgoing(self, node_id: str) -> list[SequenceFlow]:
+        return [self.flows[f] for f in self.nodes[node_id].outgoing if f in self.flows]
+
+    def incoming(self, node_id: str) -> list[SequenceFlow]:
+        return [self.flows[f] for f in self.nodes[node_id].incoming if f in self.flows]
+
+    def start_events(self, top_level: bool = True) -> list[Node]:
+        return [
+            n
+            for n in self.nodes.values()
+            if n.kind == "startEvent" and (not top_level or n.parent_id is None)
+        ]
+
+    def lane_of(self, node_id: str) -> Lane | None:
+        lane_id = self.nodes[node_id].lane_id
+        return self.lanes.get(lane_id) if lane_id else None
+
+    def boundary_events(self, activity_id: str) -> list[Node]:
+        return [n for n in self.nodes.values() if n.attached_to == activity_id]
+
+
+@dataclass
+class MessageFlow:
+    id: str
+    source: str
+    target: str
+    name: str = ""
+    line: int | None = None
+
+
+@dataclass
+class Participant:
+    id: str
+    name: str
+    process_ref: str | None
+    line: int | None = None
+
+
+@dataclass
+class Unsupported:
+    """An element the engine cannot execute (it may still be drawn and analysed)."""
+
+    tag: str
+    id: str | None
+    name: str
+    line: int | None
+    process_id: str | None = None
+
+
+@dataclass
+class BpmnModel:
+    """Everything read from one BPMN file."""
+
+    source: str  # file name or label, for messages
+    sha256: str
+    target_namespace: str = ""
+    exporter: str = ""
+    exporter_version: str = ""
+    processes: dict[str, Process] = field(default_factory=dict)
+    participants: dict[str, Participant] = field(default_factory=dict)
+    message_flows: list[MessageFlow] = field(default_factory=list)
+    messages: dict[str, str] = field(default_factory=dict)  # id -> name
+    has_diagram: bool = False
+    diagram_element_ids: set[str] = field(default_factory=set)
+    unsupported: list[Unsupported] = field(default_factory=list)
+    annotations: int = 0
+    groups: int = 0
+
+    def executable_processes(self) -> list[Process]:
+        return [p for p in self.processes.values() if p.is_executable]
+
+    def main_process(self) -> Process:
+        """The process a case runs: the only executable one, else the first with a start.
+
+        Raises ``LookupError`` when the file has no process at all.
+        """
+        executable = self.executable_processes()
+        if len(executable) == 1:
+            return executable[0]
+        candidates = executable or list(self.processes.values())
+        for process in candidates:
+            if process.start_events():
+                return process
+        if candidates:
+            return candidates[0]
+        raise LookupError(f"{self.source} has no process")
+
+    def find_node(self, node_id: str) -> tuple[Process, Node] | None:
+        for process in self.processes.values():
+            if node_id in process.nodes:
+                return process, process.nodes[node_id]
+        return None

@@ -1,0 +1,351 @@
+"""Load a BPMN 2.0 file into :class:`engine.bpmn.model.BpmnModel`, safely and tolerantly.
+
+The XML is read by the hardened parser of :mod:`engine.bpmn.xml` (no DTD, no entities,
+no network, size limit). Files from bpmn.io/Camunda Modeler, Signavio, Bizagi,
+Trisotech and others load alike: elements are matched by namespace and local name,
+``isExecutable`` may be missing, ``<incoming>``/``<outgoing>`` children are ignored
+(they are derived from the sequence flows), unknown extension elements are skipped.
+
+What permitflow executes:
+
+- ``startEvent`` (none, message, timer); ``endEvent`` (none, terminate, message, error);
+  ``intermediateCatchEvent`` (timer, message); ``intermediateThrowEvent`` (none,
+  message); ``boundaryEvent`` (timer, message, error);
+- ``task``, ``userTask``, ``manualTask``, ``scriptTask``, ``subProcess``,
+  ``callActivity`` (of a process in the same file);
+- exclusive, parallel, inclusive and event-based gateways.
+
+Everything read but not executable is listed in ``BpmnModel.unsupported`` (the nodes
+still appear in ``Process.nodes`` so the file can be drawn and analysed):
+
+- ``serviceTask``, ``sendTask``, ``receiveTask``, ``businessRuleTask``,
+  ``complexGateway``, ``transaction``, ``adHocSubProcess``;
+- an event sub-process (``subProcess triggeredByEvent="true"``), tag ``eventSubProcess``;
+- event definitions outside the list above (signal, escalation, compensate, conditional,
+  link, cancel...), tag e.g. ``signalEventDefinition``; an event with several
+  definitions, tag ``multipleEventDefinitions``;
+- ``multiInstanceLoopCharacteristics`` and ``standardLoopCharacteristics`` (the
+  activity's id and name are recorded with the loop's tag);
+- ``choreography`` (outside any process).
+
+Data objects, data stores, text annotations, groups, associations, pools, lanes and
+message flows are read or counted but never executed, and are not "unsupported".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import textwrap
+from pathlib import Path
+
+from engine.bpmn import extensions as ext
+from engine.bpmn.model import (
+    ACTIVITY_KINDS,
+    EVENT_KINDS,
+    GATEWAY_KINDS,
+    TASK_KINDS,
+    BpmnModel,
+    Lane,
+    MessageFlow,
+    Node,
+    Participant,
+    Process,
+    SequenceFlow,
+    TimerDefinition,
+    Unsupported,
+)
+from engine.bpmn.xml import BPMNDI_NS, bpmn, local_name, max_bpmn_bytes, parse_xml, text_of
+from engine.errors import InvalidBpmn, UnsafeXml
+
+__all__ = ["clean_name", "lane_role", "load_bpmn", "load_bpmn_file", "model_from_tree", "parse_xml"]
+
+FLOW_NODE_KINDS = TASK_KINDS | ACTIVITY_KINDS | GATEWAY_KINDS | EVENT_KINDS
+CONTAINER_KINDS = frozenset({"subProcess", "transaction", "adHocSubProcess"})
+UNSUPPORTED_KINDS = frozenset(
+    {
+        "serviceTask",
+        "sendTask",
+        "receiveTask",
+        "businessRuleTask",
+        "complexGateway",
+        "transaction",
+        "adHocSubProcess",
+    }
+)
+SUPPORTED_EVENT_DEFINITIONS = {
+    "startEvent": frozenset({"message", "timer"}),
+    "endEvent": frozenset({"terminate", "message", "error"}),
+    "intermediateCatchEvent": frozenset({"timer", "message"}),
+    "intermediateThrowEvent": frozenset({"message"}),
+    "boundaryEvent": frozenset({"timer", "message", "error"}),
+}
+LOOP_TAGS = ("multiInstanceLoopCharacteristics", "standardLoopCharacteristics")
+TIMER_KINDS = {"timeDuration": "duration", "timeDate": "date", "timeCycle": "cycle"}
+_SUFFIX = "EventDefinition"
+
+
+def load_bpmn(data: bytes, source: str = "<upload>") -> BpmnModel:
+    """Parse BPMN bytes into a :class:`BpmnModel`; raises InvalidBpmn or UnsafeXml."""
+    root = parse_xml(data, source)
+    return model_from_tree(root, source, hashlib.sha256(data).hexdigest())
+
+
+def load_bpmn_file(path: str | Path) -> BpmnModel:
+    """Load a BPMN file from disk; the file's name is the model's ``source``."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise InvalidBpmn(f"{path} cannot be read: {exc.strerror or exc}") from None
+    if size > max_bpmn_bytes():
+        raise UnsafeXml(
+            f"{path.name} is too large: {size:,} bytes, the limit is {max_bpmn_bytes():,} bytes"
+        )
+    return load_bpmn(path.read_bytes(), path.name)
+
+
+def lane_role(lane_element) -> str:
+    """A lane's role key: ``pf:role``, else the slug of its name, else its id."""
+    role = (lane_element.get(ext.pf("role")) or "").strip()
+    if role:
+        return role
+    slug = re.sub(r"[\W_]+", "_", (lane_element.get("name") or "").lower()).strip("_")
+    return slug or lane_element.get("id", "")
+
+
+def clean_name(name: str | None) -> str:
+    """A label as one line: modellers' manual line breaks and runs of spaces become one space."""
+    return " ".join((name or "").split())
+
+
+def model_from_tree(root, source: str, sha256: str = "") -> BpmnModel:
+    """Build the model from a ``definitions`` root returned by :func:`parse_xml`."""
+    model = BpmnModel(
+        source=source,
+        sha256=sha256,
+        target_namespace=root.get("targetNamespace", ""),
+        exporter=root.get("exporter", ""),
+        exporter_version=root.get("exporterVersion", ""),
+    )
+    global_definitions = {
+        child.get("id"): child
+        for child in root.iterchildren()
+        if local_name(child).endswith(_SUFFIX) and child.get("id")
+    }
+    for message in root.iterchildren(bpmn("message")):
+        model.messages[message.get("id", "")] = message.get("name", "")
+    for element in root.iterchildren(bpmn("process")):
+        process = _read_process(element, model, global_definitions)
+        model.processes[process.id] = process
+    _read_collaborations(root, model)
+    for element in root.iterchildren(bpmn("choreography")):
+        model.unsupported.append(_unsupported("choreography", element, element, None))
+    model.has_diagram = root.find(f"{{{BPMNDI_NS}}}BPMNDiagram") is not None
+    for tag in (f"{{{BPMNDI_NS}}}BPMNShape", f"{{{BPMNDI_NS}}}BPMNEdge"):
+        model.diagram_element_ids.update(
+            ref for ref in (e.get("bpmnElement") for e in root.iter(tag)) if ref
+        )
+    model.annotations = sum(1 for _ in root.iter(bpmn("textAnnotation")))
+    model.groups = sum(1 for _ in root.iter(bpmn("group")))
+    return model
+
+
+def _read_process(element, model: BpmnModel, global_definitions: dict) -> Process:
+    process = Process(
+        id=element.get("id", ""),
+        name=clean_name(element.get("name")),
+        is_executable=element.get("isExecutable", "false").strip().lower() == "true",
+        line=element.sourceline,
+        service_standard=ext.service_standard_of(element),
+    )
+    lane_sets: list = []
+    _read_scope(element, process, None, model, global_definitions, lane_sets)
+    for lane_set in lane_sets:
+        _read_lanes(lane_set, process, None)
+    _finish_lanes(process)
+    for flow in process.flows.values():
+        if flow.source in process.nodes:
+            process.nodes[flow.source].outgoing.append(flow.id)
+        if flow.target in process.nodes:
+            process.nodes[flow.target].incoming.append(flow.id)
+    return process
+
+
+def _read_scope(scope, process, parent_id, model, global_definitions, lane_sets) -> None:
+    """Read the flow elements of a process or sub-process, recursing into sub-processes."""
+    for child in scope.iterchildren():
+        kind = local_name(child)
+        if kind in FLOW_NODE_KINDS:
+            node = _read_node(child, kind, process.id, parent_id, global_definitions)
+            process.nodes[node.id] = node
+            model.unsupported.extend(_unsupported_parts(child, node))
+            if kind in CONTAINER_KINDS:
+                _read_scope(child, process, node.id, model, global_definitions, lane_sets)
+        elif kind == "sequenceFlow":
+            flow = _read_flow(child, process.id)
+            process.flows[flow.id] = flow
+        elif kind == "dataObject":
+            process.data_objects.append(clean_name(child.get("name")) or child.get("id", ""))
+        elif kind == "laneSet":
+            lane_sets.append(child)
+
+
+def _read_node(element, kind: str, process_id: str, parent_id, global_definitions) -> Node:
+    definitions = _event_definitions(element, global_definitions)
+    node = Node(
+        id=element.get("id", ""),
+        kind=kind,
+        name=clean_name(element.get("name")),
+        process_id=process_id,
+        parent_id=parent_id,
+        line=element.sourceline,
+        event_definitions=tuple(name for name, _ in definitions),
+        attached_to=element.get("attachedToRef"),
+        cancel_activity=element.get("cancelActivity", "true").strip().lower() != "false",
+        default_flow=element.get("default"),
+        called_element=element.get("calledElement") if kind == "callActivity" else None,
+        form_fields=ext.form_fields_of(element),
+        form_key=ext.form_key_of(element),
+        documentation=ext.documentation_of(element),
+        properties=ext.properties_of(element),
+        message_ref=element.get("messageRef"),
+    )
+    for name, definition in definitions:
+        if name == "timer" and node.timer is None:
+            node.timer = _timer(definition)
+        if name == "message" and not node.message_ref:
+            node.message_ref = definition.get("messageRef")
+    if kind == "scriptTask":
+        script = element.find(bpmn("script"))
+        node.script = _script_text(script)
+        node.script_format = element.get("scriptFormat")
+    return node
+
+
+def _script_text(script) -> str | None:
+    if script is None:
+        return None
+    return textwrap.dedent("".join(script.itertext())).strip()
+
+
+def _event_definitions(element, global_definitions: dict) -> list[tuple[str, object]]:
+    found = []
+    for child in element.iterchildren():
+        name = local_name(child)
+        if name.endswith(_SUFFIX) and child.tag == bpmn(name):
+            found.append((name[: -len(_SUFFIX)], child))
+        elif child.tag == bpmn("eventDefinitionRef"):
+            target = global_definitions.get(text_of(child))
+            if target is not None:
+                found.append((local_name(target)[: -len(_SUFFIX)], target))
+    return found
+
+
+def _timer(definition) -> TimerDefinition | None:
+    for tag, kind in TIMER_KINDS.items():
+        element = definition.find(bpmn(tag))
+        if element is not None and text_of(element):
+            return TimerDefinition(kind=kind, expression=text_of(element))
+    return None
+
+
+def _read_flow(element, process_id: str) -> SequenceFlow:
+    condition = element.find(bpmn("conditionExpression"))
+    return SequenceFlow(
+        id=element.get("id", ""),
+        source=element.get("sourceRef", ""),
+        target=element.get("targetRef", ""),
+        name=clean_name(element.get("name")),
+        condition=(text_of(condition) or None) if condition is not None else None,
+        process_id=process_id,
+        line=element.sourceline,
+    )
+
+
+def _unsupported_parts(element, node: Node) -> list[Unsupported]:
+    """What in this flow node permitflow cannot execute (empty for supported nodes)."""
+    found = []
+    if node.kind in UNSUPPORTED_KINDS:
+        found.append(_unsupported(node.kind, element, element, node.process_id))
+    if node.kind == "subProcess" and element.get("triggeredByEvent", "").lower() == "true":
+        found.append(_unsupported("eventSubProcess", element, element, node.process_id))
+    allowed = SUPPORTED_EVENT_DEFINITIONS.get(node.kind)
+    if allowed is not None:
+        if len(node.event_definitions) > 1:
+            found.append(
+                _unsupported("multipleEventDefinitions", element, element, node.process_id)
+            )
+        for name in node.event_definitions:
+            if name not in allowed:
+                found.append(_unsupported(name + _SUFFIX, element, element, node.process_id))
+    for tag in LOOP_TAGS:
+        loop = element.find(bpmn(tag))
+        if loop is not None:
+            found.append(_unsupported(tag, element, loop, node.process_id))
+    return found
+
+
+def _unsupported(tag: str, element, line_element, process_id) -> Unsupported:
+    return Unsupported(
+        tag=tag,
+        id=element.get("id"),
+        name=clean_name(element.get("name")),
+        line=line_element.sourceline,
+        process_id=process_id,
+    )
+
+
+def _read_lanes(lane_set, process: Process, parent_lane_id: str | None) -> None:
+    """Read lanes depth-first, so a node ends up in the innermost lane that lists it."""
+    for element in lane_set.iterchildren(bpmn("lane")):
+        lane = Lane(
+            id=element.get("id", ""),
+            name=clean_name(element.get("name")),
+            process_id=process.id,
+            parent_lane_id=parent_lane_id,
+            line=element.sourceline,
+            role=lane_role(element),
+        )
+        process.lanes[lane.id] = lane
+        for ref in element.iterchildren(bpmn("flowNodeRef")):
+            node = process.nodes.get(text_of(ref))
+            if node is not None:
+                node.lane_id = lane.id
+        for child_set in element.iterchildren(bpmn("childLaneSet")):
+            _read_lanes(child_set, process, lane.id)
+
+
+def _finish_lanes(process: Process) -> None:
+    """Nodes inside a sub-process take its lane; each lane lists its own nodes."""
+    for node in process.nodes.values():  # document order: parents come first
+        if node.lane_id is None and node.parent_id is not None:
+            node.lane_id = process.nodes[node.parent_id].lane_id
+        if node.lane_id in process.lanes:
+            process.lanes[node.lane_id].node_ids.append(node.id)
+
+
+def _read_collaborations(root, model: BpmnModel) -> None:
+    for collaboration in root.iterchildren(bpmn("collaboration")):
+        for element in collaboration.iterchildren(bpmn("participant")):
+            participant = Participant(
+                id=element.get("id", ""),
+                name=clean_name(element.get("name")),
+                process_ref=element.get("processRef"),
+                line=element.sourceline,
+            )
+            model.participants[participant.id] = participant
+            process = model.processes.get(participant.process_ref or "")
+            if process is not None and process.participant_id is None:
+                process.participant_id = participant.id
+                process.participant_name = participant.name
+        for element in collaboration.iterchildren(bpmn("messageFlow")):
+            model.message_flows.append(
+                MessageFlow(
+                    id=element.get("id", ""),
+                    source=element.get("sourceRef", ""),
+                    target=element.get("targetRef", ""),
+                    name=clean_name(element.get("name")),
+                    line=element.sourceline,
+                )
+            )

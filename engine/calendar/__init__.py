@@ -1,0 +1,1 @@
+"""Time: the engine's clock and working days."""

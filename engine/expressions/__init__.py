@@ -1,0 +1,1 @@
+"""The safe expression language of conditions, scripts and timers, and its functions."""

@@ -1,0 +1,1 @@
+"""Office work: deployed procedures, cases, tasks, forms, documents, notifications, audit, SLA."""

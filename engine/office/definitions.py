@@ -1,0 +1,135 @@
+"""Deploying procedures and reading deployed versions.
+
+Deploying validates the file, parses it into SpiffWorkflow specs once, and stores the
+XML, the serialized spec and the service standard as a new version. Identical content
+does not make a new version.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from engine.bpmn.model import BpmnModel
+from engine.bpmn.reader import load_bpmn
+from engine.bpmn.xml import parse_xml
+from engine.calendar import clock
+from engine.errors import InvalidBpmn, ProcessNotFound
+from engine.office import audit
+from engine.storage.tables import OPEN_STATUSES, Case, ProcessDefinition
+from engine.validation.process import format_report, has_errors, validate_file
+from engine.workflow import specs
+
+
+def deploy(
+    session: Session, data: bytes, *, source: str = "<upload>", deployed_by: str = ""
+) -> tuple[ProcessDefinition, bool]:
+    """Deploy a BPMN file. Returns ``(definition, created)``.
+
+    Raises :class:`InvalidBpmn` with the validation problems when the file has errors.
+    """
+    model, problems = validate_file(data, source)
+    if model is None or has_errors(problems):
+        errors = [p for p in problems if p.severity == "error"]
+        raise InvalidBpmn(
+            f"{source} cannot be deployed ({len(errors)} error(s)):\n{format_report(errors)}",
+            problems,
+        )
+    process = model.main_process()
+    existing = session.scalar(
+        select(ProcessDefinition).where(
+            ProcessDefinition.key == process.id, ProcessDefinition.sha256 == model.sha256
+        )
+    )
+    if existing is not None:
+        return existing, False
+    spec, subprocess_specs = specs.compile_process(parse_xml(data, source), source, process.id)
+    definition = ProcessDefinition(
+        key=process.id,
+        version=_next_version(session, process.id),
+        name=process.label,
+        sha256=model.sha256,
+        source_name=source,
+        bpmn_xml=data,
+        spec_json=specs.dump_specs(spec, subprocess_specs),
+        serializer_version=specs.SERIALIZER_VERSION,
+        service_standard=process.service_standard.as_dict() if process.service_standard else None,
+        lanes={lane.id: {"name": lane.name, "role": lane.role} for lane in process.lanes.values()},
+        deployed_by=deployed_by,
+        deployed_at=clock.now(),
+    )
+    session.add(definition)
+    session.flush()
+    audit.record(
+        session,
+        "deploy",
+        actor=deployed_by,
+        message=f"Deployed {definition.key} version {definition.version} from {source}",
+        data={"key": definition.key, "version": definition.version, "sha256": model.sha256},
+    )
+    return definition, True
+
+
+def _next_version(session: Session, key: str) -> int:
+    current = session.scalar(
+        select(func.max(ProcessDefinition.version)).where(ProcessDefinition.key == key)
+    )
+    return (current or 0) + 1
+
+
+def get_definition(session: Session, key: str, version: int | None = None) -> ProcessDefinition:
+    """A deployed version of ``key`` (the newest when ``version`` is None)."""
+    query = select(ProcessDefinition).where(ProcessDefinition.key == key)
+    if version is None:
+        query = query.order_by(ProcessDefinition.version.desc()).limit(1)
+    else:
+        query = query.where(ProcessDefinition.version == version)
+    definition = session.scalar(query)
+    if definition is None:
+        which = f"version {version} of " if version is not None else ""
+        raise ProcessNotFound(f"No deployed {which}procedure {key!r}. See `permitflow deploy`.")
+    return definition
+
+
+def list_definitions(session: Session, *, latest_only: bool = False) -> list[ProcessDefinition]:
+    """Deployed versions, newest first per key."""
+    query = select(ProcessDefinition).order_by(
+        ProcessDefinition.key, ProcessDefinition.version.desc()
+    )
+    definitions = list(session.scalars(query))
+    if not latest_only:
+        return definitions
+    seen: dict[str, ProcessDefinition] = {}
+    for definition in definitions:
+        seen.setdefault(definition.key, definition)
+    return list(seen.values())
+
+
+def running_case_counts(session: Session, key: str) -> dict[int, int]:
+    """Version -> number of cases not yet finished."""
+    query = (
+        select(ProcessDefinition.version, func.count(Case.id))
+        .join(Case, Case.definition_id == ProcessDefinition.id)
+        .where(ProcessDefinition.key == key, Case.status.in_(OPEN_STATUSES))
+        .group_by(ProcessDefinition.version)
+    )
+    return {version: count for version, count in session.execute(query)}
+
+
+_models: dict[str, BpmnModel] = {}
+
+
+def model_for(definition: ProcessDefinition) -> BpmnModel:
+    """The typed model of a deployed version (cached per content; XML read once)."""
+    model = _models.get(definition.sha256)
+    if model is None:
+        if len(_models) >= 128:
+            _models.pop(next(iter(_models)))
+        source = definition.source_name or definition.key
+        model = _models[definition.sha256] = load_bpmn(definition.bpmn_xml, source)
+    return model
+
+
+def load_deployed_model(session: Session, key: str, version: int | None = None) -> BpmnModel:
+    """The typed model of a deployed procedure, for analysis and simulation."""
+    return model_for(get_definition(session, key, version))

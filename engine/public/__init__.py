@@ -1,0 +1,1 @@
+"""Citizen-facing services besides cases: queue numbers and the satisfaction survey."""

@@ -1,0 +1,1 @@
+"""Figures from history: monitoring statistics, the event log, lane history."""

@@ -1,0 +1,1 @@
+"""Tables, database sessions and schema migrations."""

@@ -1,0 +1,1 @@
+"""What a designer must fix before permitflow can run a BPMN model."""

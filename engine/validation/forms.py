@@ -1,0 +1,82 @@
+"""Design checks of Camunda form fields, for :mod:`engine.validation.process`.
+
+:mod:`engine.office.forms` ignores a constraint it cannot read so people can still submit;
+these checks tell the designer about it when the file is validated or deployed.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from engine.bpmn.model import FormField, Node
+from engine.office.forms import MAX_PATTERN_LENGTH
+
+FIELD_TYPES = frozenset({"string", "long", "double", "boolean", "date", "enum", "file"})
+KNOWN_CONSTRAINTS = frozenset(
+    {"required", "readonly", "minlength", "maxlength", "min", "max", "pattern"}
+)
+
+# (severity, code, message); severity "error" means "error when executing"
+FormIssue = tuple[str, str, str]
+
+
+def form_issues(node: Node) -> list[FormIssue]:
+    """Everything wrong with the form fields of ``node``, in field order."""
+    issues: list[FormIssue] = []
+    seen: set[str] = set()
+    for field in node.form_fields:
+        name = f"Form field {field.id or field.label!r} of {node.label!r}"
+        if not field.id:
+            issues.append(("error", "invalid_form_field", f"{name} has no id"))
+        elif field.id in seen:
+            issues.append(("error", "invalid_form_field", f"{name} is defined twice"))
+        seen.add(field.id)
+        issues.extend(_field_issues(field, name))
+    return issues
+
+
+def _field_issues(field: FormField, name: str) -> list[FormIssue]:
+    issues = []
+    if field.type not in FIELD_TYPES:
+        issues.append(("error", "invalid_form_field",
+                       f"{name} has type {field.type!r}; use one of "
+                       f"{', '.join(sorted(FIELD_TYPES))}"))  # fmt: skip
+    if field.type == "enum" and not field.enum_values:
+        issues.append(("error", "invalid_form_field", f"{name} is an enum without values"))
+    for constraint, config in field.constraints.items():
+        if constraint not in KNOWN_CONSTRAINTS:
+            issues.append(("warning", "unknown_form_constraint",
+                           f"{name} has constraint {constraint!r}, which permitflow ignores"))  # fmt: skip
+            continue
+        problem = _config_problem(field, constraint, config.strip())
+        if problem:
+            issues.append(("error", "invalid_form_field", f"{name}: {problem}"))
+    return issues
+
+
+def _config_problem(field: FormField, constraint: str, config: str) -> str | None:
+    if constraint in ("minlength", "maxlength") and not config.isdigit():
+        return f"{constraint} must be a whole number, not {config!r}"
+    if constraint in ("min", "max"):
+        return _bound_problem(field, constraint, config)
+    if constraint == "pattern":
+        if len(config) > MAX_PATTERN_LENGTH:
+            return f"the pattern is longer than {MAX_PATTERN_LENGTH} characters"
+        try:
+            re.compile(config)
+        except re.error as exc:
+            return f"the pattern {config!r} is not a valid regular expression ({exc})"
+    return None
+
+
+def _bound_problem(field: FormField, constraint: str, config: str) -> str | None:
+    try:
+        if field.type == "date":
+            date.fromisoformat(config)
+        else:
+            float(config)
+    except ValueError:
+        wanted = "a date YYYY-MM-DD" if field.type == "date" else "a number"
+        return f"{constraint} must be {wanted}, not {config!r}"
+    return None

@@ -1,0 +1,243 @@
+"""Validate a BPMN model: what a designer must fix before permitflow can run it.
+
+:func:`validate_file` parses, loads and validates uploaded bytes; :func:`validate`
+checks a loaded :class:`BpmnModel`. Each finding is a :class:`Problem` with a distinct
+``code``, naming the element's id, name and line.
+
+Severity: problems that stop a case from running are errors in the processes a case
+runs (the executable ones, else the main process, and the processes they call); in
+other processes (partner pools, descriptive diagrams) they are warnings. Problems that
+only matter when executing (unsupported elements, unsafe expressions, user tasks
+outside lanes, forms...) are errors only when ``for_execution`` is true.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from engine.bpmn import extensions as ext
+from engine.bpmn.model import BpmnModel, Node, Process
+from engine.bpmn.reader import model_from_tree
+from engine.bpmn.xml import BPMN_NS, BPMNDI_NS, bpmn, namespace_of, parse_xml
+from engine.errors import EngineError, InvalidBpmn, Problem
+from engine.expressions import language as expressions
+from engine.validation import flow as flow_checks
+from engine.validation import forms as form_checks
+
+__all__ = ["format_report", "has_errors", "validate", "validate_file"]
+
+PYTHON_SCRIPT_FORMATS = frozenset({"", "python", "text/python", "text/x-python"})
+_ID_NAMESPACES = frozenset(
+    {BPMN_NS, BPMNDI_NS, "http://www.omg.org/spec/DD/20100524/DI",
+     "http://www.omg.org/spec/DD/20100524/DC"}
+)  # fmt: skip
+
+
+class _Report:
+    """Collects problems for one model, deciding their severity."""
+
+    def __init__(self, model: BpmnModel, for_execution: bool):
+        self.model = model
+        self.for_execution = for_execution
+        self.problems: list[Problem] = []
+
+    def add(self, severity: str, code: str, message: str, element=None) -> None:
+        self.problems.append(
+            Problem(
+                severity=severity,
+                code=code,
+                message=message,
+                element_id=getattr(element, "id", None),
+                element_name=getattr(element, "name", None) or None,
+                line=getattr(element, "line", None),
+                source=self.model.source,
+            )
+        )
+
+    def structural(self, strict: bool) -> str:
+        return "error" if strict else "warning"
+
+    def executable(self, strict: bool) -> str:
+        return "error" if strict and self.for_execution else "warning"
+
+
+def validate(model: BpmnModel, *, for_execution: bool = True) -> list[Problem]:
+    """All problems of ``model``; see the module docstring for severities."""
+    report = _Report(model, for_execution)
+    if not model.processes:
+        report.add("error", "no_process",
+                   f"{model.source} has no process (only empty pools?); draw at least one "
+                   "process with a start and an end event")  # fmt: skip
+    strict = _strict_process_ids(model)
+    event_subprocesses = {u.id for u in model.unsupported if u.tag == "eventSubProcess" and u.id}
+    for process in model.processes.values():
+        _check_structure(report, process, process.id in strict, event_subprocesses)
+        _check_nodes(report, process, process.id in strict)
+    _check_unsupported(report, strict)
+    if not model.has_diagram:
+        report.add("warning", "no_diagram",
+                   f"{model.source} has no diagram (BPMNDiagram); it cannot be drawn")  # fmt: skip
+    for process in model.executable_processes():
+        if process.service_standard is None:
+            report.add("warning", "no_service_standard",
+                       f"Executable process {process.label!r} has no <pf:serviceStandard>; "
+                       "the public page and due dates need one", process)  # fmt: skip
+    return report.problems
+
+
+def validate_file(
+    data: bytes, source: str = "<upload>", *, for_execution: bool = True
+) -> tuple[BpmnModel | None, list[Problem]]:
+    """Parse, load and validate ``data``: ``(model, problems)``.
+
+    The model is None when the bytes cannot be read as BPMN at all (the problems then
+    say why). Duplicate ids and unreadable service-standard values, which the model
+    cannot show, are found here on the raw XML.
+    """
+    try:
+        root = parse_xml(data, source)
+    except InvalidBpmn as exc:
+        return None, exc.problems or [Problem("error", exc.code, exc.message, source=source)]
+    model = model_from_tree(root, source, hashlib.sha256(data).hexdigest())
+    problems = _duplicate_ids(root, source)
+    severity = "error" if for_execution else "warning"
+    for element in root.iterchildren(bpmn("process")):
+        for line, message in ext.service_standard_issues(element):
+            problems.append(Problem(severity, "invalid_service_standard", message,
+                                    element.get("id"), element.get("name"), line, source))  # fmt: skip
+    return model, problems + validate(model, for_execution=for_execution)
+
+
+def has_errors(problems: list[Problem]) -> bool:
+    """True when any problem is an error (a warning never blocks deployment)."""
+    return any(problem.severity == "error" for problem in problems)
+
+
+def format_report(problems: list[Problem]) -> str:
+    """One line per problem (:meth:`Problem.describe`), errors first."""
+    ordered = sorted(problems, key=lambda p: p.severity != "error")
+    return "\n".join(problem.describe() for problem in ordered)
+
+
+def _duplicate_ids(root, source: str) -> list[Problem]:
+    first_line: dict[str, int | None] = {}
+    problems = []
+    for element in root.iter():
+        element_id = element.get("id") if isinstance(element.tag, str) else None
+        if not element_id or namespace_of(element) not in _ID_NAMESPACES:
+            continue
+        if element_id in first_line:
+            problems.append(
+                Problem("error", "duplicate_id",
+                        f"Id {element_id!r} is used by more than one element (first at line "
+                        f"{first_line[element_id]}); ids must be unique",
+                        element_id, element.get("name"), element.sourceline, source)
+            )  # fmt: skip
+        else:
+            first_line[element_id] = element.sourceline
+    return problems
+
+
+def _strict_process_ids(model: BpmnModel) -> set[str]:
+    """The processes a case runs: executable ones (else the main one) and all they call."""
+    if not model.processes:
+        return set()
+    pending = [p.id for p in model.executable_processes()] or [model.main_process().id]
+    strict: set[str] = set()
+    while pending:
+        process_id = pending.pop()
+        if process_id in strict or process_id not in model.processes:
+            continue
+        strict.add(process_id)
+        pending.extend(
+            node.called_element
+            for node in model.processes[process_id].nodes.values()
+            if node.kind == "callActivity" and node.called_element
+        )
+    return strict
+
+
+def _check_structure(report: _Report, process: Process, strict: bool, event_subs: set) -> None:
+    findings = flow_checks.check_starts_and_ends(process)
+    findings += flow_checks.check_flow_ends(process)
+    findings += flow_checks.check_gateways(process)
+    findings += flow_checks.check_paths(process, event_subs)
+    for code, element, message in findings:
+        report.add(report.structural(strict), code, message, element)
+
+
+def _check_nodes(report: _Report, process: Process, strict: bool) -> None:
+    severity = report.executable(strict)
+    for node in process.nodes.values():
+        if node.is_human and node.lane_id is None:
+            where = "in no lane" if process.lanes else "in a process without lanes"
+            report.add(severity, "user_task_without_lane",
+                       f"{node.kind} {node.label!r} is {where}; every user task must be in a "
+                       "lane, whose role decides who may take it", node)  # fmt: skip
+        if node.kind == "callActivity" and node.called_element not in report.model.processes:
+            report.add(severity, "unknown_called_element",
+                       f"Call activity {node.label!r} calls {node.called_element or '(nothing)'!r}, "
+                       "which is not a process in this file", node)  # fmt: skip
+        _check_events(report, node, severity)
+        _check_script(report, node, severity)
+        for issue_severity, code, message in form_checks.form_issues(node):
+            report.add(severity if issue_severity == "error" else "warning", code, message, node)
+    for flow in process.flows.values():
+        if flow.condition:
+            _check_expression(report, flow, "condition", flow.condition, severity)
+
+
+def _check_events(report: _Report, node: Node, severity: str) -> None:
+    if "timer" in node.event_definitions:
+        if node.timer is None:
+            report.add(severity, "timer_without_definition",
+                       f"Timer {node.label!r} has no timeDuration, timeDate or timeCycle", node)  # fmt: skip
+        else:
+            _check_expression(report, node, f"timer {node.timer.kind}",
+                              node.timer.expression, severity, timer_kind=node.timer.kind)  # fmt: skip
+    catches = node.kind in ("startEvent", "intermediateCatchEvent", "boundaryEvent")
+    if catches and "message" in node.event_definitions and not node.message_ref:
+        report.add("warning", "message_without_ref",
+                   f"Message event {node.label!r} names no message (messageRef), so nothing "
+                   "can be sent to it by name", node)  # fmt: skip
+
+
+def _check_script(report: _Report, node: Node, severity: str) -> None:
+    if node.kind != "scriptTask":
+        return
+    script_format = (node.script_format or "").strip().lower()
+    if script_format not in PYTHON_SCRIPT_FORMATS:
+        report.add(severity, "unsupported_script_format",
+                   f"Script task {node.label!r} is written in {node.script_format!r}; permitflow "
+                   "runs only its safe Python-like scripts (scriptFormat python)", node)  # fmt: skip
+    elif not node.script:
+        report.add(severity, "empty_script", f"Script task {node.label!r} has no script", node)
+    else:
+        _check_expression(report, node, "script", node.script, severity, script=True)
+
+
+def _check_expression(report: _Report, element, what: str, text: str, severity: str,
+                      *, script: bool = False, timer_kind: str | None = None) -> None:  # fmt: skip
+    try:
+        if script:
+            expressions.check_script(text)
+        elif timer_kind:
+            expressions.check_timer_expression(timer_kind, text)
+        else:
+            expressions.check_expression(text)
+    except (EngineError, ValueError) as exc:
+        label = getattr(element, "label", None) or element.name or element.id
+        report.add(severity, "unsafe_expression",
+                   f"The {what} of {label!r} is not allowed: {exc}", element)  # fmt: skip
+
+
+def _check_unsupported(report: _Report, strict: set[str]) -> None:
+    for item in report.model.unsupported:
+        what = item.tag
+        found = report.model.find_node(item.id) if item.id else None
+        if found and found[1].kind != item.tag:
+            what = f"{item.tag} on {found[1].kind}"
+        severity = report.executable(item.process_id is None or item.process_id in strict)
+        report.add(severity, "unsupported_element",
+                   f"Element {item.name or item.id!r} ({what}) cannot be executed by "
+                   "permitflow", item)  # fmt: skip

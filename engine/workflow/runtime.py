@@ -1,0 +1,261 @@
+"""Loading a case's workflow, advancing it, and saving it with its open tasks.
+
+After every change the case row gets the new state (optimistic lock on its version
+counter) and the side tables are brought in line: one row per open human task, one
+per waiting timer, one per awaited message.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from engine.bpmn.model import BpmnModel, Process
+from engine.calendar import clock
+from engine.errors import Conflict
+from engine.office import audit, definitions, notifications, sla
+from engine.storage.tables import Case, HumanTask, MessageWait, Timer
+from engine.workflow import specs
+
+
+@dataclass
+class Running:
+    """A case with its live workflow and the typed model of its version.
+
+    ``open_before`` and ``waits_before`` describe the workflow as loaded, which the
+    side tables mirror; saving writes only what changed since.
+    """
+
+    case: Case
+    workflow: BpmnWorkflow
+    model: BpmnModel
+    process: Process
+    open_before: frozenset[str] = frozenset()
+    waits_before: dict[tuple[str, str], tuple] = field(default_factory=dict)
+
+
+# Live workflows of recently saved cases, keyed by tracking code and checked against the
+# stored state bytes, so a case worked on repeatedly is not deserialized every time.
+# A workflow is taken out while in use and only put back after a successful save.
+_live: dict[str, tuple[bytes, BpmnWorkflow, frozenset[str], dict]] = {}
+_live_lock = threading.Lock()
+_LIVE_MAX = 512
+
+
+def open_case(case: Case) -> Running:
+    """The live workflow of ``case`` (restored from its state, or from the cache)."""
+    with _live_lock:
+        cached = _live.pop(case.tracking_code, None)
+    model = definitions.model_for(case.definition)
+    process = model.processes[case.definition.key]
+    if cached is not None and cached[0] == case.state:
+        return Running(case, cached[1], model, process, cached[2], cached[3])
+    workflow = specs.load_state(case.state, *specs.specs_for(case.definition))
+    return Running(case, workflow, model, process,
+                   frozenset(_open_human_tasks(workflow)), _waits(workflow))
+
+
+def peek_workflow(case: Case) -> BpmnWorkflow:
+    """The workflow of ``case`` for reading only (the cached one is left in place)."""
+    cached = _live.get(case.tracking_code)
+    if cached is not None and cached[0] == case.state:
+        return cached[1]
+    return specs.load_state(case.state, *specs.specs_for(case.definition))
+
+
+def _open_human_tasks(workflow: BpmnWorkflow) -> dict[str, object]:
+    return {str(t.id): t for t in all_tasks(workflow, TaskState.READY) if t.task_spec.manual}
+
+
+def _waits(workflow: BpmnWorkflow) -> dict[tuple[str, str], tuple]:
+    """Waiting timers and messages: (task id, kind) -> (element, due or message name).
+
+    An event-based gateway waits on several definitions at once (SpiffWorkflow's
+    MultipleEventDefinition), so one task may wait for a timer and a message.
+    """
+    waits: dict[tuple[str, str], tuple] = {}
+    for task in workflow.event_manager.tasks.values():
+        if task.state != TaskState.WAITING:
+            continue
+        definition = task.task_spec.event_definition
+        parts = getattr(definition, "event_definitions", None) or [definition]
+        for part in parts:
+            if isinstance(part, TimerEventDefinition):
+                due = timer_due(task)
+                if due is not None:
+                    waits[(str(task.id), "timer")] = (task.task_spec.bpmn_id, due)
+            elif isinstance(part, MessageEventDefinition):
+                waits[(str(task.id), "message")] = (task.task_spec.bpmn_id, part.name)
+    return waits
+
+
+def all_tasks(workflow: BpmnWorkflow, state: int) -> list:
+    """Tasks in ``state`` in the workflow and all its sub-processes.
+
+    SpiffWorkflow's task iterator already walks into sub-processes and call activities.
+    """
+    return list(workflow.get_tasks(state=state))
+
+
+def advance(session: Session, running: Running, actor: str) -> None:
+    """Run engine steps, deliver thrown messages, and save."""
+    running.workflow.do_engine_steps()
+    thrown = running.workflow.get_events()
+    save(session, running, actor)
+    if thrown:
+        from engine.workflow import (
+            messages,  # messages needs runtime; imported late to avoid a cycle
+        )
+
+        messages.route_thrown(session, running.case, thrown, actor)
+
+
+def save(session: Session, running: Running, actor: str) -> None:
+    """Persist the workflow state and bring tasks, timers and waits in line."""
+    case = running.case
+    code = case.tracking_code
+    case.state = specs.dump_state(running.workflow)
+    case.serializer_version = specs.SERIALIZER_VERSION
+    try:
+        waits = _waits(running.workflow)
+        with session.no_autoflush:
+            _sync_human_tasks(session, running, actor, waits)
+            _sync_waits(session, running, waits)
+            _update_status(session, running, actor)
+        session.flush()
+    except StaleDataError as exc:
+        raise Conflict(
+            f"Case {code} was changed by someone else meanwhile; "
+            "reload it and try again."
+        ) from exc
+    with _live_lock:
+        if len(_live) >= _LIVE_MAX:
+            _live.pop(next(iter(_live)))
+        _live[code] = (case.state, running.workflow, running.open_before, running.waits_before)
+
+
+def _sync_human_tasks(session: Session, running: Running, actor: str, waits: dict) -> None:
+    case = running.case
+    ready = _open_human_tasks(running.workflow)
+    for task_id in running.open_before - ready.keys():
+        row = session.get(HumanTask, task_id)
+        if row is not None:
+            session.delete(row)
+    now = clock.now()
+    for task_id in ready.keys() - running.open_before:
+        row = _human_task_row(running, ready[task_id], now)
+        session.add(row)
+        audit.record(
+            session,
+            "task_created",
+            actor=actor,
+            case_id=case.id,
+            task_id=task_id,
+            element_id=row.element_id,
+            element_name=row.name,
+            lane=row.lane_name,
+            message=f"{row.name} is ready for {row.lane_name or 'the office'}",
+        )
+    running.open_before = frozenset(ready)
+    case.current_step = _current_step(running, ready.values(), waits)
+
+
+def _current_step(running: Running, ready, waits: dict) -> str:
+    names = sorted({_node_name(running, t.task_spec.bpmn_id) for t in ready})
+    if not names:
+        waiting = sorted({_node_name(running, w[0]) for w in waits.values()})
+        names = [f"Waiting: {name}" for name in waiting]
+    return ", ".join(names)[:500]
+
+
+def _node_name(running: Running, element_id: str) -> str:
+    node = running.process.nodes.get(element_id)
+    return node.label if node else element_id
+
+
+def _human_task_row(running: Running, task, now: datetime) -> HumanTask:
+    element_id = task.task_spec.bpmn_id
+    node = running.process.nodes.get(element_id)
+    lane = running.process.lane_of(element_id) if node else None
+    role = lane.role if lane else (node.properties.get("candidateGroups", "") if node else "")
+    return HumanTask(
+        id=str(task.id),
+        case_id=running.case.id,
+        element_id=element_id,
+        name=node.label if node else element_id,
+        lane_id=lane.id if lane else None,
+        lane_name=lane.name if lane else "",
+        role=role.split(",")[0].strip(),
+        created_at=now,
+        due_at=sla.task_due(now, node, running.case),
+    )
+
+
+def _sync_waits(session: Session, running: Running, waits: dict) -> None:
+    if waits == running.waits_before:
+        return
+    case_id = running.case.id
+    session.execute(delete(Timer).where(Timer.case_id == case_id))
+    session.execute(delete(MessageWait).where(MessageWait.case_id == case_id))
+    now = clock.now()
+    for (task_id, kind), (element_id, value) in waits.items():
+        if kind == "timer":
+            session.add(Timer(id=task_id, case_id=case_id, element_id=element_id,
+                              name=_node_name(running, element_id), due_at=value, created_at=now))
+        else:
+            session.add(MessageWait(id=task_id, case_id=case_id, message_name=value,
+                                    element_id=element_id))
+    running.waits_before = waits
+
+
+def timer_due(task) -> datetime | None:
+    """When a waiting timer task fires, from the value SpiffWorkflow computed."""
+    value = task._get_internal_data("event_value")
+    if isinstance(value, dict):
+        value = value.get("next")
+    if not value:
+        return None
+    try:
+        return TimerEventDefinition.get_datetime(value)
+    except (TypeError, ValueError):
+        return TimerEventDefinition.parse_time_or_duration(value)
+
+
+def _update_status(session: Session, running: Running, actor: str) -> None:
+    case = running.case
+    if case.status in ("completed", "cancelled") or not running.workflow.completed:
+        return
+    case.status = "completed"
+    case.completed_at = clock.now()
+    ends = [
+        t
+        for t in running.workflow.get_tasks(state=TaskState.COMPLETED)
+        if t.task_spec.bpmn_id and t.task_spec.__class__.__name__ == "EndEvent"
+    ]
+    if ends:
+        last = max(ends, key=lambda t: t.last_state_change)
+        case.outcome = _node_name(running, last.task_spec.bpmn_id)
+    case.current_step = ""
+    audit.record(
+        session,
+        "case_completed",
+        actor=actor,
+        case_id=case.id,
+        message=f"Case finished: {case.outcome or 'completed'}",
+    )
+    notifications.status_changed(session, case, "completed", case.outcome)
+
+
+def forget_live_workflows() -> None:
+    """Drop the cache of live workflows, so the next load restores from the stored state."""
+    with _live_lock:
+        _live.clear()

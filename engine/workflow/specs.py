@@ -1,0 +1,160 @@
+"""SpiffWorkflow specs and workflow state: parsed once per version, stored apart.
+
+A process version's parsed spec is serialized once into ``process_definitions``; a
+case row holds only its workflow state (tasks and data, no spec), compressed. Restored
+specs are cached per definition, so loading a case costs only its own state.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from datetime import datetime
+from typing import Any
+
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnParser
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.serializer import DEFAULT_CONFIG, BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import (
+    BpmnWorkflowConverter,
+    WorkflowConverter,
+)
+from SpiffWorkflow.bpmn.serializer.helpers.encoder import create_encoder
+from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SPIFF_SERIALIZER_VERSION
+from SpiffWorkflow.bpmn.specs.event_definitions import timer as _timer_module
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+
+from engine.calendar import clock
+from engine.errors import InvalidBpmn
+from engine.workflow.script_engine import SafeScriptEngine
+
+#: stored next to every state; a change of SpiffWorkflow's format is a data migration
+SERIALIZER_VERSION = f"spiff-{SPIFF_SERIALIZER_VERSION}"
+SCRIPT_ENGINE = SafeScriptEngine()
+
+
+class _StateConverter(BpmnWorkflowConverter):
+    """Converts a workflow without its spec, and restores it onto a given spec."""
+
+    def to_dict(self, workflow):
+        dct = WorkflowConverter.to_dict(self, workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+    def from_dict(self, dct, spec=None, subprocess_specs=None):
+        workflow = self.target_class(spec, subprocess_specs, deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], _uuid, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(_uuid(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
+def _uuid(value: str):
+    from uuid import UUID
+
+    return UUID(value)
+
+
+def _build_registry():
+    config = dict(DEFAULT_CONFIG)
+    config.pop(BpmnWorkflow, None)
+    registry = BpmnWorkflowSerializer.configure(config)
+    converter = _StateConverter(BpmnWorkflow, registry)
+    return registry, converter
+
+
+class _ClockDateTime(datetime):
+    """SpiffWorkflow's timers ask ``datetime.now``; answer with the engine's clock."""
+
+    @classmethod
+    def now(cls, tz=None):
+        moment = clock.now()
+        return moment.astimezone(tz) if tz is not None else moment.astimezone().replace(tzinfo=None)
+
+
+# SpiffWorkflow reads the time only in its timer module: route it through engine.calendar.clock so
+# timers fire consistently with due dates (and tests can move time instead of sleeping).
+_timer_module.datetime = _ClockDateTime
+
+_REGISTRY, _STATE_CONVERTER = _build_registry()
+_ENCODER = create_encoder(_REGISTRY)
+
+
+def compile_process(root: etree._Element, source: str, process_id: str):
+    """Parse ``root`` (already safely parsed) into SpiffWorkflow specs for ``process_id``.
+
+    Returns ``(spec, subprocess_specs)``; SpiffWorkflow's complaints become
+    :class:`InvalidBpmn` naming the element.
+    """
+    parser = BpmnParser()
+    try:
+        parser.add_bpmn_xml(root, filename=source)
+        spec = parser.get_spec(process_id)
+        subprocess_specs = parser.get_subprocess_specs(process_id)
+    except ValidationException as exc:
+        element = f" at element {exc.id!r}" if getattr(exc, "id", None) else ""
+        raise InvalidBpmn(f"{source}: the engine cannot run this process{element}: {exc}") from exc
+    except SpiffWorkflowException as exc:
+        raise InvalidBpmn(f"{source}: the engine cannot run this process: {exc}") from exc
+    return spec, subprocess_specs
+
+
+def dump_specs(spec, subprocess_specs) -> bytes:
+    """Serialize a spec and its sub-process specs (stored once per version)."""
+    dct = {
+        "spec": _REGISTRY.convert(spec),
+        "subprocess_specs": {k: _REGISTRY.convert(v) for k, v in subprocess_specs.items()},
+    }
+    return zlib.compress(json.dumps(dct, separators=(",", ":")).encode(), 6)
+
+
+def _load_specs(blob: bytes):
+    dct = json.loads(zlib.decompress(blob))
+    spec = _REGISTRY.restore(dct["spec"])
+    subprocess_specs = {k: _REGISTRY.restore(v) for k, v in dct["subprocess_specs"].items()}
+    return spec, subprocess_specs
+
+
+_spec_cache: dict[tuple[int, str], tuple[Any, dict]] = {}
+
+
+def specs_for(definition) -> tuple[Any, dict]:
+    """The restored specs of a ``ProcessDefinition`` row, cached per version.
+
+    The stored blob is read from the database only the first time.
+    """
+    key = (definition.id, definition.sha256)
+    cached = _spec_cache.get(key)
+    if cached is None:
+        if len(_spec_cache) >= 256:
+            _spec_cache.pop(next(iter(_spec_cache)))
+        cached = _spec_cache[key] = _load_specs(definition.spec_json)
+    return cached
+
+
+def new_workflow(spec, subprocess_specs) -> BpmnWorkflow:
+    return BpmnWorkflow(spec, subprocess_specs, script_engine=SCRIPT_ENGINE)
+
+
+def dump_state(workflow: BpmnWorkflow) -> bytes:
+    """The workflow's state without its spec, as compressed JSON."""
+    _REGISTRY._encoder_mode = True
+    try:
+        dct = _STATE_CONVERTER.to_dict(workflow)
+    finally:
+        _REGISTRY._encoder_mode = False
+    text = json.dumps(dct, separators=(",", ":"), cls=_ENCODER)
+    return zlib.compress(text.encode(), 6)
+
+
+def load_state(blob: bytes, spec, subprocess_specs) -> BpmnWorkflow:
+    """Restore a workflow from :func:`dump_state` onto its (cached) spec."""
+    dct = json.loads(zlib.decompress(blob))
+    workflow = _STATE_CONVERTER.from_dict(dct, spec=spec, subprocess_specs=subprocess_specs)
+    workflow.script_engine = SCRIPT_ENGINE
+    return workflow

@@ -1,0 +1,1 @@
+"""The analysis of a procedure: its graph, complexity and findings."""

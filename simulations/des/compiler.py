@@ -1,0 +1,252 @@
+"""Compile a BPMN process plus parameters into integer-indexed arrays for the event loop.
+
+Every flow node gets an index, a behaviour code (:data:`TASK`, :data:`XOR`...), its
+successors as a tuple of indices and, for exclusive gateways, cumulative branch
+probabilities. The event loop then never touches a string or a dict per step.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+from engine.bpmn.model import BpmnModel, Node, Process
+from simulations.params.distributions import Distribution, ParamsError
+from simulations.params.parameters import SimParams
+
+# behaviour codes
+PASS, TASK, DELAY, XOR, AND, OR, END, TERMINATE, SUB, EVGW = range(10)
+RESOURCE_KINDS = frozenset({"task", "userTask", "manualTask"})
+_SUB_KINDS = frozenset({"subProcess", "transaction", "adHocSubProcess"})
+_GATEWAYS = {
+    "exclusiveGateway": XOR,
+    "complexGateway": XOR,
+    "parallelGateway": AND,
+    "inclusiveGateway": OR,
+    "eventBasedGateway": EVGW,
+}
+
+
+@dataclass
+class Boundary:
+    """An event attached to an activity: a timer, or another event with a probability."""
+
+    node: int
+    interrupting: bool
+    timer: object | None  # TimerDefinition
+    delay: Distribution | None  # overrides the timer; the delay of other events
+    probability: float = 1.0
+
+
+@dataclass
+class CompiledProcess:
+    """The arrays the simulator runs on; index ``i`` describes node ``ids[i]``."""
+
+    process: Process
+    ids: list[str] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
+    kinds: list[int] = field(default_factory=list)
+    succ: list[tuple[int, ...]] = field(default_factory=list)
+    probs: list[tuple[float, ...]] = field(default_factory=list)
+    join_need: list[int] = field(default_factory=list)
+    pool: list[int] = field(default_factory=list)
+    duration: list[Distribution | None] = field(default_factory=list)
+    timer: list[object | None] = field(default_factory=list)
+    boundaries: list[tuple[Boundary, ...]] = field(default_factory=list)
+    sub_starts: list[tuple[int, ...]] = field(default_factory=list)
+    or_join: list[int] = field(default_factory=list)
+    message_probability: list[float] = field(default_factory=list)
+    cost: list[float] = field(default_factory=list)
+    pools: list[str] = field(default_factory=list)
+    pool_index: dict[str, int] = field(default_factory=dict)
+    start_nodes: tuple[int, ...] = ()
+    cancellable: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+
+def compile_process(
+    model: BpmnModel, params: SimParams, process_id: str | None = None
+) -> CompiledProcess:
+    """Compile ``model``'s process (``process_id``, else params', else the main one).
+
+    Raises
+    ------
+    ParamsError
+        When the process does not exist or has no start event, or parameters name
+        flows, tasks or lanes the process does not have.
+    """
+    process = _pick_process(model, process_id or params.process)
+    c = CompiledProcess(process)
+    nodes = list(process.nodes.values())
+    index = {n.id: i for i, n in enumerate(nodes)}
+    for node in nodes:
+        _compile_node(c, process, node, params)
+    boundaries: dict[str, list[Node]] = {}
+    sub_starts: dict[str, list[str]] = {}
+    for n in process.nodes.values():  # once, not per node: compiling stays linear
+        if n.attached_to:
+            boundaries.setdefault(n.attached_to, []).append(n)
+        if n.kind == "startEvent" and n.parent_id:
+            sub_starts.setdefault(n.parent_id, []).append(n.id)
+    for i, node in enumerate(nodes):
+        flows = process.outgoing(node.id)
+        c.succ.append(tuple(index[f.target] for f in flows if f.target in index))
+        c.probs.append(_branch_probabilities(c.kinds[i], [f.id for f in flows], params, c))
+        need = len(process.incoming(node.id))
+        c.join_need.append(need if c.kinds[i] in (AND, OR) and need > 1 else 1)
+        c.boundaries.append(_boundaries(boundaries.get(node.id, []), params, index))
+        c.sub_starts.append(tuple(index[s] for s in sub_starts.get(node.id, [])))
+    c.or_join = [
+        _paired_join(c, i) if c.kinds[i] == OR and len(c.succ[i]) > 1 else -1
+        for i in range(len(nodes))
+    ]
+    starts = [n for n in process.start_events() if n.id in index]
+    if not starts:
+        raise ParamsError(f"process {process.id!r} has no start event to simulate")
+    c.start_nodes = (index[starts[0].id],)
+    c.cancellable = any(k == TERMINATE for k in c.kinds) or any(
+        b.interrupting for i, bs in enumerate(c.boundaries) for b in bs if c.kinds[i] == SUB
+    )
+    _check_references(c, params, process)
+    _warn_about_timers(c, params)
+    return c
+
+
+def _pick_process(model: BpmnModel, process_id: str | None) -> Process:
+    if process_id:
+        if process_id not in model.processes:
+            raise ParamsError(f"process: {process_id!r} is not in {model.source}")
+        return model.processes[process_id]
+    try:
+        return model.main_process()
+    except LookupError as exc:
+        raise ParamsError(str(exc)) from None
+
+
+def _compile_node(c: CompiledProcess, process: Process, node: Node, params: SimParams) -> None:
+    task = params.tasks.get(node.id)
+    kind, duration, pool = PASS, None, -1
+    if node.kind in _GATEWAYS:
+        kind = _GATEWAYS[node.kind]
+    elif node.kind == "endEvent":
+        kind = TERMINATE if "terminate" in node.event_definitions else END
+    elif node.kind in _SUB_KINDS:
+        kind = SUB
+    elif node.kind in RESOURCE_KINDS or (task and task.lane):
+        kind = TASK
+        duration = task.duration if task and task.duration else params.default_duration
+        lane = (task.lane if task and task.lane else None) or node.lane_id or "default"
+        if lane not in c.pool_index:
+            c.pool_index[lane] = len(c.pools)
+            c.pools.append(lane)
+        pool = c.pool_index[lane]
+    elif node.kind == "intermediateCatchEvent" or node.kind == "receiveTask":
+        kind, duration = DELAY, _event_delay(node, params)
+    elif node.is_activity and task and task.duration:
+        kind, duration = DELAY, task.duration  # automated work without a clerk
+    elif node.kind == "callActivity":
+        c.warnings.append(f"{node.id}: call activities take no time unless tasks.{node.id} says so")
+    event = params.events.get(node.id)
+    c.ids.append(node.id)
+    c.names.append(node.name or node.id)
+    c.kinds.append(kind)
+    c.pool.append(pool)
+    c.duration.append(duration)
+    c.timer.append(node.timer if kind == DELAY and duration is None else None)
+    c.message_probability.append(event.probability if event else 1.0)
+    c.cost.append(task.cost if task else 0.0)
+
+
+def _event_delay(node: Node, params: SimParams) -> Distribution | None:
+    event = params.events.get(node.id)
+    if event and event.delay:
+        return event.delay
+    task = params.tasks.get(node.id)
+    if task and task.duration:
+        return task.duration
+    return None if node.timer else Distribution.fixed(0.0)
+
+
+def _branch_probabilities(
+    kind: int, flow_ids: list[str], params: SimParams, c
+) -> tuple[float, ...]:
+    if kind not in (XOR, OR) or len(flow_ids) < 2:
+        return ()
+    given = {f: params.flows[f] for f in flow_ids if f in params.flows}
+    missing = [f for f in flow_ids if f not in given]
+    if kind == OR:
+        return tuple(given.get(f, 0.5) for f in flow_ids)
+    rest = max(0.0, 1.0 - sum(given.values()))
+    probs = [given.get(f, rest / len(missing) if missing else 0.0) for f in flow_ids]
+    total = sum(probs)
+    if total <= 0:
+        probs, total = [1.0] * len(flow_ids), float(len(flow_ids))
+    cumulative, acc = [], 0.0
+    for p in probs:
+        acc += p / total
+        cumulative.append(acc)
+    cumulative[-1] = 1.0
+    return tuple(cumulative)
+
+
+def _boundaries(attached: list[Node], params: SimParams, index: dict) -> tuple[Boundary, ...]:
+    out = []
+    for b in attached:
+        event = params.events.get(b.id)
+        if b.timer is None and event is None:
+            continue  # errors, messages... without parameters never happen here
+        delay = event.delay if event else None
+        probability = event.probability if event else 1.0
+        out.append(Boundary(index[b.id], b.cancel_activity, b.timer, delay, probability))
+    return tuple(out)
+
+
+def _paired_join(c: CompiledProcess, split: int) -> int:
+    """The inclusive join that every branch of an inclusive split reaches first."""
+    reach: list[dict[int, int]] = []
+    for first in c.succ[split]:
+        dist, queue = {first: 0}, deque([first])
+        while queue:
+            n = queue.popleft()
+            for s in c.succ[n]:
+                if s not in dist:
+                    dist[s] = dist[n] + 1
+                    queue.append(s)
+        reach.append(dist)
+    common = [
+        n
+        for n in reach[0]
+        if c.kinds[n] == OR and c.join_need[n] > 1 and all(n in r for r in reach)
+    ]
+    if not common:
+        c.warnings.append(f"{c.ids[split]}: inclusive split without a matching join")
+        return -1
+    return min(common, key=lambda n: max(r[n] for r in reach))
+
+
+def _check_references(c: CompiledProcess, params: SimParams, process: Process) -> None:
+    for flow_id in params.flows:
+        if flow_id not in process.flows:
+            raise ParamsError(f"flows.{flow_id}: no such sequence flow in process {process.id!r}")
+    for task_id in params.tasks:
+        if task_id not in process.nodes:
+            raise ParamsError(f"tasks.{task_id}: no such task in process {process.id!r}")
+    for event_id in params.events:
+        if event_id not in process.nodes:
+            raise ParamsError(f"events.{event_id}: no such event in process {process.id!r}")
+
+
+def _warn_about_timers(c: CompiledProcess, params: SimParams) -> None:
+    """Say once, at compile time, which timers the simulation cannot understand."""
+    from simulations.des.timers import sla_calendar, timer_delay
+
+    sla = sla_calendar(params)
+    for i, node_id in enumerate(c.ids):
+        timer = c.timer[i]
+        if c.duration[i] is None and timer is not None and c.kinds[i] == DELAY:
+            if timer_delay(timer, params.start, sla) is None:
+                c.warnings.append(f"{node_id}: timer {timer.expression!r} not understood; no wait")
+    for bs in c.boundaries:
+        for b in bs:
+            if b.delay is None and timer_delay(b.timer, params.start, sla) is None:
+                c.warnings.append(f"{c.ids[b.node]}: timer not understood; it never fires")

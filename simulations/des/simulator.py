@@ -1,0 +1,341 @@
+"""The discrete-event simulator: one heap of timed events, tokens routed in between.
+
+Only timed things go on the heap (case arrivals, task completions, timers); tokens
+pass gateways and events immediately in :meth:`Simulator._route`. A task takes a
+clerk of its pool at once when one is free, else waits FIFO by enabled time; its
+duration is working time on the pool's calendar, so work stops after hours. State
+lives in small lists indexed by the ``I_*`` and ``S_*`` constants below: creating a
+list is several times cheaper than an object, and this loop runs ~10^5 tasks a second.
+A SimPy process per case would add a generator switch and an event object per step;
+SimPy was not measured against it here (see the benchmark in ``benchmarks/``).
+
+Examples
+--------
+>>> from simulations.params.parameters import SimParams
+>>> from simulations.scenarios.building import linear_model
+>>> run = simulate_once(linear_model(["a", "b"]), SimParams(), cases=20, seed=1)
+>>> int(run.finished.sum())
+20
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from bisect import bisect_right
+from collections import deque
+from heapq import heappop, heappush
+
+from engine.bpmn.model import BpmnModel
+from simulations.des.compiler import (
+    AND,
+    DELAY,
+    END,
+    EVGW,
+    OR,
+    SUB,
+    TASK,
+    TERMINATE,
+    XOR,
+    compile_process,
+)
+from simulations.des.run import RunResult, build_pools, build_samplers
+from simulations.params.parameters import SimParams
+
+# a work item: [scope, node, enabled, start, resource, state, work seconds]
+I_SCOPE, I_NODE, I_ENABLED, I_START, I_RES, I_STATE, I_WORK, I_CHILD = range(8)
+QUEUED, RUNNING, DONE, CANCELLED = range(4)
+# a scope (a case, or a running sub-process): [live tokens, joins, parent, handle, case, cancelled, items]
+S_LIVE, S_JOINS, S_PARENT, S_HANDLE, S_CASE, S_CANCELLED, S_ITEMS = range(7)
+EV_ARRIVAL, EV_DONE, EV_DELAY, EV_BOUNDARY = range(4)
+
+
+class Simulator:
+    """One replication of one compiled process.
+
+    Parameters
+    ----------
+    compiled : CompiledProcess
+        From :func:`simulations.des.compiler.compile_process`.
+    params : SimParams
+        Start, arrivals, calendars, staff.
+    seed : int or numpy.random.SeedSequence, optional
+        The same seed gives the same run.
+    """
+
+    def __init__(self, compiled, params: SimParams, seed=None):
+        self.c = compiled
+        self.params = params
+        self.kinds, self.succ, self.probs = compiled.kinds, compiled.succ, compiled.probs
+        self.join_need, self.pool, self.or_join = (
+            compiled.join_need,
+            compiled.pool,
+            compiled.or_join,
+        )
+        s = build_samplers(compiled, params, seed)
+        self.dur, self.delay, self.uniform, self.bounds, self.next_gap = s
+        self.pools = build_pools(compiled, params)
+        self.cal = [p.calendar for p in self.pools]
+        self.free = [deque(p.resources) for p in self.pools]
+        self.queue = [deque() for _ in self.pools]
+        self.arrival_cal = params.calendar(params.arrivals.calendar).build(params.start)
+        self.heap: list = []
+        self.seq = itertools.count().__next__
+        self.rows: list[tuple] = []
+        self.case_arrival: list[float] = []
+        self.case_end: list[float] = []
+        self.track = compiled.cancellable
+
+    def run(self, cases: int) -> RunResult:
+        """Simulate ``cases`` arrivals until every case has finished (or is stuck)."""
+        heap, rows = self.heap, self.rows
+        self.remaining = cases
+        first = self.arrival_cal.next_open(0.0)
+        heappush(heap, (first, self.seq(), EV_ARRIVAL, None))
+        while heap:
+            now, _, kind, item = heappop(heap)
+            if kind == EV_DONE:
+                if item[I_STATE] != RUNNING:
+                    continue
+                item[I_STATE] = DONE
+                scope, n, r = item[I_SCOPE], item[I_NODE], item[I_RES]
+                rows.append(
+                    (scope[S_CASE], n, item[I_ENABLED], item[I_START], now, r, item[I_WORK])
+                )
+                self._release(self.pool[n], r, now)
+                self._leave(scope, n, now)
+            elif kind == EV_ARRIVAL:
+                self._arrive(now)
+            elif kind == EV_DELAY:
+                if not item[0][S_CANCELLED]:
+                    self._leave(item[0], item[1], now)
+            else:
+                self._fire(item, now)
+        return RunResult.from_simulator(self)
+
+    # -- cases and tokens --------------------------------------------------------
+
+    def _arrive(self, now: float) -> None:
+        case = len(self.case_arrival)
+        self.case_arrival.append(now)
+        self.case_end.append(math.nan)
+        scope = [1, None, None, None, case, False, [] if self.track else None]
+        self.remaining -= 1
+        if self.remaining > 0:
+            at = self.arrival_cal.next_open(now + self.next_gap(now))
+            heappush(self.heap, (at, self.seq(), EV_ARRIVAL, None))
+        self._route(scope, list(self.c.start_nodes), now)
+
+    def _route(self, scope: list, todo: list, now: float) -> None:
+        """Move tokens through zero-time nodes until each waits for a task or a timer."""
+        kinds, succ = self.kinds, self.succ
+        while todo:
+            n = todo.pop()
+            k = kinds[n]
+            if k == TASK:
+                self._enable(scope, n, now)
+                continue
+            if k == AND or k == OR:
+                if self.join_need[n] > 1 and not self._joined(scope, n, k):
+                    continue
+            elif k == END or k == TERMINATE:
+                if k == TERMINATE:
+                    self._cancel_scope(scope, now)
+                    scope[S_LIVE] = 1
+                    todo.clear()
+                self._consume(scope, now)
+                continue
+            elif k == DELAY:
+                heappush(self.heap, (now + self.delay[n](now), self.seq(), EV_DELAY, (scope, n)))
+                continue
+            elif k == SUB:
+                self._open_subprocess(scope, n, now)
+                continue
+            elif k == EVGW:
+                self._event_gateway(scope, n, now)
+                continue
+            s = succ[n]
+            if len(s) == 1:
+                todo.append(s[0])
+            else:
+                self._split(scope, n, todo, now)
+
+    def _leave(self, scope: list, n: int, now: float) -> None:
+        """The token leaves ``n`` (a task, timer or event) along its outgoing flows."""
+        s = self.succ[n]
+        if len(s) == 1:
+            self._route(scope, [s[0]], now)
+        else:
+            todo: list = []
+            self._split(scope, n, todo, now)
+            self._route(scope, todo, now)
+
+    def _split(self, scope: list, n: int, todo: list, now: float) -> None:
+        s, k = self.succ[n], self.kinds[n]
+        if not s:
+            self._consume(scope, now)
+        elif k == XOR:
+            todo.append(s[bisect_right(self.probs[n], self.uniform())])
+        elif k == OR:
+            probs = self.probs[n]
+            chosen = [t for t, p in zip(s, probs, strict=True) if self.uniform() < p]
+            if not chosen:  # as Prosimos: one branch, by the same weights
+                cum = list(itertools.accumulate(probs))
+                chosen = [s[min(bisect_right(cum, self.uniform() * cum[-1]), len(s) - 1)]]
+            scope[S_LIVE] += len(chosen) - 1
+            if self.or_join[n] >= 0:
+                joins = scope[S_JOINS] if scope[S_JOINS] is not None else self._joins(scope)
+                joins[-1 - self.or_join[n]] = len(chosen)
+            todo.extend(chosen)
+        else:  # parallel gateway, or an activity with several outgoing flows
+            scope[S_LIVE] += len(s) - 1
+            todo.extend(s)
+
+    def _joins(self, scope: list) -> dict:
+        scope[S_JOINS] = {}
+        return scope[S_JOINS]
+
+    def _joined(self, scope: list, n: int, kind: int) -> bool:
+        """Count a token into a join; True when the join fires."""
+        joins = scope[S_JOINS] if scope[S_JOINS] is not None else self._joins(scope)
+        need = self.join_need[n] if kind == AND else joins.get(-1 - n, 1)
+        count = joins.get(n, 0) + 1
+        if count < need:
+            joins[n] = count
+            scope[S_LIVE] -= 1
+            return False
+        joins[n] = 0
+        joins.pop(-1 - n, None)
+        return True
+
+    def _consume(self, scope: list, now: float) -> None:
+        scope[S_LIVE] -= 1
+        if scope[S_LIVE] <= 0:
+            handle = scope[S_HANDLE]
+            if handle is None:
+                self.case_end[scope[S_CASE]] = now
+            elif handle[I_STATE] == RUNNING:
+                handle[I_STATE] = DONE
+                self.rows.append(
+                    (
+                        scope[S_CASE],
+                        handle[I_NODE],
+                        handle[I_ENABLED],
+                        handle[I_START],
+                        now,
+                        -1,
+                        0.0,
+                    )
+                )
+                self._leave(scope[S_PARENT], handle[I_NODE], now)
+
+    # -- tasks and resources -------------------------------------------------------
+
+    def _enable(self, scope: list, n: int, now: float) -> None:
+        item = [scope, n, now, now, -1, QUEUED, 0.0, None]
+        if self.track:
+            scope[S_ITEMS].append(item)
+        p = self.pool[n]
+        free = self.free[p]
+        if free:
+            self._start(item, free.popleft(), now)
+        else:
+            self.queue[p].append(item)
+        if self.bounds[n]:
+            self._arm(item, n, now)
+
+    def _start(self, item: list, r: int, now: float) -> None:
+        n = item[I_NODE]
+        cal = self.cal[self.pool[n]]
+        work = self.dur[n]()
+        if cal is None:
+            start, end = now, now + work
+        else:
+            start = cal.next_open(now)
+            end = cal.add_work(start, work)
+        item[I_START], item[I_RES], item[I_STATE], item[I_WORK] = start, r, RUNNING, work
+        heappush(self.heap, (end, self.seq(), EV_DONE, item))
+
+    def _release(self, p: int, r: int, now: float) -> None:
+        queue = self.queue[p]
+        while queue:
+            item = queue.popleft()
+            if item[I_STATE] == QUEUED and not item[I_SCOPE][S_CANCELLED]:
+                self._start(item, r, now)
+                return
+        self.free[p].append(r)
+
+    # -- sub-processes, timers, cancellation ---------------------------------------
+
+    def _open_subprocess(self, scope: list, n: int, now: float) -> None:
+        starts = self.c.sub_starts[n]
+        handle = [scope, n, now, now, -1, RUNNING, 0.0, None]
+        child = [len(starts), None, scope, handle, scope[S_CASE], False, [] if self.track else None]
+        handle[I_CHILD] = child
+        if self.track:
+            scope[S_ITEMS].append(handle)
+        if self.bounds[n]:
+            self._arm(handle, n, now)
+        if not starts:
+            child[S_LIVE] = 1
+            self._consume(child, now)
+            return
+        self._route(child, list(starts), now)
+
+    def _event_gateway(self, scope: list, n: int, now: float) -> None:
+        """The first catch event after the gateway wins (a message may never come)."""
+        best, best_delay = self.succ[n][0], math.inf
+        for target in self.succ[n]:
+            p = self.c.message_probability[target]
+            delay = self.delay[target](now) if p >= 1.0 or self.uniform() < p else math.inf
+            if delay < best_delay:
+                best, best_delay = target, delay
+        if best_delay == math.inf:
+            best_delay = self.delay[best](now)
+        heappush(self.heap, (now + best_delay, self.seq(), EV_DELAY, (scope, best)))
+
+    def _arm(self, item: list, n: int, now: float) -> None:
+        for b_node, interrupting, delay, probability in self.bounds[n]:
+            if probability < 1.0 and self.uniform() >= probability:
+                continue
+            wait = delay(now)
+            heappush(self.heap, (now + wait, self.seq(), EV_BOUNDARY, (item, b_node, interrupting)))
+
+    def _fire(self, event: tuple, now: float) -> None:
+        item, b_node, interrupting = event
+        scope = item[I_SCOPE]
+        if item[I_STATE] in (DONE, CANCELLED) or scope[S_CANCELLED]:
+            return
+        if interrupting:
+            self._cancel_item(item, now)
+        else:
+            scope[S_LIVE] += 1
+        self._leave(scope, b_node, now)
+
+    def _cancel_item(self, item: list, now: float) -> None:
+        state = item[I_STATE]
+        item[I_STATE] = CANCELLED
+        if item[I_CHILD] is not None:
+            self._cancel_scope(item[I_CHILD], now)
+        elif state == RUNNING:
+            n, r, start = item[I_NODE], item[I_RES], item[I_START]
+            cal = self.cal[self.pool[n]]
+            work = (now - start) if cal is None else cal.work_between(start, now)
+            self.rows.append(
+                (item[I_SCOPE][S_CASE], n, item[I_ENABLED], start, now, r, max(work, 0.0))
+            )
+            self._release(self.pool[n], r, now)
+
+    def _cancel_scope(self, scope: list, now: float) -> None:
+        scope[S_CANCELLED] = True
+        for item in scope[S_ITEMS] or ():
+            if item[I_STATE] in (QUEUED, RUNNING):
+                self._cancel_item(item, now)
+
+
+def simulate_once(
+    model: BpmnModel, params: SimParams, cases: int | None = None, seed=None, process_id=None
+) -> RunResult:
+    """Compile and run one replication; see :func:`simulations.des.parallel.run_replications`."""
+    compiled = compile_process(model, params, process_id)
+    return Simulator(compiled, params, seed).run(cases or params.cases)

@@ -1,0 +1,1 @@
+"""Simulation parameters: YAML, Prosimos JSON, distributions, calibration."""

@@ -1,0 +1,1 @@
+"""What-if scenarios: changes to a model, comparisons and reports."""

@@ -1,0 +1,98 @@
+"""What a case page and a task page show about a case: labelled data, documents, lanes.
+
+View-side helpers over the engine's rows and typed model (no queries of their own).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from flask import Response
+from sqlalchemy.orm import Session
+
+from engine.accounts.users import roles_of
+from engine.office.documents import case_documents, read
+from engine.services import model_for
+from engine.storage.tables import Case, Document
+
+
+@dataclass
+class DataItem:
+    id: str
+    label: str
+    value: Any
+
+
+def process_of(case: Case):
+    return model_for(case.definition).processes[case.process_key]
+
+
+def field_labels(case: Case) -> tuple[dict[str, str], set[str]]:
+    """Field id -> label over every form of the case's process, and the document fields."""
+    labels: dict[str, str] = {}
+    documents: set[str] = set()
+    for node in process_of(case).nodes.values():
+        for field in node.form_fields:
+            labels.setdefault(field.id, field.label or field.id)
+            if field.type == "file":
+                documents.add(field.id)
+    return labels, documents
+
+
+def data_items(case: Case, data: dict[str, Any]) -> list[DataItem]:
+    """The case data with labels, in form order; a document field shows its file name."""
+    labels, _documents = field_labels(case)
+    order = {field_id: i for i, field_id in enumerate(labels)}
+    items = []
+    for key in sorted(data, key=lambda k: (order.get(k, len(order)), k)):
+        if key.startswith("_"):
+            continue
+        value = data[key]
+        if isinstance(value, dict) and isinstance(value.get("name"), str) and "sha256" in value:
+            value = value["name"]
+        items.append(DataItem(key, labels.get(key, key.replace("_", " ")), value))
+    return items
+
+
+@dataclass
+class DocumentRow:
+    document: Document
+    label: str  # the form field it was uploaded for
+
+
+def document_rows(session: Session, case: Case) -> list[DocumentRow]:
+    """The case's stored documents (newest last) with the label of their form field."""
+    labels, _documents = field_labels(case)
+    return [DocumentRow(d, labels.get(d.field_id, d.field_id or "")) for d in case_documents(session, case)]
+
+
+def may_see_documents(session: Session, username: str, case: Case) -> bool:
+    """The case's clerks: an admin, or a holder of a lane role of the case's procedure."""
+    roles = roles_of(session, username)
+    lane_roles = {lane.get("role") for lane in (case.definition.lanes or {}).values()}
+    return "admin" in roles or bool(roles & lane_roles)
+
+
+def lane_role_of(case: Case, element_id: str | None) -> str | None:
+    """The role key of the lane holding ``element_id`` in the case's process."""
+    process = process_of(case)
+    node = process.nodes.get(element_id or "")
+    if node is None or node.lane_id is None:
+        return None
+    lane = process.lanes.get(node.lane_id)
+    return lane.role if lane else None
+
+
+def form_fields_of(case: Case, element_id: str | None):
+    node = process_of(case).nodes.get(element_id or "")
+    return node.form_fields if node else ()
+
+
+def document_response(document: Document) -> Response:
+    """A stored case document as a download (never rendered inline, never cached)."""
+    safe = "".join(c if c.isascii() and c.isprintable() and c not in '"\\;' else "_" for c in document.filename)
+    disposition = f"attachment; filename=\"{safe}\"; filename*=UTF-8''{quote(document.filename)}"
+    return Response(read(document), mimetype=document.content_type,
+                    headers={"Cache-Control": "private, no-store", "Content-Disposition": disposition})  # fmt: skip

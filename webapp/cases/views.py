@@ -1,0 +1,104 @@
+"""Cases: the list with filters, a case page with its diagram and history, diagrams, documents."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from engine.office.documents import get_document
+from engine.services import (
+    applicant_responds,
+    case_data,
+    case_history,
+    get_case,
+    get_definition,
+    list_cases,
+    list_definitions,
+    messages_for_case,
+    open_tasks,
+    open_tasks_by_case,
+)
+from webapp.access import requires
+from webapp.cases.case_data import data_items, document_response, document_rows, may_see_documents
+from webapp.database import commit, get_session
+from webapp.presenters import due, xml_response
+from webapp.security import bounded_id
+
+bp = Blueprint("cases", __name__)
+
+STATUSES = ("running", "returned", "completed", "cancelled")
+
+
+def _filters() -> dict:
+    args = request.args
+    return {
+        "procedure": args.get("procedure") or None,
+        "version": bounded_id(args.get("version", type=int)),
+        "status": args.get("status") if args.get("status") in STATUSES else None,
+        "overdue": args.get("overdue") == "1",
+        "lane": args.get("lane") or None,
+    }
+
+
+@bp.route("/cases/")
+@requires("staff")
+def index():
+    session = get_session()
+    f = _filters()
+    cases = list_cases(session, status=f["status"], key=f["procedure"], version=f["version"],
+                       lane=f["lane"], overdue=f["overdue"])
+    open_by_case = open_tasks_by_case(session, [c.id for c in cases])
+    definitions = list_definitions(session, latest_only=True)
+    lanes = sorted({lane["role"] for d in definitions for lane in (d.lanes or {}).values()})
+    return render_template("cases/index.html", cases=cases, filters=f, open_by_case=open_by_case,
+                           procedures={d.key: d.name for d in definitions}, lanes=lanes, statuses=STATUSES, due=due)  # fmt: skip
+
+
+@bp.route("/cases/<ref>")
+@requires("staff")
+def show(ref: str):
+    session = get_session()
+    case = get_case(session, ref)
+    tasks = open_tasks(session, case)
+    return render_template(
+        "cases/show.html",
+        case=case,
+        items=data_items(case, case_data(case)),
+        documents=document_rows(session, case) if may_see_documents(session, g.user.username, case) else None,
+        tasks=tasks,
+        history=case_history(session, case.id),
+        messages=messages_for_case(session, case.id),
+        case_due=due(case.due_at) if case.status == "running" else None,
+        markers={t.element_id: "current" for t in tasks},
+    )
+
+
+@bp.route("/cases/<ref>/resume", methods=["POST"])
+@requires("clerk")
+def resume(ref: str):
+    """The applicant answered a return at the counter: the case and its clock resume."""
+    session = get_session()
+    case = get_case(session, ref)
+    if not may_see_documents(session, g.user.username, case):
+        abort(403)  # only the clerks of the case's procedure
+    case = applicant_responds(session, case, actor=g.user.username)
+    commit()
+    flash(_("Case %(code)s is in progress again.", code=case.tracking_code), "success")
+    return redirect(url_for("cases.show", ref=case.tracking_code))
+
+
+@bp.route("/cases/<ref>/documents/<id:document_id>")
+@requires("staff")
+def document(ref: str, document_id: int):
+    """A document of the case, for its clerks only (as an attachment, never inline)."""
+    session = get_session()
+    case = get_case(session, ref)
+    if not may_see_documents(session, g.user.username, case):
+        abort(403)
+    return document_response(get_document(session, document_id, case))
+
+
+@bp.route("/diagrams/<key>/<id:version>.bpmn")
+@requires("staff")
+def diagram(key: str, version: int):
+    return xml_response(get_definition(get_session(), key, version).bpmn_xml)

@@ -1,0 +1,134 @@
+"""Process designers: upload, validate, compare, deploy, versions and case migration."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from engine.errors import NotFound
+from engine.services import deploy, get_definition, list_definitions, model_for, running_case_counts
+from engine.validation.process import has_errors, validate_file
+from webapp.access import requires
+from webapp.database import commit, get_session
+from webapp.designer.drafts import compare, list_drafts, load_draft, save_draft
+from webapp.designer.migration import migrate, plan
+from webapp.presenters import xml_response
+
+bp = Blueprint("designer", __name__, url_prefix="/designer")
+
+
+def _draft_or_404(token: str):
+    draft = load_draft(token)
+    if draft is None:
+        abort(404)
+    return draft
+
+
+def _deployed(key: str):
+    try:
+        return get_definition(get_session(), key)
+    except NotFound:
+        return None
+
+
+@bp.route("/")
+@requires("designer")
+def index():
+    session = get_session()
+    latest = list_definitions(session, latest_only=True)
+    running = {d.key: sum(running_case_counts(session, d.key).values()) for d in latest}
+    return render_template("designer/index.html", latest=latest, running=running, drafts=list_drafts())
+
+
+@bp.route("/upload", methods=["POST"])
+@requires("designer")
+def upload():
+    upload = request.files.get("bpmn")
+    if upload is None or not upload.filename:
+        flash(_("Choose a BPMN file to upload."), "error")
+        return redirect(url_for("designer.index"))
+    data, source = upload.read(), Path(upload.filename).name[:200]
+    model, problems = validate_file(data, source)
+    if model is None:  # unreadable or unsafe XML: report it, keep nothing
+        return render_template("designer/report.html", draft=None, source=source, problems=problems,
+                               model=None, deployable=False, markers={}, deployed=None), 400  # fmt: skip
+    token = save_draft(data, source, g.user.username)
+    return redirect(url_for("designer.report", token=token))
+
+
+@bp.route("/drafts/<token>")
+@requires("designer")
+def report(token: str):
+    draft = _draft_or_404(token)
+    model, problems = validate_file(draft.data, draft.source)
+    markers = {p.element_id: f"problem-{p.severity}" for p in reversed(problems) if p.element_id}
+    deployed = _deployed(model.main_process().id) if model and model.processes else None
+    return render_template("designer/report.html", draft=draft, source=draft.source, problems=problems,
+                           model=model, deployable=model is not None and not has_errors(problems),
+                           markers=markers, deployed=deployed)  # fmt: skip
+
+
+@bp.route("/drafts/<token>.bpmn")
+@requires("designer")
+def draft_xml(token: str):
+    return xml_response(_draft_or_404(token).data)
+
+
+@bp.route("/drafts/<token>/diff")
+@requires("designer")
+def diff(token: str):
+    draft = _draft_or_404(token)
+    model, problems = validate_file(draft.data, draft.source)
+    if model is None or not model.processes:
+        return redirect(url_for("designer.report", token=token))
+    deployed = _deployed(model.main_process().id)
+    if deployed is None:
+        flash(_("This procedure is not deployed yet: there is nothing to compare with."), "info")
+        return redirect(url_for("designer.report", token=token))
+    changes = compare(model_for(deployed), model)
+    return render_template("designer/diff.html", draft=draft, deployed=deployed, changes=changes,
+                           deployable=not has_errors(problems))  # fmt: skip
+
+
+@bp.route("/drafts/<token>/deploy", methods=["POST"])
+@requires("designer")
+def deploy_draft(token: str):
+    draft = _draft_or_404(token)
+    definition, created = deploy(get_session(), draft.data, source=draft.source, deployed_by=g.user.username)
+    commit()
+    if created:
+        flash(_("Deployed %(name)s as version %(version)d.", name=definition.name, version=definition.version), "success")
+    else:
+        flash(_("This file is already deployed as version %(version)d.", version=definition.version), "info")
+    return redirect(url_for("designer.versions", key=definition.key))
+
+
+@bp.route("/procedures/<key>")
+@requires("designer")
+def versions(key: str):
+    session = get_session()
+    rows = [d for d in list_definitions(session) if d.key == key]
+    if not rows:
+        abort(404)
+    return render_template("designer/versions.html", key=key, rows=rows, latest=rows[0],
+                           running=running_case_counts(session, key))  # fmt: skip
+
+
+@bp.route("/procedures/<key>/<id:version>/migrate", methods=["GET", "POST"])
+@requires("designer")
+def migration(key: str, version: int):
+    session = get_session()
+    source, target = get_definition(session, key, version), get_definition(session, key)
+    if source.version == target.version:
+        flash(_("Version %(v)d is the newest: deploy a new version first.", v=version), "info")
+        return redirect(url_for("designer.versions", key=key))
+    if request.method == "POST":
+        case_ids = [int(i) for i in request.form.getlist("case_id") if i.isdigit()]
+        moved = migrate(session, key, version, target.version, actor=g.user.username, case_ids=case_ids)
+        commit()
+        flash(_("%(count)d case(s) moved to version %(version)d.", count=moved, version=target.version), "success")
+        return redirect(url_for("designer.versions", key=key))
+    checks = plan(session, key, version, target.version)
+    return render_template("designer/migrate.html", source=source, target=target, checks=checks)

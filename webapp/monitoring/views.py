@@ -1,0 +1,48 @@
+"""Per-procedure monitoring: cases started and finished, SLA, cycle time, waiting heatmap."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template, request
+
+from engine.errors import NotFound
+from engine.services import get_definition, list_definitions, overdue_cases
+from webapp.access import requires
+from webapp.database import get_session
+from webapp.monitoring.figures import heat, procedure_figures, waiting_figures
+from webapp.security import bounded_id
+
+bp = Blueprint("monitoring", __name__, url_prefix="/monitoring")
+
+
+@bp.route("/")
+@requires("monitor")
+def index():
+    session = get_session()
+    latest = list_definitions(session, latest_only=True)
+    figures = {d.key: procedure_figures(session, d.key) for d in latest}
+    return render_template("monitoring/index.html", latest=latest, figures=figures,
+                           overdue=len(overdue_cases(session)))  # fmt: skip
+
+
+@bp.route("/<key>")
+@requires("monitor")
+def procedure(key: str):
+    session = get_session()
+    version = bounded_id(request.args.get("version", type=int))
+    try:
+        definition = get_definition(session, key, version)
+    except NotFound:
+        abort(404)
+    versions = [d.version for d in list_definitions(session) if d.key == key]
+    waiting = waiting_figures(session, key, version)
+    markers, overlays = heat(waiting)
+    return render_template(
+        "monitoring/procedure.html",
+        definition=definition,
+        version=version,
+        versions=versions,
+        figures=procedure_figures(session, key, version),
+        waiting=sorted(waiting.items(), key=lambda item: -(item[1].get("waiting") or 0)),
+        markers=markers,
+        overlays=overlays,
+    )

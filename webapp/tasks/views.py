@@ -1,0 +1,146 @@
+"""A task page: case data, documents, the BPMN form, claim, complete, return; history beside."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from engine.errors import Conflict, InvalidFormData, InvalidState, NotAllowed, StaleTask
+from engine.services import (
+    case_data,
+    case_history,
+    claim,
+    complete_task,
+    get_case,
+    may_work_on,
+    return_to_applicant,
+    task_form,
+    task_history,
+    unclaim,
+)
+from engine.storage.tables import HumanTask
+from webapp.access import requires
+from webapp.cases.case_data import data_items, document_rows, form_fields_of, lane_role_of
+from webapp.database import commit, get_session, rollback
+from webapp.presenters import due
+from webapp.tasks.forms import field_views, initial_values, store_uploads, submitted_values
+from webapp.tasks.messages import field_errors
+
+bp = Blueprint("tasks", __name__, url_prefix="/tasks")
+
+
+def _open_task(task_id: str) -> HumanTask | None:
+    task = get_session().get(HumanTask, task_id)
+    if task is not None and not may_work_on(get_session(), g.user.username, task):
+        abort(403)  # another lane's task: never shown, never completed
+    return task
+
+
+def _page(task: HumanTask, values: dict, errors: dict | None = None, status: int = 200):
+    session = get_session()
+    documents = document_rows(session, task.case)
+    return render_template(
+        "tasks/show.html",
+        task=task,
+        case=task.case,
+        due=due(task.due_at),
+        fields=field_views(task_form(task), values, errors),
+        items=data_items(task.case, case_data(task.case)),
+        documents=documents,
+        history=case_history(session, task.case_id),
+        errors=errors or {},
+    ), status
+
+
+def _gone(task_id: str, values: dict | None = None, message: str = ""):
+    """The task is no longer open: say who finished it, keep what was typed."""
+    session = get_session()
+    trail = task_history(session, task_id)
+    if not trail:
+        abort(404)
+    case = get_case(session, trail[-1].case_id)
+    role = lane_role_of(case, trail[-1].element_id)
+    if "admin" not in g.user.role_names and role not in g.user.role_names:
+        abort(403)
+    done = next((e for e in reversed(trail) if e.action in ("task_completed", "case_returned")), None)
+    fields = field_views(form_fields_of(case, trail[-1].element_id), values or {})
+    return render_template("tasks/stale.html", case=case, entry=trail[-1], done=done,
+                           fields=fields, message=message, typed=bool(values)), 409  # fmt: skip
+
+
+@bp.route("/<task_id>")
+@requires("clerk")
+def show(task_id: str):
+    task = _open_task(task_id)
+    if task is None:
+        return _gone(task_id)
+    return _page(task, initial_values(task_form(task), case_data(task.case)))
+
+
+@bp.route("/<task_id>/complete", methods=["POST"])
+@requires("clerk")
+def complete(task_id: str):
+    task = _open_task(task_id)
+    if task is None:
+        return _gone(task_id, request.form.to_dict())
+    known = {row.document.sha256 for row in document_rows(get_session(), task.case)}
+    values, problems, uploads = submitted_values(task_form(task), request.form, request.files, known)
+    if problems:
+        return _page(task, values, problems, 422)
+    try:
+        complete_task(get_session(), task_id, g.user.username, values)
+        store_uploads(get_session(), task.case, uploads, g.user.username)
+    except InvalidFormData as exc:
+        rollback()
+        return _page(task, values, field_errors(exc), 422)
+    except (Conflict, InvalidState, NotAllowed) as exc:
+        rollback()
+        if isinstance(exc, StaleTask) or get_session().get(HumanTask, task_id) is None:
+            return _gone(task_id, values, exc.message)
+        return _page(task, values, {"_form": exc.message}, 409)
+    commit()
+    flash(_("Done: '%(task)s' of case %(code)s is completed.", task=task.name, code=task.case.tracking_code), "success")
+    return redirect(url_for("inbox.index"))
+
+
+@bp.route("/<task_id>/claim", methods=["POST"])
+@requires("clerk")
+def take(task_id: str):
+    if _open_task(task_id) is None:
+        return _gone(task_id)
+    try:
+        claim(get_session(), task_id, g.user.username)
+    except Conflict as exc:
+        rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("inbox.index"))
+    commit()
+    return redirect(url_for("tasks.show", task_id=task_id))
+
+
+@bp.route("/<task_id>/unclaim", methods=["POST"])
+@requires("clerk")
+def release(task_id: str):
+    if _open_task(task_id) is None:
+        return _gone(task_id)
+    unclaim(get_session(), task_id, g.user.username)
+    commit()
+    flash(_("The task is back in the lane's inbox."), "info")
+    return redirect(url_for("inbox.index"))
+
+
+@bp.route("/<task_id>/return", methods=["POST"])
+@requires("clerk")
+def send_back(task_id: str):
+    task = _open_task(task_id)
+    if task is None:
+        return _gone(task_id)
+    reason = request.form.get("reason", "")
+    try:
+        return_to_applicant(get_session(), task_id, g.user.username, reason)
+    except InvalidState as exc:
+        rollback()
+        return _page(task, request.form.to_dict(), {"_return": exc.message}, 422)
+    commit()
+    flash(_("Case %(code)s was returned to the applicant.", code=task.case.tracking_code), "success")
+    return redirect(url_for("inbox.index"))
