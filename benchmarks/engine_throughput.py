@@ -67,7 +67,9 @@ def persisted_run(engine, cases: int) -> tuple[float, list[int], list[int], int]
     state_sizes, data_sizes, tasks_done = [], [], 0
     begin = time.perf_counter()
     with Session(engine, expire_on_commit=False) as session:
-        fields = start_form(services.model_for(services.get_definition(session, KEY)).processes[KEY])
+        fields = start_form(
+            services.model_for(services.get_definition(session, KEY)).processes[KEY]
+        )
         for _ in range(cases):
             case = services.start_case(session, KEY, fill(fields), started_by="bench")
             session.commit()
@@ -139,8 +141,10 @@ def main() -> None:
     print(f"human tasks per case: {steps}; every start and completion committed")
     print("floor: one state UPDATE and one audit INSERT per step, committed, without any")
     print("       workflow work: no persisted engine can beat it with a commit per step")
-    print(f"stored workflow state per case (zlib JSON, no spec): mean {statistics.mean(states):.0f} B, "
-          f"max {max(states)} B")
+    print(
+        f"stored workflow state per case (zlib JSON, no spec): mean {statistics.mean(states):.0f} B, "
+        f"max {max(states)} B"
+    )
     print(f"task data per case (JSON): mean {statistics.mean(datas):.0f} B")
 
 

@@ -120,10 +120,15 @@ def theirs(
 ) -> list[tuple[Path, float]]:
     """Run Prosimos in its own venv; per run: the log path and seconds (imports excluded)."""
     jobs = [
-        {"bpmn": str(bpmn_path), "json": str(json_path), "cases": cases, "start": START,
-         "log": str(out_dir / f"prosimos_{cases}_{i}.csv")}
+        {
+            "bpmn": str(bpmn_path),
+            "json": str(json_path),
+            "cases": cases,
+            "start": START,
+            "log": str(out_dir / f"prosimos_{cases}_{i}.csv"),
+        }
         for i in range(runs)
-    ]  # fmt: skip
+    ]
     done = subprocess.run(
         [str(python), "-c", RUNNER, json.dumps(jobs)], capture_output=True, text=True, cwd=out_dir
     )
@@ -273,8 +278,10 @@ def compare_kpis(python, bpmn_path, json_path, args, work) -> bool:
         else:
             verdict = "DIFFERENT"
         all_ok &= equivalent if headline else p >= 0.05
-        print(f"{name[:44]:<44} {x.mean() / scale:>9.3f} {y.mean() / scale:>9.3f} {rel:>+8.1%} "
-              f"[{lo:+7.1%}, {hi:+7.1%}] {p:>6.2f}  {verdict}")  # fmt: skip
+        print(
+            f"{name[:44]:<44} {x.mean() / scale:>9.3f} {y.mean() / scale:>9.3f} {rel:>+8.1%} "
+            f"[{lo:+7.1%}, {hi:+7.1%}] {p:>6.2f}  {verdict}"
+        )
     print(
         "pass rule: cycle time and utilisation equivalent within +-5%; no waiting time significantly different"
     )
@@ -289,8 +296,10 @@ def speed_table(python, bpmn_path, json_path, sizes: list[int], work) -> None:
     for n in sizes:
         [(_, their_s)] = theirs(python, bpmn_path, json_path, n, 1, work)
         [(_, sim_s, total_s)] = ours(bpmn_path, json_path, n, [1], work)
-        print(f"{n:>8} {n / their_s:>13.0f} {n / sim_s:>10.0f} {n / total_s:>13.0f} "
-              f"{their_s / sim_s:>6.1f}x {their_s / total_s:>9.1f}x")  # fmt: skip
+        print(
+            f"{n:>8} {n / their_s:>13.0f} {n / sim_s:>10.0f} {n / total_s:>13.0f} "
+            f"{their_s / sim_s:>6.1f}x {their_s / total_s:>9.1f}x"
+        )
     print("(single process each; ours+log includes writing the CSV event log, as Prosimos does)")
     os.environ.get("KEEP_LOGS") or subprocess.run(["rm", "-rf", str(work)], check=False)
 

@@ -64,9 +64,11 @@ def _parse_json(text: str | None, what: str) -> dict[str, Any]:
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise click.BadParameter(f"{what} is not valid JSON: {exc.msg} (column {exc.colno})") from None
+        raise click.BadParameter(
+            f"{what} is not valid JSON: {exc.msg} (column {exc.colno})"
+        ) from None
     if not isinstance(value, dict):
-        raise click.BadParameter(f"{what} must be a JSON object like '{{\"name\": \"value\"}}'")
+        raise click.BadParameter(f'{what} must be a JSON object like \'{{"name": "value"}}\'')
     return value
 
 
@@ -80,7 +82,9 @@ def db_upgrade() -> None:
     """Create or migrate the database schema to the newest version."""
     engine = db.get_engine(db.database_url())
     migrate.upgrade(engine)
-    click.echo(f"Database at revision {migrate.current_revision(engine)} ({engine.url.render_as_string()})")
+    click.echo(
+        f"Database at revision {migrate.current_revision(engine)} ({engine.url.render_as_string()})"
+    )
 
 
 @main.command()
@@ -127,14 +131,18 @@ def deploy(files: tuple[str, ...], actor: str) -> None:
 def start(key: str, data: str | None, actor: str, version: int | None, as_json: bool) -> None:
     """Start a case of procedure KEY."""
     with db.session_scope() as session:
-        case = services.start_case(session, key, _parse_json(data, "--data"), started_by=actor, version=version)
+        case = services.start_case(
+            session, key, _parse_json(data, "--data"), started_by=actor, version=version
+        )
         info = _case_info(case)
         info["open_tasks"] = [_task_info(t) for t in services.open_tasks(session, case)]
     if as_json:
         _echo_json(info)
     else:
-        click.echo(f"Started case {case.id} tracking code {case.tracking_code}; "
-                   f"next: {case.current_step or '(nothing open)'}")
+        click.echo(
+            f"Started case {case.id} tracking code {case.tracking_code}; "
+            f"next: {case.current_step or '(nothing open)'}"
+        )
 
 
 def _case_info(case) -> dict[str, Any]:
@@ -175,7 +183,11 @@ def _task_info(task) -> dict[str, Any]:
 def tasks(user: str | None, key: str | None, as_json: bool) -> None:
     """List open tasks (of a user's lanes with --user)."""
     with db.session_scope() as session:
-        rows = services.tasks_for_user(session, user, key=key) if user else services.all_open_tasks(session, key=key)
+        rows = (
+            services.tasks_for_user(session, user, key=key)
+            if user
+            else services.all_open_tasks(session, key=key)
+        )
         infos = [_task_info(t) for t in rows]
     if as_json:
         _echo_json(infos)
@@ -217,8 +229,10 @@ def complete(task_id: str, actor: str, data: str | None) -> None:
     with db.session_scope() as session:
         task = services.complete_task(session, task_id, actor, _parse_json(data, "--data"))
         case = task.case
-        click.echo(f"Completed '{task.name}'. Case {case.tracking_code} is {case.status}; "
-                   f"next: {case.current_step or case.outcome or '-'}")
+        click.echo(
+            f"Completed '{task.name}'. Case {case.tracking_code} is {case.status}; "
+            f"next: {case.current_step or case.outcome or '-'}"
+        )
 
 
 @main.command("return")
@@ -238,7 +252,9 @@ def return_(task_id: str, actor: str, reason: str) -> None:
 def respond(case_ref: str, data: str | None) -> None:
     """The applicant answers a return of CASE (id or tracking code)."""
     with db.session_scope() as session:
-        case = services.applicant_responds(session, services.get_case(session, case_ref), _parse_json(data, "--data"))
+        case = services.applicant_responds(
+            session, services.get_case(session, case_ref), _parse_json(data, "--data")
+        )
         click.echo(f"Case {case.tracking_code} is {case.status} again")
 
 
@@ -261,7 +277,10 @@ def cancel(case_ref: str, actor: str, reason: str) -> None:
 def cases(status: str | None, key: str | None, overdue: bool, as_json: bool) -> None:
     """List cases."""
     with db.session_scope() as session:
-        infos = [_case_info(c) for c in services.list_cases(session, status=status, key=key, overdue=overdue)]
+        infos = [
+            _case_info(c)
+            for c in services.list_cases(session, status=status, key=key, overdue=overdue)
+        ]
     if as_json:
         _echo_json(infos)
         return
@@ -269,8 +288,10 @@ def cases(status: str | None, key: str | None, overdue: bool, as_json: bool) -> 
         click.echo("No cases.")
     for c in infos:
         due = c["due_at"].strftime("%Y-%m-%d") if c["due_at"] else "-"
-        click.echo(f"{c['id']:>5}  {c['tracking_code']}  {c['process']} v{c['version']}  {c['status']:<9}  "
-                   f"due {due}  {c['current_step'] or c['outcome']}")
+        click.echo(
+            f"{c['id']:>5}  {c['tracking_code']}  {c['process']} v{c['version']}  {c['status']:<9}  "
+            f"due {due}  {c['current_step'] or c['outcome']}"
+        )
 
 
 @main.command()
@@ -280,8 +301,15 @@ def history(case_ref: str, as_json: bool) -> None:
     """The history of CASE (id or tracking code)."""
     with db.session_scope() as session:
         entries = [
-            {"at": e.at, "actor": e.actor, "action": e.action, "element": e.element_name,
-             "lane": e.lane, "message": e.message, "data": e.data}
+            {
+                "at": e.at,
+                "actor": e.actor,
+                "action": e.action,
+                "element": e.element_name,
+                "lane": e.lane,
+                "message": e.message,
+                "data": e.data,
+            }
             for e in services.case_history(session, case_ref)
         ]
     if as_json:
@@ -289,8 +317,10 @@ def history(case_ref: str, as_json: bool) -> None:
         return
     for e in entries:
         data = f"  {json.dumps(e['data'], ensure_ascii=False)}" if e["data"] else ""
-        click.echo(f"{e['at']:%Y-%m-%d %H:%M}  {e['actor'] or '-':<12} {e['action']:<16} "
-                   f"{e['element'] or e['message']}{data}")
+        click.echo(
+            f"{e['at']:%Y-%m-%d %H:%M}  {e['actor'] or '-':<12} {e['action']:<16} "
+            f"{e['element'] or e['message']}{data}"
+        )
 
 
 @main.command()
@@ -340,8 +370,13 @@ def user_add(username: str, roles: tuple[str, ...], full_name: str, password: st
     from engine.accounts.passwords import hash_password
 
     with db.session_scope() as session:
-        services.create_user(session, username, full_name=full_name, roles=roles,
-                             password_hash=hash_password(password) if password else None)
+        services.create_user(
+            session,
+            username,
+            full_name=full_name,
+            roles=roles,
+            password_hash=hash_password(password) if password else None,
+        )
     click.echo(f"User {username} created with roles {', '.join(roles) or '(none)'}")
 
 

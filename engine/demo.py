@@ -62,7 +62,8 @@ def sample_value(field: FormField, index: int = 0) -> Any:
     digits = re.search(r"\[0-9\]\{(\d+)(?:,\d+)?\}", field.constraints.get("pattern", ""))
     if digits:
         return ("3174" + str(1000000000 + index * 7919).zfill(12))[: int(digits.group(1))].ljust(
-            int(digits.group(1)), "1")
+            int(digits.group(1)), "1"
+        )
     if "email" in field.id:
         return APPLICANTS[index % len(APPLICANTS)][1]
     if "phone" in field.id:
@@ -88,8 +89,9 @@ def _users(session: Session) -> list[str]:
         wanted.setdefault(NAMED_CLERKS.get(role, role.replace("_", "-")), []).append(role)
     for username, user_roles in wanted.items():
         if services.find_user(session, username) is None:
-            services.create_user(session, username, roles=user_roles,
-                                 password_hash=hash_password(DEMO_PASSWORD))
+            services.create_user(
+                session, username, roles=user_roles, password_hash=hash_password(DEMO_PASSWORD)
+            )
             created.append(f"{username} ({', '.join(user_roles)})")
     return created
 
@@ -114,9 +116,18 @@ def add_demo_survey_responses(session: Session, per_service: int = 24, seed: int
     added = 0
     for definition in services.list_definitions(session, latest_only=True):
         for _i in range(per_service):
-            scores = {key: rng.choices((1, 2, 3, 4), weights=(1, 3, 10, 8))[0] for key in surveys.KEYS}
-            session.add(SurveyResponse(case_id=None, service=definition.key, scores=scores, comment="",
-                                       submitted_at=now - timedelta(days=rng.randint(1, 170))))  # fmt: skip
+            scores = {
+                key: rng.choices((1, 2, 3, 4), weights=(1, 3, 10, 8))[0] for key in surveys.KEYS
+            }
+            session.add(
+                SurveyResponse(
+                    case_id=None,
+                    service=definition.key,
+                    scores=scores,
+                    comment="",
+                    submitted_at=now - timedelta(days=rng.randint(1, 170)),
+                )
+            )
             added += 1
     session.flush()
     return added
@@ -126,8 +137,12 @@ def load(session: Session, *, with_cases: bool = True) -> str:
     """Deploy every procedure, create the users and (optionally) sample cases."""
     lines = []
     for path in sorted(PROCESSES_DIR.glob("*.bpmn")):
-        definition, created = services.deploy(session, path.read_bytes(), source=path.name, deployed_by="demo")
-        lines.append(f"{definition.key} v{definition.version} {'deployed' if created else 'already deployed'}")
+        definition, created = services.deploy(
+            session, path.read_bytes(), source=path.name, deployed_by="demo"
+        )
+        lines.append(
+            f"{definition.key} v{definition.version} {'deployed' if created else 'already deployed'}"
+        )
     users = _users(session)
     if users:
         lines.append("users (password 'demo'): " + ", ".join(users))
@@ -135,7 +150,9 @@ def load(session: Session, *, with_cases: bool = True) -> str:
         for definition in services.list_definitions(session, latest_only=True):
             fields = services.start_form(services.model_for(definition).processes[definition.key])
             for index in range(3):
-                case = services.start_case(session, definition.key, fill(fields, index), started_by="demo")
+                case = services.start_case(
+                    session, definition.key, fill(fields, index), started_by="demo"
+                )
                 _advance(session, case, index * 2, index)
             lines.append(f"3 cases of {definition.key}")
     added = add_demo_survey_responses(session)

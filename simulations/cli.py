@@ -168,7 +168,9 @@ def simulate(source, scenario_path, log_out, bpmn_out, params_path, **opts):
         from simulations.des.eventlog import write_event_log
 
         write_event_log(
-            result.runs, log_out, process_key=source if not source.endswith(".bpmn") else "",
+            result.runs,
+            log_out,
+            process_key=source if not source.endswith(".bpmn") else "",
             enabled=True,  # the same columns as the engine's export-log
         )
         click.echo(f"wrote {log_out}", err=True)

@@ -107,9 +107,17 @@ def check_scenario(model: BpmnModel, params: SimParams, changes: list[dict]) -> 
     compile_process(changed_model, changed_params, changed_params.process)
 
 
-def simulate(model: BpmnModel, params: SimParams, *, cases: int, replications: int, seed: int,
-             label: str = "baseline", report: Report | None = None,
-             span: tuple[float, float] = (0.0, 1.0)) -> SimulationResult:  # fmt: skip
+def simulate(
+    model: BpmnModel,
+    params: SimParams,
+    *,
+    cases: int,
+    replications: int,
+    seed: int,
+    label: str = "baseline",
+    report: Report | None = None,
+    span: tuple[float, float] = (0.0, 1.0),
+) -> SimulationResult:
     """Run replications one by one in this thread, reporting progress within ``span``.
 
     Seeds come from :func:`~simulations.des.parallel.replication_seeds`, so a baseline and a
@@ -134,9 +142,15 @@ def lane_staff(model: BpmnModel, params: SimParams) -> dict[str, int]:
     return {lane: params.lane(lane).count for lane in process.lanes}
 
 
-def quick_analysis(model: BpmnModel, params: SimParams, *, history_kpis: dict | None = None,
-                   effects: bool = True, report: Report | None = None,
-                   **run) -> tuple[AnalysisReport, SimulationResult]:  # fmt: skip
+def quick_analysis(
+    model: BpmnModel,
+    params: SimParams,
+    *,
+    history_kpis: dict | None = None,
+    effects: bool = True,
+    report: Report | None = None,
+    **run,
+) -> tuple[AnalysisReport, SimulationResult]:
     """:func:`~simulations.analysis.procedure.analyze` with a short baseline simulation's figures.
 
     With ``effects`` every finding's suggested change is simulated too and its change of
@@ -163,8 +177,11 @@ def quick_analysis(model: BpmnModel, params: SimParams, *, history_kpis: dict | 
             finding.effect = {**(finding.effect or {}), "simulation": f"not simulated: {exc}"}
             continue
         if row is not None:
-            finding.effect = {**(finding.effect or {}), "cycle_time_mean_change": row.relative,
-                              "significant": row.significant}  # fmt: skip
+            finding.effect = {
+                **(finding.effect or {}),
+                "cycle_time_mean_change": row.relative,
+                "significant": row.significant,
+            }
     return analysis, baseline
 
 
@@ -220,8 +237,11 @@ def _model(job: dict) -> BpmnModel:
 
 
 def _run(job: dict) -> dict:
-    return {"cases": _bounded(job, "cases"), "replications": _bounded(job, "replications"),
-            "seed": int(job.get("seed") or QUICK["seed"])}  # fmt: skip
+    return {
+        "cases": _bounded(job, "cases"),
+        "replications": _bounded(job, "replications"),
+        "seed": int(job.get("seed") or QUICK["seed"]),
+    }
 
 
 def analyze_with_simulation(job: dict, report: Report) -> dict:
@@ -232,8 +252,9 @@ def analyze_with_simulation(job: dict, report: Report) -> dict:
     """
     model, params = _model(job), parse_params(job.get("params_yaml", ""))
     process_of(model, params.process)  # a ParamsError naming ``process`` when it is wrong
-    analysis, baseline = quick_analysis(model, params, history_kpis=job.get("history_kpis"),
-                                        report=report, **_run(job))  # fmt: skip
+    analysis, baseline = quick_analysis(
+        model, params, history_kpis=job.get("history_kpis"), report=report, **_run(job)
+    )
     return {"analysis": analysis.as_dict(), "heatmap": heatmap(baseline), "run": _run(job)}
 
 

@@ -42,8 +42,10 @@ def sqlite_template(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def postgres_engine(worker_id="master"):
     if not POSTGRES_URL:
-        pytest.skip("PostgreSQL tests need PERMITFLOW_TEST_POSTGRES_URL (e.g. "
-                    "postgresql+psycopg://postgres@127.0.0.1:5432/test)")
+        pytest.skip(
+            "PostgreSQL tests need PERMITFLOW_TEST_POSTGRES_URL (e.g. "
+            "postgresql+psycopg://postgres@127.0.0.1:5432/test)"
+        )
     schema = f"pf_test_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{os.getpid()}"
     admin = db.make_engine(POSTGRES_URL)
     with admin.begin() as conn:
@@ -123,15 +125,31 @@ def celery_worker_factory(monkeypatch):
     monkeypatch.setenv("PERMITFLOW_BROKER_URL", broker)
     from engine.background import worker as celery_worker
 
-    celery_worker.app.conf.update(broker_url=broker, result_backend=broker, task_default_queue=queue)
+    celery_worker.app.conf.update(
+        broker_url=broker, result_backend=broker, task_default_queue=queue
+    )
     started = []
 
     def start(**env):
         process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "engine.background.worker", "worker", "--pool=solo", "-Q", queue,
-             "--without-heartbeat", "--without-gossip", "--without-mingle", "--loglevel=WARNING"],
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "engine.background.worker",
+                "worker",
+                "--pool=solo",
+                "-Q",
+                queue,
+                "--without-heartbeat",
+                "--without-gossip",
+                "--without-mingle",
+                "--loglevel=WARNING",
+            ],
             env=dict(os.environ, PERMITFLOW_BROKER_URL=broker, **env),
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         started.append(process)
         return process

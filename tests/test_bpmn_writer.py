@@ -67,15 +67,28 @@ def review_process() -> Process:
     with a non-interrupting reminder timer on the verification (quoted, so bare
     SpiffWorkflow evaluates it too)."""
     p = Process("review", "Review", is_executable=True)
-    p.service_standard = ServiceStandard(code="RV", name="Review", legal_basis=["Perda 1/2024"],
-                                         requirements=["KTP"], max_days=5, fee=Fee(10000, "IDR", "Biaya"),
-                                         product="Surat", complaint_channel="LAPOR!")  # fmt: skip
+    p.service_standard = ServiceStandard(
+        code="RV",
+        name="Review",
+        legal_basis=["Perda 1/2024"],
+        requirements=["KTP"],
+        max_days=5,
+        fee=Fee(10000, "IDR", "Biaya"),
+        product="Surat",
+        complaint_channel="LAPOR!",
+    )
     p.lanes["Lane_front"] = Lane("Lane_front", "Front Office", "review", role="front_office")
     p.lanes["Lane_verifier"] = Lane("Lane_verifier", "Verifier", "review", role="verifier")
     name = FormField("applicant_name", "Nama", constraints={"required": "", "minlength": "3"})
     area = FormField("floor_area", "Luas", "long", constraints={"required": "", "min": "1"})
-    decision = FormField("decision", "Decision", "enum", default="approve", constraints={"required": ""},
-                         enum_values=(EnumValue("approve", "Approve"), EnumValue("revise", "Revise")))  # fmt: skip
+    decision = FormField(
+        "decision",
+        "Decision",
+        "enum",
+        default="approve",
+        constraints={"required": ""},
+        enum_values=(EnumValue("approve", "Approve"), EnumValue("revise", "Revise")),
+    )
     _add(p, "start", "startEvent", "Lane_front", form_fields=(name, area))
     _add(
         p, "verify", "userTask", "Lane_verifier", form_fields=(decision,), documentation="Check it."
@@ -97,12 +110,26 @@ def review_process() -> Process:
         script_format="python",
     )
     _add(p, "end", "endEvent", "Lane_verifier")
-    _add(p, "remind", "boundaryEvent", "Lane_verifier", attached_to="verify", cancel_activity=False,
-         event_definitions=("timer",), timer=TimerDefinition("duration", "\"P3D\""))  # fmt: skip
+    _add(
+        p,
+        "remind",
+        "boundaryEvent",
+        "Lane_verifier",
+        attached_to="verify",
+        cancel_activity=False,
+        event_definitions=("timer",),
+        timer=TimerDefinition("duration", '"P3D"'),
+    )
     _add(p, "reminded", "endEvent", "Lane_verifier")
-    for flow in [("f1", "start", "verify"), ("f2", "verify", "gw"), ("f_ok", "gw", "fee"),
-                 ("f_rev", "gw", "revise", 'decision == "revise"'), ("f3", "revise", "verify"),
-                 ("f4", "fee", "end"), ("f5", "remind", "reminded")]:  # fmt: skip
+    for flow in [
+        ("f1", "start", "verify"),
+        ("f2", "verify", "gw"),
+        ("f_ok", "gw", "fee"),
+        ("f_rev", "gw", "revise", 'decision == "revise"'),
+        ("f3", "revise", "verify"),
+        ("f4", "fee", "end"),
+        ("f5", "remind", "reminded"),
+    ]:
         _link(p, *flow)
     return p
 
@@ -231,10 +258,24 @@ def test_round_trip_through_the_loader():
     assert loaded.participant_id == participant_id(original)
     for node in original.nodes.values():
         again = loaded.nodes[node.id]
-        for attribute in ("kind", "name", "lane_id", "parent_id", "event_definitions", "timer",
-                          "attached_to", "cancel_activity", "default_flow", "script",
-                          "script_format", "form_fields", "documentation", "properties",
-                          "incoming", "outgoing"):  # fmt: skip
+        for attribute in (
+            "kind",
+            "name",
+            "lane_id",
+            "parent_id",
+            "event_definitions",
+            "timer",
+            "attached_to",
+            "cancel_activity",
+            "default_flow",
+            "script",
+            "script_format",
+            "form_fields",
+            "documentation",
+            "properties",
+            "incoming",
+            "outgoing",
+        ):
             assert getattr(again, attribute) == getattr(node, attribute), (node.id, attribute)
     for flow in original.flows.values():
         again = loaded.flows[flow.id]
@@ -258,8 +299,12 @@ def subprocess_process() -> Process:
     _add(p, "check", "userTask", parent_id="sub")
     _add(p, "sub_end", "endEvent", parent_id="sub")
     _add(p, "end", "endEvent")
-    for flow in [("f1", "start", "sub"), ("f2", "sub", "end"), ("s1", "sub_start", "check"),
-                 ("s2", "check", "sub_end")]:  # fmt: skip
+    for flow in [
+        ("f1", "start", "sub"),
+        ("f2", "sub", "end"),
+        ("s1", "sub_start", "check"),
+        ("s2", "check", "sub_end"),
+    ]:
         _link(p, *flow)
     return p
 

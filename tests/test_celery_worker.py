@@ -18,8 +18,11 @@ JOB_KINDS = Path(__file__).parent / "jobkinds"
 @pytest.mark.xdist_group("celery")
 def test_job_runs_on_a_celery_worker(sqlite_engine, celery_worker_factory):
     url = sqlite_engine.url.render_as_string(hide_password=False)
-    celery_worker_factory(PERMITFLOW_DATABASE_URL=url, PERMITFLOW_JOB_MODULES="demo_jobs",
-                          PYTHONPATH=os.pathsep.join([str(JOB_KINDS), os.getcwd()]))
+    celery_worker_factory(
+        PERMITFLOW_DATABASE_URL=url,
+        PERMITFLOW_JOB_MODULES="demo_jobs",
+        PYTHONPATH=os.pathsep.join([str(JOB_KINDS), os.getcwd()]),
+    )
     sys.path.insert(0, str(JOB_KINDS))
     import demo_jobs  # noqa: F401  (registers the kind here too)
 

@@ -16,7 +16,9 @@ TWO_LANES = REPO / "tests" / "engine_bpmn" / "two_lanes.bpmn"
 
 @pytest.fixture
 def cli(sqlite_engine, monkeypatch):
-    monkeypatch.setenv("PERMITFLOW_DATABASE_URL", sqlite_engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv(
+        "PERMITFLOW_DATABASE_URL", sqlite_engine.url.render_as_string(hide_password=False)
+    )
     runner = CliRunner()
 
     def run(*args: str, code: int = 0):
@@ -33,7 +35,11 @@ def test_whole_case_from_the_command_line(cli, tmp_path):
     cli("user", "add", "budi", "--role", "head_of_office")
     assert "deployed" in cli("deploy", str(TWO_LANES)).output
     assert "unchanged" in cli("deploy", str(TWO_LANES)).output
-    started = json.loads(cli("start", "small_permit", "--data", '{"applicant_name": "Siti", "area": 5}', "--json").output)
+    started = json.loads(
+        cli(
+            "start", "small_permit", "--data", '{"applicant_name": "Siti", "area": 5}', "--json"
+        ).output
+    )
     code = started["tracking_code"]
     tasks = json.loads(cli("tasks", "--user", "ani", "--json").output)
     assert [t["name"] for t in tasks] == ["Register application"]
@@ -75,8 +81,10 @@ def test_validate_exit_status(cli, tmp_path):
 
 def test_xxe_is_refused_by_validate(cli, tmp_path):
     evil = tmp_path / "xxe.bpmn"
-    evil.write_text('<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
-                    '<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL">&x;</definitions>')
+    evil.write_text(
+        '<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+        '<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL">&x;</definitions>'
+    )
     out = cli("validate", str(evil), code=1).output
     assert "passwd" not in out.split("xxe.bpmn")[-1] or "DOCTYPE" in out
     assert "root:" not in out
@@ -113,6 +121,11 @@ def test_tick_fires_due_timers_and_background_ticker_runs(cli, sqlite_engine):
 
 def test_unreadable_data_file_and_unwritable_log_are_messages(cli, tmp_path):
     cli("deploy", str(TWO_LANES))
-    assert "cannot read" in cli("start", "small_permit", "--data", f"@{tmp_path}/none.json", code=2).stderr
-    out = cli("export-log", "small_permit", "--out", str(tmp_path / "no" / "dir" / "log.csv"), code=1)
+    assert (
+        "cannot read"
+        in cli("start", "small_permit", "--data", f"@{tmp_path}/none.json", code=2).stderr
+    )
+    out = cli(
+        "export-log", "small_permit", "--out", str(tmp_path / "no" / "dir" / "log.csv"), code=1
+    )
     assert "Cannot write" in out.stderr

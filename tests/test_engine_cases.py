@@ -59,7 +59,9 @@ def test_deploy_identical_content_keeps_version(office):
 
 
 def test_deploy_refuses_invalid_file_with_problems(office):
-    broken = TWO_LANES.replace(b'<bpmn:sequenceFlow id="f5" sourceRef="wait" targetRef="end_ok"/>', b"")
+    broken = TWO_LANES.replace(
+        b'<bpmn:sequenceFlow id="f5" sourceRef="wait" targetRef="end_ok"/>', b""
+    )
     with pytest.raises(InvalidBpmn) as err:
         services.deploy(office, broken, source="broken.bpmn")
     assert "broken.bpmn" in err.value.message
@@ -67,7 +69,9 @@ def test_deploy_refuses_invalid_file_with_problems(office):
 
 
 def test_deploy_refuses_unsafe_expression(office):
-    evil = TWO_LANES.replace(b'decision == "approve" and area &gt; 0', b"().__class__.__base__.__subclasses__()")
+    evil = TWO_LANES.replace(
+        b'decision == "approve" and area &gt; 0', b"().__class__.__base__.__subclasses__()"
+    )
     with pytest.raises(InvalidBpmn) as err:
         services.deploy(office, evil, source="evil.bpmn")
     assert any(p.element_id == "f_yes" for p in err.value.problems)
@@ -252,7 +256,9 @@ def test_case_filters_apply_before_the_limit(office):
     services.complete_task(office, services.open_tasks(office, newer[0])[0].id, "ani", {})
     office.commit()
     assert [c.id for c in services.list_cases(office, version=1, limit=1)] == [old.id]
-    assert [c.id for c in services.list_cases(office, lane="head_of_office", limit=5)] == [newer[0].id]
+    assert [c.id for c in services.list_cases(office, lane="head_of_office", limit=5)] == [
+        newer[0].id
+    ]
     tasks = services.open_tasks_by_case(office, [old.id, newer[0].id])
     assert [t.name for t in tasks[old.id]] == ["Register application"]
     assert [t.name for t in tasks[newer[0].id]] == ["Decide now"]

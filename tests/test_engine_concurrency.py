@@ -56,7 +56,9 @@ def test_exactly_one_of_two_clerks_wins(db_engine):
         assert sorted(outcomes) == ["conflict", "won"]
     with Session(db_engine) as session:
         completed = session.scalar(
-            select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "task_completed")
+            select(func.count())
+            .select_from(AuditEntry)
+            .where(AuditEntry.action == "task_completed")
         )
         assert completed == 3
         # each case moved on exactly once: one open "Decide" task per case

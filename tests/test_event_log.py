@@ -20,13 +20,17 @@ def finished_cases(session):
     services.create_user(session, "budi", roles=["head_of_office"])
     services.deploy(session, TWO_LANES, source="two_lanes.bpmn")
     for index in range(3):
-        case = services.start_case(session, "small_permit", {"applicant_name": f"P{index}", "area": 2})
+        case = services.start_case(
+            session, "small_permit", {"applicant_name": f"P{index}", "area": 2}
+        )
         task = services.open_tasks(session, case)[0]
         clock.advance(timedelta(hours=2))  # waits two hours before ani takes it
         services.claim(session, task.id, "ani")
         clock.advance(timedelta(minutes=30))
         services.complete_task(session, task.id, "ani", {})
-        services.complete_task(session, services.open_tasks(session, case)[0].id, "budi", {"decision": "reject"})
+        services.complete_task(
+            session, services.open_tasks(session, case)[0].id, "budi", {"decision": "reject"}
+        )
     session.commit()
     return session
 
@@ -35,7 +39,11 @@ def test_rows_have_lane_resource_and_times(finished_cases):
     rows = event_log.event_rows(finished_cases, "small_permit")
     assert len(rows) == 6
     first = rows[0]
-    assert (first.activity, first.lane, first.resource) == ("Register application", "Front Office", "ani")
+    assert (first.activity, first.lane, first.resource) == (
+        "Register application",
+        "Front Office",
+        "ani",
+    )
     assert first.process_version == 1
     assert first.start - first.enabled >= timedelta(hours=2)  # waiting: ready -> claimed
     assert timedelta(minutes=29) < first.end - first.start < timedelta(minutes=31)  # working
@@ -57,8 +65,9 @@ def test_pm4py_reads_csv_and_xes(finished_cases, tmp_path):
 
     csv = tmp_path / "log.csv"
     csv.write_text(event_log.to_csv(rows))
-    frame = pm4py.format_dataframe(pd.read_csv(csv), case_id="case_id", activity_key="activity",
-                                   timestamp_key="end")
+    frame = pm4py.format_dataframe(
+        pd.read_csv(csv), case_id="case_id", activity_key="activity", timestamp_key="end"
+    )
     assert len(frame) == 6
     dfg, _start, _end = pm4py.discover_dfg(frame)
     assert dfg[("Register application", "Decide")] == 3

@@ -306,10 +306,27 @@ def test_names_read_and_written():
 
 def test_functions_are_the_whitelist():
     assert set(FUNCTIONS) == {
-        "len", "min", "max", "sum", "abs", "round", "any", "all", "int", "float", "str",
-        "bool", "today", "now", "date", "days_between", "add_days", "add_working_days",
-        "working_days_between", "due_in_working_days",
-    }  # fmt: skip
+        "len",
+        "min",
+        "max",
+        "sum",
+        "abs",
+        "round",
+        "any",
+        "all",
+        "int",
+        "float",
+        "str",
+        "bool",
+        "today",
+        "now",
+        "date",
+        "days_between",
+        "add_days",
+        "add_working_days",
+        "working_days_between",
+        "due_in_working_days",
+    }
 
 
 # -- dates -----------------------------------------------------------------------------

@@ -31,7 +31,9 @@ def test_waiting_and_working_time_per_lane(session):
     session.commit()
     figures = lane_history(session, "small_permit")
     front, head = figures["Lane_front"], figures["Lane_head"]
-    assert front["waiting_hours"] == pytest.approx(3.0, abs=0.01) and front["working_hours"] == pytest.approx(1.0, abs=0.01)
+    assert front["waiting_hours"] == pytest.approx(3.0, abs=0.01) and front[
+        "working_hours"
+    ] == pytest.approx(1.0, abs=0.01)
     assert front["waiting_share"] == pytest.approx(0.75, abs=0.01) and front["staff"] == 1
     assert 0 < front["utilisation"] <= 1
     assert head["waiting_share"] == pytest.approx(1.0) and head["tasks"] == 1

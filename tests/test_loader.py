@@ -127,8 +127,15 @@ def test_forms_with_every_type_and_constraint(process):
     assert start.form_key == "embedded:app:start"
     fields = {f.id: f for f in start.form_fields}
     assert [f.type for f in start.form_fields] == [
-        "string", "long", "double", "boolean", "date", "enum", "file", "string"
-    ]  # fmt: skip
+        "string",
+        "long",
+        "double",
+        "boolean",
+        "date",
+        "enum",
+        "file",
+        "string",
+    ]
     name = fields["applicant_name"]
     assert name.required and name.constraints == {
         "required": "",
@@ -180,14 +187,16 @@ def test_lane_without_name_uses_its_id_and_prefixes_do_not_matter():
 
 
 def test_unsupported_elements_are_listed_but_still_loaded():
-    model = load_bpmn(definitions(
-        '<bpmn:process id="p">'
-        '<bpmn:businessRuleTask id="rules" name="Check credit"/>'
-        '<bpmn:userTask id="many" name="Sign"><bpmn:multiInstanceLoopCharacteristics/></bpmn:userTask>'
-        '<bpmn:intermediateThrowEvent id="sig"><bpmn:signalEventDefinition/></bpmn:intermediateThrowEvent>'
-        '<bpmn:subProcess id="esp" triggeredByEvent="true"/>'
-        '</bpmn:process>'
-    ))  # fmt: skip
+    model = load_bpmn(
+        definitions(
+            '<bpmn:process id="p">'
+            '<bpmn:businessRuleTask id="rules" name="Check credit"/>'
+            '<bpmn:userTask id="many" name="Sign"><bpmn:multiInstanceLoopCharacteristics/></bpmn:userTask>'
+            '<bpmn:intermediateThrowEvent id="sig"><bpmn:signalEventDefinition/></bpmn:intermediateThrowEvent>'
+            '<bpmn:subProcess id="esp" triggeredByEvent="true"/>'
+            "</bpmn:process>"
+        )
+    )
     found = [(u.tag, u.id, u.process_id) for u in model.unsupported]
     assert found == [
         ("businessRuleTask", "rules", "p"),
@@ -220,7 +229,7 @@ BILLION_LAUGHS = (
     + "".join(
         f'<!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10 if i > 1 else "&lol;" * 10}">'
         for i in range(1, 10)
-    )  # fmt: skip
+    )
     + f']>\n<definitions xmlns="{BPMN_NS}"><process id="p" name="&lol9;"/></definitions>'
 ).encode()
 EXTERNAL_DTD = (
@@ -229,8 +238,9 @@ EXTERNAL_DTD = (
 ).encode()
 
 
-@pytest.mark.parametrize("payload", [XXE, BILLION_LAUGHS, EXTERNAL_DTD],
-                         ids=["xxe", "billion_laughs", "external_dtd"])  # fmt: skip
+@pytest.mark.parametrize(
+    "payload", [XXE, BILLION_LAUGHS, EXTERNAL_DTD], ids=["xxe", "billion_laughs", "external_dtd"]
+)
 def test_documents_with_a_dtd_are_refused(payload):
     with pytest.raises(UnsafeXml, match="DOCTYPE") as caught:
         load_bpmn(payload, "evil.bpmn")
@@ -302,8 +312,9 @@ def test_two_thousand_nodes_load_well_under_a_second():
     assert model.processes["p"].nodes["t1999"].incoming == ["f1999"]
 
 
-@pytest.mark.parametrize("payload", [XXE, BILLION_LAUGHS, EXTERNAL_DTD],
-                         ids=["xxe", "billion_laughs", "external_dtd"])  # fmt: skip
+@pytest.mark.parametrize(
+    "payload", [XXE, BILLION_LAUGHS, EXTERNAL_DTD], ids=["xxe", "billion_laughs", "external_dtd"]
+)
 def test_the_parser_refuses_a_dtd_even_without_the_byte_scan(payload, monkeypatch):
     from engine.bpmn import xml as bpmn_xml
 

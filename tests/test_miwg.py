@@ -69,8 +69,12 @@ def test_a10_is_three_tasks_in_a_row():
     assert kinds(model) == {"startEvent": 1, "task": 3, "endEvent": 1}
     process = model.main_process()
     assert [n.name for n in process.nodes.values()] == [
-        "Start Event", "Task 1", "Task 2", "Task 3", "End Event"
-    ]  # fmt: skip
+        "Start Event",
+        "Task 1",
+        "Task 2",
+        "Task 3",
+        "End Event",
+    ]
     assert len(process.flows) == 4 and validate(model) == []
 
 
@@ -96,8 +100,10 @@ def test_c10_signavio_invoice_lanes_and_conditions():
     process = model.main_process()
     assert process.is_executable and process.participant_name
     assert {lane.role for lane in process.lanes.values()} == {
-        "approver", "team_assistant", "accountant"
-    }  # fmt: skip
+        "approver",
+        "team_assistant",
+        "accountant",
+    }
     assert sum(1 for f in process.flows.values() if f.condition) == 4
     assert all(n.lane_id for n in process.nodes.values() if n.is_human)
 
@@ -106,6 +112,8 @@ def test_c91_camunda_timers():
     model = load_bpmn_file(REFERENCE / "C.9.1.bpmn")
     timers = sorted(
         (n.timer.kind, n.timer.expression)
-        for p in model.processes.values() for n in p.nodes.values() if n.timer
-    )  # fmt: skip
+        for p in model.processes.values()
+        for n in p.nodes.values()
+        if n.timer
+    )
     assert timers == [("cycle", "R6/P1D"), ("duration", "P7D")]

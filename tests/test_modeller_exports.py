@@ -34,7 +34,9 @@ def test_bizagi_export_runs_once_deployed(session):
     assert not [p for p in validate(model, for_execution=False) if p.severity == "error"]
     services.create_user(session, "loket", roles=["petugas_loket"])
     services.create_user(session, "kasi", roles=["kepala_seksi"])
-    services.deploy(session, (BPMN / "bizagi_export.bpmn").read_bytes(), source="bizagi_export.bpmn")
+    services.deploy(
+        session, (BPMN / "bizagi_export.bpmn").read_bytes(), source="bizagi_export.bpmn"
+    )
     case = services.start_case(session, "Id_proc", {})
     for user in ("loket", "kasi", "loket"):
         task = services.tasks_for_user(session, user)[0]

@@ -19,9 +19,18 @@ from engine.workflow import runtime
 from tests.conftest import PROCESSES
 
 ROLES = [
-    "front_office", "verifier", "technical_team", "inspector", "cashier", "head_of_office",
-    "complaint_admin", "responsible_unit", "registration_officer", "data_verifier",
-    "recording_operator", "printing_officer",
+    "front_office",
+    "verifier",
+    "technical_team",
+    "inspector",
+    "cashier",
+    "head_of_office",
+    "complaint_admin",
+    "responsible_unit",
+    "registration_officer",
+    "data_verifier",
+    "recording_operator",
+    "printing_officer",
 ]
 
 
@@ -37,84 +46,175 @@ class Path:
     wait_at: tuple[str, ...] = ()  # tasks left undone: the next event happens instead
 
 
-PBG = {"applicant_name": "Siti", "nik": "3174000000000001", "phone": "081234567890",
-       "email": "siti@example.id", "building_function": "hunian", "floors": 1, "floor_area": 120,
-       "land_certificate": "shm.pdf", "building_plan": "plan.pdf"}
+PBG = {
+    "applicant_name": "Siti",
+    "nik": "3174000000000001",
+    "phone": "081234567890",
+    "email": "siti@example.id",
+    "building_function": "hunian",
+    "floors": 1,
+    "floor_area": 120,
+    "land_certificate": "shm.pdf",
+    "building_plan": "plan.pdf",
+}
 
 PATHS = {
     "pbg-issued-small-building": Path(
-        "building_approval", PBG,
-        {"verify_documents": [{"decision": "complete"}], "technical_review": [{"technical_decision": "approve"}],
-         "confirm_payment": [{"payment_received": True}], "sign_permit": [{"signed": True}]},
-        "Permit issued", visits=["fee_assessment", "issue_permit"], skips=["field_inspection"]),
-    "pbg-issued-after-every-loop": Path(
-        "building_approval", PBG | {"floor_area": 800, "floors": 3},
-        {"verify_documents": [{"decision": "incomplete"}, {"decision": "complete"}],
-         "technical_review": [{"technical_decision": "revise"}, {"technical_decision": "approve"}],
-         "field_inspection": [{"site_matches_plan": False}, {"site_matches_plan": True}],
-         "confirm_payment": [{"payment_received": False}, {"payment_received": True}],
-         "sign_permit": [{"signed": False}, {"signed": True}]},
+        "building_approval",
+        PBG,
+        {
+            "verify_documents": [{"decision": "complete"}],
+            "technical_review": [{"technical_decision": "approve"}],
+            "confirm_payment": [{"payment_received": True}],
+            "sign_permit": [{"signed": True}],
+        },
         "Permit issued",
-        visits=["notify_missing_documents", "request_plan_revision", "field_inspection", "issue_permit"]),
+        visits=["fee_assessment", "issue_permit"],
+        skips=["field_inspection"],
+    ),
+    "pbg-issued-after-every-loop": Path(
+        "building_approval",
+        PBG | {"floor_area": 800, "floors": 3},
+        {
+            "verify_documents": [{"decision": "incomplete"}, {"decision": "complete"}],
+            "technical_review": [
+                {"technical_decision": "revise"},
+                {"technical_decision": "approve"},
+            ],
+            "field_inspection": [{"site_matches_plan": False}, {"site_matches_plan": True}],
+            "confirm_payment": [{"payment_received": False}, {"payment_received": True}],
+            "sign_permit": [{"signed": False}, {"signed": True}],
+        },
+        "Permit issued",
+        visits=[
+            "notify_missing_documents",
+            "request_plan_revision",
+            "field_inspection",
+            "issue_permit",
+        ],
+    ),
     "pbg-rejected": Path(
-        "building_approval", PBG,
-        {"verify_documents": [{"decision": "complete"}], "technical_review": [{"technical_decision": "reject"}]},
-        "Application rejected", skips=["fee_assessment"]),
+        "building_approval",
+        PBG,
+        {
+            "verify_documents": [{"decision": "complete"}],
+            "technical_review": [{"technical_decision": "reject"}],
+        },
+        "Application rejected",
+        skips=["fee_assessment"],
+    ),
     "pbg-cancelled-for-non-payment": Path(
-        "building_approval", PBG,
-        {"verify_documents": [{"decision": "complete"}], "technical_review": [{"technical_decision": "approve"}],
-         },
-        "Cancelled for non-payment", skips=["sign_permit", "confirm_payment"], events=[("days", 15)],
-        wait_at=("confirm_payment",)),
+        "building_approval",
+        PBG,
+        {
+            "verify_documents": [{"decision": "complete"}],
+            "technical_review": [{"technical_decision": "approve"}],
+        },
+        "Cancelled for non-payment",
+        skips=["sign_permit", "confirm_payment"],
+        events=[("days", 15)],
+        wait_at=("confirm_payment",),
+    ),
     "licence-issued": Path(
-        "business_license", {"risk_level": "menengah_tinggi", "business_category": "perdagangan",
-                             "zone": "perdagangan_jasa"},
-        {"verify_documents": [{"decision": "complete"}], "sector_review": [{"technical_decision": "approve"}],
-         "sign_license": [{"signed": True}]},
-        "Licence issued", visits=["publish_license"]),
+        "business_license",
+        {
+            "risk_level": "menengah_tinggi",
+            "business_category": "perdagangan",
+            "zone": "perdagangan_jasa",
+        },
+        {
+            "verify_documents": [{"decision": "complete"}],
+            "sector_review": [{"technical_decision": "approve"}],
+            "sign_license": [{"signed": True}],
+        },
+        "Licence issued",
+        visits=["publish_license"],
+    ),
     "licence-zoning-refused": Path(
-        "business_license", {"risk_level": "tinggi", "business_category": "industri", "zone": "perumahan"},
-        {"verify_documents": [{"decision": "incomplete"}, {"decision": "complete"}],
-         "sector_review": [{"technical_decision": "approve"}]},
-        "Application rejected", visits=["notify_missing_documents"], skips=["sign_license"]),
+        "business_license",
+        {"risk_level": "tinggi", "business_category": "industri", "zone": "perumahan"},
+        {
+            "verify_documents": [{"decision": "incomplete"}, {"decision": "complete"}],
+            "sector_review": [{"technical_decision": "approve"}],
+        },
+        "Application rejected",
+        visits=["notify_missing_documents"],
+        skips=["sign_license"],
+    ),
     "licence-sector-refused": Path(
-        "business_license", {"risk_level": "tinggi", "business_category": "jasa", "zone": "campuran"},
-        {"verify_documents": [{"decision": "complete"}], "sector_review": [{"technical_decision": "reject"}]},
-        "Application rejected", skips=["sign_license"]),
+        "business_license",
+        {"risk_level": "tinggi", "business_category": "jasa", "zone": "campuran"},
+        {
+            "verify_documents": [{"decision": "complete"}],
+            "sector_review": [{"technical_decision": "reject"}],
+        },
+        "Application rejected",
+        skips=["sign_license"],
+    ),
     "licence-signature-refused": Path(
-        "business_license", {"risk_level": "tinggi", "business_category": "jasa", "zone": "campuran"},
-        {"verify_documents": [{"decision": "complete"}], "sector_review": [{"technical_decision": "approve"}],
-         "sign_license": [{"signed": False}]},
-        "Application rejected", visits=["sign_license"], skips=["publish_license"]),
+        "business_license",
+        {"risk_level": "tinggi", "business_category": "jasa", "zone": "campuran"},
+        {
+            "verify_documents": [{"decision": "complete"}],
+            "sector_review": [{"technical_decision": "approve"}],
+            "sign_license": [{"signed": False}],
+        },
+        "Application rejected",
+        visits=["sign_license"],
+        skips=["publish_license"],
+    ),
     "ktp-new-applicant": Path(
-        "resident_id_card", {"application_type": "baru"},
+        "resident_id_card",
+        {"application_type": "baru"},
         {"verify_population_data": [{"data_check": "match"}]},
-        "KTP-el handed over", visits=["record_biometrics", "print_card", "hand_over_card"]),
+        "KTP-el handed over",
+        visits=["record_biometrics", "print_card", "hand_over_card"],
+    ),
     "ktp-replacement-with-correction": Path(
-        "resident_id_card", {"application_type": "rusak"},
+        "resident_id_card",
+        {"application_type": "rusak"},
         {"verify_population_data": [{"data_check": "mismatch"}, {"data_check": "match"}]},
-        "KTP-el handed over", visits=["correct_population_data"], skips=["record_biometrics"]),
+        "KTP-el handed over",
+        visits=["correct_population_data"],
+        skips=["record_biometrics"],
+    ),
     "complaint-not-admissible": Path(
-        "complaint", {"channel": "lapor", "service_concerned": "pbg"},
+        "complaint",
+        {"channel": "lapor", "service_concerned": "pbg"},
         {"verify_and_forward": [{"verification": "not_admissible"}]},
-        "Closed as not admissible", skips=["follow_up"]),
+        "Closed as not admissible",
+        skips=["follow_up"],
+    ),
     "complaint-answered-and-closed": Path(
-        "complaint", {"channel": "loket", "service_concerned": "ktp_el"},
-        {"verify_and_forward": [{"verification": "forward"}],
-         "review_response": [{"response_assessment": "satisfied"}]},
-        "Complaint closed", visits=["publish_follow_up", "review_response"],
-        events=[("message", "complainant_response")]),
+        "complaint",
+        {"channel": "loket", "service_concerned": "ktp_el"},
+        {
+            "verify_and_forward": [{"verification": "forward"}],
+            "review_response": [{"response_assessment": "satisfied"}],
+        },
+        "Complaint closed",
+        visits=["publish_follow_up", "review_response"],
+        events=[("message", "complainant_response")],
+    ),
     "complaint-reopened-then-auto-closed": Path(
-        "complaint", {"channel": "surel", "service_concerned": "izin_usaha"},
-        {"verify_and_forward": [{"verification": "forward"}],
-         "review_response": [{"response_assessment": "reopen"}]},
-        "Closed automatically", visits=["review_response"],
-        events=[("message", "complainant_response"), ("days", 16)]),
+        "complaint",
+        {"channel": "surel", "service_concerned": "izin_usaha"},
+        {
+            "verify_and_forward": [{"verification": "forward"}],
+            "review_response": [{"response_assessment": "reopen"}],
+        },
+        "Closed automatically",
+        visits=["review_response"],
+        events=[("message", "complainant_response"), ("days", 16)],
+    ),
     "complaint-escalated-when-late": Path(
-        "complaint", {"channel": "whatsapp", "service_concerned": "lainnya"},
+        "complaint",
+        {"channel": "whatsapp", "service_concerned": "lainnya"},
         {"verify_and_forward": [{"verification": "not_admissible"}]},
-        "Closed as not admissible", visits=["escalate_verify_and_forward"],
-        events=[]),
+        "Closed as not admissible",
+        visits=["escalate_verify_and_forward"],
+        events=[],
+    ),
 }
 
 
@@ -133,7 +233,9 @@ def _do_task(session, task, path: Path, done: list[str]) -> None:
     answer = (queue.pop(0) if len(queue) > 1 else queue[0]) if queue else {}
     data = fill(services.task_form(task)) | answer
     clerk = task.role.replace("_", "-")
-    assert services.tasks_for_user(session, clerk), f"{task.name} is not in the inbox of {task.role}"
+    assert services.tasks_for_user(session, clerk), (
+        f"{task.name} is not in the inbox of {task.role}"
+    )
     services.complete_task(session, task.id, clerk, data)
     done.append(task.element_id)
 
@@ -157,8 +259,16 @@ def _start(session, path: Path):
 
 
 def run_path(session, path: Path) -> tuple[Any, list[str]]:
-    path = Path(path.key, dict(path.start), {k: list(v) for k, v in path.answers.items()},
-                path.outcome, path.visits, path.skips, list(path.events), path.wait_at)
+    path = Path(
+        path.key,
+        dict(path.start),
+        {k: list(v) for k, v in path.answers.items()},
+        path.outcome,
+        path.visits,
+        path.skips,
+        list(path.events),
+        path.wait_at,
+    )
     case = _start(session, path)
     done: list[str] = []
     for _step in range(60):
@@ -166,7 +276,9 @@ def run_path(session, path: Path) -> tuple[Any, list[str]]:
         case = services.get_case(session, case.id)
         if case.status != "running":
             break
-        open_tasks = [t for t in services.open_tasks(session, case) if t.element_id not in path.wait_at]
+        open_tasks = [
+            t for t in services.open_tasks(session, case) if t.element_id not in path.wait_at
+        ]
         if open_tasks:
             _do_task(session, open_tasks[0], path, done)
         else:

@@ -24,11 +24,22 @@ from engine.bpmn.model import HUMAN_KINDS
 PROCESSES = Path(__file__).resolve().parents[1] / "processes"
 KEYS = ["building_approval", "business_license", "resident_id_card", "complaint"]
 SUPPORTED_KINDS = {
-    "startEvent", "endEvent", "intermediateCatchEvent", "intermediateThrowEvent",
-    "boundaryEvent", "task", "userTask", "manualTask", "scriptTask", "subProcess",
-    "callActivity", "exclusiveGateway", "parallelGateway", "inclusiveGateway",
+    "startEvent",
+    "endEvent",
+    "intermediateCatchEvent",
+    "intermediateThrowEvent",
+    "boundaryEvent",
+    "task",
+    "userTask",
+    "manualTask",
+    "scriptTask",
+    "subProcess",
+    "callActivity",
+    "exclusiveGateway",
+    "parallelGateway",
+    "inclusiveGateway",
     "eventBasedGateway",
-}  # fmt: skip
+}
 BPMNDI = "http://www.omg.org/spec/BPMN/20100524/DI"
 APPLICANT = {
     "applicant_name": "Siti Rahmawati",
@@ -41,16 +52,25 @@ APPLICANT = {
 # the order the task comes up (a list when the task comes up more than once).
 HAPPY_PATHS = {
     "building_approval": (
-        {**APPLICANT, "building_address": "Jl. Merdeka No. 10, Bandung",
-         "building_function": "usaha", "floor_area": 650, "floors": 3,
-         "land_certificate": "shm.pdf", "building_plan": "plan.pdf"},
+        {
+            **APPLICANT,
+            "building_address": "Jl. Merdeka No. 10, Bandung",
+            "building_function": "usaha",
+            "floor_area": 650,
+            "floors": 3,
+            "land_certificate": "shm.pdf",
+            "building_plan": "plan.pdf",
+        },
         {
             "register_application": {"documents_received": True},
             "verify_documents": [{"decision": "incomplete"}, {"decision": "complete"}],
             "notify_missing_documents": {"revised_documents_received": True},
             "technical_review": {"technical_decision": "approve"},
-            "field_inspection": {"inspection_date": "2025-03-04", "site_matches_plan": True,
-                                 "inspection_report": "report.pdf"},
+            "field_inspection": {
+                "inspection_date": "2025-03-04",
+                "site_matches_plan": True,
+                "inspection_report": "report.pdf",
+            },
             "fee_assessment": {"fee_amount": 12_500_000},
             "confirm_payment": {"payment_received": True, "payment_reference": "NTPD-1"},
             "sign_permit": {"signed": True},
@@ -59,10 +79,18 @@ HAPPY_PATHS = {
         "end_issued",
     ),
     "business_license": (
-        {**APPLICANT, "company_name": "CV Maju Jaya", "nib": "1234567890123", "kbli": "47111",
-         "risk_level": "menengah_tinggi", "business_category": "perdagangan",
-         "business_address": "Jl. Asia Afrika No. 5, Bandung", "zone": "perdagangan_jasa",
-         "kkpr_document": "kkpr.pdf", "environmental_approval": "sppl.pdf"},
+        {
+            **APPLICANT,
+            "company_name": "CV Maju Jaya",
+            "nib": "1234567890123",
+            "kbli": "47111",
+            "risk_level": "menengah_tinggi",
+            "business_category": "perdagangan",
+            "business_address": "Jl. Asia Afrika No. 5, Bandung",
+            "zone": "perdagangan_jasa",
+            "kkpr_document": "kkpr.pdf",
+            "environmental_approval": "sppl.pdf",
+        },
         {
             "register_application": {"oss_reference": "OSS-2025-0001"},
             "verify_documents": {"decision": "complete"},
@@ -73,14 +101,22 @@ HAPPY_PATHS = {
         "end_issued",
     ),
     "resident_id_card": (
-        {"applicant_name": "Budi Santoso", "nik": "3273011201070001",
-         "kk_number": "3273010101070009", "birth_date": "2007-01-12", "phone": "081298765432",
-         "application_type": "baru", "kk_scan": "kk.pdf"},
+        {
+            "applicant_name": "Budi Santoso",
+            "nik": "3273011201070001",
+            "kk_number": "3273010101070009",
+            "birth_date": "2007-01-12",
+            "phone": "081298765432",
+            "application_type": "baru",
+            "kk_scan": "kk.pdf",
+        },
         {
             "register_application": {"documents_checked": True},
             "verify_population_data": [{"data_check": "mismatch"}, {"data_check": "match"}],
-            "correct_population_data": {"correction_document": "kk-baru.pdf",
-                                        "correction_note": "Birth date corrected"},
+            "correct_population_data": {
+                "correction_document": "kk-baru.pdf",
+                "correction_note": "Birth date corrected",
+            },
             "record_biometrics": {"biometrics_recorded": True},
             "print_card": {"card_serial": "B-0001"},
             "hand_over_card": {"received_by": "Budi Santoso", "handed_over_on": "2025-03-14"},
@@ -88,8 +124,13 @@ HAPPY_PATHS = {
         "end_handed_over",
     ),
     "complaint": (
-        {"complainant_name": "Anonim", "channel": "lapor", "service_concerned": "pbg",
-         "subject": "Loket PBG tutup", "description": "Loket PBG tutup pada jam layanan hari Senin."},
+        {
+            "complainant_name": "Anonim",
+            "channel": "lapor",
+            "service_concerned": "pbg",
+            "subject": "Loket PBG tutup",
+            "description": "Loket PBG tutup pada jam layanan hari Senin.",
+        },
         {
             "verify_and_forward": {"verification": "forward", "unit_name": "Bidang PBG"},
             "follow_up": {"follow_up_text": "Jadwal petugas loket telah diperbaiki mulai Selasa."},
@@ -98,7 +139,7 @@ HAPPY_PATHS = {
         },
         "end_closed",
     ),
-}  # fmt: skip
+}
 
 
 def _xml(key: str) -> bytes:

@@ -30,26 +30,37 @@ def case(session):
 
 def finish(session, case):
     services.complete_task(session, services.open_tasks(session, case)[0].id, "ani", {})
-    services.complete_task(session, services.open_tasks(session, case)[0].id, "budi", {"decision": "reject"})
+    services.complete_task(
+        session, services.open_tasks(session, case)[0].id, "budi", {"decision": "reject"}
+    )
     session.commit()
 
 
 def test_document_stored_outside_state(session, case, tmp_path, monkeypatch):
     monkeypatch.setenv("PERMITFLOW_DOCUMENT_DIR", str(tmp_path))
-    doc = documents.store(session, case, "../../etc/sertifikat.pdf", PDF, field_id="land_certificate",
-                          uploaded_by="applicant")
+    doc = documents.store(
+        session,
+        case,
+        "../../etc/sertifikat.pdf",
+        PDF,
+        field_id="land_certificate",
+        uploaded_by="applicant",
+    )
     assert doc.filename == "sertifikat.pdf" and doc.size == len(PDF)
     assert documents.read(doc) == PDF and (tmp_path / doc.storage_key).exists()
     assert PDF not in case.state
     assert [d.id for d in documents.case_documents(session, case)] == [doc.id]
 
 
-@pytest.mark.parametrize("name,data,message", [
-    ("virus.exe", b"MZ...", "only PDF, JPEG and PNG"),
-    ("fake.pdf", b"<html>", "not really a PDF"),
-    ("empty.png", b"", "is empty"),
-    ("huge.pdf", b"%PDF-" + b"0" * (10 * 1024 * 1024), "the limit is 10 MB"),
-])
+@pytest.mark.parametrize(
+    "name,data,message",
+    [
+        ("virus.exe", b"MZ...", "only PDF, JPEG and PNG"),
+        ("fake.pdf", b"<html>", "not really a PDF"),
+        ("empty.png", b"", "is empty"),
+        ("huge.pdf", b"%PDF-" + b"0" * (10 * 1024 * 1024), "the limit is 10 MB"),
+    ],
+)
 def test_bad_uploads_are_refused_clearly(name, data, message):
     with pytest.raises(documents.InvalidDocument, match=message):
         documents.check_upload(name, data)

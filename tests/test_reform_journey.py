@@ -33,9 +33,26 @@ def test_analysis_names_the_bottleneck_and_the_step_to_drop():
 
 def test_simplified_scenario_is_measurably_faster_and_deploys(tmp_path, session):
     out = tmp_path / "report.json"
-    run("compare", str(BPMN), str(SCENARIO), "--params", str(PARAMS), "--replications", "12",
-        "--cases", "1000", "--seed", "7", "--workers", "1", "--quiet", "--json", str(out),
-        "--bpmn-dir", str(tmp_path))
+    run(
+        "compare",
+        str(BPMN),
+        str(SCENARIO),
+        "--params",
+        str(PARAMS),
+        "--replications",
+        "12",
+        "--cases",
+        "1000",
+        "--seed",
+        "7",
+        "--workers",
+        "1",
+        "--quiet",
+        "--json",
+        str(out),
+        "--bpmn-dir",
+        str(tmp_path),
+    )
     [comparison] = json.loads(out.read_text())
     cycle = next(row for row in comparison["kpis"] if row["kpi"] == "cycle_time.mean")
     assert cycle["scenario"] < 0.8 * cycle["baseline"] and cycle["significant"]
@@ -47,7 +64,9 @@ def test_simplified_scenario_is_measurably_faster_and_deploys(tmp_path, session)
     model = services.model_for(definition)
     assert "register_application" not in model.processes["building_approval"].nodes
     services.create_user(session, "boss", roles=["admin"])
-    case = services.start_case(session, "building_approval",
-                               fill(services.start_form(model.processes["building_approval"])))
+    case = services.start_case(
+        session,
+        "building_approval",
+        fill(services.start_form(model.processes["building_approval"])),
+    )
     assert services.open_tasks(session, case)[0].element_id == "verify_documents"
-

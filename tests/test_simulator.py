@@ -177,8 +177,9 @@ def test_each_replication_uses_its_own_parameters():
     model = linear_model(["a"])
     for i in range(60):
         seconds = 60 if i % 2 else 6000
-        params = params_from_dict({"tasks": {"a": {"duration": {"type": "fixed", "value": seconds,
-                                                                 "unit": "seconds"}}}})
+        params = params_from_dict(
+            {"tasks": {"a": {"duration": {"type": "fixed", "value": seconds, "unit": "seconds"}}}}
+        )
         kpis, _run, _warnings = replicate(model, params, None, 5, i, 0.0, False)
         assert kpis["task.a.processing"] == seconds
 

@@ -33,8 +33,14 @@ VALID = """\
 <bpmn:sequenceFlow id="f2" sourceRef="t" targetRef="e"/>"""
 
 
-def bpmn(body: str = VALID, *, standard: bool = True, diagram: bool = True,
-         max_days: str = "5", outside: str = "") -> bytes:  # fmt: skip
+def bpmn(
+    body: str = VALID,
+    *,
+    standard: bool = True,
+    diagram: bool = True,
+    max_days: str = "5",
+    outside: str = "",
+) -> bytes:
     """An executable process ``p`` around ``body``, one element per line."""
     lines = [
         '<?xml version="1.0" encoding="UTF-8"?>',
@@ -66,8 +72,9 @@ def problems_of(data: bytes, code: str, *, for_execution: bool = True) -> list[P
     return [p for p in problems if p.code == code]
 
 
-def only(data: bytes, code: str, element_id: str, *, severity: str = "error",
-         for_execution: bool = True) -> Problem:  # fmt: skip
+def only(
+    data: bytes, code: str, element_id: str, *, severity: str = "error", for_execution: bool = True
+) -> Problem:
     """The single problem ``code`` of ``data``, checked against the element and its line."""
     [problem] = problems_of(data, code, for_execution=for_execution)
     assert problem.element_id == element_id
@@ -110,8 +117,10 @@ def test_no_end_event():
 
 
 def test_sub_process_without_start_and_end():
-    body = VALID.replace('<bpmn:userTask id="t" name="Review"/>',
-                         '<bpmn:subProcess id="t" name="Check">\n<bpmn:task id="c"/>\n</bpmn:subProcess>')  # fmt: skip
+    body = VALID.replace(
+        '<bpmn:userTask id="t" name="Review"/>',
+        '<bpmn:subProcess id="t" name="Check">\n<bpmn:task id="c"/>\n</bpmn:subProcess>',
+    )
     assert (
         only(bpmn(body), "no_start_event", "t").message == "Sub-process 'Check' has no start event"
     )
@@ -219,26 +228,42 @@ def test_duplicate_ids():
 @pytest.mark.parametrize(
     ("body", "element_id", "what"),
     [
-        (GATEWAY.format(default=' default="no"').replace(">ok<", ">__import__('os')<"), "yes", "condition"),
-        (VALID.replace('<bpmn:userTask id="t" name="Review"/>',
-                       '<bpmn:scriptTask id="t"><bpmn:script>import os</bpmn:script></bpmn:scriptTask>'),
-         "t", "script"),
-        (VALID.replace('<bpmn:endEvent id="e"/>',
-                       '<bpmn:intermediateCatchEvent id="w"><bpmn:timerEventDefinition><bpmn:timeDuration>'
-                       'open("/etc/passwd")</bpmn:timeDuration></bpmn:timerEventDefinition>'
-                       '</bpmn:intermediateCatchEvent>\n<bpmn:endEvent id="e"/>'),
-         "w", "timer duration"),
+        (
+            GATEWAY.format(default=' default="no"').replace(">ok<", ">__import__('os')<"),
+            "yes",
+            "condition",
+        ),
+        (
+            VALID.replace(
+                '<bpmn:userTask id="t" name="Review"/>',
+                '<bpmn:scriptTask id="t"><bpmn:script>import os</bpmn:script></bpmn:scriptTask>',
+            ),
+            "t",
+            "script",
+        ),
+        (
+            VALID.replace(
+                '<bpmn:endEvent id="e"/>',
+                '<bpmn:intermediateCatchEvent id="w"><bpmn:timerEventDefinition><bpmn:timeDuration>'
+                'open("/etc/passwd")</bpmn:timeDuration></bpmn:timerEventDefinition>'
+                '</bpmn:intermediateCatchEvent>\n<bpmn:endEvent id="e"/>',
+            ),
+            "w",
+            "timer duration",
+        ),
     ],
     ids=["condition", "script", "timer"],
-)  # fmt: skip
+)
 def test_unsafe_expressions(body, element_id, what):
     problem = only(bpmn(body), "unsafe_expression", element_id)
     assert problem.message.startswith(f"The {what} of ") and "is not allowed" in problem.message
 
 
 def test_script_in_another_language():
-    body = VALID.replace('<bpmn:userTask id="t" name="Review"/>',
-                         '<bpmn:scriptTask id="t" scriptFormat="javascript"><bpmn:script>x = 1</bpmn:script></bpmn:scriptTask>')  # fmt: skip
+    body = VALID.replace(
+        '<bpmn:userTask id="t" name="Review"/>',
+        '<bpmn:scriptTask id="t" scriptFormat="javascript"><bpmn:script>x = 1</bpmn:script></bpmn:scriptTask>',
+    )
     assert "'javascript'" in only(bpmn(body), "unsupported_script_format", "t").message
 
 
@@ -248,8 +273,10 @@ def test_empty_script():
 
 
 def test_unsupported_element_is_named():
-    body = VALID.replace('<bpmn:userTask id="t" name="Review"/>',
-                         '<bpmn:businessRuleTask id="t" name="Check credit"/>')  # fmt: skip
+    body = VALID.replace(
+        '<bpmn:userTask id="t" name="Review"/>',
+        '<bpmn:businessRuleTask id="t" name="Check credit"/>',
+    )
     problem = only(bpmn(body), "unsupported_element", "t")
     assert (
         problem.message
@@ -259,22 +286,27 @@ def test_unsupported_element_is_named():
 
 
 def test_unsupported_event_definition_names_the_event_kind():
-    body = VALID.replace('<bpmn:endEvent id="e"/>',
-                         '<bpmn:endEvent id="e" name="Notify"><bpmn:signalEventDefinition/></bpmn:endEvent>')  # fmt: skip
+    body = VALID.replace(
+        '<bpmn:endEvent id="e"/>',
+        '<bpmn:endEvent id="e" name="Notify"><bpmn:signalEventDefinition/></bpmn:endEvent>',
+    )
     problem = only(bpmn(body), "unsupported_element", "e")
     assert "(signalEventDefinition on endEvent)" in problem.message
 
 
 def test_call_activity_of_an_unknown_process():
-    body = VALID.replace('<bpmn:userTask id="t" name="Review"/>',
-                         '<bpmn:callActivity id="t" name="Survey" calledElement="elsewhere"/>')  # fmt: skip
+    body = VALID.replace(
+        '<bpmn:userTask id="t" name="Review"/>',
+        '<bpmn:callActivity id="t" name="Survey" calledElement="elsewhere"/>',
+    )
     assert "'elsewhere'" in only(bpmn(body), "unknown_called_element", "t").message
 
 
 def test_call_activity_makes_the_called_process_strict():
     called = '<bpmn:process id="sub"><bpmn:startEvent id="s2"/></bpmn:process>'
-    body = VALID.replace('<bpmn:userTask id="t" name="Review"/>',
-                         '<bpmn:callActivity id="t" calledElement="sub"/>')  # fmt: skip
+    body = VALID.replace(
+        '<bpmn:userTask id="t" name="Review"/>', '<bpmn:callActivity id="t" calledElement="sub"/>'
+    )
     problems = problems_of(bpmn(body, outside=called), "no_end_event")
     assert [(p.element_id, p.severity) for p in problems] == [("sub", "error")]
 
@@ -286,14 +318,18 @@ def test_other_processes_only_get_warnings():
 
 
 def test_timer_without_definition():
-    body = VALID.replace('<bpmn:startEvent id="s"/>',
-                         '<bpmn:startEvent id="s"><bpmn:timerEventDefinition/></bpmn:startEvent>')  # fmt: skip
+    body = VALID.replace(
+        '<bpmn:startEvent id="s"/>',
+        '<bpmn:startEvent id="s"><bpmn:timerEventDefinition/></bpmn:startEvent>',
+    )
     only(bpmn(body), "timer_without_definition", "s")
 
 
 def test_message_event_without_message_is_a_warning():
-    body = VALID.replace('<bpmn:startEvent id="s"/>',
-                         '<bpmn:startEvent id="s"><bpmn:messageEventDefinition/></bpmn:startEvent>')  # fmt: skip
+    body = VALID.replace(
+        '<bpmn:startEvent id="s"/>',
+        '<bpmn:startEvent id="s"><bpmn:messageEventDefinition/></bpmn:startEvent>',
+    )
     only(bpmn(body), "message_without_ref", "s", severity="warning")
 
 
@@ -340,8 +376,12 @@ def test_invalid_form_fields(type_, name, config, expected):
 
 def test_unknown_form_constraint_is_a_warning():
     form = FORM.format(id="area", type="long", name="even", config="")
-    only(bpmn(VALID.replace('<bpmn:startEvent id="s"/>', form)), "unknown_form_constraint", "s",
-         severity="warning")  # fmt: skip
+    only(
+        bpmn(VALID.replace('<bpmn:startEvent id="s"/>', form)),
+        "unknown_form_constraint",
+        "s",
+        severity="warning",
+    )
 
 
 def test_unreadable_files_give_a_problem_and_no_model():
@@ -380,6 +420,8 @@ def test_two_thousand_nodes_validate_quickly():
     _, problems = validate_file(bpmn(body), "t.bpmn")
     assert time.perf_counter() - started < 1
     assert sorted((p.code, p.element_id) for p in problems) == [
-        ("dead_end", "x1"), ("dead_end", "x2"),
-        ("unreachable_node", "x1"), ("unreachable_node", "x2"),
-    ]  # fmt: skip
+        ("dead_end", "x1"),
+        ("dead_end", "x2"),
+        ("unreachable_node", "x1"),
+        ("unreachable_node", "x2"),
+    ]

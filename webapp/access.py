@@ -89,8 +89,12 @@ def requires(area: str):
 
 def home_url() -> str:
     """Where a user lands after login: the first area their roles open."""
-    for area, endpoint in (("clerk", "inbox.index"), ("designer", "designer.index"),
-                           ("monitor", "monitoring.index"), ("admin", "admin.users")):  # fmt: skip
+    for area, endpoint in (
+        ("clerk", "inbox.index"),
+        ("designer", "designer.index"),
+        ("monitor", "monitoring.index"),
+        ("admin", "admin.users"),
+    ):
         if may(area):
             return url_for(endpoint)
     return url_for("auth.account")

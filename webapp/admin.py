@@ -30,7 +30,9 @@ def _lane_roles() -> dict[str, list[tuple[str, str, int]]]:
     roles: dict[str, list[tuple[str, str, int]]] = {}
     for definition in list_definitions(get_session(), latest_only=True):
         for lane in (definition.lanes or {}).values():
-            roles.setdefault(lane["role"], []).append((definition.name, lane["name"], definition.version))
+            roles.setdefault(lane["role"], []).append(
+                (definition.name, lane["name"], definition.version)
+            )
     return roles
 
 
@@ -40,8 +42,14 @@ def _all_roles() -> list[str]:
 
 
 def _form_page(user=None, error: str = "", status: int = 200):
-    return render_template("admin/user_form.html", user=user, roles=_all_roles(), error=error,
-                           form=request.form, lane_roles=_lane_roles()), status  # fmt: skip
+    return render_template(
+        "admin/user_form.html",
+        user=user,
+        roles=_all_roles(),
+        error=error,
+        form=request.form,
+        lane_roles=_lane_roles(),
+    ), status
 
 
 @bp.route("/users")
@@ -57,12 +65,18 @@ def new_user():
         return _form_page()
     password = request.form.get("password", "")
     if len(password) < MIN_PASSWORD:
-        return _form_page(error=_("The password needs at least %(n)d characters.", n=MIN_PASSWORD), status=422)
+        return _form_page(
+            error=_("The password needs at least %(n)d characters.", n=MIN_PASSWORD), status=422
+        )
     try:
-        user = create_user(get_session(), request.form.get("username", "").strip(),
-                           full_name=request.form.get("full_name", "").strip(),
-                           email=request.form.get("email", "").strip(),
-                           roles=request.form.getlist("roles"), password_hash=hash_password(password))  # fmt: skip
+        user = create_user(
+            get_session(),
+            request.form.get("username", "").strip(),
+            full_name=request.form.get("full_name", "").strip(),
+            email=request.form.get("email", "").strip(),
+            roles=request.form.getlist("roles"),
+            password_hash=hash_password(password),
+        )
     except EngineError as exc:
         rollback()
         return _form_page(error=exc.message, status=422)
@@ -84,14 +98,19 @@ def edit_user(username: str):
     roles = set(request.form.getlist("roles"))
     active = request.form.get("is_active") == "on"
     if user.username == g.user.username and ("admin" not in roles or not active):
-        return _form_page(user, _("You cannot remove your own admin role or deactivate yourself."), 422)
+        return _form_page(
+            user, _("You cannot remove your own admin role or deactivate yourself."), 422
+        )
     password = request.form.get("password", "")
     if password and len(password) < MIN_PASSWORD:
-        return _form_page(user, _("The password needs at least %(n)d characters.", n=MIN_PASSWORD), 422)
+        return _form_page(
+            user, _("The password needs at least %(n)d characters.", n=MIN_PASSWORD), 422
+        )
     set_roles(get_session(), username, roles)
     language = request.form.get("language")
     update_user(
-        get_session(), username,
+        get_session(),
+        username,
         full_name=request.form.get("full_name", user.full_name).strip()[:200],
         email=request.form.get("email", user.email).strip()[:200],
         is_active=active,

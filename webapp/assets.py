@@ -16,7 +16,10 @@ VENDOR = HERE / "static" / "vendor"
 
 # (source under node_modules, target under static/vendor)
 FILES = [
-    ("bpmn-js/dist/bpmn-navigated-viewer.production.min.js", "bpmn-js/bpmn-navigated-viewer.production.min.js"),
+    (
+        "bpmn-js/dist/bpmn-navigated-viewer.production.min.js",
+        "bpmn-js/bpmn-navigated-viewer.production.min.js",
+    ),
     ("bpmn-js/dist/assets/diagram-js.css", "bpmn-js/diagram-js.css"),
     ("bpmn-js/dist/assets/bpmn-js.css", "bpmn-js/bpmn-js.css"),
     ("bpmn-js/dist/assets/bpmn-font/css/bpmn.css", "bpmn-js/bpmn-font/css/bpmn.css"),
@@ -30,7 +33,8 @@ def copy_assets(node_modules: Path = NODE_MODULES, vendor: Path = VENDOR) -> lis
     missing = [source for source, _ in FILES if not (node_modules / source).exists()]
     if missing:
         raise FileNotFoundError(
-            "Missing in webapp/node_modules: " + ", ".join(missing)
+            "Missing in webapp/node_modules: "
+            + ", ".join(missing)
             + ". Run `npm --prefix webapp ci --no-audit --no-fund` first."
         )
     copied = []

@@ -41,10 +41,16 @@ def login():
         flash(_("Too many login attempts. Please wait a minute and try again."), "error")
         return render_template("auth/login.html", username=username, next=None), 429
     user = find_user(get_session(), username) if username else None
-    if user is None or not user.is_active or not check_password(user.password_hash, request.form.get("password", "")):
+    if (
+        user is None
+        or not user.is_active
+        or not check_password(user.password_hash, request.form.get("password", ""))
+    ):
         limiter.hit(ip, username)
         flash(_("Wrong username or password."), "error")
-        return render_template("auth/login.html", username=username, next=safe_next(request.form.get("next"))), 401
+        return render_template(
+            "auth/login.html", username=username, next=safe_next(request.form.get("next"))
+        ), 401
     limiter.clear(ip, username)
     login_user(user)
     return redirect(safe_next(request.form.get("next")) or home_url())

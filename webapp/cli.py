@@ -8,11 +8,18 @@ import click
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
-@click.option("--threads", default=8, show_default=True, type=int, help="Worker threads (waitress).")
+@click.option(
+    "--threads", default=8, show_default=True, type=int, help="Worker threads (waitress)."
+)
 @click.option("--debug", is_flag=True, help="Flask's reloading debug server (never in production).")
-@click.option("--tick-every", default=60.0, show_default=True, type=float,
-              help="Fire due timers every SECONDS in the server (0: never; with a broker, "
-                   "Celery beat does it).")
+@click.option(
+    "--tick-every",
+    default=60.0,
+    show_default=True,
+    type=float,
+    help="Fire due timers every SECONDS in the server (0: never; with a broker, "
+    "Celery beat does it).",
+)
 def serve(host: str, port: int, threads: int, debug: bool, tick_every: float) -> None:
     """Serve the office: clerks' inboxes, designers' deployments, monitoring, admin."""
     from engine.background.jobs import broker_url

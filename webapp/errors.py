@@ -43,13 +43,26 @@ ENGINE_STATUS = [
 
 def _wants_json() -> bool:
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
-    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    return (
+        best == "application/json"
+        and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    )
 
 
 # the code of an API error that has no engine error behind it
-HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-              405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
-              422: "invalid", 429: "too_many_requests", 500: "server_error"}  # fmt: skip
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid",
+    429: "too_many_requests",
+    500: "server_error",
+}
 
 
 def api_error(status: int, message: str, *, code: str = "", problems=None, field_errors=None):
@@ -104,8 +117,11 @@ def _http_error(exc: HTTPException):
 
 
 def _csrf_error(exc: CSRFError):
-    return error_page(400, _("The form expired or was sent from elsewhere. Reload the page and try again."),
-                      code="csrf")  # fmt: skip
+    return error_page(
+        400,
+        _("The form expired or was sent from elsewhere. Reload the page and try again."),
+        code="csrf",
+    )
 
 
 def _unexpected(exc: Exception):

@@ -40,7 +40,9 @@ class LoginLimiter:
                 return False
             hits.append(now)
             if len(self._hits) > 10_000:
-                self._hits = {k: v for k, v in self._hits.items() if v and v[-1] > now - self.window}
+                self._hits = {
+                    k: v for k, v in self._hits.items() if v and v[-1] > now - self.window
+                }
             return True
 
     def blocked(self, ip: str, username: str) -> bool:

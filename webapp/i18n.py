@@ -27,7 +27,9 @@ def select_locale() -> str:
         return user.language
     if session.get("lang") in languages:
         return session["lang"]
-    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    return (
+        request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    )
 
 
 def compile_catalogs(target: Path) -> None:
@@ -59,4 +61,6 @@ def number(value: float | None, digits: int = 2) -> str:
     """A figure in the user's locale: ``86,11`` in Indonesian, ``86.11`` in English."""
     if value is None:
         return "—"
-    return format_decimal(value, format="#,##0." + "0" * digits) if digits else format_decimal(value)
+    return (
+        format_decimal(value, format="#,##0." + "0" * digits) if digits else format_decimal(value)
+    )

@@ -19,8 +19,14 @@ def index():
     key = request.args.get("procedure") or None
     tasks = tasks_for_user(session, g.user.username, key=key)
     rows = [(task, due(task.due_at)) for task in tasks]
-    rows.sort(key=lambda row: (row[1].level != "overdue", row[0].assignee != g.user.username,
-                               row[0].due_at is None, row[0].due_at or row[0].created_at))  # fmt: skip
+    rows.sort(
+        key=lambda row: (
+            row[1].level != "overdue",
+            row[0].assignee != g.user.username,
+            row[0].due_at is None,
+            row[0].due_at or row[0].created_at,
+        )
+    )
     procedures = {d.key: d.name for d in list_definitions(session, latest_only=True)}
     return render_template(
         "inbox/index.html",

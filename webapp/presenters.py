@@ -35,15 +35,26 @@ def due(at: datetime | None, now: datetime | None = None) -> Due:
     now = now or clock.now()
     calendar = default_calendar()
     if at < now:
-        late = max(1, calendar.overdue_working_days(at, now)) if calendar.local_date(at) < calendar.local_date(now) else 0
+        late = (
+            max(1, calendar.overdue_working_days(at, now))
+            if calendar.local_date(at) < calendar.local_date(now)
+            else 0
+        )
         if late == 0:
             return Due(at, "overdue", _("overdue today"), 0)
-        return Due(at, "overdue", ngettext("%(num)d working day late", "%(num)d working days late", late), -late)
+        return Due(
+            at,
+            "overdue",
+            ngettext("%(num)d working day late", "%(num)d working days late", late),
+            -late,
+        )
     left = calendar.working_days_between(now, at)
     if left == 0:
         return Due(at, "near", _("due today"), 0)
     level = "near" if left <= 1 else "ok"
-    return Due(at, level, ngettext("due in %(num)d working day", "due in %(num)d working days", left), left)
+    return Due(
+        at, level, ngettext("due in %(num)d working day", "due in %(num)d working days", left), left
+    )
 
 
 def when(value: datetime | None, fmt: str = "medium") -> str:
@@ -56,9 +67,14 @@ def when(value: datetime | None, fmt: str = "medium") -> str:
 
 def xml_response(data: bytes) -> Response:
     """A BPMN file for the diagram viewer (never rendered as a page)."""
-    return Response(data, mimetype="application/xml",
-                    headers={"Cache-Control": "private, no-store",
-                             "Content-Disposition": "inline; filename=diagram.bpmn"})  # fmt: skip
+    return Response(
+        data,
+        mimetype="application/xml",
+        headers={
+            "Cache-Control": "private, no-store",
+            "Content-Disposition": "inline; filename=diagram.bpmn",
+        },
+    )
 
 
 def viewer_installed() -> bool:

@@ -25,10 +25,12 @@ def _refuse_nul() -> None:
     if "\x00" in request.path or any("\x00" in k + v for k, v in request.args.items(multi=True)):
         abort(400)
     if request.method == "POST" and request.mimetype in (
-        "application/x-www-form-urlencoded", "multipart/form-data"
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
     ):
         if any("\x00" in value for value in request.form.values()):
             abort(400)
+
 
 CSP = "; ".join(
     [

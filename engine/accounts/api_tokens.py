@@ -24,7 +24,11 @@ def issue(session: Session, username: str, name: str = "") -> str:
     """A new token for ``username``; shown once, never stored in clear."""
     user = get_user(session, username)
     token = PREFIX + secrets.token_urlsafe(32)
-    session.add(ApiToken(user_id=user.id, name=name[:100], token_hash=_digest(token), created_at=clock.now()))
+    session.add(
+        ApiToken(
+            user_id=user.id, name=name[:100], token_hash=_digest(token), created_at=clock.now()
+        )
+    )
     session.flush()
     return token
 

@@ -99,8 +99,13 @@ def update_user(
     user = get_user(session, username)
     if language is not None and language not in ("id", "en"):
         raise EngineError(f"Language {language!r} is not offered; choose 'id' or 'en'.")
-    changes = {"full_name": full_name, "email": email, "language": language,
-               "is_active": is_active, "password_hash": password_hash}
+    changes = {
+        "full_name": full_name,
+        "email": email,
+        "language": language,
+        "is_active": is_active,
+        "password_hash": password_hash,
+    }
     for name, value in changes.items():
         if value is not None:
             setattr(user, name, value)

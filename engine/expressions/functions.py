@@ -26,6 +26,7 @@ def office_zone() -> Any:
     one the SLA clock counts working days in."""
     return _calendar().tz
 
+
 MAX_DAYS = 36_600  # add_days: about a century either way
 MAX_WORKING_DAYS = 2_000  # working-day helpers step day by day: about eight years
 MAX_ROUND_DIGITS = 100
@@ -252,9 +253,17 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
 #: Helpers written here; time spent inside them does not count against the budget
 #: (the first working-day call loads the holiday tables).
 TRUSTED_HELPERS = frozenset(
-    {"today", "now", "date", "days_between", "add_days", "add_working_days",
-     "working_days_between", "due_in_working_days"}
-)  # fmt: skip
+    {
+        "today",
+        "now",
+        "date",
+        "days_between",
+        "add_days",
+        "add_working_days",
+        "working_days_between",
+        "due_in_working_days",
+    }
+)
 
 
 # -- ISO 8601 timer literals -------------------------------------------------------

@@ -66,33 +66,74 @@ MAX_STEPS = 20_000  # syntax-tree nodes evaluated per expression or script
 TIME_LIMIT = 0.2  # seconds per expression or script, outside the date helpers
 
 _BINOPS: dict[type, Any] = {
-    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
-    ast.Div: operator.truediv, ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod,
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.FloorDiv: operator.floordiv,
+    ast.Mod: operator.mod,
     ast.Pow: operator.pow,
-}  # fmt: skip
+}
 _UNARYOPS: dict[type, Any] = {
     ast.USub: operator.neg,
     ast.UAdd: operator.pos,
     ast.Not: operator.not_,
 }
 _COMPARISONS: dict[type, Any] = {
-    ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le,
-    ast.Gt: operator.gt, ast.GtE: operator.ge, ast.Is: operator.is_, ast.IsNot: operator.is_not,
-    ast.In: lambda a, b: a in b, ast.NotIn: lambda a, b: a not in b,
-}  # fmt: skip
-_ALLOWED_NODES = frozenset({
-    ast.Expression, ast.Assign, ast.AugAssign, ast.Constant, ast.Name, ast.Load, ast.Store,
-    ast.List, ast.Tuple, ast.Set, ast.Dict, ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.And,
-    ast.Or, ast.Compare, ast.IfExp, ast.Subscript, ast.Slice, ast.Call, ast.keyword,
-    ast.JoinedStr, ast.FormattedValue, *_BINOPS, *_UNARYOPS, *_COMPARISONS,
-})  # fmt: skip
+    ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
+    ast.Lt: operator.lt,
+    ast.LtE: operator.le,
+    ast.Gt: operator.gt,
+    ast.GtE: operator.ge,
+    ast.Is: operator.is_,
+    ast.IsNot: operator.is_not,
+    ast.In: lambda a, b: a in b,
+    ast.NotIn: lambda a, b: a not in b,
+}
+_ALLOWED_NODES = frozenset(
+    {
+        ast.Expression,
+        ast.Assign,
+        ast.AugAssign,
+        ast.Constant,
+        ast.Name,
+        ast.Load,
+        ast.Store,
+        ast.List,
+        ast.Tuple,
+        ast.Set,
+        ast.Dict,
+        ast.BinOp,
+        ast.UnaryOp,
+        ast.BoolOp,
+        ast.And,
+        ast.Or,
+        ast.Compare,
+        ast.IfExp,
+        ast.Subscript,
+        ast.Slice,
+        ast.Call,
+        ast.keyword,
+        ast.JoinedStr,
+        ast.FormattedValue,
+        *_BINOPS,
+        *_UNARYOPS,
+        *_COMPARISONS,
+    }
+)
 _CALL_SHAPE = "only the listed functions can be called, by name, e.g. len(x)"
 _CONSTANT_TYPES = (str, int, float, bool, type(None))
 _KEYWORDS = frozenset({"default", "start", "ndigits", "base"})
 _OPERATOR_SYMBOLS = {
-    ast.BitOr: "|", ast.BitAnd: "&", ast.BitXor: "^", ast.LShift: "<<", ast.RShift: ">>",
-    ast.Invert: "~", ast.MatMult: "@",
-}  # fmt: skip
+    ast.BitOr: "|",
+    ast.BitAnd: "&",
+    ast.BitXor: "^",
+    ast.LShift: "<<",
+    ast.RShift: ">>",
+    ast.Invert: "~",
+    ast.MatMult: "@",
+}
 _REFUSALS = {
     ast.Lambda: "lambda is not allowed",
     ast.ListComp: "comprehensions are not allowed",
@@ -482,8 +523,11 @@ def check_timer_expression(kind: str, expression: str) -> None:
 def _check_literal_kind(kind: str, text: str) -> None:
     found = iso_literal_kind(text)
     if found != kind:
-        examples = {"duration": "P3D or PT4H", "date": "2026-12-01T10:00:00+07:00",
-                    "cycle": "R3/PT1H"}  # fmt: skip
+        examples = {
+            "duration": "P3D or PT4H",
+            "date": "2026-12-01T10:00:00+07:00",
+            "cycle": "R3/PT1H",
+        }
         raise UnsafeExpression(
             f"a timer {kind} must be an ISO 8601 {kind} such as {examples[kind]}, "
             f"got {shorten(text)}"

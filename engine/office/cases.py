@@ -106,7 +106,9 @@ def _plain_data(data: dict[str, Any]) -> dict[str, Any]:
 
 def get_case(session: Session, case_ref: int | str) -> Case:
     """A case by id or tracking code."""
-    if isinstance(case_ref, int) or (isinstance(case_ref, str) and case_ref.isascii() and case_ref.isdigit()):
+    if isinstance(case_ref, int) or (
+        isinstance(case_ref, str) and case_ref.isascii() and case_ref.isdigit()
+    ):
         number = int(case_ref)
         case = session.get(Case, number) if 0 < number < 2**63 else None
     else:
@@ -148,7 +150,9 @@ def open_tasks_by_case(session: Session, case_ids: list[int]) -> dict[int, list[
     """The open tasks of the given cases, per case."""
     tasks: dict[int, list[HumanTask]] = {}
     if case_ids:
-        query = select(HumanTask).where(HumanTask.case_id.in_(case_ids)).order_by(HumanTask.created_at)
+        query = (
+            select(HumanTask).where(HumanTask.case_id.in_(case_ids)).order_by(HumanTask.created_at)
+        )
         for task in session.scalars(query):
             tasks.setdefault(task.case_id, []).append(task)
     return tasks

@@ -27,7 +27,12 @@ ALLOWED = {
     "image/jpeg": (b"\xff\xd8\xff",),
     "image/png": (b"\x89PNG\r\n\x1a\n",),
 }
-EXTENSIONS = {".pdf": "application/pdf", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
+EXTENSIONS = {
+    ".pdf": "application/pdf",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+}
 
 
 class InvalidDocument(EngineError):
@@ -48,31 +53,53 @@ def check_upload(filename: str, data: bytes) -> str:
     if not data:
         raise InvalidDocument(f"{name} is empty.")
     if len(data) > MAX_BYTES:
-        raise InvalidDocument(f"{name} is {len(data) // 1024} KB; the limit is {MAX_BYTES // 1024 // 1024} MB.")
+        raise InvalidDocument(
+            f"{name} is {len(data) // 1024} KB; the limit is {MAX_BYTES // 1024 // 1024} MB."
+        )
     content_type = EXTENSIONS.get(Path(name).suffix.lower())
     if content_type is None:
         raise InvalidDocument(f"{name}: only PDF, JPEG and PNG files are accepted.")
     if not data.startswith(ALLOWED[content_type]):
-        raise InvalidDocument(f"{name} is not really a {Path(name).suffix.lower()[1:].upper()} file.")
+        raise InvalidDocument(
+            f"{name} is not really a {Path(name).suffix.lower()[1:].upper()} file."
+        )
     return content_type
 
 
-def store(session: Session, case: Case, filename: str, data: bytes, *, field_id: str = "",
-          uploaded_by: str = "") -> Document:
+def store(
+    session: Session,
+    case: Case,
+    filename: str,
+    data: bytes,
+    *,
+    field_id: str = "",
+    uploaded_by: str = "",
+) -> Document:
     """Check and store an upload for ``case``; returns the document row."""
     content_type = check_upload(filename, data)
     key = secrets.token_hex(16)
     (storage_dir() / key).write_bytes(data)
     document = Document(
-        case_id=case.id, field_id=field_id, filename=Path(filename).name[:300],
-        content_type=content_type, size=len(data), sha256=hashlib.sha256(data).hexdigest(),
-        storage_key=key, uploaded_by=uploaded_by, uploaded_at=clock.now(),
+        case_id=case.id,
+        field_id=field_id,
+        filename=Path(filename).name[:300],
+        content_type=content_type,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        storage_key=key,
+        uploaded_by=uploaded_by,
+        uploaded_at=clock.now(),
     )
     session.add(document)
     session.flush()
-    audit.record(session, "document_uploaded", actor=uploaded_by, case_id=case.id,
-                 message=f"{document.filename} ({document.size} bytes)",
-                 data={"document_id": document.id, "field": field_id})
+    audit.record(
+        session,
+        "document_uploaded",
+        actor=uploaded_by,
+        case_id=case.id,
+        message=f"{document.filename} ({document.size} bytes)",
+        data={"document_id": document.id, "field": field_id},
+    )
     return document
 
 

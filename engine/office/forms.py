@@ -206,10 +206,15 @@ def _iso_date(text: str) -> str:
 def _check_constraints(field: FormField, value: Any) -> None:
     """Raise :class:`_Wrong` for the first constraint ``value`` breaks."""
     if field.type in ("long", "double"):
-        _check_range(field, value, float, ("must be at least %(value)s", "must be at most %(value)s"))
+        _check_range(
+            field, value, float, ("must be at least %(value)s", "must be at most %(value)s")
+        )
     elif field.type == "date":
         _check_range(
-            field, value, _iso_date, ("must be on or after %(value)s", "must be on or before %(value)s")
+            field,
+            value,
+            _iso_date,
+            ("must be on or after %(value)s", "must be on or before %(value)s"),
         )
     elif isinstance(value, str) and field.type not in ("enum", "file"):
         _check_text(field, value)

@@ -23,8 +23,17 @@ ADMIN_ROLE = "admin"
 
 def _audit(session: Session, action: str, task: HumanTask, actor: str, **extra) -> None:
     """Record an action on ``task`` with its element and lane."""
-    audit.record(session, action, actor=actor, case_id=task.case_id, task_id=task.id,
-                 element_id=task.element_id, element_name=task.name, lane=task.lane_name, **extra)
+    audit.record(
+        session,
+        action,
+        actor=actor,
+        case_id=task.case_id,
+        task_id=task.id,
+        element_id=task.element_id,
+        element_name=task.name,
+        lane=task.lane_name,
+        **extra,
+    )
 
 
 def get_task(session: Session, task_id: str) -> HumanTask:

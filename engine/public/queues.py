@@ -46,7 +46,9 @@ def take_number(session: Session, service: str) -> QueueTicket:
     for _attempt in range(5):
         day = today()
         last = session.scalar(
-            select(func.max(QueueTicket.number)).where(QueueTicket.service == service, QueueTicket.day == day)
+            select(func.max(QueueTicket.number)).where(
+                QueueTicket.service == service, QueueTicket.day == day
+            )
         )
         ticket = QueueTicket(service=service, day=day, number=(last or 0) + 1, taken_at=clock.now())
         try:
@@ -62,13 +64,21 @@ def call_next(session: Session, service: str, counter: str) -> QueueTicket | Non
     """Mark the counter's current ticket served and call the next waiting one."""
     now = clock.now()
     for ticket in session.scalars(
-        select(QueueTicket).where(QueueTicket.service == service, QueueTicket.day == today(),
-                                  QueueTicket.status == "called", QueueTicket.counter == counter)
+        select(QueueTicket).where(
+            QueueTicket.service == service,
+            QueueTicket.day == today(),
+            QueueTicket.status == "called",
+            QueueTicket.counter == counter,
+        )
     ):
         ticket.status, ticket.served_at = "served", now
     query = (
         select(QueueTicket)
-        .where(QueueTicket.service == service, QueueTicket.day == today(), QueueTicket.status == "waiting")
+        .where(
+            QueueTicket.service == service,
+            QueueTicket.day == today(),
+            QueueTicket.status == "waiting",
+        )
         .order_by(QueueTicket.number)
         .limit(1)
         .with_for_update(skip_locked=True)
@@ -83,29 +93,51 @@ def call_next(session: Session, service: str, counter: str) -> QueueTicket | Non
 
 def board(session: Session, service: str) -> Board:
     day = today()
-    tickets = list(session.scalars(
-        select(QueueTicket).where(QueueTicket.service == service, QueueTicket.day == day).order_by(QueueTicket.number)
-    ))
+    tickets = list(
+        session.scalars(
+            select(QueueTicket)
+            .where(QueueTicket.service == service, QueueTicket.day == day)
+            .order_by(QueueTicket.number)
+        )
+    )
     waiting = [t for t in tickets if t.status == "waiting"]
     serving = [t for t in tickets if t.status == "called"]
-    return Board(service, serving, len(waiting), waiting[0].number if waiting else None,
-                 _estimate(tickets, len(waiting)))
+    return Board(
+        service,
+        serving,
+        len(waiting),
+        waiting[0].number if waiting else None,
+        _estimate(tickets, len(waiting)),
+    )
 
 
 def _estimate(tickets: list[QueueTicket], ahead: int) -> float:
     durations = [
         (t.served_at - t.called_at).total_seconds() / 60
-        for t in tickets if t.status == "served" and t.served_at and t.called_at
+        for t in tickets
+        if t.status == "served" and t.served_at and t.called_at
     ]
-    minutes = sum(durations) / len(durations) if durations else float(os.environ.get("PERMITFLOW_QUEUE_MINUTES", "10"))
+    minutes = (
+        sum(durations) / len(durations)
+        if durations
+        else float(os.environ.get("PERMITFLOW_QUEUE_MINUTES", "10"))
+    )
     counters = len({t.counter for t in tickets if t.counter}) or 1
     return round(minutes * ahead / counters, 1)
 
 
 def position(session: Session, ticket: QueueTicket) -> int:
     """How many people wait before ``ticket``."""
-    return session.scalar(
-        select(func.count()).select_from(QueueTicket).where(
-            QueueTicket.service == ticket.service, QueueTicket.day == ticket.day,
-            QueueTicket.status == "waiting", QueueTicket.number < ticket.number)
-    ) or 0
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(QueueTicket)
+            .where(
+                QueueTicket.service == ticket.service,
+                QueueTicket.day == ticket.day,
+                QueueTicket.status == "waiting",
+                QueueTicket.number < ticket.number,
+            )
+        )
+        or 0
+    )

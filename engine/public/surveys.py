@@ -50,15 +50,22 @@ class IkmResult:
     grade_label: str | None
 
 
-def submit(session: Session, case: Case, scores: dict[str, object], comment: str = "") -> SurveyResponse:
+def submit(
+    session: Session, case: Case, scores: dict[str, object], comment: str = ""
+) -> SurveyResponse:
     """Record the survey of a finished case (once)."""
     if case.status not in ("completed", "cancelled"):
         raise InvalidState("The survey opens when the case is finished.")
     if session.scalar(select(SurveyResponse.id).where(SurveyResponse.case_id == case.id)):
         raise InvalidState("This case has already been rated. Terima kasih!")
     cleaned = _clean_scores(scores)
-    response = SurveyResponse(case_id=case.id, service=case.process_key, submitted_at=clock.now(),
-                              scores=cleaned, comment=(comment or "")[:2000])
+    response = SurveyResponse(
+        case_id=case.id,
+        service=case.process_key,
+        submitted_at=clock.now(),
+        scores=cleaned,
+        comment=(comment or "")[:2000],
+    )
     session.add(response)
     session.flush()
     audit.record(session, "survey_submitted", actor="applicant", case_id=case.id, data=cleaned)
@@ -96,12 +103,23 @@ def compute(responses: list[dict[str, int]], service: str | None = None) -> IkmR
     index = sum(value / 9 for value in nrr.values()) * 25
     index_0111 = sum(value * 0.111 for value in nrr.values()) * 25
     grade, label = grade_of(round(index, 2))
-    return IkmResult(service, len(responses), {k: round(v, 3) for k, v in nrr.items()},
-                     round(index, 2), round(index_0111, 2), grade, label)
+    return IkmResult(
+        service,
+        len(responses),
+        {k: round(v, 3) for k, v in nrr.items()},
+        round(index, 2),
+        round(index_0111, 2),
+        grade,
+        label,
+    )
 
 
-def ikm(session: Session, service: str | None = None, since: datetime | None = None,
-        until: datetime | None = None) -> IkmResult:
+def ikm(
+    session: Session,
+    service: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> IkmResult:
     """The IKM of one service (or all) over a period."""
     query = select(SurveyResponse.scores)
     if service:

@@ -54,8 +54,10 @@ def event_rows(session: Session, key: str, version: int | None = None) -> list[E
         select(AuditEntry, Case.tracking_code, ProcessDefinition.version)
         .join(Case, Case.id == AuditEntry.case_id)
         .join(ProcessDefinition, ProcessDefinition.id == Case.definition_id)
-        .where(Case.process_key == key,
-               AuditEntry.action.in_(("task_created", "task_claimed", "task_completed")))
+        .where(
+            Case.process_key == key,
+            AuditEntry.action.in_(("task_created", "task_claimed", "task_completed")),
+        )
         .order_by(AuditEntry.id)
     )
     if version is not None:
@@ -71,9 +73,21 @@ def event_rows(session: Session, key: str, version: int | None = None) -> list[E
         else:
             enabled = ready.pop(entry.task_id, entry.at)
             claim = claimed.pop(entry.task_id, None)
-            rows.append(EventRow(code, key, def_version, entry.element_id or "", entry.element_name,
-                                 entry.lane, entry.actor, claim or enabled, entry.at, enabled,
-                                 claim is not None))
+            rows.append(
+                EventRow(
+                    code,
+                    key,
+                    def_version,
+                    entry.element_id or "",
+                    entry.element_name,
+                    entry.lane,
+                    entry.actor,
+                    claim or enabled,
+                    entry.at,
+                    enabled,
+                    claim is not None,
+                )
+            )
     return rows
 
 
@@ -103,7 +117,11 @@ def to_xes(rows: list[EventRow]) -> bytes:
         if trace is None:
             trace = traces[row.case_id] = etree.SubElement(root, "trace")
             _attr(trace, "string", "concept:name", row.case_id)
-        for moment, transition in ((row.enabled, "schedule"), (row.start, "start"), (row.end, "complete")):
+        for moment, transition in (
+            (row.enabled, "schedule"),
+            (row.start, "start"),
+            (row.end, "complete"),
+        ):
             event = etree.SubElement(trace, "event")
             _attr(event, "string", "concept:name", row.activity)
             _attr(event, "string", "activity_id", row.activity_id)

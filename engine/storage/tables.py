@@ -250,7 +250,9 @@ class QueueTicket(Base):
     service: Mapped[str] = mapped_column(String(120), index=True)
     day: Mapped[str] = mapped_column(String(10), index=True)  # local ISO date
     number: Mapped[int]
-    status: Mapped[str] = mapped_column(String(20), default="waiting")  # waiting|called|served|skipped
+    status: Mapped[str] = mapped_column(
+        String(20), default="waiting"
+    )  # waiting|called|served|skipped
     counter: Mapped[str | None] = mapped_column(String(40))
     taken_at: Mapped[datetime]
     called_at: Mapped[datetime | None]
@@ -263,7 +265,9 @@ class SurveyResponse(Base):
     __tablename__ = "survey_responses"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"), unique=True)
+    case_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cases.id", ondelete="SET NULL"), unique=True
+    )
     service: Mapped[str] = mapped_column(String(120), index=True)
     submitted_at: Mapped[datetime]
     scores: Mapped[dict[str, Any]] = mapped_column(JSON)  # element key -> 1..4

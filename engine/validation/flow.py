@@ -28,10 +28,13 @@ def check_flow_ends(process: Process) -> list[Finding]:
         for end, ref in (("starts at", flow.source), ("ends at", flow.target)):
             if ref not in process.nodes:
                 findings.append(
-                    ("dangling_flow", flow,
-                     f"Sequence flow {flow.id} {end} {ref or '(nothing)'!r}, which is not an "
-                     f"element of process {process.label!r}")
-                )  # fmt: skip
+                    (
+                        "dangling_flow",
+                        flow,
+                        f"Sequence flow {flow.id} {end} {ref or '(nothing)'!r}, which is not an "
+                        f"element of process {process.label!r}",
+                    )
+                )
     return findings
 
 
@@ -41,21 +44,27 @@ def check_gateways(process: Process) -> list[Finding]:
     for node in process.nodes.values():
         if node.default_flow and node.default_flow not in node.outgoing:
             findings.append(
-                ("bad_default_flow", node,
-                 f"The default flow {node.default_flow!r} of {node.kind} {node.label!r} is not "
-                 "one of its outgoing sequence flows")
-            )  # fmt: skip
+                (
+                    "bad_default_flow",
+                    node,
+                    f"The default flow {node.default_flow!r} of {node.kind} {node.label!r} is not "
+                    "one of its outgoing sequence flows",
+                )
+            )
         outgoing = process.outgoing(node.id)
         if node.kind not in CONDITIONAL_GATEWAYS or len(outgoing) < 2:
             continue
         for flow in outgoing:
             if not flow.condition and flow.id != node.default_flow:
                 findings.append(
-                    ("missing_condition", flow,
-                     f"Sequence flow {flow.name or flow.id!r} leaves gateway {node.label!r} "
-                     "without a condition and is not the gateway's default flow; add a "
-                     "condition or mark it as the default")
-                )  # fmt: skip
+                    (
+                        "missing_condition",
+                        flow,
+                        f"Sequence flow {flow.name or flow.id!r} leaves gateway {node.label!r} "
+                        "without a condition and is not the gateway's default flow; add a "
+                        "condition or mark it as the default",
+                    )
+                )
     return findings
 
 
@@ -77,11 +86,11 @@ def check_starts_and_ends(process: Process) -> list[Finding]:
     findings: list[Finding] = []
     for scope_id, element, what in scopes:
         if not starts[scope_id]:
-            findings.append(("no_start_event", element,
-                             f"{what} {element.label!r} has no start event"))  # fmt: skip
+            findings.append(
+                ("no_start_event", element, f"{what} {element.label!r} has no start event")
+            )
         if not ends[scope_id]:
-            findings.append(("no_end_event", element,
-                             f"{what} {element.label!r} has no end event"))  # fmt: skip
+            findings.append(("no_end_event", element, f"{what} {element.label!r} has no end event"))
     return findings
 
 
@@ -147,16 +156,31 @@ def check_paths(process: Process, event_subprocess_ids: set[str]) -> list[Findin
     for node in process.nodes.values():
         if node.id not in reached:
             if node.parent_id is None or node.parent_id in reached:
-                findings.append(("unreachable_node", node,
-                                 f"{node.kind} {node.label!r} cannot be reached from a start event"))  # fmt: skip
+                findings.append(
+                    (
+                        "unreachable_node",
+                        node,
+                        f"{node.kind} {node.label!r} cannot be reached from a start event",
+                    )
+                )
         elif node.id not in can_end:
-            findings.append(("no_path_to_end", node,
-                             f"From {node.kind} {node.label!r} no end event can be reached "
-                             "(an endless loop?)"))  # fmt: skip
+            findings.append(
+                (
+                    "no_path_to_end",
+                    node,
+                    f"From {node.kind} {node.label!r} no end event can be reached "
+                    "(an endless loop?)",
+                )
+            )
         if _is_dead_end(process, node, event_subprocess_ids, handled):
-            findings.append(("dead_end", node,
-                             f"{node.kind} {node.label!r} has no outgoing sequence flow; connect "
-                             "it to the next step or to an end event"))  # fmt: skip
+            findings.append(
+                (
+                    "dead_end",
+                    node,
+                    f"{node.kind} {node.label!r} has no outgoing sequence flow; connect "
+                    "it to the next step or to an end event",
+                )
+            )
     return findings
 
 

@@ -39,15 +39,24 @@ def form_issues(node: Node) -> list[FormIssue]:
 def _field_issues(field: FormField, name: str) -> list[FormIssue]:
     issues = []
     if field.type not in FIELD_TYPES:
-        issues.append(("error", "invalid_form_field",
-                       f"{name} has type {field.type!r}; use one of "
-                       f"{', '.join(sorted(FIELD_TYPES))}"))  # fmt: skip
+        issues.append(
+            (
+                "error",
+                "invalid_form_field",
+                f"{name} has type {field.type!r}; use one of {', '.join(sorted(FIELD_TYPES))}",
+            )
+        )
     if field.type == "enum" and not field.enum_values:
         issues.append(("error", "invalid_form_field", f"{name} is an enum without values"))
     for constraint, config in field.constraints.items():
         if constraint not in KNOWN_CONSTRAINTS:
-            issues.append(("warning", "unknown_form_constraint",
-                           f"{name} has constraint {constraint!r}, which permitflow ignores"))  # fmt: skip
+            issues.append(
+                (
+                    "warning",
+                    "unknown_form_constraint",
+                    f"{name} has constraint {constraint!r}, which permitflow ignores",
+                )
+            )
             continue
         problem = _config_problem(field, constraint, config.strip())
         if problem:

@@ -28,9 +28,13 @@ __all__ = ["format_report", "has_errors", "validate", "validate_file"]
 
 PYTHON_SCRIPT_FORMATS = frozenset({"", "python", "text/python", "text/x-python"})
 _ID_NAMESPACES = frozenset(
-    {BPMN_NS, BPMNDI_NS, "http://www.omg.org/spec/DD/20100524/DI",
-     "http://www.omg.org/spec/DD/20100524/DC"}
-)  # fmt: skip
+    {
+        BPMN_NS,
+        BPMNDI_NS,
+        "http://www.omg.org/spec/DD/20100524/DI",
+        "http://www.omg.org/spec/DD/20100524/DC",
+    }
+)
 
 
 class _Report:
@@ -65,9 +69,12 @@ def validate(model: BpmnModel, *, for_execution: bool = True) -> list[Problem]:
     """All problems of ``model``; see the module docstring for severities."""
     report = _Report(model, for_execution)
     if not model.processes:
-        report.add("error", "no_process",
-                   f"{model.source} has no process (only empty pools?); draw at least one "
-                   "process with a start and an end event")  # fmt: skip
+        report.add(
+            "error",
+            "no_process",
+            f"{model.source} has no process (only empty pools?); draw at least one "
+            "process with a start and an end event",
+        )
     strict = _strict_process_ids(model)
     event_subprocesses = {u.id for u in model.unsupported if u.tag == "eventSubProcess" and u.id}
     for process in model.processes.values():
@@ -75,13 +82,20 @@ def validate(model: BpmnModel, *, for_execution: bool = True) -> list[Problem]:
         _check_nodes(report, process, process.id in strict)
     _check_unsupported(report, strict)
     if not model.has_diagram:
-        report.add("warning", "no_diagram",
-                   f"{model.source} has no diagram (BPMNDiagram); it cannot be drawn")  # fmt: skip
+        report.add(
+            "warning",
+            "no_diagram",
+            f"{model.source} has no diagram (BPMNDiagram); it cannot be drawn",
+        )
     for process in model.executable_processes():
         if process.service_standard is None:
-            report.add("warning", "no_service_standard",
-                       f"Executable process {process.label!r} has no <pf:serviceStandard>; "
-                       "the public page and due dates need one", process)  # fmt: skip
+            report.add(
+                "warning",
+                "no_service_standard",
+                f"Executable process {process.label!r} has no <pf:serviceStandard>; "
+                "the public page and due dates need one",
+                process,
+            )
     return report.problems
 
 
@@ -103,8 +117,17 @@ def validate_file(
     severity = "error" if for_execution else "warning"
     for element in root.iterchildren(bpmn("process")):
         for line, message in ext.service_standard_issues(element):
-            problems.append(Problem(severity, "invalid_service_standard", message,
-                                    element.get("id"), element.get("name"), line, source))  # fmt: skip
+            problems.append(
+                Problem(
+                    severity,
+                    "invalid_service_standard",
+                    message,
+                    element.get("id"),
+                    element.get("name"),
+                    line,
+                    source,
+                )
+            )
     return model, problems + validate(model, for_execution=for_execution)
 
 
@@ -128,11 +151,17 @@ def _duplicate_ids(root, source: str) -> list[Problem]:
             continue
         if element_id in first_line:
             problems.append(
-                Problem("error", "duplicate_id",
-                        f"Id {element_id!r} is used by more than one element (first at line "
-                        f"{first_line[element_id]}); ids must be unique",
-                        element_id, element.get("name"), element.sourceline, source)
-            )  # fmt: skip
+                Problem(
+                    "error",
+                    "duplicate_id",
+                    f"Id {element_id!r} is used by more than one element (first at line "
+                    f"{first_line[element_id]}); ids must be unique",
+                    element_id,
+                    element.get("name"),
+                    element.sourceline,
+                    source,
+                )
+            )
         else:
             first_line[element_id] = element.sourceline
     return problems
@@ -171,13 +200,21 @@ def _check_nodes(report: _Report, process: Process, strict: bool) -> None:
     for node in process.nodes.values():
         if node.is_human and node.lane_id is None:
             where = "in no lane" if process.lanes else "in a process without lanes"
-            report.add(severity, "user_task_without_lane",
-                       f"{node.kind} {node.label!r} is {where}; every user task must be in a "
-                       "lane, whose role decides who may take it", node)  # fmt: skip
+            report.add(
+                severity,
+                "user_task_without_lane",
+                f"{node.kind} {node.label!r} is {where}; every user task must be in a "
+                "lane, whose role decides who may take it",
+                node,
+            )
         if node.kind == "callActivity" and node.called_element not in report.model.processes:
-            report.add(severity, "unknown_called_element",
-                       f"Call activity {node.label!r} calls {node.called_element or '(nothing)'!r}, "
-                       "which is not a process in this file", node)  # fmt: skip
+            report.add(
+                severity,
+                "unknown_called_element",
+                f"Call activity {node.label!r} calls {node.called_element or '(nothing)'!r}, "
+                "which is not a process in this file",
+                node,
+            )
         _check_events(report, node, severity)
         _check_script(report, node, severity)
         for issue_severity, code, message in form_checks.form_issues(node):
@@ -190,16 +227,30 @@ def _check_nodes(report: _Report, process: Process, strict: bool) -> None:
 def _check_events(report: _Report, node: Node, severity: str) -> None:
     if "timer" in node.event_definitions:
         if node.timer is None:
-            report.add(severity, "timer_without_definition",
-                       f"Timer {node.label!r} has no timeDuration, timeDate or timeCycle", node)  # fmt: skip
+            report.add(
+                severity,
+                "timer_without_definition",
+                f"Timer {node.label!r} has no timeDuration, timeDate or timeCycle",
+                node,
+            )
         else:
-            _check_expression(report, node, f"timer {node.timer.kind}",
-                              node.timer.expression, severity, timer_kind=node.timer.kind)  # fmt: skip
+            _check_expression(
+                report,
+                node,
+                f"timer {node.timer.kind}",
+                node.timer.expression,
+                severity,
+                timer_kind=node.timer.kind,
+            )
     catches = node.kind in ("startEvent", "intermediateCatchEvent", "boundaryEvent")
     if catches and "message" in node.event_definitions and not node.message_ref:
-        report.add("warning", "message_without_ref",
-                   f"Message event {node.label!r} names no message (messageRef), so nothing "
-                   "can be sent to it by name", node)  # fmt: skip
+        report.add(
+            "warning",
+            "message_without_ref",
+            f"Message event {node.label!r} names no message (messageRef), so nothing "
+            "can be sent to it by name",
+            node,
+        )
 
 
 def _check_script(report: _Report, node: Node, severity: str) -> None:
@@ -207,17 +258,29 @@ def _check_script(report: _Report, node: Node, severity: str) -> None:
         return
     script_format = (node.script_format or "").strip().lower()
     if script_format not in PYTHON_SCRIPT_FORMATS:
-        report.add(severity, "unsupported_script_format",
-                   f"Script task {node.label!r} is written in {node.script_format!r}; permitflow "
-                   "runs only its safe Python-like scripts (scriptFormat python)", node)  # fmt: skip
+        report.add(
+            severity,
+            "unsupported_script_format",
+            f"Script task {node.label!r} is written in {node.script_format!r}; permitflow "
+            "runs only its safe Python-like scripts (scriptFormat python)",
+            node,
+        )
     elif not node.script:
         report.add(severity, "empty_script", f"Script task {node.label!r} has no script", node)
     else:
         _check_expression(report, node, "script", node.script, severity, script=True)
 
 
-def _check_expression(report: _Report, element, what: str, text: str, severity: str,
-                      *, script: bool = False, timer_kind: str | None = None) -> None:  # fmt: skip
+def _check_expression(
+    report: _Report,
+    element,
+    what: str,
+    text: str,
+    severity: str,
+    *,
+    script: bool = False,
+    timer_kind: str | None = None,
+) -> None:
     try:
         if script:
             expressions.check_script(text)
@@ -227,8 +290,9 @@ def _check_expression(report: _Report, element, what: str, text: str, severity: 
             expressions.check_expression(text)
     except (EngineError, ValueError) as exc:
         label = getattr(element, "label", None) or element.name or element.id
-        report.add(severity, "unsafe_expression",
-                   f"The {what} of {label!r} is not allowed: {exc}", element)  # fmt: skip
+        report.add(
+            severity, "unsafe_expression", f"The {what} of {label!r} is not allowed: {exc}", element
+        )
 
 
 def _check_unsupported(report: _Report, strict: set[str]) -> None:
@@ -238,6 +302,9 @@ def _check_unsupported(report: _Report, strict: set[str]) -> None:
         if found and found[1].kind != item.tag:
             what = f"{item.tag} on {found[1].kind}"
         severity = report.executable(item.process_id is None or item.process_id in strict)
-        report.add(severity, "unsupported_element",
-                   f"Element {item.name or item.id!r} ({what}) cannot be executed by "
-                   "permitflow", item)  # fmt: skip
+        report.add(
+            severity,
+            "unsupported_element",
+            f"Element {item.name or item.id!r} ({what}) cannot be executed by permitflow",
+            item,
+        )

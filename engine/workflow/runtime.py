@@ -60,8 +60,9 @@ def open_case(case: Case) -> Running:
     if cached is not None and cached[0] == case.state:
         return Running(case, cached[1], model, process, cached[2], cached[3])
     workflow = specs.load_state(case.state, *specs.specs_for(case.definition))
-    return Running(case, workflow, model, process,
-                   frozenset(_open_human_tasks(workflow)), _waits(workflow))
+    return Running(
+        case, workflow, model, process, frozenset(_open_human_tasks(workflow)), _waits(workflow)
+    )
 
 
 def peek_workflow(case: Case) -> BpmnWorkflow:
@@ -134,8 +135,7 @@ def save(session: Session, running: Running, actor: str) -> None:
         session.flush()
     except StaleDataError as exc:
         raise Conflict(
-            f"Case {code} was changed by someone else meanwhile; "
-            "reload it and try again."
+            f"Case {code} was changed by someone else meanwhile; reload it and try again."
         ) from exc
     with _live_lock:
         if len(_live) >= _LIVE_MAX:
@@ -209,11 +209,20 @@ def _sync_waits(session: Session, running: Running, waits: dict) -> None:
     now = clock.now()
     for (task_id, kind), (element_id, value) in waits.items():
         if kind == "timer":
-            session.add(Timer(id=task_id, case_id=case_id, element_id=element_id,
-                              name=_node_name(running, element_id), due_at=value, created_at=now))
+            session.add(
+                Timer(
+                    id=task_id,
+                    case_id=case_id,
+                    element_id=element_id,
+                    name=_node_name(running, element_id),
+                    due_at=value,
+                    created_at=now,
+                )
+            )
         else:
-            session.add(MessageWait(id=task_id, case_id=case_id, message_name=value,
-                                    element_id=element_id))
+            session.add(
+                MessageWait(id=task_id, case_id=case_id, message_name=value, element_id=element_id)
+            )
     running.waits_before = waits
 
 

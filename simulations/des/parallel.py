@@ -49,8 +49,10 @@ def _compiled(model: BpmnModel, params: SimParams, process_id, compiled=None):
     """The compiled process of these very objects (kept alive, compared by identity: an
     ``id()`` of a freed object can be reused by the next one)."""
     state = _worker_state
-    if state.get("model") is not model or state.get("params") is not params or (
-        state.get("process_id") != process_id
+    if (
+        state.get("model") is not model
+        or state.get("params") is not params
+        or (state.get("process_id") != process_id)
     ):
         compiled = compiled or compile_process(model, params, process_id)
         state.update(model=model, params=params, process_id=process_id, compiled=compiled)
@@ -147,13 +149,20 @@ def broker_url() -> str | None:
 
 
 @shared_task(name="simulations.replicate")
-def replicate_remote(bpmn_xml: str, params: dict, process_id, cases: int, seed: int,
-                     trim: float) -> tuple[dict, list[str]]:
+def replicate_remote(
+    bpmn_xml: str, params: dict, process_id, cases: int, seed: int, trim: float
+) -> tuple[dict, list[str]]:
     """One replication on a worker, from JSON-safe arguments."""
     model = _model_from_xml(bpmn_xml)
-    kpis, _run, warnings = replicate(model, _params_from_json(json.dumps(params, sort_keys=True)),
-                                     process_id, cases, seed,
-                                     trim, False)
+    kpis, _run, warnings = replicate(
+        model,
+        _params_from_json(json.dumps(params, sort_keys=True)),
+        process_id,
+        cases,
+        seed,
+        trim,
+        False,
+    )
     return {k: float(v) for k, v in kpis.items()}, warnings
 
 

@@ -23,9 +23,19 @@ __all__ = ["ParamsError", "SimParams", "load_params", "params_from_dict", "param
 
 DEFAULT_START = datetime(2025, 1, 6, 8, 0, tzinfo=ZoneInfo("Asia/Jakarta"))  # a Monday
 _TOP_KEYS = {
-    "start", "process", "cases", "trim", "arrivals", "calendars", "lanes", "tasks", "flows",
-    "events", "sla", "defaults",
-}  # fmt: skip
+    "start",
+    "process",
+    "cases",
+    "trim",
+    "arrivals",
+    "calendars",
+    "lanes",
+    "tasks",
+    "flows",
+    "events",
+    "sla",
+    "defaults",
+}
 
 
 MAX_STAFF = 1000  # clerks per lane: the simulator keeps one resource per clerk

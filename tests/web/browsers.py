@@ -16,11 +16,20 @@ from tests.web.conftest import REPO
 
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = REPO / "docs" / "screenshots"
-ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
-def served_app(folder: Path, template: Path, seed: Callable[[Session], None]) -> Iterator[tuple[str, Engine]]:
+def served_app(
+    folder: Path, template: Path, seed: Callable[[Session], None]
+) -> Iterator[tuple[str, Engine]]:
     """Serve the office over a copy of ``template``, seeded by ``seed``; yields (base URL, engine)."""
     from werkzeug.serving import make_server
 
@@ -34,7 +43,9 @@ def served_app(folder: Path, template: Path, seed: Callable[[Session], None]) ->
         seed(session)
         session.commit()
     limiter.reset()
-    app = create_app({"SECRET_KEY": "browser", "DATABASE_URL": url, "INSTANCE_PATH": str(folder / "instance")})
+    app = create_app(
+        {"SECRET_KEY": "browser", "DATABASE_URL": url, "INSTANCE_PATH": str(folder / "instance")}
+    )
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_port}", engine

@@ -53,15 +53,18 @@ _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 def seed_staff(session: Session) -> None:
     for username, roles in STAFF.items():
-        services.create_user(session, username, full_name=username.title(), roles=roles,
-                             password_hash=_HASH)  # fmt: skip
+        services.create_user(
+            session, username, full_name=username.title(), roles=roles, password_hash=_HASH
+        )
 
 
 @pytest.fixture
 def web_engine(sqlite_engine):
     with Session(sqlite_engine, expire_on_commit=False) as session:
         seed_staff(session)
-        services.deploy(session, BUILDING.read_bytes(), source="building_approval.bpmn", deployed_by="designer")
+        services.deploy(
+            session, BUILDING.read_bytes(), source="building_approval.bpmn", deployed_by="designer"
+        )
         session.commit()
     return sqlite_engine
 
@@ -75,19 +78,23 @@ def db(web_engine):
 @pytest.fixture
 def app(web_engine, tmp_path):
     limiter.reset()
-    app = create_app({
-        "TESTING": True,
-        "SECRET_KEY": "test-secret",
-        "DATABASE_URL": web_engine.url.render_as_string(hide_password=False),
-        "INSTANCE_PATH": str(tmp_path / "instance"),
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "DATABASE_URL": web_engine.url.render_as_string(hide_password=False),
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+        }
+    )
     yield app
     app.extensions["permitflow.engine"].dispose()
     limiter.reset()
 
 
 def start_building_case(session: Session, **changes):
-    case = services.start_case(session, "building_approval", {**BUILDING_START, **changes}, started_by="front")
+    case = services.start_case(
+        session, "building_approval", {**BUILDING_START, **changes}, started_by="front"
+    )
     session.commit()
     return case
 
@@ -108,8 +115,9 @@ class Staff:
 
     def login(self, username: str, password: str = PASSWORD):
         self.fresh_token("/login")
-        response = self.client.post("/login", data={"username": username, "password": password,
-                                                    "csrf_token": self.token})  # fmt: skip
+        response = self.client.post(
+            "/login", data={"username": username, "password": password, "csrf_token": self.token}
+        )
         self.fresh_token("/account" if response.status_code == 302 else "/login")
         return response
 
@@ -136,11 +144,20 @@ def staff(app):
 
 # The happy path of a building approval: element id -> (username, form data).
 HAPPY_PATH = {
-    "register_application": ("front", {"documents_received": "on", "registration_note": "Berkas lengkap"}),
+    "register_application": (
+        "front",
+        {"documents_received": "on", "registration_note": "Berkas lengkap"},
+    ),
     "verify_documents": ("verifier", {"decision": "complete"}),
     "technical_review": ("tech", {"technical_decision": "approve", "review_notes": "Sesuai KRK"}),
-    "field_inspection": ("inspector", {"inspection_date": "2026-01-12", "site_matches_plan": "on",
-                                       "inspection_report": "laporan-lapangan.pdf"}),  # fmt: skip
+    "field_inspection": (
+        "inspector",
+        {
+            "inspection_date": "2026-01-12",
+            "site_matches_plan": "on",
+            "inspection_report": "laporan-lapangan.pdf",
+        },
+    ),
     "fee_assessment": ("cashier", {"fee_amount": "1500000", "fee_basis": "Perda 1/2024"}),
     "confirm_payment": ("cashier", {"payment_received": "on", "payment_reference": "NTPD-0001"}),
     "sign_permit": ("head", {"signed": "on"}),
@@ -202,8 +219,12 @@ class Citizen:
     def post(self, url: str, data: dict | None = None, form_page: str = "/track", **kwargs):
         match = _TOKEN.search(self.client.get(form_page).get_data(as_text=True))
         assert match, f"no CSRF token on {form_page}"
-        return self.client.post(url, data={**(data or {}), "csrf_token": match.group(1)},
-                                content_type="multipart/form-data", **kwargs)  # fmt: skip
+        return self.client.post(
+            url,
+            data={**(data or {}), "csrf_token": match.group(1)},
+            content_type="multipart/form-data",
+            **kwargs,
+        )
 
 
 @pytest.fixture
@@ -213,9 +234,15 @@ def citizen(app):
 
 def apply_for_building(citizen, **changes):
     """Apply online for a building approval with both documents; returns (code, private path)."""
-    data = {**BUILDING_START, **changes, "land_certificate": pdf("sertifikat.pdf"),
-            "building_plan": pdf("gambar.pdf")}  # fmt: skip
-    response = citizen.post("/services/building_approval/apply", data, form_page="/services/building_approval/apply")
+    data = {
+        **BUILDING_START,
+        **changes,
+        "land_certificate": pdf("sertifikat.pdf"),
+        "building_plan": pdf("gambar.pdf"),
+    }
+    response = citizen.post(
+        "/services/building_approval/apply", data, form_page="/services/building_approval/apply"
+    )
     assert response.status_code == 302, response.get_data(as_text=True)[:3000]
     location = response.headers["Location"]
     code = location.split("/track/")[1].split("?")[0]

@@ -38,7 +38,12 @@ def test_no_operation_answers_with_a_server_error(schema, api_token, mode):
     for operation in operations(schema):
 
         @given(case=operation.as_strategy(generation_mode=mode))
-        @settings(max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=EXAMPLES,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
         def run(case):
             case.headers = {**(case.headers or {}), **headers}
             response = case.call()

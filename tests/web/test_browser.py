@@ -43,7 +43,9 @@ def _seed(session: Session) -> None:
     seed_staff(session)
     for user in services.list_users(session):
         user.language = "en"
-    services.deploy(session, BUILDING.read_bytes(), source="building_approval.bpmn", deployed_by="designer")
+    services.deploy(
+        session, BUILDING.read_bytes(), source="building_approval.bpmn", deployed_by="designer"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +54,9 @@ def browser():
 
 
 def login(browser, base: str, username: str, viewport=(1280, 860)):
-    context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, locale="en-US")
+    context = browser.new_context(
+        viewport={"width": viewport[0], "height": viewport[1]}, locale="en-US"
+    )
     page = context.new_page()
     page.set_default_timeout(15_000)
     page.goto(f"{base}/login")
@@ -82,7 +86,9 @@ def fill_form(page, data: dict[str, str]) -> None:
         elif kind.startswith("select"):
             field.select_option(value)
         elif kind == "input:file":
-            field.set_input_files({"name": value, "mimeType": "application/pdf", "buffer": b"%PDF-1.4 demo"})
+            field.set_input_files(
+                {"name": value, "mimeType": "application/pdf", "buffer": b"%PDF-1.4 demo"}
+            )
         else:
             field.fill(value)
 
@@ -95,7 +101,9 @@ def test_clerks_of_each_lane_issue_a_building_permit(office, browser):
     for step, (username, data) in HAPPY_PATH.items():
         page = login(browser, base, username)
         page.goto(f"{base}/inbox/")
-        row = page.locator(".taskrow", has_text=case.tracking_code).filter(has_text=page_task_name(engine, case))
+        row = page.locator(".taskrow", has_text=case.tracking_code).filter(
+            has_text=page_task_name(engine, case)
+        )
         if step == "register_application":
             shoot(page, "inbox")
         row.locator("form[action$='/claim'] button").click()
@@ -130,7 +138,9 @@ def test_designer_deploys_a_revision_and_migrates_a_running_case(office, browser
     base, engine = office
     with Session(engine, expire_on_commit=False) as session:
         case = start_building_case(session, applicant_name="Rina Wati")
-        services.complete_task(session, open_task(session, case).id, "front", {"documents_received": True})
+        services.complete_task(
+            session, open_task(session, case).id, "front", {"documents_received": True}
+        )
         session.commit()
     revised = tmp_path / "building_approval.bpmn"
     revised.write_bytes(revised_building())
@@ -165,7 +175,9 @@ def test_monitoring_admin_and_case_pages(office, browser):
         for name in ("Andi", "Maya", "Yusuf"):
             start_building_case(session, applicant_name=f"{name} Pratama")
         case = start_building_case(session, applicant_name="Dewi Kartika")
-        services.complete_task(session, open_task(session, case).id, "front", {"documents_received": True})
+        services.complete_task(
+            session, open_task(session, case).id, "front", {"documents_received": True}
+        )
         session.commit()
     page = login(browser, base, "reformer")
     page.goto(f"{base}/monitoring/building_approval")

@@ -23,8 +23,11 @@ BROKEN = b"""<?xml version="1.0"?>
 
 
 def upload(client, data: bytes, name: str = "upload.bpmn"):
-    return client.post("/designer/upload", data={"bpmn": (io.BytesIO(data), name)},
-                       content_type="multipart/form-data")  # fmt: skip
+    return client.post(
+        "/designer/upload",
+        data={"bpmn": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+    )
 
 
 def test_a_broken_file_shows_the_report_not_a_500(staff):
@@ -62,7 +65,9 @@ def test_upload_diff_deploy_and_migrate(staff, db):
     assert services.get_definition(db, "building_approval").version == 2
     plan = designer.get("/designer/procedures/building_approval/1/migrate").get_data(as_text=True)
     assert case.tracking_code in plan and 'name="case_id"' in plan
-    moved = designer.post("/designer/procedures/building_approval/1/migrate", data={"case_id": str(case.id)})
+    moved = designer.post(
+        "/designer/procedures/building_approval/1/migrate", data={"case_id": str(case.id)}
+    )
     assert moved.status_code == 302
     db.expire_all()
     assert services.get_case(db, case.id).definition.version == 2

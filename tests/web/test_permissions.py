@@ -24,7 +24,11 @@ from webapp import create_app
 from webapp.extensions import limiter
 
 ROLES = ["anonymous", "front", "tech", "designer", "reformer", "admin", "nobody"]
-CLERKS, DESIGN, MONITOR = {"front", "tech", "admin"}, {"designer", "admin"}, {"reformer", "designer", "admin"}
+CLERKS, DESIGN, MONITOR = (
+    {"front", "tech", "admin"},
+    {"designer", "admin"},
+    {"reformer", "designer", "admin"},
+)
 STAFF = {"front", "tech", "designer", "reformer", "admin"}
 EVERYONE = STAFF | {"nobody"}
 
@@ -68,8 +72,14 @@ def matrix(tmp_path_factory, sqlite_template):
         session.commit()
         ids = {"task": open_task(session, case).id, "case": case.tracking_code}
     limiter.reset()
-    app = create_app({"TESTING": True, "SECRET_KEY": "matrix", "INSTANCE_PATH": str(folder / "instance"),
-                      "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}"})  # fmt: skip
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "matrix",
+            "INSTANCE_PATH": str(folder / "instance"),
+            "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}",
+        }
+    )
     clients = {}
     for role in ROLES:
         clients[role] = Staff(app.test_client())
@@ -95,9 +105,19 @@ def test_permission_matrix(matrix, role, route):
 
 
 # the public side: everyone, logged in or not (tracking pages: see test_public.py)
-PUBLIC_ROUTES = ["/", "/services/", "/services/building_approval", "/services/building_approval/apply",
-                 "/services/building_approval/diagram.bpmn", "/track", "/queue/", "/queue/display",
-                 "/queue/board.json", "/ikm", "/api/v1/openapi.json"]  # fmt: skip
+PUBLIC_ROUTES = [
+    "/",
+    "/services/",
+    "/services/building_approval",
+    "/services/building_approval/apply",
+    "/services/building_approval/diagram.bpmn",
+    "/track",
+    "/queue/",
+    "/queue/display",
+    "/queue/board.json",
+    "/ikm",
+    "/api/v1/openapi.json",
+]
 
 
 @pytest.mark.parametrize("route", PUBLIC_ROUTES)
@@ -112,7 +132,9 @@ def test_clerk_never_acts_on_another_lanes_task(staff, db, action):
     case = start_building_case(db)
     task = open_task(db, case)  # Register application, Front Office lane
     tech = staff("tech")
-    response = tech.post(f"/tasks/{task.id}/{action}", data={"documents_received": "on", "reason": "x"})
+    response = tech.post(
+        f"/tasks/{task.id}/{action}", data={"documents_received": "on", "reason": "x"}
+    )
     assert response.status_code == 403
     task = open_task(db, case)
     assert task.element_id == "register_application" and task.assignee is None

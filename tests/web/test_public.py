@@ -23,7 +23,14 @@ def test_landing_and_catalogue_are_indonesian_by_default(citizen):
     assert citizen.get("/services/nope").status_code == 404
     citizen.post("/language", {"lang": "en", "next": "/services/"}, form_page="/")
     assert "Apply online" in citizen.get("/services/").get_data(as_text=True)
-    for url in ("/", "/services/building_approval/apply", "/track", "/queue/", "/queue/display", "/ikm"):
+    for url in (
+        "/",
+        "/services/building_approval/apply",
+        "/track",
+        "/queue/",
+        "/queue/display",
+        "/ikm",
+    ):
         response = citizen.get(url)
         assert response.status_code == 200 and 'lang="en"' in response.get_data(as_text=True), url
 
@@ -40,7 +47,9 @@ def test_apply_with_documents_and_follow_the_case(citizen, db, staff):
     bare = citizen.get(f"/track/{code}").get_data(as_text=True)  # the code alone: status only
     assert "sedang diproses" in bare and "sertifikat.pdf" not in bare
     link = f"/track/{code}/documents/{docs[0].id}"
-    assert citizen.get(link).status_code == 404 and citizen.get(link + "?k=wrong").status_code == 404
+    assert (
+        citizen.get(link).status_code == 404 and citizen.get(link + "?k=wrong").status_code == 404
+    )
     download = citizen.get(link + "?k=" + private.split("k=")[1])
     assert download.data == PDF and download.headers["Content-Disposition"].startswith("attachment")
     task_page = staff("front").get(f"/tasks/{open_task(db, case).id}").get_data(as_text=True)
@@ -49,15 +58,24 @@ def test_apply_with_documents_and_follow_the_case(citizen, db, staff):
     assert staff("designer").get(f"/cases/{code}/documents/{docs[0].id}").status_code == 403
 
 
-@pytest.mark.parametrize("name,data,message", [
-    ("virus.exe", b"MZ\x90\x00", "PDF, JPEG"),
-    ("palsu.pdf", b"<html>", "bukan|not really"),
-])
+@pytest.mark.parametrize(
+    "name,data,message",
+    [
+        ("virus.exe", b"MZ\x90\x00", "PDF, JPEG"),
+        ("palsu.pdf", b"<html>", "bukan|not really"),
+    ],
+)
 def test_bad_uploads_are_refused_and_nothing_starts(citizen, db, name, data, message):
     import io
 
-    form = {**BUILDING_START, "land_certificate": (io.BytesIO(data), name), "building_plan": pdf("gambar.pdf")}
-    response = citizen.post("/services/building_approval/apply", form, form_page="/services/building_approval/apply")
+    form = {
+        **BUILDING_START,
+        "land_certificate": (io.BytesIO(data), name),
+        "building_plan": pdf("gambar.pdf"),
+    }
+    response = citizen.post(
+        "/services/building_approval/apply", form, form_page="/services/building_approval/apply"
+    )
     assert response.status_code == 422 and re.search(message, response.get_data(as_text=True))
     assert db.query(Case).count() == 0
 
@@ -66,9 +84,14 @@ def test_a_large_upload_is_refused(app, citizen, db):
     import io
 
     app.config["UPLOAD_MAX_BYTES"] = 1024
-    form = {**BUILDING_START, "land_certificate": (io.BytesIO(PDF + b"0" * 2048), "besar.pdf"),
-            "building_plan": pdf("gambar.pdf")}  # fmt: skip
-    response = citizen.post("/services/building_approval/apply", form, form_page="/services/building_approval/apply")
+    form = {
+        **BUILDING_START,
+        "land_certificate": (io.BytesIO(PDF + b"0" * 2048), "besar.pdf"),
+        "building_plan": pdf("gambar.pdf"),
+    }
+    response = citizen.post(
+        "/services/building_approval/apply", form, form_page="/services/building_approval/apply"
+    )
     assert response.status_code == 422 and db.query(Case).count() == 0
 
 
@@ -76,20 +99,29 @@ def test_a_returned_case_is_answered_on_the_private_page(citizen, db):
     code, private = apply_for_building(citizen)
     case = services.get_case(db, code)
     services.complete_task(db, open_task(db, case).id, "front", {"documents_received": True})
-    services.return_to_applicant(db, open_task(db, case).id, "verifier", "Lampirkan KKPR yang masih berlaku")
+    services.return_to_applicant(
+        db, open_task(db, case).id, "verifier", "Lampirkan KKPR yang masih berlaku"
+    )
     db.commit()
     page = citizen.get(private).get_data(as_text=True)
     assert "Lampirkan KKPR yang masih berlaku" in page and 'id="respond-form"' in page
-    response = citizen.post(f"/track/{code}/respond?k={private.split('k=')[1]}",
-                            {"building_plan": pdf("gambar-revisi.pdf"), "floors": "3"}, form_page=private)  # fmt: skip
+    response = citizen.post(
+        f"/track/{code}/respond?k={private.split('k=')[1]}",
+        {"building_plan": pdf("gambar-revisi.pdf"), "floors": "3"},
+        form_page=private,
+    )
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     db.expire_all()
     case = services.get_case(db, code)
     assert case.status == "running" and services.case_data(case)["floors"] == 3
     assert "gambar-revisi.pdf" in citizen.get(private).get_data(as_text=True)
     subjects = [m.subject for m in services.messages_for_case(db, case.id)]
-    assert any("perlu dilengkapi" in s for s in subjects) and any("diproses kembali" in s for s in subjects)
-    assert citizen.post(f"/track/{code}/respond", {"floors": "4"}).status_code == 404  # no key, no answer
+    assert any("perlu dilengkapi" in s for s in subjects) and any(
+        "diproses kembali" in s for s in subjects
+    )
+    assert (
+        citizen.post(f"/track/{code}/respond", {"floors": "4"}).status_code == 404
+    )  # no key, no answer
 
 
 def test_tracking_codes_cannot_be_enumerated_and_lookups_are_limited(citizen, db, app):
@@ -106,7 +138,9 @@ def test_tracking_codes_cannot_be_enumerated_and_lookups_are_limited(citizen, db
 
 def test_public_forms_need_the_csrf_token(citizen):
     assert citizen.client.post("/complaints/new", data={"subject": "x"}).status_code == 400
-    assert citizen.client.post("/queue/take", data={"service": "building_approval"}).status_code == 400
+    assert (
+        citizen.client.post("/queue/take", data={"service": "building_approval"}).status_code == 400
+    )
 
 
 def test_applications_are_rate_limited_per_connection(citizen, app):
@@ -117,7 +151,10 @@ def test_applications_are_rate_limited_per_connection(citizen, app):
     apply_for_building(citizen)
     apply_for_building(citizen)
     data = {**BUILDING_START, "land_certificate": pdf("a.pdf"), "building_plan": pdf("b.pdf")}
-    third = citizen.post("/services/building_approval/apply", data,
-                         form_page="/services/building_approval/apply")
+    third = citizen.post(
+        "/services/building_approval/apply", data, form_page="/services/building_approval/apply"
+    )
     page = third.get_data(as_text=True)
-    assert third.status_code == 429 and BUILDING_START["applicant_name"] in page  # typed values kept
+    assert (
+        third.status_code == 429 and BUILDING_START["applicant_name"] in page
+    )  # typed values kept

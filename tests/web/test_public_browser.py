@@ -60,7 +60,9 @@ def browser():
 
 
 def visitor(browser, width: int = 1280, height: int = 860):
-    page = browser.new_context(viewport={"width": width, "height": height}, locale="id-ID").new_page()
+    page = browser.new_context(
+        viewport={"width": width, "height": height}, locale="id-ID"
+    ).new_page()
     page.set_default_timeout(15_000)
     return page
 
@@ -81,7 +83,12 @@ def run_clerks(engine, code: str) -> None:
         while case.status == "running":
             task = open_task(session, case)
             username, data = HAPPY_PATH[task.element_id]
-            services.complete_task(session, task.id, username, {k: ("true" if v == "on" else v) for k, v in data.items()})
+            services.complete_task(
+                session,
+                task.id,
+                username,
+                {k: ("true" if v == "on" else v) for k, v in data.items()},
+            )
             session.commit()
             case = services.get_case(session, code)
 
@@ -111,9 +118,15 @@ def test_a_citizen_applies_answers_a_return_follows_and_rates(office, browser):
     code = re.search(r"/track/([0-9A-Z-]+)\?k=", private).group(1)
     with Session(engine, expire_on_commit=False) as session:
         case = services.get_case(session, code)
-        services.complete_task(session, open_task(session, case).id, "front", {"documents_received": True})
-        services.return_to_applicant(session, open_task(session, case).id, "verifier",
-                                     "Gambar rencana belum ditandatangani perencana. Unggah gambar yang sudah ditandatangani.")  # fmt: skip
+        services.complete_task(
+            session, open_task(session, case).id, "front", {"documents_received": True}
+        )
+        services.return_to_applicant(
+            session,
+            open_task(session, case).id,
+            "verifier",
+            "Gambar rencana belum ditandatangani perencana. Unggah gambar yang sudah ditandatangani.",
+        )
         session.commit()
     page.goto(private)
     assert "belum ditandatangani" in page.locator(".return-reason").inner_text()
@@ -159,7 +172,9 @@ def test_a_queue_number_is_taken_called_and_displayed(office, browser):
     clerk.click("#counter-form button[type=submit]")
     assert clerk.locator(".called-number").inner_text() == number
     board = display.locator(".board[data-service=building_approval]")
-    board.locator(".board-number", has_text=number).wait_for(timeout=12_000)  # the display refreshed itself
+    board.locator(".board-number", has_text=number).wait_for(
+        timeout=12_000
+    )  # the display refreshed itself
     shoot(display, "queue-display")
     for page in (citizen, display, clerk):
         page.context.close()
@@ -173,20 +188,37 @@ def test_a_complaint_is_sent_and_its_answer_read(office, browser):
     page.select_option("#f-service_concerned", "pbg")
     page.fill("#f-contact", "0812 3456 789")
     page.fill("#f-subject", "Antrean loket PBG terlalu lama")
-    page.fill("#f-description", "Saya menunggu lebih dari dua jam di loket PBG pada hari Senin tanpa kejelasan.")
+    page.fill(
+        "#f-description",
+        "Saya menunggu lebih dari dua jam di loket PBG pada hari Senin tanpa kejelasan.",
+    )
     page.click("#apply-form button[type=submit]")
     page.wait_for_selector(".private-link")
     private = page.locator(".private-link").inner_text().strip()
     code = re.search(r"/track/([0-9A-Z-]+)\?k=", private).group(1)
     with Session(engine, expire_on_commit=False) as session:
         case = services.get_case(session, code)
-        services.complete_task(session, open_task(session, case).id, "gita",
-                               {"verification": "forward", "unit_name": "Bidang Pelayanan PBG"})  # fmt: skip
-        services.complete_task(session, open_task(session, case, "follow_up").id, "hadi",
-                               {"follow_up_text": "Mulai pekan ini loket PBG dibuka dua petugas dan nomor antrean "
-                                                  "dapat diambil secara daring. Mohon maaf atas ketidaknyamanannya."})  # fmt: skip
-        services.complete_task(session, open_task(session, case, "publish_follow_up").id, "gita",
-                               {"published_on": "2026-11-23"})  # fmt: skip
+        services.complete_task(
+            session,
+            open_task(session, case).id,
+            "gita",
+            {"verification": "forward", "unit_name": "Bidang Pelayanan PBG"},
+        )
+        services.complete_task(
+            session,
+            open_task(session, case, "follow_up").id,
+            "hadi",
+            {
+                "follow_up_text": "Mulai pekan ini loket PBG dibuka dua petugas dan nomor antrean "
+                "dapat diambil secara daring. Mohon maaf atas ketidaknyamanannya."
+            },
+        )
+        services.complete_task(
+            session,
+            open_task(session, case, "publish_follow_up").id,
+            "gita",
+            {"published_on": "2026-11-23"},
+        )
         session.commit()
     page.goto(private)
     assert "dua petugas" in page.locator(".answer-text").inner_text()

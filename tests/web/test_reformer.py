@@ -72,17 +72,23 @@ def test_analysis_with_simulation_and_history_finds_bottlenecks(reformer, db, sy
 
 
 def test_a_suggested_change_is_added_with_one_click(reformer):
-    response = reformer.post(f"{SCENARIO}/changes", data={"change": json.dumps(REMOVE_REGISTRATION)})
+    response = reformer.post(
+        f"{SCENARIO}/changes", data={"change": json.dumps(REMOVE_REGISTRATION)}
+    )
     assert response.status_code == 302 and response.headers["Location"].endswith(SCENARIO)
     page = reformer.get(SCENARIO).get_data(as_text=True)
     assert "<code>op: remove_task, task: register_application</code>" in page
     reformer.post(f"{SCENARIO}/changes/0/delete")
-    assert "<code>op: remove_task, task: register_application</code>" not in reformer.get(SCENARIO).get_data(as_text=True)
+    assert "<code>op: remove_task, task: register_application</code>" not in reformer.get(
+        SCENARIO
+    ).get_data(as_text=True)
 
 
 def test_the_change_form_adds_a_staffing_change(reformer):
     reformer.post(f"{SCENARIO}/changes", data={"op": "staff", "lane": "Lane_cashier", "count": "2"})
-    assert "op: staff, lane: Lane_cashier, count: 2" in reformer.get(SCENARIO).get_data(as_text=True)
+    assert "op: staff, lane: Lane_cashier, count: 2" in reformer.get(SCENARIO).get_data(
+        as_text=True
+    )
 
 
 @pytest.mark.parametrize(
@@ -115,15 +121,20 @@ def test_a_bad_scenario_is_shown_next_to_the_field(reformer):
     page = reformer.get(SCENARIO).get_data(as_text=True)
     params = re.search(r'<textarea id="params_yaml"[^>]*>(.*?)</textarea>', page, re.S).group(1)
     form = {"name": "x", "params_yaml": params.replace("&#39;", "'").replace("&#34;", '"')}
-    for changes, message in [("- {op: merge_tasks, tasks: [register_application]}", "at least two tasks"),
-                             ("op: [", "not valid YAML"), ("- just text", "a list of changes")]:  # fmt: skip
+    for changes, message in [
+        ("- {op: merge_tasks, tasks: [register_application]}", "at least two tasks"),
+        ("op: [", "not valid YAML"),
+        ("- just text", "a list of changes"),
+    ]:
         response = reformer.post(SCENARIO, data={**form, "changes_yaml": changes})
         assert response.status_code == 400, changes
         assert 'id="err-changes"' in response.get_data(as_text=True)
         assert message in response.get_data(as_text=True)
 
 
-def test_the_scenario_runs_and_the_revised_diagram_reaches_the_designers(app, reformer, staff, synchronous_jobs):
+def test_the_scenario_runs_and_the_revised_diagram_reaches_the_designers(
+    app, reformer, staff, synchronous_jobs
+):
     reformer.post(f"{SCENARIO}/changes", data={"change": json.dumps(REMOVE_REGISTRATION)})
     response = reformer.post(f"{ANALYSIS}/run", data=SMALL)
     assert response.status_code == 302
@@ -136,17 +147,26 @@ def test_the_scenario_runs_and_the_revised_diagram_reaches_the_designers(app, re
     assert 'id="register_application"' not in revised and 'id="verify_documents"' in revised
 
     response = reformer.post(f"{job_url}/send", follow_redirects=True)
-    assert "sent to the designers" in response.get_data(as_text=True) or "dikirim" in response.get_data(as_text=True)
+    assert "sent to the designers" in response.get_data(
+        as_text=True
+    ) or "dikirim" in response.get_data(as_text=True)
     designer = staff("designer")
     listing = designer.get("/designer/").get_data(as_text=True)
-    token = re.search(r'href="/designer/drafts/([^"]+)">building_approval_scenario_', listing).group(1)
+    token = re.search(
+        r'href="/designer/drafts/([^"]+)">building_approval_scenario_', listing
+    ).group(1)
     report = designer.get(f"/designer/drafts/{token}").get_data(as_text=True)
     assert "deploy" in report.lower() or "pasang" in report.lower()
     assert designer.get(f"/designer/drafts/{token}/diff").status_code == 200
 
 
 def test_a_failed_job_shows_its_error(reformer, db, app, synchronous_jobs):
-    params = {"key": "building_approval", "version": 1, "bpmn_xml": BUILDING.read_text(), "params_yaml": "x: 1"}
+    params = {
+        "key": "building_approval",
+        "version": 1,
+        "bpmn_xml": BUILDING.read_text(),
+        "params_yaml": "x: 1",
+    }
     job = jobs.create(db, "simulation_compare", params)
     db.commit()
     jobs.run(job.id, app.extensions["permitflow.engine"])
@@ -161,14 +181,23 @@ def test_only_reformers_and_admins_run_simulations(staff, db, app, username):
     job = jobs.create(db, "simulation_compare", params)
     db.commit()
     user = staff(username)
-    routes = [("get", f"/reformer/jobs/{job.id}"), ("get", f"/reformer/jobs/{job.id}.json"),
-              ("get", f"/reformer/jobs/{job.id}/revised.bpmn"), ("post", f"/reformer/jobs/{job.id}/send"),
-              ("post", f"{ANALYSIS}/analyze"), ("post", f"{ANALYSIS}/run"), ("post", SCENARIO),
-              ("post", f"{SCENARIO}/changes"), ("post", f"{SCENARIO}/changes/0/delete")]  # fmt: skip
+    routes = [
+        ("get", f"/reformer/jobs/{job.id}"),
+        ("get", f"/reformer/jobs/{job.id}.json"),
+        ("get", f"/reformer/jobs/{job.id}/revised.bpmn"),
+        ("post", f"/reformer/jobs/{job.id}/send"),
+        ("post", f"{ANALYSIS}/analyze"),
+        ("post", f"{ANALYSIS}/run"),
+        ("post", SCENARIO),
+        ("post", f"{SCENARIO}/changes"),
+        ("post", f"{SCENARIO}/changes/0/delete"),
+    ]
     for method, route in routes:
         response = getattr(user, method)(route)
         if username is None:
-            assert response.status_code in (302, 400) and "/login" in response.headers.get("Location", "/login")
+            assert response.status_code in (302, 400) and "/login" in response.headers.get(
+                "Location", "/login"
+            )
         else:
             assert response.status_code == 403, (username, route)
     assert jobs.get(db, job.id).status == "queued"
@@ -177,12 +206,21 @@ def test_only_reformers_and_admins_run_simulations(staff, db, app, username):
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"op": "remove_task", "task": ["x"]}, "change.task: expected a task id (text), got a list"),
+        (
+            {"op": "remove_task", "task": ["x"]},
+            "change.task: expected a task id (text), got a list",
+        ),
         ({"op": ["x"]}, "change.op: unknown operation a list"),
-        ({"op": "duration", "task": "verify_documents", "factor": "x"}, "change.factor: expected a positive number"),
+        (
+            {"op": "duration", "task": "verify_documents", "factor": "x"},
+            "change.factor: expected a positive number",
+        ),
         ({"op": "arrival_rate", "rate_per_day": 0}, "change.rate_per_day: must be greater than 0"),
         ({"op": "staff", "lane": ["Lane_cashier"], "count": 2}, "change.lane: expected a lane id"),
-        ({"op": "probability", "flow": {"a": 1}, "p": 0.5}, "change.flow: expected a sequence flow id"),
+        (
+            {"op": "probability", "flow": {"a": 1}, "p": 0.5},
+            "change.flow: expected a sequence flow id",
+        ),
     ],
 )
 def test_a_change_of_a_wrong_type_is_refused_not_a_server_error(reformer, change, message):

@@ -39,7 +39,10 @@ def test_login_is_rate_limited_per_ip_and_username(staff):
 def test_security_headers_and_cookie_flags(staff, app):
     response = staff().client.get("/login")
     csp = response.headers["Content-Security-Policy"]
-    assert "script-src 'self'" in csp and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+    assert (
+        "script-src 'self'" in csp
+        and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+    )
     assert "frame-ancestors 'none'" in csp
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
@@ -56,15 +59,27 @@ def test_secure_cookies_outside_testing(tmp_path, web_engine, monkeypatch):
     app = create_app({"DATABASE_URL": str(web_engine.url), "INSTANCE_PATH": str(tmp_path / "i")})
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert (tmp_path / "i" / "secret_key").read_text() == app.config["SECRET_KEY"]
-    assert create_app({"DATABASE_URL": str(web_engine.url), "INSTANCE_PATH": str(tmp_path / "i")}).config["SECRET_KEY"] == app.config["SECRET_KEY"]
+    assert (
+        create_app(
+            {"DATABASE_URL": str(web_engine.url), "INSTANCE_PATH": str(tmp_path / "i")}
+        ).config["SECRET_KEY"]
+        == app.config["SECRET_KEY"]
+    )
     app.extensions["permitflow.engine"].dispose()
 
 
 def test_no_open_redirect_after_login(staff):
     user = staff()
     user.fresh_token("/login")
-    response = user.client.post("/login", data={"username": "front", "password": PASSWORD,
-                                                "csrf_token": user.token, "next": "//evil.example/x"})  # fmt: skip
+    response = user.client.post(
+        "/login",
+        data={
+            "username": "front",
+            "password": PASSWORD,
+            "csrf_token": user.token,
+            "next": "//evil.example/x",
+        },
+    )
     assert response.headers["Location"].endswith("/inbox/")
 
 

@@ -13,10 +13,23 @@ from tests.web.conftest import _HASH, BUILDING_START, COMPLAINT, pdf
 
 def test_document_reference_survives_the_answer_form(app):
     """A quote in an uploaded file's name must not break the hidden field (nor inject attributes)."""
-    stored = {"name": 'sertifikat" form="x" style="a.pdf', "size": 9, "type": "application/pdf",
-              "sha256": "ab" * 32}
-    field = {"id": "land_certificate", "label": "Sertifikat", "type": "file", "value": stored,
-             "required": True, "readonly": False, "options": [], "constraints": {}, "error": None}
+    stored = {
+        "name": 'sertifikat" form="x" style="a.pdf',
+        "size": 9,
+        "type": "application/pdf",
+        "sha256": "ab" * 32,
+    }
+    field = {
+        "id": "land_certificate",
+        "label": "Sertifikat",
+        "type": "file",
+        "value": stored,
+        "required": True,
+        "readonly": False,
+        "options": [],
+        "constraints": {},
+        "error": None,
+    }
     with app.test_request_context():
         macros = app.jinja_env.get_template("_macros.html").module
         page = str(macros.form_field(field))
@@ -41,11 +54,20 @@ def test_only_the_cases_clerks_can_resume_it(staff, db):
 
 def test_huge_and_nul_identifiers_are_not_found_not_errors(staff, citizen):
     big = 2**64
-    for path in (f"/queue/tickets/{big}", "/services/a%00b", f"/diagrams/building_approval/{big}.bpmn"):
+    for path in (
+        f"/queue/tickets/{big}",
+        "/services/a%00b",
+        f"/diagrams/building_approval/{big}.bpmn",
+    ):
         assert citizen.get(path).status_code in (400, 404), path
     admin = staff("admin")
-    for path in (f"/reformer/jobs/{big}", f"/reformer/jobs/{big}.json",
-                 f"/designer/procedures/building_approval/{big}/migrate", "/tasks/a%00b", "/inbox/?procedure=a%00b"):
+    for path in (
+        f"/reformer/jobs/{big}",
+        f"/reformer/jobs/{big}.json",
+        f"/designer/procedures/building_approval/{big}/migrate",
+        "/tasks/a%00b",
+        "/inbox/?procedure=a%00b",
+    ):
         assert admin.get(path).status_code in (400, 404), path
     # an impossible id in a filter is ignored, like an empty one
     assert admin.get(f"/monitoring/building_approval?version={big}").status_code == 200
@@ -54,9 +76,15 @@ def test_huge_and_nul_identifiers_are_not_found_not_errors(staff, citizen):
 
 
 def test_nul_in_a_form_is_refused_clearly(citizen):
-    data = {**BUILDING_START, "applicant_name": "Siti\x00", "land_certificate": pdf("a.pdf"),
-            "building_plan": pdf("b.pdf")}
-    response = citizen.post("/services/building_approval/apply", data, form_page="/services/building_approval/apply")
+    data = {
+        **BUILDING_START,
+        "applicant_name": "Siti\x00",
+        "land_certificate": pdf("a.pdf"),
+        "building_plan": pdf("b.pdf"),
+    }
+    response = citizen.post(
+        "/services/building_approval/apply", data, form_page="/services/building_approval/apply"
+    )
     assert response.status_code == 400
 
 
@@ -69,11 +97,20 @@ def test_queue_numbers_are_rate_limited(citizen, app):
     from webapp.public.links import queue_limiter
 
     queue_limiter.limit = 3
-    codes = [citizen.post("/queue/take", {"service": "building_approval"}, form_page="/queue/").status_code
-             for _ in range(5)]
+    codes = [
+        citizen.post(
+            "/queue/take", {"service": "building_approval"}, form_page="/queue/"
+        ).status_code
+        for _ in range(5)
+    ]
     assert codes[:3] == [302, 302, 302] and codes[-1] == 429
     app.config["KIOSK_ADDRESSES"] = {"127.0.0.1"}  # the office's kiosk is never limited
-    assert citizen.post("/queue/take", {"service": "building_approval"}, form_page="/queue/").status_code == 302
+    assert (
+        citizen.post(
+            "/queue/take", {"service": "building_approval"}, form_page="/queue/"
+        ).status_code
+        == 302
+    )
 
 
 def test_usernames_cannot_be_only_dots(db):
@@ -84,5 +121,3 @@ def test_usernames_cannot_be_only_dots(db):
     for name in ("..", ".", ".hidden"):
         with pytest.raises(EngineError):
             create_user(db, name)
-
-

@@ -27,7 +27,9 @@ def test_wrong_fields_get_a_message_each_and_keep_the_typed_values(staff, db):
     task = open_task(db, case)
     cashier = staff("cashier")
     cashier.client.get("/", headers={"Accept-Language": "en"})
-    response = cashier.post(f"/tasks/{task.id}/complete", data={"fee_amount": "lots", "fee_basis": "Perda 7/2025"})
+    response = cashier.post(
+        f"/tasks/{task.id}/complete", data={"fee_amount": "lots", "fee_basis": "Perda 7/2025"}
+    )
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "Retribution (IDR) harus berupa bilangan bulat" in page  # the office speaks Indonesian
@@ -41,9 +43,14 @@ def test_a_stale_page_says_who_completed_it_and_keeps_what_was_typed(staff, db):
     task = open_task(db, case)
     first, second = staff("front"), staff("admin")
     assert first.get(f"/tasks/{task.id}").status_code == 200
-    assert second.post(f"/tasks/{task.id}/complete", data={"documents_received": "on"}).status_code == 302
-    response = first.post(f"/tasks/{task.id}/complete",
-                          data={"documents_received": "on", "registration_note": "Catatan saya yang panjang"})  # fmt: skip
+    assert (
+        second.post(f"/tasks/{task.id}/complete", data={"documents_received": "on"}).status_code
+        == 302
+    )
+    response = first.post(
+        f"/tasks/{task.id}/complete",
+        data={"documents_received": "on", "registration_note": "Catatan saya yang panjang"},
+    )
     assert response.status_code == 409
     page = response.get_data(as_text=True)
     assert "admin" in page and "Catatan saya yang panjang" in page
@@ -65,7 +72,12 @@ def test_return_to_the_applicant_needs_a_reason(staff, db):
     task = open_task(db, case)
     front = staff("front")
     assert front.post(f"/tasks/{task.id}/return", data={"reason": " "}).status_code == 422
-    assert front.post(f"/tasks/{task.id}/return", data={"reason": "Sertifikat tidak terbaca"}).status_code == 302
+    assert (
+        front.post(
+            f"/tasks/{task.id}/return", data={"reason": "Sertifikat tidak terbaca"}
+        ).status_code
+        == 302
+    )
     db.expire_all()
     assert services.get_case(db, case.id).status == "returned"
     response = front.post(f"/cases/{case.tracking_code}/resume")
@@ -90,16 +102,23 @@ def test_documents_are_uploaded_and_downloaded(staff, db):
     advance_to(db, case, "field_inspection")
     task = open_task(db, case)
     inspector = staff("inspector")
-    data = {"inspection_date": "2026-02-02", "site_matches_plan": "on",
-            "inspection_report": (io.BytesIO(b"%PDF-1.4 report"), "laporan.pdf")}  # fmt: skip
-    response = inspector.post(f"/tasks/{task.id}/complete", data=data, content_type="multipart/form-data")
+    data = {
+        "inspection_date": "2026-02-02",
+        "site_matches_plan": "on",
+        "inspection_report": (io.BytesIO(b"%PDF-1.4 report"), "laporan.pdf"),
+    }
+    response = inspector.post(
+        f"/tasks/{task.id}/complete", data=data, content_type="multipart/form-data"
+    )
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     page = inspector.get(f"/cases/{case.tracking_code}").get_data(as_text=True)
     assert "laporan.pdf" in page
-    link = page.split('href="/cases/' + case.tracking_code + '/documents/')[1].split('"')[0]
+    link = page.split('href="/cases/' + case.tracking_code + "/documents/")[1].split('"')[0]
     download = inspector.get(f"/cases/{case.tracking_code}/documents/{link}")
     assert download.status_code == 200 and download.data == b"%PDF-1.4 report"
-    assert inspector.get(f"/cases/{case.tracking_code}/documents/..%2Fsecret_key").status_code == 404
+    assert (
+        inspector.get(f"/cases/{case.tracking_code}/documents/..%2Fsecret_key").status_code == 404
+    )
 
 
 def test_an_executable_upload_is_refused_with_a_field_message(staff, db):
@@ -108,8 +127,13 @@ def test_an_executable_upload_is_refused_with_a_field_message(staff, db):
     case = start_building_case(db)
     advance_to(db, case, "field_inspection")
     task = open_task(db, case)
-    data = {"inspection_date": "2026-02-02", "inspection_report": (io.BytesIO(b"MZ..."), "virus.exe")}
-    response = staff("inspector").post(f"/tasks/{task.id}/complete", data=data, content_type="multipart/form-data")
+    data = {
+        "inspection_date": "2026-02-02",
+        "inspection_report": (io.BytesIO(b"MZ..."), "virus.exe"),
+    }
+    response = staff("inspector").post(
+        f"/tasks/{task.id}/complete", data=data, content_type="multipart/form-data"
+    )
     assert response.status_code == 422
     assert "PDF" in response.get_data(as_text=True)
 
@@ -123,9 +147,14 @@ def test_field_messages_follow_the_users_language():
     from webapp import create_app
     from webapp.tasks.messages import field_errors
 
-    fields = (FormField("floor_area", "Luas lantai", "long", constraints={"required": "", "min": "1"}),)
+    fields = (
+        FormField("floor_area", "Luas lantai", "long", constraints={"required": "", "min": "1"}),
+    )
     app = create_app({"TESTING": True, "SECRET_KEY": "x", "PERMITFLOW_DATABASE_URL": "sqlite://"})
-    cases = (({}, "is required", "wajib diisi"), ({"floor_area": "0"}, "must be at least 1", "paling kecil 1"))
+    cases = (
+        ({}, "is required", "wajib diisi"),
+        ({"floor_area": "0"}, "must be at least 1", "paling kecil 1"),
+    )
     for submitted, english, indonesian in cases:
         with pytest.raises(InvalidFormData) as error:
             validate_form(fields, submitted)

@@ -48,8 +48,11 @@ def api_requires(area: str) -> Callable:
         @wraps(view)
         def wrapped(*args, **kwargs):
             if not may(area, g.api_user.role_names):
-                return api_error(403, f"{g.api_user.username}'s roles do not open the {area} area.",
-                                 code="forbidden")  # fmt: skip
+                return api_error(
+                    403,
+                    f"{g.api_user.username}'s roles do not open the {area} area.",
+                    code="forbidden",
+                )
             return view(*args, **kwargs)
 
         return wrapped

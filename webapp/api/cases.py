@@ -31,9 +31,17 @@ def iso(moment: datetime | None) -> str | None:
 
 
 def task_json(task: HumanTask, with_form: bool = False) -> dict[str, Any]:
-    data = {"id": task.id, "case": task.case.tracking_code, "name": task.name, "element_id": task.element_id,
-            "lane": task.lane_name, "role": task.role, "assignee": task.assignee,
-            "created_at": iso(task.created_at), "due_at": iso(task.due_at)}  # fmt: skip
+    data = {
+        "id": task.id,
+        "case": task.case.tracking_code,
+        "name": task.name,
+        "element_id": task.element_id,
+        "lane": task.lane_name,
+        "role": task.role,
+        "assignee": task.assignee,
+        "created_at": iso(task.created_at),
+        "due_at": iso(task.due_at),
+    }
     if with_form:
         data["form"] = [describe_field(field) for field in task_form(task)]
     return data
@@ -41,17 +49,26 @@ def task_json(task: HumanTask, with_form: bool = False) -> dict[str, Any]:
 
 def case_json(case: Case) -> dict[str, Any]:
     return {
-        "tracking_code": case.tracking_code, "process": case.process_key, "version": case.definition.version,
-        "title": case.title, "status": case.status, "current_step": case.current_step,
-        "started_at": iso(case.started_at), "due_at": iso(case.due_at), "completed_at": iso(case.completed_at),
-        "outcome": case.outcome, "return_reason": case.return_reason,
+        "tracking_code": case.tracking_code,
+        "process": case.process_key,
+        "version": case.definition.version,
+        "title": case.title,
+        "status": case.status,
+        "current_step": case.current_step,
+        "started_at": iso(case.started_at),
+        "due_at": iso(case.due_at),
+        "completed_at": iso(case.completed_at),
+        "outcome": case.outcome,
+        "return_reason": case.return_reason,
         "open_tasks": [task_json(t) for t in open_tasks(get_session(), case)],
-    }  # fmt: skip
+    }
 
 
 def find_case(code: str) -> Case:
     cleaned = clean_code(code)
-    case = get_session().scalar(select(Case).where(Case.tracking_code == cleaned)) if cleaned else None
+    case = (
+        get_session().scalar(select(Case).where(Case.tracking_code == cleaned)) if cleaned else None
+    )
     if case is None:
         raise CaseNotFound(f"No case with the tracking code {code[:40]!r}.")
     return case
@@ -64,9 +81,16 @@ def deployments():
     if upload is None:
         raise BadRequest("Send the BPMN file as multipart/form-data in the field 'file'.")
     name = (upload.filename or "upload.bpmn").replace("\\", "/").rsplit("/", 1)[-1][:200]
-    definition, created = deploy(get_session(), upload.read(), source=name, deployed_by=g.api_user.username)
+    definition, created = deploy(
+        get_session(), upload.read(), source=name, deployed_by=g.api_user.username
+    )
     commit()
-    body = {"key": definition.key, "version": definition.version, "name": definition.name, "created": created}
+    body = {
+        "key": definition.key,
+        "version": definition.version,
+        "name": definition.name,
+        "created": created,
+    }
     return jsonify(body), 201 if created else 200
 
 
@@ -76,7 +100,9 @@ def start():
     body = json_body()
     process, data = body.get("process"), body.get("data", {})
     if not isinstance(process, str) or not isinstance(data, dict):
-        raise BadRequest("Give 'process' (a procedure key) and 'data' (an object of start form fields).")
+        raise BadRequest(
+            "Give 'process' (a procedure key) and 'data' (an object of start form fields)."
+        )
     case = start_case(get_session(), process, data, started_by=g.api_user.username)
     commit()
     return jsonify(case_json(case)), 201

@@ -165,8 +165,12 @@ def bodies(keys: list[str]) -> dict[str, Any]:
         ),
         "Survey": obj(
             {
-                "key": {"type": "string", "minLength": 1, "maxLength": 200,
-                        "description": "The k of the applicant's private tracking link"},
+                "key": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": 200,
+                    "description": "The k of the applicant's private tracking link",
+                },
                 "scores": obj({f"u{i}": SCORE for i in range(1, 10)}, closed=True),
                 "comment": {"type": "string", "maxLength": 2000},
             },

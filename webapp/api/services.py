@@ -24,18 +24,31 @@ def _service(key: str) -> str:
 
 
 def ticket_json(ticket: QueueTicket) -> dict:
-    return {"id": ticket.id, "service": ticket.service, "number": ticket.number, "label": ticket_label(ticket),
-            "status": ticket.status, "counter": ticket.counter, "taken_at": iso(ticket.taken_at),
-            "called_at": iso(ticket.called_at)}  # fmt: skip
+    return {
+        "id": ticket.id,
+        "service": ticket.service,
+        "number": ticket.number,
+        "label": ticket_label(ticket),
+        "status": ticket.status,
+        "counter": ticket.counter,
+        "taken_at": iso(ticket.taken_at),
+        "called_at": iso(ticket.called_at),
+    }
 
 
 @bp.route("/queue/<service>")
 @api_requires("user")
 def queue_board(service: str):
     board = queues.board(get_session(), _service(service))
-    return jsonify({"service": board.service, "waiting": board.waiting, "next_number": board.next_number,
-                    "estimated_wait_minutes": board.estimated_wait_minutes,
-                    "serving": [ticket_json(t) for t in board.serving]})  # fmt: skip
+    return jsonify(
+        {
+            "service": board.service,
+            "waiting": board.waiting,
+            "next_number": board.next_number,
+            "estimated_wait_minutes": board.estimated_wait_minutes,
+            "serving": [ticket_json(t) for t in board.serving],
+        }
+    )
 
 
 @bp.route("/queue/<service>/tickets", methods=["POST"])
@@ -63,15 +76,24 @@ def survey(code: str):
     body = json_body()
     scores, comment, key = body.get("scores"), body.get("comment", ""), body.get("key")
     if not isinstance(scores, dict) or not isinstance(comment, str) or not isinstance(key, str):
-        raise BadRequest("Give 'key' (from the applicant's private link), 'scores' (u1..u9, "
-                         "each 1 to 4) and optionally 'comment' (text).")
+        raise BadRequest(
+            "Give 'key' (from the applicant's private link), 'scores' (u1..u9, "
+            "each 1 to 4) and optionally 'comment' (text)."
+        )
     case = find_case(code)
     if not has_access(case, key):  # only the applicant rates, as on the private page
         raise NotFound(f"No case {code!r}.")
     response = surveys.submit(get_session(), case, scores, comment)
     commit()
-    return jsonify({"case": case.tracking_code, "service": response.service, "scores": response.scores,
-                    "submitted_at": iso(response.submitted_at), "by": g.api_user.username}), 201  # fmt: skip
+    return jsonify(
+        {
+            "case": case.tracking_code,
+            "service": response.service,
+            "scores": response.scores,
+            "submitted_at": iso(response.submitted_at),
+            "by": g.api_user.username,
+        }
+    ), 201
 
 
 @bp.route("/ikm")

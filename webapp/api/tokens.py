@@ -18,10 +18,14 @@ bp = Blueprint("api_tokens", __name__, url_prefix="/admin/api-tokens")
 
 def _page(new_token: str | None = None, error: str = "", status: int = 200):
     session = get_session()
-    rows = session.execute(select(ApiToken, User.username).join(User, User.id == ApiToken.user_id)
-                           .order_by(ApiToken.id.desc())).all()  # fmt: skip
-    return render_template("api/tokens.html", rows=rows, users=list_users(session), new_token=new_token,
-                           error=error), status  # fmt: skip
+    rows = session.execute(
+        select(ApiToken, User.username)
+        .join(User, User.id == ApiToken.user_id)
+        .order_by(ApiToken.id.desc())
+    ).all()
+    return render_template(
+        "api/tokens.html", rows=rows, users=list_users(session), new_token=new_token, error=error
+    ), status
 
 
 @bp.route("/", methods=["GET", "POST"])

@@ -65,7 +65,10 @@ class DocumentRow:
 def document_rows(session: Session, case: Case) -> list[DocumentRow]:
     """The case's stored documents (newest last) with the label of their form field."""
     labels, _documents = field_labels(case)
-    return [DocumentRow(d, labels.get(d.field_id, d.field_id or "")) for d in case_documents(session, case)]
+    return [
+        DocumentRow(d, labels.get(d.field_id, d.field_id or ""))
+        for d in case_documents(session, case)
+    ]
 
 
 def may_see_documents(session: Session, username: str, case: Case) -> bool:
@@ -92,7 +95,12 @@ def form_fields_of(case: Case, element_id: str | None):
 
 def document_response(document: Document) -> Response:
     """A stored case document as a download (never rendered inline, never cached)."""
-    safe = "".join(c if c.isascii() and c.isprintable() and c not in '"\\;' else "_" for c in document.filename)
+    safe = "".join(
+        c if c.isascii() and c.isprintable() and c not in '"\\;' else "_" for c in document.filename
+    )
     disposition = f"attachment; filename=\"{safe}\"; filename*=UTF-8''{quote(document.filename)}"
-    return Response(read(document), mimetype=document.content_type,
-                    headers={"Cache-Control": "private, no-store", "Content-Disposition": disposition})  # fmt: skip
+    return Response(
+        read(document),
+        mimetype=document.content_type,
+        headers={"Cache-Control": "private, no-store", "Content-Disposition": disposition},
+    )

@@ -45,13 +45,27 @@ def _filters() -> dict:
 def index():
     session = get_session()
     f = _filters()
-    cases = list_cases(session, status=f["status"], key=f["procedure"], version=f["version"],
-                       lane=f["lane"], overdue=f["overdue"])
+    cases = list_cases(
+        session,
+        status=f["status"],
+        key=f["procedure"],
+        version=f["version"],
+        lane=f["lane"],
+        overdue=f["overdue"],
+    )
     open_by_case = open_tasks_by_case(session, [c.id for c in cases])
     definitions = list_definitions(session, latest_only=True)
     lanes = sorted({lane["role"] for d in definitions for lane in (d.lanes or {}).values()})
-    return render_template("cases/index.html", cases=cases, filters=f, open_by_case=open_by_case,
-                           procedures={d.key: d.name for d in definitions}, lanes=lanes, statuses=STATUSES, due=due)  # fmt: skip
+    return render_template(
+        "cases/index.html",
+        cases=cases,
+        filters=f,
+        open_by_case=open_by_case,
+        procedures={d.key: d.name for d in definitions},
+        lanes=lanes,
+        statuses=STATUSES,
+        due=due,
+    )
 
 
 @bp.route("/cases/<ref>")
@@ -64,7 +78,9 @@ def show(ref: str):
         "cases/show.html",
         case=case,
         items=data_items(case, case_data(case)),
-        documents=document_rows(session, case) if may_see_documents(session, g.user.username, case) else None,
+        documents=document_rows(session, case)
+        if may_see_documents(session, g.user.username, case)
+        else None,
         tasks=tasks,
         history=case_history(session, case.id),
         messages=messages_for_case(session, case.id),

@@ -100,14 +100,20 @@ def _describe(changes: list[dict[str, Any]]) -> str:
     parts = []
     for change in changes:
         old, new = change.get("old"), change.get("new")
-        parts.append(f"{change.get('field')}: {old!s:.40} → {new!s:.40}" if old is not None and new is not None
-                     else str(change.get("field")))  # fmt: skip
+        parts.append(
+            f"{change.get('field')}: {old!s:.40} → {new!s:.40}"
+            if old is not None and new is not None
+            else str(change.get("field"))
+        )
     return "; ".join(parts)
 
 
 def _change(item: dict[str, Any]) -> Change:
-    return Change(str(item.get("element_id", "")), str(item.get("name") or ""),
-                  _describe(item.get("changes") or []))  # fmt: skip
+    return Change(
+        str(item.get("element_id", "")),
+        str(item.get("name") or ""),
+        _describe(item.get("changes") or []),
+    )
 
 
 def _normalize(raw: dict[str, Any]) -> Comparison:
@@ -117,5 +123,7 @@ def _normalize(raw: dict[str, Any]) -> Comparison:
         [_change(i) for i in raw["removed"] + raw.get("lanes_removed", [])],
         [_change(i) for i in raw["changed"] + raw.get("lanes_changed", [])],
     )
-    result.standard = [(c.get("field", ""), c.get("old"), c.get("new")) for c in raw.get("service_standard", [])]
+    result.standard = [
+        (c.get("field", ""), c.get("old"), c.get("new")) for c in raw.get("service_standard", [])
+    ]
     return result

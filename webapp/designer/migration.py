@@ -14,8 +14,15 @@ def plan(session: Session, key: str, from_version: int, to_version: int):
     return checks
 
 
-def migrate(session: Session, key: str, from_version: int, to_version: int, *, actor: str,
-            case_ids: list[int]) -> int:  # fmt: skip
+def migrate(
+    session: Session,
+    key: str,
+    from_version: int,
+    to_version: int,
+    *,
+    actor: str,
+    case_ids: list[int],
+) -> int:
     """Move the chosen cases; returns how many moved."""
     if not case_ids:
         return 0

@@ -39,7 +39,9 @@ def index():
     session = get_session()
     latest = list_definitions(session, latest_only=True)
     running = {d.key: sum(running_case_counts(session, d.key).values()) for d in latest}
-    return render_template("designer/index.html", latest=latest, running=running, drafts=list_drafts())
+    return render_template(
+        "designer/index.html", latest=latest, running=running, drafts=list_drafts()
+    )
 
 
 @bp.route("/upload", methods=["POST"])
@@ -52,8 +54,16 @@ def upload():
     data, source = upload.read(), Path(upload.filename).name[:200]
     model, problems = validate_file(data, source)
     if model is None:  # unreadable or unsafe XML: report it, keep nothing
-        return render_template("designer/report.html", draft=None, source=source, problems=problems,
-                               model=None, deployable=False, markers={}, deployed=None), 400  # fmt: skip
+        return render_template(
+            "designer/report.html",
+            draft=None,
+            source=source,
+            problems=problems,
+            model=None,
+            deployable=False,
+            markers={},
+            deployed=None,
+        ), 400
     token = save_draft(data, source, g.user.username)
     return redirect(url_for("designer.report", token=token))
 
@@ -65,9 +75,16 @@ def report(token: str):
     model, problems = validate_file(draft.data, draft.source)
     markers = {p.element_id: f"problem-{p.severity}" for p in reversed(problems) if p.element_id}
     deployed = _deployed(model.main_process().id) if model and model.processes else None
-    return render_template("designer/report.html", draft=draft, source=draft.source, problems=problems,
-                           model=model, deployable=model is not None and not has_errors(problems),
-                           markers=markers, deployed=deployed)  # fmt: skip
+    return render_template(
+        "designer/report.html",
+        draft=draft,
+        source=draft.source,
+        problems=problems,
+        model=model,
+        deployable=model is not None and not has_errors(problems),
+        markers=markers,
+        deployed=deployed,
+    )
 
 
 @bp.route("/drafts/<token>.bpmn")
@@ -88,20 +105,37 @@ def diff(token: str):
         flash(_("This procedure is not deployed yet: there is nothing to compare with."), "info")
         return redirect(url_for("designer.report", token=token))
     changes = compare(model_for(deployed), model)
-    return render_template("designer/diff.html", draft=draft, deployed=deployed, changes=changes,
-                           deployable=not has_errors(problems))  # fmt: skip
+    return render_template(
+        "designer/diff.html",
+        draft=draft,
+        deployed=deployed,
+        changes=changes,
+        deployable=not has_errors(problems),
+    )
 
 
 @bp.route("/drafts/<token>/deploy", methods=["POST"])
 @requires("designer")
 def deploy_draft(token: str):
     draft = _draft_or_404(token)
-    definition, created = deploy(get_session(), draft.data, source=draft.source, deployed_by=g.user.username)
+    definition, created = deploy(
+        get_session(), draft.data, source=draft.source, deployed_by=g.user.username
+    )
     commit()
     if created:
-        flash(_("Deployed %(name)s as version %(version)d.", name=definition.name, version=definition.version), "success")
+        flash(
+            _(
+                "Deployed %(name)s as version %(version)d.",
+                name=definition.name,
+                version=definition.version,
+            ),
+            "success",
+        )
     else:
-        flash(_("This file is already deployed as version %(version)d.", version=definition.version), "info")
+        flash(
+            _("This file is already deployed as version %(version)d.", version=definition.version),
+            "info",
+        )
     return redirect(url_for("designer.versions", key=definition.key))
 
 
@@ -112,8 +146,13 @@ def versions(key: str):
     rows = [d for d in list_definitions(session) if d.key == key]
     if not rows:
         abort(404)
-    return render_template("designer/versions.html", key=key, rows=rows, latest=rows[0],
-                           running=running_case_counts(session, key))  # fmt: skip
+    return render_template(
+        "designer/versions.html",
+        key=key,
+        rows=rows,
+        latest=rows[0],
+        running=running_case_counts(session, key),
+    )
 
 
 @bp.route("/procedures/<key>/<id:version>/migrate", methods=["GET", "POST"])
@@ -126,9 +165,18 @@ def migration(key: str, version: int):
         return redirect(url_for("designer.versions", key=key))
     if request.method == "POST":
         case_ids = [int(i) for i in request.form.getlist("case_id") if i.isdigit()]
-        moved = migrate(session, key, version, target.version, actor=g.user.username, case_ids=case_ids)
+        moved = migrate(
+            session, key, version, target.version, actor=g.user.username, case_ids=case_ids
+        )
         commit()
-        flash(_("%(count)d case(s) moved to version %(version)d.", count=moved, version=target.version), "success")
+        flash(
+            _(
+                "%(count)d case(s) moved to version %(version)d.",
+                count=moved,
+                version=target.version,
+            ),
+            "success",
+        )
         return redirect(url_for("designer.versions", key=key))
     checks = plan(session, key, version, target.version)
     return render_template("designer/migrate.html", source=source, target=target, checks=checks)

@@ -28,7 +28,9 @@ def _flatten(stats: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def waiting_figures(session: Session, key: str, version: int | None = None) -> dict[str, dict[str, Any]]:
+def waiting_figures(
+    session: Session, key: str, version: int | None = None
+) -> dict[str, dict[str, Any]]:
     return waiting_by_task(session, key, version)
 
 

@@ -20,8 +20,9 @@ def index():
     session = get_session()
     latest = list_definitions(session, latest_only=True)
     figures = {d.key: procedure_figures(session, d.key) for d in latest}
-    return render_template("monitoring/index.html", latest=latest, figures=figures,
-                           overdue=len(overdue_cases(session)))  # fmt: skip
+    return render_template(
+        "monitoring/index.html", latest=latest, figures=figures, overdue=len(overdue_cases(session))
+    )
 
 
 @bp.route("/<key>")

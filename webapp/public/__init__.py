@@ -28,9 +28,14 @@ def _setup(state) -> None:
     submission_limiter.limit, submission_limiter.window = app.config["SUBMIT_RATE_LIMIT"]
     submission_limiter.reset()
     app.config.setdefault("QUEUE_RATE_LIMIT", (20, 600))  # numbers per address per seconds
-    app.config.setdefault("KIOSK_ADDRESSES", {
-        a.strip() for a in os.environ.get("PERMITFLOW_KIOSK_ADDRESSES", "").split(",") if a.strip()
-    })
+    app.config.setdefault(
+        "KIOSK_ADDRESSES",
+        {
+            a.strip()
+            for a in os.environ.get("PERMITFLOW_KIOSK_ADDRESSES", "").split(",")
+            if a.strip()
+        },
+    )
     queue_limiter.limit, queue_limiter.window = app.config["QUEUE_RATE_LIMIT"]
     queue_limiter.reset()
 

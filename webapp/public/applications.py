@@ -33,12 +33,24 @@ def form_fields(definition: ProcessDefinition):
     return start_form(model_for(definition).processes[definition.key])
 
 
-def _page(template: str, definition: ProcessDefinition, values: dict, errors: dict | None = None,
-          status: int = 200):  # fmt: skip
+def _page(
+    template: str,
+    definition: ProcessDefinition,
+    values: dict,
+    errors: dict | None = None,
+    status: int = 200,
+):
     fields = form_fields(definition)
-    kept = {k: v for k, v in values.items() if k not in file_fields(fields)}  # files are chosen again
-    return render_template(template, definition=definition, standard=definition.service_standard or {},
-                           fields=field_views(fields, kept, errors), errors=errors or {}), status  # fmt: skip
+    kept = {
+        k: v for k, v in values.items() if k not in file_fields(fields)
+    }  # files are chosen again
+    return render_template(
+        template,
+        definition=definition,
+        standard=definition.service_standard or {},
+        fields=field_views(fields, kept, errors),
+        errors=errors or {},
+    ), status
 
 
 def _application(definition: ProcessDefinition, template: str, submitted_message: str):
@@ -49,12 +61,16 @@ def _application(definition: ProcessDefinition, template: str, submitted_message
     if problems:
         return _page(template, definition, values, problems, 422)
     if not submission_limiter.hit(request.remote_addr or "", "submit"):
-        flash(_("Too many applications from this connection; please try again in a few minutes."),
-              "error")
+        flash(
+            _("Too many applications from this connection; please try again in a few minutes."),
+            "error",
+        )
         return _page(template, definition, values, {}, 429)
     session = get_session()
     try:
-        case = start_case(session, definition.key, values, started_by=APPLICANT, version=definition.version)
+        case = start_case(
+            session, definition.key, values, started_by=APPLICANT, version=definition.version
+        )
     except InvalidFormData as exc:
         rollback()
         return _page(template, definition, values, field_errors(exc), 422)
@@ -68,13 +84,23 @@ def _application(definition: ProcessDefinition, template: str, submitted_message
 def apply(key: str):
     if key == COMPLAINT_KEY:
         return redirect(url_for("public.complain"))
-    return _application(current_definition(key), "public/apply.html",
-                        _("Your application was received. Keep the link of this page: it is your private "
-                          "link to follow the case and answer the office."))  # fmt: skip
+    return _application(
+        current_definition(key),
+        "public/apply.html",
+        _(
+            "Your application was received. Keep the link of this page: it is your private "
+            "link to follow the case and answer the office."
+        ),
+    )
 
 
 @bp.route("/complaints/new", methods=["GET", "POST"])
 def complain():
-    return _application(current_definition(COMPLAINT_KEY), "public/complaint.html",
-                        _("Your complaint was received. Keep the link of this page to follow it and read "
-                          "the answer."))  # fmt: skip
+    return _application(
+        current_definition(COMPLAINT_KEY),
+        "public/complaint.html",
+        _(
+            "Your complaint was received. Keep the link of this page to follow it and read "
+            "the answer."
+        ),
+    )

@@ -26,7 +26,9 @@ def current_definition(key: str) -> ProcessDefinition:
 
 
 def services() -> list[ProcessDefinition]:
-    return sorted(list_definitions(get_session(), latest_only=True), key=lambda d: d.key == COMPLAINT_KEY)
+    return sorted(
+        list_definitions(get_session(), latest_only=True), key=lambda d: d.key == COMPLAINT_KEY
+    )
 
 
 @bp.route("/")
@@ -42,9 +44,12 @@ def catalogue():
 @bp.route("/services/<key>")
 def service(key: str):
     definition = current_definition(key)
-    return render_template("public/service.html", definition=definition,
-                           standard=definition.service_standard or {},
-                           is_complaint=definition.key == COMPLAINT_KEY)  # fmt: skip
+    return render_template(
+        "public/service.html",
+        definition=definition,
+        standard=definition.service_standard or {},
+        is_complaint=definition.key == COMPLAINT_KEY,
+    )
 
 
 @bp.route("/services/<key>/diagram.bpmn")

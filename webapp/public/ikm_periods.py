@@ -39,10 +39,15 @@ def period_bounds(period: str | None) -> tuple[datetime | None, datetime | None]
 def period_options() -> list[tuple[str, str]]:
     """(value, label): all time, this and last year, this year's quarters, the last 12 months."""
     today = default_calendar().local_date(clock.now())
-    options = [("", _("All time")), (str(today.year), str(today.year)),
-               (str(today.year - 1), str(today.year - 1))]  # fmt: skip
+    options = [
+        ("", _("All time")),
+        (str(today.year), str(today.year)),
+        (str(today.year - 1), str(today.year - 1)),
+    ]
     for quarter in range(1, (today.month - 1) // 3 + 2):
-        options.append((f"{today.year}-Q{quarter}", _("Quarter %(q)d, %(y)d", q=quarter, y=today.year)))
+        options.append(
+            (f"{today.year}-Q{quarter}", _("Quarter %(q)d, %(y)d", q=quarter, y=today.year))
+        )
     year, month = today.year, today.month
     for _i in range(12):
         options.append((f"{year}-{month:02d}", format_date(date(year, month, 1), "MMMM yyyy")))

@@ -35,7 +35,10 @@ def _service_names() -> dict[str, str]:
 
 def ticket_label(ticket: QueueTicket) -> str:
     """The number as called: the service standard's code and three digits, e.g. ``PBG-007``."""
-    prefix = next(((d.service_standard or {}).get("code") for d in services() if d.key == ticket.service), None)
+    prefix = next(
+        ((d.service_standard or {}).get("code") for d in services() if d.key == ticket.service),
+        None,
+    )
     return queues.label(ticket, prefix)
 
 
@@ -49,9 +52,17 @@ def board_data() -> list[dict]:
     boards = []
     for key, name in _service_names().items():
         board = queues.board(get_session(), key)
-        boards.append({"service": key, "name": name, "waiting": board.waiting,
-                       "wait_minutes": round(board.estimated_wait_minutes),
-                       "serving": [{"number": ticket_label(t), "counter": t.counter} for t in board.serving]})  # fmt: skip
+        boards.append(
+            {
+                "service": key,
+                "name": name,
+                "waiting": board.waiting,
+                "wait_minutes": round(board.estimated_wait_minutes),
+                "serving": [
+                    {"number": ticket_label(t), "counter": t.counter} for t in board.serving
+                ],
+            }
+        )
     return boards
 
 
@@ -63,7 +74,9 @@ def kiosk():
 @bp.route("/queue/take", methods=["POST"])
 def take_number():
     address = request.remote_addr or ""
-    if address not in current_app.config["KIOSK_ADDRESSES"] and not queue_limiter.hit(address, "queue"):
+    if address not in current_app.config["KIOSK_ADDRESSES"] and not queue_limiter.hit(
+        address, "queue"
+    ):
         flash(_("Too many numbers taken from this connection; please ask at the counter."), "error")
         return redirect(url_for("public.kiosk")), 429
     ticket = queues.take_number(get_session(), _service(request.form.get("service")))
@@ -78,9 +91,19 @@ def ticket(ticket_id: int):
         abort(404)
     board = queues.board(get_session(), ticket.service)
     ahead = queues.position(get_session(), ticket)
-    wait = round(board.estimated_wait_minutes * ahead / max(board.waiting, 1)) if ticket.status == "waiting" else 0
-    return render_template("public/ticket.html", ticket=ticket, label=ticket_label(ticket), ahead=ahead,
-                           wait=wait, service_name=_service_names().get(ticket.service, ticket.service))  # fmt: skip
+    wait = (
+        round(board.estimated_wait_minutes * ahead / max(board.waiting, 1))
+        if ticket.status == "waiting"
+        else 0
+    )
+    return render_template(
+        "public/ticket.html",
+        ticket=ticket,
+        label=ticket_label(ticket),
+        ahead=ahead,
+        wait=wait,
+        service_name=_service_names().get(ticket.service, ticket.service),
+    )
 
 
 @bp.route("/queue/display")
@@ -106,6 +129,12 @@ def counter():
         called = ticket_label(ticket) if ticket else ""
         commit()
     chosen = session.get("queue_counter") or {}
-    return render_template("public/counter.html", services=_service_names(), chosen=chosen, called=called,
-                           board=queues.board(get_session(), chosen["service"]) if chosen.get("service") in
-                           _service_names() else None)  # fmt: skip
+    return render_template(
+        "public/counter.html",
+        services=_service_names(),
+        chosen=chosen,
+        called=called,
+        board=queues.board(get_session(), chosen["service"])
+        if chosen.get("service") in _service_names()
+        else None,
+    )

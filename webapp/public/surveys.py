@@ -32,10 +32,16 @@ def grade_label(grade: str | None) -> str:
 
 def _form(case, errors: dict | None = None, status: int = 200):
     scores = {k: request.form.get(k, "") for k in surveys.KEYS} if request.method == "POST" else {}
-    return render_template("public/survey.html", case=case, elements=elements(), errors=errors or {},
-                           scores=scores, comment=request.form.get("comment", ""),
-                           scale=[(1, _("Poor")), (2, _("Fair")), (3, _("Good")), (4, _("Very good"))],
-                           action=private_url(case, "public.survey")), status  # fmt: skip
+    return render_template(
+        "public/survey.html",
+        case=case,
+        elements=elements(),
+        errors=errors or {},
+        scores=scores,
+        comment=request.form.get("comment", ""),
+        scale=[(1, _("Poor")), (2, _("Fair")), (3, _("Good")), (4, _("Very good"))],
+        action=private_url(case, "public.survey"),
+    ), status
 
 
 @bp.route("/track/<code>/survey", methods=["GET", "POST"])
@@ -67,8 +73,20 @@ def ikm():
     if (service is not None and service not in keys) or bounds is None:
         abort(404)
     result = surveys.ikm(get_session(), service, *bounds)
-    per_service = [(d, surveys.ikm(get_session(), d.key, *bounds)) for d in keys.values()] if not service else []
-    return render_template("public/ikm.html", result=result, services=keys.values(), service=service,
-                           period=period, periods=period_options(), elements=elements(),
-                           grade_label=grade_label(result.grade), per_service=per_service,
-                           grade_of=grade_label)  # fmt: skip
+    per_service = (
+        [(d, surveys.ikm(get_session(), d.key, *bounds)) for d in keys.values()]
+        if not service
+        else []
+    )
+    return render_template(
+        "public/ikm.html",
+        result=result,
+        services=keys.values(),
+        service=service,
+        period=period,
+        periods=period_options(),
+        elements=elements(),
+        grade_label=grade_label(result.grade),
+        per_service=per_service,
+        grade_of=grade_label,
+    )

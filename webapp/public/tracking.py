@@ -37,8 +37,11 @@ def _private_case(code: str) -> Case:
 
 def _complaint(case: Case, data: dict) -> dict:
     """What a complainant sees: the published answer, and whether a reply is awaited."""
-    waiting = get_session().scalar(select(MessageWait.id).where(
-        MessageWait.case_id == case.id, MessageWait.message_name == REPLY_MESSAGE))  # fmt: skip
+    waiting = get_session().scalar(
+        select(MessageWait.id).where(
+            MessageWait.case_id == case.id, MessageWait.message_name == REPLY_MESSAGE
+        )
+    )
     answer = data.get("follow_up_text") if data.get("published_on") else None
     refused = data.get("reason") if data.get("verification") == "not_admissible" else None
     return {"answer": answer, "refused": refused, "awaiting_reply": waiting is not None}
@@ -52,11 +55,15 @@ def _page(case: Case, private: bool, errors: dict | None = None, status: int = 2
         view.required = False  # an answer sends only what changes
     rated = session.scalar(select(SurveyResponse.id).where(SurveyResponse.case_id == case.id))
     return render_template(
-        "public/track.html", case=case, private=private, errors=errors or {},
+        "public/track.html",
+        case=case,
+        private=private,
+        errors=errors or {},
         due=due(case.due_at) if case.status == "running" else None,
         messages=messages_for_case(session, case.id) if private else [],
         documents=document_rows(session, case) if private else [],
-        fields=fields, complaint=_complaint(case, data) if private else None,
+        fields=fields,
+        complaint=_complaint(case, data) if private else None,
         survey_open=private and case.status in ("completed", "cancelled") and not rated,
         private_url=private_url,
     ), status
@@ -81,7 +88,9 @@ def respond(code: str):
     """The applicant answers a return: data and documents; the case and its clock resume."""
     case = _private_case(code)
     known = {row.document.sha256 for row in document_rows(get_session(), case)}
-    values, problems, uploads = submitted_values(form_fields(case.definition), request.form, request.files, known)
+    values, problems, uploads = submitted_values(
+        form_fields(case.definition), request.form, request.files, known
+    )
     if problems:
         return _page(case, True, problems, 422)
     try:
@@ -105,8 +114,13 @@ def reply(code: str):
     text = request.form.get("reply", "").strip()[:2000]
     satisfied = request.form.get("satisfied") == "yes"
     try:
-        deliver_message(get_session(), case, REPLY_MESSAGE, {"reply": text, "satisfied": satisfied},
-                        actor=APPLICANT)  # fmt: skip
+        deliver_message(
+            get_session(),
+            case,
+            REPLY_MESSAGE,
+            {"reply": text, "satisfied": satisfied},
+            actor=APPLICANT,
+        )
     except InvalidState as exc:
         rollback()
         return _page(case, True, {"_reply": exc.message}, 409)

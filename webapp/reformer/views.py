@@ -82,16 +82,27 @@ def index():
 def analysis(key: str, version: int):
     definition, model = _version(key, version)
     report = analyze(model).as_dict()
-    job = _job(bounded_id(request.args.get("job", type=int)) or 0, sim_jobs.ANALYSIS) if "job" in request.args else None
+    job = (
+        _job(bounded_id(request.args.get("job", type=int)) or 0, sim_jobs.ANALYSIS)
+        if "job" in request.args
+        else None
+    )
     if job is not None and (job.params.get("key"), job.params.get("version")) != (key, version):
         abort(404)
     simulated = job is not None and job.status == "done"
     if simulated:
         report = job.result["analysis"]
     markers, overlays = data.heat(job.result["heatmap"]) if simulated else ({}, [])
-    return render_template("reformer/analysis.html", definition=definition, report=report, job=job,
-                           labels=data.METRICS, markers=data.finding_markers(report["findings"], model) | markers,
-                           overlays=overlays, has_history=data.history_kpis(get_session(), key) is not None)  # fmt: skip
+    return render_template(
+        "reformer/analysis.html",
+        definition=definition,
+        report=report,
+        job=job,
+        labels=data.METRICS,
+        markers=data.finding_markers(report["findings"], model) | markers,
+        overlays=overlays,
+        has_history=data.history_kpis(get_session(), key) is not None,
+    )
 
 
 @bp.route("/<key>/<id:version>/analyze", methods=["POST"])
@@ -104,19 +115,31 @@ def analyze_with_simulation(key: str, version: int):
     except ParamsError as exc:
         flash(_("The simulation parameters have a mistake: %(error)s", error=str(exc)), "error")
         return redirect(url_for("reformer.scenario", key=key, version=version))
-    params = {"key": key, "version": version, "bpmn_xml": definition.bpmn_xml.decode("utf-8"),
-              "params_yaml": workspace.params_yaml, "history_kpis": data.history_kpis(get_session(), key),
-              **_run_settings(request.form)}  # fmt: skip
+    params = {
+        "key": key,
+        "version": version,
+        "bpmn_xml": definition.bpmn_xml.decode("utf-8"),
+        "params_yaml": workspace.params_yaml,
+        "history_kpis": data.history_kpis(get_session(), key),
+        **_run_settings(request.form),
+    }
     job_id = _start(sim_jobs.ANALYSIS, params)
     return redirect(url_for("reformer.analysis", key=key, version=version, job=job_id))
 
 
 def _scenario_page(definition, model, workspace, errors=None, status=200):
     suggestions = [f for f in analyze(model).findings if f.suggested_change]
-    return render_template("reformer/scenario.html", definition=definition, workspace=workspace,
-                           changes_text=request.form.get("changes_yaml", data.changes_yaml(workspace.changes)),
-                           choices=data.model_choices(model), op_fields=data.OP_FIELDS, errors=errors or {},
-                           suggestions=suggestions, quick=sim_jobs.QUICK), status  # fmt: skip
+    return render_template(
+        "reformer/scenario.html",
+        definition=definition,
+        workspace=workspace,
+        changes_text=request.form.get("changes_yaml", data.changes_yaml(workspace.changes)),
+        choices=data.model_choices(model),
+        op_fields=data.OP_FIELDS,
+        errors=errors or {},
+        suggestions=suggestions,
+        quick=sim_jobs.QUICK,
+    ), status
 
 
 def _validate(model, workspace) -> dict[str, str]:
@@ -170,7 +193,10 @@ def add_change(key: str, version: int):
         flash(_("This change cannot be added: %(error)s", error=error), "error")
     else:
         data.save_workspace(g.user.username, key, version, workspace)
-        flash(_("Change added: %(change)s", change=data.changes_yaml([change]).strip("-\n {}")), "success")
+        flash(
+            _("Change added: %(change)s", change=data.changes_yaml([change]).strip("-\n {}")),
+            "success",
+        )
     return redirect(url_for("reformer.scenario", key=key, version=version))
 
 
@@ -193,9 +219,16 @@ def run(key: str, version: int):
     errors = _validate(model, workspace)
     if errors:
         return _scenario_page(definition, model, workspace, errors, 400)
-    params = {"key": key, "version": version, "source": definition.source_name or f"{key}.bpmn",
-              "bpmn_xml": definition.bpmn_xml.decode("utf-8"), "params_yaml": workspace.params_yaml,
-              "changes": workspace.changes, "name": workspace.name, **_run_settings(request.form)}  # fmt: skip
+    params = {
+        "key": key,
+        "version": version,
+        "source": definition.source_name or f"{key}.bpmn",
+        "bpmn_xml": definition.bpmn_xml.decode("utf-8"),
+        "params_yaml": workspace.params_yaml,
+        "changes": workspace.changes,
+        "name": workspace.name,
+        **_run_settings(request.form),
+    }
     return redirect(url_for("reformer.job", job_id=_start(sim_jobs.COMPARE, params)))
 
 
@@ -217,8 +250,15 @@ def job(job_id: int):
 @requires("reformer")
 def job_status(job_id: int):
     job = _job(job_id)
-    return jsonify(id=job.id, kind=job.kind, status=job.status, progress=round(job.progress or 0, 3),
-                   message=job.message, error=job.error, finished=job.status in ("done", "failed"))  # fmt: skip
+    return jsonify(
+        id=job.id,
+        kind=job.kind,
+        status=job.status,
+        progress=round(job.progress or 0, 3),
+        message=job.message,
+        error=job.error,
+        finished=job.status in ("done", "failed"),
+    )
 
 
 @bp.route("/jobs/<id:job_id>/revised.bpmn")
@@ -238,6 +278,11 @@ def send_to_designers(job_id: int):
         abort(404)
     source = f"{Path(job.params.get('source') or job.params['key']).stem}_scenario_{job.id}.bpmn"
     save_draft(job.result["revised_bpmn"].encode("utf-8"), source, g.user.username)
-    flash(_("The revised diagram was sent to the designers as %(source)s. They review, compare and deploy it.",
-            source=source), "success")  # fmt: skip
+    flash(
+        _(
+            "The revised diagram was sent to the designers as %(source)s. They review, compare and deploy it.",
+            source=source,
+        ),
+        "success",
+    )
     return redirect(url_for("reformer.job", job_id=job_id))

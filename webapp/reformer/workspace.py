@@ -110,8 +110,11 @@ def history_kpis(session: Session, key: str) -> dict[str, Any] | None:
     if not lanes:
         return None
     waiting = waiting_by_task(session, key)
-    tasks = {element: {"duration": w["avg_duration_hours"] * 3600}
-             for element, w in waiting.items() if w.get("avg_duration_hours") is not None}  # fmt: skip
+    tasks = {
+        element: {"duration": w["avg_duration_hours"] * 3600}
+        for element, w in waiting.items()
+        if w.get("avg_duration_hours") is not None
+    }
     return {"tasks": tasks, "lanes": lanes}
 
 
@@ -168,7 +171,9 @@ def finding_markers(findings: list[dict], model: BpmnModel) -> dict[str, str]:
     classes = {"error": "problem-error", "warning": "problem-warning", "info": "finding-info"}
     lanes = set(model.main_process().lanes)
     markers: dict[str, str] = {}
-    for finding in sorted(findings, key=lambda f: ("info", "warning", "error").index(f["severity"])):
+    for finding in sorted(
+        findings, key=lambda f: ("info", "warning", "error").index(f["severity"])
+    ):
         for element in finding["elements"]:
             if element not in lanes:
                 markers[element] = classes.get(finding["severity"], "finding-info")
@@ -189,12 +194,24 @@ def heat(heatmap: dict[str, dict]) -> tuple[dict[str, str], list[dict[str, str]]
     for lane, values in lanes.items():
         if values.get("utilisation") is not None:
             busy = values["utilisation"]
-            overlays.append({"id": lane, "text": f"{busy:.0%}", "class": "lane-badge" + (" busy" if busy >= 0.85 else "")})
+            overlays.append(
+                {
+                    "id": lane,
+                    "text": f"{busy:.0%}",
+                    "class": "lane-badge" + (" busy" if busy >= 0.85 else ""),
+                }
+            )
     return markers, overlays
 
 
-HEADLINE_KPIS = ("cycle_time.mean", "cycle_time.p90", "sla.compliance", "throughput.per_day",
-                 "cost.per_case", "cases.finished")  # fmt: skip
+HEADLINE_KPIS = (
+    "cycle_time.mean",
+    "cycle_time.p90",
+    "sla.compliance",
+    "throughput.per_day",
+    "cost.per_case",
+    "cases.finished",
+)
 
 
 def _value(kpi: str, value: float | None) -> str:
@@ -214,8 +231,14 @@ def kpi_rows(comparison: dict, model: BpmnModel) -> tuple[list[dict], list[dict]
         kind, _, rest = r["kpi"].partition(".")
         element, _, figure = rest.rpartition(".")
         label = f"{names.get(element, element)} · {figure}" if element else r["kpi"]
-        rows.append({**r, "label": label, "baseline_text": _value(r["kpi"], r["baseline"]),
-                     "scenario_text": _value(r["kpi"], r["scenario"]),
-                     "change_text": f"{r['relative']:+.1%}" if r.get("relative") is not None else "–"})  # fmt: skip
+        rows.append(
+            {
+                **r,
+                "label": label,
+                "baseline_text": _value(r["kpi"], r["baseline"]),
+                "scenario_text": _value(r["kpi"], r["scenario"]),
+                "change_text": f"{r['relative']:+.1%}" if r.get("relative") is not None else "–",
+            }
+        )
     headline = [r for k in HEADLINE_KPIS for r in rows if r["kpi"] == k]
     return headline, [r for r in rows if r["kpi"] not in HEADLINE_KPIS]

@@ -42,7 +42,9 @@ class FieldView:
     error: str = ""
 
 
-def field_views(fields, values: dict[str, Any], errors: dict[str, str] | None = None) -> list[FieldView]:
+def field_views(
+    fields, values: dict[str, Any], errors: dict[str, str] | None = None
+) -> list[FieldView]:
     errors = errors or {}
     views = []
     for field in fields:
@@ -78,8 +80,12 @@ class Upload:
     content_type: str
 
     def reference(self) -> dict[str, Any]:
-        return {"name": self.filename, "size": len(self.data), "type": self.content_type,
-                "sha256": hashlib.sha256(self.data).hexdigest()}  # fmt: skip
+        return {
+            "name": self.filename,
+            "size": len(self.data),
+            "type": self.content_type,
+            "sha256": hashlib.sha256(self.data).hexdigest(),
+        }
 
 
 def _label(field: FormField) -> str:
@@ -99,7 +105,9 @@ def read_uploads(fields, files: MultiDict) -> tuple[dict[str, Upload], dict[str,
         data = upload.stream.read(limit + 1)
         try:
             if len(data) > limit:
-                raise documents.InvalidDocument(f"{name} is larger than {limit // 1024 // 1024} MB.")
+                raise documents.InvalidDocument(
+                    f"{name} is larger than {limit // 1024 // 1024} MB."
+                )
             content_type = documents.check_upload(name, data)
         except documents.InvalidDocument as refused:
             problems[field.id] = f"{_label(field)}: {refused.message}"
@@ -108,10 +116,18 @@ def read_uploads(fields, files: MultiDict) -> tuple[dict[str, Upload], dict[str,
     return uploads, problems
 
 
-def store_uploads(session: Session, case: Case, uploads: dict[str, Upload], uploaded_by: str) -> None:
+def store_uploads(
+    session: Session, case: Case, uploads: dict[str, Upload], uploaded_by: str
+) -> None:
     for upload in uploads.values():
-        documents.store(session, case, upload.filename, upload.data, field_id=upload.field_id,
-                        uploaded_by=uploaded_by)  # fmt: skip
+        documents.store(
+            session,
+            case,
+            upload.filename,
+            upload.data,
+            field_id=upload.field_id,
+            uploaded_by=uploaded_by,
+        )
 
 
 def submitted_values(

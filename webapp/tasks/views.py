@@ -62,10 +62,19 @@ def _gone(task_id: str, values: dict | None = None, message: str = ""):
     role = lane_role_of(case, trail[-1].element_id)
     if "admin" not in g.user.role_names and role not in g.user.role_names:
         abort(403)
-    done = next((e for e in reversed(trail) if e.action in ("task_completed", "case_returned")), None)
+    done = next(
+        (e for e in reversed(trail) if e.action in ("task_completed", "case_returned")), None
+    )
     fields = field_views(form_fields_of(case, trail[-1].element_id), values or {})
-    return render_template("tasks/stale.html", case=case, entry=trail[-1], done=done,
-                           fields=fields, message=message, typed=bool(values)), 409  # fmt: skip
+    return render_template(
+        "tasks/stale.html",
+        case=case,
+        entry=trail[-1],
+        done=done,
+        fields=fields,
+        message=message,
+        typed=bool(values),
+    ), 409
 
 
 @bp.route("/<task_id>")
@@ -84,7 +93,9 @@ def complete(task_id: str):
     if task is None:
         return _gone(task_id, request.form.to_dict())
     known = {row.document.sha256 for row in document_rows(get_session(), task.case)}
-    values, problems, uploads = submitted_values(task_form(task), request.form, request.files, known)
+    values, problems, uploads = submitted_values(
+        task_form(task), request.form, request.files, known
+    )
     if problems:
         return _page(task, values, problems, 422)
     try:
@@ -99,7 +110,14 @@ def complete(task_id: str):
             return _gone(task_id, values, exc.message)
         return _page(task, values, {"_form": exc.message}, 409)
     commit()
-    flash(_("Done: '%(task)s' of case %(code)s is completed.", task=task.name, code=task.case.tracking_code), "success")
+    flash(
+        _(
+            "Done: '%(task)s' of case %(code)s is completed.",
+            task=task.name,
+            code=task.case.tracking_code,
+        ),
+        "success",
+    )
     return redirect(url_for("inbox.index"))
 
 
@@ -142,5 +160,7 @@ def send_back(task_id: str):
         rollback()
         return _page(task, request.form.to_dict(), {"_return": exc.message}, 422)
     commit()
-    flash(_("Case %(code)s was returned to the applicant.", code=task.case.tracking_code), "success")
+    flash(
+        _("Case %(code)s was returned to the applicant.", code=task.case.tracking_code), "success"
+    )
     return redirect(url_for("inbox.index"))
