@@ -13,7 +13,7 @@ from engine.accounts.users import (
     set_roles,
     update_user,
 )
-from engine.office import documents
+from engine.office import documents, drafts
 from engine.office.audit import task_history
 from engine.office.cases import (
     cancel_case,
@@ -58,6 +58,7 @@ from engine.workflow.timers import tick
 __all__ = [
     "api_tokens",
     "documents",
+    "drafts",
     "queues",
     "surveys",
     "all_open_tasks",

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -100,11 +101,12 @@ class ProcessDefinition(Base):
     serializer_version: Mapped[str] = mapped_column(String(20))
     service_standard: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     lanes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # lane id -> {name, role}
+    templates: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # href -> document template
     deployed_by: Mapped[str] = mapped_column(String(80), default="")
     deployed_at: Mapped[datetime]
 
 
-OPEN_STATUSES = ("running", "returned")  # cases not yet finished
+OPEN_STATUSES = ("running", "returned", "incident")  # cases not yet finished
 
 
 class Case(Base):
@@ -118,7 +120,7 @@ class Case(Base):
     process_key: Mapped[str] = mapped_column(String(120), index=True)
     status: Mapped[str] = mapped_column(
         String(20), index=True
-    )  # running|returned|completed|cancelled
+    )  # running|returned|incident|completed|cancelled
     title: Mapped[str] = mapped_column(String(300), default="")
     applicant_name: Mapped[str] = mapped_column(String(200), default="")
     applicant_email: Mapped[str] = mapped_column(String(200), default="")
@@ -131,6 +133,7 @@ class Case(Base):
     return_reason: Mapped[str | None] = mapped_column(Text)
     current_step: Mapped[str] = mapped_column(String(500), default="")
     outcome: Mapped[str] = mapped_column(String(300), default="")
+    language: Mapped[str] = mapped_column(String(8), default="id", server_default="id")
     state: Mapped[bytes] = mapped_column(LargeBinary)  # zlib-compressed workflow state, no spec
     serializer_version: Mapped[str] = mapped_column(String(20))
     version: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -219,6 +222,24 @@ class OutboxMessage(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     sent_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(Text)
+    claimed_until: Mapped[datetime | None]  # a ticker's lease while it sends
+    next_attempt_at: Mapped[datetime | None]  # the pause after a failed attempt
+    provider_id: Mapped[str | None] = mapped_column(String(300))  # Message-ID and server answer
+
+
+class IdempotentRequest(Base):
+    """The answer to an API write sent with an ``Idempotency-Key``, kept for retries."""
+
+    __tablename__ = "idempotent_requests"
+    __table_args__ = (UniqueConstraint("user_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(200))
+    fingerprint: Mapped[str] = mapped_column(String(64))  # method, path and body
+    status: Mapped[int]
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class Document(Base):
@@ -305,3 +326,123 @@ class Job(Base):
     created_at: Mapped[datetime]
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+
+
+class Draft(Base):
+    """An uploaded BPMN file waiting for a designer (e.g. a reformer's revised diagram)."""
+
+    __tablename__ = "drafts"
+
+    token: Mapped[str] = mapped_column(String(40), primary_key=True)
+    source: Mapped[str] = mapped_column(String(200), default="")
+    uploaded_by: Mapped[str] = mapped_column(String(80), default="")
+    uploaded_at: Mapped[datetime] = mapped_column(index=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class ReformerWorkspace(Base):
+    """The what-if scenario a reformer is editing for one procedure version."""
+
+    __tablename__ = "reformer_workspaces"
+    __table_args__ = (UniqueConstraint("username", "process_key", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80))
+    process_key: Mapped[str] = mapped_column(String(120))
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    params_yaml: Mapped[str] = mapped_column(Text, default="")
+    changes: Mapped[list[Any]] = mapped_column(default=list)
+    updated_at: Mapped[datetime]
+
+
+class PermitSequence(Base):
+    """The last permit number given per procedure and year (no gaps, no duplicates)."""
+
+    __tablename__ = "permit_sequences"
+
+    process_key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Permit(Base):
+    """A document the office issued (a permit...), its public code, PDF and status."""
+
+    __tablename__ = "permits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    process_key: Mapped[str] = mapped_column(String(120), index=True)
+    kind: Mapped[str] = mapped_column(String(40), default="permit")
+    element_id: Mapped[str] = mapped_column(String(200), default="")
+    number: Mapped[str] = mapped_column(String(80), unique=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)  # random; the QR's target
+    title: Mapped[str] = mapped_column(String(300), default="")
+    holder_name: Mapped[str] = mapped_column(String(200), default="")
+    object_text: Mapped[str] = mapped_column(String(500), default="")
+    office_name: Mapped[str] = mapped_column(String(200), default="")
+    signer: Mapped[str] = mapped_column(String(200), default="")
+    issued_at: Mapped[datetime]
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default="valid")  # valid|revoked|replaced
+    document_id: Mapped[int | None] = mapped_column(
+        ForeignKey("documents.id", ondelete="SET NULL")
+    )
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    signed: Mapped[bool] = mapped_column(default=False)
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("permits.id"))
+    status_reason: Mapped[str] = mapped_column(Text, default="")
+    status_by: Mapped[str] = mapped_column(String(80), default="")
+    status_at: Mapped[datetime | None]
+
+
+class Bill(Base):
+    """A retribution assessed for a case: amount, billing code, due date and payment."""
+
+    __tablename__ = "bills"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    process_key: Mapped[str] = mapped_column(String(120), index=True)
+    element_id: Mapped[str] = mapped_column(String(200), default="")
+    billing_code: Mapped[str] = mapped_column(String(40), unique=True)
+    amount: Mapped[int]  # whole Rupiah
+    description: Mapped[str] = mapped_column(String(500), default="")
+    assessed_by: Mapped[str] = mapped_column(String(80), default="")
+    assessed_at: Mapped[datetime]
+    due_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(20), default="unpaid", index=True)  # unpaid|paid|cancelled
+    paid_at: Mapped[datetime | None]
+    channel: Mapped[str] = mapped_column(String(40), default="")
+    payment_reference: Mapped[str | None] = mapped_column(String(80), unique=True)
+    confirmed_by: Mapped[str] = mapped_column(String(80), default="")
+    assessment_document_id: Mapped[int | None] = mapped_column(
+        ForeignKey("documents.id", ondelete="SET NULL")
+    )
+    receipt_document_id: Mapped[int | None] = mapped_column(
+        ForeignKey("documents.id", ondelete="SET NULL")
+    )
+
+
+class Incident(Base):
+    """A case stopped by an error while running: where, why, the values seen, who fixed it."""
+
+    __tablename__ = "incidents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    task_id: Mapped[str | None] = mapped_column(String(36))  # SpiffWorkflow task id
+    element_id: Mapped[str] = mapped_column(String(200), default="")
+    element_name: Mapped[str] = mapped_column(String(300), default="")
+    kind: Mapped[str] = mapped_column(String(40))  # expression|no_branch|call_depth|engine
+    message: Mapped[str] = mapped_column(Text, default="")
+    expression: Mapped[str | None] = mapped_column(Text)
+    values: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # names the expression read
+    status: Mapped[str] = mapped_column(String(20), default="open", index=True)  # open|resolved
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(80), default="")
+    resolved_at: Mapped[datetime | None]
+    resolved_by: Mapped[str | None] = mapped_column(String(80))
+    resolution: Mapped[str | None] = mapped_column(String(40))  # retried|moved|cancelled
+    case: Mapped[Case] = relationship(lazy="joined")

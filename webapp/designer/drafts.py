@@ -1,66 +1,34 @@
 """Uploaded BPMN files waiting to be deployed, and how they differ from the deployed version.
 
-A draft is the uploaded bytes plus a small JSON note under ``instance/drafts``, named
-by a random token. The comparison uses :func:`engine.bpmn.diff.diff_models` when it is
-installed, else a simpler element comparison of the main processes.
+Drafts are kept in the database by :mod:`engine.office.drafts`, named by a random
+token; the comparison uses :func:`engine.bpmn.diff.diff_models`.
 """
 
 from __future__ import annotations
 
-import json
-import re
-import secrets
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from flask import current_app
-
+from engine import services
 from engine.bpmn.diff import diff_models
 from engine.bpmn.model import BpmnModel
-from engine.calendar import clock
-
-_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,40}$")
-
-
-@dataclass
-class Draft:
-    token: str
-    source: str
-    uploaded_by: str
-    uploaded_at: str
-    data: bytes
-
-
-def _folder() -> Path:
-    folder = Path(current_app.instance_path) / "drafts"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+from webapp.database import commit, get_session
 
 
 def save_draft(data: bytes, source: str, uploaded_by: str) -> str:
-    token = secrets.token_urlsafe(18)
-    (_folder() / f"{token}.bpmn").write_bytes(data)
-    note = {"source": source, "uploaded_by": uploaded_by, "uploaded_at": clock.now().isoformat()}
-    (_folder() / f"{token}.json").write_text(json.dumps(note))
+    """Keep an upload as a draft (committed at once, so any app process sees it)."""
+    token = services.drafts.save_draft(get_session(), data, source, uploaded_by)
+    commit()
     return token
 
 
-def load_draft(token: str) -> Draft | None:
-    if not _TOKEN.match(token or ""):
-        return None
-    path = _folder() / f"{token}.bpmn"
-    if not path.is_file():
-        return None
-    note = json.loads((_folder() / f"{token}.json").read_text())
-    return Draft(token, note["source"], note["uploaded_by"], note["uploaded_at"], path.read_bytes())
+def load_draft(token: str):
+    return services.drafts.load_draft(get_session(), token)
 
 
-def list_drafts(limit: int = 20) -> list[Draft]:
+def list_drafts(limit: int = 20) -> list:
     """The newest drafts waiting for a designer (e.g. revised diagrams sent by reformers)."""
-    notes = sorted(_folder().glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
-    drafts = (load_draft(note.stem) for note in notes[:limit])
-    return [d for d in drafts if d is not None]
+    return services.drafts.list_drafts(get_session(), limit)
 
 
 @dataclass

@@ -2,12 +2,11 @@
 real-history figures for the analysis, the change form, and heatmap markers.
 
 A reformer's scenario (parameters YAML, name, changes) is kept per user and procedure
-version as a small JSON file under ``instance/reformer``, like the designers' drafts.
+version in the database (:mod:`engine.office.drafts`).
 """
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -18,12 +17,14 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
+from engine import services
 from engine.bpmn.model import BpmnModel
 from simulations.des.results import format_value
 from simulations.params.parameters import SimParams, params_to_dict
 from simulations.scenarios.changes import ScenarioError
+from webapp.database import commit, get_session
 
-PARAMS_DIR = Path(__file__).resolve().parents[1] / "processes" / "simulation"
+PARAMS_DIR = Path(__file__).resolve().parents[2] / "processes" / "simulation"
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]")
 
 METRICS = {  # simulations.analysis.procedure.METRIC_LABELS, for the page (translated)
@@ -75,22 +76,16 @@ def default_params_yaml(key: str) -> str:
     )
 
 
-def _workspace_path(username: str, key: str, version: int) -> Path:
-    folder = Path(current_app.instance_path) / "reformer" / _SAFE.sub("_", username)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / f"{_SAFE.sub('_', key)}-v{int(version)}.json"
-
-
 def load_workspace(username: str, key: str, version: int) -> Workspace:
-    path = _workspace_path(username, key, version)
-    if path.is_file():
-        return Workspace(**json.loads(path.read_text(encoding="utf-8")))
+    saved = services.drafts.load_workspace(get_session(), username, key, version)
+    if saved is not None:
+        return Workspace(**saved)
     return Workspace(f"{key} simplified", default_params_yaml(key))
 
 
 def save_workspace(username: str, key: str, version: int, workspace: Workspace) -> None:
-    path = _workspace_path(username, key, version)
-    path.write_text(json.dumps(asdict(workspace), default=str), encoding="utf-8")
+    services.drafts.save_workspace(get_session(), username, key, version, **asdict(workspace))
+    commit()
 
 
 def changes_yaml(changes: list[dict]) -> str:
