@@ -1,4 +1,4 @@
-"""Checking submitted form data against the form fields read from BPMN.
+r"""Checking submitted form data against the form fields read from BPMN.
 
 Fields come from Camunda Modeler's ``camunda:formData`` (see the Forms section of
 ``docs/bpmn-conventions.md``). Values arrive as strings from web forms or as JSON
@@ -6,6 +6,17 @@ types from the API and command line; :func:`validate_form` accepts both and retu
 plain JSON values (dates stay ``YYYY-MM-DD`` strings), or raises
 :class:`~engine.errors.InvalidFormData` with one message per wrong field, naming the
 field by its label.
+
+Patterns run on RE2 (``google-re2``), whose matching time is linear in the length of the
+value: a pattern such as ``^(\w+\s?)*$`` cannot freeze the server. RE2 has no
+backreferences or lookaround, and its ``\d`` and ``\w`` are ASCII only
+(:mod:`engine.validation.forms` reports patterns it cannot run). Numbers in constraint
+configurations and in submitted values are ASCII digits: ``"²"`` or ``"١٢"`` are not
+numbers here, although Python's ``str.isdigit`` and ``int`` accept them.
+
+Fields named ``email`` or ``..._email`` (or with the property ``format=email``) must
+hold one email address (checked with ``email-validator``, without a DNS look-up), so
+no newline or second address ever reaches a mail header.
 """
 
 from __future__ import annotations
@@ -17,6 +28,9 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
+import re2
+from email_validator import EmailNotValidError, validate_email
+
 from engine.bpmn.model import FormField
 from engine.errors import InvalidFormData
 
@@ -26,9 +40,11 @@ LONG_MIN, LONG_MAX = -(2**63), 2**63 - 1  # Camunda's long is a Java long
 
 _TRUE = frozenset({"true", "on", "1", "yes", "y", "ya"})
 _FALSE = frozenset({"false", "off", "0", "no", "n", "tidak", ""})
-_INTEGER = re.compile(r"[+-]?\d{1,19}")
-_DECIMAL = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d{1,3})?")
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+MAX_EMAIL_LENGTH = 200  # the cases table keeps 200 characters of the applicant's email
+_INTEGER = re.compile(r"[+-]?[0-9]{1,19}")
+_DECIMAL = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]{1,3})?")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_WHOLE = re.compile(r"[0-9]{1,9}")
 _MISSING = object()
 
 
@@ -129,6 +145,43 @@ def _to_file(value: Any, field: FormField) -> str | dict:
     raise _Wrong("must be an uploaded document")
 
 
+def is_email_field(field: FormField) -> bool:
+    """Whether ``field`` holds an email address (by its id or ``format`` property)."""
+    name = field.id.lower()
+    return name == "email" or name.endswith("_email") or field.properties.get("format") == "email"
+
+
+def check_email(text: str) -> str:
+    """``text`` as one email address, or :class:`ValueError` saying what is wrong."""
+    if len(text) > MAX_EMAIL_LENGTH:
+        raise ValueError(f"is longer than {MAX_EMAIL_LENGTH} characters")
+    try:
+        return validate_email(text, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def parse_whole(text: str) -> int:
+    """A constraint's whole number in ASCII digits (``int`` would accept ``"١٢"``)."""
+    if not _WHOLE.fullmatch(text):
+        raise ValueError(f"not a whole number: {text!r}")
+    return int(text)
+
+
+def parse_integer(text: str) -> int:
+    """A constraint's signed whole number in ASCII digits."""
+    if not _INTEGER.fullmatch(text):
+        raise ValueError(f"not a whole number: {text!r}")
+    return int(text)
+
+
+def parse_number(text: str) -> float:
+    """A constraint's number in ASCII digits (``float`` would accept ``"١٢"``)."""
+    if not _DECIMAL.fullmatch(text):
+        raise ValueError(f"not a number: {text!r}")
+    return float(text)
+
+
 _COERCERS: dict[str, Callable[[Any, FormField], Any]] = {
     "string": _to_string,
     "long": _to_long,
@@ -163,20 +216,36 @@ def _config(field: FormField, name: str, parse: Callable[[str], Any]) -> Any:
         return None
 
 
-@lru_cache(maxsize=256)
-def _compile_pattern(pattern: str) -> re.Pattern[str] | None:
-    """The compiled pattern, or None when it is too long or not a valid regex."""
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False
+
+
+def pattern_problem(pattern: str) -> str | None:
+    """Why ``pattern`` cannot check values, or None when it can."""
     if len(pattern) > MAX_PATTERN_LENGTH:
-        return None
+        return f"the pattern is longer than {MAX_PATTERN_LENGTH} characters"
     try:
-        return re.compile(pattern)
-    except re.error:
+        re2.compile(pattern, _RE2_OPTIONS)
+    except re2.error as exc:
+        reason = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else exc
+        return (
+            f"the pattern {pattern!r} is not a valid regular expression for RE2 ({reason}); "
+            "patterns run in linear time, so backreferences and lookaround are not offered"
+        )
+    return None
+
+
+@lru_cache(maxsize=256)
+def _compile_pattern(pattern: str) -> Any:
+    """The compiled RE2 pattern, or None when it is too long or cannot be compiled."""
+    if pattern_problem(pattern) is not None:
         return None
+    return re2.compile(pattern, _RE2_OPTIONS)
 
 
 def _check_text(field: FormField, value: str) -> None:
-    minlength = _config(field, "minlength", int)
-    maxlength = _config(field, "maxlength", int)
+    minlength = _config(field, "minlength", parse_whole)
+    maxlength = _config(field, "maxlength", parse_whole)
     if minlength is not None and len(value) < minlength:
         raise _Wrong("must be at least %(count)s characters", count=minlength)
     if maxlength is not None and len(value) > maxlength:
@@ -187,6 +256,11 @@ def _check_text(field: FormField, value: str) -> None:
             raise _Wrong("cannot be checked: the form's pattern is invalid")
         if len(value) > MAX_MATCHED_LENGTH or not compiled.fullmatch(value):
             raise _Wrong("does not match the required format")
+    if is_email_field(field) and value:
+        try:
+            check_email(value)
+        except ValueError:
+            raise _Wrong("must be one email address, like nama@contoh.id") from None
 
 
 def _check_range(
@@ -207,7 +281,7 @@ def _check_constraints(field: FormField, value: Any) -> None:
     """Raise :class:`_Wrong` for the first constraint ``value`` breaks."""
     if field.type in ("long", "double"):
         _check_range(
-            field, value, float, ("must be at least %(value)s", "must be at most %(value)s")
+            field, value, parse_number, ("must be at least %(value)s", "must be at most %(value)s")
         )
     elif field.type == "date":
         _check_range(
@@ -299,17 +373,19 @@ def form_initial_values(fields: Sequence[FormField], data: Mapping[str, Any]) ->
 
 def _describe_constraints(field: FormField) -> dict[str, Any]:
     """Constraint configurations, numbers as numbers where they parse."""
-    numeric = {"minlength": int, "maxlength": int}
+    numeric = {"minlength": parse_whole, "maxlength": parse_whole}
     if field.type == "long":
-        numeric |= {"min": int, "max": int}
+        numeric |= {"min": parse_integer, "max": parse_integer}
     elif field.type == "double":
-        numeric |= {"min": float, "max": float}
+        numeric |= {"min": parse_number, "max": parse_number}
     described: dict[str, Any] = {}
     for name, config in field.constraints.items():
         if name in ("required", "readonly"):
             continue
-        parsed = _config(field, name, numeric[name]) if name in numeric else None
-        described[name] = config if parsed is None else parsed
+        if name not in numeric:
+            described[name] = config
+        elif (parsed := _config(field, name, numeric[name])) is not None:
+            described[name] = parsed  # an unreadable number is ignored, as when checking
     return described
 
 

@@ -6,11 +6,10 @@ these checks tell the designer about it when the file is validated or deployed.
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 from engine.bpmn.model import FormField, Node
-from engine.office.forms import MAX_PATTERN_LENGTH
+from engine.office.forms import parse_number, parse_whole, pattern_problem
 
 FIELD_TYPES = frozenset({"string", "long", "double", "boolean", "date", "enum", "file"})
 KNOWN_CONSTRAINTS = frozenset(
@@ -65,17 +64,15 @@ def _field_issues(field: FormField, name: str) -> list[FormIssue]:
 
 
 def _config_problem(field: FormField, constraint: str, config: str) -> str | None:
-    if constraint in ("minlength", "maxlength") and not config.isdigit():
-        return f"{constraint} must be a whole number, not {config!r}"
+    if constraint in ("minlength", "maxlength"):
+        try:
+            parse_whole(config)  # ASCII digits: "²".isdigit() is True, yet no length
+        except ValueError:
+            return f"{constraint} must be a whole number in digits 0-9, not {config!r}"
     if constraint in ("min", "max"):
         return _bound_problem(field, constraint, config)
     if constraint == "pattern":
-        if len(config) > MAX_PATTERN_LENGTH:
-            return f"the pattern is longer than {MAX_PATTERN_LENGTH} characters"
-        try:
-            re.compile(config)
-        except re.error as exc:
-            return f"the pattern {config!r} is not a valid regular expression ({exc})"
+        return pattern_problem(config)
     return None
 
 
@@ -84,8 +81,8 @@ def _bound_problem(field: FormField, constraint: str, config: str) -> str | None
         if field.type == "date":
             date.fromisoformat(config)
         else:
-            float(config)
+            parse_number(config)
     except ValueError:
-        wanted = "a date YYYY-MM-DD" if field.type == "date" else "a number"
+        wanted = "a date YYYY-MM-DD" if field.type == "date" else "a number in digits 0-9"
         return f"{constraint} must be {wanted}, not {config!r}"
     return None
