@@ -5,14 +5,28 @@ and commits the transaction (a request, a CLI command, a worker job).
 """
 
 from engine.accounts import api_tokens
+
+# read models and helpers the web app needs besides the operations above
+from engine.accounts.api_tokens import authenticate
+from engine.accounts.passwords import hash_password
 from engine.accounts.users import (
+    SYSTEM_ROLES,
+    authenticate_user,
     create_user,
     find_user,
     get_user,
     list_users,
+    roles_of,
     set_roles,
     update_user,
 )
+from engine.background import jobs
+from engine.background.jobs import broker_url
+from engine.background.ticker import start_background_ticker
+from engine.bpmn.diff import diff_models
+from engine.bpmn.model import BpmnModel, FormField
+from engine.calendar import clock
+from engine.calendar.working_days import default_calendar
 from engine.office import documents, drafts
 from engine.office.audit import task_history
 from engine.office.cases import (
@@ -21,6 +35,7 @@ from engine.office.cases import (
     get_case,
     list_cases,
     new_tracking_code,
+    normalize_tracking_code,
     open_tasks,
     open_tasks_by_case,
     start_case,
@@ -37,7 +52,14 @@ from engine.office.definitions import (
     model_for,
     running_case_counts,
 )
+from engine.office.documents import case_documents, get_document, read
+from engine.office.forms import describe_field, form_initial_values
 from engine.office.notifications import messages_for_case, send_pending
+from engine.office.pilots import arm_counts as pilot_arm_counts
+from engine.office.pilots import describe as describe_pilot
+from engine.office.pilots import get_pilot, list_pilots, start_pilot
+from engine.office.pilots import promote as promote_pilot
+from engine.office.pilots import roll_back as roll_back_pilot
 from engine.office.sla import overdue_cases, overdue_tasks
 from engine.office.tasks import (
     all_open_tasks,
@@ -52,10 +74,80 @@ from engine.office.tasks import (
     unclaim,
 )
 from engine.public import queues, surveys
+from engine.reporting.lane_history import lane_history
+from engine.reporting.pilot_comparison import compare_pilot
+from engine.reporting.stats import procedure_stats, waiting_by_task
+from engine.storage.db import database_url, make_engine, session_factory
+from engine.storage.tables import (
+    CLOCK_RUNNING,
+    FINISHED_STATUSES,
+    OPEN_STATUSES,
+    ApiToken,
+    Case,
+    CaseStatus,
+    Document,
+    HumanTask,
+    MessageWait,
+    ProcessDefinition,
+    QueueTicket,
+    SurveyResponse,
+    User,
+)
+from engine.validation.process import has_errors, validate_file
 from engine.workflow.messages import deliver as deliver_message
+from engine.workflow.migration import migrate_cases, plan_migration
 from engine.workflow.timers import tick
 
 __all__ = [
+    "ApiToken",
+    "BpmnModel",
+    "Case",
+    "Document",
+    "FormField",
+    "HumanTask",
+    "MessageWait",
+    "ProcessDefinition",
+    "QueueTicket",
+    "SYSTEM_ROLES",
+    "SurveyResponse",
+    "User",
+    "authenticate",
+    "broker_url",
+    "case_documents",
+    "clock",
+    "database_url",
+    "default_calendar",
+    "describe_field",
+    "diff_models",
+    "form_initial_values",
+    "get_document",
+    "has_errors",
+    "hash_password",
+    "jobs",
+    "lane_history",
+    "make_engine",
+    "migrate_cases",
+    "normalize_tracking_code",
+    "plan_migration",
+    "procedure_stats",
+    "read",
+    "roles_of",
+    "session_factory",
+    "start_background_ticker",
+    "validate_file",
+    "waiting_by_task",
+    "compare_pilot",
+    "describe_pilot",
+    "get_pilot",
+    "list_pilots",
+    "pilot_arm_counts",
+    "promote_pilot",
+    "roll_back_pilot",
+    "start_pilot",
+    "CLOCK_RUNNING",
+    "FINISHED_STATUSES",
+    "OPEN_STATUSES",
+    "CaseStatus",
     "api_tokens",
     "documents",
     "drafts",
@@ -63,6 +155,7 @@ __all__ = [
     "surveys",
     "all_open_tasks",
     "applicant_responds",
+    "authenticate_user",
     "cancel_case",
     "case_data",
     "case_history",

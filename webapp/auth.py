@@ -16,8 +16,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from engine.accounts.passwords import check_password
-from engine.services import find_user, update_user
+from engine.services import authenticate_user, update_user
 from webapp.access import home_url, login_user, requires, safe_next
 from webapp.database import commit, get_session
 
@@ -37,16 +36,13 @@ def login():
         return render_template("auth/login.html", next=safe_next(request.args.get("next")))
     username = request.form.get("username", "").strip().lower()[:80]
     limiter, ip = current_app.extensions["permitflow.login_limiter"], request.remote_addr or ""
-    if limiter.blocked(ip, username):  # only failed attempts count
+    # one atomic check-and-count per attempt, before the password is checked, so that
+    # concurrent attempts cannot all pass the check; a success forgets the attempts
+    if not limiter.hit(ip, username):
         flash(_("Too many login attempts. Please wait a minute and try again."), "error")
         return render_template("auth/login.html", username=username, next=None), 429
-    user = find_user(get_session(), username) if username else None
-    if (
-        user is None
-        or not user.is_active
-        or not check_password(user.password_hash, request.form.get("password", ""))
-    ):
-        limiter.hit(ip, username)
+    user = authenticate_user(get_session(), username, request.form.get("password", ""))
+    if user is None:
         flash(_("Wrong username or password."), "error")
         return render_template(
             "auth/login.html", username=username, next=safe_next(request.form.get("next"))

@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import secrets
+from functools import lru_cache
 
 _N, _R, _P = 2**14, 8, 1
 
@@ -42,3 +43,20 @@ def check_password(stored: str | None, password: str) -> bool:
     except (ValueError, TypeError):
         return False
     return hmac.compare_digest(actual, base64.b64decode(digest))
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    return hash_password(secrets.token_urlsafe(16))
+
+
+def check_password_or_dummy(stored: str | None, password: str) -> bool:
+    """:func:`check_password`, but an account without a hash still costs one scrypt.
+
+    A login for an unknown username or an account without a password then takes as long
+    as a wrong password, so response times do not tell which usernames exist.
+    """
+    if stored:
+        return check_password(stored, password)
+    check_password(_dummy_hash(), password or "-")
+    return False

@@ -8,8 +8,10 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.accounts.passwords import check_password_or_dummy
 from engine.calendar import clock
 from engine.errors import EngineError, UserNotFound
+from engine.office.forms import check_email
 from engine.storage.tables import User, UserRole
 
 SYSTEM_ROLES = ("designer", "reformer", "admin")
@@ -25,6 +27,29 @@ def get_user(session: Session, username: str) -> User:
 
 def find_user(session: Session, username: str) -> User | None:
     return session.scalar(select(User).where(User.username == username))
+
+
+def authenticate_user(session: Session, username: str, password: str) -> User | None:
+    """The active user with this username and password, else None.
+
+    Always one scrypt, whether the username exists or not (no timing oracle).
+    """
+    user = find_user(session, username) if username else None
+    stored = user.password_hash if user is not None and user.is_active else None
+    matches = check_password_or_dummy(stored, password)
+    return user if matches and user is not None and user.is_active else None
+
+
+def _email(email: str) -> str:
+    """A user's email address: empty, or one address (no newline reaches a mail header)."""
+    email = (email or "").strip()
+    if not email:
+        return ""
+    try:
+        check_email(email)
+    except ValueError as exc:
+        raise EngineError(f"Email {email[:80]!r} is not one email address: {exc}.") from None
+    return email
 
 
 def create_user(
@@ -46,7 +71,7 @@ def create_user(
     user = User(
         username=username,
         full_name=full_name or username,
-        email=email,
+        email=_email(email),
         password_hash=password_hash,
         created_at=clock.now(),
     )
@@ -101,7 +126,7 @@ def update_user(
         raise EngineError(f"Language {language!r} is not offered; choose 'id' or 'en'.")
     changes = {
         "full_name": full_name,
-        "email": email,
+        "email": None if email is None else _email(email),
         "language": language,
         "is_active": is_active,
         "password_hash": password_hash,

@@ -103,3 +103,38 @@ def test_8_a_deployed_superscript_length_never_breaks_the_apply_page(citizen, db
     field = FormField("n", "Name", constraints={"maxlength": "²", "min": "١"})
     assert describe_field(field)["constraints"] == {}
     assert isinstance(db.get(ProcessDefinition, 1).bpmn_xml, bytes)
+
+
+# -- 6. the login limiter counts each attempt once; unknown usernames cost a scrypt -----
+
+
+def test_6_concurrent_wrong_passwords_get_five_checks(app, staff):
+    from concurrent.futures import ThreadPoolExecutor
+
+    clients = [staff() for _ in range(16)]
+    for client in clients:
+        client.fresh_token("/login")
+    with ThreadPoolExecutor(16) as pool:
+        codes = list(pool.map(lambda c: c.login("front", "wrong-password").status_code, clients))
+    assert sorted(codes) == [401] * 5 + [429] * 11
+
+
+def _login_seconds(staff, username: str) -> float:
+    started = time.perf_counter()
+    assert staff().login(username, "wrong-password").status_code == 401
+    return time.perf_counter() - started
+
+
+def test_6_unknown_usernames_answer_as_slowly_as_wrong_passwords(staff):
+    known = min(_login_seconds(staff, "front") for _ in range(3))
+    unknown = min(_login_seconds(staff, f"nobody-{i}") for i in range(3))
+    assert unknown > 0.6 * known, (unknown, known)
+
+
+def test_1_a_user_email_is_one_address(db):
+    from engine.errors import EngineError
+
+    with pytest.raises(EngineError, match="not one email address"):
+        services.create_user(db, "newclerk", email="a@example.id\nBcc: b@example.id")
+    with pytest.raises(EngineError, match="not one email address"):
+        services.update_user(db, "front", email="x@example.id\r\nX: y")
