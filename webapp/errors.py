@@ -129,7 +129,14 @@ def _unexpected(exc: Exception):
     return error_page(500, _("The error was logged. Please try again, or tell the administrator."))
 
 
+def _too_deep(exc: RecursionError):
+    """Input nested too deeply for a recursive walk: the sender's problem, one log line."""
+    log.warning("input nested too deeply on %s %s", request.method, request.path)
+    return error_page(400, _("The input is nested too deeply to be handled."), code="too_deep")
+
+
 def init_app(app: Flask) -> None:
+    app.register_error_handler(RecursionError, _too_deep)
     app.register_error_handler(engine_errors.EngineError, _engine_error)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)

@@ -1,6 +1,10 @@
-"""Security headers on every response (scripts only from our own static files)."""
+"""Security headers on every response (scripts only from our own static files), and
+requests refused before any view runs: NUL characters, JSON nested too deeply."""
 
 from __future__ import annotations
+
+import json
+from typing import Any
 
 from flask import Flask, Response, abort, request
 from werkzeug.routing import IntegerConverter
@@ -18,6 +22,43 @@ class IdConverter(IntegerConverter):
 def bounded_id(value: int | None) -> int | None:
     """A query-string id, or None when it cannot be one (too large, zero, negative)."""
     return value if value is not None and 0 < value <= MAX_ID else None
+
+
+MAX_JSON_DEPTH = 32  # levels of nested arrays and objects in a JSON body
+
+
+def nesting_depth(value: Any) -> int:
+    """How deep lists and dicts nest in ``value`` (without recursing, so any value is safe)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            stack.extend(
+                (v, level + 1) for v in (item.values() if isinstance(item, dict) else item)
+            )
+    return deepest
+
+
+def _refuse_deep_json() -> None:
+    """A JSON body nested deeper than :data:`MAX_JSON_DEPTH` is refused with a message.
+
+    Python's parser raises RecursionError past about a thousand levels, and recursive
+    walks of the data (the NUL check, copies, the workflow serializer) fail earlier: both
+    gave a 500 and a traceback of thousands of lines.
+    """
+    if request.method in ("GET", "HEAD", "OPTIONS") or not request.is_json:
+        return
+    try:
+        too_deep = nesting_depth(json.loads(request.get_data(cache=True))) > MAX_JSON_DEPTH
+    except RecursionError:
+        too_deep = True
+    except ValueError:
+        return  # not JSON: the view says so
+    if too_deep:
+        abort(
+            400, f"The JSON body nests deeper than {MAX_JSON_DEPTH} levels of arrays and objects."
+        )
 
 
 def _refuse_nul() -> None:
@@ -67,6 +108,7 @@ def _headers(response: Response) -> Response:
 def init_app(app: Flask) -> None:
     app.url_map.converters["id"] = IdConverter
     app.before_request(_refuse_nul)
+    app.before_request(_refuse_deep_json)
     app.after_request(_headers)
     if app.config.get("PROXY_FIX"):
         from werkzeug.middleware.proxy_fix import ProxyFix

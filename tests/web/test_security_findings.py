@@ -138,3 +138,26 @@ def test_1_a_user_email_is_one_address(db):
         services.create_user(db, "newclerk", email="a@example.id\nBcc: b@example.id")
     with pytest.raises(EngineError, match="not one email address"):
         services.update_user(db, "front", email="x@example.id\r\nX: y")
+
+
+# -- 7. deeply nested JSON is a 400 with a message, never a traceback -------------------
+
+
+@pytest.mark.parametrize("depth", [33, 500, 100_000])
+def test_7_deeply_nested_json_is_refused_with_a_message(app, api_token, caplog, depth):
+    raw = '{"process": "building_approval", "data": {"x": ' + "[" * depth + "]" * depth + "}}"
+    response = app.test_client().post(
+        "/api/v1/cases",
+        data=raw,
+        headers={**api_token("front"), "Content-Type": "application/json"},
+    )
+    assert response.status_code == 400
+    assert "nests deeper than 32 levels" in response.get_json()["error"]["message"]
+    assert not [r for r in caplog.records if r.levelname == "ERROR" or r.exc_info]
+
+
+def test_7_nesting_in_a_form_value_is_refused_too(citizen, caplog):
+    data = {**BUILDING_START, "land_certificate": "[" * 100_000, "building_plan": "x.pdf"}
+    response = citizen.post(APPLY, data, form_page=APPLY)
+    assert response.status_code in (400, 422)
+    assert not [r for r in caplog.records if r.levelname == "ERROR" or r.exc_info]
