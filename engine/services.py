@@ -27,7 +27,7 @@ from engine.bpmn.diff import diff_models
 from engine.bpmn.model import BpmnModel, FormField
 from engine.calendar import clock
 from engine.calendar.working_days import default_calendar
-from engine.office import documents, drafts
+from engine.office import documents, drafts, incidents
 from engine.office.audit import task_history
 from engine.office.cases import (
     cancel_case,
@@ -163,6 +163,7 @@ __all__ = [
     "complete_task",
     "create_user",
     "deliver_message",
+    "incidents",
     "deploy",
     "find_user",
     "get_case",

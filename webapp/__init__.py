@@ -60,7 +60,7 @@ def _defaults() -> dict[str, Any]:
 
 
 def _environment() -> dict[str, Any]:
-    from engine.storage.db import database_url
+    from engine.services import database_url
 
     config: dict[str, Any] = {"DATABASE_URL": database_url()}
     if os.environ.get("PERMITFLOW_PROXY_FIX") == "1":  # behind one reverse proxy

@@ -13,8 +13,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, abort, g, redirect, request, session, url_for
 
-from engine.accounts.users import SYSTEM_ROLES
-from engine.services import find_user
+from engine.services import SYSTEM_ROLES, find_user
 from webapp.database import get_session
 
 

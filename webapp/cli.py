@@ -22,8 +22,7 @@ import click
 )
 def serve(host: str, port: int, threads: int, debug: bool, tick_every: float) -> None:
     """Serve the office: clerks' inboxes, designers' deployments, monitoring, admin."""
-    from engine.background.jobs import broker_url
-    from engine.background.ticker import start_background_ticker
+    from engine.services import broker_url, start_background_ticker
     from webapp import create_app
 
     app = create_app({"DEBUG": True} if debug else None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, current_app, g
 from sqlalchemy.orm import Session
 
-from engine.storage.db import make_engine, session_factory
+from engine.services import make_engine, session_factory
 
 
 def init_app(app: Flask) -> None:

@@ -11,8 +11,7 @@ from flask_babel import format_datetime, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from engine.calendar import clock
-from engine.calendar.working_days import default_calendar
+from engine.services import clock, default_calendar
 from webapp.tasks import forms as task_forms
 
 VENDOR = Path(__file__).parent / "static" / "vendor"
@@ -86,6 +85,7 @@ STATUS_LABELS = {
     "returned": _l("returned to applicant"),
     "completed": _l("completed"),
     "cancelled": _l("cancelled"),
+    "incident": _l("stopped by an error (an administrator is on it)"),
 }
 
 

@@ -11,15 +11,13 @@ from __future__ import annotations
 import os
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
 
 from engine.bpmn.model import Node
 from engine.calendar import clock
 from engine.calendar.working_days import default_calendar
-from engine.storage.tables import Case, HumanTask
-
-ACTIVE = ("running",)
+from engine.storage.tables import CLOCK_RUNNING, Case, HumanTask
 
 
 def default_task_days() -> int:
@@ -68,22 +66,25 @@ def resume(case: Case, tasks: list[HumanTask]) -> int:
     return days
 
 
-def overdue_cases(session: Session, now: datetime | None = None) -> list[Case]:
-    now = now or clock.now()
-    query = (
-        select(Case)
-        .where(Case.status.in_(ACTIVE), Case.due_at.is_not(None), Case.due_at < now)
-        .order_by(Case.due_at)
+def case_is_overdue(now: datetime | None = None) -> ColumnElement[bool]:
+    """THE rule for an overdue case, as a SQL condition: its clock runs (running, or
+    stopped by an incident: not returned to the applicant, whose clock is paused) and
+    its due moment has passed. The case list, the CLI, monitoring and the API use it."""
+    return and_(
+        Case.status.in_(CLOCK_RUNNING), Case.due_at.is_not(None), Case.due_at < (now or clock.now())
     )
+
+
+def task_is_overdue(now: datetime | None = None) -> ColumnElement[bool]:
+    """An open task past its due moment, in a case whose clock runs (join ``Case``)."""
+    return and_(Case.status.in_(CLOCK_RUNNING), HumanTask.due_at < (now or clock.now()))
+
+
+def overdue_cases(session: Session, now: datetime | None = None) -> list[Case]:
+    query = select(Case).where(case_is_overdue(now)).order_by(Case.due_at)
     return list(session.scalars(query))
 
 
 def overdue_tasks(session: Session, now: datetime | None = None) -> list[HumanTask]:
-    now = now or clock.now()
-    query = (
-        select(HumanTask)
-        .join(Case)
-        .where(Case.status.in_(ACTIVE), HumanTask.due_at < now)
-        .order_by(HumanTask.due_at)
-    )
+    query = select(HumanTask).join(Case).where(task_is_overdue(now)).order_by(HumanTask.due_at)
     return list(session.scalars(query))

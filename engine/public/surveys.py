@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from engine.calendar import clock
 from engine.errors import InvalidFormData, InvalidState
 from engine.office import audit
-from engine.storage.tables import Case, SurveyResponse
+from engine.storage.tables import FINISHED_STATUSES, Case, SurveyResponse
 
 ELEMENTS = (
     ("u1", "Persyaratan", "Requirements"),
@@ -54,7 +54,7 @@ def submit(
     session: Session, case: Case, scores: dict[str, object], comment: str = ""
 ) -> SurveyResponse:
     """Record the survey of a finished case (once)."""
-    if case.status not in ("completed", "cancelled"):
+    if case.status not in FINISHED_STATUSES:
         raise InvalidState("The survey opens when the case is finished.")
     if session.scalar(select(SurveyResponse.id).where(SurveyResponse.case_id == case.id)):
         raise InvalidState("This case has already been rated. Terima kasih!")

@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session, aliased
 from engine.calendar import clock
 from engine.calendar.working_days import default_calendar
 from engine.errors import ProcessNotFound
-from engine.office import definitions
-from engine.storage.tables import AuditEntry, Case, HumanTask, ProcessDefinition
+from engine.office import definitions, sla
+from engine.storage.tables import AuditEntry, Case, CaseStatus, HumanTask, ProcessDefinition
 
 _UNIX_EPOCH_JULIAN_DAY = 2440587.5
 
@@ -44,10 +44,8 @@ def procedure_stats(
             select(Case.status, func.count()).where(*filters).group_by(Case.status)
         ).all()
     )
-    counts = {s: by_status.get(s, 0) for s in ("completed", "cancelled", "running", "returned")}
-    overdue = session.scalar(
-        select(func.count()).where(*filters, Case.status == "running", Case.due_at < clock.now())
-    )
+    counts = {s.value: by_status.get(s, 0) for s in CaseStatus}
+    overdue = session.scalar(select(func.count()).where(*filters, sla.case_is_overdue()))
     return {
         "key": key,
         "version": version,
@@ -76,7 +74,7 @@ def _sla(session: Session, filters: list, overdue: int) -> dict[str, Any]:
     late_expr = func.sum(case((Case.completed_at > Case.due_at, 1), else_=0))
     without_expr = func.sum(case((Case.due_at.is_(None), 1), else_=0))
     on_time, late, without = session.execute(
-        select(on_time_expr, late_expr, without_expr).where(*filters, Case.status == "completed")
+        select(on_time_expr, late_expr, without_expr).where(*filters, Case.status == CaseStatus.COMPLETED)
     ).one()
     on_time, late, without = int(on_time or 0), int(late or 0), int(without or 0)
     return {
@@ -97,7 +95,7 @@ def _cycle_time(session: Session, filters: list) -> dict[str, Any]:
     """Mean, median and 90th percentile of completed cases' durations."""
     rows = session.execute(
         select(Case.started_at, Case.completed_at).where(
-            *filters, Case.status == "completed", Case.completed_at.is_not(None)
+            *filters, Case.status == CaseStatus.COMPLETED, Case.completed_at.is_not(None)
         )
     ).all()
     calendar = default_calendar()
@@ -206,7 +204,7 @@ def lane_load(session: Session, key: str | None = None) -> list[dict[str, Any]]:
     sorted by role. ``key`` limits to one procedure.
     """
     now = clock.now()
-    overdue = func.sum(case((and_(Case.status == "running", HumanTask.due_at < now), 1), else_=0))
+    overdue = func.sum(case((sla.task_is_overdue(now), 1), else_=0))
     query = (
         select(
             HumanTask.role,

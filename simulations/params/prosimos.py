@@ -15,7 +15,7 @@ import math
 
 from simulations.des.calendars import CalendarSpec
 from simulations.params.distributions import Distribution, ParamsError
-from simulations.params.parameters import ArrivalParams, LaneParams, SimParams, TaskParams
+from simulations.params.model import ArrivalParams, LaneParams, SimParams, TaskParams
 
 _DAY_NAMES = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
 
@@ -90,7 +90,7 @@ def _translate(data: dict, source: str, timezone: str) -> SimParams:
             if "value" in prob:
                 p.flows[prob["path_id"]] = float(prob["value"])
     for event in data.get("event_distribution", []):
-        from simulations.params.parameters import EventParams
+        from simulations.params.model import EventParams
 
         p.events[event["event_id"]] = EventParams(
             delay=distribution_from_prosimos(event, f"event_distribution.{event['event_id']}")

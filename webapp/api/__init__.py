@@ -15,8 +15,8 @@ from typing import Any
 
 from flask import Blueprint, g, request
 
-from engine.accounts.api_tokens import authenticate
 from engine.errors import EngineError, NotAllowed
+from engine.services import authenticate
 from webapp.access import may
 from webapp.database import get_session
 from webapp.errors import api_error

@@ -9,18 +9,19 @@ from flask import g, jsonify, request
 from sqlalchemy import select
 
 from engine.errors import CaseNotFound
-from engine.office.forms import describe_field
 from engine.services import (
+    Case,
+    HumanTask,
     claim,
     complete_task,
     deploy,
+    describe_field,
     get_task,
     open_tasks,
     start_case,
     task_form,
     tasks_for_user,
 )
-from engine.storage.tables import Case, HumanTask
 from webapp.api import BadRequest, api_requires, bp, json_body
 from webapp.database import commit, get_session
 from webapp.public.links import clean_code

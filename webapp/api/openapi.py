@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import jsonify
 
+from engine import services
 from engine.services import list_definitions
 from webapp.api import bp
 from webapp.database import get_session
@@ -86,7 +87,7 @@ SCHEMAS = {
             "process": TEXT,
             "version": {"type": "integer"},
             "title": TEXT,
-            "status": {"type": "string", "enum": ["running", "returned", "completed", "cancelled"]},
+            "status": {"type": "string", "enum": [s.value for s in services.CaseStatus]},
             "current_step": TEXT,
             "started_at": WHEN,
             "due_at": WHEN,

@@ -7,9 +7,7 @@ from dataclasses import asdict
 from flask import g, jsonify, request
 
 from engine.errors import NotFound
-from engine.public import queues, surveys
-from engine.services import get_definition
-from engine.storage.tables import QueueTicket
+from engine.services import QueueTicket, get_definition, queues, surveys
 from webapp.api import BadRequest, api_requires, bp, json_body
 from webapp.api.cases import find_case, iso
 from webapp.database import commit, get_session

@@ -6,10 +6,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from engine.accounts import api_tokens
 from engine.errors import UserNotFound
-from engine.services import list_users
-from engine.storage.tables import ApiToken, User
+from engine.services import ApiToken, User, api_tokens, list_users
 from webapp.access import requires
 from webapp.database import commit, get_session, rollback
 

@@ -12,10 +12,7 @@ from urllib.parse import quote
 from flask import Response
 from sqlalchemy.orm import Session
 
-from engine.accounts.users import roles_of
-from engine.office.documents import case_documents, read
-from engine.services import model_for
-from engine.storage.tables import Case, Document
+from engine.services import Case, Document, case_documents, model_for, read, roles_of
 
 
 @dataclass

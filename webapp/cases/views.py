@@ -5,13 +5,14 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from engine.office.documents import get_document
+from engine import services
 from engine.services import (
     applicant_responds,
     case_data,
     case_history,
     get_case,
     get_definition,
+    get_document,
     list_cases,
     list_definitions,
     messages_for_case,
@@ -26,7 +27,7 @@ from webapp.security import bounded_id
 
 bp = Blueprint("cases", __name__)
 
-STATUSES = ("running", "returned", "completed", "cancelled")
+STATUSES = tuple(s.value for s in services.CaseStatus)
 
 
 def _filters() -> dict:
@@ -84,7 +85,7 @@ def show(ref: str):
         tasks=tasks,
         history=case_history(session, case.id),
         messages=messages_for_case(session, case.id),
-        case_due=due(case.due_at) if case.status == "running" else None,
+        case_due=due(case.due_at) if case.status in services.CLOCK_RUNNING else None,
         markers={t.element_id: "current" for t in tasks},
     )
 

@@ -10,8 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine import services
-from engine.bpmn.diff import diff_models
-from engine.bpmn.model import BpmnModel
+from engine.services import BpmnModel, diff_models
 from webapp.database import commit, get_session
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from engine.workflow.migration import migrate_cases, plan_migration
+from engine.services import migrate_cases, plan_migration
 
 
 def plan(session: Session, key: str, from_version: int, to_version: int):

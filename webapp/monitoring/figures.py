@@ -6,7 +6,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from engine.reporting.stats import procedure_stats, waiting_by_task
+from engine import services
+from engine.services import procedure_stats, waiting_by_task
 
 
 def procedure_figures(session: Session, key: str, version: int | None = None) -> dict[str, Any]:
@@ -20,7 +21,7 @@ def _flatten(stats: dict[str, Any]) -> dict[str, Any]:
     return {
         "started": stats.get("started", 0),
         "finished": stats.get("finished", 0),
-        "running": stats.get("running", 0) + stats.get("returned", 0),
+        "running": sum(stats.get(s, 0) for s in services.OPEN_STATUSES),
         "overdue": stats.get("overdue_open", 0),
         "sla_compliance": round(100 * compliance, 1) if compliance is not None else None,
         "avg_cycle_days": cycle.get("mean_working_days"),

@@ -11,8 +11,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from engine.errors import InvalidFormData
-from engine.services import model_for, start_case, start_form
-from engine.storage.tables import ProcessDefinition
+from engine.services import ProcessDefinition, model_for, start_case, start_form
 from webapp.database import commit, get_session, rollback
 from webapp.public import bp
 from webapp.public.catalogue import COMPLAINT_KEY, current_definition

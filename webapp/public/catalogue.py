@@ -8,8 +8,7 @@ from __future__ import annotations
 from flask import abort, render_template
 
 from engine.errors import ProcessNotFound
-from engine.services import get_definition, list_definitions
-from engine.storage.tables import ProcessDefinition
+from engine.services import ProcessDefinition, get_definition, list_definitions
 from webapp.database import get_session
 from webapp.presenters import xml_response
 from webapp.public import bp

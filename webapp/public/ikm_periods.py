@@ -9,8 +9,7 @@ from datetime import date, datetime, time
 from flask_babel import format_date
 from flask_babel import gettext as _
 
-from engine.calendar import clock
-from engine.calendar.working_days import default_calendar
+from engine.services import clock, default_calendar
 
 PERIOD = re.compile(r"(?P<year>\d{4})(?:-Q(?P<quarter>[1-4])|-(?P<month>0[1-9]|1[0-2]))?")
 

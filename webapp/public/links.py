@@ -15,8 +15,7 @@ import re
 from flask import abort, current_app, request, url_for
 from sqlalchemy import select
 
-from engine.office.cases import normalize_tracking_code
-from engine.storage.tables import Case
+from engine.services import Case, normalize_tracking_code
 from webapp.database import get_session
 from webapp.extensions import LoginLimiter
 

@@ -20,8 +20,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from engine.public import queues
-from engine.storage.tables import QueueTicket
+from engine.services import QueueTicket, queues
 from webapp.access import requires
 from webapp.database import commit, get_session
 from webapp.public import bp

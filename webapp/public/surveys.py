@@ -12,7 +12,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from engine.errors import InvalidFormData, InvalidState
-from engine.public import surveys
+from engine.services import surveys
 from webapp.database import commit, get_session, rollback
 from webapp.public import bp
 from webapp.public.catalogue import services

@@ -20,9 +20,8 @@ from flask import (
 from flask_babel import gettext as _
 
 import simulations.jobs as sim_jobs  # registers the simulation job kinds
-from engine.background import jobs
 from engine.errors import NotFound
-from engine.services import get_definition, list_definitions, model_for
+from engine.services import get_definition, jobs, list_definitions, model_for
 from simulations.analysis.procedure import analyze
 from simulations.params.distributions import ParamsError
 from webapp.access import requires

@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from engine import services
-from engine.bpmn.model import BpmnModel
+from engine.services import BpmnModel
 from simulations.des.results import format_value
 from simulations.params.parameters import SimParams, params_to_dict
 from simulations.scenarios.changes import ScenarioError
@@ -98,8 +98,7 @@ def history_kpis(session: Session, key: str) -> dict[str, Any] | None:
     Lanes: waiting vs working time of completed tasks and the clerks' busy share
     (:func:`engine.reporting.lane_history.lane_history`). Tasks: mean ready-to-completed seconds.
     """
-    from engine.reporting.lane_history import lane_history
-    from engine.reporting.stats import waiting_by_task
+    from engine.services import lane_history, waiting_by_task
 
     lanes = lane_history(session, key)
     if not lanes:

@@ -17,10 +17,7 @@ from flask import current_app
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
-from engine.bpmn.model import FormField
-from engine.office import documents
-from engine.office.forms import describe_field, form_initial_values
-from engine.storage.tables import Case
+from engine.services import Case, FormField, describe_field, documents, form_initial_values
 
 ACCEPT = ",".join(documents.EXTENSIONS)  # for <input type=file accept=...>
 INPUT_TYPES = {"long": "number", "double": "number", "date": "date"}

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 
 from engine.errors import Conflict, InvalidFormData, InvalidState, NotAllowed, StaleTask
 from engine.services import (
+    HumanTask,
     case_data,
     case_history,
     claim,
@@ -18,7 +19,6 @@ from engine.services import (
     task_history,
     unclaim,
 )
-from engine.storage.tables import HumanTask
 from webapp.access import requires
 from webapp.cases.case_data import data_items, document_rows, form_fields_of, lane_role_of
 from webapp.database import commit, get_session, rollback
