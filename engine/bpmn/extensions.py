@@ -57,6 +57,17 @@ def properties_of(element) -> dict[str, str]:
     return properties
 
 
+def extension_scripts_of(element) -> tuple[str, ...]:
+    """Local names of SpiffArena's script extensions (``preScript``, ``postScript``)."""
+    found = []
+    for extensions in element.iterchildren(_EXTENSIONS):
+        for child in extensions.iterchildren():
+            name = child.tag.rsplit("}", 1)[-1] if isinstance(child.tag, str) else ""
+            if name in ("preScript", "postScript") and text_of(child):
+                found.append(name)
+    return tuple(found)
+
+
 def form_key_of(element) -> str | None:
     return element.get(camunda("formKey"))
 

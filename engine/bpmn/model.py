@@ -111,6 +111,7 @@ class Node:
     form_key: str | None = None
     documentation: str = ""
     properties: dict[str, str] = field(default_factory=dict)  # camunda:properties & pf: attrs
+    extension_scripts: tuple[str, ...] = ()  # SpiffArena's preScript/postScript tags
     incoming: list[str] = field(default_factory=list)  # flow ids
     outgoing: list[str] = field(default_factory=list)  # flow ids
 
@@ -133,6 +134,16 @@ class Node:
     @property
     def is_human(self) -> bool:
         return self.kind in HUMAN_KINDS
+
+    @property
+    def assigned_role(self) -> str:
+        """The role of a task outside any lane: Camunda's first ``candidateGroups`` entry,
+        else its ``assignee``; ``""`` when it names none (or only an expression)."""
+        for key in ("candidateGroups", "assignee"):
+            value = self.properties.get(key, "").split(",")[0].strip()
+            if value and "${" not in value and "#{" not in value:
+                return value
+        return ""
 
 
 @dataclass

@@ -26,9 +26,11 @@ still appear in ``Process.nodes`` so the file can be drawn and analysed):
   definitions, tag ``multipleEventDefinitions``;
 - ``multiInstanceLoopCharacteristics`` and ``standardLoopCharacteristics`` (the
   activity's id and name are recorded with the loop's tag);
-- ``choreography`` (outside any process).
+- ``choreography`` (outside any process);
+- ``dataStoreReference`` (a data store: case data live in the case, and SpiffWorkflow
+  has no implementation of stores).
 
-Data objects, data stores, text annotations, groups, associations, pools, lanes and
+Data objects, text annotations, groups, associations, pools, lanes and
 message flows are read or counted but never executed, and are not "unsupported".
 """
 
@@ -189,6 +191,8 @@ def _read_scope(scope, process, parent_id, model, global_definitions, lane_sets)
             process.data_objects.append(clean_name(child.get("name")) or child.get("id", ""))
         elif kind == "laneSet":
             lane_sets.append(child)
+        elif kind == "dataStoreReference":  # SpiffWorkflow has no implementation of stores
+            model.unsupported.append(_unsupported(kind, child, child, process.id))
 
 
 def _read_node(element, kind: str, process_id: str, parent_id, global_definitions) -> Node:
@@ -210,6 +214,7 @@ def _read_node(element, kind: str, process_id: str, parent_id, global_definition
         documentation=ext.documentation_of(element),
         properties=ext.properties_of(element),
         message_ref=element.get("messageRef"),
+        extension_scripts=ext.extension_scripts_of(element),
     )
     for name, definition in definitions:
         if name == "timer" and node.timer is None:

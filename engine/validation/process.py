@@ -23,6 +23,8 @@ from engine.errors import EngineError, InvalidBpmn, Problem
 from engine.expressions import language as expressions
 from engine.validation import flow as flow_checks
 from engine.validation import forms as form_checks
+from engine.validation import templates as template_checks
+from engine.workflow import specs
 
 __all__ = ["format_report", "has_errors", "validate", "validate_file"]
 
@@ -100,7 +102,11 @@ def validate(model: BpmnModel, *, for_execution: bool = True) -> list[Problem]:
 
 
 def validate_file(
-    data: bytes, source: str = "<upload>", *, for_execution: bool = True
+    data: bytes,
+    source: str = "<upload>",
+    *,
+    for_execution: bool = True,
+    templates: dict[str, str] | None = None,
 ) -> tuple[BpmnModel | None, list[Problem]]:
     """Parse, load and validate ``data``: ``(model, problems)``.
 
@@ -128,7 +134,37 @@ def validate_file(
                     source,
                 )
             )
-    return model, problems + validate(model, for_execution=for_execution)
+    problems += validate(model, for_execution=for_execution)
+    problems += template_checks.template_problems(root, model, source, templates)
+    if for_execution and not has_errors(problems):
+        problems += _check_runnable(root, model, source)
+    return model, problems
+
+
+def _check_runnable(root, model: BpmnModel, source: str) -> list[Problem]:
+    """What stops SpiffWorkflow from building the main process: deploy's own check.
+
+    Run after the model's checks, so that validating and deploying decide alike.
+    """
+    main = model.main_process()
+    try:
+        specs.compile_process(root, source, main.id)
+    except InvalidBpmn as exc:
+        return exc.problems or [Problem("error", "cannot_run", exc.message, source=source)]
+    if not main.is_executable:
+        return [
+            Problem(
+                "warning",
+                "not_executable",
+                f'Process {main.label!r} is marked isExecutable="false"; permitflow runs '
+                "it as the file's main process",
+                main.id,
+                main.name or None,
+                main.line,
+                source,
+            )
+        ]
+    return []
 
 
 def has_errors(problems: list[Problem]) -> bool:
@@ -198,13 +234,15 @@ def _check_structure(report: _Report, process: Process, strict: bool, event_subs
 def _check_nodes(report: _Report, process: Process, strict: bool) -> None:
     severity = report.executable(strict)
     for node in process.nodes.values():
-        if node.is_human and node.lane_id is None:
-            where = "in no lane" if process.lanes else "in a process without lanes"
+        if node.is_human and node.lane_id is None and not node.assigned_role:
+            _check_role(report, process, node, severity)
+        for script in node.extension_scripts:
             report.add(
                 severity,
-                "user_task_without_lane",
-                f"{node.kind} {node.label!r} is {where}; every user task must be in a "
-                "lane, whose role decides who may take it",
+                "extension_script",
+                f"{node.kind} {node.label!r} has a {script} (SpiffArena's extension), which "
+                "permitflow does not run; put its assignments in a script task before or "
+                "after the element",
                 node,
             )
         if node.kind == "callActivity" and node.called_element not in report.model.processes:
@@ -222,6 +260,30 @@ def _check_nodes(report: _Report, process: Process, strict: bool) -> None:
     for flow in process.flows.values():
         if flow.condition:
             _check_expression(report, flow, "condition", flow.condition, severity)
+
+
+def _check_role(report: _Report, process: Process, node: Node, severity: str) -> None:
+    """A human task needs a lane or Camunda's candidateGroups/assignee to find its clerks.
+
+    Outside any lane of a process that has lanes it is an error (a drawing slip); in a
+    process without lanes it goes to the office's admins, which is only a warning.
+    """
+    if process.lanes:
+        report.add(
+            severity,
+            "user_task_without_lane",
+            f"{node.kind} {node.label!r} is in no lane; every user task must be in a lane "
+            "(or name its role with camunda:candidateGroups), which decides who may take it",
+            node,
+        )
+    else:
+        report.add(
+            "warning",
+            "user_task_without_role",
+            f"{node.kind} {node.label!r} is in a process without lanes and names no "
+            "camunda:candidateGroups; only the office's admins will see it",
+            node,
+        )
 
 
 def _check_events(report: _Report, node: Node, severity: str) -> None:

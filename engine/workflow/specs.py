@@ -7,6 +7,7 @@ specs are cached per definition, so loading a case costs only its own state.
 
 from __future__ import annotations
 
+import copy
 import json
 import zlib
 from datetime import datetime
@@ -26,8 +27,9 @@ from SpiffWorkflow.bpmn.specs.event_definitions import timer as _timer_module
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
+from engine.bpmn.xml import BPMN_NS
 from engine.calendar import clock
-from engine.errors import InvalidBpmn
+from engine.errors import InvalidBpmn, Problem
 from engine.workflow.script_engine import SafeScriptEngine
 
 #: stored next to every state; a change of SpiffWorkflow's format is a data migration
@@ -93,15 +95,55 @@ def compile_process(root: etree._Element, source: str, process_id: str):
     """
     parser = BpmnParser()
     try:
-        parser.add_bpmn_xml(root, filename=source)
+        parser.add_bpmn_xml(_all_executable(root), filename=source)
         spec = parser.get_spec(process_id)
         subprocess_specs = parser.get_subprocess_specs(process_id)
     except ValidationException as exc:
-        element = f" at element {exc.id!r}" if getattr(exc, "id", None) else ""
-        raise InvalidBpmn(f"{source}: the engine cannot run this process{element}: {exc}") from exc
+        element_id = getattr(exc, "id", None)
+        element = f" at element {element_id!r}" if element_id else ""
+        message = f"the engine cannot run this process{element}: {_reason(exc)}"
+        problem = Problem(
+            "error",
+            "cannot_run",
+            message,
+            element_id,
+            getattr(exc, "name", None) or None,
+            _line_of(root, element_id),
+            source,
+        )
+        raise InvalidBpmn(f"{source}: {message}", [problem]) from exc
     except SpiffWorkflowException as exc:
-        raise InvalidBpmn(f"{source}: the engine cannot run this process: {exc}") from exc
+        message = f"the engine cannot run this process: {_reason(exc)}"
+        problem = Problem("error", "cannot_run", message, source=source)
+        raise InvalidBpmn(f"{source}: {message}", [problem]) from exc
     return spec, subprocess_specs
+
+
+def _all_executable(root: etree._Element) -> etree._Element:
+    """A copy of ``root`` whose processes are all executable.
+
+    SpiffWorkflow skips processes marked ``isExecutable="false"`` (bpmn.io's default);
+    permitflow runs the main process of a file whatever the flag says, as validation does.
+    """
+    root = copy.deepcopy(root)
+    for process in root.iterchildren(f"{{{BPMN_NS}}}process"):
+        process.set("isExecutable", "true")
+    return root
+
+
+def _reason(exc: Exception) -> str:
+    """SpiffWorkflow's message without its trailing context lines."""
+    text = str(exc.args[0] if exc.args else "").strip().rstrip(".")
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _line_of(root: etree._Element, element_id: str | None) -> int | None:
+    if not element_id:
+        return None
+    for element in root.iter():
+        if isinstance(element.tag, str) and element.get("id") == element_id:
+            return element.sourceline
+    return None
 
 
 def dump_specs(spec, subprocess_specs) -> bytes:

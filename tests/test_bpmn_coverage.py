@@ -1,0 +1,128 @@
+"""BPMN features permitflow accepts: one small model each in ``tests/bpmn_features/``.
+
+Each model is validated (no errors), deployed and run to its end through the engine
+facade, the workflow restored from the database before every step.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from engine import services
+from engine.errors import InvalidBpmn
+from engine.validation.process import format_report, has_errors, validate_file
+from engine.workflow import runtime
+
+FEATURES = Path(__file__).parent / "bpmn_features"
+
+
+def read(name: str) -> bytes:
+    return (FEATURES / name).read_bytes()
+
+
+def codes(name: str, severity: str) -> set[str]:
+    _, problems = validate_file(read(name), name)
+    return {p.code for p in problems if p.severity == severity}
+
+
+def deploy(session, name: str):
+    """Validate (no errors) and deploy ``name``; the deployed definition."""
+    _, problems = validate_file(read(name), name)
+    assert not has_errors(problems), format_report(problems)
+    definition, _ = services.deploy(session, read(name), source=name, deployed_by="designer")
+    session.commit()
+    return definition
+
+
+@pytest.fixture
+def office(session):
+    for username, roles in [
+        ("vera", ["verifier"]),
+        ("tina", ["technical"]),
+        ("hana", ["head"]),
+        ("admin", ["admin"]),
+    ]:
+        services.create_user(session, username, roles=roles)
+    session.commit()
+    return session
+
+
+def restored(session, case):
+    """The case as stored: live workflows forgotten, rows reloaded."""
+    runtime.forget_live_workflows()
+    session.expire_all()
+    return services.get_case(session, case.tracking_code)
+
+
+def inbox(session, case, user: str) -> list[str]:
+    """Names of the open tasks of ``case`` that ``user`` sees in the inbox."""
+    case = restored(session, case)
+    return sorted(t.name for t in services.tasks_for_user(session, user) if t.case_id == case.id)
+
+
+def complete(session, case, user: str, name: str, data: dict | None = None) -> None:
+    """``user`` completes the open task ``name`` of ``case`` (restored first)."""
+    case = restored(session, case)
+    [task] = [
+        t for t in services.tasks_for_user(session, user) if t.case_id == case.id and t.name == name
+    ][:1]
+    services.complete_task(session, task.id, user, data or {})
+    session.commit()
+
+
+def status(session, case) -> str:
+    return restored(session, case).status
+
+
+# -- accepted is deployable -------------------------------------------------------------
+
+
+def test_roles_without_lanes_from_candidate_groups(office):
+    assert {"not_executable", "user_task_without_role"} <= codes(
+        "roles_without_lanes.bpmn", "warning"
+    )
+    deploy(office, "roles_without_lanes.bpmn")
+    case = services.start_case(office, "roles_without_lanes", {}, started_by="vera")
+    office.commit()
+    assert inbox(office, case, "vera") == ["Verify"]
+    assert inbox(office, case, "tina") == []
+    complete(office, case, "vera", "Verify", {"complete": True})
+    assert inbox(office, case, "vera") == [] and inbox(office, case, "admin") == ["Archive"]
+    complete(office, case, "admin", "Archive")
+    assert status(office, case) == "completed"
+
+
+def test_a_data_store_is_refused_by_validation_naming_it(office):
+    _, problems = validate_file(read("data_store.bpmn"), "data_store.bpmn")
+    [problem] = [p for p in problems if p.severity == "error"]
+    assert problem.element_id == "registry_ref" and "(dataStoreReference)" in problem.message
+    with pytest.raises(InvalidBpmn, match="dataStoreReference"):
+        services.deploy(office, read("data_store.bpmn"), source="data_store.bpmn")
+
+
+def test_what_spiffworkflow_refuses_is_a_validation_error_naming_the_element():
+    data = read("roles_without_lanes.bpmn").replace(
+        b'<bpmn:sequenceFlow id="f3" sourceRef="archive" targetRef="end"/>',
+        b'<bpmn:sequenceFlow id="f3" sourceRef="archive" targetRef="end"/>'
+        b'<bpmn:callActivity id="call" name="Call"/>'
+        b'<bpmn:sequenceFlow id="f4" sourceRef="archive" targetRef="call"/>'
+        b'<bpmn:sequenceFlow id="f5" sourceRef="call" targetRef="end"/>',
+    )
+    _, problems = validate_file(data, "t.bpmn")
+    assert has_errors(problems)
+    assert any(p.element_id == "call" for p in problems if p.severity == "error")
+
+
+def test_pre_and_post_scripts_are_refused_by_element():
+    data = read("roles_without_lanes.bpmn").replace(
+        b'<bpmn:userTask id="archive" name="Archive"/>',
+        b'<bpmn:userTask id="archive" name="Archive"><bpmn:extensionElements>'
+        b'<spiffworkflow:preScript xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core">'
+        b"x = 1</spiffworkflow:preScript></bpmn:extensionElements></bpmn:userTask>",
+    )
+    _, problems = validate_file(data, "t.bpmn")
+    [problem] = [p for p in problems if p.code == "extension_script"]
+    assert problem.severity == "error" and problem.element_id == "archive"
+    assert "preScript" in problem.message and "script task" in problem.message
