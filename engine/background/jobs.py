@@ -4,18 +4,31 @@ A job row carries its kind, parameters, progress and result, so any web process 
 show it. :func:`submit` hands the job to Celery when ``PERMITFLOW_BROKER_URL`` is set,
 else runs it on a local thread pool; either way the worker calls the registered
 function with a ``report(progress, message)`` callback.
+
+Crashes. The process running a job holds a lease on it: it names itself in ``worker``
+and renews ``heartbeat_at`` every third of :func:`lease_seconds` (45 s by default,
+``PERMITFLOW_JOB_LEASE``). A running job whose heartbeat is older than the lease lost
+its worker (killed, out of memory, machine restarted): :func:`get` and :func:`recent`
+show it failed at once, and :func:`reap_dead` (run by Celery beat and ``permitflow
+tick``) records that. Celery acknowledges a job only when it has finished and redelivers
+a killed worker's message after the broker's visibility timeout; :func:`run` then takes
+the job over if its lease expired and it was not yet recorded as failed (a second
+attempt), and ignores a duplicate delivery of a job that is alive or finished.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import socket
+import threading
 import traceback
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from engine.calendar import clock
@@ -27,11 +40,21 @@ log = logging.getLogger("permitflow.jobs")
 Runner = Callable[[dict[str, Any], Callable[[float, str], None]], dict[str, Any]]
 _RUNNERS: dict[str, Runner] = {}
 _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="permitflow-job")
+MAX_ATTEMPTS = 2  # a job that kills its worker twice (out of memory...) is not tried again
+WORKER_LOST = (
+    "The worker running this job stopped (killed, out of memory or restarted) "
+    "and did not finish it. Start the job again."
+)
 
 
 def register(kind: str, runner: Runner) -> None:
     """Make ``runner(params, report) -> result`` the code of jobs of ``kind``."""
     _RUNNERS[kind] = runner
+
+
+def lease_seconds() -> float:
+    """How long a running job stays alive without a heartbeat (``PERMITFLOW_JOB_LEASE``)."""
+    return float(os.environ.get("PERMITFLOW_JOB_LEASE") or 45)
 
 
 def create(session: Session, kind: str, params: dict[str, Any], created_by: str = "") -> Job:
@@ -44,9 +67,9 @@ def create(session: Session, kind: str, params: dict[str, Any], created_by: str 
 
 
 def get(session: Session, job_id: int) -> Job:
-    job = session.get(Job, job_id)
-    if job is None:
-        raise NotFound(f"No background job {job_id}.")
+    """Job ``job_id``; a running job whose worker died is shown failed."""
+    job = _load(session, job_id)
+    _mark_if_dead(job, _cutoff())
     return job
 
 
@@ -54,7 +77,38 @@ def recent(session: Session, kind: str | None = None, limit: int = 20) -> list[J
     query = select(Job).order_by(Job.id.desc()).limit(limit)
     if kind:
         query = query.where(Job.kind == kind)
-    return list(session.scalars(query))
+    rows = list(session.scalars(query))
+    cutoff = _cutoff()
+    for job in rows:
+        _mark_if_dead(job, cutoff)
+    return rows
+
+
+def reap_dead(session: Session) -> list[int]:
+    """Record as failed the running jobs whose worker stopped renewing its lease."""
+    cutoff, now = _cutoff(), clock.now()
+    dead = list(session.scalars(select(Job.id).where(Job.status == "running", _stale(cutoff))))
+    if dead:
+        session.execute(
+            update(Job)
+            .where(Job.id.in_(dead), Job.status == "running", _stale(cutoff))
+            .values(status="failed", error=WORKER_LOST, finished_at=now)
+        )
+        log.warning("jobs %s lost their worker; recorded as failed", dead)
+    return dead
+
+
+def _cutoff() -> datetime:
+    return clock.now() - timedelta(seconds=lease_seconds())
+
+
+def _stale(cutoff: datetime):
+    return or_(Job.heartbeat_at.is_(None), Job.heartbeat_at < cutoff)
+
+
+def _mark_if_dead(job: Job, cutoff: datetime) -> None:
+    if job.status == "running" and (job.heartbeat_at is None or job.heartbeat_at < cutoff):
+        job.status, job.error, job.finished_at = "failed", WORKER_LOST, clock.now()
 
 
 def broker_url() -> str | None:
@@ -71,35 +125,117 @@ def submit(job_id: int, engine: Engine | None = None) -> None:
     _POOL.submit(run, job_id, engine)
 
 
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"[:120]
+
+
 def run(job_id: int, engine: Engine | None = None) -> None:
-    """Execute job ``job_id`` now, recording progress, result or error."""
+    """Execute job ``job_id`` now, recording progress, result or error.
+
+    Does nothing when the job is finished or alive in another worker (a duplicate
+    delivery); takes over a job whose worker died unless it was tried ``MAX_ATTEMPTS`` times.
+    """
     engine = engine or db.get_engine(db.database_url())
-    with Session(engine) as session:
-        job = get(session, job_id)
-        job.status, job.started_at = "running", clock.now()
-        kind, params = job.kind, dict(job.params)
-        session.commit()
+    me = worker_name()
+    claimed = _claim(engine, job_id, me)
+    if claimed is None:
+        return
+    kind, params = claimed
+    stop = threading.Event()
+    threading.Thread(
+        target=_heartbeat,
+        args=(engine, job_id, me, stop),
+        name=f"job-{job_id}-heartbeat",
+        daemon=True,
+    ).start()
 
     def report(progress: float, message: str = "") -> None:
         with Session(engine) as s:
-            row = get(s, job_id)
-            row.progress, row.message = max(0.0, min(1.0, progress)), message[:300]
+            s.execute(
+                update(Job)
+                .where(Job.id == job_id, Job.worker == me)
+                .values(
+                    progress=max(0.0, min(1.0, progress)),
+                    message=message[:300],
+                    heartbeat_at=clock.now(),
+                )
+            )
             s.commit()
 
     try:
         result = _RUNNERS[kind](params, report)
     except Exception as exc:  # the job's failure is recorded for its owner, not raised
         log.warning("job %s failed: %s", job_id, traceback.format_exc())
-        _finish(engine, job_id, "failed", error=f"{type(exc).__name__}: {exc}")
+        _finish(engine, job_id, me, "failed", error=f"{type(exc).__name__}: {exc}")
         return
-    _finish(engine, job_id, "done", result=result)
+    finally:
+        stop.set()
+    _finish(engine, job_id, me, "done", result=result)
 
 
-def _finish(engine: Engine, job_id: int, status: str, *, result=None, error=None) -> None:
+def _claim(engine: Engine, job_id: int, me: str) -> tuple[str, dict[str, Any]] | None:
+    """Take the job's lease in one UPDATE, so two deliveries never both run it."""
+    now = clock.now()
+    takeable = or_(
+        Job.status == "queued",
+        and_(Job.status == "running", _stale(_cutoff()), Job.attempts < MAX_ATTEMPTS),
+    )
     with Session(engine) as session:
-        job = get(session, job_id)
-        job.status, job.finished_at = status, clock.now()
-        job.result, job.error = result, error
-        if status == "done":
-            job.progress = 1.0
+        job = _load(session, job_id)
+        taken = session.execute(
+            update(Job)
+            .where(Job.id == job_id, takeable)
+            .values(
+                status="running",
+                worker=me,
+                started_at=now,
+                heartbeat_at=now,
+                attempts=Job.attempts + 1,
+            )
+        ).rowcount
+        if not taken:
+            session.rollback()
+            _refuse_dead(engine, job_id)
+            log.info("job %s is finished or running elsewhere; delivery ignored", job_id)
+            return None
+        session.commit()
+        return job.kind, dict(job.params)
+
+
+def _load(session: Session, job_id: int) -> Job:
+    job = session.get(Job, job_id)
+    if job is None:
+        raise NotFound(f"No background job {job_id}.")
+    return job
+
+
+def _refuse_dead(engine: Engine, job_id: int) -> None:
+    """A dead job that used up its attempts is recorded as failed."""
+    with Session(engine) as session:
+        reap_dead(session)
+        session.commit()
+
+
+def _heartbeat(engine: Engine, job_id: int, me: str, stop: threading.Event) -> None:
+    while not stop.wait(lease_seconds() / 3):
+        try:
+            with Session(engine) as s:
+                s.execute(
+                    update(Job)
+                    .where(Job.id == job_id, Job.worker == me, Job.status == "running")
+                    .values(heartbeat_at=clock.now())
+                )
+                s.commit()
+        except Exception:  # a lost heartbeat is retried; the lease tolerates two misses
+            log.exception("job %s: heartbeat failed", job_id)
+
+
+def _finish(engine: Engine, job_id: int, me: str, status: str, *, result=None, error=None) -> None:
+    values: dict[str, Any] = {"status": status, "finished_at": clock.now()}
+    if status == "done":
+        values.update(progress=1.0, result=result)
+    else:
+        values["error"] = error
+    with Session(engine) as session:
+        session.execute(update(Job).where(Job.id == job_id, Job.worker == me).values(**values))
         session.commit()

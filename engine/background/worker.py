@@ -19,14 +19,38 @@ app = Celery(
     broker=jobs.broker_url() or "memory://",
     backend=os.environ.get("PERMITFLOW_RESULT_BACKEND") or jobs.broker_url(),
 )
+# A job's message is acknowledged when the job has finished, not when it starts: a worker
+# killed mid-job leaves it unacknowledged, and Redis hands it to another worker after the
+# visibility timeout (PERMITFLOW_VISIBILITY_TIMEOUT seconds, default 600); a pool child
+# that dies gives its message back at once. engine.background.jobs ignores a second
+# delivery of a job that is alive or finished, and records a dead one as failed.
 app.conf.task_acks_late = True
-# `celery -A engine.background.worker beat` fires due timers every minute
-app.conf.beat_schedule = {"tick": {"task": "permitflow.tick", "schedule": 60.0}}
+app.conf.task_reject_on_worker_lost = True
+app.conf.worker_prefetch_multiplier = 1
+app.conf.broker_transport_options = {
+    "visibility_timeout": float(os.environ.get("PERMITFLOW_VISIBILITY_TIMEOUT") or 600),
+    "unacked_restore_interval": 5,
+    "unacked_restore_throttle": 1,
+}
+# `celery -A engine.background.worker beat` fires due timers every minute and records
+# jobs whose worker died as failed
+app.conf.beat_schedule = {
+    "tick": {"task": "permitflow.tick", "schedule": 60.0},
+    "reap-jobs": {"task": "permitflow.reap_jobs", "schedule": 30.0},
+}
 
 
 @app.task(name="permitflow.run_job")
 def run_job_task(job_id: int) -> None:
     jobs.run(job_id)
+
+
+@app.task(name="permitflow.reap_jobs")
+def reap_jobs_task() -> list[int]:
+    from engine.storage import db
+
+    with db.session_scope() as session:
+        return jobs.reap_dead(session)
 
 
 @app.task(name="permitflow.tick")

@@ -326,6 +326,10 @@ class Job(Base):
     created_at: Mapped[datetime]
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+    # the lease of the process running it (engine.background.jobs): who, last sign of life
+    worker: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    heartbeat_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class Draft(Base):
