@@ -5,12 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from engine.accounts.passwords import hash_password
-from engine.accounts.users import SYSTEM_ROLES
 from engine.errors import EngineError
 from engine.services import (
+    SYSTEM_ROLES,
     create_user,
     find_user,
+    hash_password,
     list_definitions,
     list_users,
     set_roles,
@@ -26,10 +26,16 @@ MIN_PASSWORD = 8
 
 
 def _lane_roles() -> dict[str, list[tuple[str, str, int]]]:
-    """Role key -> [(procedure name, lane name, version)] over the newest deployed versions."""
+    """Role key -> [(procedure name, lane name, version)] over the newest deployed versions.
+
+    System roles are never lane roles (deployment refuses them; a version deployed
+    before that check must not let this page grant ``admin``).
+    """
     roles: dict[str, list[tuple[str, str, int]]] = {}
     for definition in list_definitions(get_session(), latest_only=True):
         for lane in (definition.lanes or {}).values():
+            if lane["role"].strip().lower() in SYSTEM_ROLES:
+                continue
             roles.setdefault(lane["role"], []).append(
                 (definition.name, lane["name"], definition.version)
             )
@@ -108,15 +114,19 @@ def edit_user(username: str):
         )
     set_roles(get_session(), username, roles)
     language = request.form.get("language")
-    update_user(
-        get_session(),
-        username,
-        full_name=request.form.get("full_name", user.full_name).strip()[:200],
-        email=request.form.get("email", user.email).strip()[:200],
-        is_active=active,
-        language=language if language in LANGUAGES else None,
-        password_hash=hash_password(password) if password else None,
-    )
+    try:
+        update_user(
+            get_session(),
+            username,
+            full_name=request.form.get("full_name", user.full_name).strip()[:200],
+            email=request.form.get("email", user.email).strip()[:200],
+            is_active=active,
+            language=language if language in LANGUAGES else None,
+            password_hash=hash_password(password) if password else None,
+        )
+    except EngineError as exc:
+        rollback()
+        return _form_page(find_user(get_session(), username), exc.message, 422)
     commit()
     flash(_("User %(name)s was saved.", name=username), "success")
     return redirect(url_for("admin.users"))
@@ -129,7 +139,7 @@ def lanes():
     lane_roles, users = _lane_roles(), list_users(session)
     if request.method == "POST":
         role = request.form.get("role", "")
-        if role not in lane_roles:
+        if role not in lane_roles:  # system roles are not lane roles: never granted here
             abort(400)
         chosen = set(request.form.getlist("users"))
         for user in users:

@@ -30,6 +30,7 @@ from engine.bpmn.model import BpmnModel, Process
 from engine.errors import Conflict, InvalidState
 from engine.office import audit, definitions
 from engine.storage.tables import OPEN_STATUSES, Case, HumanTask, ProcessDefinition, Timer
+from engine.validation.roles import system_roles_in
 from engine.workflow import runtime, specs
 
 #: where a case "is": tasks waiting for a person, a timer or a message
@@ -106,7 +107,13 @@ def _versions(session: Session, key: str, from_version: int, to_version: int | N
             f"Cases of {key} version {from_version} are already at that version; "
             "deploy a new version or choose another one."
         )
-    return _Versions(source, target, definitions.model_for(source), definitions.model_for(target))
+    new_model = definitions.model_for(target)
+    system_roles = system_roles_in(new_model)
+    if system_roles:  # deployed before deployment refused them (security review, finding 3)
+        raise InvalidState(
+            f"Cases cannot move to {key} version {target.version}: {system_roles[0]}."
+        )
+    return _Versions(source, target, definitions.model_for(source), new_model)
 
 
 def _open_cases(
