@@ -29,6 +29,12 @@ from engine.calendar import clock
 from engine.calendar.working_days import default_calendar
 from engine.office import documents, drafts, incidents
 from engine.office.audit import task_history
+from engine.office.pilots import arm_counts as pilot_arm_counts
+from engine.office.pilots import describe as describe_pilot
+from engine.office.pilots import get_pilot, list_pilots, start_pilot
+from engine.office.pilots import promote as promote_pilot
+from engine.office.pilots import roll_back as roll_back_pilot
+from engine.reporting.pilot_comparison import compare_pilot
 from engine.office.cases import (
     cancel_case,
     case_data,
@@ -99,6 +105,14 @@ from engine.workflow.migration import migrate_cases, plan_migration
 from engine.workflow.timers import tick
 
 __all__ = [
+    "compare_pilot",
+    "describe_pilot",
+    "get_pilot",
+    "list_pilots",
+    "pilot_arm_counts",
+    "promote_pilot",
+    "roll_back_pilot",
+    "start_pilot",
     "ApiToken",
     "BpmnModel",
     "Case",

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from engine.bpmn.model import Process
 from engine.calendar import clock
 from engine.errors import CaseNotFound, EngineError, InvalidState
-from engine.office import audit, definitions, forms, notifications, sla
+from engine.office import audit, definitions, forms, notifications, pilots, sla
 from engine.storage.tables import OPEN_STATUSES, Case, HumanTask, ProcessDefinition
 from engine.workflow import specs
 from engine.workflow.runtime import Running, advance, all_tasks, open_case, peek_workflow, save
@@ -55,6 +55,8 @@ def start_case(
     :class:`~engine.errors.InvalidFormData` with a message per wrong field.
     """
     definition = definitions.get_definition(session, key, version)
+    route = pilots.route(session, definition, started_by, data or {})  # a pilot's share
+    definition = pilots.pilot_definition(session, route) if route else definition
     model = definitions.model_for(definition)
     process = model.processes[definition.key]
     fields = start_form(process)
@@ -81,6 +83,7 @@ def start_case(
     case.definition = definition
     session.add(case)
     session.flush()
+    pilots.record(session, route, case, started_by)
     audit.record(
         session,
         "case_started",

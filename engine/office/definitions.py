@@ -15,7 +15,7 @@ from engine.bpmn.reader import load_bpmn
 from engine.bpmn.xml import parse_xml
 from engine.calendar import clock
 from engine.errors import InvalidBpmn, ProcessNotFound
-from engine.office import audit
+from engine.office import audit, pilots
 from engine.storage.tables import OPEN_STATUSES, Case, ProcessDefinition
 from engine.validation.process import format_report, has_errors, validate_file
 from engine.workflow import specs
@@ -80,7 +80,8 @@ def _next_version(session: Session, key: str) -> int:
 def get_definition(session: Session, key: str, version: int | None = None) -> ProcessDefinition:
     """A deployed version of ``key`` (the newest when ``version`` is None)."""
     query = select(ProcessDefinition).where(ProcessDefinition.key == key)
-    if version is None:
+    if version is None:  # the current version: the newest not held back by a pilot
+        query = query.where(ProcessDefinition.version.not_in(pilots.held_back_versions(key)))
         query = query.order_by(ProcessDefinition.version.desc()).limit(1)
     else:
         query = query.where(ProcessDefinition.version == version)
@@ -100,8 +101,10 @@ def list_definitions(session: Session, *, latest_only: bool = False) -> list[Pro
     if not latest_only:
         return definitions
     seen: dict[str, ProcessDefinition] = {}
+    held = pilots.held_back(session)  # versions under a pilot are not current
     for definition in definitions:
-        seen.setdefault(definition.key, definition)
+        if (definition.key, definition.version) not in held:
+            seen.setdefault(definition.key, definition)
     return list(seen.values())
 
 

@@ -450,3 +450,38 @@ class Incident(Base):
     resolved_by: Mapped[str | None] = mapped_column(String(80))
     resolution: Mapped[str | None] = mapped_column(String(40))  # retried|moved|cancelled
     case: Mapped[Case] = relationship(lazy="joined")
+
+
+class Pilot(Base):
+    """A new version tried on a share of new applications (:mod:`engine.office.pilots`)."""
+
+    __tablename__ = "pilots"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_key: Mapped[str] = mapped_column(String(120), index=True)
+    base_version: Mapped[int]
+    pilot_version: Mapped[int]
+    status: Mapped[str] = mapped_column(String(20), index=True)  # running|promoted|rolled_back
+    share: Mapped[float]  # percent of the eligible new applications
+    rules: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # channels, offices, window
+    owner: Mapped[str] = mapped_column(String(80), default="")
+    created_by: Mapped[str] = mapped_column(String(80), default="")
+    started_at: Mapped[datetime]
+    planned_end: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    ended_by: Mapped[str] = mapped_column(String(80), default="")
+    staff_costs: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # lane id -> per hour
+    prediction: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the simulated scenario
+
+
+class PilotAssignment(Base):
+    """The arm (pilot or control) a case started in while a pilot ran."""
+
+    __tablename__ = "pilot_assignments"
+
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True
+    )
+    pilot_id: Mapped[int] = mapped_column(ForeignKey("pilots.id", ondelete="CASCADE"), index=True)
+    arm: Mapped[str] = mapped_column(String(10))
+    reason: Mapped[str] = mapped_column(String(200), default="")
