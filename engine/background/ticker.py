@@ -3,6 +3,11 @@
 ``permitflow tick`` does one round; ``permitflow tick --every 60`` keeps going; the web
 server runs a ticker thread unless a broker is configured, where Celery beat schedules
 ``permitflow.tick`` instead (see :mod:`engine.background.worker`).
+
+A round is safe beside other rounds (timers and messages are claimed one by one), and
+the repeating tickers are leader-elected (:mod:`engine.background.leader`): of several
+``serve`` processes and ``tick --every`` loops on one database, one ticks and the
+others stand by until it goes away.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import threading
 from sqlalchemy import Engine
 
 from engine import services
+from engine.background.leader import Leadership
 from engine.storage import db
 
 log = logging.getLogger("permitflow.ticker")
@@ -26,18 +32,38 @@ def tick_once(engine: Engine | None = None) -> tuple[int, int]:
     return len(fired), sent
 
 
+def tick_as_leader(leadership: Leadership) -> tuple[int, int] | None:
+    """One round if this process leads, else None (another process is ticking)."""
+    if not leadership.acquire():
+        return None
+    return tick_once(leadership.engine)
+
+
 def start_background_ticker(every: float = 60.0, engine: Engine | None = None) -> threading.Event:
-    """Tick every ``every`` seconds on a daemon thread; set the returned event to stop it."""
+    """Tick every ``every`` seconds on a daemon thread while this process leads.
+
+    Set the returned event to stop the thread (and give up the lead).
+    """
     stop = threading.Event()
+    leadership = Leadership(engine or db.get_engine(db.database_url()))
 
     def loop() -> None:
+        standing_by = False
         while not stop.wait(every):
             try:
-                fired, sent = tick_once(engine)
-                if fired or sent:
-                    log.info("ticker: %s timer(s) fired, %s notification(s) handled", fired, sent)
+                counts = tick_as_leader(leadership)
             except Exception:  # a failed round is logged and retried next round
                 log.exception("ticker round failed")
+                continue
+            if counts is None:
+                if not standing_by:
+                    log.info("ticker: another process is ticking; this one stands by")
+                standing_by = True
+                continue
+            standing_by = False
+            if any(counts):
+                log.info("ticker: %s timer(s) fired, %s notification(s) handled", *counts)
+        leadership.release()
 
     threading.Thread(target=loop, name="permitflow-ticker", daemon=True).start()
     return stop
