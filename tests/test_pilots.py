@@ -157,3 +157,118 @@ def test_the_pilot_may_not_ask_the_applicant_for_more(office):
     services.deploy(office, wider, source="wider.bpmn")
     with pytest.raises(EngineError, match="tax_id"):
         pilot(office, pilot_version=3)
+
+
+# -- the observed comparison, driven with a simulated clock ----------------------------
+
+PER_ARM = 35
+CONTROL_DAYS = (8, 9, 10, 11, 12)  # working days to finish; mean 10
+PILOT_DAYS = (5, 6, 7, 8, 9)  # mean 7: a planted 30% cut
+COSTS = {"Lane_front": 50_000, "Lane_head": 100_000}  # per hour
+
+
+def _work(session, case, *, returned: bool) -> None:
+    """Register (claimed an hour) and decide (claimed an hour): the case completes."""
+    from engine.office.tasks import applicant_responds, return_to_applicant
+
+    register = services.open_tasks(session, case)[0]
+    if returned:
+        return_to_applicant(session, register.id, "ani", "The land certificate is unreadable")
+        applicant_responds(session, case, {})
+    for user, data in (("ani", {}), ("fajar", {"decision": "reject"})):
+        task = services.open_tasks(session, case)[0]
+        services.claim(session, task.id, user)
+        clock.advance(timedelta(hours=1))
+        services.complete_task(session, task.id, user, data)
+
+
+def drive_pilot(session) -> dict[str, list]:
+    """Start applications until each arm has PER_ARM, then finish them on planted days."""
+    services.start_pilot(
+        session, KEY, pilot_version=2, planned_end=LATER, owner="rudi", actor="rudi",
+        share=50, staff_costs=COSTS,
+    )  # fmt: skip
+    arms: dict[str, list] = {"control": [], "pilot": []}
+    while min(len(cases) for cases in arms.values()) < PER_ARM:
+        case = start(session)
+        arms["pilot" if case.definition.version == 2 else "control"].append(case)
+    calendar, started = default_calendar(), clock.now()
+    plan = {
+        case.id: (CONTROL_DAYS if arm == "control" else PILOT_DAYS)[i % 5]
+        for arm, cases in arms.items()
+        for i, case in enumerate(cases[:PER_ARM])
+    }
+    returned = {case.id for case in arms["control"][:PER_ARM:5]}  # one in five went back
+    for _day in range(30):
+        clock.advance(timedelta(days=1))
+        elapsed = calendar.working_days_between(started, clock.now())
+        for cases in arms.values():
+            for case in cases:
+                if plan.get(case.id) == elapsed and case.status == "running":
+                    _work(session, case, returned=case.id in returned)
+                    clock.advance(-timedelta(hours=2))  # every case's work starts at 9:00
+    for arm, score in (("control", 3), ("pilot", 4)):
+        for case in arms[arm][:10]:
+            services.surveys.submit(session, case, dict.fromkeys(services.surveys.KEYS, score))
+    session.flush()
+    return arms
+
+
+def test_the_observed_comparison_finds_a_planted_cut(office):
+    drive_pilot(office)
+    result = services.compare_pilot(office, KEY, min_cases=30)
+    assert result.finished == {"control": PER_ARM, "pilot": PER_ARM}
+    assert result.enough_data and result.verdict == "pilot_faster"
+    cycle = result.row("cycle_time.mean")
+    assert cycle.control.value == pytest.approx(10, abs=0.3)
+    assert cycle.pilot.value == pytest.approx(7, abs=0.3)
+    assert cycle.relative == pytest.approx(-0.3, abs=0.04)
+    assert cycle.significant and cycle.p_value < 0.001
+    assert cycle.control.low < 10 < cycle.control.high
+    assert result.row("cycle_time.p50").pilot.value == 7
+    assert result.row("returns.per_case").control.value == pytest.approx(7 / 35)
+    assert result.row("returns.per_case").pilot.value == 0
+    assert result.row("rework.per_case").difference == 0
+    cost = result.row("cost.per_case")
+    assert cost.control.value == pytest.approx(150_000) and not cost.significant
+    ikm = result.row("ikm.index")
+    assert (ikm.control.value, ikm.pilot.value) == (75.0, 100.0) and ikm.significant
+    steps = {row.kpi: row for row in result.steps}
+    assert set(steps) == {"task.register.waiting", "task.decide.waiting"}
+    assert steps["task.decide.waiting"].pilot.value == pytest.approx(0, abs=0.001)  # hours
+    assert steps["task.register.waiting"].pilot.value > 5 * 24
+    data = result.as_dict()
+    assert data["verdict"] == "pilot_faster" and data["rows"][0]["kpi"] == "cycle_time.mean"
+
+
+def test_too_few_finished_cases_is_not_enough_data(office, monkeypatch):
+    drive_pilot(office)
+    result = services.compare_pilot(office, KEY, min_cases=PER_ARM + 1)
+    assert not result.enough_data and result.verdict == "not_enough_data"
+    assert not any(row.significant for row in result.rows + result.steps)
+    assert result.row("cycle_time.mean").relative == pytest.approx(-0.3, abs=0.04)
+    monkeypatch.setenv("PERMITFLOW_PILOT_MIN_CASES", "100")
+    assert services.compare_pilot(office, KEY).min_cases == 100
+
+
+def test_a_fresh_pilot_has_not_enough_data(office):
+    running = pilot(office)
+    result = services.compare_pilot(office, running.id)
+    assert result.verdict == "not_enough_data" and result.finished == {"control": 0, "pilot": 0}
+    assert result.row("cycle_time.mean").control.value is None
+    assert result.row("cost.per_case") is None  # no staff costs set
+
+
+def test_the_test_is_the_simulated_comparisons_welch_test():
+    import numpy as np
+
+    from engine.reporting.pilot_comparison import welch_p
+    from simulations.des.results import SimulationResult
+    from simulations.scenarios.compare import compare
+
+    a, b = [10.0, 12, 9, 11, 10, 13], [7.0, 8, 6, 9, 7, 8]
+    simulated = compare(
+        SimulationResult("p", 1, 1, [{"x": v} for v in a]),
+        SimulationResult("p", 1, 1, [{"x": v} for v in b]),
+    ).row("x")
+    assert welch_p(np.array(a), np.array(b)) == pytest.approx(simulated.p_value)
