@@ -1,4 +1,10 @@
-"""Messages between cases: a message one case throws reaches the cases waiting for it."""
+"""Messages between cases: explicit correlation, explicit payload, nothing leaks.
+
+The issuer throws ``permit_issued`` declaring its payload (``permit_no``, and
+``issued_by`` computed from ``office``) and a correlation property (``permit_no``);
+the registry's catch event stores ``permit_no`` and ``issued_by`` as
+``issuing_office``, nothing else.
+"""
 
 from __future__ import annotations
 
@@ -10,35 +16,125 @@ from engine import services
 from engine.errors import InvalidState
 
 HERE = Path(__file__).parent / "engine_bpmn"
+ISSUER = (HERE / "messages.bpmn").read_bytes()
+
+ARCHIVE = b"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d"
+  targetNamespace="http://example.org">
+  <bpmn:message id="M" name="permit_issued"/>
+  <bpmn:process id="archive" name="Archive" isExecutable="true">
+    <bpmn:laneSet id="ls"><bpmn:lane id="L" name="Registrar">
+      <bpmn:flowNodeRef>s</bpmn:flowNodeRef><bpmn:flowNodeRef>w</bpmn:flowNodeRef>
+      <bpmn:flowNodeRef>t</bpmn:flowNodeRef><bpmn:flowNodeRef>e</bpmn:flowNodeRef>
+    </bpmn:lane></bpmn:laneSet>
+    <bpmn:startEvent id="s"/>
+    <bpmn:intermediateCatchEvent id="w" name="Any permit issued">
+      <bpmn:messageEventDefinition messageRef="M"/></bpmn:intermediateCatchEvent>
+    <bpmn:userTask id="t" name="File it"/>
+    <bpmn:endEvent id="e"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="w"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="w" targetRef="t"/>
+    <bpmn:sequenceFlow id="f3" sourceRef="t" targetRef="e"/>
+  </bpmn:process>
+</bpmn:definitions>"""
+
+APPLICANT = {"applicant_name": "Siti", "nik": "3174012345678901", "fee": 999, "office": "DPMPTSP"}
 
 
 @pytest.fixture
-def two_offices(session):
+def offices(session):
     services.create_user(session, "ani", roles=["front_office"])
     services.create_user(session, "rina", roles=["registrar"])
-    services.deploy(session, (HERE / "messages.bpmn").read_bytes(), source="messages.bpmn")
-    services.deploy(session, (HERE / "messages_receiver.bpmn").read_bytes(), source="receiver.bpmn")
+    services.deploy(session, ISSUER, source="messages.bpmn")
+    services.deploy(session, (HERE / "messages_receiver.bpmn").read_bytes(), source="recv.bpmn")
+    services.deploy(session, ARCHIVE, source="archive.bpmn")
     session.commit()
     return session
 
 
-def test_thrown_message_moves_the_waiting_case(two_offices):
-    s = two_offices
-    waiting = services.start_case(s, "registry", {})
-    assert waiting.current_step == "Waiting: Permit issued"
-    issuer = services.start_case(s, "issuer", {"permit_no": "PBG-001"})
+def _issue(s, permit_no: str, key: str = "issuer"):
+    issuer = services.start_case(s, key, {**APPLICANT, "permit_no": permit_no})
     services.complete_task(s, services.open_tasks(s, issuer)[0].id, "ani", {})
     s.commit()
-    assert services.get_case(s, issuer.id).status == "completed"
+    return services.get_case(s, issuer.id)
+
+
+def _registry(s, permit_no: str):
+    data = {"applicant_name": "Land office", "fee": 10, "permit_no": permit_no}
+    return services.start_case(s, "registry", data)
+
+
+def test_only_declared_fields_travel_into_declared_names(offices):
+    s = offices
+    waiting = _registry(s, "PBG-001")
+    assert waiting.current_step == "Waiting: Permit issued"
+    issuer = _issue(s, "PBG-001")
+    assert issuer.status == "completed"
     waiting = services.get_case(s, waiting.id)
-    [task] = services.open_tasks(s, waiting)
-    assert task.name == "Record the building"
-    assert services.case_data(waiting)["permit_no"] == "PBG-001"
-    assert "message_received" in [e.action for e in services.case_history(s, waiting.id)]
+    assert [t.name for t in services.open_tasks(s, waiting)] == ["Record the building"]
+    data = services.case_data(waiting)
+    assert data["applicant_name"] == "Land office" and data["fee"] == 10  # not overwritten
+    assert "nik" not in data and "office" not in data and "issued_by" not in data
+    assert data["permit_no"] == "PBG-001" and data["issuing_office"] == "DPMPTSP"
+    received = [e for e in services.case_history(s, waiting.id) if e.action == "message_received"]
+    assert received[0].data == {"permit_no": "PBG-001", "issuing_office": "DPMPTSP"}
 
 
-def test_message_to_a_case_not_waiting_is_refused(two_offices):
-    s = two_offices
+def test_a_message_reaches_only_the_correlated_case(offices):
+    s = offices
+    first, second = _registry(s, "PBG-001"), _registry(s, "PBG-002")
+    other = services.start_case(s, "archive", {"permit_no": "PBG-002"})
+    _issue(s, "PBG-002")
+    assert services.get_case(s, first.id).current_step == "Waiting: Permit issued"
+    assert services.get_case(s, other.id).current_step == "Waiting: Any permit issued"
+    assert [t.name for t in services.open_tasks(s, second)] == ["Record the building"]
+
+
+def test_a_message_that_matches_no_case_is_delivered_to_none_with_a_reason(offices):
+    s = offices
+    waiting = _registry(s, "PBG-001")
+    issuer = _issue(s, "PBG-404")
+    assert issuer.status == "completed"
+    assert services.get_case(s, waiting.id).current_step == "Waiting: Permit issued"
+    [entry] = [
+        e for e in services.case_history(s, issuer.id) if e.action == "message_not_delivered"
+    ]
+    assert "no waiting case correlates to permit number = 'PBG-404'" in entry.message
+
+
+def test_a_message_without_correlation_reaches_no_case(offices):
+    s = offices
+    uncorrelated = ISSUER.replace(b"<bpmn:correlationKey", b"<!-- ").replace(
+        b"</bpmn:correlationKey>", b" -->"
+    )
+    start, end = (
+        uncorrelated.index(b"<bpmn:correlationProperty "),
+        uncorrelated.index(b"</bpmn:correlationProperty>"),
+    )
+    uncorrelated = uncorrelated[:start] + uncorrelated[end + len(b"</bpmn:correlationProperty>") :]
+    services.deploy(s, uncorrelated, source="uncorrelated.bpmn")
+    waiting, other = _registry(s, "PBG-001"), services.start_case(s, "archive", {})
+    issuer = _issue(s, "PBG-001")
+    for case in (waiting, other):
+        assert services.get_case(s, case.id).current_step.startswith("Waiting: ")
+    [entry] = [
+        e for e in services.case_history(s, issuer.id) if e.action == "message_not_delivered"
+    ]
+    assert "declares no correlation" in entry.message
+
+
+def test_message_to_a_case_not_waiting_is_refused(offices):
+    s = offices
     case = services.start_case(s, "issuer", {})
     with pytest.raises(InvalidState, match="not waiting"):
         services.deliver_message(s, case, "permit_issued", {})
+
+
+def test_a_message_from_outside_names_its_case(offices):
+    s = offices
+    waiting = _registry(s, "PBG-001")
+    services.deliver_message(
+        s, waiting, "permit_issued", {"permit_no": "PBG-001", "issued_by": "Kiosk", "x": 1}
+    )
+    data = services.case_data(services.get_case(s, waiting.id))
+    assert data["issuing_office"] == "Kiosk" and "x" not in data

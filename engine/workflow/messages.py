@@ -1,34 +1,57 @@
 """Messages between cases, and from outside (e.g. a complainant's response).
 
-A message a case throws that no task of its own catches is delivered to the other
-cases waiting for a message of that name; a ``case_code`` in the payload narrows it
-to one case.
+A message a case throws that no task of its own catches goes to the one other case
+that waits for a message of that name **and correlates**: every correlation property
+the BPMN declares for the message (``bpmn:correlationProperty``) gives the same value
+on the message's payload and on the waiting case's data, or the payload's
+``case_code`` names the case. Only the fields the throwing element declares
+(``pf:messagePayload``) travel, into the names the catching element declares
+(``pf:messageData``). A message without a correlation, or that matches no waiting
+case or several, is delivered to none: the sending case's history says why. See
+"Messages between cases" in ``docs/bpmn-conventions.md``.
 """
 
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.errors import InvalidState
+from engine.bpmn.message_contracts import MessageContracts, read_contracts
+from engine.bpmn.xml import parse_xml
+from engine.errors import EngineError, InvalidState
+from engine.expressions import language
 from engine.office import audit
-from engine.storage.tables import Case, MessageWait
-from engine.workflow.runtime import advance, open_case
+from engine.storage.tables import Case, MessageWait, ProcessDefinition
+from engine.workflow.runtime import Running, advance, open_case, peek_workflow
+
+_contracts: dict[tuple[int, str], MessageContracts] = {}
 
 
-def waiting_cases(session: Session, name: str, exclude: int | None = None) -> list[Case]:
+def contracts_for(definition: ProcessDefinition) -> MessageContracts:
+    """The message declarations of a deployed version (read once per version)."""
+    key = (definition.id, definition.sha256)
+    if key not in _contracts:
+        if len(_contracts) >= 256:
+            _contracts.pop(next(iter(_contracts)))
+        root = parse_xml(definition.bpmn_xml, definition.source_name or definition.key)
+        _contracts[key] = read_contracts(root)
+    return _contracts[key]
+
+
+def waiting(session: Session, name: str, exclude: int | None = None) -> list[MessageWait]:
+    """The waits for message ``name`` of running cases (other than ``exclude``)."""
     query = (
-        select(Case)
-        .join(MessageWait, MessageWait.case_id == Case.id)
+        select(MessageWait)
+        .join(Case, MessageWait.case_id == Case.id)
         .where(MessageWait.message_name == name, Case.status == "running")
-        .distinct()
+        .order_by(MessageWait.case_id)
     )
-    cases = list(session.scalars(query))
-    return [c for c in cases if c.id != exclude]
+    return [w for w in session.scalars(query) if w.case_id != exclude]
 
 
 def deliver(
@@ -39,37 +62,154 @@ def deliver(
     *,
     actor: str = "system",
 ) -> None:
-    """Deliver message ``name`` with ``payload`` to one case waiting for it."""
+    """Deliver message ``name`` with ``payload`` to ``case``, which must be waiting for it."""
     if case.status != "running":
         raise InvalidState(f"Case {case.tracking_code} is {case.status}; it takes no messages.")
-    running = open_case(case)
-    event = BpmnEvent(MessageEventDefinition(name), payload=dict(payload or {}))
-    if running.workflow.event_manager.catch(event, internal=False) == 0:
+    waits = [w for w in waiting(session, name) if w.case_id == case.id]
+    if not waits:
         raise InvalidState(f"Case {case.tracking_code} is not waiting for the message {name!r}.")
+    payload = dict(payload or {})
+    running = open_case(case)
+    receipts = contracts_for(case.definition).receipts.get(waits[0].element_id)
+    stored = _received(receipts, payload)
     audit.record(
         session,
         "message_received",
         actor=actor,
         case_id=case.id,
+        element_id=waits[0].element_id,
         message=f"Message '{name}' received",
-        data=dict(payload or {}),
+        data=stored,
     )
-    advance(session, running, actor)
+
+    def catch() -> None:
+        event = BpmnEvent(MessageEventDefinition(name), payload=payload)
+        running.workflow.event_manager.catch(event, internal=False)
+        _store_only_declared(running, waits, name, stored)
+
+    advance(session, running, actor, catch)
 
 
-def route_thrown(session: Session, source: Case, events: list, actor: str) -> int:
-    """Deliver the messages ``source`` threw outward to the cases waiting for them."""
+def _received(receipts: list[tuple[str, str]] | None, payload: dict[str, Any]) -> dict:
+    """What the catching element stores: its declared fields, else the whole payload."""
+    if receipts is None:
+        return {k: v for k, v in payload.items() if k != "case_code"}
+    return {target: payload[source] for target, source in receipts if source in payload}
+
+
+def _store_only_declared(running: Running, waits: list[MessageWait], name: str, stored: dict):
+    """SpiffWorkflow copies the whole payload into the task: keep only what is declared."""
+    for wait in waits:
+        task = running.workflow.get_task_from_id(UUID(wait.id))
+        if task is not None and name in task.internal_data:
+            task.internal_data[name] = dict(stored)
+
+
+def route_thrown(session: Session, source: Running, events: list, actor: str) -> int:
+    """Deliver the messages ``source`` threw outward to the one case each correlates to."""
     delivered = 0
     for event in events:
         definition = event.event_definition
         if not isinstance(definition, MessageEventDefinition):
             continue
-        payload = event.payload if isinstance(event.payload, dict) else {}
-        targets = waiting_cases(session, definition.name, exclude=source.id)
-        code = payload.get("case_code")
-        if code:
-            targets = [c for c in targets if c.tracking_code == code]
-        for target in targets:
-            deliver(session, target, definition.name, payload, actor=actor)
-            delivered += 1
+        element_id = _thrower(source, definition)
+        try:
+            payload = _declared_payload(source, element_id, event.payload)
+            target = _correlated_case(session, source.case, definition.name, payload)
+        except EngineError as exc:
+            _not_delivered(session, source.case, definition.name, element_id, exc.message, actor)
+            continue
+        deliver(session, target, definition.name, payload, actor=actor)
+        delivered += 1
     return delivered
+
+
+def _thrower(source: Running, definition) -> str:
+    specs_by_name = source.workflow.spec.task_specs
+    for spec in specs_by_name.values():
+        if getattr(spec, "event_definition", None) is definition:
+            return spec.bpmn_id or spec.name
+    for sub in source.workflow.subprocess_specs.values():
+        for spec in sub.task_specs.values():
+            if getattr(spec, "event_definition", None) is definition:
+                return spec.bpmn_id or spec.name
+    return ""
+
+
+def _declared_payload(source: Running, element_id: str, data: Any) -> dict[str, Any]:
+    """The fields the throwing element declares, evaluated on its data; else nothing."""
+    fields = contracts_for(source.case.definition).payloads.get(element_id, [])
+    data = data if isinstance(data, dict) else {}
+    payload: dict[str, Any] = {}
+    for name, expression in fields:
+        try:
+            payload[name] = language.evaluate(expression, data)
+        except EngineError as exc:
+            raise EngineError(f"its payload field {name!r} could not be computed: {exc}") from exc
+    return payload
+
+
+def _correlated_case(session: Session, source: Case, name: str, payload: dict) -> Case:
+    """The one running case waiting for ``name`` whose correlation values match."""
+    code = payload.get("case_code")
+    waits = waiting(session, name, exclude=source.id)
+    if code:
+        matches = {w.case_id for w in waits if session.get(Case, w.case_id).tracking_code == code}
+        wanted = f"case_code = {code!r}"
+    else:
+        properties = contracts_for(source.definition).correlations.get(name)
+        if not properties:
+            raise EngineError(
+                "it declares no correlation (a bpmn:correlationProperty for the message, or "
+                "a case_code field in its pf:messagePayload), so it cannot tell which case "
+                "it is for"
+            )
+        values = {label: _value(expr, payload, "its payload") for label, expr in properties}
+        wanted = ", ".join(f"{label} = {value!r}" for label, value in values.items())
+        matches = {w.case_id for w in waits if _correlates(session, w, values)}
+    if len(matches) != 1:
+        found = "no waiting case" if not matches else f"{len(matches)} waiting cases"
+        raise EngineError(f"{found} correlates to {wanted}")
+    return session.get(Case, matches.pop())
+
+
+def _value(expression: str, data: Any, where: str) -> Any:
+    try:
+        return language.evaluate(expression, data)
+    except EngineError as exc:
+        message = f"the correlation {expression!r} cannot be read from {where}: {exc}"
+        raise EngineError(message) from exc
+
+
+def _correlates(session: Session, wait: MessageWait, values: dict) -> bool:
+    """Whether the waiting case declares the message's correlation with the same values.
+
+    A case whose own procedure declares no correlation for the message never matches
+    by correlation (only a ``case_code`` reaches it).
+    """
+    case = session.get(Case, wait.case_id)
+    own = contracts_for(case.definition).correlations.get(wait.message_name) or []
+    shared = [(label, expression) for label, expression in own if label in values]
+    task = peek_workflow(case).get_task_from_id(UUID(wait.id)) if shared else None
+    if task is None:
+        return False
+    for label, expression in shared:
+        try:
+            if language.evaluate(expression, task.data) != values[label]:
+                return False
+        except EngineError:
+            return False
+    return True
+
+
+def _not_delivered(
+    session: Session, case: Case, name: str, element_id: str, reason: str, actor: str
+) -> None:
+    audit.record(
+        session,
+        "message_not_delivered",
+        actor=actor,
+        case_id=case.id,
+        element_id=element_id or None,
+        message=f"Message '{name}' was delivered to no case: {reason}.",
+    )

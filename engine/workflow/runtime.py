@@ -8,6 +8,7 @@ per waiting timer, one per awaited message.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -16,6 +17,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import delete
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -23,8 +25,10 @@ from engine.bpmn.model import BpmnModel, Process
 from engine.calendar import clock
 from engine.errors import Conflict
 from engine.office import audit, definitions, notifications, sla
-from engine.storage.tables import Case, HumanTask, MessageWait, Timer
-from engine.workflow import specs
+from engine.storage.tables import Case, HumanTask, Incident, MessageWait, Timer
+from engine.workflow import repair, specs
+
+INCIDENT = "incident"  # the status of a case stopped by an error
 
 
 @dataclass
@@ -107,9 +111,27 @@ def all_tasks(workflow: BpmnWorkflow, state: int) -> list:
     return list(workflow.get_tasks(state=state))
 
 
-def advance(session: Session, running: Running, actor: str) -> None:
-    """Run engine steps, deliver thrown messages, and save."""
-    running.workflow.do_engine_steps()
+def advance(
+    session: Session, running: Running, actor: str, action: Callable[[], object] | None = None
+) -> Incident | None:
+    """Run ``action`` (complete a task, catch a message...), the engine steps, and save.
+
+    This is the one place where an error of SpiffWorkflow or of an expression while a
+    case runs is caught: the workflow is saved as it stands (the failed task in its
+    ERROR state, the work done before it kept), the case gets an :class:`Incident` and
+    the status "incident", and the incident is returned. Database errors propagate.
+    """
+    running_task: list = []
+    try:
+        if action is not None:
+            action()
+        running.workflow.do_engine_steps(will_complete_task=_watch(running_task))
+    except SQLAlchemyError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - every workflow or expression failure
+        failure = repair.describe(running.workflow, exc, running_task[-1] if running_task else None)
+        save(session, running, actor)
+        return _open_incident(session, running, failure, actor)
     thrown = running.workflow.get_events()
     save(session, running, actor)
     if thrown:
@@ -117,7 +139,52 @@ def advance(session: Session, running: Running, actor: str) -> None:
             messages,  # messages needs runtime; imported late to avoid a cycle
         )
 
-        messages.route_thrown(session, running.case, thrown, actor)
+        messages.route_thrown(session, running, thrown, actor)
+    return None
+
+
+def _watch(running_task: list) -> Callable:
+    """Remember the task about to run, and bound the nesting of call activities."""
+
+    def before(task) -> None:
+        running_task.append(task)
+        repair.check_call_depth(task)
+
+    return before
+
+
+def _open_incident(session: Session, running: Running, failure, actor: str) -> Incident:
+    case = running.case
+    name = _node_name(running, failure.element_id)
+    incident = Incident(
+        case_id=case.id,
+        task_id=failure.task_id,
+        element_id=failure.element_id[:200],
+        element_name=name[:300],
+        kind=failure.kind,
+        message=failure.message,
+        expression=failure.expression,
+        values=failure.values,
+        status="open",
+        created_at=clock.now(),
+        created_by=actor,
+    )
+    session.add(incident)
+    case.status = INCIDENT
+    case.current_step = f"Incident: {name}"[:500]
+    audit.record(
+        session,
+        "incident_opened",
+        actor=actor,
+        case_id=case.id,
+        task_id=failure.task_id,
+        element_id=failure.element_id[:200],
+        element_name=name[:300],
+        message=failure.message,
+        data={"kind": failure.kind, "expression": failure.expression, "values": failure.values},
+    )
+    session.flush()
+    return incident
 
 
 def save(session: Session, running: Running, actor: str) -> None:
@@ -186,7 +253,7 @@ def _human_task_row(running: Running, task, now: datetime) -> HumanTask:
     element_id = task.task_spec.bpmn_id
     node = running.process.nodes.get(element_id)
     lane = running.process.lane_of(element_id) if node else None
-    role = lane.role if lane else (node.properties.get("candidateGroups", "") if node else "")
+    role = lane.role if lane else (node.assigned_role if node else "")
     return HumanTask(
         id=str(task.id),
         case_id=running.case.id,

@@ -91,7 +91,10 @@ class SafeScriptEngine(PythonScriptEngine):
             return self.environment.evaluate(expression, task.data, external_context)
         except EngineError as err:
             raise WorkflowTaskException(
-                f"Error evaluating expression '{expression}': {err}", task=task, exception=err
+                f"Error evaluating expression '{expression}': {err}",
+                task=task,
+                exception=err,
+                error_line=expression,
             ) from err
 
     def execute(self, task: Any, script: str, external_context: dict | None = None) -> bool:

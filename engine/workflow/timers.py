@@ -24,7 +24,7 @@ from engine.calendar import clock
 from engine.errors import Conflict
 from engine.office import audit
 from engine.storage.tables import OPEN_STATUSES, Case, Timer
-from engine.workflow.runtime import advance, open_case, timer_due
+from engine.workflow.runtime import INCIDENT, advance, open_case, timer_due
 
 
 @dataclass
@@ -39,7 +39,7 @@ def due_timers(session: Session, now: datetime | None = None) -> list[Timer]:
     query = (
         select(Timer)
         .join(Case, Case.id == Timer.case_id)
-        .where(Timer.due_at <= now, Case.status.in_(OPEN_STATUSES))
+        .where(Timer.due_at <= now, Case.status.in_(OPEN_STATUSES), Case.status != INCIDENT)
         .order_by(Timer.due_at)
     )
     return list(session.scalars(query))

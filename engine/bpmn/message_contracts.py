@@ -1,0 +1,69 @@
+"""What a BPMN file declares about its messages: correlation and payload.
+
+See "Messages between cases" in ``docs/bpmn-conventions.md``:
+
+- ``bpmn:correlationProperty`` with a ``bpmn:correlationPropertyRetrievalExpression``
+  per message: the expression, evaluated on the message's payload and on the data of
+  a waiting case, must give the same value for the message to reach that case;
+- ``<pf:messagePayload><pf:field name="..." expression="..."/></pf:messagePayload>``
+  on the element that throws (``expression`` defaults to ``name``): only these
+  fields travel;
+- ``<pf:messageData><pf:field name="..." source="..."/></pf:messageData>`` on the
+  element that catches: the payload field ``source`` (default ``name``) is stored
+  under ``name``, and nothing else. Without it every payload field is stored under
+  its own name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from engine.bpmn.extensions import extension_children, pf
+from engine.bpmn.xml import bpmn, text_of
+
+
+@dataclass(frozen=True)
+class MessageContracts:
+    #: message name -> [(property name, retrieval expression)]
+    correlations: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    #: throwing element id -> [(field name, expression)]
+    payloads: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    #: catching element id -> [(variable name, payload field)]
+    receipts: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+
+
+def read_contracts(root) -> MessageContracts:
+    """The message declarations of a parsed ``bpmn:definitions`` root."""
+    names = {m.get("id"): m.get("name") or m.get("id") for m in root.iter(bpmn("message"))}
+    correlations: dict[str, list[tuple[str, str]]] = {}
+    for prop in root.iter(bpmn("correlationProperty")):
+        label = prop.get("name") or prop.get("id") or ""
+        for retrieval in prop.iterchildren(bpmn("correlationPropertyRetrievalExpression")):
+            message = names.get(_local_ref(retrieval.get("messageRef")))
+            expression = next(
+                (text_of(e) for e in retrieval.iterchildren(bpmn("formalExpression"))), ""
+            )
+            if message and expression:
+                correlations.setdefault(message, []).append((label, expression.strip()))
+    payloads: dict[str, list[tuple[str, str]]] = {}
+    receipts: dict[str, list[tuple[str, str]]] = {}
+    for element in root.iter():
+        element_id = element.get("id")
+        if not element_id:
+            continue
+        for declared in extension_children(element, pf("messagePayload")):
+            payloads[element_id] = [
+                (f.get("name", ""), (f.get("expression") or f.get("name", "")).strip())
+                for f in declared.iterchildren(pf("field"))
+            ]
+        for declared in extension_children(element, pf("messageData")):
+            receipts[element_id] = [
+                (f.get("name", ""), f.get("source") or f.get("name", ""))
+                for f in declared.iterchildren(pf("field"))
+            ]
+    return MessageContracts(correlations, payloads, receipts)
+
+
+def _local_ref(ref: str | None) -> str | None:
+    """``tns:Msg_1`` -> ``Msg_1`` (bpmn.io sometimes prefixes references)."""
+    return ref.rsplit(":", 1)[-1] if ref else ref

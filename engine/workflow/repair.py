@@ -1,0 +1,186 @@
+"""What stopped a case's workflow, and the repairs an administrator may make.
+
+When SpiffWorkflow or the expression language fails while a case runs,
+:func:`describe` names the element, the expression and the values it saw; the task
+that failed stays in SpiffWorkflow's ERROR state inside the saved workflow. The
+repairs act on that state: :func:`set_variable` changes a value the failed task
+reads, :func:`make_ready` lets it run again, :func:`move` skips it to a following
+element or rewinds the case to an earlier one.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState
+
+from engine.errors import EngineError, ExpressionFailed, InvalidState, UnsafeExpression
+from engine.expressions import language
+
+#: how deep call activities may nest at run time (a call cycle would never end)
+MAX_CALL_DEPTH = 8
+_MAX_VALUE_CHARS = 500
+NOT_SET = "(not set)"
+
+
+class CallDepthExceeded(EngineError):
+    """A call activity would nest deeper than :data:`MAX_CALL_DEPTH`."""
+
+    code = "call_depth"
+
+
+@dataclass
+class Failure:
+    """Why and where a case stopped."""
+
+    kind: str  # expression | no_branch | call_depth | engine
+    message: str
+    element_id: str
+    task_id: str | None
+    expression: str | None
+    values: dict[str, Any] | None
+
+
+def check_call_depth(task) -> None:
+    """Refuse to start a call activity nested :data:`MAX_CALL_DEPTH` levels deep."""
+    if isinstance(task.task_spec, SubWorkflowTask):
+        depth = getattr(task.workflow, "depth", 0)
+        if depth + 1 > MAX_CALL_DEPTH:
+            raise CallDepthExceeded(
+                f"call activities nest more than {MAX_CALL_DEPTH} levels deep here; the "
+                "called processes probably call each other in a cycle"
+            )
+
+
+def error_tasks(workflow: BpmnWorkflow) -> list:
+    return list(workflow.get_tasks(state=TaskState.ERROR))
+
+
+def describe(workflow: BpmnWorkflow, exc: BaseException, current=None) -> Failure:
+    """The failure of ``exc``, raised while ``current`` (if known) ran."""
+    task = getattr(exc, "task", None) or next(iter(error_tasks(workflow)), None) or current
+    cause = exc.__cause__ or getattr(exc, "exception", None) or exc
+    expression = _expression_of(exc, task)
+    message = str(exc) or exc.__class__.__name__
+    if isinstance(exc, CallDepthExceeded):
+        kind = "call_depth"
+    elif isinstance(cause, ExpressionFailed | UnsafeExpression):
+        kind = "expression"
+        message = str(cause)
+    elif "No conditions satisfied" in message:
+        kind = "no_branch"
+        message = "no outgoing flow's condition is true and the gateway has no default flow"
+    else:
+        kind = "engine"
+    if isinstance(exc, RecursionError):
+        message = "the process nests too deeply (a call activity calling itself?)"
+    return Failure(
+        kind=kind,
+        message=message[:2000],
+        element_id=task.task_spec.bpmn_id or task.task_spec.name if task else "",
+        task_id=str(task.id) if task is not None else None,
+        expression=expression,
+        values=_values_seen(expression, task.data) if task is not None and expression else None,
+    )
+
+
+def _expression_of(exc: BaseException, task) -> str | None:
+    line = getattr(exc, "error_line", None)
+    if isinstance(line, str) and line.strip():
+        return line.strip()
+    script = getattr(getattr(task, "task_spec", None), "script", None)
+    return script if isinstance(script, str) else None
+
+
+def _values_seen(expression: str, data: dict) -> dict[str, Any]:
+    try:
+        names = language.names_read(expression)
+    except EngineError:
+        try:
+            names = language.names_read_by_script(expression)
+        except EngineError:
+            return {}
+    return {name: _json_safe(data[name]) if name in data else NOT_SET for name in sorted(names)}
+
+
+def _json_safe(value: Any) -> Any:
+    text = json.dumps(value, default=str, ensure_ascii=False)
+    if len(text) > _MAX_VALUE_CHARS:
+        return text[:_MAX_VALUE_CHARS] + "…"
+    return json.loads(text)
+
+
+def failed_task(workflow: BpmnWorkflow, task_id: str | None):
+    """The task an incident names, if it is still in the workflow."""
+    if not task_id:
+        return None
+    return workflow.get_task_from_id(UUID(task_id))
+
+
+def set_variable(workflow: BpmnWorkflow, task_id: str | None, name: str, value: Any) -> Any:
+    """Set ``name`` in the data the failed task reads; returns the previous value."""
+    task = failed_task(workflow, task_id)
+    if task is None:
+        raise InvalidState("The failed step is no longer in the case; retry or cancel instead.")
+    previous = task.data.get(name, NOT_SET)
+    task.data[name] = value
+    return previous
+
+
+def make_ready(workflow: BpmnWorkflow) -> int:
+    """Let every failed task run again; returns how many."""
+    tasks = error_tasks(workflow)
+    for task in tasks:
+        task._set_state(TaskState.READY)
+    return len(tasks)
+
+
+def move_targets(workflow: BpmnWorkflow, task_id: str | None) -> tuple[list[str], list[str]]:
+    """(elements right after the failed task, earlier elements the case may rewind to)."""
+    task = failed_task(workflow, task_id)
+    if task is None:
+        return [], []
+    ahead = [spec.bpmn_id for spec in task.task_spec.outputs if spec.bpmn_id]
+    behind = []
+    ancestor = task.parent
+    while ancestor is not None:
+        spec = ancestor.task_spec
+        if spec.bpmn_id and spec.manual and spec.bpmn_id not in behind:
+            behind.append(spec.bpmn_id)
+        ancestor = ancestor.parent
+    return ahead, behind
+
+
+def move(workflow: BpmnWorkflow, task_id: str | None, element_id: str) -> str:
+    """Skip the failed task to the element after it, or rewind to an earlier user task.
+
+    Returns ``"skipped"`` or ``"rewound"``.
+    """
+    task = failed_task(workflow, task_id)
+    if task is None:
+        raise InvalidState("The failed step is no longer in the case; retry or cancel instead.")
+    ahead, behind = move_targets(workflow, task_id)
+    if element_id in ahead:
+        target = next(s for s in task.task_spec.outputs if s.bpmn_id == element_id)
+        task._set_state(TaskState.READY)
+        task._sync_children([target], TaskState.FUTURE)
+        for child in task.children:
+            child.task_spec._predict(child, mask=TaskState.FUTURE | TaskState.PREDICTED_MASK)
+        task.complete()
+        return "skipped"
+    if element_id in behind:
+        ancestor = task.parent
+        while ancestor.task_spec.bpmn_id != element_id:
+            ancestor = ancestor.parent
+        workflow.reset_from_task_id(ancestor.id)
+        return "rewound"
+    choices = ", ".join(ahead + behind) or "none"
+    raise InvalidState(
+        f"The case cannot move from {task.task_spec.bpmn_id} to {element_id!r}; "
+        f"choose an element right after it or an earlier user task: {choices}."
+    )
