@@ -9,7 +9,7 @@ ASSET_STAMP := webapp/static/vendor/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install assets browser lint pytest benchmarks clean
+.PHONY: run test install assets browser pdf lint pytest benchmarks clean
 
 install: $(PIP_STAMP)
 
@@ -32,7 +32,14 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "warning: chromium is missing and this is not root; browser tests will be skipped"; fi; }
 
-run: install assets
+# Debian's Pango, HarfBuzz and fonts for WeasyPrint, which renders permits as PDF.
+PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+pdf:
+	@dpkg -s $(PDF_PACKAGES) >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(PDF_PACKAGES) >/dev/null; \
+	  else echo "warning: install $(PDF_PACKAGES) (apt) so permits can be rendered as PDF"; fi; }
+
+run: install assets pdf
 	$(VENV)/bin/permitflow db upgrade
 	$(VENV)/bin/permitflow demo
 	$(VENV)/bin/permitflow serve --host $(HOST) --port $(PORT)
@@ -41,7 +48,7 @@ lint: install
 	$(VENV)/bin/ruff check engine simulations webapp tests benchmarks
 	$(VENV)/bin/lint-imports
 
-pytest: install assets browser
+pytest: install assets browser pdf
 	$(VENV)/bin/pytest -n 2 --dist loadgroup -q
 
 test: lint pytest

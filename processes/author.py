@@ -19,6 +19,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from lxml import etree
+
 from engine.bpmn.model import (
     EnumValue,
     Fee,
@@ -31,8 +33,14 @@ from engine.bpmn.model import (
     TimerDefinition,
 )
 from engine.bpmn.writer import process_to_bpmn
+from engine.bpmn.xml import BPMN_NS, PF_NS
 
 PROCESSES_DIR = Path(__file__).resolve().parent.parent / "processes"
+PBG_NUMBER = "PBG-{region}-{year}-{seq:06d}"
+# procedure -> (template name, file under processes/) written as pf:documentTemplate
+DOCUMENT_TEMPLATES = {
+    "building_approval": [("permit", "templates/pbg_permit.html")],
+}
 NIK_PATTERN = "^[0-9]{16}$"
 PHONE_PATTERN = "^\\+?[0-9]{8,15}$"
 COMPLAINT_CHANNEL = (
@@ -363,12 +371,15 @@ def building_signature(b: ProcessBuilder, front: str, head: str) -> None:
         field("signature_note", "Note", required=False, maxlength=500),
     )
     b.node("gw_signed", "exclusiveGateway", "Signed?", head)
-    b.user_task(
+    issue = b.user_task(
         "issue_permit",
         "Issue permit to applicant",
         front,
-        field("permit_number", "PBG number", maxlength=50),
-        field("issued_on", "Date issued", "date"),
+        field("conditions", "Conditions of the permit", required=False, maxlength=2000),
+        doc="Completing this task numbers, signs and stores the PBG document (pf:issues).",
+    )
+    issue.properties.update(
+        {"issues": "permit", "object": "building_address", "numberFormat": PBG_NUMBER}
     )
     b.node("end_issued", "endEvent", "Permit issued", front)
     b.chain("sign_permit", "gw_signed")
@@ -891,10 +902,25 @@ PROCEDURES: dict[str, Callable[[], Process]] = {
 }
 
 
+def with_documents(key: str, xml: bytes) -> bytes:
+    """``xml`` with the procedure's ``pf:documentTemplate`` declarations added."""
+    declared = DOCUMENT_TEMPLATES.get(key)
+    if not declared:
+        return xml
+    root = etree.fromstring(xml, etree.XMLParser(remove_blank_text=True))
+    process = root.find(f"{{{BPMN_NS}}}process[@id='{key}']")
+    extensions = process.find(f"{{{BPMN_NS}}}extensionElements")
+    for name, href in declared:
+        etree.SubElement(extensions, f"{{{PF_NS}}}documentTemplate", name=name, href=href)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
 def render_all() -> dict[Path, bytes]:
     """The content of every ``processes/<id>.bpmn`` as this script defines it."""
     return {
-        PROCESSES_DIR / f"{key}.bpmn": process_to_bpmn(build(), messages=MESSAGES)
+        PROCESSES_DIR / f"{key}.bpmn": with_documents(
+            key, process_to_bpmn(build(), messages=MESSAGES)
+        )
         for key, build in PROCEDURES.items()
     }
 

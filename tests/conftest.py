@@ -27,6 +27,12 @@ def _real_clock():
     clock.reset()
 
 
+@pytest.fixture(autouse=True)
+def _documents_in_tmp(tmp_path, monkeypatch):
+    """Stored and issued documents go to the test's folder, never to ``instance/``."""
+    monkeypatch.setenv("PERMITFLOW_DOCUMENT_DIR", str(tmp_path / "documents"))
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory) -> Path:
     """An upgraded SQLite database, copied for each test (faster than migrating each)."""

@@ -16,19 +16,27 @@ from engine.bpmn.xml import parse_xml
 from engine.calendar import clock
 from engine.errors import InvalidBpmn, ProcessNotFound
 from engine.office import audit, pilots
+from engine.office import templates as document_templates
 from engine.storage.tables import OPEN_STATUSES, Case, ProcessDefinition
 from engine.validation.process import format_report, has_errors, validate_file
 from engine.workflow import specs
 
 
 def deploy(
-    session: Session, data: bytes, *, source: str = "<upload>", deployed_by: str = ""
+    session: Session,
+    data: bytes,
+    *,
+    source: str = "<upload>",
+    deployed_by: str = "",
+    templates: dict[str, str] | None = None,
 ) -> tuple[ProcessDefinition, bool]:
     """Deploy a BPMN file. Returns ``(definition, created)``.
 
+    ``templates`` are the document template files uploaded with it (file name -> text;
+    see :mod:`engine.office.templates`); they are versioned with the BPMN.
     Raises :class:`InvalidBpmn` with the validation problems when the file has errors.
     """
-    model, problems = validate_file(data, source)
+    model, problems = validate_file(data, source, templates=templates)
     if model is None or has_errors(problems):
         errors = [p for p in problems if p.severity == "error"]
         raise InvalidBpmn(
@@ -36,14 +44,16 @@ def deploy(
             problems,
         )
     process = model.main_process()
-    existing = session.scalar(
+    root = parse_xml(data, source)
+    documents = document_templates.collect(root, templates) or None
+    for existing in session.scalars(
         select(ProcessDefinition).where(
             ProcessDefinition.key == process.id, ProcessDefinition.sha256 == model.sha256
         )
-    )
-    if existing is not None:
-        return existing, False
-    spec, subprocess_specs = specs.compile_process(parse_xml(data, source), source, process.id)
+    ):
+        if existing.templates == documents:
+            return existing, False
+    spec, subprocess_specs = specs.compile_process(root, source, process.id)
     definition = ProcessDefinition(
         key=process.id,
         version=_next_version(session, process.id),
@@ -55,6 +65,7 @@ def deploy(
         serializer_version=specs.SERIALIZER_VERSION,
         service_standard=process.service_standard.as_dict() if process.service_standard else None,
         lanes={lane.id: {"name": lane.name, "role": lane.role} for lane in process.lanes.values()},
+        templates=documents,
         deployed_by=deployed_by,
         deployed_at=clock.now(),
     )

@@ -13,7 +13,7 @@ from engine.accounts.users import roles_of
 from engine.bpmn.model import FormField
 from engine.calendar import clock
 from engine.errors import InvalidState, NotAllowed, StaleTask
-from engine.office import audit, definitions, forms, notifications, sla
+from engine.office import audit, definitions, forms, issuing, notifications, sla
 from engine.office.cases import start_form
 from engine.storage.tables import OPEN_STATUSES, Case, HumanTask
 from engine.workflow.runtime import Running, advance, open_case, save
@@ -149,8 +149,10 @@ def complete_task(
     node = running.process.nodes.get(task.element_id)
     cleaned = forms.validate_form(node.form_fields, data or {}) if node else {}
     spiff_task.data.update(cleaned)
+    spiff_task.run()
     _audit(session, "task_completed", task, username, data=cleaned)
-    advance(session, running, username, spiff_task.run)
+    advance(session, running, username)
+    issuing.after_steps(session, running, username)
     return task
 
 

@@ -1,0 +1,29 @@
+"""What a case produces as it runs: bills and permits, after each completed step.
+
+Called by :func:`engine.office.tasks.complete_task` once the engine steps that follow
+the task have run, so a ``pf:issues`` end event reached right after a task counts too.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from engine.office import permits
+from engine.workflow.states import completed_tasks
+
+
+def completed_steps(workflow) -> list[tuple[str, dict]]:
+    """``(element id, data)`` of every completed step of ``workflow``, in order."""
+    return [
+        (task.task_spec.bpmn_id, task.data)
+        for task in completed_tasks(workflow)
+        if getattr(task.task_spec, "bpmn_id", None)
+    ]
+
+
+def after_steps(session: Session, running, actor: str) -> None:
+    """Issue what the steps completed so far call for and was not issued yet."""
+    if running.case.status == "incident":
+        return
+    steps = completed_steps(running.workflow)
+    permits.issue_due(session, running.case, running.process, steps, actor)
