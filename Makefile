@@ -45,8 +45,10 @@ run: install assets pdf
 	$(VENV)/bin/permitflow serve --host $(HOST) --port $(PORT)
 
 lint: install
-	$(VENV)/bin/ruff check engine simulations webapp tests benchmarks
+	$(VENV)/bin/ruff check engine simulations webapp tests benchmarks processes
+	$(VENV)/bin/ruff format --check engine simulations webapp tests benchmarks processes
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy engine simulations
 
 pytest: install assets browser pdf
 	$(VENV)/bin/pytest -n 2 --dist loadgroup -q

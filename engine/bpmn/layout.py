@@ -303,7 +303,7 @@ def _place_boundary_events(process: Process, boundary_ids: list[str], shapes: di
     """Put each boundary event on the lower border of its activity, left to right."""
     count: dict[str, int] = {}
     for node_id in boundary_ids:
-        host = process.nodes[node_id].attached_to
+        host = process.nodes[node_id].attached_to or ""
         x, y, width, height = shapes[host]
         k = count.get(host, 0)
         count[host] = k + 1

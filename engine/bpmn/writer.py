@@ -309,8 +309,8 @@ def _form_field(form_field: FormField) -> etree._Element:
         validation = _sub(element, CAMUNDA, "validation")
         for name, config in form_field.constraints.items():
             _sub(validation, CAMUNDA, "constraint", name=name, config=config or None)
-    for value in form_field.enum_values:
-        _sub(element, CAMUNDA, "value", id=value.id, name=value.name)
+    for option in form_field.enum_values:
+        _sub(element, CAMUNDA, "value", id=option.id, name=option.name)
     return element
 
 

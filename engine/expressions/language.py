@@ -257,7 +257,7 @@ class _Interpreter:
     def call(self, node: ast.Call) -> Any:
         name = node.func.id  # type: ignore[attr-defined]
         args = [self.eval(arg) for arg in node.args]
-        kwargs = {kw.arg: self.eval(kw.value) for kw in node.keywords}
+        kwargs = {str(kw.arg): self.eval(kw.value) for kw in node.keywords}
         started = time.monotonic()
         try:
             return check_value(FUNCTIONS[name](*args, **kwargs))
@@ -267,9 +267,9 @@ class _Interpreter:
 
     def joined_str(self, node: ast.JoinedStr) -> str:
         parts = [
-            part.value if isinstance(part, ast.Constant) else str(self.eval(part.value))
+            str(part.value) if isinstance(part, ast.Constant) else str(self.eval(part.value))  # type: ignore[attr-defined]
             for part in node.values
-        ]  # type: ignore[attr-defined]
+        ]
         return check_value("".join(parts))
 
 
@@ -450,7 +450,7 @@ def execute_script(script: str, data: dict[str, Any]) -> dict[str, Any]:
             failure = cls(
                 f"cannot run line {number} of the script ({shorten(line)}): {failure_message(err)}"
             )
-            failure.line_number, failure.error_line = number, line  # type: ignore[attr-defined]
+            failure.line_number, failure.error_line = number, line  # type: ignore[union-attr]
             raise failure from None
     return assigned
 
@@ -472,7 +472,7 @@ def names_read_by_script(script: str) -> set[str]:
     for _, _, stmt in _parsed_script(script):
         used = _names_loaded(stmt.value)  # type: ignore[attr-defined]
         if isinstance(stmt, ast.AugAssign):
-            used.add(stmt.target.id)  # type: ignore[attr-defined]
+            used.add(stmt.target.id)  # type: ignore[union-attr]
         read |= used - written
         written.update(_targets(stmt) or ())
     return read

@@ -63,7 +63,7 @@ def take_number(session: Session, service: str) -> QueueTicket:
 def call_next(session: Session, service: str, counter: str) -> QueueTicket | None:
     """Mark the counter's current ticket served and call the next waiting one."""
     now = clock.now()
-    for ticket in session.scalars(
+    for current in session.scalars(
         select(QueueTicket).where(
             QueueTicket.service == service,
             QueueTicket.day == today(),
@@ -71,7 +71,7 @@ def call_next(session: Session, service: str, counter: str) -> QueueTicket | Non
             QueueTicket.counter == counter,
         )
     ):
-        ticket.status, ticket.served_at = "served", now
+        current.status, current.served_at = "served", now
     query = (
         select(QueueTicket)
         .where(
@@ -83,7 +83,7 @@ def call_next(session: Session, service: str, counter: str) -> QueueTicket | Non
         .limit(1)
         .with_for_update(skip_locked=True)
     )
-    ticket = session.scalar(query)
+    ticket: QueueTicket | None = session.scalar(query)
     if ticket is None:
         return None
     ticket.status, ticket.counter, ticket.called_at = "called", counter, now

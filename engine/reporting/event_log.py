@@ -66,13 +66,14 @@ def event_rows(session: Session, key: str, version: int | None = None) -> list[E
     claimed: dict[str, datetime] = {}
     rows: list[EventRow] = []
     for entry, code, def_version in session.execute(query):
+        task_id = entry.task_id or ""
         if entry.action == "task_created":
-            ready[entry.task_id] = entry.at
+            ready[task_id] = entry.at
         elif entry.action == "task_claimed":
-            claimed.setdefault(entry.task_id, entry.at)
+            claimed.setdefault(task_id, entry.at)
         else:
-            enabled = ready.pop(entry.task_id, entry.at)
-            claim = claimed.pop(entry.task_id, None)
+            enabled = ready.pop(task_id, entry.at)
+            claim = claimed.pop(task_id, None)
             rows.append(
                 EventRow(
                     code,

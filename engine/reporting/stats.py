@@ -54,7 +54,7 @@ def procedure_stats(
         "finished": counts["completed"],  # the same as "completed"
         **counts,
         "overdue_open": overdue,
-        "sla": _sla(session, filters, overdue),
+        "sla": _sla(session, filters, overdue or 0),
         "cycle_time": _cycle_time(session, filters),
     }
 
@@ -74,7 +74,9 @@ def _sla(session: Session, filters: list, overdue: int) -> dict[str, Any]:
     late_expr = func.sum(case((Case.completed_at > Case.due_at, 1), else_=0))
     without_expr = func.sum(case((Case.due_at.is_(None), 1), else_=0))
     on_time, late, without = session.execute(
-        select(on_time_expr, late_expr, without_expr).where(*filters, Case.status == CaseStatus.COMPLETED)
+        select(on_time_expr, late_expr, without_expr).where(
+            *filters, Case.status == CaseStatus.COMPLETED
+        )
     ).one()
     on_time, late, without = int(on_time or 0), int(late or 0), int(without or 0)
     return {
@@ -99,10 +101,11 @@ def _cycle_time(session: Session, filters: list) -> dict[str, Any]:
         )
     ).all()
     calendar = default_calendar()
-    hours = [(end - start).total_seconds() / 3600 for start, end in rows]
-    days = [calendar.working_days_between(start, end) for start, end in rows]
+    spans = [(start, end) for start, end in rows if end is not None]
+    hours = [(end - start).total_seconds() / 3600 for start, end in spans]
+    days = [float(calendar.working_days_between(start, end)) for start, end in spans]
     result: dict[str, Any] = {"cases": len(rows)}
-    for unit, values in (("hours", hours), ("working_days", days)):
+    for unit, values in (("hours", hours), ("working_days", days)):  # type: list[float]
         result.update({f"{name}_{unit}": value for name, value in _summary(values).items()})
     return result
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
-from engine.bpmn.model import BpmnModel, Node, Process
+from engine.bpmn.model import BpmnModel, Node, Process, TimerDefinition
 from simulations.params.distributions import Distribution, ParamsError
 from simulations.params.parameters import SimParams
 
@@ -33,7 +33,7 @@ class Boundary:
 
     node: int
     interrupting: bool
-    timer: object | None  # TimerDefinition
+    timer: TimerDefinition | None
     delay: Distribution | None  # overrides the timer; the delay of other events
     probability: float = 1.0
 
@@ -51,7 +51,7 @@ class CompiledProcess:
     join_need: list[int] = field(default_factory=list)
     pool: list[int] = field(default_factory=list)
     duration: list[Distribution | None] = field(default_factory=list)
-    timer: list[object | None] = field(default_factory=list)
+    timer: list[TimerDefinition | None] = field(default_factory=list)
     boundaries: list[tuple[Boundary, ...]] = field(default_factory=list)
     sub_starts: list[tuple[int, ...]] = field(default_factory=list)
     or_join: list[int] = field(default_factory=list)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,7 +44,7 @@ def _entropy(seed) -> int:
     if isinstance(seed, np.random.SeedSequence):
         return int(seed.generate_state(1, np.uint64)[0])
     if seed is None:
-        return int(np.random.SeedSequence().entropy)
+        return int(np.random.SeedSequence().entropy)  # type: ignore[arg-type]
     return int(seed)
 
 
@@ -55,11 +56,12 @@ def build_samplers(c: CompiledProcess, params: SimParams, seed):
         for d, i in zip(c.duration, c.ids, strict=True)
     ]
     sla = sla_calendar(params)
-    delay = []
+    delay: list[Callable[[float], float]] = []
     for i, node_id in enumerate(c.ids):
-        if c.duration[i] is not None:
-            draw = dur[i] if dur[i] else c.duration[i].sampler(_rng(entropy, "delay:" + node_id))
-            delay.append(lambda now, draw=draw: draw())
+        duration = c.duration[i]
+        if duration is not None:
+            draw = dur[i] or duration.sampler(_rng(entropy, "delay:" + node_id))
+            delay.append(_drawn(draw))
             continue
         fn = timer_delay(c.timer[i], params.start, sla) if c.timer[i] else None
         delay.append(fn or (lambda now: 0.0))  # not understood: no wait (warned when compiled)
@@ -70,7 +72,15 @@ def build_samplers(c: CompiledProcess, params: SimParams, seed):
     return dur, delay, uniform, bounds, _arrivals(params, _rng(entropy, "arrivals"))
 
 
+def _drawn(draw: Callable[[], float]) -> Callable[[float], float]:
+    def delay(now: float) -> float:
+        return draw()
+
+    return delay
+
+
 def _boundary(b, c: CompiledProcess, params: SimParams, sla, entropy: int):
+    fn: Callable[[float], float] | None
     if b.delay is not None:
         draw = b.delay.sampler(_rng(entropy, "boundary:" + c.ids[b.node]))
         fn = lambda now, draw=draw: draw()  # noqa: E731

@@ -25,6 +25,7 @@ import math
 from bisect import bisect_right
 from collections import deque
 from heapq import heappop, heappush
+from typing import Any
 
 from engine.bpmn.model import BpmnModel
 from simulations.des.compiler import (
@@ -77,7 +78,7 @@ class Simulator:
         self.pools = build_pools(compiled, params)
         self.cal = [p.calendar for p in self.pools]
         self.free = [deque(p.resources) for p in self.pools]
-        self.queue = [deque() for _ in self.pools]
+        self.queue: list[deque] = [deque() for _ in self.pools]
         self.arrival_cal = params.calendar(params.arrivals.calendar).build(params.start)
         self.heap: list = []
         self.seq = itertools.count().__next__
@@ -119,7 +120,7 @@ class Simulator:
         case = len(self.case_arrival)
         self.case_arrival.append(now)
         self.case_end.append(math.nan)
-        scope = [1, None, None, None, case, False, [] if self.track else None]
+        scope: list[Any] = [1, None, None, None, case, False, [] if self.track else None]
         self.remaining -= 1
         if self.remaining > 0:
             at = self.arrival_cal.next_open(now + self.next_gap(now))

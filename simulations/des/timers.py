@@ -74,7 +74,7 @@ def timer_delay(timer: TimerDefinition | None, start: datetime, sla_calendar) ->
         text = text.split("/")[-1]
     seconds = iso_duration_seconds(text)
     if seconds is not None:
-        return lambda now, s=seconds: s
+        return _constant(float(seconds))
     m = _WORKING_DAYS.match(text)
     if m:
         return working_days_delay(int(m.group(1)), start, sla_calendar)
@@ -87,6 +87,13 @@ def timer_delay(timer: TimerDefinition | None, start: datetime, sla_calendar) ->
         at = (moment - start).total_seconds()
         return lambda now: max(0.0, at - now)
     return None
+
+
+def _constant(seconds: float) -> Delay:
+    def delay(now: float) -> float:
+        return seconds
+
+    return delay
 
 
 def working_days_delay(days: int, start: datetime, calendar) -> Delay:

@@ -14,6 +14,7 @@ import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -188,7 +189,7 @@ class Distribution:
         """The mapping :meth:`from_spec` reads back (seconds)."""
         if self.kind == "sum":
             return {"type": "sum", "parts": [part.as_spec() for part in self.params["parts"]]}
-        spec = {"type": self.kind}
+        spec: dict[str, Any] = {"type": self.kind}
         spec.update(
             {k: (list(v) if isinstance(v, tuple | list) else v) for k, v in self.params.items()}
         )

@@ -37,7 +37,11 @@ def bar_chart(
     """
     bar, gap, left, width = 14, 10, 260, 420
     values = [
-        v for _, vals in series for s in vals for v in (s.get("high"), s.get("mean")) if _finite(v)
+        float(v)
+        for _, vals in series
+        for s in vals
+        for v in (s.get("high"), s.get("mean"))
+        if v is not None and _finite(v)
     ]
     top = max(values) if values else 1.0
     top = top if top > 0 else 1.0
@@ -55,7 +59,7 @@ def bar_chart(
         for j, (_, vals) in enumerate(series):
             s = vals[i]
             mean = s.get("mean")
-            if not _finite(mean):
+            if mean is None or not _finite(mean):
                 continue
             y, w = y0 + j * bar, max(mean, 0) / top * width
             parts.append(
@@ -80,7 +84,7 @@ def _finite(v) -> bool:
 def _charts(results: list[SimulationResult]) -> list[str]:
     summaries = [r.summary for r in results]
     first = summaries[0]
-    groups = [
+    groups: list[tuple[str, list[str], float, str]] = [
         (
             "Cycle time (hours)",
             [
