@@ -29,12 +29,6 @@ from engine.calendar import clock
 from engine.calendar.working_days import default_calendar
 from engine.office import documents, drafts, incidents
 from engine.office.audit import task_history
-from engine.office.pilots import arm_counts as pilot_arm_counts
-from engine.office.pilots import describe as describe_pilot
-from engine.office.pilots import get_pilot, list_pilots, start_pilot
-from engine.office.pilots import promote as promote_pilot
-from engine.office.pilots import roll_back as roll_back_pilot
-from engine.reporting.pilot_comparison import compare_pilot
 from engine.office.cases import (
     cancel_case,
     case_data,
@@ -62,6 +56,7 @@ from engine.office.documents import case_documents, get_document, read
 from engine.office.forms import describe_field, form_initial_values
 from engine.office.notifications import messages_for_case, send_pending
 from engine.office.pilots import arm_counts as pilot_arm_counts
+from engine.office.pilots import cases_of as pilot_cases
 from engine.office.pilots import describe as describe_pilot
 from engine.office.pilots import get_pilot, list_pilots, start_pilot
 from engine.office.pilots import promote as promote_pilot
@@ -105,14 +100,6 @@ from engine.workflow.migration import migrate_cases, plan_migration
 from engine.workflow.timers import tick
 
 __all__ = [
-    "compare_pilot",
-    "describe_pilot",
-    "get_pilot",
-    "list_pilots",
-    "pilot_arm_counts",
-    "promote_pilot",
-    "roll_back_pilot",
-    "start_pilot",
     "ApiToken",
     "BpmnModel",
     "Case",
@@ -155,6 +142,7 @@ __all__ = [
     "get_pilot",
     "list_pilots",
     "pilot_arm_counts",
+    "pilot_cases",
     "promote_pilot",
     "roll_back_pilot",
     "start_pilot",

@@ -369,6 +369,18 @@ def arm_counts(session: Session, pilot: Pilot) -> dict[str, int]:
     return counts
 
 
+def cases_of(session: Session, pilot: Pilot, arm: str | None = None) -> dict[str, datetime]:
+    """Tracking code -> start of the cases assigned while the pilot ran (one arm or both)."""
+    query = (
+        select(Case.tracking_code, Case.started_at)
+        .join(PilotAssignment, PilotAssignment.case_id == Case.id)
+        .where(PilotAssignment.pilot_id == pilot.id)
+    )
+    if arm is not None:
+        query = query.where(PilotAssignment.arm == arm)
+    return dict(session.execute(query).all())
+
+
 def promote(session: Session, ref: int | str, *, actor: str):
     """End the pilot: its version becomes the current one for all new applications.
 
