@@ -27,7 +27,8 @@ from engine.bpmn.diff import diff_models
 from engine.bpmn.model import BpmnModel, FormField
 from engine.calendar import clock
 from engine.calendar.working_days import default_calendar
-from engine.office import documents, drafts, incidents
+from engine.office import documents, drafts, incidents, payments, permits
+from engine.office.access import ADMIN_ROLE, may_see_documents, may_work_in_lane, may_work_on
 from engine.office.audit import task_history
 from engine.office.cases import (
     cancel_case,
@@ -68,12 +69,12 @@ from engine.office.tasks import (
     claim,
     complete_task,
     get_task,
-    may_work_on,
     return_to_applicant,
     task_form,
     tasks_for_user,
     unclaim,
 )
+from engine.office.templates import templates_beside
 from engine.public import queues, surveys
 from engine.reporting.lane_history import lane_history
 from engine.reporting.pilot_comparison import compare_pilot
@@ -100,6 +101,12 @@ from engine.workflow.migration import migrate_cases, plan_migration
 from engine.workflow.timers import tick
 
 __all__ = [
+    "may_work_in_lane",
+    "may_see_documents",
+    "ADMIN_ROLE",
+    "payments",
+    "permits",
+    "templates_beside",
     "ApiToken",
     "BpmnModel",
     "Case",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from engine import services
 from engine.errors import Conflict, InvalidFormData, InvalidState, NotAllowed, StaleTask
 from engine.services import (
     HumanTask,
@@ -60,7 +61,7 @@ def _gone(task_id: str, values: dict | None = None, message: str = ""):
         abort(404)
     case = get_case(session, trail[-1].case_id)
     role = lane_role_of(case, trail[-1].element_id)
-    if "admin" not in g.user.role_names and role not in g.user.role_names:
+    if not services.may_work_in_lane(g.user.role_names, role):
         abort(403)
     done = next(
         (e for e in reversed(trail) if e.action in ("task_completed", "case_returned")), None

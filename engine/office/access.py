@@ -1,0 +1,44 @@
+"""Who may work on a task and who may see a case's documents: one rule, used everywhere.
+
+A task belongs to the role of its BPMN lane; the holders of that role work on it, and
+an admin may step in anywhere. A case's clerks are the holders of any lane role of
+its procedure version (and admins): they see its documents. The CLI, the engine's
+task functions, the web pages and the API all ask here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Set
+
+from sqlalchemy.orm import Session
+
+from engine.accounts.users import roles_of
+from engine.storage.tables import Case, HumanTask
+
+ADMIN_ROLE = "admin"
+
+
+def may_work_in_lane(roles: Set[str], role: str | None) -> bool:
+    """Holders of ``role`` work on its tasks; an admin on any."""
+    return ADMIN_ROLE in roles or (role is not None and role in roles)
+
+
+def may_work_on(session: Session, username: str, task: HumanTask) -> bool:
+    """Whether ``username`` may claim, complete or return ``task``."""
+    return may_work_in_lane(roles_of(session, username), task.role)
+
+
+def case_lane_roles(case: Case) -> set[str]:
+    """The role keys of the lanes of the case's procedure version."""
+    lanes = (case.definition.lanes or {}).values()
+    return {lane["role"] for lane in lanes if lane.get("role")}
+
+
+def is_clerk_of(roles: Set[str], case: Case) -> bool:
+    """An admin, or a holder of a lane role of the case's procedure."""
+    return ADMIN_ROLE in roles or bool(set(roles) & case_lane_roles(case))
+
+
+def may_see_documents(session: Session, username: str, case: Case) -> bool:
+    """The case's clerks see (and download) its documents."""
+    return is_clerk_of(roles_of(session, username), case)
