@@ -6,12 +6,20 @@ Importing this module registers the job kinds ``simulation_compare`` and ``simul
 A job's parameters carry what it needs (the BPMN XML, the parameters as YAML text and
 the scenario's changes), so any worker runs it without the web application; its result
 is plain JSON: the comparison, heatmap figures, chart SVGs and the revised BPMN.
+
+A job's work is bounded whatever its parameters say: at most :data:`MAX_EVENTS`
+simulated steps (task completions, delays and events, over all its runs) and
+:data:`MAX_SECONDS` of wall-clock time. A job past either limit stops with
+:class:`JobLimitExceeded`, whose message says which limit and what to change (a
+rework probability of 0.999 makes every case loop a thousand times).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import time
 from collections.abc import Callable
 
 from engine.background import jobs
@@ -38,7 +46,64 @@ from simulations.scenarios.report import comparison_html
 COMPARE, ANALYSIS = "simulation_compare", "simulation_analysis"
 QUICK = {"cases": 300, "replications": 5, "seed": 1}  # about 0.2 s for the building approval
 LIMITS = {"cases": 5000, "replications": 30}
+MAX_EVENTS = 5_000_000  # simulated steps one job may take, over all its runs (~3 minutes)
+MAX_SECONDS = float(os.environ.get("PERMITFLOW_SIMULATION_MAX_SECONDS", "300"))
 Report = Callable[[float, str], None]
+
+
+class JobLimitExceeded(ParamsError):
+    """A simulation job used up its steps or its time; the message says what to change."""
+
+
+class Budget:
+    """The steps and the wall-clock time left to one job, shared by all its runs.
+
+    Examples
+    --------
+    >>> budget = Budget(events=2)
+    >>> budget.spend(); budget.spend(); budget.spend()
+    Traceback (most recent call last):
+    ...
+    simulations.jobs.JobLimitExceeded: the simulation stopped after 2 steps, the limit of one job: the cases loop too often (a probability near 1 on a rework flow?) or there are too many; lower the cases or replications, or check the probabilities
+    """
+
+    CHECK_EVERY = 4096  # steps between two looks at the clock
+
+    def __init__(self, events: int | None = None, seconds: float | None = None):
+        self.events = MAX_EVENTS if events is None else events
+        self.seconds = MAX_SECONDS if seconds is None else seconds
+        self.left = self.events
+        self.deadline = time.monotonic() + self.seconds
+
+    def spend(self) -> None:
+        self.left -= 1
+        if self.left < 0:
+            raise JobLimitExceeded(
+                f"the simulation stopped after {self.events:,} steps, the limit of one job: "
+                "the cases loop too often (a probability near 1 on a rework flow?) or there "
+                "are too many; lower the cases or replications, or check the probabilities"
+            )
+        if self.left % self.CHECK_EVERY == 0:
+            self.check_time()
+
+    def check_time(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise JobLimitExceeded(
+                f"the simulation stopped after {self.seconds:g} seconds, the time limit of "
+                "one job; lower the cases or replications, or check the probabilities"
+            )
+
+
+class _BudgetedSimulator(Simulator):
+    """The simulator, spending one step of the job's :class:`Budget` per token move."""
+
+    def __init__(self, compiled, params: SimParams, seed, budget: Budget):
+        super().__init__(compiled, params, seed)
+        self._spend = budget.spend
+
+    def _leave(self, scope: list, n: int, now: float) -> None:
+        self._spend()
+        super()._leave(scope, n, now)
 
 
 def parse_params(text: str, source: str = "parameters") -> SimParams:
@@ -117,18 +182,22 @@ def simulate(
     label: str = "baseline",
     report: Report | None = None,
     span: tuple[float, float] = (0.0, 1.0),
+    budget: Budget | None = None,
 ) -> SimulationResult:
     """Run replications one by one in this thread, reporting progress within ``span``.
 
     Seeds come from :func:`~simulations.des.parallel.replication_seeds`, so a baseline and a
     scenario run with the same ``seed`` share random numbers, as the CLI's runs do.
+    ``budget`` (default: a fresh one) bounds the steps and time; see :class:`Budget`.
     """
+    budget = budget or Budget()
     compiled = compile_process(model, params, params.process)  # not replicate(): its cache
     result = SimulationResult(compiled.process.id, cases, seed, label=label)  # is per process
     result.warnings = sorted(set(compiled.warnings))
     seeds = replication_seeds(seed, replications)
     for i, replication_seed in enumerate(seeds, 1):
-        run = Simulator(compiled, params, replication_seed).run(cases)
+        run = _BudgetedSimulator(compiled, params, replication_seed, budget).run(cases)
+        budget.check_time()
         result.replications.append(run_kpis(run, params.trim))
         if report is not None:
             low, high = span
@@ -149,6 +218,7 @@ def quick_analysis(
     history_kpis: dict | None = None,
     effects: bool = True,
     report: Report | None = None,
+    budget: Budget | None = None,
     **run,
 ) -> tuple[AnalysisReport, SimulationResult]:
     """:func:`~simulations.analysis.procedure.analyze` with a short baseline simulation's figures.
@@ -157,7 +227,7 @@ def quick_analysis(
     the mean cycle time recorded in ``finding.effect`` (as ``permitflow analyze --simulate``).
     Returns the report and the baseline run.
     """
-    run = {**QUICK, **run}
+    run = {**QUICK, **run, "budget": budget or Budget()}
     report = report or (lambda progress, message: None)
     baseline = simulate(model, params, report=report, span=(0.0, 0.2), **run)
     sim_kpis = analysis_kpis(baseline, lane_staff(model, params))
@@ -267,11 +337,19 @@ def compare_scenario(job: dict, report: Report) -> dict:
     report(0.01, "preparing")
     model, params = _model(job), parse_params(job.get("params_yaml", ""))
     changed_model, changed_params = apply_changes(model, params, list(job.get("changes") or []))
-    run = _run(job)
-    baseline = simulate(model, params, label="baseline", report=report, span=(0.02, 0.5), **run)
+    run, budget = _run(job), Budget()
+    baseline = simulate(
+        model, params, label="baseline", report=report, span=(0.02, 0.5), budget=budget, **run
+    )
     name = str(job.get("name") or "scenario")[:120]
     scenario = simulate(
-        changed_model, changed_params, label=name, report=report, span=(0.5, 0.95), **run
+        changed_model,
+        changed_params,
+        label=name,
+        report=report,
+        span=(0.5, 0.95),
+        budget=budget,
+        **run,
     )
     comparison = compare(baseline, scenario)
     report(0.97, "writing the revised diagram")

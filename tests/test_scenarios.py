@@ -230,7 +230,7 @@ def test_bad_parameter_texts_raise_params_errors(text, message):
                 f"{n}: &{n} [{', '.join([f'*{p}'] * 10)}]\n"
                 for p, n in zip("abcde", "bcdef", strict=True)
             ),
-            "too large",
+            "are not allowed; write the value out",
         ),
     ],
 )

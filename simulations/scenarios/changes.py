@@ -271,7 +271,8 @@ OPERATIONS = {
 # Validation: every change is checked here, before anything is applied, so the
 # operations above only see fields of the right type and range.
 MAX_DEPTH = 32  # levels of nested lists and mappings in a change or a parameters file
-MAX_VALUES = 200_000  # values, counting repeats (YAML aliases make small texts huge)
+MAX_VALUES = 200_000  # values, counting repeats
+MAX_YAML_CHARS = 200_000  # characters of a parameters or changes text
 MAX_COUNT = 1000  # clerks in one lane
 FACTORS = (1e-6, 1e6)  # duration and arrival factors, arrivals per day
 _FIELDS = {  # op -> (required fields, fields of which exactly one is given)
@@ -319,10 +320,36 @@ def check_shape(value, where: str, error: type[ParamsError] = ScenarioError) -> 
             stack.extend((v, level + 1) for v in item)
 
 
+class _NoAliasLoader(yaml.SafeLoader):
+    """PyYAML's safe loader without aliases (``*name``).
+
+    An alias repeats a value without repeating its text: nine levels of ten aliases make
+    a 300-byte text a billion values, and printing them back (the scenario page shows
+    the changes as YAML) took minutes and tens of megabytes. Parameters and changes
+    never need them; without aliases a value is never larger than its text.
+    """
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None,
+                None,
+                f"aliases (*{event.anchor}) are not allowed; write the value out",
+                event.start_mark,
+            )
+        return super().compose_node(parent, index)
+
+
 def load_yaml(text: str, where: str, error: type[ParamsError] = ScenarioError):
-    """Parse untrusted YAML text; any failure becomes ``error`` naming ``where``."""
+    """Parse untrusted YAML text; any failure becomes ``error`` naming ``where``.
+
+    The text is at most :data:`MAX_YAML_CHARS` characters and has no aliases.
+    """
+    if len(text or "") > MAX_YAML_CHARS:
+        raise error(f"{where}: too long ({len(text):,} characters; at most {MAX_YAML_CHARS:,})")
     try:
-        data = yaml.safe_load(text or "")
+        data = yaml.load(text or "", Loader=_NoAliasLoader)  # noqa: S506 (a SafeLoader)
     except RecursionError:
         raise error(f"{where}: too deeply nested") from None
     except (yaml.YAMLError, ValueError, TypeError, AttributeError, OverflowError) as exc:
