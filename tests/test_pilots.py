@@ -3,15 +3,18 @@ and the observed comparison of both arms driven with a simulated clock."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 
 import pytest
+import yaml
 
 from engine import services
 from engine.calendar import clock
 from engine.calendar.working_days import default_calendar
 from engine.errors import EngineError, InvalidState, NotFound
 from engine.office import audit
+from simulations.pilot_prediction import predicted_vs_observed
 from tests.conftest import REPO
 
 SMALL = (REPO / "tests" / "engine_bpmn" / "two_lanes.bpmn").read_bytes()
@@ -165,6 +168,15 @@ PER_ARM = 35
 CONTROL_DAYS = (8, 9, 10, 11, 12)  # working days to finish; mean 10
 PILOT_DAYS = (5, 6, 7, 8, 9)  # mean 7: a planted 30% cut
 COSTS = {"Lane_front": 50_000, "Lane_head": 100_000}  # per hour
+PREDICTION = {  # as simulations.pilot_prediction.prediction_from_job keeps it
+    "job": 1,
+    "name": "fast",
+    "kpis": {
+        "cycle_time.mean": {"baseline": 9.0e5, "scenario": 6.75e5, "relative": -0.25},
+        "sla.compliance": {"baseline": 0.8, "scenario": 0.9, "relative": 0.125},
+        "lane.Lane_front.waiting": {"baseline": 10.0, "scenario": 5.0, "relative": -0.5},
+    },
+}
 
 
 def _work(session, case, *, returned: bool) -> None:
@@ -186,7 +198,7 @@ def drive_pilot(session) -> dict[str, list]:
     """Start applications until each arm has PER_ARM, then finish them on planted days."""
     services.start_pilot(
         session, KEY, pilot_version=2, planned_end=LATER, owner="rudi", actor="rudi",
-        share=50, staff_costs=COSTS,
+        share=50, staff_costs=COSTS, prediction=PREDICTION,
     )  # fmt: skip
     arms: dict[str, list] = {"control": [], "pilot": []}
     while min(len(cases) for cases in arms.values()) < PER_ARM:
@@ -239,6 +251,10 @@ def test_the_observed_comparison_finds_a_planted_cut(office):
     assert steps["task.register.waiting"].pilot.value > 5 * 24
     data = result.as_dict()
     assert data["verdict"] == "pilot_faster" and data["rows"][0]["kpi"] == "cycle_time.mean"
+    predicted = {row["kpi"]: row for row in predicted_vs_observed(PREDICTION, data)}
+    assert set(predicted) == {"cycle_time.mean", "sla.compliance"}  # what both sides have
+    assert predicted["cycle_time.mean"]["error"] == pytest.approx(-0.05, abs=0.04)
+    assert predicted["cycle_time.mean"]["observed_significant"]
 
 
 def test_too_few_finished_cases_is_not_enough_data(office, monkeypatch):
@@ -272,3 +288,65 @@ def test_the_test_is_the_simulated_comparisons_welch_test():
         SimulationResult("p", 1, 1, [{"x": v} for v in b]),
     ).row("x")
     assert welch_p(np.array(a), np.array(b)) == pytest.approx(simulated.p_value)
+
+
+# -- the command line ---------------------------------------------------------------
+
+
+@pytest.fixture
+def cli(sqlite_engine, monkeypatch):
+    from click.testing import CliRunner
+    from sqlalchemy.orm import Session
+
+    from engine.cli import main
+
+    monkeypatch.setenv(
+        "PERMITFLOW_DATABASE_URL", sqlite_engine.url.render_as_string(hide_password=False)
+    )
+    with Session(sqlite_engine) as session:
+        for name, roles in (("ani", ["front_office"]), ("fajar", ["head_of_office"])):
+            services.create_user(session, name, full_name=name.title(), roles=roles)
+        services.deploy(session, SMALL, source="small.bpmn")
+        services.deploy(session, SIMPLER, source="small_fast.bpmn")
+        session.commit()
+
+    def run(*args: str, code: int = 0) -> str:
+        result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+        assert result.exit_code == code, result.output
+        return result.output
+
+    run.engine = sqlite_engine
+    return run
+
+
+def test_pilot_from_the_command_line(cli, tmp_path):
+    from sqlalchemy.orm import Session
+
+    out = cli("pilot", "start", KEY, "--share", "100", "--planned-end", LATER.isoformat(),
+              "--owner", "rudi", "--cost", "Lane_front=50000", "--as", "rudi")  # fmt: skip
+    assert "version 2 of small_permit for 100% of applications" in out
+    assert "rest stay on version 1" in out
+    cli("pilot", "start", KEY, "--planned-end", LATER.isoformat(), code=1)  # one at a time
+    with Session(cli.engine) as session:
+        for _ in range(3):
+            case = start(session)
+            _work(session, case, returned=False)
+        session.commit()
+    out = cli("pilot", "status", KEY)
+    assert "applications: 3 pilot, 0 control" in out
+    assert "Not enough data to decide: each arm needs 30 finished cases" in out
+    assert "verdict: not_enough_data" in out
+    data = json.loads(cli("pilot", "status", KEY, "--json", "--min-cases", "2"))
+    assert data["comparison"]["finished"] == {"control": 0, "pilot": 3}
+    assert data["comparison"]["rows"][0]["pilot"]["value"] == 0  # same day
+    params = tmp_path / "pilot.yaml"
+    out = cli("pilot", "calibrate", KEY, "--out", str(params))
+    assert "from 6 completed tasks of the pilot arm" in out
+    assert set(yaml.safe_load(params.read_text())["tasks"]) == {"register", "decide"}
+    assert "running" in cli("pilot", "list")
+    out = cli("pilot", "promote", KEY, "--as", "rudi")
+    assert "Version 2 of small_permit is now current" in out and "Migration dry run" in out
+    assert "already promoted" in cli("pilot", "rollback", KEY, code=1)
+    assert "No pilot 'nothing'" in cli("pilot", "status", "nothing", code=1)
+    bad = cli("pilot", "start", KEY, "--cost", "front", "--planned-end", "2030-01-01", code=2)
+    assert "LANE=COST_PER_HOUR" in bad
