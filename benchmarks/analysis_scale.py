@@ -18,8 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from engine.bpmn.builder import ProcessBuilder, form_field  # noqa: E402
 from simulations.analysis.procedure import analyze  # noqa: E402
-from simulations.procedure_builder import ProcedureBuilder, form_field  # noqa: E402
 
 GOAL_SECONDS = 2.0
 VERBS = ["Verifikasi", "Periksa", "Kajian", "Input", "Survei", "Hitung", "Catat", "Review"]
@@ -41,7 +41,7 @@ DOCUMENTS = ["ktp", "npwp", "sertifikat_tanah", "gambar_teknis", "amdal", "akta"
 
 
 class _Generator:
-    def __init__(self, builder: ProcedureBuilder, seed: int, lanes: int = 8):
+    def __init__(self, builder: ProcessBuilder, seed: int, lanes: int = 8):
         self.b = builder
         self.rng = random.Random(seed)
         self.lanes = [builder.lane(f"lane_{i}", f"Bidang {i}").id for i in range(lanes)]
@@ -95,7 +95,7 @@ class _Generator:
 
 def generate_procedure(nodes: int = 2000, seed: int = 7):
     """A BpmnModel with about ``nodes`` flow nodes, reproducible from ``seed``."""
-    builder = ProcedureBuilder("generated", "Generated procedure", requirements=DOCUMENTS)
+    builder = ProcessBuilder("generated", "Generated procedure", requirements=DOCUMENTS)
     generator = _Generator(builder, seed)
     builder.start("start", fields=[form_field(d, "file") for d in DOCUMENTS])
     last = "start"

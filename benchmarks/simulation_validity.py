@@ -18,10 +18,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from engine.bpmn.builder import linear_model  # noqa: E402
 from simulations.des.parallel import run_replications  # noqa: E402
 from simulations.params.distributions import Distribution  # noqa: E402
 from simulations.params.parameters import ArrivalParams, LaneParams, SimParams, TaskParams  # noqa: E402
-from simulations.scenarios.building import linear_model  # noqa: E402
 
 SERVICE = 100.0  # mean service time, seconds
 TOLERANCE = 0.03

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from engine.bpmn.builder import ProcessBuilder, form_field
 from engine.bpmn.model import MessageFlow, Participant
 from simulations.analysis.complexity import complexity
-from simulations.procedure_builder import ProcedureBuilder, form_field
 
 
 def permit_with_revisions():
     """Register -> verify -> (revision loop) -> three approvals -> notify applicant."""
-    b = ProcedureBuilder("pbg", "PBG", requirements=["KTP", "Sertifikat", "Gambar"])
+    b = ProcessBuilder("pbg", "PBG", requirements=["KTP", "Sertifikat", "Gambar"])
     for lane in ("front", "tech", "kabid", "kadis"):
         b.lane(lane)
     b.start(fields=[form_field("ktp", "file"), form_field("gambar", "file"), form_field("luas")])
@@ -64,7 +64,7 @@ def test_pool_handoffs_need_the_model():
 
 
 def test_sub_process_steps_count_on_paths():
-    b = ProcedureBuilder("p")
+    b = ProcessBuilder("p")
     b.start()
     b.node("sp", "subProcess", "Survei")
     b.start("sp_start", parent="sp")
@@ -80,5 +80,5 @@ def test_sub_process_steps_count_on_paths():
 
 
 def test_empty_process_has_no_paths():
-    m = complexity(ProcedureBuilder("empty").process)
+    m = complexity(ProcessBuilder("empty").process)
     assert m["steps"] == 0 and m["shortest_path_steps"] is None and m["cyclomatic_complexity"] == 0

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from engine.bpmn.builder import ProcessBuilder, form_field
 from simulations.analysis.findings import find_issues
 from simulations.analysis.procedure import analyze
-from simulations.procedure_builder import ProcedureBuilder, form_field
 
 HERE = Path(__file__).parent
 MIWG = Path("/work/shared/bpmn-miwg-reference")
@@ -33,7 +33,7 @@ def of_kind(findings, kind):
 
 def sequence(*tasks, lanes=("front",), start_fields=()):
     """start -> tasks (id, name, lane, fields) -> end, in one line."""
-    b = ProcedureBuilder("p", "Izin")
+    b = ProcessBuilder("p", "Izin")
     for lane in lanes:
         b.lane(lane)
     b.start(fields=list(start_fields))
@@ -46,7 +46,7 @@ def sequence(*tasks, lanes=("front",), start_fields=()):
 
 def clean_procedure():
     """Each step needs the one before; one approval; a decision that routes the case."""
-    b = ProcedureBuilder("clean", "Izin Reklame")
+    b = ProcessBuilder("clean", "Izin Reklame")
     for lane in ("front", "tech", "head"):
         b.lane(lane)
     b.start(fields=[form_field("ktp", "file"), form_field("ukuran", "long")])
@@ -105,7 +105,7 @@ def test_near_same_names_are_redundant_but_numbered_or_alternative_steps_are_not
         ("d", "Periksa kelengkapan dokumen", "front", []),
     )
     assert [f.elements for f in of_kind(find_issues(b.model()), "redundant_check")] == [["a", "d"]]
-    b = ProcedureBuilder("p")
+    b = ProcessBuilder("p")
     b.start(), b.gateway("x"), b.gateway("m"), b.end()
     b.task("a", "Verifikasi dokumen")
     b.task("b", "Verifikasi dokumen")
@@ -176,7 +176,7 @@ def test_one_lane_signing_twice_is_not_a_ladder():
 
 
 def gateway_pair(split_kind, join_kind):
-    b = ProcedureBuilder("p")
+    b = ProcessBuilder("p")
     b.start(), b.gateway("split", split_kind), b.gateway("join", join_kind), b.end()
     b.task("a", "Survei")
     b.task("b", "Kajian")
@@ -207,7 +207,7 @@ def test_matching_gateway_pairs_are_fine():
 
 
 def test_rework_loop_names_its_entry_and_gateway():
-    b = ProcedureBuilder("p")
+    b = ProcessBuilder("p")
     b.start(), b.gateway("merge"), b.gateway("complete", name="Lengkap?"), b.end()
     b.task("verify", "Verifikasi")
     b.task("revise", "Perbaikan oleh pemohon")
@@ -255,7 +255,7 @@ def test_bottlenecks_from_simulation_and_history():
 
 
 def test_unreachable_steps_and_dead_ends():
-    b = ProcedureBuilder("p")
+    b = ProcessBuilder("p")
     b.start(), b.gateway("g"), b.end()
     b.task("t", "Survei")
     b.task("orphan", "Arsip lama")
@@ -271,7 +271,7 @@ def test_unreachable_steps_and_dead_ends():
 
 
 def test_loop_without_exit_never_ends():
-    b = ProcedureBuilder("p")
+    b = ProcessBuilder("p")
     b.start(), b.task("a", "Periksa"), b.task("b", "Perbaiki")
     b.chain("start", "a", "b", "a")
     (found,) = of_kind(find_issues(b.model()), "dead_end")

@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 from sim_fixtures.models import choice_model, permit_model
 
+from engine.bpmn.builder import linear_model
 from simulations.des.parallel import run_replications
 from simulations.des.simulator import simulate_once
 from simulations.params.distributions import Distribution, ParamsError
 from simulations.params.parameters import SimParams, load_params
-from simulations.scenarios.building import linear_model
 from simulations.scenarios.changes import ScenarioError, apply_changes, load_scenario, scenario_bpmn
 from simulations.scenarios.compare import compare
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import networkx as nx
 
+from engine.bpmn.builder import ProcessBuilder, form_field
 from simulations.analysis import expression_names
 from simulations.analysis.graph import (
     acyclic_flow,
@@ -14,11 +15,10 @@ from simulations.analysis.graph import (
     process_graph,
     step_graph,
 )
-from simulations.procedure_builder import ProcedureBuilder, form_field
 
 
-def permit() -> ProcedureBuilder:
-    b = ProcedureBuilder("izin", "Izin Usaha")
+def permit() -> ProcessBuilder:
+    b = ProcessBuilder("izin", "Izin Usaha")
     b.lane("front", "Front Office", role="front_office")
     b.lane("tech", "Tim Teknis")
     b.start(fields=[form_field("ktp", "file"), form_field("luas")])
@@ -71,7 +71,7 @@ def test_edges_are_flows_and_boundary_events_hang_off_their_activity():
 
 
 def test_link_events_are_joined():
-    b = ProcedureBuilder("p")
+    b = ProcessBuilder("p")
     b.start()
     b.node("go", "intermediateThrowEvent", "A", event_definitions=("link",))
     b.node("land", "intermediateCatchEvent", "A", event_definitions=("link",))
@@ -99,7 +99,7 @@ def test_back_edges_cut_loops_so_the_flow_is_acyclic():
 
 
 def test_entries_include_orphans_and_event_subprocesses():
-    b = ProcedureBuilder("p")
+    b = ProcessBuilder("p")
     b.start()
     b.end()
     b.chain("start", "end")

@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 from sim_fixtures.models import boundary_model, choice_model, permit_model
 
+from engine.bpmn.builder import add_flow, add_node, add_timer, linear_model
 from simulations.des.calendars import CalendarSpec
 from simulations.des.kpis import run_kpis
 from simulations.des.parallel import run_replications
 from simulations.des.simulator import simulate_once
 from simulations.params.distributions import Distribution
 from simulations.params.parameters import ArrivalParams, LaneParams, SimParams, TaskParams
-from simulations.scenarios.building import add_flow, add_node, add_timer, linear_model
 
 
 def always_open(gap: float = 100.0, staff: dict | None = None, **durations) -> SimParams:
@@ -170,9 +170,9 @@ def test_inclusive_gateway_and_terminate_end():
 
 def test_each_replication_uses_its_own_parameters():
     """The compiled-process cache must never serve another parameter set's process."""
+    from engine.bpmn.builder import linear_model
     from simulations.des.parallel import replicate
     from simulations.params.parameters import params_from_dict
-    from simulations.scenarios.building import linear_model
 
     model = linear_model(["a"])
     for i in range(60):
@@ -185,10 +185,10 @@ def test_each_replication_uses_its_own_parameters():
 
 
 def test_a_timer_the_simulator_cannot_read_is_reported_once_wherever_it_runs():
+    from engine.bpmn.builder import add_flow, add_timer, linear_model, remove_flow
     from simulations import jobs
     from simulations.des.parallel import run_replications
     from simulations.params.parameters import SimParams
-    from simulations.scenarios.building import add_flow, add_timer, linear_model, remove_flow
 
     model = linear_model(["a", "b"])
     process = model.processes["p"]

@@ -21,8 +21,8 @@ def stacked_approvals(G: nx.DiGraph, S: nx.DiGraph | None = None) -> list[Findin
     Examples
     --------
     >>> from simulations.analysis.graph import process_graph
-    >>> from simulations.procedure_builder import ProcedureBuilder
-    >>> b = ProcedureBuilder("p")
+    >>> from engine.bpmn.builder import ProcessBuilder
+    >>> b = ProcessBuilder("p")
     >>> _ = b.lane("kabid"), b.lane("kadis"), b.start(), b.end()
     >>> _ = b.task("a1", "Persetujuan Kabid", lane="kabid"), b.task("a2", "Tanda tangan Kadis", lane="kadis")
     >>> b.chain("start", "a1", "a2", "end")
@@ -77,8 +77,8 @@ def rework_loops(G: nx.DiGraph, cut: set | None = None) -> list[Finding]:
     Examples
     --------
     >>> from simulations.analysis.graph import process_graph
-    >>> from simulations.procedure_builder import ProcedureBuilder
-    >>> b = ProcedureBuilder("p")
+    >>> from engine.bpmn.builder import ProcessBuilder
+    >>> b = ProcessBuilder("p")
     >>> _ = b.start(), b.gateway("m"), b.task("check", "Periksa"), b.gateway("ok"), b.end()
     >>> b.chain("start", "m", "check", "ok", "end"); _ = b.flow("ok", "m", "not complete")
     >>> [f.elements for f in rework_loops(process_graph(b.process))]

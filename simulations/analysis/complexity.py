@@ -162,8 +162,8 @@ def complexity(
 
     Examples
     --------
-    >>> from simulations.procedure_builder import ProcedureBuilder
-    >>> b = ProcedureBuilder("p")
+    >>> from engine.bpmn.builder import ProcessBuilder
+    >>> b = ProcessBuilder("p")
     >>> _ = b.lane("a"), b.lane("b")
     >>> _ = b.start(), b.task("t1", "Periksa", lane="a"), b.task("t2", "Setujui", lane="b")
     >>> _ = b.end(); b.chain("start", "t1", "t2", "end")

@@ -83,8 +83,8 @@ def find_issues(
 
     Examples
     --------
-    >>> from simulations.procedure_builder import ProcedureBuilder, form_field
-    >>> b = ProcedureBuilder("p")
+    >>> from engine.bpmn.builder import ProcessBuilder, form_field
+    >>> b = ProcessBuilder("p")
     >>> _ = b.start(), b.task("t", "Catat", fields=[form_field("notes")]), b.task("u"), b.end()
     >>> b.chain("start", "t", "u", "end")
     >>> [(f.kind, f.elements) for f in find_issues(b.model())]

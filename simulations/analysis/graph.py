@@ -117,8 +117,8 @@ def process_graph(process: Process) -> nx.DiGraph:
 
     Examples
     --------
-    >>> from simulations.procedure_builder import ProcedureBuilder, form_field
-    >>> b = ProcedureBuilder("p")
+    >>> from engine.bpmn.builder import ProcessBuilder, form_field
+    >>> b = ProcessBuilder("p")
     >>> _ = b.start("s"), b.task("t", "Periksa", fields=[form_field("ok", "boolean")])
     >>> _ = b.gateway("g"), b.end("e1"), b.end("e2")
     >>> b.chain("s", "t", "g"); _ = b.flow("g", "e1", "ok"), b.flow("g", "e2", default=True)

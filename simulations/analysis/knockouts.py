@@ -40,8 +40,8 @@ def knockout_order(G: nx.DiGraph, H: nx.DiGraph | None = None) -> list[Finding]:
     Examples
     --------
     >>> from simulations.analysis.graph import process_graph
-    >>> from simulations.procedure_builder import ProcedureBuilder
-    >>> b = ProcedureBuilder("p")
+    >>> from engine.bpmn.builder import ProcessBuilder
+    >>> b = ProcessBuilder("p")
     >>> _ = b.start(), b.end()
     >>> _ = b.task("site", "Survei lapangan", properties={"duration": "5", "rejection": "0.05"})
     >>> _ = b.task("docs", "Cek kelengkapan", properties={"duration": "0.5", "rejection": "0.3"})

@@ -96,8 +96,8 @@ def analyze(
 
     Examples
     --------
-    >>> from simulations.procedure_builder import ProcedureBuilder
-    >>> b = ProcedureBuilder("izin", "Izin Reklame")
+    >>> from engine.bpmn.builder import ProcessBuilder
+    >>> b = ProcessBuilder("izin", "Izin Reklame")
     >>> _ = b.start(), b.task("t", "Verifikasi"), b.end(); b.chain("start", "t", "end")
     >>> report = analyze(b.model())
     >>> report.complexity["steps"], report.findings

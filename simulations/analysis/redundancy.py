@@ -125,8 +125,8 @@ def redundant_checks(G: nx.DiGraph, H: nx.DiGraph | None = None) -> list[Finding
     Examples
     --------
     >>> from simulations.analysis.graph import process_graph
-    >>> from simulations.procedure_builder import ProcedureBuilder, form_field
-    >>> b = ProcedureBuilder("p")
+    >>> from engine.bpmn.builder import ProcessBuilder, form_field
+    >>> b = ProcessBuilder("p")
     >>> ktp = form_field("ktp", "file", readonly=True)
     >>> _ = b.start(), b.task("v1", "Cek KTP", fields=[ktp]), b.task("v2", "Arsip", fields=[ktp])
     >>> _ = b.end(); b.chain("start", "v1", "v2", "end")
@@ -180,8 +180,8 @@ def no_effect_steps(
     Examples
     --------
     >>> from simulations.analysis.graph import process_graph
-    >>> from simulations.procedure_builder import ProcedureBuilder, form_field
-    >>> b = ProcedureBuilder("p")
+    >>> from engine.bpmn.builder import ProcessBuilder, form_field
+    >>> b = ProcessBuilder("p")
     >>> _ = b.start(), b.task("t", "Catat", fields=[form_field("notes")]), b.task("u", "Terbitkan")
     >>> _ = b.end(); b.chain("start", "t", "u", "end")
     >>> [f.elements for f in no_effect_steps(process_graph(b.process))]
@@ -269,8 +269,8 @@ def parallelizable_sequences(G: nx.DiGraph) -> list[Finding]:
     Examples
     --------
     >>> from simulations.analysis.graph import process_graph
-    >>> from simulations.procedure_builder import ProcedureBuilder, form_field
-    >>> b = ProcedureBuilder("p")
+    >>> from engine.bpmn.builder import ProcessBuilder, form_field
+    >>> b = ProcessBuilder("p")
     >>> _ = b.start(), b.task("a", "Kajian teknis", fields=[form_field("tech")])
     >>> _ = b.task("b", "Kajian lingkungan", fields=[form_field("env")]), b.end()
     >>> b.chain("start", "a", "b", "end")

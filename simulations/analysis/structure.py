@@ -33,8 +33,8 @@ def unreachable_nodes(G: nx.DiGraph, H: nx.DiGraph | None = None) -> list[Findin
     Examples
     --------
     >>> from simulations.analysis.graph import process_graph
-    >>> from simulations.procedure_builder import ProcedureBuilder
-    >>> b = ProcedureBuilder("p")
+    >>> from engine.bpmn.builder import ProcessBuilder
+    >>> b = ProcessBuilder("p")
     >>> _ = b.start(), b.task("t"), b.task("orphan"), b.end(); b.chain("start", "t", "end")
     >>> [f.elements for f in unreachable_nodes(process_graph(b.process))]
     [['orphan']]
@@ -60,8 +60,8 @@ def dead_ends(G: nx.DiGraph, H: nx.DiGraph | None = None) -> list[Finding]:
     Examples
     --------
     >>> from simulations.analysis.graph import process_graph
-    >>> from simulations.procedure_builder import ProcedureBuilder
-    >>> b = ProcedureBuilder("p")
+    >>> from engine.bpmn.builder import ProcessBuilder
+    >>> b = ProcessBuilder("p")
     >>> _ = b.start(), b.gateway("g"), b.task("t"), b.end()
     >>> b.chain("start", "g", "end"); _ = b.flow("g", "t")
     >>> [f.elements for f in dead_ends(process_graph(b.process))]
@@ -171,8 +171,8 @@ def gateway_mismatches(G: nx.DiGraph, H: nx.DiGraph | None = None) -> list[Findi
     Examples
     --------
     >>> from simulations.analysis.graph import process_graph
-    >>> from simulations.procedure_builder import ProcedureBuilder
-    >>> b = ProcedureBuilder("p")
+    >>> from engine.bpmn.builder import ProcessBuilder
+    >>> b = ProcessBuilder("p")
     >>> _ = b.start(), b.gateway("x"), b.task("a"), b.task("b"), b.end()
     >>> _ = b.gateway("j", "parallelGateway")
     >>> b.chain("start", "x", "a", "j", "end"); b.chain("x", "b", "j")

@@ -90,7 +90,7 @@ def write_event_log(
     Examples
     --------
     >>> import tempfile, os
-    >>> from simulations.scenarios.building import linear_model
+    >>> from engine.bpmn.builder import linear_model
     >>> from simulations.params.parameters import SimParams
     >>> from simulations.des.simulator import simulate_once
     >>> run = simulate_once(linear_model(["a"]), SimParams(), cases=3, seed=1)

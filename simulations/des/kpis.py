@@ -36,7 +36,7 @@ def run_kpis(run: RunResult, trim: float = 0.0) -> dict[str, float]:
 
     Examples
     --------
-    >>> from simulations.scenarios.building import linear_model
+    >>> from engine.bpmn.builder import linear_model
     >>> from simulations.params.parameters import SimParams
     >>> from simulations.des.simulator import simulate_once
     >>> k = run_kpis(simulate_once(linear_model(["a"]), SimParams(), cases=50, seed=2))

@@ -90,7 +90,7 @@ def run_replications(
 
     Examples
     --------
-    >>> from simulations.scenarios.building import linear_model
+    >>> from engine.bpmn.builder import linear_model
     >>> r = run_replications(linear_model(["a"]), SimParams(), 30, replications=2, seed=1, workers=1)
     >>> len(r.replications), r.summary["cases.finished"]["mean"]
     (2, 30.0)

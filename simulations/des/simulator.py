@@ -12,7 +12,7 @@ SimPy was not measured against it here (see the benchmark in ``benchmarks/``).
 Examples
 --------
 >>> from simulations.params.parameters import SimParams
->>> from simulations.scenarios.building import linear_model
+>>> from engine.bpmn.builder import linear_model
 >>> run = simulate_once(linear_model(["a", "b"]), SimParams(), cases=20, seed=1)
 >>> int(run.finished.sum())
 20

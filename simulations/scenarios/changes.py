@@ -24,10 +24,10 @@ from pathlib import Path
 
 import yaml
 
+from engine.bpmn.builder import add_flow, add_node, remove_flow, remove_node, unique_id
 from engine.bpmn.model import BpmnModel, Process
 from simulations.params.distributions import Distribution, ParamsError
 from simulations.params.parameters import SimParams, TaskParams, load_params
-from simulations.scenarios.building import add_flow, add_node, remove_flow, remove_node, unique_id
 
 
 class ScenarioError(ParamsError):
@@ -67,7 +67,7 @@ def apply_changes(
 
     Examples
     --------
-    >>> from simulations.scenarios.building import linear_model
+    >>> from engine.bpmn.builder import linear_model
     >>> m, p = apply_changes(linear_model(["a", "b", "c"]), SimParams(), [{"op": "remove_task", "task": "b"}])
     >>> [n for n in m.processes["p"].nodes]
     ['start', 'a', 'c', 'end']

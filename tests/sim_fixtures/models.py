@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from engine.bpmn.builder import add_flow, add_node, add_timer
 from engine.bpmn.model import BpmnModel, Process, ServiceStandard
-from simulations.scenarios.building import add_flow, add_node, add_timer
 
 
 def _model(process: Process) -> BpmnModel:
