@@ -8,11 +8,13 @@ the registry's catch event stores ``permit_no`` and ``issued_by`` as
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from engine import services
+from engine.calendar import clock
 from engine.errors import InvalidState
 
 HERE = Path(__file__).parent / "engine_bpmn"
@@ -138,3 +140,46 @@ def test_a_message_from_outside_names_its_case(offices):
     )
     data = services.case_data(services.get_case(s, waiting.id))
     assert data["issuing_office"] == "Kiosk" and "x" not in data
+
+
+PAYMENT = HERE / "payment_deadline.bpmn"
+
+
+@pytest.fixture
+def payments(session):
+    services.create_user(session, "ani", roles=["front_office"])
+    services.deploy(session, PAYMENT.read_bytes(), source="payment_deadline.bpmn")
+    session.commit()
+    case = services.start_case(session, "fee_payment", {})
+    services.complete_task(session, services.open_tasks(session, case)[0].id, "ani", {})
+    session.commit()
+    assert case.current_step == "Waiting: Paid in time?"
+    return session, case
+
+
+def test_event_gateway_message_after_the_deadline_is_due_but_not_fired(payments):
+    """SpiffWorkflow 3.2 ran both branches here: the case ended "Expired" after it was paid."""
+    s, case = payments
+    clock.advance(timedelta(days=4))  # the deadline is due, no tick has run yet
+    services.deliver_message(s, case, "payment_received", {})
+    s.commit()
+    case = services.get_case(s, case.id)
+    assert [t.name for t in services.open_tasks(s, case)] == ["Issue the permit"]
+    assert case.status == "running" and case.current_step == "Issue the permit"
+    assert "payment_status" not in services.case_data(case)  # the deadline branch never ran
+    assert services.tick(s) == []
+    services.complete_task(s, services.open_tasks(s, case)[0].id, "ani", {})
+    s.commit()
+    assert (case.status, case.outcome) == ("completed", "Issued")
+    assert "payment_status" not in services.case_data(case)
+
+
+def test_event_gateway_deadline_fired_first_refuses_the_late_message(payments):
+    s, case = payments
+    clock.advance(timedelta(days=4))
+    assert [f.element_id for f in services.tick(s)] == ["wait_first"]
+    case = services.get_case(s, case.id)
+    assert (case.status, case.outcome) == ("completed", "Expired")
+    assert services.case_data(case)["payment_status"] == "expired"
+    with pytest.raises(InvalidState):
+        services.deliver_message(s, case, "payment_received", {})

@@ -21,6 +21,7 @@ from engine.bpmn.reader import model_from_tree
 from engine.bpmn.xml import BPMN_NS, BPMNDI_NS, bpmn, namespace_of, parse_xml
 from engine.errors import EngineError, InvalidBpmn, Problem
 from engine.expressions import language as expressions
+from engine.validation import calls as call_checks
 from engine.validation import flow as flow_checks
 from engine.validation import forms as form_checks
 from engine.validation import templates as template_checks
@@ -82,6 +83,8 @@ def validate(model: BpmnModel, *, for_execution: bool = True) -> list[Problem]:
     for process in model.processes.values():
         _check_structure(report, process, process.id in strict, event_subprocesses)
         _check_nodes(report, process, process.id in strict)
+    for code, node, message in call_checks.call_cycles(model):
+        report.add("error", code, message, node)
     _check_unsupported(report, strict)
     if not model.has_diagram:
         report.add(

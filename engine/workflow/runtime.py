@@ -14,6 +14,7 @@ from datetime import datetime
 
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import EventBasedGateway
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import delete
@@ -149,8 +150,24 @@ def _watch(running_task: list) -> Callable:
     def before(task) -> None:
         running_task.append(task)
         repair.check_call_depth(task)
+        _take_first_event_only(task)
 
     return before
+
+
+def _take_first_event_only(task) -> None:
+    """An event-based gateway follows only the event that reached it first.
+
+    SpiffWorkflow 3.2 runs every branch whose event it has "seen": when a message is
+    caught after the gateway's timer is due but before it was fired, checking the
+    caught task also marks the timer as fired, and both branches run (a paid case
+    also expired). Keeping only the first seen event cancels the other branches.
+    To report upstream: ``EventBasedGateway._run_hook`` should take one event.
+    """
+    if isinstance(task.task_spec, EventBasedGateway):
+        seen = task.internal_data.get("seen_events") or []
+        if len(seen) > 1:
+            task.internal_data["seen_events"] = seen[:1]
 
 
 def _open_incident(session: Session, running: Running, failure, actor: str) -> Incident:
