@@ -59,3 +59,39 @@ def task_history(session: Session, task_id: str) -> list[AuditEntry]:
     """Every entry about one task (created, claimed, completed...), oldest first."""
     query = select(AuditEntry).where(AuditEntry.task_id == task_id).order_by(AuditEntry.id)
     return list(session.scalars(query))
+
+
+# how a conflict message names what the winner did
+_DONE = {
+    "task_claimed": "claimed",
+    "task_unclaimed": "released",
+    "task_completed": "completed",
+    "case_returned": "returned to the applicant",
+    "case_resumed": "answered by the applicant",
+    "case_cancelled": "cancelled",
+    "case_completed": "finished",
+    "timer_fired": "moved on by its timer",
+    "message_received": "moved on by a message",
+}
+
+
+def who_changed(session: Session, *, case_id: int | None = None, task_id: str | None = None) -> str:
+    """The newest committed change of a case or task, for a conflict message.
+
+    E.g. "completed by ani"; an empty string when the log says nothing.
+    """
+    query = (
+        select(AuditEntry.action, AuditEntry.actor)
+        .where(AuditEntry.action.in_(_DONE))
+        .order_by(AuditEntry.id.desc())
+        .limit(1)
+    )
+    if task_id is not None:
+        query = query.where(AuditEntry.task_id == task_id)
+    if case_id is not None:
+        query = query.where(AuditEntry.case_id == case_id)
+    row = session.execute(query).first()
+    if row is None:
+        return ""
+    action, actor = row
+    return f"{_DONE.get(action, action.replace('_', ' '))} by {actor or 'the system'}"

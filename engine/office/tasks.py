@@ -98,11 +98,22 @@ def claim(session: Session, task_id: str, username: str) -> HumanTask:
         .values(assignee=username, claimed_at=clock.now())
         .execution_options(synchronize_session=False)
     )
-    session.refresh(task)
     if result.rowcount != 1:
-        raise StaleTask(f"'{task.name}' was claimed by {task.assignee} meanwhile.")
+        raise StaleTask(_taken_meanwhile(session, task))
+    session.refresh(task)
     _audit(session, "task_claimed", task, username)
     return task
+
+
+def _taken_meanwhile(session: Session, task: HumanTask) -> str:
+    """Who won a race for ``task``: another claim, a completion, a return, a cancel."""
+    holder = session.scalar(select(HumanTask.assignee).where(HumanTask.id == task.id))
+    if holder:
+        return f"'{task.name}' was claimed by {holder} meanwhile."
+    done = audit.who_changed(session, task_id=task.id) or audit.who_changed(
+        session, case_id=task.case_id
+    )
+    return f"'{task.name}' was {done or 'changed by someone else'} meanwhile; reload your inbox."
 
 
 def unclaim(session: Session, task_id: str, username: str) -> HumanTask:

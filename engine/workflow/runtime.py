@@ -18,7 +18,7 @@ from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import EventBased
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import delete
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -207,10 +207,14 @@ def _open_incident(session: Session, running: Running, failure, actor: str) -> I
 def save(session: Session, running: Running, actor: str) -> None:
     """Persist the workflow state and bring tasks, timers and waits in line."""
     case = running.case
-    code = case.tracking_code
+    code, case_id = case.tracking_code, case.id
     case.state = specs.dump_state(running.workflow)
     case.serializer_version = specs.SERIALIZER_VERSION
     try:
+        # the versioned UPDATE of the case first: of two racing transactions the second
+        # waits here for the first and then loses cleanly, before it writes a task or
+        # timer row with an id the first also wrote (an IntegrityError, formerly a 500)
+        session.flush()
         waits = _waits(running.workflow)
         with session.no_autoflush:
             _sync_human_tasks(session, running, actor, waits)
@@ -218,13 +222,28 @@ def save(session: Session, running: Running, actor: str) -> None:
             _update_status(session, running, actor)
         session.flush()
     except StaleDataError as exc:
+        who = _who_changed(session, case_id)
         raise Conflict(
-            f"Case {code} was changed by someone else meanwhile; reload it and try again."
+            f"Case {code} was changed meanwhile{' (' + who + ')' if who else ''}; "
+            "reload it and try again."
+        ) from exc
+    except IntegrityError as exc:
+        raise Conflict(
+            f"Case {code} was changed by someone else at the same moment; reload it and try again."
         ) from exc
     with _live_lock:
         if len(_live) >= _LIVE_MAX:
             _live.pop(next(iter(_live)))
         _live[code] = (case.state, running.workflow, running.open_before, running.waits_before)
+
+
+def _who_changed(session: Session, case_id: int) -> str:
+    """The winner of a race for the case, read outside the failed transaction."""
+    try:
+        with Session(session.get_bind()) as fresh:
+            return audit.who_changed(fresh, case_id=case_id)
+    except SQLAlchemyError:
+        return ""
 
 
 def _sync_human_tasks(session: Session, running: Running, actor: str, waits: dict) -> None:
