@@ -31,8 +31,10 @@ from engine.office import documents, drafts, incidents, payments, permits
 from engine.office.access import ADMIN_ROLE, may_see_documents, may_work_in_lane, may_work_on
 from engine.office.audit import task_history
 from engine.office.cases import (
+    TRACKING_CODE,
     cancel_case,
     case_data,
+    find_by_tracking_code,
     get_case,
     list_cases,
     new_tracking_code,
@@ -62,14 +64,18 @@ from engine.office.pilots import describe as describe_pilot
 from engine.office.pilots import get_pilot, list_pilots, start_pilot
 from engine.office.pilots import promote as promote_pilot
 from engine.office.pilots import roll_back as roll_back_pilot
+from engine.office.returns import (
+    answerable_fields,
+    applicant_responds,
+    asked_fields,
+    return_to_applicant,
+)
 from engine.office.sla import overdue_cases, overdue_tasks
 from engine.office.tasks import (
     all_open_tasks,
-    applicant_responds,
     claim,
     complete_task,
     get_task,
-    return_to_applicant,
     task_form,
     tasks_for_user,
     unclaim,
@@ -101,6 +107,8 @@ from engine.workflow.migration import migrate_cases, plan_migration
 from engine.workflow.timers import tick
 
 __all__ = [
+    "TRACKING_CODE",
+    "find_by_tracking_code",
     "may_work_in_lane",
     "may_see_documents",
     "ADMIN_ROLE",
@@ -163,7 +171,9 @@ __all__ = [
     "queues",
     "surveys",
     "all_open_tasks",
+    "answerable_fields",
     "applicant_responds",
+    "asked_fields",
     "authenticate_user",
     "cancel_case",
     "case_data",

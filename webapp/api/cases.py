@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Any
 
 from flask import g, jsonify, request
-from sqlalchemy import select
 
 from engine.errors import CaseNotFound
 from engine.services import (
@@ -16,6 +15,7 @@ from engine.services import (
     complete_task,
     deploy,
     describe_field,
+    find_by_tracking_code,
     get_task,
     open_tasks,
     start_case,
@@ -24,7 +24,6 @@ from engine.services import (
 )
 from webapp.api import BadRequest, api_requires, bp, json_body
 from webapp.database import commit, get_session
-from webapp.public.links import clean_code
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -66,10 +65,7 @@ def case_json(case: Case) -> dict[str, Any]:
 
 
 def find_case(code: str) -> Case:
-    cleaned = clean_code(code)
-    case = (
-        get_session().scalar(select(Case).where(Case.tracking_code == cleaned)) if cleaned else None
-    )
+    case = find_by_tracking_code(get_session(), code)
     if case is None:
         raise CaseNotFound(f"No case with the tracking code {code[:40]!r}.")
     return case

@@ -10,16 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 
 from flask import abort, current_app, request, url_for
-from sqlalchemy import select
 
-from engine.services import Case, normalize_tracking_code
+from engine.services import Case, find_by_tracking_code
 from webapp.database import get_session
 from webapp.extensions import LoginLimiter
 
-CODE_FORMAT = re.compile(r"[0-9A-Z]{4}(-[0-9A-Z]{4}){3}")
 lookup_limiter = LoginLimiter()
 submission_limiter = LoginLimiter()  # applications and complaints per IP
 queue_limiter = LoginLimiter()  # queue numbers per IP (kiosk addresses are exempt)
@@ -38,22 +35,13 @@ def private_url(case: Case, endpoint: str = "public.track", **values) -> str:
     return url_for(endpoint, code=case.tracking_code, k=access_key(case.tracking_code), **values)
 
 
-def clean_code(text: str | None) -> str | None:
-    """The code in its canonical form, None when it cannot be a tracking code."""
-    if not text or len(text) > 40:
-        return None
-    code = normalize_tracking_code(text)
-    return code if CODE_FORMAT.fullmatch(code) else None
-
-
 def find_case(text: str | None, key: str | None = None) -> tuple[Case, bool]:
     """The case of a tracking code and whether ``key`` opens its private page.
 
     404 for any wrong code (same page whatever the reason), 429 when this IP looked
     up too many codes without their key.
     """
-    code = clean_code(text)
-    case = get_session().scalar(select(Case).where(Case.tracking_code == code)) if code else None
+    case = find_by_tracking_code(get_session(), text)
     if case is not None and has_access(case, key):
         return case, True
     if not lookup_limiter.hit(request.remote_addr or "", "track"):
