@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from typing import Any
 
-from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -16,9 +16,13 @@ from engine.office import audit, definitions, forms, notifications, pilots, sla
 from engine.storage.tables import OPEN_STATUSES, Case, HumanTask, ProcessDefinition
 from engine.workflow import specs
 from engine.workflow.runtime import Running, advance, all_tasks, open_case, peek_workflow, save
+from engine.workflow.states import TaskState
 
 # Crockford's base32 without I, L, O, U: 16 characters = 80 random bits.
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+TRACKING_CODE = re.compile(r"[0-9A-Z]{4}(-[0-9A-Z]{4}){3}")  # the canonical form
 
 
 def new_tracking_code() -> str:
@@ -31,6 +35,19 @@ def normalize_tracking_code(code: str) -> str:
     cleaned = "".join(c for c in code.upper() if c.isalnum())
     cleaned = cleaned.replace("O", "0").replace("I", "1").replace("L", "1")
     return "-".join(cleaned[i : i + 4] for i in range(0, len(cleaned), 4))
+
+
+def find_by_tracking_code(session: Session, text: str | None) -> Case | None:
+    """The case of a tracking code as a person typed it (any case, O for 0...), or None.
+
+    The one lookup by tracking code: the engine, the public pages and the API use it.
+    """
+    if not text or len(text) > 40:
+        return None
+    code = normalize_tracking_code(text)
+    if not TRACKING_CODE.fullmatch(code):
+        return None
+    return session.scalar(select(Case).where(Case.tracking_code == code))
 
 
 def start_form(process: Process):
@@ -115,8 +132,7 @@ def get_case(session: Session, case_ref: int | str) -> Case:
         number = int(case_ref)
         case = session.get(Case, number) if 0 < number < 2**63 else None
     else:
-        code = normalize_tracking_code(case_ref)
-        case = session.scalar(select(Case).where(Case.tracking_code == code))
+        case = find_by_tracking_code(session, case_ref)
     if case is None:
         raise CaseNotFound(f"No case {case_ref!r}.")
     return case
@@ -145,7 +161,7 @@ def list_cases(
     if lane:
         query = query.where(Case.id.in_(select(HumanTask.case_id).where(HumanTask.role == lane)))
     if overdue:
-        query = query.where(Case.status.in_(OPEN_STATUSES), Case.due_at < clock.now())
+        query = query.where(sla.case_is_overdue())
     return list(session.scalars(query))
 
 
