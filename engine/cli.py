@@ -116,8 +116,13 @@ def deploy(files: tuple[str, ...], actor: str) -> None:
     """Deploy BPMN FILES as new versions (identical content keeps its version)."""
     with db.session_scope() as session:
         for name in files:
+            data = Path(name).read_bytes()
             definition, created = services.deploy(
-                session, Path(name).read_bytes(), source=name, deployed_by=actor
+                session,
+                data,
+                source=name,
+                deployed_by=actor,
+                templates=services.templates_beside(Path(name), data),
             )
             state = "deployed" if created else "unchanged"
             click.echo(f"{definition.key} version {definition.version} {state} ({name})")
@@ -524,6 +529,16 @@ def incidents_cancel(incident_id: int, actor: str, reason: str) -> None:
         case = incidents.cancel(session, incident_id, actor=actor, reason=reason)
         code = case.tracking_code
     click.echo(f"Incident {incident_id} resolved: case {code} cancelled")
+
+
+@main.command("verify")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def verify_permit(file: str) -> None:
+    """Check a permit PDF: intact trusted signature, issued by this office, still valid."""
+    with db.session_scope() as session:
+        valid, reason = services.permits.file_verdict(session, Path(file).read_bytes())
+    click.echo(f"{'valid' if valid else 'invalid'}: {reason}")
+    sys.exit(0 if valid else 1)
 
 
 def _load_plugins() -> None:

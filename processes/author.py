@@ -39,7 +39,11 @@ PROCESSES_DIR = Path(__file__).resolve().parent.parent / "processes"
 PBG_NUMBER = "PBG-{region}-{year}-{seq:06d}"
 # procedure -> (template name, file under processes/) written as pf:documentTemplate
 DOCUMENT_TEMPLATES = {
-    "building_approval": [("permit", "templates/pbg_permit.html")],
+    "building_approval": [
+        ("permit", "templates/pbg_permit.html"),
+        ("skrd", "templates/retribution_assessment.html"),
+        ("receipt", "templates/retribution_receipt.html"),
+    ],
 }
 NIK_PATTERN = "^[0-9]{16}$"
 PHONE_PATTERN = "^\\+?[0-9]{8,15}$"
@@ -330,14 +334,16 @@ def building_technical_review(
 
 def building_payment(b: ProcessBuilder, cashier: str) -> None:
     """Fee assessment and payment; without payment within 14 days the case is cancelled."""
-    b.user_task(
+    assess = b.user_task(
         "fee_assessment",
         "Assess retribution fee",
         cashier,
         field("fee_amount", "Retribution (IDR)", "long", min=0),
         field("fee_basis", "Calculation basis", required=False, maxlength=500),
+        doc="The amount becomes a bill with a billing code and its SKRD (pf:bill).",
     )
-    b.user_task(
+    assess.properties["bill"] = "fee_amount"
+    confirm = b.user_task(
         "confirm_payment",
         "Wait for and confirm payment",
         cashier,
@@ -345,6 +351,7 @@ def building_payment(b: ProcessBuilder, cashier: str) -> None:
         field("payment_reference", "Payment reference (SSRD/NTPD)", required=False, maxlength=50),
         doc="Completed when the retribution is paid; unpaid after 14 days the application lapses.",
     )
+    confirm.properties["confirmsPayment"] = "payment_received"
     b.timer(
         "payment_deadline",
         "14 days without payment",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from engine.office import permits
+from engine.office import payments, permits
 from engine.workflow.states import completed_tasks
 
 
@@ -26,4 +26,5 @@ def after_steps(session: Session, running, actor: str) -> None:
     if running.case.status == "incident":
         return
     steps = completed_steps(running.workflow)
+    payments.bill_due(session, running.case, running.process, steps, actor)
     permits.issue_due(session, running.case, running.process, steps, actor)

@@ -336,7 +336,7 @@ def correct(
         raise InvalidState(
             f"Permit {old.number} is {old.status}; only a valid one can be corrected."
         )
-    case = session.get(Case, old.case_id)
+    case = case_of(session, old.case_id)
     process = definitions.model_for(case.definition).processes[case.process_key]
     node = process.nodes[old.element_id]
     data = _issued_data(session, old)
@@ -362,13 +362,49 @@ def _issued_data(session: Session, permit: Permit) -> dict[str, Any]:
     """The case data the permit was issued with (from the audit of its case)."""
     from engine.office.cases import case_data
 
-    return dict(case_data(session.get(Case, permit.case_id)))
+    return dict(case_data(case_of(session, permit.case_id)))
+
+
+def case_of(session: Session, case_id: int) -> Case:
+    case = session.get(Case, case_id)
+    if case is None:
+        raise NotFound(f"Case {case_id} no longer exists.")
+    return case
 
 
 def permit_pdf(session: Session, permit: Permit) -> tuple[Document, bytes]:
+    if permit.document_id is None:
+        raise NotFound(f"The document of permit {permit.number} is no longer stored.")
     document = documents.get_document(session, permit.document_id)
     return document, documents.read(document)
 
 
 def today_wib() -> date:
     return clock.now().astimezone(pdf.WIB).date()
+
+
+def file_verdict(session: Session, data: bytes) -> tuple[bool, str]:
+    """``(valid, sentence)`` about a PDF: signature, register and status (for the CLI)."""
+    signature = signing.check(data)
+    digest = hashlib.sha256(data).hexdigest()
+    permit = session.scalar(select(Permit).where(Permit.sha256 == digest))
+    if permit is None:
+        if signature.valid:
+            return False, (
+                "the signature is intact, but this office never issued this exact file "
+                f"(SHA-256 {digest[:16]}...)"
+            )
+        return False, f"{signature.reason}; this office never issued this file"
+    if permit.signed and not signature.valid:
+        return False, signature.reason
+    verdict = status_of(session, permit)
+    what = f"{permit.title} {permit.number}"
+    if verdict.status == "revoked":
+        return False, f"{what} was revoked: {permit.status_reason}"
+    if verdict.status == "replaced":
+        newer = verdict.replaced_by.number if verdict.replaced_by else "a newer document"
+        return False, f"{what} was replaced by {newer}: {permit.status_reason}"
+    if verdict.status == "expired":
+        return False, f"{what} expired on {permit.valid_until}"
+    signed = f"signed by {signature.signer}" if permit.signed else "issued unsigned"
+    return True, f"{what}, issued to {mask_name(permit.holder_name)}, {signed}, unaltered"

@@ -144,12 +144,22 @@ def _ready_spiff_task(running: Running, task: HumanTask):
 
 
 def complete_task(
-    session: Session, task_id: str, username: str, data: dict[str, Any] | None = None
+    session: Session,
+    task_id: str,
+    username: str,
+    data: dict[str, Any] | None = None,
+    *,
+    as_system: bool = False,
 ) -> HumanTask:
-    """Complete a task with form data (validated against its BPMN form)."""
+    """Complete a task with form data (validated against its BPMN form).
+
+    ``as_system``: the office's own systems complete it (a payment channel's callback),
+    so no clerk's role or claim is asked for.
+    """
     task = get_task(session, task_id)
-    _check_role(session, username, task)
-    if task.assignee not in (None, username):
+    if not as_system:
+        _check_role(session, username, task)
+    if task.assignee not in (None, username) and not as_system:
         raise NotAllowed(f"'{task.name}' is claimed by {task.assignee}; ask them or an admin.")
     if task.case.status != "running":
         raise InvalidState(

@@ -76,3 +76,14 @@ def files_beside(bpmn_path: Path, root) -> dict[str, str]:
             if path.is_file() and path.stat().st_size <= MAX_TEMPLATE_BYTES:
                 texts[href] = path.read_text(encoding="utf-8")
     return texts
+
+
+def templates_beside(bpmn_path: Path, data: bytes) -> dict[str, str]:
+    """The template files a BPMN file on disk declares, read from beside it."""
+    from engine.bpmn.xml import parse_xml
+
+    try:
+        root = parse_xml(data, str(bpmn_path))
+    except Exception:  # noqa: BLE001 - deploy reports an unreadable file itself
+        return {}
+    return files_beside(bpmn_path, root)

@@ -18,9 +18,10 @@ def validity_problem(text: str) -> str | None:
 
 def valid_until(issued: date, text: str | None) -> date | None:
     """The last day of validity of a document issued on ``issued``; None: no end."""
-    if not text or validity_problem(text):
+    match = PERIOD.fullmatch(text.strip()) if text else None
+    if match is None or not any(match.groups()):
         return None
-    years, months, days = (int(g or 0) for g in PERIOD.fullmatch(text.strip()).groups())
+    years, months, days = (int(g or 0) for g in match.groups())
     month_index = issued.month - 1 + months
     year = issued.year + years + month_index // 12
     month = month_index % 12 + 1

@@ -1,0 +1,347 @@
+"""Retribution: a fee assessed in a task becomes a bill; payments confirm it.
+
+The assessing element names the field holding the amount (``pf:bill="fee_amount"``);
+the task that waits for the payment names its boolean field (``pf:confirmsPayment=
+"payment_received"``), and the timer on that task gives the due date. When the fee
+is assessed the bill gets a billing code (``PERMITFLOW_BILLING_FORMAT``, default
+``{region}{year}{seq:06d}``, one sequence per year), the assessment letter (SKRD, from
+the version's ``skrd`` template) and a notification with how to pay
+(``PERMITFLOW_PAYMENT_INSTRUCTIONS``). A payment channel's callback or the cashier
+confirms it: idempotent by the channel's payment reference, the amount must match,
+and after the due date a payment is refused. The receipt is a PDF (``receipt``
+template).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from engine.bpmn.model import Node, Process
+from engine.calendar import clock
+from engine.errors import EngineError, InvalidState, NotFound
+from engine.office import audit, documents, numbering, pdf
+from engine.office.permits import case_of
+from engine.storage.tables import Bill, Case, HumanTask, OutboxMessage, Timer
+
+BILLING_SEQUENCE = "billing"
+DEFAULT_BILLING_FORMAT = "{region}{year}{seq:06d}"
+ISSUER = "permitflow"
+
+
+class PaymentRefused(EngineError):
+    """A payment that cannot be accepted: wrong amount, too late, unknown bill..."""
+
+    code = "payment_refused"
+
+
+def billing_code(session: Session, year: int) -> str:
+    fmt = os.environ.get("PERMITFLOW_BILLING_FORMAT", DEFAULT_BILLING_FORMAT)
+    problem = numbering.format_problem(fmt)
+    if problem:
+        raise EngineError(f"PERMITFLOW_BILLING_FORMAT: {problem}.")
+    seq = numbering.next_in_sequence(session, BILLING_SEQUENCE, year)
+    return numbering.format_number(fmt, code="", region=numbering.region(), year=year, seq=seq)
+
+
+def instructions() -> str:
+    return os.environ.get(
+        "PERMITFLOW_PAYMENT_INSTRUCTIONS",
+        "Bayar di teller atau ATM Bank Daerah, mobile banking, atau QRIS dengan kode bayar ini.",
+    )
+
+
+def _confirming_task(process: Process) -> Node | None:
+    for node in process.nodes.values():
+        if "confirmsPayment" in node.properties:
+            return node
+    return None
+
+
+def _deadline_timer(process: Process, confirming: Node | None) -> str | None:
+    if confirming is None:
+        return None
+    for node in process.boundary_events(confirming.id):
+        if "timer" in node.event_definitions:
+            return node.id
+    return None
+
+
+def _due_at(session: Session, case: Case, process: Process) -> datetime | None:
+    timer_id = _deadline_timer(process, _confirming_task(process))
+    if timer_id is None:
+        return None
+    return session.scalar(
+        select(func.min(Timer.due_at)).where(Timer.case_id == case.id, Timer.element_id == timer_id)
+    )
+
+
+def bill_due(
+    session: Session, case: Case, process: Process, completed: list[tuple[str, dict]], actor: str
+) -> list[Bill]:
+    """Bill the fees assessed by completed ``pf:bill`` elements; mark cashier payments."""
+    billed = {b.element_id: b for b in case_bills(session, case)}
+    made = []
+    for element_id, data in completed:
+        node = process.nodes.get(element_id)
+        if node is None:
+            continue
+        if "bill" in node.properties and element_id not in billed:
+            bill = assess(session, case, process, node, data, actor)
+            billed[element_id] = bill
+            made.append(bill)
+        field = node.properties.get("confirmsPayment")
+        if field and data.get(field) is True:
+            for bill in billed.values():
+                if bill.status == "unpaid":
+                    reference = str(data.get("payment_reference") or f"CASHIER-{bill.billing_code}")
+                    _mark_paid(session, bill, int(bill.amount), reference, "cashier", actor)
+    return made
+
+
+def assess(
+    session: Session, case: Case, process: Process, node: Node, data: dict[str, Any], actor: str
+) -> Bill:
+    """The bill of the amount in ``data[pf:bill]``, with its SKRD and a notification."""
+    try:
+        amount = int(data.get(node.properties["bill"]) or 0)
+    except (TypeError, ValueError):
+        raise InvalidState(f"The fee {node.properties['bill']!r} is not a whole amount.") from None
+    now = clock.now()
+    bill = Bill(
+        case_id=case.id,
+        process_key=case.process_key,
+        element_id=node.id,
+        billing_code=billing_code(session, now.astimezone(pdf.WIB).year),
+        amount=amount,
+        description=str(data.get(node.properties.get("billBasis", "fee_basis")) or "")[:500],
+        assessed_by=actor,
+        assessed_at=now,
+        due_at=_due_at(session, case, process),
+        status="unpaid" if amount > 0 else "paid",
+    )
+    session.add(bill)
+    session.flush()
+    bill.assessment_document_id = _document(session, case, bill, "skrd", data)
+    audit.record(
+        session,
+        "bill_assessed",
+        actor=actor,
+        case_id=case.id,
+        element_id=node.id,
+        element_name=node.name,
+        message=f"{pdf.rupiah(amount)}, billing code {bill.billing_code}",
+        data={"billing_code": bill.billing_code, "amount": amount},
+    )
+    if amount > 0:
+        _notify(session, case, bill)
+    return bill
+
+
+def _document(session: Session, case: Case, bill: Bill, name: str, data: dict) -> int | None:
+    """Render the version's ``name`` template for ``bill``; None when it has none."""
+    stored = (case.definition.templates or {}).get(name)
+    if not stored:
+        return None
+    context = {
+        **{k: v for k, v in data.items() if isinstance(k, str) and not k.startswith("_")},
+        "bill": bill_view(bill),
+        "case": {"tracking_code": case.tracking_code, "applicant_name": case.applicant_name},
+        "office": {"name": _office(), "region": numbering.region()},
+        "today": clock.now().astimezone(pdf.WIB).date(),
+    }
+    html = pdf.render_html(stored["text"], context, case.language)
+    label = "SKRD" if name == "skrd" else "Kuitansi"
+    document = documents.store(
+        session,
+        case,
+        f"{label}-{bill.billing_code}.pdf",
+        pdf.html_to_pdf(html),
+        field_id=f"issued:{name}",
+        uploaded_by=ISSUER,
+    )
+    return document.id
+
+
+def _office() -> str:
+    from engine.office.permits import office_name
+
+    return office_name()
+
+
+def bill_view(bill: Bill) -> dict[str, Any]:
+    return {
+        "billing_code": bill.billing_code,
+        "amount": bill.amount,
+        "amount_text": pdf.rupiah(bill.amount),
+        "due_at": bill.due_at,
+        "due_on": pdf.long_date(bill.due_at) if bill.due_at else "",
+        "status": bill.status,
+        "paid_at": bill.paid_at,
+        "reference": bill.payment_reference or "",
+        "channel": bill.channel,
+        "instructions": instructions(),
+    }
+
+
+def _notify(session: Session, case: Case, bill: Bill) -> None:
+    due = f" paling lambat {pdf.long_date(bill.due_at)}" if bill.due_at else ""
+    if case.language == "en":
+        due = f" by {pdf.long_date(bill.due_at, 'en')}" if bill.due_at else ""
+        subject = f"Application {case.tracking_code}: please pay the retribution"
+        body = (
+            f"{case.title}\nAmount: {pdf.rupiah(bill.amount)}\nBilling code: "
+            f"{bill.billing_code}\nPay{due}.\n{instructions()}"
+        )
+    else:
+        subject = f"Permohonan {case.tracking_code}: silakan bayar retribusi"
+        body = (
+            f"{case.title}\nJumlah: {pdf.rupiah(bill.amount)}\nKode bayar: "
+            f"{bill.billing_code}\nBayar{due}.\n{instructions()}"
+        )
+    session.add(
+        OutboxMessage(
+            created_at=clock.now(),
+            case_id=case.id,
+            channel="email" if case.applicant_email else "log",
+            recipient=case.applicant_email,
+            subject=subject,
+            body=body,
+        )
+    )
+
+
+def case_bills(session: Session, case: Case) -> list[Bill]:
+    return list(session.scalars(select(Bill).where(Bill.case_id == case.id).order_by(Bill.id)))
+
+
+def get_bill(session: Session, code: str) -> Bill:
+    bill = session.scalar(select(Bill).where(Bill.billing_code == (code or "").strip()[:40]))
+    if bill is None:
+        raise NotFound(f"No bill with billing code {code!r}.")
+    return bill
+
+
+# -- payments ----------------------------------------------------------------------------
+
+
+def channel_secret(channel: str) -> bytes | None:
+    """The shared secret of a payment channel (``PERMITFLOW_PAYMENT_CHANNELS=name:secret,...``)."""
+    for entry in os.environ.get("PERMITFLOW_PAYMENT_CHANNELS", "").split(","):
+        name, _, secret = entry.strip().partition(":")
+        if name and secret and name == channel:
+            return secret.encode()
+    return None
+
+
+def signature_ok(channel: str, body: bytes, signature: str) -> bool:
+    """Whether ``signature`` is the hex HMAC-SHA256 of ``body`` with the channel's secret."""
+    secret = channel_secret(channel)
+    if secret is None or not signature:
+        return False
+    expected = hmac.new(secret, body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, signature.strip().lower())
+
+
+@dataclass(frozen=True)
+class PaymentResult:
+    bill: Bill
+    already: bool  # the same payment was reported before (idempotent repeat)
+
+
+def record_payment(
+    session: Session, code: str, amount: Any, reference: str, *, channel: str, actor: str
+) -> PaymentResult:
+    """A payment reported by ``channel``; the case then moves past its payment task."""
+    reference = (reference or "").strip()[:80]
+    if not reference:
+        raise PaymentRefused("A payment needs the channel's payment reference.")
+    bill = get_bill(session, code)
+    if bill.payment_reference == reference:
+        return PaymentResult(bill, True)
+    if session.scalar(select(Bill.id).where(Bill.payment_reference == reference)):
+        raise PaymentRefused(f"Payment reference {reference} was already used for another bill.")
+    if bill.status != "unpaid":
+        raise PaymentRefused(f"Bill {bill.billing_code} is already {bill.status}.")
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount != bill.amount:
+        raise PaymentRefused(
+            f"The amount {amount!r} does not match the bill: {pdf.rupiah(bill.amount)} is due."
+        )
+    if bill.due_at is not None and clock.now() > bill.due_at:
+        raise PaymentRefused(
+            f"Bill {bill.billing_code} was due on {pdf.long_date(bill.due_at)}; "
+            "the payment deadline has passed and it can no longer be paid."
+        )
+    _mark_paid(session, bill, amount, reference, channel, actor)
+    _complete_payment_task(session, bill, reference, actor)
+    return PaymentResult(bill, False)
+
+
+def _mark_paid(
+    session: Session, bill: Bill, amount: int, reference: str, channel: str, actor: str
+) -> None:
+    bill.status, bill.paid_at = "paid", clock.now()
+    bill.payment_reference, bill.channel, bill.confirmed_by = reference, channel[:40], actor[:80]
+    session.flush()
+    case = case_of(session, bill.case_id)
+    bill.receipt_document_id = _document(session, case, bill, "receipt", {})
+    audit.record(
+        session,
+        "bill_paid",
+        actor=actor,
+        case_id=bill.case_id,
+        message=f"{pdf.rupiah(amount)} paid via {channel}, reference {reference}",
+        data={"billing_code": bill.billing_code, "reference": reference, "channel": channel},
+    )
+
+
+def _complete_payment_task(session: Session, bill: Bill, reference: str, actor: str) -> None:
+    from engine.office import definitions, tasks  # tasks imports issuing, which imports us
+
+    case = case_of(session, bill.case_id)
+    process = definitions.model_for(case.definition).processes[case.process_key]
+    confirming = _confirming_task(process)
+    if confirming is None:
+        return
+    task = session.scalar(
+        select(HumanTask).where(HumanTask.case_id == case.id, HumanTask.element_id == confirming.id)
+    )
+    if task is None:
+        return
+    fields = {f.id for f in confirming.form_fields}
+    data = {confirming.properties["confirmsPayment"]: True, "payment_reference": reference}
+    tasks.complete_task(
+        session, task.id, actor, {k: v for k, v in data.items() if k in fields}, as_system=True
+    )
+
+
+def summary(
+    session: Session, *, since: datetime | None = None, until: datetime | None = None
+) -> list[dict[str, Any]]:
+    """Billed, paid and overdue amounts per procedure, for bills assessed in the period."""
+    now = clock.now()
+    query = select(Bill)
+    if since is not None:
+        query = query.where(Bill.assessed_at >= since)
+    if until is not None:
+        query = query.where(Bill.assessed_at < until)
+    rows: dict[str, dict[str, Any]] = {}
+    for bill in session.scalars(query):
+        row = rows.setdefault(
+            bill.process_key,
+            {"process_key": bill.process_key, "bills": 0, "billed": 0, "paid": 0, "overdue": 0},
+        )
+        row["bills"] += 1
+        row["billed"] += bill.amount
+        if bill.status == "paid":
+            row["paid"] += bill.amount
+        elif bill.due_at is not None and bill.due_at < now:
+            row["overdue"] += bill.amount
+    return sorted(rows.values(), key=lambda row: row["process_key"])
