@@ -5,7 +5,9 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from sqlalchemy import event, select, text
@@ -131,3 +133,54 @@ def test_a_request_does_not_wait_for_a_lock_on_its_token(postgres_engine):
             assert api_tokens.authenticate(request, token).username == "front"
             request.commit()
         holder.rollback()
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.slow
+def test_serve_with_workers_runs_that_many_processes(web_engine, tmp_path):
+    import os
+    import signal
+    import socket
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = dict(
+        os.environ,
+        PERMITFLOW_DATABASE_URL=web_engine.url.render_as_string(hide_password=False),
+        PERMITFLOW_SECRET_KEY="serve-test",
+        PERMITFLOW_INSTANCE_PATH=str(tmp_path / "instance"),
+    )
+    env.pop("PERMITFLOW_BROKER_URL", None)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "engine.cli", "serve", "--workers", "2", "--threads", "2"]
+        + ["--port", str(port), "--tick-every", "0"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline, status = time.monotonic() + 60, None
+        while time.monotonic() < deadline and status != 200:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=5) as r:
+                    status = r.status
+            except OSError:
+                time.sleep(0.3)
+        assert status == 200
+        assert len(_children(server.pid)) == 2  # gunicorn's two workers
+    finally:
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=30) == 0
