@@ -186,6 +186,36 @@ def test_lane_without_name_uses_its_id_and_prefixes_do_not_matter():
     assert model.has_diagram is False
 
 
+def test_loops_event_sub_processes_and_signals_are_read():
+    model = load_bpmn(
+        definitions(
+            '<bpmn:process id="p">'
+            '<bpmn:userTask id="many" name="Sign"><bpmn:multiInstanceLoopCharacteristics isSequential="true">'
+            "<bpmn:loopDataInputRef>agencies</bpmn:loopDataInputRef>"
+            '<bpmn:inputDataItem id="agency"/>'
+            "<bpmn:completionCondition>done</bpmn:completionCondition>"
+            "</bpmn:multiInstanceLoopCharacteristics></bpmn:userTask>"
+            '<bpmn:task id="again"><bpmn:standardLoopCharacteristics loopMaximum="3">'
+            "<bpmn:loopCondition>more</bpmn:loopCondition></bpmn:standardLoopCharacteristics></bpmn:task>"
+            '<bpmn:intermediateThrowEvent id="sig"><bpmn:signalEventDefinition/></bpmn:intermediateThrowEvent>'
+            '<bpmn:subProcess id="esp" triggeredByEvent="true"/>'
+            "</bpmn:process>"
+        )
+    )
+    nodes = model.processes["p"].nodes
+    assert model.unsupported == []
+    loop = nodes["many"].loop
+    assert (loop.kind, loop.sequential, loop.collection, loop.element_variable) == (
+        "multiInstance",
+        True,
+        "agencies",
+        "agency",
+    )
+    assert loop.condition == "done"
+    assert (nodes["again"].loop.kind, nodes["again"].loop.maximum) == ("standard", 3)
+    assert nodes["esp"].triggered_by_event and nodes["sig"].event_definitions == ("signal",)
+
+
 def test_unsupported_elements_are_listed_but_still_loaded():
     model = load_bpmn(
         definitions(
@@ -198,12 +228,7 @@ def test_unsupported_elements_are_listed_but_still_loaded():
         )
     )
     found = [(u.tag, u.id, u.process_id) for u in model.unsupported]
-    assert found == [
-        ("businessRuleTask", "rules", "p"),
-        ("multiInstanceLoopCharacteristics", "many", "p"),
-        ("signalEventDefinition", "sig", "p"),
-        ("eventSubProcess", "esp", "p"),
-    ]
+    assert found == [("businessRuleTask", "rules", "p")]
     assert model.processes["p"].nodes["rules"].kind == "businessRuleTask"
 
 

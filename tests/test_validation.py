@@ -46,6 +46,7 @@ def bpmn(
         '<?xml version="1.0" encoding="UTF-8"?>',
         f'<bpmn:definitions xmlns:bpmn="{BPMN_NS}"',
         '  xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI"',
+        '  xmlns:camunda="http://camunda.org/schema/1.0/bpmn"',
         '  xmlns:pf="https://permitflow.org/schema/bpmn/1.0" id="defs">',
         outside,
         '<bpmn:process id="p" name="Permit" isExecutable="true">',
@@ -178,7 +179,12 @@ def test_endless_loop_has_no_path_to_end():
 
 
 GATEWAY = (
-    VALID.replace('targetRef="e"/>', 'targetRef="g"/>')
+    VALID.replace('targetRef="e"/>', 'targetRef="g"/>').replace(
+        '<bpmn:userTask id="t" name="Review"/>',
+        '<bpmn:userTask id="t" name="Review"><bpmn:extensionElements><camunda:formData>'
+        '<camunda:formField id="ok" type="boolean"/></camunda:formData>'
+        "</bpmn:extensionElements></bpmn:userTask>",
+    )
     + """
 <bpmn:exclusiveGateway id="g" name="OK?"{default}/>
 <bpmn:endEvent id="e2"/>
@@ -288,10 +294,10 @@ def test_unsupported_element_is_named():
 def test_unsupported_event_definition_names_the_event_kind():
     body = VALID.replace(
         '<bpmn:endEvent id="e"/>',
-        '<bpmn:endEvent id="e" name="Notify"><bpmn:signalEventDefinition/></bpmn:endEvent>',
+        '<bpmn:endEvent id="e" name="Notify"><bpmn:compensateEventDefinition/></bpmn:endEvent>',
     )
     problem = only(bpmn(body), "unsupported_element", "e")
-    assert "(signalEventDefinition on endEvent)" in problem.message
+    assert "(compensateEventDefinition on endEvent)" in problem.message
 
 
 def test_call_activity_of_an_unknown_process():
@@ -425,3 +431,142 @@ def test_two_thousand_nodes_validate_quickly():
         ("unreachable_node", "x1"),
         ("unreachable_node", "x2"),
     ]
+
+
+# -- data flow: a name read must be written on every path that reaches it -------------
+
+FIELDS = (
+    "<bpmn:extensionElements><camunda:formData>{fields}</camunda:formData></bpmn:extensionElements>"
+)
+
+
+def form(*names: str) -> str:
+    return FIELDS.format(
+        fields="".join(f'<camunda:formField id="{n}" type="long"/>' for n in names)
+    )
+
+
+# start (form: start_fields) -> g1 (small? / else) -> "Measure" (form: area) or "Skip"
+# -> join -> g2 ("big" reads the condition) -> end
+BRANCHES = """\
+<bpmn:laneSet id="ls"><bpmn:lane id="lane" name="Clerk">
+<bpmn:flowNodeRef>m</bpmn:flowNodeRef><bpmn:flowNodeRef>k</bpmn:flowNodeRef></bpmn:lane></bpmn:laneSet>
+<bpmn:startEvent id="s">{start_form}</bpmn:startEvent>
+<bpmn:exclusiveGateway id="g1" default="f_skip"/>
+<bpmn:userTask id="m" name="Measure">{measure_form}</bpmn:userTask>
+<bpmn:userTask id="k" name="Skip"/>
+<bpmn:exclusiveGateway id="j"/>
+<bpmn:exclusiveGateway id="g2" default="f_small"/>
+<bpmn:endEvent id="e"/>
+<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="g1"/>
+<bpmn:sequenceFlow id="f_measure" sourceRef="g1" targetRef="m"><bpmn:conditionExpression>kind == 1</bpmn:conditionExpression></bpmn:sequenceFlow>
+<bpmn:sequenceFlow id="f_skip" sourceRef="g1" targetRef="k"/>
+<bpmn:sequenceFlow id="f2" sourceRef="m" targetRef="j"/>
+<bpmn:sequenceFlow id="f3" sourceRef="k" targetRef="j"/>
+<bpmn:sequenceFlow id="f4" sourceRef="j" targetRef="g2"/>
+<bpmn:sequenceFlow id="f_big" name="big" sourceRef="g2" targetRef="e"><bpmn:conditionExpression>{condition}</bpmn:conditionExpression></bpmn:sequenceFlow>
+<bpmn:sequenceFlow id="f_small" sourceRef="g2" targetRef="e"/>"""
+
+
+def branches(condition="floor_area > 500", start=("kind",), measure=("floor_area",)) -> bytes:
+    body = BRANCHES.format(
+        start_form=form(*start), measure_form=form(*measure), condition=condition
+    )
+    return bpmn(body)
+
+
+def test_a_name_no_path_writes_is_an_error():
+    problem = only(branches(measure=()), "unset_name", "f_big")
+    assert "'floor_area'" in problem.message and "anywhere in the process" in problem.message
+    assert problem.element_name == "big"
+
+
+def test_a_name_written_on_some_paths_is_a_warning_with_one_path():
+    problem = only(branches(), "maybe_unset_name", "f_big", severity="warning")
+    assert "'floor_area'" in problem.message
+    assert "Skip" in problem.message and "Measure" not in problem.message
+
+
+def test_names_from_the_start_form_and_every_branch_are_fine():
+    _, problems = validate_file(branches(start=("kind", "floor_area")), "t.bpmn")
+    assert not [p for p in problems if p.code.endswith("unset_name")]
+    both = branches().replace(
+        b'<bpmn:userTask id="k" name="Skip"/>',
+        b'<bpmn:userTask id="k" name="Skip">' + form("floor_area").encode() + b"</bpmn:userTask>",
+    )
+    _, problems = validate_file(both, "t.bpmn")
+    assert not [p for p in problems if p.code.endswith("unset_name")]
+
+
+def test_a_script_and_a_parallel_join_write_for_what_follows():
+    data = branches(measure=()).replace(
+        b'<bpmn:userTask id="k" name="Skip"/>',
+        b'<bpmn:scriptTask id="k" name="Skip"><bpmn:script>floor_area = 0</bpmn:script></bpmn:scriptTask>',
+    )
+    problem = only(data, "maybe_unset_name", "f_big", severity="warning")
+    assert "Measure" in problem.message  # the path through "Measure" leaves it unset
+    parallel = data.replace(
+        b'<bpmn:exclusiveGateway id="g1" default="f_skip"/>', b'<bpmn:parallelGateway id="g1"/>'
+    )
+    parallel = parallel.replace(
+        b'<bpmn:exclusiveGateway id="j"/>', b'<bpmn:parallelGateway id="j"/>'
+    )
+    parallel = parallel.replace(
+        b"<bpmn:conditionExpression>kind == 1</bpmn:conditionExpression>", b""
+    )
+    _, problems = validate_file(parallel, "t.bpmn")
+    assert not [p for p in problems if p.code.endswith("unset_name")]
+
+
+def test_a_script_reading_before_anything_writes_is_an_error():
+    start = '<bpmn:startEvent id="s">' + form("kind") + "</bpmn:startEvent>"
+    data = bpmn(
+        VALID.replace('<bpmn:startEvent id="s"/>', start).replace(
+            '<bpmn:userTask id="t" name="Review"/>',
+            '<bpmn:scriptTask id="t" name="Fee"><bpmn:script>fee = area * 2\ntotal = fee + 1</bpmn:script></bpmn:scriptTask>',
+        )
+    )
+    [problem] = problems_of(data, "unset_name")
+    assert problem.element_id == "t" and "'area'" in problem.message
+
+
+def test_a_message_without_declared_fields_may_bring_any_name():
+    data = branches(measure=()).replace(
+        b'<bpmn:userTask id="k" name="Skip"/>',
+        b'<bpmn:intermediateCatchEvent id="k" name="Skip"><bpmn:messageEventDefinition messageRef="m1"/></bpmn:intermediateCatchEvent>',
+    )
+    assert problems_of(data, "unset_name") == []  # the path through "Measure" still warns
+    assert [p.element_id for p in problems_of(data, "maybe_unset_name")] == ["f_big"]
+
+
+@pytest.mark.parametrize(
+    ("condition", "reason"),
+    [("9**9**9**9 > floor_area", "too large"), ("floor_area > 1 / 0", "division by zero")],
+)
+def test_constant_parts_that_cannot_be_computed_are_refused(condition, reason):
+    problem = only(
+        branches(condition=condition, start=("kind", "floor_area")), "unsafe_expression", "f_big"
+    )
+    assert "the constant part" in problem.message and reason in problem.message
+
+
+def test_a_size_bomb_in_a_script_is_refused():
+    data = bpmn(
+        VALID.replace(
+            '<bpmn:userTask id="t" name="Review"/>',
+            '<bpmn:scriptTask id="t" name="Fee"><bpmn:script>x = "a" * 10**12</bpmn:script></bpmn:scriptTask>',
+        )
+    )
+    assert "the constant part" in only(data, "unsafe_expression", "t").message
+
+
+def test_without_a_start_form_only_start_data_can_set_a_name():
+    data = bpmn(
+        VALID.replace(
+            '<bpmn:userTask id="t" name="Review"/>',
+            '<bpmn:scriptTask id="t" name="Fee"><bpmn:script>fee = area * 2</bpmn:script></bpmn:scriptTask>',
+        )
+    )
+    assert problems_of(data, "unset_name") == []
+    [problem] = problems_of(data, "name_from_start_data")
+    assert problem.severity == "warning" and "'area'" in problem.message

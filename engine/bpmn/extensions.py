@@ -68,6 +68,17 @@ def extension_scripts_of(element) -> tuple[str, ...]:
     return tuple(found)
 
 
+def message_data_of(element) -> tuple[str, ...] | None:
+    """The variable names ``<pf:messageData>`` says a message catch stores, or None."""
+    found = None
+    for container in extension_children(element, pf("messageData")):
+        found = found or []
+        found.extend(
+            f.get("name", "") for f in container.iterchildren(pf("field")) if f.get("name")
+        )
+    return tuple(found) if found is not None else None
+
+
 def form_key_of(element) -> str | None:
     return element.get(camunda("formKey"))
 

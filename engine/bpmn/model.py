@@ -87,6 +87,29 @@ class TimerDefinition:
     expression: str
 
 
+@dataclass(frozen=True)
+class Loop:
+    """An activity's ``multiInstanceLoopCharacteristics`` or ``standardLoopCharacteristics``.
+
+    Multi-instance: one instance per item of ``collection`` (a case-data name) or
+    ``cardinality`` times, each seeing its item as ``element_variable``; outputs gathered
+    from ``output_element`` into ``output_collection``; ``condition`` is the completion
+    condition. Standard: repeated while ``condition`` holds, at most ``maximum`` times.
+    """
+
+    kind: str  # "multiInstance" or "standard"
+    sequential: bool = False
+    cardinality: str | None = None
+    collection: str | None = None
+    element_variable: str | None = None
+    output_collection: str | None = None
+    output_element: str | None = None
+    condition: str | None = None
+    maximum: int | None = None
+    test_before: bool = False
+    line: int | None = None
+
+
 @dataclass
 class Node:
     """A flow node: task, event, gateway or (sub-)process activity."""
@@ -112,6 +135,9 @@ class Node:
     documentation: str = ""
     properties: dict[str, str] = field(default_factory=dict)  # camunda:properties & pf: attrs
     extension_scripts: tuple[str, ...] = ()  # SpiffArena's preScript/postScript tags
+    loop: Loop | None = None  # multi-instance or standard loop of an activity
+    triggered_by_event: bool = False  # an event sub-process
+    message_data: tuple[str, ...] | None = None  # pf:messageData names a catch stores
     incoming: list[str] = field(default_factory=list)  # flow ids
     outgoing: list[str] = field(default_factory=list)  # flow ids
 

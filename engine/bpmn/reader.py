@@ -49,6 +49,7 @@ from engine.bpmn.model import (
     TASK_KINDS,
     BpmnModel,
     Lane,
+    Loop,
     MessageFlow,
     Node,
     Participant,
@@ -65,23 +66,17 @@ __all__ = ["clean_name", "lane_role", "load_bpmn", "load_bpmn_file", "model_from
 FLOW_NODE_KINDS = TASK_KINDS | ACTIVITY_KINDS | GATEWAY_KINDS | EVENT_KINDS
 CONTAINER_KINDS = frozenset({"subProcess", "transaction", "adHocSubProcess"})
 UNSUPPORTED_KINDS = frozenset(
-    {
-        "serviceTask",
-        "sendTask",
-        "receiveTask",
-        "businessRuleTask",
-        "complexGateway",
-        "transaction",
-        "adHocSubProcess",
-    }
+    {"serviceTask", "businessRuleTask", "complexGateway", "transaction", "adHocSubProcess"}
 )
 SUPPORTED_EVENT_DEFINITIONS = {
-    "startEvent": frozenset({"message", "timer"}),
-    "endEvent": frozenset({"terminate", "message", "error"}),
-    "intermediateCatchEvent": frozenset({"timer", "message"}),
-    "intermediateThrowEvent": frozenset({"message"}),
-    "boundaryEvent": frozenset({"timer", "message", "error"}),
+    "startEvent": frozenset({"message", "timer", "signal", "escalation", "error"}),
+    "endEvent": frozenset({"terminate", "message", "error", "signal", "escalation"}),
+    "intermediateCatchEvent": frozenset({"timer", "message", "signal"}),
+    "intermediateThrowEvent": frozenset({"message", "signal", "escalation"}),
+    "boundaryEvent": frozenset({"timer", "message", "error", "signal", "escalation"}),
 }
+#: event definitions a start event may have only in an event sub-process
+EVENT_SUBPROCESS_STARTS = frozenset({"escalation", "error"})
 LOOP_TAGS = ("multiInstanceLoopCharacteristics", "standardLoopCharacteristics")
 TIMER_KINDS = {"timeDuration": "duration", "timeDate": "date", "timeCycle": "cycle"}
 _SUFFIX = "EventDefinition"
@@ -215,6 +210,9 @@ def _read_node(element, kind: str, process_id: str, parent_id, global_definition
         properties=ext.properties_of(element),
         message_ref=element.get("messageRef"),
         extension_scripts=ext.extension_scripts_of(element),
+        loop=_loop_of(element),
+        triggered_by_event=element.get("triggeredByEvent", "").strip().lower() == "true",
+        message_data=ext.message_data_of(element),
     )
     for name, definition in definitions:
         if name == "timer" and node.timer is None:
@@ -273,10 +271,10 @@ def _unsupported_parts(element, node: Node) -> list[Unsupported]:
     found = []
     if node.kind in UNSUPPORTED_KINDS:
         found.append(_unsupported(node.kind, element, element, node.process_id))
-    if node.kind == "subProcess" and element.get("triggeredByEvent", "").lower() == "true":
-        found.append(_unsupported("eventSubProcess", element, element, node.process_id))
     allowed = SUPPORTED_EVENT_DEFINITIONS.get(node.kind)
     if allowed is not None:
+        if node.kind == "startEvent" and not _in_event_subprocess(element):
+            allowed = allowed - EVENT_SUBPROCESS_STARTS
         if len(node.event_definitions) > 1:
             found.append(
                 _unsupported("multipleEventDefinitions", element, element, node.process_id)
@@ -284,11 +282,51 @@ def _unsupported_parts(element, node: Node) -> list[Unsupported]:
         for name in node.event_definitions:
             if name not in allowed:
                 found.append(_unsupported(name + _SUFFIX, element, element, node.process_id))
-    for tag in LOOP_TAGS:
-        loop = element.find(bpmn(tag))
-        if loop is not None:
-            found.append(_unsupported(tag, element, loop, node.process_id))
     return found
+
+
+def _in_event_subprocess(element) -> bool:
+    parent = element.getparent()
+    return (
+        parent is not None
+        and local_name(parent) == "subProcess"
+        and parent.get("triggeredByEvent", "").strip().lower() == "true"
+    )
+
+
+def _loop_of(element) -> Loop | None:
+    """The multi-instance or standard loop of an activity, with its expressions."""
+    multi = element.find(bpmn("multiInstanceLoopCharacteristics"))
+    if multi is not None:
+        return Loop(
+            kind="multiInstance",
+            sequential=multi.get("isSequential", "false").strip().lower() == "true",
+            cardinality=text_of(multi.find(bpmn("loopCardinality"))) or None,
+            collection=text_of(multi.find(bpmn("loopDataInputRef"))) or None,
+            element_variable=_item_name(multi.find(bpmn("inputDataItem"))),
+            output_collection=text_of(multi.find(bpmn("loopDataOutputRef"))) or None,
+            output_element=_item_name(multi.find(bpmn("outputDataItem"))),
+            condition=text_of(multi.find(bpmn("completionCondition"))) or None,
+            line=multi.sourceline,
+        )
+    standard = element.find(bpmn("standardLoopCharacteristics"))
+    if standard is not None:
+        maximum = standard.get("loopMaximum")
+        return Loop(
+            kind="standard",
+            sequential=True,
+            condition=text_of(standard.find(bpmn("loopCondition"))) or None,
+            maximum=int(maximum) if maximum and maximum.strip().isdigit() else None,
+            test_before=standard.get("testBefore", "false").strip().lower() == "true",
+            line=standard.sourceline,
+        )
+    return None
+
+
+def _item_name(item) -> str | None:
+    if item is None:
+        return None
+    return item.get("name") or item.get("id") or None
 
 
 def _unsupported(tag: str, element, line_element, process_id) -> Unsupported:

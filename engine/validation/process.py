@@ -20,8 +20,11 @@ from engine.bpmn.model import BpmnModel, Node, Process
 from engine.bpmn.reader import model_from_tree
 from engine.bpmn.xml import BPMN_NS, BPMNDI_NS, bpmn, namespace_of, parse_xml
 from engine.errors import EngineError, InvalidBpmn, Problem
+from engine.expressions import folding
 from engine.expressions import language as expressions
+from engine.expressions.functions import iso_literal_kind
 from engine.validation import calls as call_checks
+from engine.validation import data_flow
 from engine.validation import flow as flow_checks
 from engine.validation import forms as form_checks
 from engine.validation import templates as template_checks
@@ -83,6 +86,10 @@ def validate(model: BpmnModel, *, for_execution: bool = True) -> list[Problem]:
     for process in model.processes.values():
         _check_structure(report, process, process.id in strict, event_subprocesses)
         _check_nodes(report, process, process.id in strict)
+    for severity, code, element, message in data_flow.check_data_flow(model, strict):
+        report.add(
+            report.executable(True) if severity == "error" else severity, code, message, element
+        )
     for code, node, message in call_checks.call_cycles(model):
         report.add("error", code, message, node)
     _check_unsupported(report, strict)
@@ -351,8 +358,11 @@ def _check_expression(
             expressions.check_script(text)
         elif timer_kind:
             expressions.check_timer_expression(timer_kind, text)
+            if iso_literal_kind(expressions.strip_wrapper(text)) is not None:
+                return
         else:
             expressions.check_expression(text)
+        folding.check_constant_parts(text, script=script)
     except (EngineError, ValueError) as exc:
         label = getattr(element, "label", None) or element.name or element.id
         report.add(

@@ -1,0 +1,377 @@
+"""Data-flow checks: every name a condition, script or timer reads is written before it.
+
+Writers: the start form and task forms (their field ids), script assignments, the
+names a message catch declares (``pf:messageData``; without it a message may bring any
+name), multi-instance variables, and what a called process or sub-process writes.
+Readers: gateway conditions, scripts, timer expressions, multi-instance cardinality,
+collection and completion condition, standard-loop conditions.
+
+The analysis runs on a graph with an entry and an exit vertex per flow node: a
+sub-process's entry leads to its start events and its ends lead to its exit; a boundary
+event leaves from its activity's entry (the activity may not have finished); an event
+sub-process can start whenever its scope runs. Over that graph "written on every path"
+(intersection) and "written on some path" (union) are computed to a fixpoint. A read
+of a name written on no path is an error; on some paths only, a warning naming one
+path where it is missing.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+
+from engine.bpmn.model import BpmnModel, Node, Process, SequenceFlow
+from engine.errors import EngineError
+from engine.expressions import language as expressions
+from engine.expressions.functions import iso_literal_kind
+
+ANY = "*"  # a writer that may set any name (a message without declared fields)
+FREE = "?"  # start data of a process without a start form: any name, as the caller sends
+CONTAINER_KINDS = frozenset({"subProcess", "transaction", "adHocSubProcess"})
+MESSAGE_CATCHES = frozenset({"startEvent", "intermediateCatchEvent", "boundaryEvent"})
+BEGIN = ("begin", "")
+
+Vertex = tuple[str, str]  # ("in" | "out", node id) or BEGIN
+Finding = tuple[str, str, Node | SequenceFlow, str]  # (severity, code, element, message)
+
+
+@dataclass
+class _Read:
+    node: Node | SequenceFlow  # the element whose expression reads
+    at: Vertex
+    what: str
+    names: set[str]
+    extra: set[str] = field(default_factory=set)  # names the reader itself provides
+
+
+@dataclass
+class Flow:
+    """The graph of one process with what each vertex writes and what is read where."""
+
+    process: Process
+    edges: dict[Vertex, list[Vertex]] = field(default_factory=lambda: defaultdict(list))
+    writes: dict[Vertex, set[str]] = field(default_factory=lambda: defaultdict(set))
+    reads: list[_Read] = field(default_factory=list)
+    joins: set[Vertex] = field(default_factory=set)  # entries of parallel joins
+
+
+def check_data_flow(model: BpmnModel, process_ids: set[str]) -> list[Finding]:
+    """Findings for the processes in ``process_ids`` (the ones a case runs).
+
+    A called process starts with the data of its callers (SpiffWorkflow copies the
+    caller's data into the called process), so its own analysis starts from what the
+    call activities had.
+    """
+    findings: list[Finding] = []
+    initial: dict[str, tuple[set[str] | None, set[str]]] = {}
+    written_by = {pid: _all_writes(model, p) for pid, p in model.processes.items()}
+    order = _call_order(model, process_ids)
+    for process_id in order:
+        process = model.processes[process_id]
+        flow = _build(model, process, written_by)
+        must_start, may_start = initial.get(process_id, (None, set()))
+        if must_start is None and not _has_start_form(process):
+            must_start = {FREE}
+        must, may = _solve(flow, must_start or set(), may_start)
+        findings += _judge(flow, must, may, written_by[process_id])
+        for node in process.nodes.values():
+            called = node.called_element if node.kind == "callActivity" else None
+            if called in model.processes and called in process_ids:
+                entry = ("in", node.id)
+                before_must, before_may = initial.get(called, (None, set()))
+                here_must = must.get(entry, set())
+                initial[called] = (
+                    here_must if before_must is None else before_must & here_must,
+                    before_may | may.get(entry, set()),
+                )
+    return findings
+
+
+def _has_start_form(process: Process) -> bool:
+    return any(n.form_fields for n in process.start_events() if not n.event_definitions)
+
+
+def _call_order(model: BpmnModel, process_ids: set[str]) -> list[str]:
+    """Callers before the processes they call (cycles are broken arbitrarily)."""
+    called = {
+        n.called_element
+        for pid in process_ids
+        for n in model.processes[pid].nodes.values()
+        if n.kind == "callActivity" and n.called_element in process_ids
+    }
+    roots = [pid for pid in process_ids if pid not in called] or sorted(process_ids)[:1]
+    order: list[str] = []
+    queue = deque(sorted(roots))
+    while queue:
+        pid = queue.popleft()
+        if pid in order:
+            continue
+        order.append(pid)
+        for node in model.processes[pid].nodes.values():
+            if node.kind == "callActivity" and node.called_element in process_ids:
+                queue.append(node.called_element)
+    return order + sorted(set(process_ids) - set(order))
+
+
+def _all_writes(model: BpmnModel, process: Process) -> set[str]:
+    names: set[str] = set()
+    for node in process.nodes.values():
+        names |= _writes(model, node, {})
+    return names
+
+
+def _writes(model: BpmnModel, node: Node, written_by: dict[str, set[str]]) -> set[str]:
+    """Names ``node`` writes when it completes (``ANY`` for an undeclared message)."""
+    names = {f.id for f in node.form_fields}
+    if node.kind == "scriptTask" and node.script:
+        try:
+            names |= expressions.names_written(node.script)
+        except EngineError:
+            pass  # reported as an unsafe expression
+    if _catches_message(node):
+        names |= set(node.message_data) if node.message_data is not None else {ANY}
+    if node.kind == "callActivity":
+        names |= written_by.get(node.called_element or "", {ANY})
+    if node.loop is not None and node.loop.output_collection:
+        names.add(node.loop.output_collection)
+    return names
+
+
+def _catches_message(node: Node) -> bool:
+    if node.kind == "receiveTask":
+        return True
+    return node.kind in MESSAGE_CATCHES and "message" in node.event_definitions
+
+
+def _loop_variables(process: Process, node: Node) -> set[str]:
+    """Variables multi-instance loops of ``node`` and its enclosing sub-processes set."""
+    names: set[str] = set()
+    current: Node | None = node
+    while current is not None:
+        loop = current.loop
+        if loop is not None and loop.kind == "multiInstance":
+            names |= {n for n in (loop.element_variable, loop.output_element) if n}
+            if loop.element_variable is None and loop.collection:
+                names.add(loop.collection)  # SpiffWorkflow names the item after the input
+        current = process.nodes.get(current.parent_id or "")
+    return names
+
+
+def _build(model: BpmnModel, process: Process, written_by: dict[str, set[str]]) -> Flow:
+    flow = Flow(process)
+    children: dict[str | None, list[Node]] = defaultdict(list)
+    for node in process.nodes.values():
+        children[node.parent_id].append(node)
+    for node in process.nodes.values():
+        _add_node(flow, model, node, children, written_by)
+        if node.kind == "parallelGateway" and len(node.incoming) > 1:
+            flow.joins.add(("in", node.id))
+    for start in children[None]:
+        if start.kind == "startEvent" or _is_event_subprocess(start):
+            flow.edges[BEGIN].append(("in", start.id))
+    for f in process.flows.values():
+        if f.source in process.nodes and f.target in process.nodes:
+            flow.edges[("out", f.source)].append(("in", f.target))
+            if f.condition:
+                names = _names_read(f.condition)
+                flow.reads.append(_Read(f, ("out", f.source), "condition", names))
+    return flow
+
+
+def _add_node(flow: Flow, model: BpmnModel, node: Node, children, written_by) -> None:
+    inner = children.get(node.id, [])
+    starts = [c for c in inner if c.kind == "startEvent" and not _is_event_subprocess(c)]
+    if node.kind in CONTAINER_KINDS and starts:
+        for child in starts:
+            flow.edges[("in", node.id)].append(("in", child.id))
+        for child in inner:
+            if _is_event_subprocess(child):
+                flow.edges[("in", node.id)].append(("in", child.id))
+            elif not child.outgoing and child.kind != "boundaryEvent" or child.kind == "endEvent":
+                flow.edges[("out", child.id)].append(("out", node.id))
+        if node.loop is not None and node.loop.output_collection:
+            flow.writes[("out", node.id)].add(node.loop.output_collection)
+    else:
+        flow.edges[("in", node.id)].append(("out", node.id))
+        flow.writes[("out", node.id)] |= _writes(model, node, written_by)
+    if node.attached_to:
+        flow.edges[("in", node.attached_to)].append(("in", node.id))
+    process = flow.process
+    loop_vars = _loop_variables(process, node)
+    if node.kind == "scriptTask" and node.script:
+        names = _safe(expressions.names_read_by_script, node.script)
+        flow.reads.append(_Read(node, ("in", node.id), "script", names, loop_vars))
+    if node.timer is not None and iso_literal_kind(_bare(node.timer.expression)) is None:
+        names = _names_read(node.timer.expression)
+        what = f"timer {node.timer.kind}"
+        flow.reads.append(_Read(node, ("in", node.id), what, names, loop_vars))
+    _add_loop_reads(flow, node, loop_vars)
+
+
+def _add_loop_reads(flow: Flow, node: Node, loop_vars: set[str]) -> None:
+    loop = node.loop
+    if loop is None:
+        return
+    outer = loop_vars - _own_loop_variables(node)
+    if loop.kind == "multiInstance":
+        if loop.cardinality and not loop.cardinality.strip().isdigit():
+            names = _names_read(loop.cardinality)
+            flow.reads.append(_Read(node, ("in", node.id), "loop cardinality", names, outer))
+        if loop.collection:
+            flow.reads.append(
+                _Read(node, ("in", node.id), "input collection", {loop.collection}, outer)
+            )
+        if loop.condition:
+            names = _names_read(loop.condition)
+            flow.reads.append(
+                _Read(node, ("out", node.id), "completion condition", names, loop_vars)
+            )
+    elif loop.condition:
+        names = _names_read(loop.condition)
+        flow.reads.append(_Read(node, ("out", node.id), "loop condition", names, loop_vars))
+
+
+def _own_loop_variables(node: Node) -> set[str]:
+    loop = node.loop
+    if loop is None or loop.kind != "multiInstance":
+        return set()
+    names = {n for n in (loop.element_variable, loop.output_element) if n}
+    if loop.element_variable is None and loop.collection:
+        names.add(loop.collection)
+    return names
+
+
+def _is_event_subprocess(node: Node) -> bool:
+    return node.kind == "subProcess" and node.triggered_by_event
+
+
+def _bare(text: str) -> str:
+    return expressions.strip_wrapper(text)
+
+
+def _safe(function, text: str) -> set[str]:
+    try:
+        return set(function(text))
+    except EngineError:
+        return set()  # reported as an unsafe expression
+
+
+def _names_read(text: str) -> set[str]:
+    return _safe(expressions.names_read, text)
+
+
+def _solve(flow: Flow, must_start: set[str], may_start: set[str]):
+    """Names written on every path (``must``) and on some path (``may``) into each vertex."""
+    vertices = set(flow.edges) | {v for targets in flow.edges.values() for v in targets}
+    vertices.add(BEGIN)
+    preds: dict[Vertex, list[Vertex]] = defaultdict(list)
+    for source, targets in flow.edges.items():
+        for target in targets:
+            preds[target].append(source)
+    universe = set(must_start) | set(may_start) | {ANY}
+    for names in flow.writes.values():
+        universe |= names
+    must_in: dict[Vertex, set[str]] = {v: set(universe) for v in vertices}
+    may_in: dict[Vertex, set[str]] = {v: set() for v in vertices}
+    must_in[BEGIN], may_in[BEGIN] = set(must_start), set(may_start) | set(must_start)
+    queue = deque(sorted(vertices))
+    queued = set(vertices)
+    while queue:
+        vertex = queue.popleft()
+        queued.discard(vertex)
+        if vertex != BEGIN:
+            sources = preds.get(vertex, [])
+            outs_must = [_after(must_in[p], flow.writes.get(p)) for p in sources]
+            if vertex in flow.joins:  # every branch of a parallel join has run
+                new_must = set().union(*outs_must)
+            else:
+                new_must = set.intersection(*outs_must) if outs_must else set()
+            new_may = set().union(*(_after(may_in[p], flow.writes.get(p)) for p in sources))
+            if new_must == must_in[vertex] and new_may == may_in[vertex]:
+                continue
+            must_in[vertex], may_in[vertex] = new_must, new_may
+        for target in flow.edges.get(vertex, []):
+            if target not in queued:
+                queued.add(target)
+                queue.append(target)
+    return must_in, may_in
+
+
+def _after(names: set[str], written: set[str] | None) -> set[str]:
+    return names | written if written else names
+
+
+def _judge(flow: Flow, must, may, written_anywhere: set[str]) -> list[Finding]:
+    findings: list[Finding] = []
+    for read in flow.reads:
+        here_must = _after(must.get(read.at, set()), flow.writes.get(read.at))
+        here_may = _after(may.get(read.at, set()), flow.writes.get(read.at))
+        for name in sorted(read.names - read.extra):
+            if ANY in here_must or name in here_must:
+                continue
+            label = f"The {read.what} of {_label(read.node)!r} reads {name!r}"
+            if FREE in here_must and name not in here_may:
+                findings.append(
+                    (
+                        "warning",
+                        "name_from_start_data",
+                        read.node,
+                        f"{label}, which no form, script or message sets; only the start "
+                        "data sent through the API or the CLI can (the start event has no "
+                        "form): declare it as a field of the start form",
+                    )
+                )
+                continue
+            if ANY not in here_may and name not in here_may:
+                where = "anywhere in the process" if name not in written_anywhere else "before it"
+                findings.append(
+                    (
+                        "error",
+                        "unset_name",
+                        read.node,
+                        f"{label}, which no form, script or message sets {where}; add a form "
+                        "field or a script task that sets it, or fix the name",
+                    )
+                )
+                continue
+            path = _path_without(flow, read.at, name)
+            findings.append(
+                (
+                    "warning",
+                    "maybe_unset_name",
+                    read.node,
+                    f"{label}, which is not set on every path that reaches it, e.g. "
+                    f"{path}; set it on that path too, or give it a default",
+                )
+            )
+    return findings
+
+
+def _label(element) -> str:
+    return getattr(element, "label", None) or element.name or element.id
+
+
+def _path_without(flow: Flow, target: Vertex, name: str) -> str:
+    """Labels of one path from the start to ``target`` on which nothing writes ``name``."""
+    parents: dict[Vertex, Vertex | None] = {BEGIN: None}
+    queue = deque([BEGIN])
+    while queue:
+        vertex = queue.popleft()
+        if vertex == target:
+            break
+        written = flow.writes.get(vertex, set())
+        if name in written or ANY in written:
+            continue
+        for following in flow.edges.get(vertex, []):
+            if following not in parents:
+                parents[following] = vertex
+                queue.append(following)
+    labels: list[str] = []
+    vertex: Vertex | None = target if target in parents else None
+    while vertex is not None and vertex != BEGIN:
+        node = flow.process.nodes.get(vertex[1])
+        label = node.label if node else vertex[1]
+        if not labels or labels[-1] != label:
+            labels.append(label)
+        vertex = parents[vertex]
+    return " → ".join(reversed(labels)) or "(no path found)"
