@@ -165,7 +165,9 @@ def test_return_to_applicant_pauses_the_clock(office):
     case = start(office)
     due_before = case.due_at
     task = only_task(office, "ani")
-    services.return_to_applicant(office, task.id, "ani", "Please attach the land certificate")
+    services.return_to_applicant(
+        office, task.id, "ani", "Please attach the land certificate", fields=["area"]
+    )
     office.commit()
     assert services.get_case(office, case.id).status == "returned"
     assert services.tasks_for_user(office, "ani") == []

@@ -100,7 +100,11 @@ def test_a_returned_case_is_answered_on_the_private_page(citizen, db):
     case = services.get_case(db, code)
     services.complete_task(db, open_task(db, case).id, "front", {"documents_received": True})
     services.return_to_applicant(
-        db, open_task(db, case).id, "verifier", "Lampirkan KKPR yang masih berlaku"
+        db,
+        open_task(db, case).id,
+        "verifier",
+        "Lampirkan KKPR yang masih berlaku",
+        fields=["building_plan", "floors"],
     )
     db.commit()
     page = citizen.get(private).get_data(as_text=True)

@@ -126,6 +126,7 @@ def test_a_citizen_applies_answers_a_return_follows_and_rates(office, browser):
             open_task(session, case).id,
             "verifier",
             "Gambar rencana belum ditandatangani perencana. Unggah gambar yang sudah ditandatangani.",
+            fields=["building_plan"],
         )
         session.commit()
     page.goto(private)

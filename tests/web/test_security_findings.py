@@ -15,7 +15,7 @@ from engine.bpmn.model import FormField
 from engine.errors import InvalidBpmn, InvalidFormData
 from engine.office.forms import describe_field, validate_form
 from engine.storage.tables import Case, ProcessDefinition
-from tests.web.conftest import BUILDING, BUILDING_START, apply_for_building
+from tests.web.conftest import BUILDING, BUILDING_START, apply_for_building, revised_building
 
 APPLY = "/services/building_approval/apply"
 BACKTRACKING = r"^(\w+\s?)*$"
@@ -100,7 +100,7 @@ def test_8_a_deployed_superscript_length_never_breaks_the_apply_page(citizen, db
     assert citizen.get(APPLY).status_code == 200
     code, _private = apply_for_building(citizen)  # the unreadable length is ignored
     assert services.get_case(db, code).status == "running"
-    field = FormField("n", "Name", constraints={"maxlength": "²", "min": "١"})
+    field = FormField("n", "Floors", "long", constraints={"maxlength": "²", "min": "١"})
     assert describe_field(field)["constraints"] == {}
     assert isinstance(db.get(ProcessDefinition, 1).bpmn_xml, bytes)
 
@@ -161,3 +161,152 @@ def test_7_nesting_in_a_form_value_is_refused_too(citizen, caplog):
     response = citizen.post(APPLY, data, form_page=APPLY)
     assert response.status_code in (400, 422)
     assert not [r for r in caplog.records if r.levelname == "ERROR" or r.exc_info]
+
+
+# -- 3. system roles are never lane roles -----------------------------------------------
+
+HEAD_LANE = 'name="Head of Office" pf:role="head_of_office"'
+
+
+def test_3_cases_cannot_migrate_into_a_version_with_a_system_role(db):
+    from engine.errors import InvalidState
+    from tests.web.conftest import start_building_case
+
+    start_building_case(db)
+    services.deploy(db, revised_building(), source="b2.bpmn")
+    db.commit()
+    smuggle_version(db, building_with(HEAD_LANE, 'name="Head of Office" pf:role="designer"'))
+    with pytest.raises(InvalidState, match="system role"):
+        services.migrate_cases(db, "building_approval", 1, 2, actor="designer")
+
+
+def test_3_the_lanes_page_never_grants_a_system_role(db, staff):
+    definition = services.get_definition(db, "building_approval")
+    definition.lanes = {**definition.lanes, "Lane_x": {"name": "X", "role": "admin"}}
+    db.commit()
+    admin = staff("admin")
+    page = admin.get("/admin/lanes").get_data(as_text=True)
+    assert 'name="role" value="admin"' not in page and 'name="role" value="cashier"' in page
+    response = admin.post("/admin/lanes", {"role": "admin", "users": ["front"]})
+    assert response.status_code == 400
+    db.expire_all()
+    assert "admin" not in services.get_user(db, "front").role_names
+    assert admin.post("/admin/lanes", {"role": "cashier", "users": ["front"]}).status_code == 302
+
+
+# -- 4. reformer pages and jobs are bounded in size and time ---------------------------
+
+SCENARIO = "/reformer/building_approval/1/scenario"
+ALIAS_BOMB = (
+    "a: &a ["
+    + ",".join(['"' + "x" * 100 + '"'] * 9)
+    + "]\n"
+    + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [" + ",".join([f"*{chr(97 + i)}"] * 9) + "]\n"
+        for i in range(8)
+    )
+)
+REWORK = {"op": "probability", "flow": "Flow_gw_technical_request_plan_revision", "p": 0.999}
+
+
+@pytest.mark.parametrize("field", ["changes_yaml", "params_yaml"])
+def test_4_yaml_aliases_in_the_scenario_editor_are_refused_at_once(staff, field):
+    started = time.perf_counter()
+    response = staff("reformer").post(SCENARIO, {"name": "bomb", field: ALIAS_BOMB})
+    assert response.status_code == 400
+    assert "aliases (*a) are not allowed" in response.get_data(as_text=True)
+    assert len(response.get_data()) < 200_000
+    assert time.perf_counter() - started < 3
+
+
+def test_4_a_huge_scenario_text_is_refused(staff):
+    response = staff("reformer").post(SCENARIO, {"changes_yaml": "- {op: x}\n" * 30_000})
+    assert response.status_code == 400
+    assert "too long" in response.get_data(as_text=True)
+
+
+def _looping_job() -> dict:
+    return {
+        "bpmn_xml": BUILDING.read_text(encoding="utf-8"),
+        "params_yaml": (BUILDING.parent / "simulation" / "building_approval.yaml").read_text(),
+        "changes": [REWORK],
+        "cases": 5000,
+        "replications": 30,
+    }
+
+
+def test_4_a_job_whose_cases_loop_stops_at_its_step_limit(monkeypatch):
+    import simulations.jobs as sim_jobs
+
+    monkeypatch.setattr(sim_jobs, "MAX_EVENTS", 50_000)
+    started = time.perf_counter()
+    with pytest.raises(sim_jobs.JobLimitExceeded, match="50,000 steps"):
+        sim_jobs.compare_scenario(_looping_job(), lambda progress, message: None)
+    assert time.perf_counter() - started < 10
+
+
+def test_4_a_job_stops_at_its_time_limit(monkeypatch):
+    import simulations.jobs as sim_jobs
+
+    monkeypatch.setattr(sim_jobs, "MAX_SECONDS", 0.5)
+    started = time.perf_counter()
+    with pytest.raises(sim_jobs.JobLimitExceeded, match="0.5 seconds"):
+        sim_jobs.compare_scenario(_looping_job(), lambda progress, message: None)
+    assert time.perf_counter() - started < 5
+
+
+# -- 9. an answer to a return changes only the fields the clerk asked for ---------------
+
+
+def _returned(citizen, db, staff, fields):
+    from tests.web.conftest import open_task
+
+    code, private = apply_for_building(citizen, floor_area="650")
+    case = services.get_case(db, code)
+    services.complete_task(db, open_task(db, case).id, "front", {"documents_received": True})
+    db.commit()
+    verifier = staff("verifier")
+    task_id = open_task(db, case).id
+    page = verifier.get(f"/tasks/{task_id}").get_data(as_text=True)
+    assert 'name="fields" value="floors"' in page  # the clerk picks the fields
+    response = verifier.post(
+        f"/tasks/{task_id}/return", {"reason": "Perbaiki jumlah lantai", "fields": fields}
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    return code, private
+
+
+def test_9_the_answer_cannot_change_a_field_the_clerk_did_not_ask_for(citizen, db, staff):
+    code, private = _returned(citizen, db, staff, ["floors"])
+    page = citizen.get(private).get_data(as_text=True)
+    assert 'name="floors"' in page and 'name="floor_area"' not in page
+    respond = f"/track/{code}/respond?k={private.split('k=')[1]}"
+    assert (
+        citizen.post(respond, {"floors": "3", "floor_area": "50"}, form_page=private).status_code
+        == 302
+    )
+    db.expire_all()
+    data = services.case_data(services.get_case(db, code))
+    assert data["floors"] == 3 and data["floor_area"] == 650  # the gateway's input is kept
+
+
+def test_9_the_engine_refuses_an_answer_that_rewrites_other_fields(citizen, db, staff):
+    code, _private = _returned(citizen, db, staff, ["floors"])
+    case = services.get_case(db, code)
+    with pytest.raises(InvalidFormData) as refused:
+        services.applicant_responds(db, case, {"floors": 3, "floor_area": 50})
+    assert set(refused.value.errors) == {"floor_area"}
+    assert "was not asked for" in refused.value.errors["floor_area"]
+
+
+def test_9_the_clerk_can_only_ask_for_application_fields(citizen, db, staff):
+    from tests.web.conftest import open_task
+
+    code, _private = apply_for_building(citizen)
+    case = services.get_case(db, code)
+    task_id = open_task(db, case).id
+    response = staff("front").post(
+        f"/tasks/{task_id}/return", {"reason": "x", "fields": ["documents_received"]}
+    )
+    assert response.status_code == 422
+    assert "not a field of the application form" in response.get_data(as_text=True)

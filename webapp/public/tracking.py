@@ -12,15 +12,23 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from engine import services
 from engine.errors import InvalidFormData, InvalidState
-from engine.office.documents import get_document
-from engine.services import applicant_responds, case_data, deliver_message, messages_for_case
-from engine.storage.tables import Case, MessageWait, SurveyResponse
+from engine.services import (
+    Case,
+    MessageWait,
+    SurveyResponse,
+    applicant_responds,
+    case_data,
+    deliver_message,
+    get_document,
+    messages_for_case,
+)
 from webapp.cases.case_data import document_response, document_rows
 from webapp.database import commit, get_session, rollback
 from webapp.presenters import due
 from webapp.public import bp
-from webapp.public.applications import APPLICANT, form_fields
+from webapp.public.applications import APPLICANT
 from webapp.public.links import find_case, private_url
 from webapp.tasks.forms import field_views, store_uploads, submitted_values
 from webapp.tasks.messages import field_errors
@@ -47,10 +55,16 @@ def _complaint(case: Case, data: dict) -> dict:
     return {"answer": answer, "refused": refused, "awaiting_reply": waiting is not None}
 
 
+def _asked(case: Case) -> list:
+    """The form fields the office asked the applicant to change (only these are shown)."""
+    asked = set(services.asked_fields(get_session(), case))
+    return [f for f in services.answerable_fields(case) if f.id in asked]
+
+
 def _page(case: Case, private: bool, errors: dict | None = None, status: int = 200):
     session = get_session()
     data = case_data(case) if private else {}
-    fields = field_views([f for f in form_fields(case.definition) if not f.readonly], data, errors)
+    fields = field_views(_asked(case), data, errors)
     for view in fields:
         view.required = False  # an answer sends only what changes
     rated = session.scalar(select(SurveyResponse.id).where(SurveyResponse.case_id == case.id))
@@ -59,12 +73,14 @@ def _page(case: Case, private: bool, errors: dict | None = None, status: int = 2
         case=case,
         private=private,
         errors=errors or {},
-        due=due(case.due_at) if case.status == "running" else None,
+        due=due(case.due_at) if case.status in services.CLOCK_RUNNING else None,
         messages=messages_for_case(session, case.id) if private else [],
         documents=document_rows(session, case) if private else [],
+        bills=services.payments.case_bills(session, case) if private else [],
+        permits=services.permits.case_permits(session, case) if private else [],
         fields=fields,
         complaint=_complaint(case, data) if private else None,
-        survey_open=private and case.status in ("completed", "cancelled") and not rated,
+        survey_open=private and case.status in services.FINISHED_STATUSES and not rated,
         private_url=private_url,
     ), status
 
@@ -88,9 +104,7 @@ def respond(code: str):
     """The applicant answers a return: data and documents; the case and its clock resume."""
     case = _private_case(code)
     known = {row.document.sha256 for row in document_rows(get_session(), case)}
-    values, problems, uploads = submitted_values(
-        form_fields(case.definition), request.form, request.files, known
-    )
+    values, problems, uploads = submitted_values(_asked(case), request.form, request.files, known)
     if problems:
         return _page(case, True, problems, 422)
     try:

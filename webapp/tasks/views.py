@@ -50,6 +50,7 @@ def _page(task: HumanTask, values: dict, errors: dict | None = None, status: int
         documents=documents,
         history=case_history(session, task.case_id),
         errors=errors or {},
+        return_fields=services.answerable_fields(task.case),
     ), status
 
 
@@ -111,6 +112,18 @@ def complete(task_id: str):
             return _gone(task_id, values, exc.message)
         return _page(task, values, {"_form": exc.message}, 409)
     commit()
+    if task.case.status == "incident":  # the work is saved; the next step failed
+        flash(
+            _(
+                "Your work on '%(task)s' was saved, but case %(code)s stopped at the next "
+                "step (%(step)s). An administrator has been told and will resolve it.",
+                task=task.name,
+                code=task.case.tracking_code,
+                step=task.case.current_step.removeprefix("Incident: "),
+            ),
+            "error",
+        )
+        return redirect(url_for("inbox.index"))
     flash(
         _(
             "Done: '%(task)s' of case %(code)s is completed.",
@@ -156,7 +169,9 @@ def send_back(task_id: str):
         return _gone(task_id)
     reason = request.form.get("reason", "")
     try:
-        return_to_applicant(get_session(), task_id, g.user.username, reason)
+        return_to_applicant(
+            get_session(), task_id, g.user.username, reason, fields=request.form.getlist("fields")
+        )
     except InvalidState as exc:
         rollback()
         return _page(task, request.form.to_dict(), {"_return": exc.message}, 422)
