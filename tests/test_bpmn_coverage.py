@@ -126,3 +126,30 @@ def test_pre_and_post_scripts_are_refused_by_element():
     [problem] = [p for p in problems if p.code == "extension_script"]
     assert problem.severity == "error" and problem.element_id == "archive"
     assert "preScript" in problem.message and "script task" in problem.message
+
+
+# -- multi-instance ------------------------------------------------------------------
+
+
+def test_multi_instance_reviews_one_task_per_agency_then_sequential_signatures(office):
+    deploy(office, "multi_instance_reviews.bpmn")
+    case = services.start_case(office, "multi_instance_reviews", {"applicant_name": "Siti"})
+    office.commit()
+    assert inbox(office, case, "tina") == ["Technical review"] * 3  # Fire, Environment, Transport
+    assert inbox(office, case, "hana") == []
+    for _ in range(3):
+        complete(office, case, "tina", "Technical review", {"approved": True})
+    assert services.case_data(restored(office, case))["verdicts"] == [True, True, True]
+    complete(office, case, "hana", "Sign")  # the head...
+    assert inbox(office, case, "hana") == ["Sign"]  # ...then the secretary, one at a time
+    complete(office, case, "hana", "Sign")
+    assert status(office, case) == "completed"
+
+
+def test_multi_instance_completion_condition_stops_the_other_instances(office):
+    deploy(office, "multi_instance_reviews.bpmn")
+    case = services.start_case(office, "multi_instance_reviews", {"applicant_name": "Siti"})
+    office.commit()
+    complete(office, case, "tina", "Technical review", {"approved": False})
+    assert inbox(office, case, "tina") == []
+    assert inbox(office, case, "hana") == ["Sign"]

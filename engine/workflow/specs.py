@@ -24,6 +24,7 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import (
 from SpiffWorkflow.bpmn.serializer.helpers.encoder import create_encoder
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SPIFF_SERIALIZER_VERSION
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as _timer_module
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
@@ -82,6 +83,25 @@ class _ClockDateTime(datetime):
 # SpiffWorkflow reads the time only in its timer module: route it through engine.calendar.clock so
 # timers fire consistently with due dates (and tests can move time instead of sleeping).
 _timer_module.datetime = _ClockDateTime
+
+
+def _merge_without_loop_items(merge_child):
+    """SpiffWorkflow merges an instance's data into the multi-instance task when there is
+    no output collection, the instance's input item included; the next sequential instance
+    then fails with "input item already exists". The loop's own items are dropped after
+    the merge (the instance's other data stay merged, as SpiffWorkflow intends)."""
+
+    def merge(self, workflow, child):
+        merge_child(self, workflow, child)
+        if self.data_output is None:
+            for item in (self.input_item, self.output_item):
+                if item is not None:
+                    child.parent.data.pop(item.bpmn_id, None)
+
+    return merge
+
+
+MultiInstanceTask.merge_child = _merge_without_loop_items(MultiInstanceTask.merge_child)
 
 _REGISTRY, _STATE_CONVERTER = _build_registry()
 _ENCODER = create_encoder(_REGISTRY)
