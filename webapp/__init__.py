@@ -26,6 +26,7 @@ BLUEPRINTS = (
     "monitoring.views",
     "reformer.views",
     "admin",
+    "admin_incidents",
     "public",
     "api",
     "api.tokens",

@@ -193,3 +193,13 @@ def cancel(session: Session, incident_id: int | str, *, actor: str, reason: str 
     _resolve(incident, actor, "cancelled")
     _audit(session, "incident_cancelled", incident, actor, reason or "Case cancelled")
     return cancel_case(session, incident.case_id, actor=actor, reason=reason or "Incident")
+
+
+def move_choices(session: Session, incident: Incident) -> list[tuple[str, str]]:
+    """``(element id, label)`` of the elements :func:`skip` may move the case to."""
+    if incident.status != OPEN:
+        return []
+    running = open_case(incident.case)
+    ahead, behind = repair.move_targets(running.workflow, incident.task_id)
+    label = {n.id: n.label for n in running.process.nodes.values()}
+    return [(element, label.get(element, element)) for element in ahead + behind]
