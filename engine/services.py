@@ -22,6 +22,7 @@ from engine.accounts.users import (
 )
 from engine.background import jobs
 from engine.background.jobs import broker_url
+from engine.background.readiness import readiness
 from engine.background.ticker import start_background_ticker
 from engine.bpmn.diff import diff_models
 from engine.bpmn.model import BpmnModel, FormField
@@ -86,6 +87,7 @@ from engine.reporting.lane_history import lane_history
 from engine.reporting.pilot_comparison import compare_pilot
 from engine.reporting.stats import procedure_stats, waiting_by_task
 from engine.storage.db import database_url, make_engine, session_factory
+from engine.storage.db import describe_failure as describe_database_failure
 from engine.storage.tables import (
     CLOCK_RUNNING,
     FINISHED_STATUSES,
@@ -132,6 +134,8 @@ __all__ = [
     "case_documents",
     "clock",
     "database_url",
+    "readiness",
+    "describe_database_failure",
     "default_calendar",
     "describe_field",
     "diff_models",

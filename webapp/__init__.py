@@ -30,6 +30,7 @@ BLUEPRINTS = (
     "public",
     "api",
     "api.tokens",
+    "health",
 )
 
 

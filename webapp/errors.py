@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from markupsafe import escape
+from sqlalchemy import exc as database_errors
 from werkzeug.exceptions import HTTPException
 
 from engine import errors as engine_errors
+from engine.services import describe_database_failure
 from webapp.database import rollback
 
 log = logging.getLogger("permitflow.web")
@@ -135,7 +138,47 @@ def _too_deep(exc: RecursionError):
     return error_page(400, _("The input is nested too deeply to be handled."), code="too_deep")
 
 
+RETRY_AFTER_SECONDS = 5
+
+
+def _database_error(exc: database_errors.SQLAlchemyError):
+    """A lost or busy database is a 503 with Retry-After; a race on a key is a 409.
+
+    The page is plain: the usual one would ask the database for the user again.
+    """
+    try:
+        rollback()
+    except database_errors.SQLAlchemyError:
+        pass
+    if isinstance(exc, database_errors.IntegrityError):
+        log.warning("conflict on %s %s: %s", request.method, request.path, exc.orig)
+        message = "Someone else changed this at the same moment; reload and try again."
+        return error_page(409, message, code="conflict")
+    kind, message = describe_database_failure(exc)
+    if kind not in ("busy", "unreachable"):
+        log.error("database error on %s %s: %s", request.method, request.path, message)
+        status, code = 500, "server_error"
+    else:
+        log.warning("database %s on %s %s: %s", kind, request.method, request.path, message)
+        status, code = 503, "database_unavailable"
+    if request.path.startswith("/api/") or _wants_json():
+        response = make_response(jsonify({"error": {"code": code, "message": message}}), status)
+    else:
+        page = (
+            "<!doctype html><meta charset=utf-8><title>permitflow</title>"
+            f"<h1>Layanan sementara tidak tersedia / Service unavailable</h1><p>{escape(message)}"
+        )
+        response = make_response(page, status)
+    if status == 503:
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def init_app(app: Flask) -> None:
+    app.register_error_handler(database_errors.OperationalError, _database_error)
+    app.register_error_handler(database_errors.InterfaceError, _database_error)
+    app.register_error_handler(database_errors.IntegrityError, _database_error)
+    app.register_error_handler(database_errors.TimeoutError, _database_error)
     app.register_error_handler(RecursionError, _too_deep)
     app.register_error_handler(engine_errors.EngineError, _engine_error)
     app.register_error_handler(CSRFError, _csrf_error)

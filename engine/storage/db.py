@@ -2,6 +2,15 @@
 
 ``PERMITFLOW_DATABASE_URL`` picks the database; the default is an SQLite file under
 ``instance/`` in WAL mode. PostgreSQL (``postgresql+psycopg://...``) works the same.
+
+Nothing waits forever. On PostgreSQL a connection must be made within
+``PERMITFLOW_DB_CONNECT_TIMEOUT`` seconds (default 5), a statement may run
+``PERMITFLOW_DB_STATEMENT_TIMEOUT`` seconds (default 30) and a request waits at most
+``PERMITFLOW_DB_POOL_TIMEOUT`` seconds (default 10) for a pooled connection; TCP
+keepalives notice a database host that went away. On SQLite every writing transaction
+begins with ``BEGIN IMMEDIATE`` (also one that starts with a savepoint), so a writer
+queues for the lock (up to ``PERMITFLOW_DB_BUSY_TIMEOUT`` seconds, default 30) instead
+of failing at once when another process wrote between its read and its write.
 """
 
 from __future__ import annotations
@@ -27,25 +36,63 @@ def database_url() -> str:
     return f"sqlite:///{DEFAULT_SQLITE_PATH.resolve()}"
 
 
+def _seconds(name: str, default: float) -> float:
+    try:
+        value = float(os.environ.get(name, default))
+    except ValueError:
+        raise ValueError(f"{name} must be a number of seconds, not {os.environ[name]!r}") from None
+    return value if value > 0 else default
+
+
+def busy_timeout() -> float:
+    return _seconds("PERMITFLOW_DB_BUSY_TIMEOUT", 30)
+
+
 def _tune_sqlite(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout() * 1000)}")
     cursor.close()
 
 
+def _savepoint_sqlite(connection, _name) -> None:
+    """A SAVEPOINT outside a transaction would begin a deferred one: begin it immediate."""
+    dbapi_connection = connection.connection.dbapi_connection
+    if not dbapi_connection.in_transaction:
+        dbapi_connection.execute("BEGIN IMMEDIATE")
+
+
 def make_engine(url: str | None = None, **kwargs) -> Engine:
-    """Create an engine; SQLite gets WAL, foreign keys and a busy timeout."""
+    """Create an engine with timeouts; SQLite gets WAL, foreign keys and immediate writes."""
     url = url or database_url()
+    connect_args = dict(kwargs.pop("connect_args", {}))
     if url.startswith("sqlite"):
-        kwargs.setdefault("connect_args", {"timeout": 10, "check_same_thread": False})
-        engine = create_engine(url, **kwargs)
+        connect_args.setdefault("timeout", busy_timeout())
+        connect_args.setdefault("check_same_thread", False)
+        # the driver begins a transaction before the first INSERT, UPDATE or DELETE (reads
+        # before it see the latest data): make that BEGIN IMMEDIATE, so a writer queues
+        # for the lock instead of failing at once when another process wrote meanwhile
+        connect_args.setdefault("isolation_level", "IMMEDIATE")
+        engine = create_engine(url, connect_args=connect_args, **kwargs)
         event.listen(engine, "connect", _tune_sqlite)
+        event.listen(engine, "savepoint", _savepoint_sqlite)
         return engine
+    if url.startswith("postgresql"):
+        connect_args.setdefault(
+            "connect_timeout", max(1, round(_seconds("PERMITFLOW_DB_CONNECT_TIMEOUT", 5)))
+        )
+        statement_ms = int(_seconds("PERMITFLOW_DB_STATEMENT_TIMEOUT", 30) * 1000)
+        options = connect_args.get("options", "")
+        connect_args["options"] = f"{options} -c statement_timeout={statement_ms}".strip()
+        connect_args.setdefault("keepalives", 1)
+        connect_args.setdefault("keepalives_idle", 30)
+        connect_args.setdefault("keepalives_interval", 10)
+        connect_args.setdefault("keepalives_count", 3)
+        kwargs.setdefault("pool_timeout", _seconds("PERMITFLOW_DB_POOL_TIMEOUT", 10))
     kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    return create_engine(url, connect_args=connect_args, **kwargs)
 
 
 @lru_cache(maxsize=8)
@@ -70,3 +117,39 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def describe_failure(exc: BaseException) -> tuple[str, str]:
+    """What went wrong with the database, for a person: ``(kind, message)``.
+
+    ``kind`` is "busy" (locked, or a statement timed out: try again), "unreachable"
+    (cannot connect, or the connection broke), "schema" (tables missing: run
+    ``permitflow db upgrade``) or "other".
+    """
+    text = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:300]
+    lowered = text.lower()
+    if "database is locked" in lowered or "database table is locked" in lowered:
+        return "busy", (
+            f"The database is busy: another process held its write lock for over "
+            f"{busy_timeout():g} s ({text}). Try again; if it lasts, look for a long job "
+            "or a second office PC writing to the same SQLite file."
+        )
+    if "statement timeout" in lowered or "canceling statement" in lowered:
+        return "busy", f"The database did not finish in time ({text}). Try again."
+    if "no such table" in lowered or "no such column" in lowered or "does not exist" in lowered:
+        return (
+            "schema",
+            f"The database lacks tables or columns ({text}). Run `permitflow db upgrade`.",
+        )
+    unreachable = (
+        "timeout",
+        "timed out",
+        "connection",
+        "could not connect",
+        "server closed",
+        "terminating",
+        "unable to open database",
+    )
+    if any(word in lowered for word in unreachable):
+        return "unreachable", f"The database cannot be reached ({text})."
+    return "other", f"Database error: {text}."

@@ -1,0 +1,104 @@
+"""Health and readiness, and a database that is gone or hangs: 503 within the timeout.
+
+A database that accepts connections and never answers used to hang every thread forever
+(no connect or statement timeout); a lost database was a generic 500 (issue 11).
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+import pytest
+
+from webapp import create_app
+
+
+@pytest.fixture
+def silent_database():
+    """A TCP server on 127.0.0.1 that accepts connections and never says a word."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    accepted: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                accepted.append(server.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield server.getsockname()[1]
+    stop.set()
+    thread.join()
+    for connection in accepted:
+        connection.close()
+    server.close()
+
+
+def _app_on(url: str, tmp_path):
+    return create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "DATABASE_URL": url,
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+        }
+    )
+
+
+def test_healthz_and_readyz(app):
+    client = app.test_client()
+    assert client.get("/healthz").get_json() == {"status": "ok"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200
+    body = ready.get_json()
+    assert body["status"] == "ready" and body["checks"]["database"]["ok"] is True
+    assert "broker" not in body["checks"]  # none configured
+
+
+def test_readyz_reports_an_unreachable_broker(app, monkeypatch):
+    monkeypatch.setenv("PERMITFLOW_BROKER_URL", "redis://127.0.0.1:1/0")  # nothing listens
+    ready = app.test_client().get("/readyz")
+    assert ready.status_code == 503 and ready.headers["Retry-After"]
+    checks = ready.get_json()["checks"]
+    assert checks["database"]["ok"] and not checks["broker"]["ok"]
+    assert "broker cannot be reached" in checks["broker"]["error"]
+
+
+def test_a_hung_database_is_a_503_within_the_connect_timeout(
+    silent_database, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("PERMITFLOW_DB_CONNECT_TIMEOUT", "1")
+    app = _app_on(f"postgresql+psycopg://permitflow@127.0.0.1:{silent_database}/office", tmp_path)
+    client = app.test_client()
+    started = time.monotonic()
+    response = client.get("/api/v1/tasks", headers={"Authorization": "Bearer pf_x"})
+    elapsed = time.monotonic() - started
+    assert response.status_code == 503, response.get_data(as_text=True)
+    assert response.headers["Retry-After"] == "5"
+    error = response.get_json()["error"]
+    assert error["code"] == "database_unavailable"
+    assert "cannot be reached" in error["message"]
+    assert elapsed < 4, elapsed  # the pool pre-ping and one connect attempt, each bounded
+    assert client.get("/healthz").status_code == 200  # the process itself is fine
+    assert client.get("/readyz").status_code == 503
+    page = client.get("/login", headers={"Accept": "text/html"})
+    assert page.status_code in (200, 503)  # the login form itself needs no database
+    app.extensions["permitflow.engine"].dispose()
+
+
+def test_a_lost_database_is_a_503_not_a_500(tmp_path, monkeypatch):
+    monkeypatch.setenv("PERMITFLOW_DB_CONNECT_TIMEOUT", "1")
+    with socket.socket() as probe:  # a port where nothing listens
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    app = _app_on(f"postgresql+psycopg://permitflow@127.0.0.1:{port}/office", tmp_path)
+    response = app.test_client().get("/api/v1/tasks", headers={"Authorization": "Bearer pf_x"})
+    assert response.status_code == 503 and response.headers["Retry-After"] == "5"
