@@ -9,7 +9,7 @@ ASSET_STAMP := webapp/static/vendor/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install assets browser pdf lint pytest benchmarks clean
+.PHONY: run test install assets browser pdf lint pytest benchmarks prod-check clean
 
 install: $(PIP_STAMP)
 
@@ -59,6 +59,11 @@ benchmarks: install
 	$(PY) benchmarks/engine_throughput.py
 	$(PY) benchmarks/analysis_scale.py
 	$(PY) benchmarks/simulation_validity.py
+
+# The production layout (docs/deployment.md) on this machine's PostgreSQL and Redis:
+# 2 app processes, a Celery worker and beat, a smoke test, then everything stopped.
+prod-check: install
+	$(PY) scripts/prod_check.py
 
 clean:
 	rm -rf $(VENV) webapp/node_modules webapp/static/vendor instance .pytest_cache

@@ -75,7 +75,8 @@ def _gunicorn(host: str, port: int, workers: int, threads: int, tick_every: floa
 
         def load_config(self) -> None:
             for key, value in self.options.items():
-                self.cfg.set(key, value)
+                if key in self.cfg.settings:  # settings differ between gunicorn versions
+                    self.cfg.set(key, value)
 
         def load(self):
             from webapp import create_app
@@ -94,6 +95,7 @@ def _gunicorn(host: str, port: int, workers: int, threads: int, tick_every: floa
             "graceful_timeout": 30,
             "keepalive": 5,
             "preload_app": False,
+            "control_socket_disable": True,  # gunicorn 24+: one shared path per user otherwise
         }
     )
 

@@ -25,6 +25,8 @@ app = Celery(
 # that dies gives its message back at once. engine.background.jobs ignores a second
 # delivery of a job that is alive or finished, and records a dead one as failed.
 app.conf.task_acks_late = True
+# one Redis can serve several offices (or a check beside production): a queue each
+app.conf.task_default_queue = os.environ.get("PERMITFLOW_CELERY_QUEUE") or "celery"
 app.conf.task_reject_on_worker_lost = True
 app.conf.worker_prefetch_multiplier = 1
 app.conf.broker_transport_options = {
