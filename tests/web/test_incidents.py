@@ -91,3 +91,9 @@ def test_an_unknown_incident_is_a_404(staff):
     admin = staff("admin")
     assert admin.get("/admin/incidents/99").status_code == 404
     assert admin.get("/admin/incidents/99999999999999999999999").status_code == 404
+
+
+def test_monitoring_counts_open_incidents_per_procedure(staff, db, stopped):
+    _register(staff, db, stopped)
+    page = staff("reformer").get("/monitoring/").get_data(as_text=True)
+    assert "1 insiden terbuka" in page

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request
 
 from engine.errors import NotFound
-from engine.services import get_definition, list_definitions, overdue_cases
+from engine.services import get_definition, incidents, list_definitions, overdue_cases
 from webapp.access import requires
 from webapp.database import get_session
 from webapp.monitoring.figures import heat, procedure_figures, waiting_figures
@@ -21,7 +21,11 @@ def index():
     latest = list_definitions(session, latest_only=True)
     figures = {d.key: procedure_figures(session, d.key) for d in latest}
     return render_template(
-        "monitoring/index.html", latest=latest, figures=figures, overdue=len(overdue_cases(session))
+        "monitoring/index.html",
+        latest=latest,
+        figures=figures,
+        overdue=len(overdue_cases(session)),
+        incidents=incidents.counts_by_procedure(session),
     )
 
 
