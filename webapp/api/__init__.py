@@ -24,7 +24,7 @@ from webapp.extensions import csrf
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
-PUBLIC_ENDPOINTS = {"api.openapi"}
+PUBLIC_ENDPOINTS = {"api.openapi", "api.payment_callback"}  # the callback is HMAC-signed
 
 
 @bp.before_request
@@ -86,6 +86,6 @@ def json_body(required: bool = True) -> dict[str, Any]:
     return body
 
 
-from webapp.api import cases, openapi, services  # noqa: E402  (views register themselves on bp)
+from webapp.api import cases, openapi, payments, services  # noqa: E402  (views register themselves on bp)
 
-__all__ = ["api_requires", "bp", "cases", "json_body", "openapi", "services"]
+__all__ = ["api_requires", "bp", "cases", "json_body", "openapi", "payments", "services"]

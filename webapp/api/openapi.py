@@ -148,6 +148,23 @@ SCORE = {"type": "integer", "minimum": 1, "maximum": 4}
 
 def bodies(keys: list[str]) -> dict[str, Any]:
     return {
+        "PaymentCallback": obj(
+            {
+                "billing_code": {"type": "string"},
+                "amount": {"type": "integer", "description": "whole Rupiah"},
+                "reference": {"type": "string", "description": "the channel's payment reference"},
+            },
+            required=["billing_code", "amount", "reference"],
+        ),
+        "PaymentReceived": obj(
+            {
+                "status": {"type": "string", "enum": ["paid", "already_paid"]},
+                "billing_code": {"type": "string"},
+                "amount": {"type": "integer"},
+                "reference": {"type": "string"},
+                "paid_at": {"type": "string", "format": "date-time"},
+            }
+        ),
         "StartCase": obj(
             {
                 "process": {"type": "string", **({"enum": keys} if keys else {})},
@@ -300,6 +317,23 @@ def paths(keys: list[str]) -> dict[str, Any]:
                 body="CallNext",
                 params=[SERVICE],
             )
+        },
+        "/payments/callback": {
+            "post": {
+                **operation(
+                    "Report a payment",
+                    (200, ref("PaymentReceived")),
+                    400,
+                    401,
+                    404,
+                    422,
+                    body="PaymentCallback",
+                ),
+                "security": [],
+                "description": "Signed by the payment channel: X-Payment-Channel and "
+                "X-Payment-Signature (hex HMAC-SHA256 of the body with the channel's secret). "
+                "Idempotent by reference.",
+            }
         },
         "/ikm": {
             "get": operation(

@@ -16,9 +16,15 @@ bp = Blueprint("public", __name__)
 
 @bp.record_once
 def _setup(state) -> None:
+    from webapp.public import formats
     from webapp.public.links import lookup_limiter, queue_limiter, submission_limiter
+    from webapp.public.verify import verify_limiter
 
     app = state.app
+    formats.init_app(app)
+    app.config.setdefault("VERIFY_RATE_LIMIT", (30, 60))  # verifications per IP per seconds
+    verify_limiter.limit, verify_limiter.window = app.config["VERIFY_RATE_LIMIT"]
+    verify_limiter.reset()
     # engine.office.documents stores under PERMITFLOW_DOCUMENT_DIR; default: this app's instance
     os.environ.setdefault("PERMITFLOW_DOCUMENT_DIR", str(Path(app.instance_path) / "documents"))
     app.config.setdefault("TRACK_RATE_LIMIT", (10, 60))  # code lookups per IP per seconds
@@ -51,6 +57,7 @@ from webapp.public import (  # noqa: E402  (the views register themselves on bp)
     queue,
     surveys,
     tracking,
+    verify,
 )
 
-__all__ = ["applications", "bp", "catalogue", "queue", "surveys", "tracking"]
+__all__ = ["applications", "bp", "catalogue", "queue", "surveys", "tracking", "verify"]

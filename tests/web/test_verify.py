@@ -1,0 +1,144 @@
+"""Public verification, the payment callback and the bill and permit on the tracking page."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import io
+import json
+
+import pytest
+
+from engine import services
+from tests.permit_ca import make_office_ca
+from tests.web.conftest import advance_to, apply_for_building, open_task
+
+CHANNEL_SECRET = b"bank-secret"
+
+
+@pytest.fixture(autouse=True)
+def _office(tmp_path, monkeypatch):
+    for key, value in make_office_ca(tmp_path / "ca").items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("PERMITFLOW_PAYMENT_CHANNELS", "bankdaerah:bank-secret")
+    monkeypatch.setenv("PERMITFLOW_REGION", "3273")
+
+
+def signed_post(client, body: dict, secret: bytes = CHANNEL_SECRET, channel="bankdaerah"):
+    raw = json.dumps(body).encode()
+    signature = hmac.new(secret, raw, hashlib.sha256).hexdigest()
+    return client.post(
+        "/api/v1/payments/callback",
+        data=raw,
+        content_type="application/json",
+        headers={"X-Payment-Channel": channel, "X-Payment-Signature": signature},
+    )
+
+
+def to_payment(db, citizen):
+    code, private = apply_for_building(citizen)
+    case = services.get_case(db, code)
+    advance_to(db, case, "confirm_payment")
+    (bill,) = services.payments.case_bills(db, case)
+    return case, private, bill
+
+
+def issue(db, case):
+    for element, user, data in (
+        ("sign_permit", "head", {"signed": "true"}),
+        ("issue_permit", "front", {"conditions": "GSB 5 m"}),
+    ):
+        task = open_task(db, case, element)
+        services.complete_task(db, task.id, user, data)
+        db.commit()
+    (permit,) = services.permits.case_permits(db, case)
+    return permit
+
+
+def test_the_bill_and_then_the_permit_show_on_the_private_tracking_page(db, citizen, app):
+    case, private, bill = to_payment(db, citizen)
+    page = citizen.get(private).get_data(as_text=True)
+    assert "Retribusi yang harus dibayar" in page and "Rp 1.500.000" in page
+    assert bill.billing_code in page and "WIB" in page
+    assert citizen.get(private.replace("?k=", "?x=")).get_data(as_text=True).count("Rp 1.") == 0
+    response = signed_post(
+        app.test_client(),
+        {"billing_code": bill.billing_code, "amount": 1_500_000, "reference": "NTPD-77"},
+    )
+    assert response.status_code == 200 and response.json["status"] == "paid"
+    permit = issue(db, case)
+    page = citizen.get(private).get_data(as_text=True)
+    assert permit.number in page and "Unduh izin bertanda tangan (PDF)" in page
+    download = citizen.get(
+        private.split("?")[0] + f"/documents/{permit.document_id}?" + private.split("?")[1]
+    )
+    assert hashlib.sha256(download.data).hexdigest() == permit.sha256
+
+
+def test_the_callback_refuses_bad_signatures_and_amounts_and_is_idempotent(db, citizen, app):
+    _, _, bill = to_payment(db, citizen)
+    client = app.test_client()
+    body = {"billing_code": bill.billing_code, "amount": 1_500_000, "reference": "R-1"}
+    assert signed_post(client, body, secret=b"wrong").status_code == 401
+    assert signed_post(client, body, channel="other").status_code == 401
+    wrong = signed_post(client, {**body, "amount": 1_000_000})
+    assert wrong.status_code == 422 and "Rp 1.500.000" in wrong.json["error"]["message"]
+    unknown = signed_post(client, {**body, "billing_code": "999"})
+    assert unknown.status_code == 404
+    assert signed_post(client, body).json["status"] == "paid"
+    assert signed_post(client, body).json["status"] == "already_paid"
+    other = signed_post(client, {**body, "reference": "R-2"})
+    assert other.status_code == 422 and "already paid" in other.json["error"]["message"]
+
+
+def test_verification_page_valid_upload_altered_and_revoked(db, citizen, app, staff):
+    case, _, bill = to_payment(db, citizen)
+    signed_post(
+        app.test_client(),
+        {"billing_code": bill.billing_code, "amount": 1_500_000, "reference": "N1"},
+    )
+    permit = issue(db, case)
+    page = citizen.get(f"/verify/{permit.code}").get_data(as_text=True)
+    assert "Berlaku" in page and permit.number in page and "S*** R***" in page
+    assert permit.sha256 in page and "Siti Rahayu" not in page
+    _, data = services.permits.permit_pdf(db, permit)
+    good = citizen.post(
+        f"/verify/{permit.code}", {"document": (io.BytesIO(data), "izin.pdf")}, form_page="/verify"
+    ).get_data(as_text=True)
+    assert "Asli dan tidak diubah" in good
+    altered = bytearray(data)
+    altered[len(data) // 2] ^= 0x01
+    bad = citizen.post(
+        f"/verify/{permit.code}",
+        {"document": (io.BytesIO(bytes(altered)), "izin.pdf")},
+        form_page="/verify",
+    ).get_data(as_text=True)
+    assert "Tidak asli" in bad
+    assert staff("front").post(f"/verify/{permit.code}/revoke", {"reason": "x"}).status_code == 302
+    assert services.permits.verify_code(db, permit.code).status == "valid"
+    head = staff("head")
+    assert "Cabut izin ini" in head.get(f"/verify/{permit.code}").get_data(as_text=True)
+    head.post(f"/verify/{permit.code}/revoke", {"reason": "Bangunan tidak sesuai izin"})
+    db.expire_all()
+    page = citizen.get(f"/verify/{permit.code}").get_data(as_text=True)
+    assert "Dicabut" in page and "Bangunan tidak sesuai izin" in page
+
+
+def test_unknown_codes_are_a_public_page_and_lookups_are_rate_limited(app, citizen):
+    response = citizen.get("/verify/ABCDEFGHJKMNPQRSTUVW")
+    assert response.status_code == 404 and "Tidak dikenal" in response.get_data(as_text=True)
+    app.config["VERIFY_RATE_LIMIT"] = (3, 60)
+    from webapp.public.verify import verify_limiter
+
+    verify_limiter.limit, verify_limiter.window = 3, 60
+    codes = [citizen.get(f"/verify/X{i}").status_code for i in range(6)]
+    assert codes[-1] == 429
+
+
+def test_uploading_nothing_or_a_stranger_pdf(citizen):
+    empty = citizen.post("/verify", {}, form_page="/verify")
+    assert empty.status_code == 422 and "Pilih berkas PDF" in empty.get_data(as_text=True)
+    stranger = citizen.post(
+        "/verify", {"document": (io.BytesIO(b"%PDF-1.4\n%%EOF"), "x.pdf")}, form_page="/verify"
+    )
+    assert stranger.status_code == 200 and "Tidak asli" in stranger.get_data(as_text=True)

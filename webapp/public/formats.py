@@ -1,0 +1,51 @@
+"""How public pages show money and dates: Rupiah (Rp 1.500.000), days and WIB times."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask_babel import get_locale
+
+WIB = ZoneInfo("Asia/Jakarta")
+MONTHS = {
+    "id": "Januari Februari Maret April Mei Juni Juli Agustus September Oktober November Desember",
+    "en": "January February March April May June July August September October November December",
+}
+
+
+def _language() -> str:
+    locale = get_locale()
+    return "en" if locale is not None and locale.language == "en" else "id"
+
+
+def rupiah(value) -> str:
+    """``1500000`` -> ``Rp 1.500.000`` (the Rupiah is written so in both languages)."""
+    try:
+        amount = round(float(value))
+    except (TypeError, ValueError):
+        return ""
+    return "Rp " + f"{amount:,}".replace(",", ".")
+
+
+def day(value) -> str:
+    """A date (or a moment, taken in WIB) as ``1 Desember 2026`` / ``1 December 2026``."""
+    if isinstance(value, datetime):
+        value = value.astimezone(WIB).date()
+    if not isinstance(value, date):
+        return ""
+    months = MONTHS[_language()].split()
+    return f"{value.day} {months[value.month - 1]} {value.year}"
+
+
+def wib(value) -> str:
+    """A moment as ``1 Desember 2026 14.30 WIB`` (``2:30 pm`` style is not used here)."""
+    if not isinstance(value, datetime):
+        return day(value)
+    local = value.astimezone(WIB)
+    separator = "." if _language() == "id" else ":"
+    return f"{day(local)} {local.hour:02d}{separator}{local.minute:02d} WIB"
+
+
+def init_app(app) -> None:
+    app.jinja_env.filters.update(rupiah=rupiah, day=day, wib=wib)
