@@ -38,9 +38,7 @@ class PermitflowGroup(click.Group):
         except EngineError as exc:
             raise click.ClickException(exc.message) from exc
         except (OperationalError, ProgrammingError) as exc:
-            raise click.ClickException(
-                f"Database error: {exc.orig}. Is the database upgraded? Run `permitflow db upgrade`."
-            ) from exc
+            raise click.ClickException(db.describe_failure(exc)[1]) from exc
 
 
 @click.group(cls=PermitflowGroup)
@@ -344,13 +342,20 @@ def history(case_ref: str, as_json: bool) -> None:
 @click.option("--every", type=float, help="Keep ticking every SECONDS (until interrupted).")
 def tick(every: float | None) -> None:
     """Fire due timers and send pending notifications."""
-    from engine.background.ticker import tick_once
+    from engine.background.leader import Leadership
+    from engine.background.ticker import tick_as_leader, tick_once
 
-    while True:
+    if not every:
         fired, sent = tick_once()
         click.echo(f"{fired} timer(s) fired, {sent} notification(s) handled")
-        if not every:
-            return
+        return
+    leadership = Leadership(db.get_engine(db.database_url()))
+    while True:  # only one repeating ticker on a database ticks; the others stand by
+        counts = tick_as_leader(leadership)
+        if counts is None:
+            click.echo("another process is ticking; standing by")
+        else:
+            click.echo(f"{counts[0]} timer(s) fired, {counts[1]} notification(s) handled")
         time.sleep(every)
 
 

@@ -8,12 +8,18 @@ id before the case's versioned UPDATE (an IntegrityError).
 from __future__ import annotations
 
 import threading
+import time
+from datetime import timedelta
 from pathlib import Path
 
+from click.testing import CliRunner
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine import services
+from engine.calendar import clock
+from engine.cli import main
+from engine.storage import db
 from engine.errors import Conflict, NotAllowed, StaleTask
 from engine.storage.tables import AuditEntry, Timer
 
@@ -128,3 +134,69 @@ def test_racing_claim_and_completion_conflict(db_engine):
 
         outcomes = _race(db_engine, work, ["ani", "dian"])
         assert len(outcomes) == 2 and "won" in outcomes, outcomes
+
+
+# SQLite on one office PC: writers queue for the lock instead of failing
+
+
+def _hold_write_lock(engine, seconds: float) -> tuple[threading.Thread, threading.Event]:
+    """Another process's writer: takes the lock, keeps it ``seconds``, then commits."""
+    locked = threading.Event()
+
+    def hold() -> None:
+        with Session(engine) as session:
+            services.update_user(session, "budi", full_name="Budi (busy)")
+            session.flush()  # BEGIN IMMEDIATE and the UPDATE: the write lock is taken
+            locked.set()
+            time.sleep(seconds)
+            session.commit()
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    assert locked.wait(10)
+    return thread, locked
+
+
+def test_sqlite_a_writer_that_read_first_waits_instead_of_failing(sqlite_engine):
+    """A deferred transaction that read, then wrote after another writer, failed at once."""
+    _office(sqlite_engine)
+    with Session(sqlite_engine) as session:
+        with session.begin_nested():  # the ticker used savepoints per case
+            thread, _ = _hold_write_lock(sqlite_engine, 0.3)
+            services.get_user(session, "ani")
+            services.update_user(session, "ani", full_name="Ani Lestari")
+        session.commit()
+    thread.join()
+    with Session(sqlite_engine) as session:
+        assert services.get_user(session, "ani").full_name == "Ani Lestari"
+        assert services.get_user(session, "budi").full_name == "Budi (busy)"
+
+
+def test_sqlite_tick_under_load_waits_for_the_lock(sqlite_engine):
+    _office(sqlite_engine)
+    _case(sqlite_engine, registered=True)
+    with Session(sqlite_engine) as session:
+        decide = services.all_open_tasks(session)[0].id
+        services.complete_task(session, decide, "budi", {"decision": "approve"})
+        session.commit()
+    clock.advance(timedelta(days=3))
+    thread, _ = _hold_write_lock(sqlite_engine, 0.3)
+    with Session(sqlite_engine) as session:
+        fired = services.tick(session)
+    thread.join()
+    assert [f.element_id for f in fired] == ["wait"]
+
+
+def test_sqlite_locked_too_long_names_the_real_cause(sqlite_engine, monkeypatch):
+    _office(sqlite_engine)
+    monkeypatch.setenv("PERMITFLOW_DATABASE_URL", sqlite_engine.url.render_as_string())
+    monkeypatch.setenv("PERMITFLOW_DB_BUSY_TIMEOUT", "0.2")
+    db.get_engine.cache_clear()
+    thread, _ = _hold_write_lock(sqlite_engine, 1.0)
+    try:
+        result = CliRunner().invoke(main, ["user", "add", "citra", "--role", "front_office"])
+    finally:
+        thread.join()
+        db.get_engine.cache_clear()
+    assert result.exit_code == 1, result.output
+    assert "database is busy" in result.output and "db upgrade" not in result.output
