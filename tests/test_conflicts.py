@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 from engine import services
 from engine.calendar import clock
 from engine.cli import main
-from engine.storage import db
 from engine.errors import Conflict, NotAllowed, StaleTask
+from engine.storage import db
 from engine.storage.tables import AuditEntry, Timer
 
 TWO_LANES = (Path(__file__).parent / "engine_bpmn" / "two_lanes.bpmn").read_bytes()
