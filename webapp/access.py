@@ -45,18 +45,22 @@ def _load_user() -> None:
     if not username:
         return
     user = find_user(get_session(), username)
-    if user is None or not user.is_active or session.get("pwd") != (user.password_hash or "")[-16:]:
-        session.clear()
+    if user is None or not user.is_active or session.get("gen") != user.session_generation:
+        session.clear()  # logged out, password changed or deactivated since this login
         return
     g.user = user
 
 
 def login_user(user) -> None:
-    """Start a fresh session (no fixation): only the username and a password stamp."""
+    """Start a fresh session (no fixation): the username and the user's session generation.
+
+    Logging out, a new password or deactivation moves the generation on, which ends every
+    session of the user (the cookie itself carries nothing of the password).
+    """
     session.clear()
     session.permanent = True
     session["username"] = user.username
-    session["pwd"] = (user.password_hash or "")[-16:]  # a password change logs others out
+    session["gen"] = user.session_generation or 0
     session["lang"] = user.language
     g.user = user
 

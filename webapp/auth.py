@@ -16,7 +16,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from engine.services import authenticate_user, update_user
+from engine.services import authenticate_user, end_sessions, update_user
 from webapp.access import home_url, login_user, requires, safe_next
 from webapp.database import commit, get_session
 
@@ -54,6 +54,10 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    """End this session and every other one of the user (a copied cookie stops working)."""
+    if g.get("user") is not None:
+        end_sessions(get_session(), g.user.username)
+        commit()
     session.clear()
     flash(_("You are logged out."), "info")
     return redirect(url_for("auth.login"))

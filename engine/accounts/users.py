@@ -134,5 +134,18 @@ def update_user(
     for name, value in changes.items():
         if value is not None:
             setattr(user, name, value)
+    if password_hash is not None or is_active is False:
+        user.session_generation = (user.session_generation or 0) + 1
     session.flush()
     return user
+
+
+def end_sessions(session: Session, username: str) -> None:
+    """Log the user out everywhere: every session made before now stops working.
+
+    Sessions live in signed cookies, which cannot be taken back; each carries the
+    user's ``session_generation`` of its login and is refused once it moved on.
+    """
+    user = get_user(session, username)
+    user.session_generation = (user.session_generation or 0) + 1
+    session.flush()

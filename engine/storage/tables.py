@@ -63,6 +63,9 @@ class User(Base):
     is_active: Mapped[bool] = mapped_column(default=True)
     language: Mapped[str] = mapped_column(String(8), default="id")
     created_at: Mapped[datetime]
+    # a session cookie carries the generation it was made in; logging out or a new
+    # password moves it on, so every older cookie of the user stops working
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
     roles: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )

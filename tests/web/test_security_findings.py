@@ -310,3 +310,47 @@ def test_9_the_clerk_can_only_ask_for_application_fields(citizen, db, staff):
     )
     assert response.status_code == 422
     assert "not a field of the application form" in response.get_data(as_text=True)
+
+
+# -- 5. logging out ends the session; the cookie carries nothing of the password -------
+
+
+def _session_cookie(client) -> str:
+    cookie = client.get_cookie(client.application.config["SESSION_COOKIE_NAME"])
+    assert cookie is not None
+    return cookie.value
+
+
+def test_5_a_replayed_cookie_after_logout_opens_nothing(app, staff):
+    front = staff("front")
+    stolen = _session_cookie(front.client)
+    assert front.get("/inbox/").status_code == 200
+    assert front.post("/logout").status_code == 302
+    replay = app.test_client()
+    replay.set_cookie(app.config["SESSION_COOKIE_NAME"], stolen)
+    response = replay.get("/inbox/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_5_logging_out_ends_the_users_other_sessions_too(app, staff):
+    phone, desk = staff("front"), staff("front")
+    assert desk.post("/logout").status_code == 302
+    assert phone.get("/inbox/").status_code == 302
+
+
+def test_5_the_cookie_carries_nothing_of_the_password_hash(app, staff, db):
+    from flask.sessions import SecureCookieSessionInterface
+
+    front = staff("front")
+    serializer = SecureCookieSessionInterface().get_signing_serializer(app)
+    content = serializer.loads(_session_cookie(front.client))
+    password_hash = services.get_user(db, "front").password_hash
+    assert set(content) <= {"username", "gen", "lang", "csrf_token", "_permanent", "_flashes"}
+    assert not any(password_hash[-i:] in str(content) for i in (8, 16))
+
+
+def test_5_a_new_password_ends_the_users_sessions(staff, db):
+    front = staff("front")
+    services.update_user(db, "front", password_hash="scrypt$1$1$1$AA==$AA==")
+    db.commit()
+    assert front.get("/inbox/").status_code == 302
