@@ -27,6 +27,7 @@ from engine.validation import calls as call_checks
 from engine.validation import data_flow
 from engine.validation import flow as flow_checks
 from engine.validation import forms as form_checks
+from engine.validation import roles as role_checks
 from engine.validation import templates as template_checks
 from engine.workflow import specs
 
@@ -86,6 +87,8 @@ def validate(model: BpmnModel, *, for_execution: bool = True) -> list[Problem]:
     for process in model.processes.values():
         _check_structure(report, process, process.id in strict, event_subprocesses)
         _check_nodes(report, process, process.id in strict)
+        for message, element in role_checks.system_role_issues(process):
+            report.add("error", "system_role", message, element)  # security review, 3
     for severity, code, element, message in data_flow.check_data_flow(model, strict):
         report.add(
             report.executable(True) if severity == "error" else severity, code, message, element

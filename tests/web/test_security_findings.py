@@ -168,6 +168,14 @@ def test_7_nesting_in_a_form_value_is_refused_too(citizen, caplog):
 HEAD_LANE = 'name="Head of Office" pf:role="head_of_office"'
 
 
+@pytest.mark.parametrize(
+    "lane", ['name="Head of Office" pf:role="designer"', 'name="Admin" pf:role="ADMIN"']
+)
+def test_3_a_lane_with_a_system_role_is_refused_at_deploy(db, lane):
+    with pytest.raises(InvalidBpmn, match="system role"):
+        services.deploy(db, building_with(HEAD_LANE, lane), source="b.bpmn", deployed_by="designer")
+
+
 def test_3_cases_cannot_migrate_into_a_version_with_a_system_role(db):
     from engine.errors import InvalidState
     from tests.web.conftest import start_building_case
