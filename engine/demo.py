@@ -6,9 +6,10 @@ with plausible values, so the inbox of every lane has something in it.
 
 from __future__ import annotations
 
+import json
 import random
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,8 @@ from engine import services
 from engine.accounts.passwords import hash_password
 from engine.bpmn.model import FormField
 from engine.calendar import clock
+from engine.calendar.working_days import default_calendar
+from engine.office import pilots
 from engine.public import surveys
 from engine.storage.tables import SurveyResponse
 
@@ -158,4 +161,144 @@ def load(session: Session, *, with_cases: bool = True) -> str:
     added = add_demo_survey_responses(session)
     if added:
         lines.append(f"{added} IKM survey responses")
+    pilot = add_demo_pilot(session) if with_cases else ""
+    if pilot:
+        lines.append(pilot)
     return "\n".join(lines)
+
+
+PILOT_KEY = "resident_id_card"
+PILOT_DIR = PROCESSES_DIR / "pilots"
+PILOT_COSTS = {  # Rp per hour of each lane's clerks (demo figures)
+    "Lane_registration_officer": 55_000.0,
+    "Lane_data_verifier": 65_000.0,
+    "Lane_recording_operator": 60_000.0,
+    "Lane_printing_officer": 60_000.0,
+}
+# per group: working days a step waits, the chance of going back to the applicant, IKM weights
+PILOT_ARMS = {
+    "control": {"days": (1, 2, 2, 3), "returns": 0.12, "scores": (1, 3, 10, 6)},
+    "pilot": {"days": (1, 1, 2, 2), "returns": 0.04, "scores": (1, 2, 9, 9)},
+}
+
+
+def add_demo_pilot(session: Session, per_arm: int = 32, seed: int = 16) -> str:
+    """A pilot of the KTP procedure without counter registration, with 13 weeks of history.
+
+    The simplified diagram and the scenario's prediction in ``processes/pilots`` were
+    written by the simulator (``permitflow compare ... --bpmn-dir``). Half of the
+    applications go to it; both groups' cases are worked on a simulated clock until at
+    least ``per_arm`` of each finished. The planned end has passed, so the reformer's
+    page shows a result and leaves promoting or rolling back to them. Once only.
+    """
+    if services.list_pilots(session, PILOT_KEY) or not services.find_user(session, "rudi"):
+        return ""
+    real = clock.now() - datetime.now(UTC)
+    calendar = default_calendar()
+    first = calendar.local_date(clock.now() - timedelta(days=90))
+    day_zero = datetime.combine(first, time(0), tzinfo=calendar.tz)
+    rng = random.Random(seed)
+    try:
+        clock.set_offset(day_zero + timedelta(hours=8) - datetime.now(UTC))
+        pilots.use_random(rng)
+        pilot = _start_demo_pilot(session)
+        arms = _demo_history(session, pilot, day_zero, per_arm, rng)
+    finally:
+        clock.set_offset(real)
+        pilots.use_random(None)
+    done = {arm: sum(c.status == "completed" for c in cases) for arm, cases in arms.items()}
+    return f"pilot {pilot.id} of {PILOT_KEY}: {done['control']} + {done['pilot']} finished cases"
+
+
+def _start_demo_pilot(session: Session):
+    simplified = PILOT_DIR / f"{PILOT_KEY}_simplified.bpmn"
+    definition, _created = services.deploy(
+        session, simplified.read_bytes(), source=simplified.name, deployed_by="desi"
+    )
+    saved = json.loads(simplified.with_suffix(".prediction.json").read_text(encoding="utf-8"))
+    return services.start_pilot(
+        session,
+        PILOT_KEY,
+        pilot_version=definition.version,
+        planned_end=clock.now() + timedelta(days=50),
+        owner="rudi",
+        actor="rudi",
+        share=50,
+        staff_costs=PILOT_COSTS,
+        prediction=saved["prediction"],
+    )
+
+
+def _demo_history(session: Session, pilot, day_zero, per_arm: int, rng) -> dict[str, list]:
+    """Applications on the first 45 days; every working day the due steps are done."""
+    calendar = default_calendar()
+    arms: dict[str, list] = {"control": [], "pilot": []}
+    ready: dict[int, date] = {}  # case id -> the day its next step is done
+    fields = None
+    for day in range(90):
+        clock.set_offset(day_zero + timedelta(days=day, hours=8) - datetime.now(UTC))
+        today = calendar.local_date(clock.now())
+        if not calendar.is_working_day(today):
+            continue
+        if day < 50 and min(len(cases) for cases in arms.values()) < per_arm + 4:
+            for _ in range(rng.choice((2, 3, 3, 4))):
+                definition = services.get_definition(session, PILOT_KEY)
+                fields = fields or services.start_form(
+                    services.model_for(definition).processes[PILOT_KEY]
+                )
+                case = services.start_case(
+                    session, PILOT_KEY, fill(fields, rng.randrange(3)), started_by="applicant"
+                )
+                arm = "pilot" if case.definition.version == pilot.pilot_version else "control"
+                arms[arm].append(case)
+                ready[case.id] = _later(calendar, today, arm, rng)
+        for arm, cases in arms.items():
+            due = [c for c in cases if c.status != "completed" and ready[c.id] <= today]
+            _demo_day(session, due, arm, ready, today, rng)
+    _demo_surveys(session, arms, rng)
+    return arms
+
+
+def _later(calendar, today: date, arm: str, rng) -> date:
+    return calendar.local_date(
+        calendar.add_working_days(today, rng.choice(PILOT_ARMS[arm]["days"]))
+    )
+
+
+def _demo_day(session: Session, cases: list, arm: str, ready: dict, today: date, rng) -> None:
+    """Take each due case's open step at 9:00 and finish it at 11:00 (or return it)."""
+    clock.set_offset(clock.now() - datetime.now(UTC) + timedelta(hours=1))
+    taken = []
+    for case in cases:
+        if case.status == "returned":
+            services.applicant_responds(session, case, {})
+        tasks = services.open_tasks(session, case)
+        if tasks:
+            clerk = NAMED_CLERKS.get(tasks[0].role, "admin")
+            services.claim(session, tasks[0].id, clerk)
+            taken.append((case, tasks[0], clerk))
+    clock.set_offset(clock.now() - datetime.now(UTC) + timedelta(hours=2))
+    calendar = default_calendar()
+    for case, task, clerk in taken:
+        ready[case.id] = _later(calendar, today, arm, rng)
+        if (
+            task.element_id == "verify_population_data"
+            and rng.random() < PILOT_ARMS[arm]["returns"]
+        ):
+            services.return_to_applicant(session, task.id, clerk, "Pindaian KK tidak terbaca")
+            continue
+        data = fill(services.task_form(task), rng.randrange(3))
+        if task.element_id == "verify_population_data":
+            data["data_check"] = "mismatch" if rng.random() < 0.15 else "match"
+        services.complete_task(session, task.id, clerk, data)
+
+
+def _demo_surveys(session: Session, arms: dict[str, list], rng) -> None:
+    for arm, cases in arms.items():
+        weights = PILOT_ARMS[arm]["scores"]
+        for case in cases:
+            if case.status == "completed" and rng.random() < 0.6:
+                scores = {
+                    key: rng.choices((1, 2, 3, 4), weights=weights)[0] for key in surveys.KEYS
+                }
+                surveys.submit(session, case, scores)

@@ -4,7 +4,7 @@ and the observed comparison of both arms driven with a simulated clock."""
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import yaml
@@ -350,3 +350,21 @@ def test_pilot_from_the_command_line(cli, tmp_path):
     assert "No pilot 'nothing'" in cli("pilot", "status", "nothing", code=1)
     bad = cli("pilot", "start", KEY, "--cost", "front", "--planned-end", "2030-01-01", code=2)
     assert "LANE=COST_PER_HOUR" in bad
+
+
+def test_the_demo_data_has_a_pilot_with_a_result(session):
+    from engine import demo
+
+    demo.load(session, with_cases=False)  # procedures and clerks
+    summary = demo.add_demo_pilot(session)
+    assert summary.startswith("pilot ") and demo.add_demo_pilot(session) == ""  # once
+    row = services.get_pilot(session, "resident_id_card")
+    assert row.status == "running" and row.planned_end < clock.now()  # awaiting a decision
+    result = services.compare_pilot(session, row.id)
+    assert result.enough_data and min(result.finished.values()) >= 30
+    assert result.verdict == "pilot_faster"
+    assert result.row("cost.per_case").difference < 0  # one step less
+    assert result.row("ikm.index").pilot.n > 10
+    predicted = predicted_vs_observed(row.prediction, result.as_dict())
+    assert predicted[0]["kpi"] == "cycle_time.mean" and predicted[0]["error"] is not None
+    assert abs(clock.now() - datetime.now(UTC)) < timedelta(seconds=5)  # the clock is back

@@ -39,7 +39,8 @@ HOLDING = (RUNNING, ROLLED_BACK)  # statuses that keep the pilot version from be
 CHANNELS = ("online", "counter")
 APPLICANT = "applicant"  # who starts a case on the public portal
 DEFAULT_OFFICE_FIELD = "office"
-_draw = random.SystemRandom()  # unpredictable: an applicant cannot choose an arm
+_UNPREDICTABLE = random.SystemRandom()  # an applicant cannot choose an arm
+_draw: random.Random = _UNPREDICTABLE
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,12 @@ def running_pilot(session: Session, key: str) -> Pilot | None:
     return session.scalar(
         select(Pilot).where(Pilot.process_key == key, Pilot.status == RUNNING).limit(1)
     )
+
+
+def use_random(rng: random.Random | None) -> None:
+    """Draw arms from ``rng`` (a seeded one for demo data), or again unpredictably (None)."""
+    global _draw
+    _draw = rng or _UNPREDICTABLE
 
 
 def channel_of(started_by: str) -> str:

@@ -29,6 +29,7 @@ import statistics
 import warnings
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -173,7 +174,7 @@ def _arm(session: Session, pilot: Pilot, arm: str) -> dict[str, Any]:
     done = [c for c in cases if c.status == "completed" and c.completed_at is not None]
     calendar = default_calendar()
     ids = [c.id for c in done]
-    returns, steps = _history(session, ids)
+    history = _history(session, ids)
     version = pilot.pilot_version if arm == "pilot" else pilot.base_version
     codes = {c.tracking_code for c in cases}
     finished_codes = {c.tracking_code for c in done}
@@ -187,34 +188,48 @@ def _arm(session: Session, pilot: Pilot, arm: str) -> dict[str, Any]:
         "assigned": len(cases),
         "cycle": [float(calendar.working_days_between(c.started_at, c.completed_at)) for c in done],
         "on_time": [float(c.completed_at <= c.due_at) for c in done if c.due_at is not None],
-        "returns": [float(returns[c.id]) for c in done],
-        "rework": [float(_repeats(steps[c.id])) for c in done],
-        "cost": _costs(pilot, version, [r for r in rows if r.case_id in finished_codes], done),
+        "returns": [float(history.returns[c.id]) for c in done],
+        "rework": [float(_repeats(history.steps[c.id])) for c in done],
+        "cost": _costs(
+            pilot, [r for r in rows if r.case_id in finished_codes], done, history.paused
+        ),
         "ikm": _ikm_scores(session, [c.id for c in cases]),
         "waiting": dict(waiting),
         "step_names": names,
     }
 
 
-def _history(session: Session, case_ids: list[int]) -> tuple[dict, dict]:
-    """Per case id: its returns to the applicant, and the steps it completed in order."""
-    returns: dict[int, int] = defaultdict(int)
-    steps: dict[int, list[str]] = defaultdict(list)
+@dataclass
+class _History:
+    """What the audit log says about finished cases, per case id."""
+
+    returns: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    steps: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
+    paused: dict[int, list[tuple[datetime, datetime]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+
+
+def _history(session: Session, case_ids: list[int]) -> _History:
+    """Returns to the applicant (and how long each lasted) and the steps done, in order."""
+    found, returned_at = _History(), {}
+    actions = ("case_returned", "case_resumed", "task_completed")
     for chunk in range(0, len(case_ids), 500):
         query = (
-            select(AuditEntry.case_id, AuditEntry.action, AuditEntry.element_id)
-            .where(
-                AuditEntry.case_id.in_(case_ids[chunk : chunk + 500]),
-                AuditEntry.action.in_(("case_returned", "task_completed")),
-            )
+            select(AuditEntry.case_id, AuditEntry.action, AuditEntry.element_id, AuditEntry.at)
+            .where(AuditEntry.case_id.in_(case_ids[chunk : chunk + 500]))
+            .where(AuditEntry.action.in_(actions))
             .order_by(AuditEntry.id)
         )
-        for case_id, action, element in session.execute(query):
+        for case_id, action, element, at in session.execute(query):
             if action == "case_returned":
-                returns[case_id] += 1
-            else:
-                steps[case_id].append(element or "")
-    return returns, steps
+                found.returns[case_id] += 1
+                returned_at[case_id] = at
+            elif action == "case_resumed" and case_id in returned_at:
+                found.paused[case_id].append((returned_at.pop(case_id), at))
+            elif action == "task_completed":
+                found.steps[case_id].append(element or "")
+    return found
 
 
 def _repeats(elements: list[str]) -> int:
@@ -222,22 +237,28 @@ def _repeats(elements: list[str]) -> int:
     return len(elements) - len(set(elements))
 
 
-def _costs(pilot: Pilot, version: int, rows, done: list[Case]) -> list[float]:
+def _costs(pilot: Pilot, rows, done: list[Case], paused: dict) -> list[float]:
+    """Per finished case: hours from claim to completion (less time with the applicant) x rate."""
     rates = pilot.staff_costs or {}
-    if not rates:
+    if not rates or not done:
         return []
-    from engine.storage.tables import ProcessDefinition
-
-    definition = next(
-        (c.definition for c in done if c.definition.version == version), None
-    ) or ProcessDefinition(lanes={})
-    by_name = {info.get("name"): lane_id for lane_id, info in (definition.lanes or {}).items()}
-    per_case: dict[str, float] = {c.tracking_code: 0.0 for c in done}
+    lanes = done[0].definition.lanes or {}
+    by_name = {info.get("name"): lane_id for lane_id, info in lanes.items()}
+    ids = {c.tracking_code: c.id for c in done}
+    per_case: dict[str, float] = dict.fromkeys(ids, 0.0)
     for r in rows:
+        if not r.claimed:
+            continue
         rate = rates.get(by_name.get(r.lane, r.lane), rates.get(r.lane, 0.0))
-        if r.claimed:
-            per_case[r.case_id] += max(0.0, (r.end - r.start).total_seconds()) / 3600 * rate
+        seconds = (r.end - r.start).total_seconds() - sum(
+            _overlap(r.start, r.end, a, b) for a, b in paused.get(ids[r.case_id], ())
+        )
+        per_case[r.case_id] += max(0.0, seconds) / 3600 * rate
     return list(per_case.values())
+
+
+def _overlap(start: datetime, end: datetime, a: datetime, b: datetime) -> float:
+    return max(0.0, (min(end, b) - max(start, a)).total_seconds())
 
 
 def _ikm_scores(session: Session, case_ids: list[int]) -> list[dict[str, int]]:
