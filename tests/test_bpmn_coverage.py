@@ -6,11 +6,13 @@ facade, the workflow restored from the database before every step.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from engine import services
+from engine.calendar import clock
 from engine.errors import InvalidBpmn
 from engine.validation.process import format_report, has_errors, validate_file
 from engine.workflow import runtime
@@ -153,3 +155,87 @@ def test_multi_instance_completion_condition_stops_the_other_instances(office):
     complete(office, case, "tina", "Technical review", {"approved": False})
     assert inbox(office, case, "tina") == []
     assert inbox(office, case, "hana") == ["Sign"]
+
+
+# -- events and loops ------------------------------------------------------------------
+
+
+def test_a_signal_thrown_on_one_branch_is_caught_on_the_other(office):
+    deploy(office, "signals.bpmn")
+    case = services.start_case(office, "signals", {})
+    office.commit()
+    assert inbox(office, case, "vera") == []  # the archive waits for the signal
+    complete(office, case, "tina", "Inspect")
+    complete(office, case, "vera", "Archive")
+    assert status(office, case) == "completed"
+
+
+@pytest.mark.parametrize(("risk", "outcome"), [(5, "Reviewed by the head"), (2, "Checked")])
+def test_an_escalation_interrupts_the_check_for_the_head(office, risk, outcome):
+    deploy(office, "escalation.bpmn")
+    case = services.start_case(office, "escalation", {})
+    office.commit()
+    complete(office, case, "tina", "Assess risk", {"risk": risk})
+    if risk > 3:
+        complete(office, case, "hana", "Head review")
+    case = restored(office, case)
+    assert (case.status, case.outcome) == ("completed", outcome)
+
+
+def test_a_standard_loop_repeats_while_its_condition_holds(office):
+    deploy(office, "standard_loop.bpmn")
+    case = services.start_case(office, "standard_loop", {"copies": 3})
+    office.commit()
+    for _ in range(3):
+        assert inbox(office, case, "vera") == ["Stamp a copy"]
+        complete(office, case, "vera", "Stamp a copy")
+    assert status(office, case) == "completed"
+    assert services.case_data(restored(office, case))["stamped"] == 3
+
+
+def test_a_non_interrupting_event_sub_process_adds_work_and_never_holds_the_case(office):
+    deploy(office, "event_subprocess.bpmn")
+    case = services.start_case(office, "event_subprocess", {})
+    office.commit()
+    clock.advance(timedelta(days=2, minutes=1))
+    services.tick(office)
+    office.commit()
+    assert inbox(office, case, "hana") == ["Remind the verifier"]
+    assert inbox(office, case, "vera") == ["Check documents"]  # the check goes on
+    complete(office, case, "hana", "Remind the verifier")
+    complete(office, case, "vera", "Check documents", {"complete": True})
+    assert status(office, case) == "completed"
+    # a case whose reminder never fired ends with its main flow
+    other = services.start_case(office, "event_subprocess", {})
+    office.commit()
+    complete(office, other, "vera", "Check documents", {"complete": True})
+    assert status(office, other) == "completed"
+
+
+def test_an_interrupting_event_sub_process_is_refused_by_element():
+    data = read("event_subprocess.bpmn").replace(b' isInterrupting="false"', b"")
+    _, problems = validate_file(data, "t.bpmn")
+    [problem] = [p for p in problems if p.severity == "error"]
+    assert problem.element_id == "two_days" and "interruptingEventSubProcess" in problem.message
+
+
+def test_a_receive_task_stores_only_the_declared_reply(office):
+    deploy(office, "receive_send.bpmn")
+    case = services.start_case(office, "receive_send", {})
+    office.commit()
+    case = restored(office, case)
+    services.deliver_message(office, case, "reply", {"answer": "yes", "fee": 1})
+    office.commit()
+    case = restored(office, case)
+    assert (case.status, case.outcome) == ("completed", "Agreed")
+    assert services.case_data(case) == {"answer": "yes"}
+
+
+@pytest.mark.parametrize("path", sorted(FEATURES.glob("*.bpmn")), ids=lambda p: p.stem)
+def test_the_simulator_runs_every_feature_model(path):
+    from engine.bpmn.reader import load_bpmn_file
+    from simulations.des.simulator import simulate_once
+    from simulations.params.model import SimParams
+
+    result = simulate_once(load_bpmn_file(path), SimParams(cases=10), seed=1)
+    assert result is not None

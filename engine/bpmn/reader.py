@@ -26,6 +26,9 @@ still appear in ``Process.nodes`` so the file can be drawn and analysed):
   definitions, tag ``multipleEventDefinitions``;
 - ``multiInstanceLoopCharacteristics`` and ``standardLoopCharacteristics`` (the
   activity's id and name are recorded with the loop's tag);
+- an event sub-process whose start event interrupts (``isInterrupting`` is not
+  ``false``), tag ``interruptingEventSubProcess``: SpiffWorkflow 3.2 would run it
+  without stopping the rest of the process; use a boundary event on a sub-process;
 - ``choreography`` (outside any process);
 - ``dataStoreReference`` (a data store: case data live in the case, and SpiffWorkflow
   has no implementation of stores).
@@ -275,6 +278,11 @@ def _unsupported_parts(element, node: Node) -> list[Unsupported]:
     if allowed is not None:
         if node.kind == "startEvent" and not _in_event_subprocess(element):
             allowed = allowed - EVENT_SUBPROCESS_STARTS
+        elif node.kind == "startEvent" and _interrupting(element):
+            # SpiffWorkflow 3.2 runs every event sub-process without interrupting its scope
+            found.append(
+                _unsupported("interruptingEventSubProcess", element, element, node.process_id)
+            )
         if len(node.event_definitions) > 1:
             found.append(
                 _unsupported("multipleEventDefinitions", element, element, node.process_id)
@@ -292,6 +300,10 @@ def _in_event_subprocess(element) -> bool:
         and local_name(parent) == "subProcess"
         and parent.get("triggeredByEvent", "").strip().lower() == "true"
     )
+
+
+def _interrupting(start_event) -> bool:
+    return start_event.get("isInterrupting", "true").strip().lower() != "false"
 
 
 def _loop_of(element) -> Loop | None:

@@ -83,7 +83,9 @@ def validate(model: BpmnModel, *, for_execution: bool = True) -> list[Problem]:
             "process with a start and an end event",
         )
     strict = _strict_process_ids(model)
-    event_subprocesses = {u.id for u in model.unsupported if u.tag == "eventSubProcess" and u.id}
+    event_subprocesses = {
+        n.id for p in model.processes.values() for n in p.nodes.values() if n.triggered_by_event
+    }
     for process in model.processes.values():
         _check_structure(report, process, process.id in strict, event_subprocesses)
         _check_nodes(report, process, process.id in strict)

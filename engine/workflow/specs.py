@@ -23,10 +23,14 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import (
 )
 from SpiffWorkflow.bpmn.serializer.helpers.encoder import create_encoder
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SPIFF_SERIALIZER_VERSION
+from SpiffWorkflow.bpmn.specs.control import BpmnStartTask, _EndJoin
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as _timer_module
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.util.task import TaskIterator, TaskState
 
 from engine.bpmn.xml import BPMN_NS
 from engine.calendar import clock
@@ -102,6 +106,45 @@ def _merge_without_loop_items(merge_child):
 
 
 MultiInstanceTask.merge_child = _merge_without_loop_items(MultiInstanceTask.merge_child)
+
+
+def _untriggered_event_subprocess(task) -> bool:
+    """True for a task in (or after) an event sub-process whose start event has not fired.
+
+    An event sub-process hangs off its scope's start task (SpiffWorkflow connects it there).
+    """
+    top = getattr(task.workflow, "top_workflow", task.workflow)
+    current = task
+    while current is not None:
+        parent = current.parent
+        if isinstance(current.task_spec, SubWorkflowTask) and parent is not None:
+            if isinstance(parent.task_spec, BpmnStartTask):
+                sub = top.get_subprocess(current)
+                return sub is None or not any(
+                    isinstance(t.task_spec, StartEvent) and t.state == TaskState.COMPLETED
+                    for t in sub.get_tasks()
+                )
+        if parent is None:
+            parent_id = getattr(current.workflow, "parent_task_id", None)
+            parent = top.get_task_from_id(parent_id) if parent_id else None
+        current = parent
+    return False
+
+
+def _end_when_the_flow_ends(self, my_task) -> bool:
+    """A process (or sub-process) ends when all its started work is done.
+
+    SpiffWorkflow 3.2 also waits for event sub-processes that were never triggered, so a
+    case with a non-interrupting "reminder after two days" would stay open until the
+    reminder fires; those are not waited for.
+    """
+    tasks = TaskIterator(
+        my_task.workflow.task_tree, state=TaskState.NOT_FINISHED_MASK, end_at_spec=self.name
+    )
+    return all(t == my_task or _untriggered_event_subprocess(t) for t in tasks)
+
+
+_EndJoin._check_threshold_unstructured = _end_when_the_flow_ends
 
 _REGISTRY, _STATE_CONVERTER = _build_registry()
 _ENCODER = create_encoder(_REGISTRY)
