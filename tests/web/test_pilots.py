@@ -52,6 +52,7 @@ def test_a_pilot_starts_from_a_scenario_and_is_promoted(scenario_job, db):
     assert start(db).definition.version == 2  # the counter's applications go to the pilot
     page = reformer.get(pilot_url).get_data(as_text=True)
     assert "not-enough-data" in page and 'data-kpi="cycle_time.mean"' in page
+    assert "Data belum cukup untuk memutuskan" in page  # Indonesian by default
     assert 'class="card predicted"' in page  # the scenario's prediction beside it
     assert "pilot-running" in page and "promote-form" in page
     assert pilot_url in reformer.get("/reformer/pilots").get_data(as_text=True)

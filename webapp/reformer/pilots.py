@@ -143,8 +143,7 @@ def start_pilot(job_id: int):
         rollback()
         return _start_page(job, _values(request.form), {"pilot": str(exc)}, 400)
     commit()
-    flash(_("The pilot started: version %(v)d for %(rule)s.", v=pilot.pilot_version,
-            rule=services.describe_pilot(pilot)), "success")  # fmt: skip
+    flash(_("The pilot started: version %(v)d.", v=pilot.pilot_version), "success")
     return redirect(url_for("reformer.pilot", pilot_id=pilot.id))
 
 

@@ -369,6 +369,9 @@ def main() -> int:
     from public_texts import ID as public_texts  # the citizens' pages, queue, IKM, API tokens
 
     ID.update(public_texts)
+    from pilot_texts import ID as pilot_texts  # the reformers' pilot pages
+
+    ID.update(pilot_texts)
     with (HERE / "messages.pot").open("rb") as pot:
         catalog = read_po(pot, locale="id")
     missing = []
