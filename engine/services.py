@@ -8,6 +8,9 @@ from engine.accounts import api_tokens
 
 # read models and helpers the web app needs besides the operations above
 from engine.accounts.api_tokens import authenticate
+from engine.accounts.idempotency import fingerprint as idempotency_fingerprint
+from engine.accounts.idempotency import record as record_idempotent_answer
+from engine.accounts.idempotency import reserve as reserve_idempotency_key
 from engine.accounts.passwords import hash_password
 from engine.accounts.users import (
     SYSTEM_ROLES,
@@ -135,6 +138,9 @@ __all__ = [
     "case_documents",
     "clock",
     "database_url",
+    "idempotency_fingerprint",
+    "record_idempotent_answer",
+    "reserve_idempotency_key",
     "readiness",
     "describe_database_failure",
     "default_calendar",

@@ -9,19 +9,26 @@ CSRF does not apply: no cookie authenticates an API call.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, g, request
+from flask import Blueprint, current_app, g, request
 
 from engine.errors import EngineError, NotAllowed
-from engine.services import authenticate
+from engine.services import (
+    authenticate,
+    idempotency_fingerprint,
+    record_idempotent_answer,
+    reserve_idempotency_key,
+)
 from webapp.access import may
-from webapp.database import get_session
+from webapp.database import get_session, rollback
 from webapp.errors import api_error
 from webapp.extensions import csrf
 
+log = logging.getLogger("permitflow.api")
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 PUBLIC_ENDPOINTS = {"api.openapi", "api.payment_callback"}  # the callback is HMAC-signed
@@ -39,6 +46,50 @@ def _authenticate():
     except NotAllowed as exc:
         return api_error(401, exc.message, code="unauthorized")
     return None
+
+
+WRITES = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+@bp.before_request
+def _replay_idempotent():
+    """A write sent again with the same ``Idempotency-Key`` gets the first answer."""
+    key = request.headers.get("Idempotency-Key")
+    if key is None or request.method not in WRITES or g.api_user is None:
+        return None
+    print_ = idempotency_fingerprint(request.method, request.path, request.get_data())
+    # commits the request's session (so far only the token's use) with the reservation
+    replay = reserve_idempotency_key(get_session(), g.api_user.id, key, print_)
+    if replay is None:
+        g.idempotency_key = key
+        return None
+    response = current_app.response_class(
+        replay.body, status=replay.status, mimetype="application/json"
+    )
+    response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+@bp.after_request
+def _keep_idempotent_answer(response):
+    key = g.pop("idempotency_key", None)
+    if key is not None:  # the view has committed, or the error handler rolled back
+        record_idempotent_answer(
+            get_session(), g.api_user.id, key, response.status_code, response.get_data()
+        )
+    return response
+
+
+@bp.teardown_request
+def _free_unanswered_key(_exc=None):
+    """A request that ended in an unhandled error frees its key for a real retry."""
+    key = g.pop("idempotency_key", None)
+    if key is not None:
+        try:
+            rollback()
+            record_idempotent_answer(get_session(), g.api_user.id, key, 500, b"")
+        except Exception:  # noqa: BLE001 - the key is taken over after ABANDONED anyway
+            log.warning("could not free Idempotency-Key %r", key, exc_info=True)
 
 
 def api_requires(area: str) -> Callable:

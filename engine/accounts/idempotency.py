@@ -1,0 +1,120 @@
+"""``Idempotency-Key``: an API write sent again with the same key gets the first answer.
+
+A client whose connection broke after a completion cannot tell whether it happened; it
+sends the request again with the same key and gets the original answer instead of an
+ambiguous 409. The key is reserved (a row, unique per user) before the request runs, in
+a transaction of its own, so two copies sent at once do not both run: the second is told
+the first is still in progress. Answers are kept for :data:`KEEP`; a reservation whose
+request died is taken over after :data:`ABANDONED`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from engine.calendar import clock
+from engine.errors import Conflict, EngineError
+from engine.storage.tables import IdempotentRequest
+
+KEEP = timedelta(hours=24)
+ABANDONED = timedelta(minutes=2)
+IN_PROGRESS = 0  # the status of a reserved key whose request has not answered yet
+_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")  # printable ASCII, no spaces, like a UUID
+
+
+class InvalidIdempotencyKey(EngineError):
+    code = "invalid_idempotency_key"
+
+
+class IdempotencyKeyReused(EngineError):
+    """The key was used before for a different request."""
+
+    code = "idempotency_key_reused"
+
+
+@dataclass(frozen=True)
+class Replay:
+    """The answer given the first time."""
+
+    status: int
+    body: bytes
+
+
+def fingerprint(method: str, path: str, body: bytes) -> str:
+    return hashlib.sha256(b"\n".join([method.encode(), path.encode(), body])).hexdigest()
+
+
+def reserve(session: Session, user_id: int, key: str, print_: str) -> Replay | None:
+    """Reserve ``key`` for this request and commit; or the first answer to replay.
+
+    Raises :class:`Conflict` while the first request with the key still runs, and
+    :class:`IdempotencyKeyReused` when the key came with another request before.
+    """
+    if not _KEY.match(key or ""):
+        raise InvalidIdempotencyKey(
+            "Idempotency-Key must be 1 to 200 printable characters without spaces "
+            "(a UUID is a good choice)."
+        )
+    now = clock.now()
+    session.execute(delete(IdempotentRequest).where(IdempotentRequest.created_at < now - KEEP))
+    found = session.scalar(
+        select(IdempotentRequest).where(
+            IdempotentRequest.user_id == user_id, IdempotentRequest.key == key
+        )
+    )
+    if found is not None and found.status == IN_PROGRESS and found.created_at < now - ABANDONED:
+        session.delete(found)
+        session.flush()
+        found = None
+    if found is None:
+        session.add(
+            IdempotentRequest(
+                user_id=user_id,
+                key=key,
+                fingerprint=print_,
+                status=IN_PROGRESS,
+                body=b"",
+                created_at=now,
+            )
+        )
+        try:
+            session.commit()
+            return None
+        except IntegrityError:  # the same key arrived twice at once: the other one runs
+            session.rollback()
+            found = None
+    session.commit()
+    if found is not None and found.fingerprint != print_:
+        raise IdempotencyKeyReused(
+            "This Idempotency-Key was used for a different request; use a new key for a "
+            "new request."
+        )
+    if found is None or found.status == IN_PROGRESS:
+        raise Conflict(
+            "A request with this Idempotency-Key is still running; retry it in a moment."
+        )
+    return Replay(found.status, found.body)
+
+
+def record(session: Session, user_id: int, key: str, status: int, body: bytes) -> None:
+    """Keep the answer for retries (and commit); a 5xx, 409 or 429 frees the key instead."""
+    row = session.scalar(
+        select(IdempotentRequest).where(
+            IdempotentRequest.user_id == user_id, IdempotentRequest.key == key
+        )
+    )
+    if row is None:
+        return
+    if status >= 500 or status in (409, 429):  # worth retrying for real
+        session.delete(row)
+    else:
+        row.status = status
+        row.body = body
+    session.commit()
