@@ -73,6 +73,20 @@ TIMER_READS_UNSET = _bpmn(
 )
 
 
+DATA_OBJECT_ID_NOT_NAME = _bpmn(
+    "data_object",
+    """<bpmn:dataObject id="DataObject_fee" name="fee"/>
+    <bpmn:dataObjectReference id="ref_fee" name="fee" dataObjectRef="DataObject_fee"/>
+    <bpmn:scriptTask id="compute" name="Compute fee" scriptFormat="python">
+      <bpmn:dataOutputAssociation id="out_fee"><bpmn:targetRef>ref_fee</bpmn:targetRef>
+      </bpmn:dataOutputAssociation>
+      <bpmn:script>fee = 100</bpmn:script></bpmn:scriptTask>
+    <bpmn:sequenceFlow id="f2" sourceRef="register" targetRef="compute"/>
+    <bpmn:sequenceFlow id="f3" sourceRef="compute" targetRef="done"/>""",
+    ["compute"],
+)
+
+
 @pytest.fixture
 def office(session):
     services.create_user(session, "ani", roles=["front_office"])
@@ -190,6 +204,7 @@ def test_set_variable_without_a_form_field_reads_json(office):
     [
         (NO_BRANCH, {"fee": 5}, "no_branch", "gw", "no outgoing flow"),
         (SIZE_BOMB, {"exponent": 10**9}, "expression", "compute", "9**exponent"),
+        (DATA_OBJECT_ID_NOT_NAME, {}, "engine", "compute", "DataObject_fee"),
     ],
 )
 def test_other_runtime_errors_become_incidents(session, xml, data, kind, element, text):

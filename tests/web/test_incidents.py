@@ -97,3 +97,23 @@ def test_monitoring_counts_open_incidents_per_procedure(staff, db, stopped):
     _register(staff, db, stopped)
     page = staff("reformer").get("/monitoring/").get_data(as_text=True)
     assert "1 insiden terbuka" in page
+
+
+def test_the_api_answers_with_the_stopped_case(client_api, db, stopped):
+    [task] = services.open_tasks(db, stopped)
+    response = client_api.post(f"/api/v1/tasks/{task.id}/complete", json={"data": {}})
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["status"] == "incident" and body["current_step"] == "Incident: Large building?"
+
+
+@pytest.fixture
+def client_api(app, api_token):
+    client = app.test_client()
+    headers = api_token("front")
+
+    class Api:
+        def post(self, url, **kwargs):
+            return client.post(url, headers=headers, **kwargs)
+
+    return Api()
