@@ -64,6 +64,24 @@ def test_claiming_a_task_completed_meanwhile_names_who_did_it(db_engine):
     assert message == "'Register application' was completed by ani meanwhile; reload your inbox."
 
 
+def test_completing_a_task_completed_meanwhile_names_who_did_it(db_engine):
+    _office(db_engine)
+    task_id = _case(db_engine)
+    with Session(db_engine) as ani:
+        services.complete_task(ani, task_id, "ani", {})
+        ani.commit()
+    with Session(db_engine) as dian:
+        try:
+            services.complete_task(dian, task_id, "dian", {})
+        except StaleTask as exc:
+            assert (
+                exc.message
+                == f"Task {task_id} is no longer open: it was completed by ani meanwhile."
+            )
+        else:
+            raise AssertionError("a task was completed twice")
+
+
 def test_claiming_a_task_claimed_meanwhile_names_the_holder(db_engine):
     _office(db_engine)
     task_id = _case(db_engine)

@@ -39,6 +39,9 @@ def _audit(session: Session, action: str, task: HumanTask, actor: str, **extra) 
 def get_task(session: Session, task_id: str) -> HumanTask:
     task = session.get(HumanTask, task_id)
     if task is None:
+        done = audit.who_changed(session, task_id=task_id)
+        if done:
+            raise StaleTask(f"Task {task_id} is no longer open: it was {done} meanwhile.")
         raise StaleTask(
             f"Task {task_id} is no longer open: it was completed, returned or cancelled "
             "meanwhile, or never existed."

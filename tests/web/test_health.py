@@ -102,3 +102,23 @@ def test_a_lost_database_is_a_503_not_a_500(tmp_path, monkeypatch):
     app = _app_on(f"postgresql+psycopg://permitflow@127.0.0.1:{port}/office", tmp_path)
     response = app.test_client().get("/api/v1/tasks", headers={"Authorization": "Bearer pf_x"})
     assert response.status_code == 503 and response.headers["Retry-After"] == "5"
+
+
+def test_a_statement_running_too_long_is_cut_off(postgres_engine, monkeypatch):
+    """A statement that hangs (a lock never released, a runaway query) ends at the timeout."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    from engine.services import describe_database_failure, make_engine
+
+    monkeypatch.setenv("PERMITFLOW_DB_STATEMENT_TIMEOUT", "0.3")
+    engine = make_engine(postgres_engine.url.render_as_string(hide_password=False))
+    started = time.monotonic()
+    try:
+        with engine.connect() as connection, pytest.raises(OperationalError) as failure:
+            connection.execute(text("SELECT pg_sleep(5)"))
+    finally:
+        engine.dispose()
+    assert time.monotonic() - started < 3
+    kind, message = describe_database_failure(failure.value)
+    assert kind == "busy" and "did not finish in time" in message
