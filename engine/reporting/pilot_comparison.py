@@ -11,7 +11,8 @@ finished (completed) cases:
 - ``cost.per_case``: hours from claim to completion times the lane's cost per hour, when
   the pilot has staff costs
 - ``ikm.index``: the IKM of the arm's surveys (PermenPANRB 14/2017), per response for the test
-- ``task.<element>.waiting``: hours from ready to the first claim, per step
+- ``task.<element>.waiting``: hours from ready to the first claim (to completion when
+  nobody claimed it), per step
 
 Means have a Student-t 95% interval, shares a Wilson interval, p50 and p90 a bootstrap
 interval (fixed seed). A difference is significant when Welch's t-test rejects "same
@@ -182,7 +183,8 @@ def _arm(session: Session, pilot: Pilot, arm: str) -> dict[str, Any]:
     waiting: dict[str, list[float]] = defaultdict(list)
     names: dict[str, str] = {}
     for r in rows:
-        waiting[r.activity_id].append((r.start - r.enabled).total_seconds() / 3600)
+        taken = r.start if r.claimed else r.end  # nobody claimed it: it waited until done
+        waiting[r.activity_id].append((taken - r.enabled).total_seconds() / 3600)
         names[r.activity_id] = r.activity or r.activity_id
     return {
         "assigned": len(cases),
