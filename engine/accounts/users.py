@@ -106,6 +106,11 @@ def roles_of(session: Session, username: str) -> frozenset[str]:
     return roles
 
 
+def remember_roles(session: Session, user: User) -> None:
+    """Seed :func:`roles_of`'s cache with a user whose roles are loaded (token login)."""
+    session.info.setdefault("permitflow_roles", {})[user.username] = frozenset(user.role_names)
+
+
 def forget_roles(session: Session) -> None:
     session.info.pop("permitflow_roles", None)
 
