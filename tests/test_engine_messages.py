@@ -183,3 +183,33 @@ def test_event_gateway_deadline_fired_first_refuses_the_late_message(payments):
     assert services.case_data(case)["payment_status"] == "expired"
     with pytest.raises(InvalidState):
         services.deliver_message(s, case, "payment_received", {})
+
+
+def test_a_case_catching_a_second_correlated_message_takes_it(offices):
+    """SpiffWorkflow compares a later message's correlation with the first one's; an
+    event without correlations was silently not caught and the case waited forever."""
+    s = offices
+    twice = (
+        (HERE / "messages_receiver.bpmn")
+        .read_bytes()
+        .replace(
+            b'<bpmn:sequenceFlow id="b2" sourceRef="wait_issued" targetRef="record"/>',
+            b'<bpmn:intermediateCatchEvent id="wait_again" name="Permit issued again">'
+            b'<bpmn:messageEventDefinition messageRef="Msg_issued"/></bpmn:intermediateCatchEvent>'
+            b'<bpmn:sequenceFlow id="b2" sourceRef="wait_issued" targetRef="wait_again"/>'
+            b'<bpmn:sequenceFlow id="b4" sourceRef="wait_again" targetRef="record"/>',
+        )
+        .replace(
+            b"<bpmn:flowNodeRef>record</bpmn:flowNodeRef>",
+            b"<bpmn:flowNodeRef>record</bpmn:flowNodeRef><bpmn:flowNodeRef>wait_again</bpmn:flowNodeRef>",
+        )
+    )
+    services.deploy(s, twice, source="twice.bpmn")
+    waiting = _registry(s, "PBG-001")
+    _issue(s, "PBG-001")
+    assert services.get_case(s, waiting.id).current_step == "Waiting: Permit issued again"
+    with pytest.raises(InvalidState, match="other correlation values"):
+        services.deliver_message(s, waiting, "permit_issued", {"permit_no": "PBG-999"})
+    _issue(s, "PBG-001")
+    waiting = services.get_case(s, waiting.id)
+    assert [t.name for t in services.open_tasks(s, waiting)] == ["Record the building"]

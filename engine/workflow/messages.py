@@ -70,6 +70,7 @@ def deliver(
         raise InvalidState(f"Case {case.tracking_code} is not waiting for the message {name!r}.")
     payload = dict(payload or {})
     running = open_case(case)
+    event = _event_for(running, waits, name, payload)
     receipts = contracts_for(case.definition).receipts.get(waits[0].element_id)
     stored = _received(receipts, payload)
     audit.record(
@@ -83,11 +84,44 @@ def deliver(
     )
 
     def catch() -> None:
-        event = BpmnEvent(MessageEventDefinition(name), payload=payload)
         running.workflow.event_manager.catch(event, internal=False)
         _store_only_declared(running, waits, name, stored)
 
     advance(session, running, actor, catch)
+
+
+def _event_for(running: Running, waits: list[MessageWait], name: str, payload: dict) -> BpmnEvent:
+    """The event to catch, with the correlations SpiffWorkflow compares on a later message.
+
+    A case that caught a correlated message before only catches messages carrying the
+    same correlation values; SpiffWorkflow needs them on the event itself.
+    """
+    code = running.case.tracking_code
+    for wait in waits:
+        task = running.workflow.get_task_from_id(UUID(wait.id))
+        definition = _message_definition(getattr(task, "task_spec", None), name)
+        if definition is None:
+            continue
+        try:
+            correlations = definition.get_correlations(task, payload)
+        except EngineError as exc:
+            raise InvalidState(
+                f"The message {name!r} to case {code} lacks its correlation: {exc}"
+            ) from exc
+        event = BpmnEvent(MessageEventDefinition(name), payload=payload, correlations=correlations)
+        if task.task_spec.catches(task, event):
+            return event
+    raise InvalidState(
+        f"Case {code} waits for the message {name!r}, but for other correlation values."
+    )
+
+
+def _message_definition(spec, name: str) -> MessageEventDefinition | None:
+    definition = getattr(spec, "event_definition", None)
+    for candidate in [definition, *(getattr(definition, "event_definitions", None) or ())]:
+        if isinstance(candidate, MessageEventDefinition) and candidate.name == name:
+            return candidate
+    return None
 
 
 def _received(receipts: list[tuple[str, str]] | None, payload: dict[str, Any]) -> dict:
