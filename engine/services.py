@@ -62,6 +62,7 @@ from engine.office.definitions import (
 )
 from engine.office.documents import case_documents, get_document, read
 from engine.office.forms import describe_field, form_initial_values
+from engine.office.labels import labels_for
 from engine.office.notifications import messages_for_case, send_pending
 from engine.office.pilots import arm_counts as pilot_arm_counts
 from engine.office.pilots import cases_of as pilot_cases
@@ -121,6 +122,7 @@ __all__ = [
     "payments",
     "permits",
     "templates_beside",
+    "labels_for",
     "ApiToken",
     "BpmnModel",
     "Case",

@@ -33,7 +33,8 @@ from engine.bpmn.model import (
     TimerDefinition,
 )
 from engine.bpmn.writer import process_to_bpmn
-from engine.bpmn.xml import BPMN_NS, PF_NS
+from engine.bpmn.xml import BPMN_NS, CAMUNDA_NS, PF_NS
+from processes import translations
 
 PROCESSES_DIR = Path(__file__).resolve().parent.parent / "processes"
 PBG_NUMBER = "PBG-{region}-{year}-{seq:06d}"
@@ -922,11 +923,47 @@ def with_documents(key: str, xml: bytes) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
+def with_labels(key: str, xml: bytes) -> bytes:
+    """``xml`` with the ``pf:label`` translations of :mod:`processes.translations`."""
+    root = etree.fromstring(xml, etree.XMLParser(remove_blank_text=True))
+    process = root.find(f"{{{BPMN_NS}}}process[@id='{key}']")
+    for element in process.iter(f"{{{BPMN_NS}}}*"):
+        name = element.get("name")
+        if name in translations.NAMES_ID and element.get("id"):
+            _label(element, "id", translations.NAMES_ID[name])
+        if element.tag == f"{{{BPMN_NS}}}startEvent":
+            for form_field in element.iter(f"{{{CAMUNDA_NS}}}formField"):
+                field_id = form_field.get("id")
+                english = translations.FORM_EN.get(form_field.get("label", ""))
+                if english:
+                    _label(element, "en", english, field_id)
+                for value in form_field.iter(f"{{{CAMUNDA_NS}}}value"):
+                    english = translations.FORM_EN.get(value.get("name", ""))
+                    if english:
+                        _label(element, "en", english, f"{field_id}={value.get('id')}")
+    for part, text in translations.STANDARD_EN.get(key, {}).items():
+        _label(process, "en", text, f"standard.{part}")
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def _label(element, language: str, text: str, target: str | None = None) -> None:
+    extensions = element.find(f"{{{BPMN_NS}}}extensionElements")
+    if extensions is None:
+        extensions = etree.Element(f"{{{BPMN_NS}}}extensionElements")
+        documentation = element.findall(f"{{{BPMN_NS}}}documentation")
+        element.insert(len(documentation), extensions)
+    label = etree.SubElement(extensions, f"{{{PF_NS}}}label")
+    label.set("{http://www.w3.org/XML/1998/namespace}lang", language)
+    if target:
+        label.set("for", target)
+    label.text = text
+
+
 def render_all() -> dict[Path, bytes]:
     """The content of every ``processes/<id>.bpmn`` as this script defines it."""
     return {
-        PROCESSES_DIR / f"{key}.bpmn": with_documents(
-            key, process_to_bpmn(build(), messages=MESSAGES)
+        PROCESSES_DIR / f"{key}.bpmn": with_labels(
+            key, with_documents(key, process_to_bpmn(build(), messages=MESSAGES))
         )
         for key, build in PROCEDURES.items()
     }

@@ -227,7 +227,7 @@ def test_notifications_follow_status_changes(office):
     services.return_to_applicant(office, task.id, "ani", "Missing KTP")
     office.commit()
     subjects = [m.subject for m in services.messages_for_case(office, case.id)]
-    assert len(subjects) == 2 and "needs your action" in subjects[1]
+    assert len(subjects) == 2 and subjects[1].endswith("perlu dilengkapi")  # Indonesian, once
     assert services.send_pending(office) == 2
 
 

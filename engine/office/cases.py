@@ -65,11 +65,13 @@ def start_case(
     *,
     started_by: str = "",
     version: int | None = None,
+    language: str = "id",
 ) -> Case:
     """Start a case of the newest (or given) version of ``key`` with applicant data.
 
     The data is validated against the start event's form; raises
     :class:`~engine.errors.InvalidFormData` with a message per wrong field.
+    ``language`` (``id`` or ``en``) is the applicant's: their notifications use it.
     """
     definition = definitions.get_definition(session, key, version)
     route = pilots.route(session, definition, started_by, data or {})  # a pilot's share
@@ -96,6 +98,7 @@ def start_case(
         due_at=sla.case_due(now, standard.get("max_days")),
         state=specs.dump_state(workflow),
         serializer_version=specs.SERIALIZER_VERSION,
+        language="en" if language == "en" else "id",
     )
     case.definition = definition
     session.add(case)

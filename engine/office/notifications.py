@@ -28,16 +28,41 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from engine.calendar import clock
+from engine.office.labels import labels_for
 from engine.storage.tables import Case, OutboxMessage
 
 log = logging.getLogger("permitflow.notifications")
 
+# the applicant's language (Case.language) -> event -> subject; written once, not doubled
 SUBJECTS = {
-    "received": "Permohonan {code} diterima / Application {code} received",
-    "returned": "Permohonan {code} perlu dilengkapi / Application {code} needs your action",
-    "resumed": "Permohonan {code} diproses kembali / Application {code} is being processed again",
-    "completed": "Permohonan {code} selesai / Application {code} is finished",
-    "cancelled": "Permohonan {code} dibatalkan / Application {code} was cancelled",
+    "id": {
+        "received": "Permohonan {code} diterima",
+        "returned": "Permohonan {code} perlu dilengkapi",
+        "resumed": "Permohonan {code} diproses kembali",
+        "completed": "Permohonan {code} selesai",
+        "cancelled": "Permohonan {code} dibatalkan",
+    },
+    "en": {
+        "received": "Application {code} received",
+        "returned": "Application {code} needs your action",
+        "resumed": "Application {code} is being processed again",
+        "completed": "Application {code} is finished",
+        "cancelled": "Application {code} was cancelled",
+    },
+}
+BODY = {
+    "id": ("Kode lacak", "Status", "Langkah saat ini"),
+    "en": ("Tracking code", "Status", "Current step"),
+}
+STATUS_NAMES = {
+    "id": {
+        "running": "sedang diproses",
+        "returned": "menunggu kelengkapan dari Anda",
+        "incident": "sedang diproses",
+        "completed": "selesai",
+        "cancelled": "dibatalkan",
+    },
+    "en": {"running": "in progress", "returned": "waiting for you", "incident": "in progress"},
 }
 
 MAX_ATTEMPTS = 5
@@ -52,14 +77,19 @@ class PermanentFailure(Exception):
 
 def status_changed(session: Session, case: Case, event: str, detail: str = "") -> OutboxMessage:
     """Queue the applicant's message for a status change of ``case``."""
-    subject = SUBJECTS.get(event, "Permohonan {code}: {event}").format(
+    language = "en" if case.language == "en" else "id"
+    subject = SUBJECTS[language].get(event, "{code}: {event}").format(
         code=case.tracking_code, event=event
     )
-    body = f"{case.title}\nKode lacak / tracking code: {case.tracking_code}\nStatus: {case.status}"
+    code_label, status_label, step_label = BODY[language]
+    status = STATUS_NAMES[language].get(str(case.status), str(case.status))
+    labels = labels_for(case.definition)
+    body = f"{case.title}\n{code_label}: {case.tracking_code}\n{status_label}: {status}"
     if case.current_step:
-        body += f"\nLangkah saat ini / current step: {case.current_step}"
+        body += f"\n{step_label}: {labels.step(case.current_step, language)}"
     if detail:
-        body += f"\n\n{detail}"
+        shown = labels.step(detail, language) if event == "completed" else detail
+        body += f"\n\n{shown}"
     message = OutboxMessage(
         created_at=clock.now(),
         case_id=case.id,

@@ -8,6 +8,7 @@ the private tracking page, whose link is also in the notification.
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask import session as flask_session
 from flask_babel import gettext as _
 
 from engine.errors import InvalidFormData
@@ -68,7 +69,12 @@ def _application(definition: ProcessDefinition, template: str, submitted_message
     session = get_session()
     try:
         case = start_case(
-            session, definition.key, values, started_by=APPLICANT, version=definition.version
+            session,
+            definition.key,
+            values,
+            started_by=APPLICANT,
+            version=definition.version,
+            language=flask_session.get("lang", "id"),
         )
     except InvalidFormData as exc:
         rollback()

@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import get_locale
 
+from engine.services import labels_for
+
 WIB = ZoneInfo("Asia/Jakarta")
 MONTHS = {
     "id": "Januari Februari Maret April Mei Juni Juli Agustus September Oktober November Desember",
@@ -47,5 +49,18 @@ def wib(value) -> str:
     return f"{day(local)} {local.hour:02d}{separator}{local.minute:02d} WIB"
 
 
+def step(case, text: str | None = None) -> str:
+    """A case's current step (or ``text``: its outcome) in the reader's language."""
+    return labels_for(case.definition).step(text or case.current_step or "", _language())
+
+
+def standard_text(definition, key: str, fallback: str) -> str:
+    """A service-standard text in the reader's language (the BPMN's text otherwise)."""
+    if not fallback:
+        return fallback
+    return labels_for(definition).standard(definition.key, key, _language(), fallback)
+
+
 def init_app(app) -> None:
-    app.jinja_env.filters.update(rupiah=rupiah, day=day, wib=wib)
+    app.jinja_env.filters.update(rupiah=rupiah, day=day, wib=wib, step=step)
+    app.jinja_env.globals.update(standard_text=standard_text)

@@ -1,0 +1,141 @@
+"""The ``pf:label`` translations of the shipped procedures, added by ``processes.author``.
+
+Element names are written in English in the BPMN and get an Indonesian label; the
+applicant's start form and the service standard are written in Indonesian and get an
+English label. See docs/bpmn-conventions.md ("Translations").
+"""
+
+from __future__ import annotations
+
+# English element name -> Indonesian (every procedure)
+NAMES_ID = {
+    "Application submitted": "Permohonan diajukan",
+    "Register application": "Pendaftaran permohonan",
+    "Verify documents": "Verifikasi berkas",
+    "Notify applicant of missing documents": "Pemberitahuan kekurangan berkas kepada pemohon",
+    "Technical review of building plan": "Pemeriksaan dokumen rencana teknis",
+    "Request revised building plan": "Permintaan perbaikan rencana teknis",
+    "Inspect building site": "Peninjauan lapangan",
+    "Application rejected": "Permohonan ditolak",
+    "Assess retribution fee": "Penetapan retribusi",
+    "Wait for and confirm payment": "Menunggu dan memastikan pembayaran retribusi",
+    "14 days without payment": "14 hari tanpa pembayaran",
+    "Cancelled for non-payment": "Dibatalkan karena retribusi tidak dibayar",
+    "Sign PBG": "Penandatanganan PBG",
+    "Issue permit to applicant": "Penerbitan PBG kepada pemohon",
+    "Permit issued": "PBG terbit",
+    "Application received from OSS": "Permohonan diterima dari OSS",
+    "Register OSS application": "Pendaftaran permohonan OSS",
+    "Sector technical review": "Pemeriksaan teknis sektor",
+    "Check zoning (RDTR)": "Pemeriksaan kesesuaian zona (RDTR)",
+    "Approve and sign licence": "Persetujuan dan penandatanganan izin",
+    "Publish licence in OSS and notify applicant": "Penerbitan izin di OSS dan pemberitahuan kepada pemohon",
+    "Licence issued": "Izin terbit",
+    "Complaint received": "Pengaduan diterima",
+    "Verify and forward complaint": "Verifikasi dan penerusan pengaduan",
+    "Inform complainant: not admissible": "Pemberitahuan kepada pelapor: pengaduan tidak dapat diproses",
+    "Closed as not admissible": "Ditutup karena tidak dapat diproses",
+    "Follow up complaint": "Tindak lanjut pengaduan",
+    "Publish follow-up to complainant": "Publikasi tindak lanjut kepada pelapor",
+    "Complainant responded": "Pelapor menanggapi",
+    "10 working days without response": "10 hari kerja tanpa tanggapan",
+    "Review complainant response": "Penelaahan tanggapan pelapor",
+    "Complaint closed": "Pengaduan selesai",
+    "Closed automatically": "Ditutup otomatis",
+    "3 working days": "3 hari kerja",
+    "Escalation: forward overdue": "Eskalasi: penerusan terlambat",
+    "Escalation handled": "Eskalasi ditangani",
+    "5 working days": "5 hari kerja",
+    "Escalation: follow-up overdue": "Eskalasi: tindak lanjut terlambat",
+    "Verify population data in SIAK": "Verifikasi data kependudukan di SIAK",
+    "Correct population data": "Perbaikan data kependudukan",
+    "Record biometrics": "Perekaman biometrik",
+    "Print KTP-el": "Pencetakan KTP-el",
+    "Hand over KTP-el": "Penyerahan KTP-el",
+    "KTP-el handed over": "KTP-el diserahkan",
+}
+
+# Indonesian start-form label or option -> English
+FORM_EN = {
+    "Nama lengkap pemohon": "Applicant's full name",
+    "NIK (16 digit)": "NIK (national ID number, 16 digits)",
+    "Nomor telepon/WhatsApp": "Phone/WhatsApp number",
+    "Alamat surel": "Email address",
+    "Alamat lokasi bangunan": "Address of the building site",
+    "Fungsi bangunan gedung": "Function of the building",
+    "Hunian": "Residential",
+    "Keagamaan": "Religious",
+    "Usaha": "Business",
+    "Sosial dan budaya": "Social and cultural",
+    "Khusus": "Special",
+    "Luas total lantai bangunan (m2)": "Total floor area (m2)",
+    "Jumlah lantai": "Number of floors",
+    "Bukti kepemilikan tanah (sertifikat)": "Proof of land ownership (certificate)",
+    "Dokumen rencana teknis (gambar bangunan)": "Technical plan (building drawings)",
+    "Nama pelaku usaha/badan usaha": "Business or company name",
+    "NIB (13 digit)": "NIB (business ID number, 13 digits)",
+    "Kode KBLI (5 digit)": "KBLI code (5 digits)",
+    "Tingkat risiko": "Risk level",
+    "Menengah tinggi": "Medium-high",
+    "Tinggi": "High",
+    "Kategori usaha": "Business category",
+    "Perdagangan": "Trade",
+    "Jasa": "Services",
+    "Industri": "Industry",
+    "Alamat lokasi usaha": "Address of the business",
+    "Zona lokasi usaha menurut RDTR": "Zone of the business site (RDTR)",
+    "Zona perumahan": "Residential zone",
+    "Zona perdagangan dan jasa": "Trade and services zone",
+    "Zona campuran": "Mixed zone",
+    "Zona/kawasan industri": "Industrial zone or estate",
+    "Dokumen KKPR": "KKPR document (spatial use approval)",
+    "Persetujuan lingkungan": "Environmental approval",
+    "Nama pelapor (kosongkan bila anonim)": "Your name (leave empty to stay anonymous)",
+    "Telepon atau surel untuk tanggapan": "Phone or email for the answer",
+    "Saluran pengaduan": "Complaint channel",
+    "Loket pengaduan": "Complaint counter",
+    "Surel": "Email",
+    "Surat": "Letter",
+    "Layanan yang diadukan": "Service concerned",
+    "Persetujuan Bangunan Gedung": "Building approval",
+    "Izin usaha": "Business licence",
+    "Lainnya": "Other",
+    "Judul pengaduan": "Subject of the complaint",
+    "Uraian pengaduan": "Description of the complaint",
+    "Bukti pendukung": "Supporting evidence",
+    "Nomor tiket SP4N-LAPOR!": "SP4N-LAPOR! ticket number",
+    "Nama lengkap sesuai KK": "Full name as on the family card (KK)",
+    "Nomor Kartu Keluarga (16 digit)": "Family card (KK) number, 16 digits",
+    "Tanggal lahir": "Date of birth",
+    "Jenis permohonan": "Type of application",
+    "KTP-el baru (pertama kali)": "New KTP-el (first time)",
+    "Penggantian karena rusak": "Replacement: damaged",
+    "Penggantian karena hilang": "Replacement: lost",
+    "Penggantian karena perubahan data": "Replacement: changed data",
+    "Pindaian Kartu Keluarga": "Scan of the family card (KK)",
+    "Dokumen pendukung (surat kehilangan, KTP-el rusak, bukti perubahan data)": (
+        "Supporting document (police report of loss, damaged KTP-el, proof of changed data)"
+    ),
+}
+
+# procedure -> English service standard texts
+STANDARD_EN = {
+    "building_approval": {
+        "name": "Building Approval (PBG)",
+        "product": "Building Approval (PBG) document with the approved technical plans",
+        "description": "Approval given to a building owner to build, change, extend, reduce "
+        "and/or maintain a building according to the technical standards.",
+    },
+    "business_license": {
+        "name": "Verification of sector business licences, medium-high and high risk (OSS-RBA)",
+        "product": "A verified sector business licence issued through OSS",
+    },
+    "resident_id_card": {
+        "name": "Electronic identity card (KTP-el)",
+        "product": "Electronic identity card (KTP-el)",
+    },
+    "complaint": {
+        "name": "Public service complaints (SP4N-LAPOR!)",
+        "product": "The follow-up of the complaint, published to the complainant",
+    },
+}
