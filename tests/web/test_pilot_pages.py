@@ -122,3 +122,21 @@ def _simpler() -> bytes:
     from tests.web.conftest import revised_building
 
     return revised_building()
+
+
+def test_the_portal_shows_one_service_and_routes_online_applications(app, db):
+    from tests.web.conftest import Staff
+
+    services.deploy(db, TWO_LANES.read_bytes(), source="small.bpmn")
+    services.deploy(db, TWO_LANES.read_bytes().replace(b"Register application", b"Register"),
+                    source="small2.bpmn")  # fmt: skip
+    services.start_pilot(db, KEY, pilot_version=2, planned_end=date.today() + timedelta(days=9),
+                         owner="rudi", actor="rudi", share=100, channels=["online"])  # fmt: skip
+    db.commit()
+    citizen = Staff(app.test_client())
+    citizen.fresh_token(f"/services/{KEY}/apply")
+    response = citizen.post(f"/services/{KEY}/apply", data={"applicant_name": "Siti", "area": "5"})
+    assert response.status_code == 302, response.get_data(as_text=True)[-3000:]
+    case = services.list_cases(db, key=KEY)[0]
+    assert case.definition.version == 2 and case.started_by == "applicant"
+    assert start(db).definition.version == 1  # the counter is not in this pilot
