@@ -271,3 +271,18 @@ def test_cli_prints_one_line_and_exits_non_zero(sqlite_engine, monkeypatch):
     history = run("history", started["tracking_code"]).output
     for action in ("incident_opened", "incident_variable_set", "incident_retried"):
         assert action in history
+
+
+def test_cancelling_a_stopped_case_elsewhere_resolves_its_incident(office):
+    s = office
+    case, incident = _stopped_case(s)
+    services.cancel_case(s, case.id, actor="head", reason="Withdrawn by the applicant")
+    s.commit()
+    assert services.get_case(s, case.id).status == "cancelled"
+    s.refresh(incident)
+    assert (incident.status, incident.resolution, incident.resolved_by) == (
+        "resolved",
+        "cancelled",
+        "head",
+    )
+    assert incidents.counts_by_procedure(s) == {}

@@ -6,14 +6,14 @@ import re
 import secrets
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from engine.bpmn.model import Process
 from engine.calendar import clock
 from engine.errors import CaseNotFound, EngineError, InvalidState
 from engine.office import audit, definitions, forms, notifications, pilots, sla
-from engine.storage.tables import OPEN_STATUSES, Case, HumanTask, ProcessDefinition
+from engine.storage.tables import OPEN_STATUSES, Case, HumanTask, Incident, ProcessDefinition
 from engine.workflow import specs
 from engine.workflow.runtime import Running, advance, all_tasks, open_case, peek_workflow, save
 from engine.workflow.states import TaskState
@@ -209,6 +209,13 @@ def cancel_case(session: Session, case_ref: int | str, *, actor: str, reason: st
     case.current_step = ""
     audit.record(
         session, "case_cancelled", actor=actor, case_id=case.id, message=reason or "Cancelled"
+    )
+    session.execute(  # a cancelled case needs no administrator any more
+        update(Incident)
+        .where(Incident.case_id == case.id, Incident.status == "open")
+        .values(
+            status="resolved", resolution="cancelled", resolved_at=clock.now(), resolved_by=actor
+        )
     )
     save(session, running, actor)
     notifications.status_changed(session, case, "cancelled")

@@ -173,9 +173,8 @@ def complete_task(
     node = running.process.nodes.get(task.element_id)
     cleaned = forms.validate_form(node.form_fields, data or {}) if node else {}
     spiff_task.data.update(cleaned)
-    spiff_task.run()
     _audit(session, "task_completed", task, username, data=cleaned)
-    advance(session, running, username)
+    advance(session, running, username, spiff_task.run)  # errors become incidents there
     issuing.after_steps(session, running, username)
     return task
 
