@@ -54,7 +54,7 @@ def _scenario_job(job_id: int):
 @requires("reformer")
 def pilots():
     rows = services.list_pilots(get_session())
-    return render_template("reformer/pilots.html", pilots=rows, describe=services.describe_pilot)
+    return render_template("reformer/pilots.html", pilots=rows)
 
 
 def _form_defaults() -> dict:
