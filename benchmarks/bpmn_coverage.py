@@ -8,6 +8,7 @@ For every ``*.bpmn`` / ``*.bpmn20.xml`` file under ``--models`` (each file alone
    check decides both, so a gap between the two is listed as ``deploy:`` reasons);
 3. **refused by reason**: the error codes of the refused files, grouped (unsupported
    elements by their tag), each with the number of files it stops;
+   DMN files in the BPMN file's folder are uploaded beside it (business rule tasks);
 4. **run to an end state**: a case is started and every open task completed through
    ``engine.services`` with generated form data (timers are fired by moving the clock,
    awaited messages are delivered), the workflow restored from the database before each
@@ -39,7 +40,7 @@ from engine.demo import fill
 from engine.errors import EngineError
 from engine.office.cases import start_form
 from engine.storage import db, migrate
-from engine.storage.tables import MessageWait, Timer
+from engine.storage.tables import AuditEntry, MessageWait, Timer
 from engine.validation.process import validate_file
 from engine.workflow import runtime
 
@@ -96,7 +97,7 @@ def run_case(session: Session, key: str) -> str:
         runtime.forget_live_workflows()  # every step restores the workflow from the database
         session.refresh(case)
         if case.status != "running":
-            return case.status
+            return case.status if case.status == "completed" else _why(session, case)
         tasks = services.open_tasks(session, case)
         if tasks:
             task = tasks[0]
@@ -116,10 +117,21 @@ def run_case(session: Session, key: str) -> str:
     return f"not finished after {MAX_STEPS} steps"
 
 
+def _why(session: Session, case) -> str:
+    """The status of a stopped case, with the message of its last incident if any."""
+    entry = session.scalar(
+        select(AuditEntry)
+        .where(AuditEntry.case_id == case.id, AuditEntry.action.like("incident%"))
+        .order_by(AuditEntry.id.desc())
+    )
+    return f"{case.status}: {entry.message[:100]}" if entry is not None else case.status
+
+
 def measure(path: Path, engine, verbose: bool) -> dict:
     data = path.read_bytes()
     result: dict = {"file": str(path), "spiff": spiff_parses(path)}
-    model, problems = validate_file(data, path.name)
+    dmn_files = {p.name: p.read_bytes() for p in sorted(path.parent.glob("*.dmn"))}
+    model, problems = validate_file(data, path.name, dmn_files=dmn_files)
     result["reasons"] = refusal_reasons(problems)
     if result["reasons"]:
         return result
@@ -127,7 +139,9 @@ def measure(path: Path, engine, verbose: bool) -> dict:
     with Session(engine, expire_on_commit=False) as session:
         signal.alarm(SECONDS_PER_MODEL)
         try:
-            definition, _ = services.deploy(session, data, source=path.name, deployed_by=ADMIN)
+            definition, _ = services.deploy(
+                session, data, source=path.name, deployed_by=ADMIN, dmn_files=dmn_files
+            )
         except EngineError as exc:
             result["reasons"] = [f"deploy: {exc.message.splitlines()[-1][:90]}"]
             signal.alarm(0)

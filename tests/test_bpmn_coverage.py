@@ -239,3 +239,72 @@ def test_the_simulator_runs_every_feature_model(path):
 
     result = simulate_once(load_bpmn_file(path), SimParams(cases=10), seed=1)
     assert result is not None
+
+
+# -- DMN business rule tasks -----------------------------------------------------------
+
+DMN = {"fees.dmn": (FEATURES / "fees.dmn").read_bytes()}
+
+
+@pytest.mark.parametrize(
+    ("building_type", "floor_area", "fee", "risk"),
+    [
+        ("house", 80, 500000, "low"),
+        ("house", 200, 1200000, "medium"),
+        ("shop", 50, 2500000, "high"),
+    ],
+)
+def test_a_business_rule_task_computes_fee_and_risk_with_a_dmn_table(
+    office, building_type, floor_area, fee, risk
+):
+    _, problems = validate_file(read("business_rule.bpmn"), "business_rule.bpmn", dmn_files=DMN)
+    assert not has_errors(problems), format_report(problems)
+    services.deploy(office, read("business_rule.bpmn"), source="business_rule.bpmn", dmn_files=DMN)
+    office.commit()
+    start = {"building_type": building_type, "floor_area": floor_area}
+    case = services.start_case(office, "business_rule", start)
+    office.commit()
+    data = services.case_data(restored(office, case))
+    assert (data["fee"], data["risk"]) == (fee, risk)
+    if risk == "high":
+        complete(office, case, "hana", "Head approval")
+    assert status(office, case) == "completed"
+
+
+def test_a_changed_dmn_table_is_a_new_version(office):
+    first, _ = services.deploy(office, read("business_rule.bpmn"), dmn_files=DMN)
+    cheaper = {"fees.dmn": DMN["fees.dmn"].replace(b">500000<", b">400000<")}
+    second, created = services.deploy(office, read("business_rule.bpmn"), dmn_files=cheaper)
+    assert created and second.version == first.version + 1
+
+
+def test_a_business_rule_task_needs_its_dmn_file():
+    _, problems = validate_file(read("business_rule.bpmn"), "business_rule.bpmn")
+    [problem] = [p for p in problems if p.code == "unknown_decision"]
+    assert problem.severity == "error" and "'fees'" in problem.message
+    assert problem.element_id == "compute_fee"
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        (b"&lt;= 100", None),
+        (b"__import__('os')", "is not available"),
+        (b"[1..5]", "FEEL ranges"),
+        (b"&lt;= 9**9**9**9", "cannot be computed"),
+    ],
+)
+def test_every_dmn_cell_is_checked_like_an_expression(cell, expected):
+    dmn = {
+        "fees.dmn": DMN["fees.dmn"].replace(
+            b"<text>&lt;= 100</text>", b"<text>" + cell + b"</text>"
+        )
+    }
+    _, problems = validate_file(read("business_rule.bpmn"), "business_rule.bpmn", dmn_files=dmn)
+    found = [p for p in problems if p.code == "invalid_decision"]
+    if expected is None:
+        assert found == []
+    else:
+        [problem] = found
+        assert problem.severity == "error" and expected in problem.message
+        assert "rule 1, input 2" in problem.message and problem.source == "fees.dmn"

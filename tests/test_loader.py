@@ -220,7 +220,7 @@ def test_unsupported_elements_are_listed_but_still_loaded():
     model = load_bpmn(
         definitions(
             '<bpmn:process id="p">'
-            '<bpmn:businessRuleTask id="rules" name="Check credit"/>'
+            '<bpmn:complexGateway id="rules" name="Check credit"/>'
             '<bpmn:userTask id="many" name="Sign"><bpmn:multiInstanceLoopCharacteristics/></bpmn:userTask>'
             '<bpmn:intermediateThrowEvent id="sig"><bpmn:signalEventDefinition/></bpmn:intermediateThrowEvent>'
             '<bpmn:subProcess id="esp" triggeredByEvent="true"/>'
@@ -228,8 +228,8 @@ def test_unsupported_elements_are_listed_but_still_loaded():
         )
     )
     found = [(u.tag, u.id, u.process_id) for u in model.unsupported]
-    assert found == [("businessRuleTask", "rules", "p")]
-    assert model.processes["p"].nodes["rules"].kind == "businessRuleTask"
+    assert found == [("complexGateway", "rules", "p")]
+    assert model.processes["p"].nodes["rules"].kind == "complexGateway"
 
 
 def test_utf8_bom_and_latin1_declaration_load():

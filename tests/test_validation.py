@@ -281,12 +281,12 @@ def test_empty_script():
 def test_unsupported_element_is_named():
     body = VALID.replace(
         '<bpmn:userTask id="t" name="Review"/>',
-        '<bpmn:businessRuleTask id="t" name="Check credit"/>',
+        '<bpmn:complexGateway id="t" name="Check credit"/>',
     )
     problem = only(bpmn(body), "unsupported_element", "t")
     assert (
         problem.message
-        == "Element 'Check credit' (businessRuleTask) cannot be executed by permitflow"
+        == "Element 'Check credit' (complexGateway) cannot be executed by permitflow"
     )
     only(bpmn(body), "unsupported_element", "t", severity="warning", for_execution=False)
 
@@ -570,3 +570,15 @@ def test_without_a_start_form_only_start_data_can_set_a_name():
     assert problems_of(data, "unset_name") == []
     [problem] = problems_of(data, "name_from_start_data")
     assert problem.severity == "warning" and "'area'" in problem.message
+
+
+def test_a_python_script_beyond_assignments_is_refused_saying_what_is_allowed():
+    data = bpmn(
+        VALID.replace(
+            '<bpmn:userTask id="t" name="Review"/>',
+            '<bpmn:scriptTask id="t" name="Log"><bpmn:script>print(fee)</bpmn:script></bpmn:scriptTask>',
+        )
+    )
+    problem = only(data, "unsafe_expression", "t")
+    assert "only assignments" in problem.message
+    assert "one assignment per line" in problem.message and "no def" in problem.message

@@ -138,6 +138,7 @@ class Node:
     loop: Loop | None = None  # multi-instance or standard loop of an activity
     triggered_by_event: bool = False  # an event sub-process
     message_data: tuple[str, ...] | None = None  # pf:messageData names a catch stores
+    decision_ref: str | None = None  # businessRuleTask: camunda:decisionRef (a DMN decision)
     incoming: list[str] = field(default_factory=list)  # flow ids
     outgoing: list[str] = field(default_factory=list)  # flow ids
 

@@ -18,8 +18,8 @@ What permitflow executes:
 Everything read but not executable is listed in ``BpmnModel.unsupported`` (the nodes
 still appear in ``Process.nodes`` so the file can be drawn and analysed):
 
-- ``serviceTask``, ``sendTask``, ``receiveTask``, ``businessRuleTask``,
-  ``complexGateway``, ``transaction``, ``adHocSubProcess``;
+- ``serviceTask``, ``complexGateway``, ``transaction``, ``adHocSubProcess``
+  (``businessRuleTask`` runs a DMN table uploaded beside the file);
 - an event sub-process (``subProcess triggeredByEvent="true"``), tag ``eventSubProcess``;
 - event definitions outside the list above (signal, escalation, compensate, conditional,
   link, cancel...), tag e.g. ``signalEventDefinition``; an event with several
@@ -68,9 +68,7 @@ __all__ = ["clean_name", "lane_role", "load_bpmn", "load_bpmn_file", "model_from
 
 FLOW_NODE_KINDS = TASK_KINDS | ACTIVITY_KINDS | GATEWAY_KINDS | EVENT_KINDS
 CONTAINER_KINDS = frozenset({"subProcess", "transaction", "adHocSubProcess"})
-UNSUPPORTED_KINDS = frozenset(
-    {"serviceTask", "businessRuleTask", "complexGateway", "transaction", "adHocSubProcess"}
-)
+UNSUPPORTED_KINDS = frozenset({"serviceTask", "complexGateway", "transaction", "adHocSubProcess"})
 SUPPORTED_EVENT_DEFINITIONS = {
     "startEvent": frozenset({"message", "timer", "signal", "escalation", "error"}),
     "endEvent": frozenset({"terminate", "message", "error", "signal", "escalation"}),
@@ -216,6 +214,9 @@ def _read_node(element, kind: str, process_id: str, parent_id, global_definition
         loop=_loop_of(element),
         triggered_by_event=element.get("triggeredByEvent", "").strip().lower() == "true",
         message_data=ext.message_data_of(element),
+        decision_ref=element.get(ext.camunda("decisionRef"))
+        if kind == "businessRuleTask"
+        else None,
     )
     for name, definition in definitions:
         if name == "timer" and node.timer is None:

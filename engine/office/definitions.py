@@ -7,6 +7,8 @@ does not make a new version.
 
 from __future__ import annotations
 
+import hashlib
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -18,7 +20,12 @@ from engine.errors import InvalidBpmn, ProcessNotFound
 from engine.office import audit, pilots
 from engine.office import templates as document_templates
 from engine.storage.tables import OPEN_STATUSES, Case, ProcessDefinition
-from engine.validation.process import format_report, has_errors, validate_file
+from engine.validation.process import (
+    format_report,
+    has_errors,
+    read_decision_files,
+    validate_file,
+)
 from engine.workflow import specs
 
 
@@ -29,14 +36,16 @@ def deploy(
     source: str = "<upload>",
     deployed_by: str = "",
     templates: dict[str, str] | None = None,
+    dmn_files: dict[str, bytes] | None = None,
 ) -> tuple[ProcessDefinition, bool]:
     """Deploy a BPMN file. Returns ``(definition, created)``.
 
     ``templates`` are the document template files uploaded with it (file name -> text;
-    see :mod:`engine.office.templates`); they are versioned with the BPMN.
+    see :mod:`engine.office.templates`); they are versioned with the BPMN. ``dmn_files``
+    (file name -> bytes) hold the decision tables its business rule tasks call.
     Raises :class:`InvalidBpmn` with the validation problems when the file has errors.
     """
-    model, problems = validate_file(data, source, templates=templates)
+    model, problems = validate_file(data, source, templates=templates, dmn_files=dmn_files)
     if model is None or has_errors(problems):
         errors = [p for p in problems if p.severity == "error"]
         raise InvalidBpmn(
@@ -44,21 +53,23 @@ def deploy(
             problems,
         )
     process = model.main_process()
+    digest = _digest(model.sha256, dmn_files)
     root = parse_xml(data, source)
     documents = document_templates.collect(root, templates) or None
     for existing in session.scalars(
         select(ProcessDefinition).where(
-            ProcessDefinition.key == process.id, ProcessDefinition.sha256 == model.sha256
+            ProcessDefinition.key == process.id, ProcessDefinition.sha256 == digest
         )
     ):
         if existing.templates == documents:
             return existing, False
-    spec, subprocess_specs = specs.compile_process(root, source, process.id)
+    decisions, _ = read_decision_files(dmn_files)  # DMN tables are compiled into the spec
+    spec, subprocess_specs = specs.compile_process(root, source, process.id, decisions)
     definition = ProcessDefinition(
         key=process.id,
         version=_next_version(session, process.id),
         name=process.label,
-        sha256=model.sha256,
+        sha256=digest,
         source_name=source,
         bpmn_xml=data,
         spec_json=specs.dump_specs(spec, subprocess_specs),
@@ -79,6 +90,16 @@ def deploy(
         data={"key": definition.key, "version": definition.version, "sha256": model.sha256},
     )
     return definition, True
+
+
+def _digest(bpmn_sha256: str, dmn_files: dict[str, bytes] | None) -> str:
+    """The content hash of a version: the BPMN file's, or with its DMN files the hash of all."""
+    if not dmn_files:
+        return bpmn_sha256
+    digest = hashlib.sha256(bpmn_sha256.encode())
+    for name in sorted(dmn_files):
+        digest.update(hashlib.sha256(dmn_files[name]).digest())
+    return digest.hexdigest()
 
 
 def _next_version(session: Session, key: str) -> int:

@@ -24,6 +24,7 @@ from engine.bpmn.model import BpmnModel, Node, Process, SequenceFlow
 from engine.errors import EngineError
 from engine.expressions import language as expressions
 from engine.expressions.functions import iso_literal_kind
+from engine.workflow import dmn
 
 ANY = "*"  # a writer that may set any name (a message without declared fields)
 FREE = "?"  # start data of a process without a start form: any name, as the caller sends
@@ -55,7 +56,7 @@ class Flow:
     joins: set[Vertex] = field(default_factory=set)  # entries of parallel joins
 
 
-def check_data_flow(model: BpmnModel, process_ids: set[str]) -> list[Finding]:
+def check_data_flow(model: BpmnModel, process_ids: set[str], decisions=()) -> list[Finding]:
     """Findings for the processes in ``process_ids`` (the ones a case runs).
 
     A called process starts with the data of its callers (SpiffWorkflow copies the
@@ -64,11 +65,11 @@ def check_data_flow(model: BpmnModel, process_ids: set[str]) -> list[Finding]:
     """
     findings: list[Finding] = []
     initial: dict[str, tuple[set[str] | None, set[str]]] = {}
-    written_by = {pid: _all_writes(model, p) for pid, p in model.processes.items()}
+    written_by = {pid: _all_writes(model, p, decisions) for pid, p in model.processes.items()}
     order = _call_order(model, process_ids)
     for process_id in order:
         process = model.processes[process_id]
-        flow = _build(model, process, written_by)
+        flow = _build(model, process, written_by, decisions)
         must_start, may_start = initial.get(process_id, (None, set()))
         if must_start is None and not _has_start_form(process):
             must_start = {FREE}
@@ -113,16 +114,18 @@ def _call_order(model: BpmnModel, process_ids: set[str]) -> list[str]:
     return order + sorted(set(process_ids) - set(order))
 
 
-def _all_writes(model: BpmnModel, process: Process) -> set[str]:
+def _all_writes(model: BpmnModel, process: Process, decisions) -> set[str]:
     names: set[str] = set()
     for node in process.nodes.values():
-        names |= _writes(model, node, {})
+        names |= _writes(model, node, {}, decisions)
     return names
 
 
-def _writes(model: BpmnModel, node: Node, written_by: dict[str, set[str]]) -> set[str]:
+def _writes(model: BpmnModel, node: Node, written_by: dict[str, set[str]], decisions) -> set[str]:
     """Names ``node`` writes when it completes (``ANY`` for an undeclared message)."""
     names = {f.id for f in node.form_fields}
+    if node.kind == "businessRuleTask":
+        names |= dmn.outputs_of(decisions, node.decision_ref)
     if node.kind == "scriptTask" and node.script:
         try:
             names |= expressions.names_written(node.script)
@@ -157,13 +160,13 @@ def _loop_variables(process: Process, node: Node) -> set[str]:
     return names
 
 
-def _build(model: BpmnModel, process: Process, written_by: dict[str, set[str]]) -> Flow:
+def _build(model: BpmnModel, process: Process, written_by: dict[str, set[str]], decisions) -> Flow:
     flow = Flow(process)
     children: dict[str | None, list[Node]] = defaultdict(list)
     for node in process.nodes.values():
         children[node.parent_id].append(node)
     for node in process.nodes.values():
-        _add_node(flow, model, node, children, written_by)
+        _add_node(flow, model, node, children, written_by, decisions)
         if node.kind == "parallelGateway" and len(node.incoming) > 1:
             flow.joins.add(("in", node.id))
     for start in children[None]:
@@ -178,7 +181,7 @@ def _build(model: BpmnModel, process: Process, written_by: dict[str, set[str]]) 
     return flow
 
 
-def _add_node(flow: Flow, model: BpmnModel, node: Node, children, written_by) -> None:
+def _add_node(flow: Flow, model: BpmnModel, node: Node, children, written_by, decisions) -> None:
     inner = children.get(node.id, [])
     starts = [c for c in inner if c.kind == "startEvent" and not _is_event_subprocess(c)]
     if node.kind in CONTAINER_KINDS and starts:
@@ -193,11 +196,14 @@ def _add_node(flow: Flow, model: BpmnModel, node: Node, children, written_by) ->
             flow.writes[("out", node.id)].add(node.loop.output_collection)
     else:
         flow.edges[("in", node.id)].append(("out", node.id))
-        flow.writes[("out", node.id)] |= _writes(model, node, written_by)
+        flow.writes[("out", node.id)] |= _writes(model, node, written_by, decisions)
     if node.attached_to:
         flow.edges[("in", node.attached_to)].append(("in", node.id))
     process = flow.process
     loop_vars = _loop_variables(process, node)
+    if node.kind == "businessRuleTask":
+        names = dmn.inputs_of(decisions, node.decision_ref)
+        flow.reads.append(_Read(node, ("in", node.id), "decision table", names, loop_vars))
     if node.kind == "scriptTask" and node.script:
         names = _safe(expressions.names_read_by_script, node.script)
         flow.reads.append(_Read(node, ("in", node.id), "script", names, loop_vars))

@@ -29,10 +29,17 @@ from engine.validation import flow as flow_checks
 from engine.validation import forms as form_checks
 from engine.validation import roles as role_checks
 from engine.validation import templates as template_checks
-from engine.workflow import specs
+from engine.workflow import dmn, specs
 
 __all__ = ["format_report", "has_errors", "validate", "validate_file"]
 
+SCRIPT_HINT = (
+    ". Scripts run in permitflow's safe language: one assignment per line, e.g. "
+    'fee = floor_area * 10000 or status = "approved" if ok else "rejected" (also +=); '
+    'expressions use numbers, texts, lists, dicts, x["key"], arithmetic, comparisons, '
+    "and/or/not, a if c else b and the listed functions (len, round, min, max, sum, "
+    "today, add_working_days...); no def, if/for blocks, imports, print or attributes"
+)
 PYTHON_SCRIPT_FORMATS = frozenset({"", "python", "text/python", "text/x-python"})
 _ID_NAMESPACES = frozenset(
     {
@@ -72,8 +79,12 @@ class _Report:
         return "error" if strict and self.for_execution else "warning"
 
 
-def validate(model: BpmnModel, *, for_execution: bool = True) -> list[Problem]:
-    """All problems of ``model``; see the module docstring for severities."""
+def validate(model: BpmnModel, *, for_execution: bool = True, decisions=()) -> list[Problem]:
+    """All problems of ``model``; see the module docstring for severities.
+
+    ``decisions`` are the DMN tables uploaded beside the file
+    (:func:`engine.workflow.dmn.read_decisions`), which business rule tasks call.
+    """
     report = _Report(model, for_execution)
     if not model.processes:
         report.add(
@@ -91,7 +102,8 @@ def validate(model: BpmnModel, *, for_execution: bool = True) -> list[Problem]:
         _check_nodes(report, process, process.id in strict)
         for message, element in role_checks.system_role_issues(process):
             report.add("error", "system_role", message, element)  # security review, 3
-    for severity, code, element, message in data_flow.check_data_flow(model, strict):
+    _check_decision_refs(report, strict, decisions)
+    for severity, code, element, message in data_flow.check_data_flow(model, strict, decisions):
         report.add(
             report.executable(True) if severity == "error" else severity, code, message, element
         )
@@ -122,8 +134,12 @@ def validate_file(
     *,
     for_execution: bool = True,
     templates: dict[str, str] | None = None,
+    dmn_files: dict[str, bytes] | None = None,
 ) -> tuple[BpmnModel | None, list[Problem]]:
     """Parse, load and validate ``data``: ``(model, problems)``.
+
+    ``dmn_files`` (file name -> bytes) are the DMN files uploaded beside it; every cell
+    of their decision tables is checked like an expression.
 
     The model is None when the bytes cannot be read as BPMN at all (the problems then
     say why). Duplicate ids and unreadable service-standard values, which the model
@@ -149,21 +165,71 @@ def validate_file(
                     source,
                 )
             )
-    problems += validate(model, for_execution=for_execution)
+    decisions, decision_problems = read_decision_files(dmn_files, severity)
+    problems += decision_problems
+    problems += validate(model, for_execution=for_execution, decisions=decisions)
     problems += template_checks.template_problems(root, model, source, templates)
     if for_execution and not has_errors(problems):
-        problems += _check_runnable(root, model, source)
+        problems += _check_runnable(root, model, source, decisions)
     return model, problems
 
 
-def _check_runnable(root, model: BpmnModel, source: str) -> list[Problem]:
+def read_decision_files(dmn_files: dict[str, bytes] | None, severity: str = "error"):
+    """The decision tables of uploaded DMN files, and the problems of their cells."""
+    decisions, problems = [], []
+    for name, data in (dmn_files or {}).items():
+        try:
+            tables = dmn.read_decisions(data, name)
+        except InvalidBpmn as exc:
+            problems.append(Problem("error", "invalid_dmn", exc.message, source=name))
+            continue
+        for table in tables:
+            for message in dmn.decision_issues(table):
+                problems.append(
+                    Problem(
+                        severity,
+                        "invalid_decision",
+                        message,
+                        table.id,
+                        table.name,
+                        table.line,
+                        name,
+                    )
+                )
+        decisions += tables
+    return decisions, problems
+
+
+def _check_decision_refs(report: _Report, strict: set[str], decisions) -> None:
+    known = {d.id for d in decisions}
+    for process in report.model.processes.values():
+        severity = report.executable(process.id in strict)
+        for node in process.nodes.values():
+            if node.kind != "businessRuleTask":
+                continue
+            if not node.decision_ref:
+                message = (
+                    f"Business rule task {node.label!r} names no decision; set "
+                    "camunda:decisionRef to the id of a decision in a DMN file uploaded with it"
+                )
+            elif node.decision_ref not in known:
+                message = (
+                    f"Business rule task {node.label!r} calls decision {node.decision_ref!r}, "
+                    "which is in none of the DMN files uploaded with this BPMN file"
+                )
+            else:
+                continue
+            report.add(severity, "unknown_decision", message, node)
+
+
+def _check_runnable(root, model: BpmnModel, source: str, decisions=()) -> list[Problem]:
     """What stops SpiffWorkflow from building the main process: deploy's own check.
 
     Run after the model's checks, so that validating and deploying decide alike.
     """
     main = model.main_process()
     try:
-        specs.compile_process(root, source, main.id)
+        specs.compile_process(root, source, main.id, decisions)
     except InvalidBpmn as exc:
         return exc.problems or [Problem("error", "cannot_run", exc.message, source=source)]
     if not main.is_executable:
@@ -370,8 +436,12 @@ def _check_expression(
         folding.check_constant_parts(text, script=script)
     except (EngineError, ValueError) as exc:
         label = getattr(element, "label", None) or element.name or element.id
+        hint = SCRIPT_HINT if script and "only assignments" in str(exc) else ""
         report.add(
-            severity, "unsafe_expression", f"The {what} of {label!r} is not allowed: {exc}", element
+            severity,
+            "unsafe_expression",
+            f"The {what} of {label!r} is not allowed: {exc}{hint}",
+            element,
         )
 
 

@@ -19,6 +19,7 @@ the script line; the original :class:`~engine.errors.UnsafeExpression` or
 
 from __future__ import annotations
 
+import ast
 from collections import ChainMap
 from typing import Any
 
@@ -78,7 +79,15 @@ class SafeScriptEngine(PythonScriptEngine):
         super().__init__(environment=environment or SafeEnvironment())
 
     def validate(self, expression: str) -> None:
-        """Raise UnsafeExpression when ``expression`` is outside the safe language."""
+        """Raise UnsafeExpression when ``expression`` is outside the safe language.
+
+        Text that is not an expression at all raises ``SyntaxError``, as SpiffWorkflow's
+        DMN engine expects (``> 500`` in a decision cell is then read as ``input > 500``).
+        """
+        try:
+            ast.parse(expressions.strip_wrapper(expression), mode="eval")
+        except (ValueError, RecursionError, MemoryError):
+            pass  # check_expression says what is wrong
         expressions.check_expression(expression)
 
     def evaluate(self, task: Any, expression: str, external_context: dict | None = None) -> Any:

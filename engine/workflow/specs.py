@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from lxml import etree
-from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnParser
+from SpiffWorkflow.bpmn.parser.util import full_tag
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.serializer import DEFAULT_CONFIG, BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import (
@@ -29,6 +29,11 @@ from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.camunda.parser.CamundaParser import NSMAP as CAMUNDA_NSMAP
+from SpiffWorkflow.camunda.parser.task_spec import BusinessRuleTaskParser
+from SpiffWorkflow.camunda.specs.business_rule_task import BusinessRuleTask
+from SpiffWorkflow.dmn.parser.BpmnDmnParser import BpmnDmnParser
+from SpiffWorkflow.dmn.serializer.task_spec import BaseBusinessRuleTaskConverter
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskIterator, TaskState
 
@@ -70,6 +75,7 @@ def _uuid(value: str):
 def _build_registry():
     config = dict(DEFAULT_CONFIG)
     config.pop(BpmnWorkflow, None)
+    config[BusinessRuleTask] = BaseBusinessRuleTaskConverter
     registry = BpmnWorkflowSerializer.configure(config)
     converter = _StateConverter(BpmnWorkflow, registry)
     return registry, converter
@@ -150,14 +156,40 @@ _REGISTRY, _STATE_CONVERTER = _build_registry()
 _ENCODER = create_encoder(_REGISTRY)
 
 
-def compile_process(root: etree._Element, source: str, process_id: str):
+class _Parser(BpmnDmnParser):
+    """SpiffWorkflow's BPMN parser with DMN business rule tasks (``camunda:decisionRef``)."""
+
+    OVERRIDE_PARSER_CLASSES = {
+        full_tag("businessRuleTask"): (BusinessRuleTaskParser, BusinessRuleTask),
+    }
+
+    def __init__(self):
+        super().__init__(namespaces=CAMUNDA_NSMAP)
+
+    def get_engine(self, decision_ref, node):
+        """The table's engine, its input cells led by a space: SpiffWorkflow writes
+        ``input + cell``, which for ``in [...]`` would glue the two names together."""
+        engine = super().get_engine(decision_ref, node)
+        for rule in engine.decision_table.rules:
+            for entry in rule.inputEntries:
+                entry.lhs = [f" {cell.strip()}" if cell else cell for cell in entry.lhs]
+        return engine
+
+
+def compile_process(root: etree._Element, source: str, process_id: str, decisions=()):
     """Parse ``root`` (already safely parsed) into SpiffWorkflow specs for ``process_id``.
 
+    ``decisions`` are the :class:`engine.workflow.dmn.DecisionTable` objects uploaded
+    beside the file; their tables end up in the specs, so running needs no DMN file.
     Returns ``(spec, subprocess_specs)``; SpiffWorkflow's complaints become
     :class:`InvalidBpmn` naming the element.
     """
-    parser = BpmnParser()
+    parser = _Parser()
     try:
+        for root_element in {id(d.root): d.root for d in decisions}.values():
+            parser.add_dmn_xml(
+                root_element, filename=next(d.source for d in decisions if d.root is root_element)
+            )
         parser.add_bpmn_xml(_all_executable(root), filename=source)
         spec = parser.get_spec(process_id)
         subprocess_specs = parser.get_subprocess_specs(process_id)
