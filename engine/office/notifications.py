@@ -78,8 +78,10 @@ class PermanentFailure(Exception):
 def status_changed(session: Session, case: Case, event: str, detail: str = "") -> OutboxMessage:
     """Queue the applicant's message for a status change of ``case``."""
     language = "en" if case.language == "en" else "id"
-    subject = SUBJECTS[language].get(event, "{code}: {event}").format(
-        code=case.tracking_code, event=event
+    subject = (
+        SUBJECTS[language]
+        .get(event, "{code}: {event}")
+        .format(code=case.tracking_code, event=event)
     )
     code_label, status_label, step_label = BODY[language]
     status = STATUS_NAMES[language].get(str(case.status), str(case.status))

@@ -142,3 +142,18 @@ def test_uploading_nothing_or_a_stranger_pdf(citizen):
         "/verify", {"document": (io.BytesIO(b"%PDF-1.4\n%%EOF"), "x.pdf")}, form_page="/verify"
     )
     assert stranger.status_code == 200 and "Tidak asli" in stranger.get_data(as_text=True)
+
+
+def test_an_unknown_tracking_code_gets_a_public_page(citizen):
+    response = citizen.get("/track/ABCD-EFGH-JKMN-PQRS")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 404 and "Kode lacak tidak dikenal" in page
+    assert 'id="unknown-code"' in page and "ABCD-EFGH" not in page.split("<main")[1]
+
+
+def test_the_confirmation_page_offers_to_copy_and_print_the_code(citizen):
+    code, private = apply_for_building(citizen)
+    page = citizen.get(private + "&new=1").get_data(as_text=True)
+    assert 'id="copy-code"' in page and "Salin kode lacak" in page and "Cetak halaman ini" in page
+    assert "js/tracking.js" in page and code in page
+    assert 'id="copy-code"' not in citizen.get(private).get_data(as_text=True)

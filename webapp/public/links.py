@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from flask import abort, current_app, request, url_for
+from flask import abort, current_app, make_response, render_template, request, url_for
 
 from engine.services import Case, find_by_tracking_code
 from webapp.database import get_session
@@ -46,6 +46,7 @@ def find_case(text: str | None, key: str | None = None) -> tuple[Case, bool]:
         return case, True
     if not lookup_limiter.hit(request.remote_addr or "", "track"):
         abort(429)
-    if case is None:
-        abort(404)
+    if case is None:  # a public page (not the staff 404) that helps to find the right code
+        page = render_template("public/unknown_code.html")  # the same whatever the code
+        abort(make_response(page, 404))
     return case, False
