@@ -8,6 +8,7 @@ from uuid import UUID
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from engine.accounts.users import roles_of
 from engine.bpmn.model import FormField
@@ -95,15 +96,18 @@ def claim(session: Session, task_id: str, username: str) -> HumanTask:
     _check_role(session, username, task)
     if task.assignee == username:
         return task
+    now = clock.now()
     result = session.execute(
         update(HumanTask)
         .where(HumanTask.id == task_id, HumanTask.assignee.is_(None))
-        .values(assignee=username, claimed_at=clock.now())
+        .values(assignee=username, claimed_at=now)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
         raise StaleTask(_taken_meanwhile(session, task))
-    session.refresh(task)
+    # the row holds what the UPDATE wrote: set that in memory instead of reading it back
+    set_committed_value(task, "assignee", username)
+    set_committed_value(task, "claimed_at", now)
     _audit(session, "task_claimed", task, username)
     return task
 

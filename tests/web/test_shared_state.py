@@ -184,3 +184,26 @@ def test_serve_with_workers_runs_that_many_processes(web_engine, tmp_path):
     finally:
         server.send_signal(signal.SIGTERM)
         assert server.wait(timeout=30) == 0
+
+
+def test_the_reformer_sees_a_job_whose_worker_died_as_failed(staff, db, monkeypatch):
+    from datetime import timedelta
+
+    import simulations.jobs  # noqa: F401  (registers the reformer's job kinds)
+    from engine.background import jobs
+    from engine.calendar import clock
+    from engine.storage.tables import Job
+
+    monkeypatch.setenv("PERMITFLOW_JOB_LEASE", "45")
+    job = jobs.create(db, "simulation_compare", {"key": "building_approval", "version": 1})
+    job.status, job.worker = "running", "worker-host:4242:1"
+    job.heartbeat_at = clock.now() - timedelta(seconds=30)  # alive: within the lease
+    db.commit()
+    reformer = staff("reformer")
+    assert reformer.get(f"/reformer/jobs/{job.id}.json").get_json()["status"] == "running"
+
+    db.get(Job, job.id).heartbeat_at = clock.now() - timedelta(seconds=50)  # lease ran out
+    db.commit()
+    shown = reformer.get(f"/reformer/jobs/{job.id}.json").get_json()
+    assert shown["status"] == "failed" and shown["finished"]
+    assert "worker running this job stopped" in shown["error"]

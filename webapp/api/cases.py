@@ -133,7 +133,8 @@ def complete(task_id: str):
     data = body.get("data", {})
     if not isinstance(data, dict):
         raise BadRequest("'data' must be an object of the task's form fields.")
-    case = get_task(get_session(), task_id).case
+    task = get_task(get_session(), task_id)  # held, so complete_task finds it in the session
+    case = task.case
     complete_task(get_session(), task_id, g.api_user.username, data)
     commit()
     return jsonify(case_json(case))
