@@ -8,7 +8,6 @@ id before the case's versioned UPDATE (an IntegrityError).
 from __future__ import annotations
 
 import threading
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -158,21 +157,22 @@ def test_racing_claim_and_completion_conflict(db_engine):
 
 
 def _hold_write_lock(engine, seconds: float) -> tuple[threading.Thread, threading.Event]:
-    """Another process's writer: takes the lock, keeps it ``seconds``, then commits."""
-    locked = threading.Event()
+    """Another process's writer: takes the lock and commits after ``seconds``, or when
+    the returned event is set, whichever comes first."""
+    locked, release = threading.Event(), threading.Event()
 
     def hold() -> None:
         with Session(engine) as session:
             services.update_user(session, "budi", full_name="Budi (busy)")
             session.flush()  # BEGIN IMMEDIATE and the UPDATE: the write lock is taken
             locked.set()
-            time.sleep(seconds)
+            release.wait(seconds)
             session.commit()
 
     thread = threading.Thread(target=hold)
     thread.start()
     assert locked.wait(10)
-    return thread, locked
+    return thread, release
 
 
 def test_sqlite_a_writer_that_read_first_waits_instead_of_failing(sqlite_engine):
@@ -210,10 +210,11 @@ def test_sqlite_locked_too_long_names_the_real_cause(sqlite_engine, monkeypatch)
     monkeypatch.setenv("PERMITFLOW_DATABASE_URL", sqlite_engine.url.render_as_string())
     monkeypatch.setenv("PERMITFLOW_DB_BUSY_TIMEOUT", "0.2")
     db.get_engine.cache_clear()
-    thread, _ = _hold_write_lock(sqlite_engine, 1.0)
+    thread, release = _hold_write_lock(sqlite_engine, 60)
     try:
         result = CliRunner().invoke(main, ["user", "add", "citra", "--role", "front_office"])
     finally:
+        release.set()
         thread.join()
         db.get_engine.cache_clear()
     assert result.exit_code == 1, result.output
