@@ -49,6 +49,7 @@ ROUTES = {
     "/admin/users/new": {"admin"},
     "/admin/users/front": {"admin"},
     "/admin/lanes": {"admin"},
+    "/admin/incidents/": {"admin"},
     "/admin/api-tokens/": {"admin"},
     "/queue/counter": CLERKS,
     "/reformer/": {"reformer", "admin"},
