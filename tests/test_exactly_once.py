@@ -267,3 +267,21 @@ def test_one_leader_among_tickers(db_engine, tmp_path):
     finally:
         first.release()
         second.release()
+
+
+def test_a_message_failing_every_time_is_marked_failed_after_the_last_attempt(office, monkeypatch):
+    _start(office, 1)
+    monkeypatch.setenv("PERMITFLOW_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("PERMITFLOW_SMTP_PORT", "1")  # nothing listens: connection refused
+    pauses = []
+    with Session(office) as session:
+        for _ in range(notifications.MAX_ATTEMPTS):
+            services.send_pending(session)
+            email = next(m for m in _outbox(office) if m.channel == "email")
+            if email.next_attempt_at:
+                pauses.append(email.next_attempt_at - clock.now())
+            clock.advance(notifications.LONGEST_PAUSE)
+        assert services.send_pending(session) == 0
+    email = next(m for m in _outbox(office) if m.channel == "email")
+    assert (email.status, email.attempts) == ("failed", notifications.MAX_ATTEMPTS)
+    assert len(pauses) == notifications.MAX_ATTEMPTS - 1 and pauses == sorted(pauses)
