@@ -8,7 +8,8 @@ For every ``*.bpmn`` / ``*.bpmn20.xml`` file under ``--models`` (each file alone
    check decides both, so a gap between the two is listed as ``deploy:`` reasons);
 3. **refused by reason**: the error codes of the refused files, grouped (unsupported
    elements by their tag), each with the number of files it stops;
-   DMN files in the BPMN file's folder are uploaded beside it (business rule tasks);
+   DMN files beside it (or one folder down) that define a decision it calls are
+   uploaded with it;
 4. **run to an end state**: a case is started and every open task completed through
    ``engine.services`` with generated form data (timers are fired by moving the clock,
    awaited messages are delivered), the workflow restored from the database before each
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import signal
 import sys
 import tempfile
@@ -81,6 +83,18 @@ def refusal_reasons(problems) -> list[str]:
     return sorted(set(reasons))
 
 
+def decision_files(path: Path, data: bytes) -> dict[str, bytes]:
+    """DMN files beside ``path`` (or one folder down) defining a decision it calls."""
+    wanted = set(re.findall(rb'decisionRef="([^"]+)"', data))
+    found = {}
+    for candidate in sorted([*path.parent.glob("*.dmn"), *path.parent.glob("*/*.dmn")]):
+        content = candidate.read_bytes()
+        defined = set(re.findall(rb'<(?:\w+:)?decision [^>]*id="([^"]+)"', content))
+        if wanted & defined:
+            found[str(candidate.relative_to(path.parent))] = content
+    return found
+
+
 class _Timeout(Exception):
     pass
 
@@ -130,7 +144,7 @@ def _why(session: Session, case) -> str:
 def measure(path: Path, engine, verbose: bool) -> dict:
     data = path.read_bytes()
     result: dict = {"file": str(path), "spiff": spiff_parses(path)}
-    dmn_files = {p.name: p.read_bytes() for p in sorted(path.parent.glob("*.dmn"))}
+    dmn_files = decision_files(path, data)
     model, problems = validate_file(data, path.name, dmn_files=dmn_files)
     result["reasons"] = refusal_reasons(problems)
     if result["reasons"]:

@@ -8,7 +8,7 @@ its table with ``camunda:decisionRef``. Every cell is an expression of the safe 
   ``5``), a comparison that starts with an operator (``> 500``, ``in ["A", "B"]``,
   ``not in [...]``), or an expression where ``?`` stands for the input (``100 < ? <= 500``);
 - an input expression and an output cell are plain expressions (``floor_area``,
-  ``base_fee * 2``).
+  ``base_fee * 2``); an input without an expression reads the data named by its label.
 
 FEEL ranges such as ``[1..5]`` are not part of the language: write ``1 <= ? <= 5``.
 Hit policies UNIQUE, FIRST and COLLECT are supported. Every cell is checked (and its
@@ -112,7 +112,10 @@ def _table(decision, table, ns: str, source: str, root) -> DecisionTable:
         line=decision.sourceline,
     )
     for element in table.iterchildren(f"{{{ns}}}input"):
-        result.inputs.append(text(element.find(f"{{{ns}}}inputExpression")))
+        expression = text(element.find(f"{{{ns}}}inputExpression"))
+        label = (element.get("label") or "").strip()
+        # without an expression SpiffWorkflow reads the case data named by the label
+        result.inputs.append(expression or (label if label.isidentifier() else ""))
     for element in table.iterchildren(f"{{{ns}}}output"):
         result.outputs.append(element.get("name") or element.get("id", ""))
     for number, rule in enumerate(table.iterchildren(f"{{{ns}}}rule"), start=1):
