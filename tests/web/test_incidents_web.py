@@ -117,3 +117,11 @@ def client_api(app, api_token):
             return client.post(url, headers=headers, **kwargs)
 
     return Api()
+
+
+def test_the_case_page_says_where_the_case_stopped(staff, db, stopped):
+    _register(staff, db, stopped)
+    page = staff("admin").get(f"/cases/{stopped.tracking_code}").get_data(as_text=True)
+    assert "berhenti di Large building?" in page and "/admin/incidents/" in page
+    clerk_page = staff("front").get(f"/cases/{stopped.tracking_code}").get_data(as_text=True)
+    assert "berhenti di Large building?" in clerk_page and "/admin/incidents/" not in clerk_page

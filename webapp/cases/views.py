@@ -75,9 +75,14 @@ def show(ref: str):
     session = get_session()
     case = get_case(session, ref)
     tasks = open_tasks(session, case)
+    incident = services.incidents.open_incident_of(session, case)
+    markers = {t.element_id: "current" for t in tasks}
+    if incident is not None:
+        markers[incident.element_id] = "current"
     return render_template(
         "cases/show.html",
         case=case,
+        incident=incident,
         items=data_items(case, case_data(case)),
         documents=document_rows(session, case)
         if may_see_documents(session, g.user.username, case)
@@ -86,7 +91,7 @@ def show(ref: str):
         history=case_history(session, case.id),
         messages=messages_for_case(session, case.id),
         case_due=due(case.due_at) if case.status in services.CLOCK_RUNNING else None,
-        markers={t.element_id: "current" for t in tasks},
+        markers=markers,
     )
 
 

@@ -362,6 +362,8 @@ ID = {
     "Cancel the case": "Batalkan permohonan",
     "Reason": "Alasan",
     ("%(num)d open incident", "%(num)d open incidents"): ("%(num)d insiden terbuka",),
+    "This case stopped at %(step)s and waits for an administrator.": "Permohonan ini berhenti di %(step)s dan menunggu administrator.",
+    "Resolve the incident": "Selesaikan insiden",
 }
 
 
