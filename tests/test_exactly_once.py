@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from engine import services
 from engine.background.leader import Leadership
+from engine.background.ticker import tick_as_leader
 from engine.calendar import clock
 from engine.office import notifications
 from engine.storage.tables import AuditEntry, Case, OutboxMessage
@@ -261,6 +262,8 @@ def test_one_leader_among_tickers(db_engine, tmp_path):
     try:
         assert first.acquire() and first.acquire()
         assert not second.acquire()
+        assert tick_as_leader(second) is None  # stands by: no round at all
+        assert tick_as_leader(first) == (0, 0)
         first.release()
         assert second.acquire()
         assert not first.acquire()
