@@ -286,3 +286,35 @@ def test_cancelling_a_stopped_case_elsewhere_resolves_its_incident(office):
         "head",
     )
     assert incidents.counts_by_procedure(s) == {}
+
+
+def test_a_failed_timer_is_retried_after_the_fix(session):
+    services.create_user(session, "ani", roles=["front_office"])
+    services.deploy(session, TIMER_READS_UNSET, source="timer.bpmn")
+    case = services.start_case(session, "late_timer", {})
+    [task] = services.open_tasks(session, case)
+    services.complete_task(session, task.id, "ani", {})
+    session.commit()
+    forget_live_workflows()
+    incident = incidents.open_incident_of(session, case)
+    incidents.set_variable(session, incident.id, "wait_period", "P1D", actor="admin")
+    assert incidents.retry(session, incident.id, actor="admin") is None
+    session.commit()
+    case = services.get_case(session, case.id)
+    assert (case.status, case.current_step) == ("running", "Waiting: Wait")
+    clock.advance(timedelta(days=1, minutes=1))
+    assert [f.element_id for f in services.tick(session)] == ["wait"]
+    assert services.get_case(session, case.id).status == "completed"
+
+
+def test_a_failed_script_is_skipped_to_the_next_element(session):
+    services.create_user(session, "ani", roles=["front_office"])
+    definition, _ = services.deploy(session, SIZE_BOMB, source="bomb.bpmn")
+    case = services.start_case(session, definition.key, {"exponent": 10**9})
+    [task] = services.open_tasks(session, case)
+    services.complete_task(session, task.id, "ani", {})
+    session.commit()
+    incident = incidents.open_incident_of(session, case)
+    assert incidents.skip(session, incident.id, "done", actor="admin") is None
+    session.commit()
+    assert services.get_case(session, case.id).status == "completed"

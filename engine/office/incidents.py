@@ -158,7 +158,9 @@ def retry(session: Session, incident_id: int | str, *, actor: str) -> Incident |
     _resolve(incident, actor, "retried")
     _audit(session, "incident_retried", incident, actor, "Retried the failed step")
     running.case.status = "running"
-    return advance(session, running, actor, lambda: repair.make_ready(running.workflow))
+    return advance(
+        session, running, actor, lambda: repair.make_ready(running.workflow, incident.task_id)
+    )
 
 
 def skip(

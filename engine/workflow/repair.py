@@ -17,6 +17,7 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 
 from engine.errors import EngineError, ExpressionFailed, InvalidState, UnsafeExpression
@@ -119,7 +120,10 @@ def failed_task(workflow: BpmnWorkflow, task_id: str | None):
     """The task an incident names, if it is still in the workflow."""
     if not task_id:
         return None
-    return workflow.get_task_from_id(UUID(task_id))
+    try:
+        return workflow.get_task_from_id(UUID(task_id))
+    except TaskNotFoundException:
+        return None
 
 
 def set_variable(workflow: BpmnWorkflow, task_id: str | None, name: str, value: Any) -> Any:
@@ -132,11 +136,20 @@ def set_variable(workflow: BpmnWorkflow, task_id: str | None, name: str, value: 
     return previous
 
 
-def make_ready(workflow: BpmnWorkflow) -> int:
-    """Let every failed task run again; returns how many."""
+def make_ready(workflow: BpmnWorkflow, task_id: str | None = None) -> int:
+    """Let the failed tasks run again; returns how many.
+
+    A task in SpiffWorkflow's ERROR state becomes READY. The task an incident names
+    may also have failed while it was being made ready (a timer whose expression
+    failed when its predecessor completed): it is brought up to date again.
+    """
     tasks = error_tasks(workflow)
     for task in tasks:
         task._set_state(TaskState.READY)
+    named = failed_task(workflow, task_id)
+    if named is not None and named not in tasks and not named.has_state(TaskState.FINISHED_MASK):
+        named.task_spec._update(named)
+        tasks.append(named)
     return len(tasks)
 
 
