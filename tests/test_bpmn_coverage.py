@@ -13,7 +13,7 @@ import pytest
 
 from engine import services
 from engine.calendar import clock
-from engine.errors import InvalidBpmn
+from engine.errors import InvalidBpmn, InvalidFormData
 from engine.validation.process import format_report, has_errors, validate_file
 from engine.workflow import runtime
 
@@ -308,3 +308,27 @@ def test_every_dmn_cell_is_checked_like_an_expression(cell, expected):
         [problem] = found
         assert problem.severity == "error" and expected in problem.message
         assert "rule 1, input 2" in problem.message and problem.source == "fees.dmn"
+
+
+# -- call activities -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("approved", "outcome"), [(True, "Issued"), (False, "Rejected")])
+def test_a_called_process_keeps_its_lanes_and_forms(office, approved, outcome):
+    deploy(office, "call_activity.bpmn")
+    case = services.start_case(office, "call_activity", {"applicant_name": "Siti"})
+    office.commit()
+    assert inbox(office, case, "tina") == ["Assess the design"]  # the called process's lane
+    assert inbox(office, case, "vera") == []
+    [task] = services.open_tasks(office, restored(office, case))
+    assert task.lane_name == "Technical" and task.role == "technical"
+    assert [f.id for f in services.task_form(task)] == ["approved", "remarks"]
+    with pytest.raises(InvalidFormData):
+        services.complete_task(office, task.id, "tina", {"approved": approved})  # no remarks
+    office.rollback()
+    complete(office, case, "tina", "Assess the design", {"approved": approved, "remarks": "ok"})
+    if approved:
+        complete(office, case, "vera", "Issue the permit")
+    case = restored(office, case)
+    assert (case.status, case.outcome) == ("completed", outcome)
+    assert services.case_data(case)["remarks"] == "ok"

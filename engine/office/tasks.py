@@ -138,9 +138,8 @@ def unclaim(session: Session, task_id: str, username: str) -> HumanTask:
 
 def task_form(task: HumanTask) -> tuple[FormField, ...]:
     """The form fields the BPMN gives this task."""
-    process = definitions.model_for(task.case.definition).processes[task.case.process_key]
-    node = process.nodes.get(task.element_id)
-    return node.form_fields if node else ()
+    found = definitions.model_for(task.case.definition).find_node(task.element_id)
+    return found[1].form_fields if found else ()
 
 
 def _ready_spiff_task(running: Running, task: HumanTask):
@@ -174,8 +173,8 @@ def complete_task(
         )
     running = open_case(task.case)
     spiff_task = _ready_spiff_task(running, task)
-    node = running.process.nodes.get(task.element_id)
-    cleaned = forms.validate_form(node.form_fields, data or {}) if node else {}
+    found = running.model.find_node(task.element_id)  # also in a called process
+    cleaned = forms.validate_form(found[1].form_fields, data or {}) if found else {}
     spiff_task.data.update(cleaned)
     _audit(session, "task_completed", task, username, data=cleaned)
     advance(session, running, username, spiff_task.run)  # errors become incidents there
