@@ -185,8 +185,7 @@ def start_pilot(
     if running_pilot(session, key) is not None:
         raise InvalidState(f"{key} already has a running pilot: promote or roll it back first.")
     pilot = definitions.get_definition(session, key, pilot_version)
-    base = _base(session, key, pilot.version)
-    _check_versions(session, base, pilot)
+    base = _check_versions(session, _base(session, key, pilot.version), pilot)
     _check_start_forms(base, pilot)
     now = clock.now()
     end = _end_moment(planned_end)
@@ -239,7 +238,8 @@ def _base(session: Session, key: str, pilot_version: int) -> ProcessDefinition |
 
 def _check_versions(
     session: Session, base: ProcessDefinition | None, pilot: ProcessDefinition
-) -> None:
+) -> ProcessDefinition:
+    """The base version, when ``pilot`` may be piloted against it."""
     promoted = session.scalar(
         select(Pilot.id).where(
             Pilot.process_key == pilot.key,
@@ -258,6 +258,7 @@ def _check_versions(
             f"Version {pilot.version} is older than the current version {base.version}; "
             "deploy the simplified diagram as a new version to pilot it."
         )
+    return base
 
 
 def _rules(share, channels, offices, office_field, window) -> dict[str, Any]:

@@ -172,7 +172,8 @@ def _arm(session: Session, pilot: Pilot, arm: str) -> dict[str, Any]:
             .where(PilotAssignment.pilot_id == pilot.id, PilotAssignment.arm == arm)
         )
     )
-    done = [c for c in cases if c.status == "completed" and c.completed_at is not None]
+    ends = [(c, c.completed_at) for c in cases if c.status == "completed" and c.completed_at]
+    done = [c for c, _end in ends]
     calendar = default_calendar()
     ids = [c.id for c in done]
     history = _history(session, ids)
@@ -188,8 +189,8 @@ def _arm(session: Session, pilot: Pilot, arm: str) -> dict[str, Any]:
         names[r.activity_id] = r.activity or r.activity_id
     return {
         "assigned": len(cases),
-        "cycle": [float(calendar.working_days_between(c.started_at, c.completed_at)) for c in done],
-        "on_time": [float(c.completed_at <= c.due_at) for c in done if c.due_at is not None],
+        "cycle": [float(calendar.working_days_between(c.started_at, end)) for c, end in ends],
+        "on_time": [float(end <= c.due_at) for c, end in ends if c.due_at is not None],
         "returns": [float(history.returns[c.id]) for c in done],
         "rework": [float(_repeats(history.steps[c.id])) for c in done],
         "cost": _costs(
@@ -224,6 +225,8 @@ def _history(session: Session, case_ids: list[int]) -> _History:
             .order_by(AuditEntry.id)
         )
         for case_id, action, element, at in session.execute(query):
+            if case_id is None:
+                continue
             if action == "case_returned":
                 found.returns[case_id] += 1
                 returned_at[case_id] = at
