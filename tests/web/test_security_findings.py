@@ -362,3 +362,11 @@ def test_5_a_new_password_ends_the_users_sessions(staff, db):
     services.update_user(db, "front", password_hash="scrypt$1$1$1$AA==$AA==")
     db.commit()
     assert front.get("/inbox/").status_code == 302
+
+
+def test_3_an_admin_still_cannot_remove_their_own_admin_role(staff, db):
+    admin = staff("admin")
+    response = admin.post("/admin/users/admin", {"roles": ["designer"], "is_active": "on"})
+    assert response.status_code == 422
+    db.expire_all()
+    assert "admin" in services.get_user(db, "admin").role_names
