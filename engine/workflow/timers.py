@@ -88,20 +88,24 @@ def fire_case(session: Session, case_id: int, now: datetime | None = None) -> li
     if not timers:  # fired or cancelled since the round began
         return []
     running = open_case(case)
-    running.workflow.refresh_timers()
-    moved = [timer for timer in timers if _moved_on(running.workflow, timer.id, now)]
-    for timer in moved:
-        audit.record(
-            session,
-            "timer_fired",
-            actor="system",
-            case_id=case.id,
-            task_id=timer.id,
-            element_id=timer.element_id,
-            element_name=timer.name,
-            message=f"Timer '{timer.name}' fired",
-        )
-    advance(session, running, "system")
+    moved: list[Timer] = []
+
+    def fire() -> None:  # inside advance: a failure becomes an incident of the case
+        running.workflow.refresh_timers()
+        moved.extend(timer for timer in timers if _moved_on(running.workflow, timer.id, now))
+        for timer in moved:
+            audit.record(
+                session,
+                "timer_fired",
+                actor="system",
+                case_id=case.id,
+                task_id=timer.id,
+                element_id=timer.element_id,
+                element_name=timer.name,
+                message=f"Timer '{timer.name}' fired",
+            )
+
+    advance(session, running, "system", fire)
     return [Fired(case.tracking_code, timer.element_id, timer.name) for timer in moved]
 
 
