@@ -237,12 +237,13 @@ def quick_analysis(
     suggested = [f for f in analysis.findings if f.suggested_change] if effects else []
     for i, finding in enumerate(suggested, 1):
         report(0.2 + 0.8 * i / (len(suggested) + 1), f"effect of: {finding.title}"[:300])
+        change = finding.suggested_change or {}
         try:
-            changed_model, changed = apply_changes(model, params, [finding.suggested_change])
-            row = compare(
+            changed_model, changed = apply_changes(model, params, [change])
+            comparison = compare(
                 _cycle_time(baseline), _cycle_time(simulate(changed_model, changed, **run))
             )
-            row = row.row("cycle_time.mean")
+            row = comparison.row("cycle_time.mean")
         except ParamsError as exc:
             finding.effect = {**(finding.effect or {}), "simulation": f"not simulated: {exc}"}
             continue

@@ -373,7 +373,7 @@ def form_initial_values(fields: Sequence[FormField], data: Mapping[str, Any]) ->
 
 def _describe_constraints(field: FormField) -> dict[str, Any]:
     """Constraint configurations, numbers as numbers where they parse."""
-    numeric = {"minlength": parse_whole, "maxlength": parse_whole}
+    numeric: dict[str, Callable[[str], Any]] = {"minlength": parse_whole, "maxlength": parse_whole}
     if field.type == "long":
         numeric |= {"min": parse_integer, "max": parse_integer}
     elif field.type == "double":

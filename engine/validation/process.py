@@ -100,8 +100,8 @@ def validate(model: BpmnModel, *, for_execution: bool = True, decisions=()) -> l
     for process in model.processes.values():
         _check_structure(report, process, process.id in strict, event_subprocesses)
         _check_nodes(report, process, process.id in strict)
-        for message, element in role_checks.system_role_issues(process):
-            report.add("error", "system_role", message, element)  # security review, 3
+        for message, lane_or_task in role_checks.system_role_issues(process):
+            report.add("error", "system_role", message, lane_or_task)  # security review, 3
     _check_decision_refs(report, strict, decisions)
     for severity, code, element, message in data_flow.check_data_flow(model, strict, decisions):
         report.add(
