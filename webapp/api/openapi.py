@@ -360,7 +360,10 @@ def document(keys: list[str], server: str = "/api/v1") -> dict[str, Any]:
             "title": "permitflow API",
             "version": "1",
             "description": "Cases, tasks, queue numbers and the IKM survey of a permitflow office. "
-            "Authenticate with an API token: Authorization: Bearer pf_...",
+            "Authenticate with an API token: Authorization: Bearer pf_... "
+            "A write (POST) may carry an Idempotency-Key header (1-200 printable characters, "
+            "e.g. a UUID): sent again with the same key, it gets the first answer "
+            "(Idempotent-Replayed: true) instead of running twice; answers are kept a day.",
         },
         "servers": [{"url": server}],
         "security": [{"bearer": []}],
