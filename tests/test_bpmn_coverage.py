@@ -332,3 +332,21 @@ def test_a_called_process_keeps_its_lanes_and_forms(office, approved, outcome):
     case = restored(office, case)
     assert (case.status, case.outcome) == ("completed", outcome)
     assert services.case_data(case)["remarks"] == "ok"
+
+
+def test_a_call_activity_passes_only_its_declared_data(office):
+    deploy(office, "call_mapping.bpmn")
+    case = services.start_case(office, "call_mapping", {"applicant_name": "Siti"})
+    office.commit()
+    running = runtime.open_case(restored(office, case))
+    [review] = [
+        t for t in runtime.all_tasks(running.workflow, 16) if t.task_spec.bpmn_id == "assess"
+    ]
+    assert review.data == {"applicant": "Siti (PBG)"}  # camunda:in only, not the caller's data
+    complete(office, case, "tina", "Assess the design", {"approved": True, "remarks": "ok"})
+    complete(office, case, "vera", "Issue the permit")
+    case = restored(office, case)
+    assert (case.status, case.outcome) == ("completed", "Issued")
+    data = services.case_data(case)
+    assert data["tech_approved"] is True and data["applicant_name"] == "Siti"
+    assert "remarks" not in data and "approved" not in data  # camunda:out only

@@ -79,6 +79,29 @@ def message_data_of(element) -> tuple[str, ...] | None:
     return tuple(found) if found is not None else None
 
 
+def call_mappings_of(element) -> tuple[tuple, tuple] | None:
+    """Camunda's ``camunda:in`` / ``camunda:out`` of a call activity, or None without any.
+
+    Returns ``(inputs, outputs)``: inputs are ``(expression, target)`` pairs (``source``
+    is a name, ``sourceExpression`` an expression; ``variables="all"`` is ``("*", "*")``),
+    outputs ``(source name, target)`` pairs.
+    """
+    inputs, outputs, found = [], [], False
+    for tag, into in (("in", inputs), ("out", outputs)):
+        for mapping in extension_children(element, camunda(tag)):
+            found = True
+            if mapping.get("variables") == "all":
+                into.append(("*", "*"))
+                continue
+            source = mapping.get("source") or mapping.get("sourceExpression") or ""
+            source = source.strip()
+            if source.startswith("${") and source.endswith("}"):
+                source = source[2:-1].strip()
+            target = (mapping.get("target") or source).strip()
+            into.append((source, target))
+    return (tuple(inputs), tuple(outputs)) if found else None
+
+
 def form_key_of(element) -> str | None:
     return element.get(camunda("formKey"))
 

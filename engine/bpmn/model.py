@@ -139,6 +139,9 @@ class Node:
     triggered_by_event: bool = False  # an event sub-process
     message_data: tuple[str, ...] | None = None  # pf:messageData names a catch stores
     decision_ref: str | None = None  # businessRuleTask: camunda:decisionRef (a DMN decision)
+    #: callActivity: camunda:in (expression, target) and camunda:out (source, target) pairs;
+    #: None when it declares none (then all data travel both ways)
+    call_mapping: tuple[tuple, tuple] | None = None
     incoming: list[str] = field(default_factory=list)  # flow ids
     outgoing: list[str] = field(default_factory=list)  # flow ids
 

@@ -217,6 +217,7 @@ def _read_node(element, kind: str, process_id: str, parent_id, global_definition
         decision_ref=element.get(ext.camunda("decisionRef"))
         if kind == "businessRuleTask"
         else None,
+        call_mapping=ext.call_mappings_of(element) if kind == "callActivity" else None,
     )
     for name, definition in definitions:
         if name == "timer" and node.timer is None:

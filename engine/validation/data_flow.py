@@ -80,12 +80,23 @@ def check_data_flow(model: BpmnModel, process_ids: set[str], decisions=()) -> li
             if called in model.processes and called in process_ids:
                 entry = ("in", node.id)
                 before_must, before_may = initial.get(called, (None, set()))
-                here_must = must.get(entry, set())
+                here_must, here_may = _passed_in(
+                    node, must.get(entry, set()), may.get(entry, set())
+                )
                 initial[called] = (
                     here_must if before_must is None else before_must & here_must,
-                    before_may | may.get(entry, set()),
+                    before_may | here_may,
                 )
     return findings
+
+
+def _passed_in(node: Node, must: set[str], may: set[str]) -> tuple[set[str], set[str]]:
+    """What a call activity hands to the process it calls: all data, or its camunda:in."""
+    mapping = node.call_mapping
+    targets = {target for _, target in mapping[0]} if mapping else {"*"}
+    if "*" in targets:
+        return must | (targets - {"*"}), may | (targets - {"*"})
+    return targets, targets
 
 
 def _has_start_form(process: Process) -> bool:
@@ -134,7 +145,11 @@ def _writes(model: BpmnModel, node: Node, written_by: dict[str, set[str]], decis
     if _catches_message(node):
         names |= set(node.message_data) if node.message_data is not None else {ANY}
     if node.kind == "callActivity":
-        names |= written_by.get(node.called_element or "", {ANY})
+        mapping = node.call_mapping
+        outputs = {target for source, target in mapping[1]} if mapping else {"*"}
+        if "*" in outputs:  # everything the called process writes comes back
+            names |= written_by.get(node.called_element or "", {ANY})
+        names |= outputs - {"*"}
     if node.loop is not None and node.loop.output_collection:
         names.add(node.loop.output_collection)
     return names
@@ -201,6 +216,11 @@ def _add_node(flow: Flow, model: BpmnModel, node: Node, children, written_by, de
         flow.edges[("in", node.attached_to)].append(("in", node.id))
     process = flow.process
     loop_vars = _loop_variables(process, node)
+    if node.kind == "callActivity" and node.call_mapping:
+        names = set()
+        for expression, _ in node.call_mapping[0]:
+            names |= _names_read(expression) if expression != "*" else set()
+        flow.reads.append(_Read(node, ("in", node.id), "input mapping", names, loop_vars))
     if node.kind == "businessRuleTask":
         names = dmn.inputs_of(decisions, node.decision_ref)
         flow.reads.append(_Read(node, ("in", node.id), "decision table", names, loop_vars))

@@ -27,7 +27,7 @@ from SpiffWorkflow.bpmn.specs.control import BpmnStartTask, _EndJoin
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as _timer_module
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
-from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity, SubWorkflowTask
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.parser.CamundaParser import NSMAP as CAMUNDA_NSMAP
 from SpiffWorkflow.camunda.parser.task_spec import BusinessRuleTaskParser
@@ -37,6 +37,7 @@ from SpiffWorkflow.dmn.serializer.task_spec import BaseBusinessRuleTaskConverter
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskIterator, TaskState
 
+from engine.bpmn.extensions import call_mappings_of
 from engine.bpmn.xml import BPMN_NS
 from engine.calendar import clock
 from engine.errors import InvalidBpmn, Problem
@@ -193,6 +194,7 @@ def compile_process(root: etree._Element, source: str, process_id: str, decision
         parser.add_bpmn_xml(_all_executable(root), filename=source)
         spec = parser.get_spec(process_id)
         subprocess_specs = parser.get_subprocess_specs(process_id)
+        _attach_call_mappings(root, [spec, *subprocess_specs.values()])
     except ValidationException as exc:
         element_id = getattr(exc, "id", None)
         element = f" at element {element_id!r}" if element_id else ""
@@ -212,6 +214,62 @@ def compile_process(root: etree._Element, source: str, process_id: str, decision
         problem = Problem("error", "cannot_run", message, source=source)
         raise InvalidBpmn(f"{source}: {message}", [problem]) from exc
     return spec, subprocess_specs
+
+
+def _attach_call_mappings(root: etree._Element, process_specs) -> None:
+    """Put each call activity's ``camunda:in``/``camunda:out`` on its task spec."""
+    mappings = {
+        element.get("id"): mapping
+        for element in root.iter(f"{{{BPMN_NS}}}callActivity")
+        if (mapping := call_mappings_of(element)) is not None
+    }
+    for process_spec in process_specs:
+        for task_spec in process_spec.task_specs.values():
+            if isinstance(task_spec, CallActivity) and task_spec.bpmn_id in mappings:
+                inputs, outputs = mappings[task_spec.bpmn_id]
+                task_spec.data_mapping = {"in": list(inputs), "out": list(outputs)}
+
+
+def _copy_mapped_in(copy_data):
+    """Only the declared ``camunda:in`` values enter the called process (unless "all")."""
+
+    def copy_in(self, my_task, subworkflow):
+        mapping = getattr(self, "data_mapping", None)
+        if mapping is None or ["*", "*"] in [list(m) for m in mapping["in"]]:
+            copy_data(self, my_task, subworkflow)
+        if mapping is None:
+            return
+        start = subworkflow.get_next_task(
+            subworkflow.task_tree, skip_subprocesses=True, spec_name="Start"
+        )
+        engine = my_task.workflow.script_engine
+        for expression, target in mapping["in"]:
+            if expression != "*":
+                start.data[target] = copy.deepcopy(engine.evaluate(my_task, expression))
+
+    return copy_in
+
+
+def _update_mapped_out(update_data):
+    """Only the declared ``camunda:out`` values come back (unless "all"); the caller's
+    own data stay as they were."""
+
+    def update(self, my_task, subworkflow):
+        mapping = getattr(self, "data_mapping", None)
+        if mapping is None or ["*", "*"] in [list(m) for m in mapping["out"]]:
+            update_data(self, my_task, subworkflow)
+        if mapping is None:
+            return
+        results = subworkflow.last_task.data
+        for source, target in mapping["out"]:
+            if source != "*" and source in results:
+                my_task.data[target] = copy.deepcopy(results[source])
+
+    return update
+
+
+CallActivity.copy_data = _copy_mapped_in(CallActivity.copy_data)
+CallActivity.update_data = _update_mapped_out(CallActivity.update_data)
 
 
 def _all_executable(root: etree._Element) -> etree._Element:
@@ -244,16 +302,34 @@ def _line_of(root: etree._Element, element_id: str | None) -> int | None:
 def dump_specs(spec, subprocess_specs) -> bytes:
     """Serialize a spec and its sub-process specs (stored once per version)."""
     dct = {
-        "spec": _REGISTRY.convert(spec),
-        "subprocess_specs": {k: _REGISTRY.convert(v) for k, v in subprocess_specs.items()},
+        "spec": _convert(spec),
+        "subprocess_specs": {k: _convert(v) for k, v in subprocess_specs.items()},
     }
     return zlib.compress(json.dumps(dct, separators=(",", ":")).encode(), 6)
 
 
+def _convert(spec) -> dict:
+    """SpiffWorkflow's dict of a spec, with our call activities' data mappings."""
+    dct = _REGISTRY.convert(spec)
+    for name, task_spec in spec.task_specs.items():
+        mapping = getattr(task_spec, "data_mapping", None)
+        if mapping is not None:
+            dct["task_specs"][name]["data_mapping"] = mapping
+    return dct
+
+
+def _restore(dct: dict):
+    spec = _REGISTRY.restore(dct)
+    for name, task_dct in dct["task_specs"].items():
+        if "data_mapping" in task_dct:
+            spec.task_specs[name].data_mapping = task_dct["data_mapping"]
+    return spec
+
+
 def _load_specs(blob: bytes):
     dct = json.loads(zlib.decompress(blob))
-    spec = _REGISTRY.restore(dct["spec"])
-    subprocess_specs = {k: _REGISTRY.restore(v) for k, v in dct["subprocess_specs"].items()}
+    spec = _restore(dct["spec"])
+    subprocess_specs = {k: _restore(v) for k, v in dct["subprocess_specs"].items()}
     return spec, subprocess_specs
 
 
