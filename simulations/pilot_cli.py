@@ -126,7 +126,10 @@ def _status_text(pilot, counts: dict, result: dict, predicted: list[dict]) -> st
             f"Not enough data to decide: each arm needs {result['min_cases']} finished cases."
         )
     lines.append(f"{'KPI':<48} {'control':>10} {'pilot':>10} {'change':>8}  p")
-    for row in result["rows"] + result["steps"]:
+    for row in result["rows"] + [None] + result["steps"]:
+        if row is None:
+            lines.append("waiting per step (hours):")
+            continue
         change = f"{row['relative']:+.1%}" if row["relative"] is not None else "-"
         p = _value(row["p_value"]) + (" *" if row["significant"] else "")
         lines.append(
@@ -134,9 +137,15 @@ def _status_text(pilot, counts: dict, result: dict, predicted: list[dict]) -> st
             f"{_value(row['pilot']['value']):>10} {change:>8}  {p}"
         )
     lines.append(f"verdict: {result['verdict']} (* = significant at 5%, Welch's t-test)")
+    if predicted:
+        lines.append("the scenario's prediction (changes against today) and the observed change:")
     for row in predicted:
-        error = f"{row['error']:+.1%}" if row["error"] is not None else "-"
-        lines.append(f"predicted {row['kpi']}: {row['predicted_change']:+.1%}, error {error}")
+        error = f"{row['error'] * 100:+.1f} points" if row["error"] is not None else "-"
+        observed = f"{row['observed_change']:+.1%}" if row["observed_change"] is not None else "-"
+        lines.append(
+            f"{row['kpi']}: predicted {row['predicted_change']:+.1%}, observed {observed}, "
+            f"error {error}"
+        )
     return "\n".join(lines)
 
 
