@@ -122,3 +122,34 @@ def test_a_statement_running_too_long_is_cut_off(postgres_engine, monkeypatch):
     assert time.monotonic() - started < 3
     kind, message = describe_database_failure(failure.value)
     assert kind == "busy" and "did not finish in time" in message
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "code"),
+    [
+        ("UNIQUE constraint failed: timers.id", 409, "conflict"),
+        ("database is locked", 503, "database_unavailable"),
+        ("no such table: cases", 500, "server_error"),
+    ],
+)
+def test_database_errors_in_a_view_are_409_503_or_a_message(app, error, status, code):
+    """Whatever a view meets (a race on a key, a busy SQLite file), no traceback, no bare 500."""
+    import sqlite3
+
+    from sqlalchemy.exc import IntegrityError, OperationalError
+
+    kind = IntegrityError if status == 409 else OperationalError
+    orig = (sqlite3.IntegrityError if status == 409 else sqlite3.OperationalError)(error)
+
+    @app.route("/api/v1/_raise")
+    def _raise():
+        raise kind("UPDATE ...", {}, orig)
+
+    response = app.test_client().get("/api/v1/_raise", headers={"Accept": "application/json"})
+    assert response.status_code == status
+    body = response.get_json()["error"]
+    assert body["code"] == code
+    if status == 503:
+        assert response.headers["Retry-After"] == "5" and "busy" in body["message"]
+    if status == 500:
+        assert "permitflow db upgrade" in body["message"]
