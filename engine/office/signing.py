@@ -10,9 +10,11 @@ Without a signing key documents are issued unsigned and say so on verification.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +35,20 @@ class SignatureCheck:
     reason: str
     signer: str = ""
     signed_at: str = ""
+
+
+def _outside_event_loop(function, *args):
+    """Run ``function`` where no asyncio loop runs (pyHanko's sync API calls asyncio.run).
+
+    A caller inside a running loop (an async server, Playwright's sync API in tests)
+    gets it run on a worker thread.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return function(*args)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function, *args).result()
 
 
 def is_configured() -> bool:
@@ -78,7 +94,8 @@ def sign(pdf: bytes, *, reason: str, location: str = "") -> bytes:
         location=location[:200] or None,
     )
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
-    return signers.sign_pdf(writer, meta, signer=_signer()).getvalue()
+    signed = _outside_event_loop(signers.sign_pdf, writer, meta, _signer())
+    return signed.getvalue()
 
 
 def _trust_roots():
@@ -107,7 +124,7 @@ def check(pdf: bytes) -> SignatureCheck:
         return SignatureCheck(False, "the PDF carries no electronic signature")
     context = ValidationContext(trust_roots=_trust_roots(), allow_fetching=False)
     try:
-        status = validate_pdf_signature(signatures[-1], context)
+        status = _outside_event_loop(validate_pdf_signature, signatures[-1], context)
     except Exception as exc:  # noqa: BLE001 - any unreadable signature is an invalid one
         return SignatureCheck(False, f"the signature cannot be checked ({exc})")
     signer = status.signing_cert.subject.human_friendly if status.signing_cert else ""

@@ -136,7 +136,7 @@ def test_a_citizen_applies_answers_a_return_follows_and_rates(office, browser):
     page.wait_for_selector(".flash-success")
     run_clerks(engine, code)
     page.goto(private)
-    assert page.locator(".outcome").inner_text() == "Permit issued"
+    assert page.locator(".outcome").inner_text() == "PBG terbit"  # the Indonesian label
     assert page.locator(".documents a", has_text="gambar-bertanda-tangan.pdf").count() == 1
     shoot(page, "track")
     page.click(".survey-invite a.button")

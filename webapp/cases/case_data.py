@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import quote
 
 from flask import Response
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from engine import services
@@ -63,8 +64,15 @@ class DocumentRow:
 def document_rows(session: Session, case: Case) -> list[DocumentRow]:
     """The case's stored documents (newest last) with the label of their form field."""
     labels, _documents = field_labels(case)
+    issued = {  # documents the office produced (engine.office.permits, payments)
+        "issued:permit": _("Permit"),
+        "issued:skrd": _("Assessment letter (SKRD)"),
+        "issued:receipt": _("Receipt"),
+    }
     return [
-        DocumentRow(d, labels.get(d.field_id, d.field_id or ""))
+        DocumentRow(d, labels.get(d.field_id) or issued.get(d.field_id) or _("Issued document"))
+        if d.field_id.startswith("issued:")
+        else DocumentRow(d, labels.get(d.field_id, d.field_id or ""))
         for d in case_documents(session, case)
     ]
 

@@ -374,6 +374,9 @@ def main() -> int:
     from pilot_texts import ID as pilot_texts  # the reformers' pilot pages
 
     ID.update(pilot_texts)
+    from permit_texts import ID as permit_texts  # permits, verification, bills, tracking
+
+    ID.update(permit_texts)
     with (HERE / "messages.pot").open("rb") as pot:
         catalog = read_po(pot, locale="id")
     missing = []
