@@ -343,6 +343,8 @@ def test_pilot_from_the_command_line(cli, tmp_path):
     out = cli("pilot", "calibrate", KEY, "--out", str(params))
     assert "from 6 completed tasks of the pilot arm" in out
     assert set(yaml.safe_load(params.read_text())["tasks"]) == {"register", "decide"}
+    whole = tmp_path / "version2.yaml"  # `permitflow calibrate` on the pilot version's history
+    assert "2 tasks" in cli("calibrate", KEY, "--version", "2", "--out", str(whole))
     assert "running" in cli("pilot", "list")
     out = cli("pilot", "promote", KEY, "--as", "rudi")
     assert "Version 2 of small_permit is now current" in out and "Migration dry run" in out
