@@ -90,6 +90,7 @@ def make_engine(url: str | None = None, **kwargs) -> Engine:
         connect_args.setdefault("keepalives_idle", 30)
         connect_args.setdefault("keepalives_interval", 10)
         connect_args.setdefault("keepalives_count", 3)
+        connect_args.setdefault("tcp_user_timeout", 30_000)  # ms unacknowledged: host gone
         kwargs.setdefault("pool_timeout", _seconds("PERMITFLOW_DB_POOL_TIMEOUT", 10))
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, connect_args=connect_args, **kwargs)
