@@ -56,6 +56,7 @@ class Leadership:
         try:
             if self._connection is not None:
                 self._connection.execute(text("SELECT 1"))  # still connected: still leading
+                self._connection.commit()  # never left idle in a transaction
                 return True
             connection = self.engine.connect()
             got = connection.execute(
