@@ -15,7 +15,7 @@ import pytest
 
 from engine import services
 from engine.calendar import clock
-from engine.errors import InvalidState
+from engine.errors import InvalidBpmn, InvalidState
 
 HERE = Path(__file__).parent / "engine_bpmn"
 ISSUER = (HERE / "messages.bpmn").read_bytes()
@@ -106,15 +106,7 @@ def test_a_message_that_matches_no_case_is_delivered_to_none_with_a_reason(offic
 
 def test_a_message_without_correlation_reaches_no_case(offices):
     s = offices
-    uncorrelated = ISSUER.replace(b"<bpmn:correlationKey", b"<!-- ").replace(
-        b"</bpmn:correlationKey>", b" -->"
-    )
-    start, end = (
-        uncorrelated.index(b"<bpmn:correlationProperty "),
-        uncorrelated.index(b"</bpmn:correlationProperty>"),
-    )
-    uncorrelated = uncorrelated[:start] + uncorrelated[end + len(b"</bpmn:correlationProperty>") :]
-    services.deploy(s, uncorrelated, source="uncorrelated.bpmn")
+    services.deploy(s, _uncorrelated(), source="uncorrelated.bpmn")
     waiting, other = _registry(s, "PBG-001"), services.start_case(s, "archive", {})
     issuer = _issue(s, "PBG-001")
     for case in (waiting, other):
@@ -213,3 +205,31 @@ def test_a_case_catching_a_second_correlated_message_takes_it(offices):
     _issue(s, "PBG-001")
     waiting = services.get_case(s, waiting.id)
     assert [t.name for t in services.open_tasks(s, waiting)] == ["Record the building"]
+
+
+def _uncorrelated() -> bytes:
+    xml = ISSUER.replace(b"<bpmn:correlationKey", b"<!-- ").replace(
+        b"</bpmn:correlationKey>", b" -->"
+    )
+    start = xml.index(b"<bpmn:correlationProperty ")
+    end = xml.index(b"</bpmn:correlationProperty>") + len(b"</bpmn:correlationProperty>")
+    return xml[:start] + xml[end:]
+
+
+def test_validation_checks_message_declarations(session):
+    from engine.validation.process import validate_file
+
+    def codes(xml: bytes) -> dict[str, tuple[str, str | None]]:
+        _model, problems = validate_file(xml, "m.bpmn")
+        return {
+            p.code: (p.severity, p.element_id)
+            for p in problems
+            if "message" in p.code or p.code == "unsafe_expression"
+        }
+
+    assert codes(ISSUER) == {}
+    assert codes(_uncorrelated()) == {"message_without_correlation": ("warning", "throw_issued")}
+    unsafe = ISSUER.replace(b'expression="office"', b'expression="office.upper()"')
+    assert codes(unsafe)["unsafe_expression"] == ("error", "throw_issued")
+    with pytest.raises(InvalidBpmn, match="Payload field 'issued_by'"):
+        services.deploy(session, unsafe, source="unsafe.bpmn")

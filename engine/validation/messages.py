@@ -1,0 +1,100 @@
+"""Message declarations checked at validation, as the runtime will use them.
+
+Payload fields (``pf:messagePayload``) and correlation retrieval expressions are
+expressions of the safe language; field names and the names a catch stores
+(``pf:messageData``) must be variable names. A message thrown with neither a
+correlation property nor a ``case_code`` payload field reaches no case at run time
+(:mod:`engine.workflow.messages`): a warning says so before deploying.
+"""
+
+from __future__ import annotations
+
+from engine.bpmn.message_contracts import read_contracts
+from engine.bpmn.xml import bpmn
+from engine.errors import Problem, UnsafeExpression
+from engine.expressions import language
+
+_THROWERS = ("intermediateThrowEvent", "endEvent", "sendTask")
+
+
+def message_problems(root, source: str, severity: str) -> list[Problem]:
+    """Problems of the message declarations under ``root`` (a ``bpmn:definitions``)."""
+    contracts = read_contracts(root)
+    elements = {e.get("id"): e for e in root.iter() if isinstance(e.tag, str) and e.get("id")}
+    problems: list[Problem] = []
+
+    def add(level: str, code: str, message: str, element_id: str | None = None) -> None:
+        element = elements.get(element_id)
+        name = element.get("name") if element is not None else None
+        line = element.sourceline if element is not None else None
+        problems.append(Problem(level, code, message, element_id, name or None, line, source))
+
+    for element_id, fields in contracts.payloads.items():
+        for name, expression in fields:
+            if not _is_name(name):
+                add(
+                    severity,
+                    "invalid_message_field",
+                    f"pf:messagePayload field {name!r} is not a variable name",
+                    element_id,
+                )
+                continue
+            try:
+                language.check_expression(expression)
+            except UnsafeExpression as exc:
+                add(
+                    severity,
+                    "unsafe_expression",
+                    f"Payload field {name!r}: {exc.message}",
+                    element_id,
+                )
+    for element_id, fields in contracts.receipts.items():
+        for name, source_field in fields:
+            if not _is_name(name) or not source_field:
+                add(
+                    severity,
+                    "invalid_message_field",
+                    f"pf:messageData field {name!r} is not a variable name",
+                    element_id,
+                )
+    for message, properties in contracts.correlations.items():
+        for label, expression in properties:
+            try:
+                language.check_expression(expression)
+            except UnsafeExpression as exc:
+                add(
+                    severity,
+                    "unsafe_expression",
+                    f"Correlation {label!r} of message {message!r}: {exc.message}",
+                )
+    for element_id, message in _thrown_messages(root):
+        fields = {name for name, _ in contracts.payloads.get(element_id, [])}
+        if message not in contracts.correlations and "case_code" not in fields:
+            add(
+                "warning",
+                "message_without_correlation",
+                f"Message {message!r} declares no correlation (a bpmn:correlationProperty, or a "
+                "case_code field in pf:messagePayload): it will reach no other case",
+                element_id,
+            )
+    return problems
+
+
+def _is_name(name: str) -> bool:
+    return name.isidentifier() and not name.startswith("_")
+
+
+def _thrown_messages(root):
+    names = {m.get("id"): m.get("name") or m.get("id") for m in root.iter(bpmn("message"))}
+    for kind in _THROWERS:
+        for element in root.iter(bpmn(kind)):
+            if kind == "sendTask":
+                refs = [element.get("messageRef")]
+            else:
+                refs = [
+                    d.get("messageRef")
+                    for d in element.iterchildren(bpmn("messageEventDefinition"))
+                ]
+            for ref in refs:
+                if ref:
+                    yield element.get("id"), names.get(ref.rsplit(":", 1)[-1], ref)
