@@ -234,15 +234,25 @@ def compare(base, scenarios, bpmn_dir, params_path, **opts):
 )
 @click.option("--process", "process_id")
 @click.option("--version", type=int)
+@click.option(
+    "--pilot",
+    "pilot_id",
+    help="Refit from this pilot's own cases (SOURCE: its procedure key), not the whole history.",
+)
 @_friendly
-def calibrate(source, log_path, out_path, calendar, process_id, version):
+def calibrate(source, log_path, out_path, calendar, process_id, version, pilot_id):
     """Fit arrival rate, task durations, branch probabilities and staff from a log."""
     from simulations.params.calibrate import calibrate as fit
     from simulations.params.calibrate import read_event_log
 
-    model = load_model(source, version)
-    rows = read_event_log(log_path) if log_path else _history_rows(source, version)
-    params = fit(model, rows, process_id, calendar)
+    if pilot_id is not None:
+        from simulations.pilot_cli import pilot_parameters
+
+        params, rows = pilot_parameters(pilot_id, calendar)
+    else:
+        model = load_model(source, version)
+        rows = read_event_log(log_path) if log_path else _history_rows(source, version)
+        params = fit(model, rows, process_id, calendar)
     Path(out_path).write_text(
         yaml.safe_dump(params_to_dict(params), sort_keys=False), encoding="utf-8"
     )

@@ -212,8 +212,21 @@ def rollback(key, reason, actor):
 @_friendly
 def calibrate(key, out_path, calendar):
     """Refit simulation parameters from the pilot arm's history (see `permitflow calibrate`)."""
-    from engine.reporting.event_log import event_rows
     from simulations.params.parameters import params_to_dict
+
+    params, rows = pilot_parameters(key, calendar)
+    Path(out_path).write_text(
+        yaml.safe_dump(params_to_dict(params), sort_keys=False), encoding="utf-8"
+    )
+    click.echo(
+        f"wrote {out_path}: {len(params.tasks)} tasks, {len(params.flows)} branch "
+        f"probabilities, from {len(rows)} completed tasks of the pilot arm"
+    )
+
+
+def pilot_parameters(key: str, calendar: str = "office"):
+    """Simulation parameters refit from the pilot arm's history, and the rows used."""
+    from engine.reporting.event_log import event_rows
     from simulations.pilot_prediction import refit
 
     with _session() as session:
@@ -227,13 +240,7 @@ def calibrate(key, out_path, calendar):
         ]
         arrivals = list(services.pilot_cases(session, row).values())
         params = refit(services.model_for(definition), rows, arrivals, calendar=calendar)
-    Path(out_path).write_text(
-        yaml.safe_dump(params_to_dict(params), sort_keys=False), encoding="utf-8"
-    )
-    click.echo(
-        f"wrote {out_path}: {len(params.tasks)} tasks, {len(params.flows)} branch "
-        f"probabilities, from {len(rows)} completed tasks of the pilot arm"
-    )
+    return params, rows
 
 
 @pilot.command("list")

@@ -345,6 +345,9 @@ def test_pilot_from_the_command_line(cli, tmp_path):
     assert set(yaml.safe_load(params.read_text())["tasks"]) == {"register", "decide"}
     whole = tmp_path / "version2.yaml"  # `permitflow calibrate` on the pilot version's history
     assert "2 tasks" in cli("calibrate", KEY, "--version", "2", "--out", str(whole))
+    refit = tmp_path / "refit.yaml"  # `permitflow calibrate --pilot`: the pilot arm only
+    assert "2 tasks" in cli("calibrate", KEY, "--pilot", KEY, "--out", str(refit))
+    assert yaml.safe_load(refit.read_text()) == yaml.safe_load(params.read_text())
     assert "running" in cli("pilot", "list")
     out = cli("pilot", "promote", KEY, "--as", "rudi")
     assert "Version 2 of small_permit is now current" in out and "Migration dry run" in out
