@@ -350,3 +350,24 @@ def test_a_call_activity_passes_only_its_declared_data(office):
     data = services.case_data(case)
     assert data["tech_approved"] is True and data["applicant_name"] == "Siti"
     assert "remarks" not in data and "approved" not in data  # camunda:out only
+
+
+def test_a_call_activity_runs_a_deployed_procedure_pinned_at_deploy_time(office):
+    with pytest.raises(InvalidBpmn, match="neither a process in this file nor a deployed"):
+        services.deploy(office, read("calls_deployed.bpmn"), source="calls_deployed.bpmn")
+    office.rollback()
+    deploy(office, "called_review.bpmn")
+    definition, _ = services.deploy(office, read("calls_deployed.bpmn"), source="c.bpmn")
+    office.commit()
+    renamed = read("called_review.bpmn").replace(b'name="Assess the design"', b'name="Assess v2"')
+    services.deploy(office, renamed, source="called_review_v2.bpmn")  # after the pin
+    office.commit()
+    case = services.start_case(office, "calls_deployed", {"applicant_name": "Siti"})
+    office.commit()
+    assert inbox(office, case, "tina") == ["Assess the design"]  # version 1, its lane's role
+    [task] = services.open_tasks(office, restored(office, case))
+    assert (task.role, [f.id for f in services.task_form(task)]) == ("technical", ["approved"])
+    complete(office, case, "tina", "Assess the design", {"approved": True})
+    case = restored(office, case)
+    assert (case.status, case.outcome) == ("completed", "Approved")
+    assert services.case_data(case) == {"applicant_name": "Siti", "tech_approved": True}

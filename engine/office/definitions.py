@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from engine.bpmn.model import BpmnModel
 from engine.bpmn.reader import load_bpmn
@@ -45,7 +45,15 @@ def deploy(
     (file name -> bytes) hold the decision tables its business rule tasks call.
     Raises :class:`InvalidBpmn` with the validation problems when the file has errors.
     """
-    model, problems = validate_file(data, source, templates=templates, dmn_files=dmn_files)
+    called = _deployed_called(session, data, source)
+    model, problems = validate_file(
+        data,
+        source,
+        templates=templates,
+        dmn_files=dmn_files,
+        called_models={key: model_for(d) for key, d in called.items()},
+        called_specs={key: specs.specs_for(d) for key, d in called.items()},
+    )
     if model is None or has_errors(problems):
         errors = [p for p in problems if p.severity == "error"]
         raise InvalidBpmn(
@@ -64,7 +72,10 @@ def deploy(
         if existing.templates == documents:
             return existing, False
     decisions, _ = read_decision_files(dmn_files)  # DMN tables are compiled into the spec
-    spec, subprocess_specs = specs.compile_process(root, source, process.id, decisions)
+    called_specs = {key: specs.specs_for(d) for key, d in called.items()}
+    spec, subprocess_specs = specs.compile_process(
+        root, source, process.id, decisions, called_specs
+    )
     definition = ProcessDefinition(
         key=process.id,
         version=_next_version(session, process.id),
@@ -72,7 +83,9 @@ def deploy(
         sha256=digest,
         source_name=source,
         bpmn_xml=data,
-        spec_json=specs.dump_specs(spec, subprocess_specs),
+        spec_json=specs.dump_specs(
+            spec, subprocess_specs, {key: d.id for key, d in called.items()}
+        ),
         serializer_version=specs.SERIALIZER_VERSION,
         service_standard=process.service_standard.as_dict() if process.service_standard else None,
         lanes={lane.id: {"name": lane.name, "role": lane.role} for lane in process.lanes.values()},
@@ -90,6 +103,45 @@ def deploy(
         data={"key": definition.key, "version": definition.version, "sha256": model.sha256},
     )
     return definition, True
+
+
+def _deployed_called(session: Session, data: bytes, source: str) -> dict[str, ProcessDefinition]:
+    """The newest deployed versions of the processes the file's call activities name and
+    it does not define; their specs are copied into the new version (pinned)."""
+    try:
+        model = load_bpmn(data, source)
+    except InvalidBpmn:
+        return {}  # validation says why
+    keys = {
+        node.called_element
+        for process in model.processes.values()
+        for node in process.nodes.values()
+        if node.kind == "callActivity"
+        and node.called_element
+        and node.called_element not in model.processes
+    }
+    found = {}
+    for key in sorted(keys):
+        try:
+            found[key] = get_definition(session, key)
+        except ProcessNotFound:
+            continue
+    return found
+
+
+def locate(definition: ProcessDefinition, element_id: str):
+    """``(process, node)`` of ``element_id`` in a deployed version or in the deployed
+    versions its call activities run (for the lanes, roles and forms of called tasks)."""
+    found = model_for(definition).find_node(element_id)
+    if found is not None:
+        return found
+    session = object_session(definition)
+    for called_id in specs.called_definition_ids(definition).values():
+        called = session.get(ProcessDefinition, called_id) if session is not None else None
+        found = locate(called, element_id) if called is not None else None
+        if found is not None:
+            return found
+    return None
 
 
 def _digest(bpmn_sha256: str, dmn_files: dict[str, bytes] | None) -> str:

@@ -138,7 +138,7 @@ def unclaim(session: Session, task_id: str, username: str) -> HumanTask:
 
 def task_form(task: HumanTask) -> tuple[FormField, ...]:
     """The form fields the BPMN gives this task."""
-    found = definitions.model_for(task.case.definition).find_node(task.element_id)
+    found = definitions.locate(task.case.definition, task.element_id)
     return found[1].form_fields if found else ()
 
 
@@ -173,7 +173,7 @@ def complete_task(
         )
     running = open_case(task.case)
     spiff_task = _ready_spiff_task(running, task)
-    found = running.model.find_node(task.element_id)  # also in a called process
+    found = definitions.locate(task.case.definition, task.element_id)  # also called ones
     cleaned = forms.validate_form(found[1].form_fields, data or {}) if found else {}
     spiff_task.data.update(cleaned)
     _audit(session, "task_completed", task, username, data=cleaned)

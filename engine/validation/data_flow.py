@@ -56,7 +56,9 @@ class Flow:
     joins: set[Vertex] = field(default_factory=set)  # entries of parallel joins
 
 
-def check_data_flow(model: BpmnModel, process_ids: set[str], decisions=()) -> list[Finding]:
+def check_data_flow(
+    model: BpmnModel, process_ids: set[str], decisions=(), external=None
+) -> list[Finding]:
     """Findings for the processes in ``process_ids`` (the ones a case runs).
 
     A called process starts with the data of its callers (SpiffWorkflow copies the
@@ -65,7 +67,8 @@ def check_data_flow(model: BpmnModel, process_ids: set[str], decisions=()) -> li
     """
     findings: list[Finding] = []
     initial: dict[str, tuple[set[str] | None, set[str]]] = {}
-    written_by = {pid: _all_writes(model, p, decisions) for pid, p in model.processes.items()}
+    written_by = dict(external or {})  # deployed processes call activities name
+    written_by |= {pid: _all_writes(model, p, decisions) for pid, p in model.processes.items()}
     order = _call_order(model, process_ids)
     for process_id in order:
         process = model.processes[process_id]
@@ -123,6 +126,12 @@ def _call_order(model: BpmnModel, process_ids: set[str]) -> list[str]:
             if node.kind == "callActivity" and node.called_element in process_ids:
                 queue.append(node.called_element)
     return order + sorted(set(process_ids) - set(order))
+
+
+def writes_of(model: BpmnModel, process_id: str) -> set[str]:
+    """Every name the process ``process_id`` of ``model`` may write."""
+    process = model.processes.get(process_id)
+    return _all_writes(model, process, ()) if process is not None else {ANY}
 
 
 def _all_writes(model: BpmnModel, process: Process, decisions) -> set[str]:
@@ -300,7 +309,7 @@ def _solve(flow: Flow, must_start: set[str], may_start: set[str]):
     must_in: dict[Vertex, set[str]] = {v: set(universe) for v in vertices}
     may_in: dict[Vertex, set[str]] = {v: set() for v in vertices}
     must_in[BEGIN], may_in[BEGIN] = set(must_start), set(may_start) | set(must_start)
-    queue = deque(sorted(vertices))
+    queue = deque(_breadth_first(flow.edges, vertices))  # few passes when in flow order
     queued = set(vertices)
     while queue:
         vertex = queue.popleft()
@@ -321,6 +330,16 @@ def _solve(flow: Flow, must_start: set[str], may_start: set[str]):
                 queued.add(target)
                 queue.append(target)
     return must_in, may_in
+
+
+def _breadth_first(edges: dict[Vertex, list[Vertex]], vertices: set[Vertex]) -> list[Vertex]:
+    order, seen = [BEGIN], {BEGIN}
+    for vertex in order:  # grows while iterating
+        for following in edges.get(vertex, ()):
+            if following not in seen:
+                seen.add(following)
+                order.append(following)
+    return order + sorted(vertices - seen)
 
 
 def _after(names: set[str], written: set[str] | None) -> set[str]:

@@ -55,9 +55,10 @@ _ID_NAMESPACES = frozenset(
 class _Report:
     """Collects problems for one model, deciding their severity."""
 
-    def __init__(self, model: BpmnModel, for_execution: bool):
+    def __init__(self, model: BpmnModel, for_execution: bool, deployed=frozenset()):
         self.model = model
         self.for_execution = for_execution
+        self.deployed = deployed  # keys of deployed processes a call activity may name
         self.problems: list[Problem] = []
 
     def add(self, severity: str, code: str, message: str, element=None) -> None:
@@ -80,13 +81,18 @@ class _Report:
         return "error" if strict and self.for_execution else "warning"
 
 
-def validate(model: BpmnModel, *, for_execution: bool = True, decisions=()) -> list[Problem]:
+def validate(
+    model: BpmnModel, *, for_execution: bool = True, decisions=(), called_models=None
+) -> list[Problem]:
     """All problems of ``model``; see the module docstring for severities.
 
     ``decisions`` are the DMN tables uploaded beside the file
-    (:func:`engine.workflow.dmn.read_decisions`), which business rule tasks call.
+    (:func:`engine.workflow.dmn.read_decisions`), which business rule tasks call;
+    ``called_models`` maps the keys of deployed procedures that call activities may
+    name to their models.
     """
-    report = _Report(model, for_execution)
+    called_models = called_models or {}
+    report = _Report(model, for_execution, frozenset(called_models))
     if not model.processes:
         report.add(
             "error",
@@ -104,7 +110,10 @@ def validate(model: BpmnModel, *, for_execution: bool = True, decisions=()) -> l
         for message, lane_or_task in role_checks.system_role_issues(process):
             report.add("error", "system_role", message, lane_or_task)  # security review, 3
     _check_decision_refs(report, strict, decisions)
-    for severity, code, element, message in data_flow.check_data_flow(model, strict, decisions):
+    external = {key: data_flow.writes_of(m, key) for key, m in called_models.items()}
+    for severity, code, element, message in data_flow.check_data_flow(
+        model, strict, decisions, external
+    ):
         report.add(
             report.executable(True) if severity == "error" else severity, code, message, element
         )
@@ -136,11 +145,14 @@ def validate_file(
     for_execution: bool = True,
     templates: dict[str, str] | None = None,
     dmn_files: dict[str, bytes] | None = None,
+    called_models: dict[str, BpmnModel] | None = None,
+    called_specs: dict | None = None,
 ) -> tuple[BpmnModel | None, list[Problem]]:
     """Parse, load and validate ``data``: ``(model, problems)``.
 
     ``dmn_files`` (file name -> bytes) are the DMN files uploaded beside it; every cell
-    of their decision tables is checked like an expression.
+    of their decision tables is checked like an expression. ``called_models`` and
+    ``called_specs`` describe the deployed procedures its call activities name.
 
     The model is None when the bytes cannot be read as BPMN at all (the problems then
     say why). Duplicate ids and unreadable service-standard values, which the model
@@ -168,11 +180,13 @@ def validate_file(
             )
     decisions, decision_problems = read_decision_files(dmn_files, severity)
     problems += decision_problems
-    problems += validate(model, for_execution=for_execution, decisions=decisions)
+    problems += validate(
+        model, for_execution=for_execution, decisions=decisions, called_models=called_models
+    )
     problems += template_checks.template_problems(root, model, source, templates)
     problems += message_checks.message_problems(root, source, severity)
     if for_execution and not has_errors(problems):
-        problems += _check_runnable(root, model, source, decisions)
+        problems += _check_runnable(root, model, source, decisions, called_specs)
     return model, problems
 
 
@@ -224,14 +238,16 @@ def _check_decision_refs(report: _Report, strict: set[str], decisions) -> None:
             report.add(severity, "unknown_decision", message, node)
 
 
-def _check_runnable(root, model: BpmnModel, source: str, decisions=()) -> list[Problem]:
+def _check_runnable(
+    root, model: BpmnModel, source: str, decisions=(), called_specs=None
+) -> list[Problem]:
     """What stops SpiffWorkflow from building the main process: deploy's own check.
 
     Run after the model's checks, so that validating and deploying decide alike.
     """
     main = model.main_process()
     try:
-        specs.compile_process(root, source, main.id, decisions)
+        specs.compile_process(root, source, main.id, decisions, called_specs)
     except InvalidBpmn as exc:
         return exc.problems or [Problem("error", "cannot_run", exc.message, source=source)]
     if not main.is_executable:
@@ -328,14 +344,16 @@ def _check_nodes(report: _Report, process: Process, strict: bool) -> None:
                 "after the element",
                 node,
             )
-        if node.kind == "callActivity" and node.called_element not in report.model.processes:
-            report.add(
-                severity,
-                "unknown_called_element",
-                f"Call activity {node.label!r} calls {node.called_element or '(nothing)'!r}, "
-                "which is not a process in this file",
-                node,
-            )
+        called = node.called_element
+        if node.kind == "callActivity" and called not in report.model.processes:
+            if called not in report.deployed:
+                report.add(
+                    severity,
+                    "unknown_called_element",
+                    f"Call activity {node.label!r} calls {called or '(nothing)'!r}, which is "
+                    "neither a process in this file nor a deployed procedure",
+                    node,
+                )
         _check_events(report, node, severity)
         _check_script(report, node, severity)
         for issue_severity, code, message in form_checks.form_issues(node):

@@ -281,13 +281,13 @@ def _current_step(running: Running, ready, waits: dict) -> str:
 
 
 def _node_name(running: Running, element_id: str) -> str:
-    found = running.model.find_node(element_id)
+    found = definitions.locate(running.case.definition, element_id)
     return found[1].label if found else element_id
 
 
 def _human_task_row(running: Running, task, now: datetime) -> HumanTask:
     element_id = task.task_spec.bpmn_id
-    found = running.model.find_node(element_id)  # also in a process a call activity runs
+    found = definitions.locate(running.case.definition, element_id)  # also called processes
     process, node = found if found else (running.process, None)
     lane = process.lane_of(element_id) if node else None
     role = lane.role if lane else (node.assigned_role if node else "")

@@ -177,11 +177,14 @@ class _Parser(BpmnDmnParser):
         return engine
 
 
-def compile_process(root: etree._Element, source: str, process_id: str, decisions=()):
+def compile_process(root: etree._Element, source: str, process_id: str, decisions=(), called=None):
     """Parse ``root`` (already safely parsed) into SpiffWorkflow specs for ``process_id``.
 
     ``decisions`` are the :class:`engine.workflow.dmn.DecisionTable` objects uploaded
     beside the file; their tables end up in the specs, so running needs no DMN file.
+    ``called`` maps the keys of deployed processes that call activities name (and that
+    the file does not define) to their ``(spec, subprocess_specs)``: they are copied
+    into this version's specs, so the called version is pinned when this one deploys.
     Returns ``(spec, subprocess_specs)``; SpiffWorkflow's complaints become
     :class:`InvalidBpmn` naming the element.
     """
@@ -193,8 +196,13 @@ def compile_process(root: etree._Element, source: str, process_id: str, decision
             )
         parser.add_bpmn_xml(_all_executable(root), filename=source)
         spec = parser.get_spec(process_id)
-        subprocess_specs = parser.get_subprocess_specs(process_id)
-        _attach_call_mappings(root, [spec, *subprocess_specs.values()])
+        external: dict = {}
+        for key, (called_spec, called_subs) in (called or {}).items():
+            external.update(called_subs)
+            external[key] = called_spec
+        subprocess_specs = parser.get_subprocess_specs(process_id, dict(external) or None)
+        own = [s for k, s in subprocess_specs.items() if k not in external]
+        _attach_call_mappings(root, [spec, *own])
     except ValidationException as exc:
         element_id = getattr(exc, "id", None)
         element = f" at element {element_id!r}" if element_id else ""
@@ -299,11 +307,16 @@ def _line_of(root: etree._Element, element_id: str | None) -> int | None:
     return None
 
 
-def dump_specs(spec, subprocess_specs) -> bytes:
-    """Serialize a spec and its sub-process specs (stored once per version)."""
+def dump_specs(spec, subprocess_specs, called: dict[str, int] | None = None) -> bytes:
+    """Serialize a spec and its sub-process specs (stored once per version).
+
+    ``called`` records the ids of the deployed versions whose specs were copied in
+    for call activities (see :func:`compile_process`).
+    """
     dct = {
         "spec": _convert(spec),
         "subprocess_specs": {k: _convert(v) for k, v in subprocess_specs.items()},
+        "called": dict(called or {}),
     }
     return zlib.compress(json.dumps(dct, separators=(",", ":")).encode(), 6)
 
@@ -334,6 +347,19 @@ def _load_specs(blob: bytes):
 
 
 _spec_cache: dict[tuple[int, str], tuple[Any, dict]] = {}
+
+
+_called_cache: dict[tuple[int, str], dict[str, int]] = {}
+
+
+def called_definition_ids(definition) -> dict[str, int]:
+    """Process key -> id of the deployed version this version's call activities run."""
+    key = (definition.id, definition.sha256)
+    if key not in _called_cache:
+        if len(_called_cache) >= 256:
+            _called_cache.pop(next(iter(_called_cache)))
+        _called_cache[key] = json.loads(zlib.decompress(definition.spec_json)).get("called", {})
+    return _called_cache[key]
 
 
 def specs_for(definition) -> tuple[Any, dict]:
