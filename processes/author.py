@@ -281,6 +281,20 @@ def building_application_form() -> tuple[FormField, ...]:
         field("floors", "Jumlah lantai", "long", min=1, max=100),
         field("land_certificate", "Bukti kepemilikan tanah (sertifikat)", "file"),
         field("building_plan", "Dokumen rencana teknis (gambar bangunan)", "file"),
+        field(
+            "identity_document",
+            "KTP-el pemohon (atau akta pendirian dan NIB)",
+            "file",
+            required=False,
+        ),
+        field("kkpr_document", "Dokumen KKPR", "file", required=False),
+        field("planner_data", "Data penyedia jasa perencanaan konstruksi", "file", required=False),
+        field(
+            "environmental_document",
+            "Dokumen lingkungan (SPPL, UKL-UPL atau Amdal)",
+            "file",
+            required=False,
+        ),
     )
 
 
@@ -462,6 +476,14 @@ def business_license_form() -> tuple[FormField, ...]:
         choice("zone", "Zona lokasi usaha menurut RDTR", zones),
         field("kkpr_document", "Dokumen KKPR", "file"),
         field("environmental_approval", "Persetujuan lingkungan", "file"),
+        field("identity_document", "KTP-el penanggung jawab usaha", "file", required=False),
+        field("deed_document", "Akta pendirian dan pengesahan badan usaha", "file", required=False),
+        field(
+            "standard_documents",
+            "Dokumen pemenuhan standar usaha sesuai KBLI",
+            "file",
+            required=False,
+        ),
     )
 
 
@@ -959,11 +981,24 @@ def _label(element, language: str, text: str, target: str | None = None) -> None
     label.text = text
 
 
+def with_requirement_fields(key: str, xml: bytes) -> bytes:
+    """``xml`` with each ``pf:requirement`` naming the start-form field that asks for it."""
+    fields = translations.REQUIREMENT_FIELDS.get(key)
+    if not fields:
+        return xml
+    root = etree.fromstring(xml, etree.XMLParser(remove_blank_text=True))
+    requirements = list(root.iter(f"{{{PF_NS}}}requirement"))
+    assert len(requirements) == len(fields), f"{key}: one field per requirement"
+    for requirement, field_id in zip(requirements, fields, strict=True):
+        requirement.set("field", field_id)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
 def render_all() -> dict[Path, bytes]:
     """The content of every ``processes/<id>.bpmn`` as this script defines it."""
     return {
-        PROCESSES_DIR / f"{key}.bpmn": with_labels(
-            key, with_documents(key, process_to_bpmn(build(), messages=MESSAGES))
+        PROCESSES_DIR / f"{key}.bpmn": with_requirement_fields(
+            key, with_labels(key, with_documents(key, process_to_bpmn(build(), messages=MESSAGES)))
         )
         for key, build in PROCEDURES.items()
     }

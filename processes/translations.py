@@ -89,6 +89,12 @@ FORM_EN = {
     "Zona campuran": "Mixed zone",
     "Zona/kawasan industri": "Industrial zone or estate",
     "Dokumen KKPR": "KKPR document (spatial use approval)",
+    "KTP-el pemohon (atau akta pendirian dan NIB)": "Applicant's KTP-el (or deed of establishment and NIB)",
+    "Data penyedia jasa perencanaan konstruksi": "Details of the construction planning firm",
+    "Dokumen lingkungan (SPPL, UKL-UPL atau Amdal)": "Environmental document (SPPL, UKL-UPL or Amdal)",
+    "KTP-el penanggung jawab usaha": "KTP-el of the person responsible for the business",
+    "Akta pendirian dan pengesahan badan usaha": "Deed of establishment and its approval",
+    "Dokumen pemenuhan standar usaha sesuai KBLI": "Documents meeting the business standards of the KBLI",
     "Persetujuan lingkungan": "Environmental approval",
     "Nama pelapor (kosongkan bila anonim)": "Your name (leave empty to stay anonymous)",
     "Telepon atau surel untuk tanggapan": "Phone or email for the answer",
@@ -138,4 +144,32 @@ STANDARD_EN = {
         "name": "Public service complaints (SP4N-LAPOR!)",
         "product": "The follow-up of the complaint, published to the complainant",
     },
+}
+
+# procedure -> the start-form field asking for each pf:requirement, in order
+REQUIREMENT_FIELDS = {
+    "building_approval": [
+        "identity_document",
+        "land_certificate",
+        "kkpr_document",
+        "building_plan",
+        "planner_data",
+        "environmental_document",
+    ],
+    "business_license": [
+        "nib",
+        "identity_document",
+        "deed_document",
+        "kkpr_document",
+        "environmental_approval",
+        "standard_documents",
+    ],
+    "complaint": ["complainant_name", "description", "evidence"],
+    "resident_id_card": [
+        "birth_date",
+        "kk_scan",
+        "supporting_document",
+        "supporting_document",
+        "supporting_document",
+    ],
 }

@@ -29,6 +29,7 @@ from engine.validation import flow as flow_checks
 from engine.validation import forms as form_checks
 from engine.validation import messages as message_checks
 from engine.validation import roles as role_checks
+from engine.validation import requirements as requirement_checks
 from engine.validation import templates as template_checks
 from engine.workflow import dmn, specs
 
@@ -184,6 +185,7 @@ def validate_file(
         model, for_execution=for_execution, decisions=decisions, called_models=called_models
     )
     problems += template_checks.template_problems(root, model, source, templates)
+    problems += requirement_checks.requirement_problems(root, model, source)
     problems += message_checks.message_problems(root, source, severity)
     if for_execution and not has_errors(problems):
         problems += _check_runnable(root, model, source, decisions, called_specs)
