@@ -110,8 +110,16 @@ def validate(files: tuple[str, ...], as_json: bool) -> None:
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--as", "actor", default="cli", help="Who deploys (recorded in the audit log).")
-def deploy(files: tuple[str, ...], actor: str) -> None:
+@click.option(
+    "--dmn",
+    "dmn_paths",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="A DMN file whose decision tables business rule tasks call (repeatable).",
+)
+def deploy(files: tuple[str, ...], actor: str, dmn_paths: tuple[str, ...]) -> None:
     """Deploy BPMN FILES as new versions (identical content keeps its version)."""
+    dmn_files = {Path(p).name: Path(p).read_bytes() for p in dmn_paths} or None
     with db.session_scope() as session:
         for name in files:
             data = Path(name).read_bytes()
@@ -121,6 +129,7 @@ def deploy(files: tuple[str, ...], actor: str) -> None:
                 source=name,
                 deployed_by=actor,
                 templates=services.templates_beside(Path(name), data),
+                dmn_files=dmn_files,
             )
             state = "deployed" if created else "unchanged"
             click.echo(f"{definition.key} version {definition.version} {state} ({name})")

@@ -371,3 +371,18 @@ def test_a_call_activity_runs_a_deployed_procedure_pinned_at_deploy_time(office)
     case = restored(office, case)
     assert (case.status, case.outcome) == ("completed", "Approved")
     assert services.case_data(case) == {"applicant_name": "Siti", "tech_approved": True}
+
+
+def test_the_cli_deploys_a_dmn_file_beside_the_bpmn(sqlite_engine, monkeypatch):
+    from click.testing import CliRunner
+
+    from engine.cli import main
+
+    url = sqlite_engine.url.render_as_string(hide_password=False)
+    monkeypatch.setenv("PERMITFLOW_DATABASE_URL", url)
+    bpmn_path, dmn_path = str(FEATURES / "business_rule.bpmn"), str(FEATURES / "fees.dmn")
+    refused = CliRunner().invoke(main, ["deploy", bpmn_path])
+    assert refused.exit_code != 0 and "'fees'" in refused.output + (refused.stderr or "")
+    result = CliRunner().invoke(main, ["deploy", bpmn_path, "--dmn", dmn_path])
+    assert result.exit_code == 0, result.output
+    assert "business_rule version 1 deployed" in result.output
