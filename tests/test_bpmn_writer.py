@@ -350,3 +350,21 @@ def test_message_events_reference_a_message():
     definition = root.find(".//bpmn:intermediateCatchEvent/bpmn:messageEventDefinition", NS)
     assert definition.get("messageRef") == "Msg_reply"
     assert root.find("bpmn:message", NS).get("name") == "reply"
+
+
+def test_translations_and_document_templates_survive_a_round_trip():
+    """A revised diagram written from the model keeps pf:label and pf:documentTemplate."""
+    from pathlib import Path
+
+    from engine.bpmn.reader import load_bpmn
+
+    source = Path(__file__).parents[1] / "processes" / "building_approval.bpmn"
+    model = load_bpmn(source.read_bytes(), source.name)
+    process = model.processes["building_approval"]
+    assert any("documentTemplate" in text for text in process.kept_extensions)
+    labelled = [n for n in process.nodes.values() if n.kept_extensions]
+    assert labelled, "the shipped procedure carries pf:label translations"
+    again = load_bpmn(write_bpmn(model), "revised.bpmn").processes["building_approval"]
+    assert again.kept_extensions == process.kept_extensions
+    for node in labelled:
+        assert again.nodes[node.id].kept_extensions == node.kept_extensions

@@ -8,6 +8,8 @@ put in ``extensionElements`` (Signavio, Bizagi, Trisotech, Zeebe...) is ignored.
 
 from __future__ import annotations
 
+from lxml import etree
+
 from engine.bpmn.model import EnumValue, Fee, FormField, ServiceStandard
 from engine.bpmn.xml import CAMUNDA_NS, PF_NS, bpmn, text_of
 
@@ -26,6 +28,18 @@ def extension_children(element, tag: str):
     """Children with ``tag`` of every ``extensionElements`` directly under ``element``."""
     for extensions in element.iterchildren(_EXTENSIONS):
         yield from extensions.iterchildren(tag)
+
+
+KEPT = ("label", "documentTemplate")  # pf: extension elements written back as read
+
+
+def kept_extensions_of(element) -> tuple[str, ...]:
+    """The element's ``pf:label`` and ``pf:documentTemplate`` children, as XML text."""
+    kept = []
+    for holder in element.iterchildren(bpmn("extensionElements")):
+        for child in holder.iterchildren(*(pf(local) for local in KEPT)):
+            kept.append(etree.tostring(child, encoding="unicode", with_tail=False))
+    return tuple(kept)
 
 
 def documentation_of(element) -> str:
@@ -126,6 +140,9 @@ def _form_field(field) -> FormField:
             key = prop.get("id") or prop.get("name")
             if key:
                 properties[key] = prop.get("value", "")
+    for flag in ("personal", "sensitive"):  # pf:personal="true" on the field itself
+        if field.get(pf(flag)) is not None:
+            properties[f"pf:{flag}"] = field.get(pf(flag))
     values = tuple(
         EnumValue(id=value.get("id", ""), name=value.get("name", value.get("id", "")))
         for value in field.iterchildren(camunda("value"))

@@ -78,6 +78,21 @@ class FormField:
     def readonly(self) -> bool:
         return "readonly" in self.constraints
 
+    @property
+    def sensitive(self) -> bool:
+        """Marked ``pf:sensitive`` (UU 27/2022 art. 4: health, biometrics, finances...)."""
+        return _flag(self.properties, "sensitive")
+
+    @property
+    def personal(self) -> bool:
+        """Marked ``pf:personal`` (or sensitive): masked, encrypted, kept only so long."""
+        return self.sensitive or _flag(self.properties, "personal")
+
+
+def _flag(properties: dict[str, str], name: str) -> bool:
+    value = properties.get(f"pf:{name}", properties.get(name, ""))
+    return value.strip().lower() in ("true", "1", "yes")
+
 
 @dataclass(frozen=True)
 class TimerDefinition:
@@ -142,6 +157,9 @@ class Node:
     #: callActivity: camunda:in (expression, target) and camunda:out (source, target) pairs;
     #: None when it declares none (then all data travel both ways)
     call_mapping: tuple[tuple, tuple] | None = None
+    #: extension elements kept as written (``pf:label`` translations), so a model
+    #: written back out (a what-if scenario's revised diagram) still carries them
+    kept_extensions: tuple[str, ...] = ()
     incoming: list[str] = field(default_factory=list)  # flow ids
     outgoing: list[str] = field(default_factory=list)  # flow ids
 
@@ -256,6 +274,8 @@ class Process:
     lanes: dict[str, Lane] = field(default_factory=dict)
     service_standard: ServiceStandard | None = None
     data_objects: list[str] = field(default_factory=list)
+    #: extension elements kept as written (``pf:label``, ``pf:documentTemplate``)
+    kept_extensions: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:

@@ -156,6 +156,7 @@ def _read_process(element, model: BpmnModel, global_definitions: dict) -> Proces
         is_executable=element.get("isExecutable", "false").strip().lower() == "true",
         line=element.sourceline,
         service_standard=ext.service_standard_of(element),
+        kept_extensions=ext.kept_extensions_of(element),
     )
     lane_sets: list = []
     _read_scope(element, process, None, model, global_definitions, lane_sets)
@@ -209,6 +210,7 @@ def _read_node(element, kind: str, process_id: str, parent_id, global_definition
         form_key=ext.form_key_of(element),
         documentation=ext.documentation_of(element),
         properties=ext.properties_of(element),
+        kept_extensions=ext.kept_extensions_of(element),
         message_ref=element.get("messageRef"),
         extension_scripts=ext.extension_scripts_of(element),
         loop=_loop_of(element),

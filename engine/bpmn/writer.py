@@ -148,10 +148,23 @@ def _process_element(process: Process) -> etree._Element:
     if process.service_standard is not None:
         extensions = _sub(element, BPMN, "extensionElements")
         extensions.append(_service_standard(process.service_standard))
+    _write_kept(element, process.kept_extensions)
     if process.lanes:
         _write_lanes(element, process)
     _write_scope(element, process, None)
     return element
+
+
+def _write_kept(element: etree._Element, kept: tuple[str, ...]) -> None:
+    """Append extension elements kept as read (``pf:label``...) to ``extensionElements``."""
+    if not kept:
+        return
+    holder = element.find(_q(BPMN, "extensionElements"))
+    if holder is None:
+        holder = _sub(element, BPMN, "extensionElements")
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    for text in kept:
+        holder.append(etree.fromstring(text, parser))
 
 
 def _service_standard(standard: ServiceStandard) -> etree._Element:
@@ -247,6 +260,7 @@ def _node_element(process: Process, node: Node) -> etree._Element:
     if node.documentation:
         _sub(element, BPMN, "documentation", node.documentation)
     _write_extensions(element, node)
+    _write_kept(element, node.kept_extensions)
     for flow_id in node.incoming:
         _sub(element, BPMN, "incoming", flow_id)
     for flow_id in node.outgoing:
