@@ -12,15 +12,19 @@ from collections.abc import Set
 
 from sqlalchemy.orm import Session
 
-from engine.accounts.users import roles_of
+from engine.accounts.users import SYSTEM_ROLES, roles_of
 from engine.storage.tables import Case, HumanTask
 
 ADMIN_ROLE = "admin"
 
 
 def may_work_in_lane(roles: Set[str], role: str | None) -> bool:
-    """Holders of ``role`` work on its tasks; an admin on any."""
-    return ADMIN_ROLE in roles or (role is not None and role in roles)
+    """Holders of ``role`` work on its tasks; an admin on any.
+
+    A system role is never a lane role (validation refuses it); were one deployed
+    before that check, holding ``designer`` or ``reformer`` still opens no task.
+    """
+    return ADMIN_ROLE in roles or (role is not None and role not in SYSTEM_ROLES and role in roles)
 
 
 def may_work_on(session: Session, username: str, task: HumanTask) -> bool:
@@ -31,7 +35,7 @@ def may_work_on(session: Session, username: str, task: HumanTask) -> bool:
 def case_lane_roles(case: Case) -> set[str]:
     """The role keys of the lanes of the case's procedure version."""
     lanes = (case.definition.lanes or {}).values()
-    return {lane["role"] for lane in lanes if lane.get("role")}
+    return {lane["role"] for lane in lanes if lane.get("role") and lane["role"] not in SYSTEM_ROLES}
 
 
 def is_clerk_of(roles: Set[str], case: Case) -> bool:

@@ -370,3 +370,17 @@ def test_3_an_admin_still_cannot_remove_their_own_admin_role(staff, db):
     assert response.status_code == 422
     db.expire_all()
     assert "admin" in services.get_user(db, "admin").role_names
+
+
+def test_3_a_designer_opens_no_task_of_a_lane_deployed_with_a_system_role(db):
+    from engine.storage.tables import HumanTask
+    from tests.web.conftest import start_building_case
+
+    case = start_building_case(db)
+    task = services.open_tasks(db, case)[0]
+    db.get(HumanTask, task.id).role = "designer"  # as if deployed before the check
+    definition = services.get_definition(db, "building_approval")
+    definition.lanes = {"Lane_x": {"name": "X", "role": "designer"}}
+    db.commit()
+    assert not services.may_work_on(db, "designer", db.get(HumanTask, task.id))
+    assert not services.may_see_documents(db, "designer", case)
