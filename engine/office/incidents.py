@@ -169,24 +169,19 @@ def skip(
     """Move the case past the failed step to ``element_id`` (after it, or an earlier user task)."""
     incident, running = _open(session, incident_id)
     element_id = (element_id or "").strip()
-    if not element_id:
-        ahead, behind = repair.move_targets(running.workflow, incident.task_id)
-        raise InvalidState(
-            f"Say which element the case moves to: {', '.join(ahead + behind) or 'none'}."
-        )
-    how: list[str] = []
-
-    def move() -> None:
-        how.append(repair.move(running.workflow, incident.task_id, element_id))
-
-    # refuse a wrong target before anything changes
     ahead, behind = repair.move_targets(running.workflow, incident.task_id)
-    if element_id not in ahead + behind:
-        repair.move(running.workflow, incident.task_id, element_id)  # raises with the choices
+    if element_id not in ahead + behind:  # refused before anything changes
+        choices = ", ".join(ahead + behind) or "none"
+        raise InvalidState(
+            f"The case cannot move from {incident.element_id} to {element_id!r}; choose an "
+            f"element right after it or an earlier user task: {choices}."
+        )
     _resolve(incident, actor, "moved")
     _audit(session, "incident_skipped", incident, actor, f"Moved to {element_id}", to=element_id)
     running.case.status = "running"
-    return advance(session, running, actor, move)
+    return advance(
+        session, running, actor, lambda: repair.move(running.workflow, incident.task_id, element_id)
+    )
 
 
 def cancel(session: Session, incident_id: int | str, *, actor: str, reason: str = "") -> Case:
