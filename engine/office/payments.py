@@ -345,3 +345,26 @@ def summary(
         elif bill.due_at is not None and bill.due_at < now:
             row["overdue"] += bill.amount
     return sorted(rows.values(), key=lambda row: row["process_key"])
+
+
+def period_bounds(text: str | None) -> tuple[datetime | None, datetime | None, str]:
+    """``2026`` or ``2026-12`` -> its start and end (WIB) and the text; empty: everything."""
+    text = (text or "").strip()
+    parts = text.split("-")
+    try:
+        year = int(parts[0]) if text else None
+        month = int(parts[1]) if len(parts) == 2 else None
+        if len(parts) > 2 or (year is not None and not 2000 <= year <= 2100):
+            raise ValueError
+        if year is None:
+            return None, None, ""
+        start = datetime(year, month or 1, 1, tzinfo=pdf.WIB)
+    except (ValueError, IndexError):
+        raise InvalidState(
+            f"The period {text[:20]!r} is not a year (2026) or a month (2026-12)."
+        ) from None
+    if month is None:
+        end = datetime(year + 1, 1, 1, tzinfo=pdf.WIB)
+    else:
+        end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=pdf.WIB)
+    return start, end, text

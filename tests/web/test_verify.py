@@ -157,3 +157,23 @@ def test_the_confirmation_page_offers_to_copy_and_print_the_code(citizen):
     assert 'id="copy-code"' in page and "Salin kode lacak" in page and "Cetak halaman ini" in page
     assert "js/tracking.js" in page and code in page
     assert 'id="copy-code"' not in citizen.get(private).get_data(as_text=True)
+
+
+def test_monitoring_shows_billed_paid_and_overdue_per_procedure_and_period(db, citizen, app, staff):
+    _, _, paid = to_payment(db, citizen)
+    to_payment(db, citizen)
+    signed_post(
+        app.test_client(),
+        {"billing_code": paid.billing_code, "amount": 1_500_000, "reference": "M1"},
+    )
+    page = staff("admin").get("/monitoring/").get_data(as_text=True)
+    table = page.split('id="retribution"')[1]
+    assert "Rp 3.000.000" in table and "Rp 1.500.000" in table and "Rp 0" in table
+    year = paid.assessed_at.year
+    assert "Rp 3.000.000" in staff("admin").get(f"/monitoring/?period={year}").get_data(
+        as_text=True
+    )
+    empty = staff("admin").get(f"/monitoring/?period={year - 3}-01").get_data(as_text=True)
+    assert "Tidak ada retribusi yang ditetapkan" in empty
+    wrong = staff("admin").get("/monitoring/?period=next-year").get_data(as_text=True)
+    assert "is not a year" in wrong

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
 
-from engine.errors import NotFound
-from engine.services import get_definition, incidents, list_definitions, overdue_cases
+from engine.errors import EngineError, NotFound
+from engine.services import get_definition, incidents, list_definitions, overdue_cases, payments
 from webapp.access import requires
 from webapp.database import get_session
 from webapp.monitoring.figures import heat, procedure_figures, waiting_figures
@@ -20,10 +20,19 @@ def index():
     session = get_session()
     latest = list_definitions(session, latest_only=True)
     figures = {d.key: procedure_figures(session, d.key) for d in latest}
+    try:  # billed, paid and overdue retribution per procedure in the period asked
+        since, until, period = payments.period_bounds(request.args.get("period"))
+        period_error = None
+    except EngineError as exc:
+        since, until, period, period_error = None, None, "", exc.message
     return render_template(
         "monitoring/index.html",
         latest=latest,
         figures=figures,
+        retribution=payments.summary(session, since=since, until=until),
+        period=period,
+        period_error=period_error,
+        names={d.key: d.name for d in latest},
         overdue=len(overdue_cases(session)),
         incidents=incidents.counts_by_procedure(session),
     )

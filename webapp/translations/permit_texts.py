@@ -65,4 +65,12 @@ ID = {
     "Assessment letter (SKRD)": "Surat ketetapan retribusi (SKRD)",
     "Receipt": "Tanda bukti pembayaran",
     "Issued document": "Dokumen yang diterbitkan",
+    "Period": "Periode",
+    "Show": "Tampilkan",
+    "Procedure": "Prosedur",
+    "Bills": "Tagihan",
+    "Billed": "Ditagihkan",
+    "Paid": "Dibayar",
+    "Overdue": "Lewat jatuh tempo",
+    "No retribution was assessed in this period.": "Tidak ada retribusi yang ditetapkan pada periode ini.",
 }
