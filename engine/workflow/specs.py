@@ -17,6 +17,7 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.util import full_tag
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.serializer import DEFAULT_CONFIG, BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.task_spec import MultiInstanceTaskConverter
 from SpiffWorkflow.bpmn.serializer.default.workflow import (
     BpmnWorkflowConverter,
     WorkflowConverter,
@@ -32,6 +33,12 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.parser.CamundaParser import NSMAP as CAMUNDA_NSMAP
 from SpiffWorkflow.camunda.parser.task_spec import BusinessRuleTaskParser
 from SpiffWorkflow.camunda.specs.business_rule_task import BusinessRuleTask
+from SpiffWorkflow.camunda.specs.multiinstance_task import (
+    ParallelMultiInstanceTask as CamundaParallelMI,
+)
+from SpiffWorkflow.camunda.specs.multiinstance_task import (
+    SequentialMultiInstanceTask as CamundaSequentialMI,
+)
 from SpiffWorkflow.dmn.parser.BpmnDmnParser import BpmnDmnParser
 from SpiffWorkflow.dmn.serializer.task_spec import BaseBusinessRuleTaskConverter
 from SpiffWorkflow.exceptions import SpiffWorkflowException
@@ -77,6 +84,9 @@ def _build_registry():
     config = dict(DEFAULT_CONFIG)
     config.pop(BpmnWorkflow, None)
     config[BusinessRuleTask] = BaseBusinessRuleTaskConverter
+    # a multi-instance business rule task is parsed by Camunda's parser, with its classes
+    config[CamundaParallelMI] = MultiInstanceTaskConverter
+    config[CamundaSequentialMI] = MultiInstanceTaskConverter
     registry = BpmnWorkflowSerializer.configure(config)
     converter = _StateConverter(BpmnWorkflow, registry)
     return registry, converter
