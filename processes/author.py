@@ -47,6 +47,22 @@ DOCUMENT_TEMPLATES = {
     ],
 }
 NIK_PATTERN = "^[0-9]{16}$"
+# fields holding personal data (UU 27/2022): masked, encrypted, anonymised (docs/privacy.md)
+PERSONAL_FIELDS = frozenset(
+    {
+        "applicant_name",
+        "nik",
+        "kk_number",
+        "birth_date",
+        "phone",
+        "email",
+        "building_address",
+        "business_address",
+        "complainant_name",
+        "contact",
+        "kk_scan",
+    }
+)
 PHONE_PATTERN = "^\\+?[0-9]{8,15}$"
 COMPLAINT_CHANNEL = (
     "SP4N-LAPOR! (www.lapor.go.id, SMS 1708), loket pengaduan Mal Pelayanan Publik, "
@@ -63,7 +79,8 @@ def field(
     """A form field; ``constraints`` are Camunda validation constraints (``min="1"``)."""
     checks = {"required": ""} if required else {}
     checks.update({name: str(value) for name, value in constraints.items()})
-    return FormField(field_id, label, type_, constraints=checks)
+    marks = {"pf:personal": "true"} if field_id in PERSONAL_FIELDS else {}
+    return FormField(field_id, label, type_, constraints=checks, properties=marks)
 
 
 def choice(

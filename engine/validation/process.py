@@ -28,6 +28,7 @@ from engine.validation import data_flow
 from engine.validation import flow as flow_checks
 from engine.validation import forms as form_checks
 from engine.validation import messages as message_checks
+from engine.validation import privacy as privacy_checks
 from engine.validation import roles as role_checks
 from engine.validation import requirements as requirement_checks
 from engine.validation import templates as template_checks
@@ -110,6 +111,8 @@ def validate(
         _check_nodes(report, process, process.id in strict)
         for message, lane_or_task in role_checks.system_role_issues(process):
             report.add("error", "system_role", message, lane_or_task)  # security review, 3
+        for message, node in privacy_checks.privacy_issues(process):
+            report.add("warning", "personal_unmarked", message, node)  # UU 27/2022
     _check_decision_refs(report, strict, decisions)
     external = {key: data_flow.writes_of(m, key) for key, m in called_models.items()}
     for severity, code, element, message in data_flow.check_data_flow(
