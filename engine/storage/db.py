@@ -4,7 +4,7 @@
 ``instance/`` in WAL mode. PostgreSQL (``postgresql+psycopg://...``) works the same.
 
 Nothing waits forever. On PostgreSQL a connection must be made within
-``PERMITFLOW_DB_CONNECT_TIMEOUT`` seconds (default 5), a statement may run
+``PERMITFLOW_DB_CONNECT_TIMEOUT`` seconds (default 5, at least 2), a statement may run
 ``PERMITFLOW_DB_STATEMENT_TIMEOUT`` seconds (default 30) and a request waits at most
 ``PERMITFLOW_DB_POOL_TIMEOUT`` seconds (default 10) for a pooled connection; TCP
 keepalives notice a database host that went away. On SQLite every writing transaction
@@ -81,7 +81,7 @@ def make_engine(url: str | None = None, **kwargs) -> Engine:
         return engine
     if url.startswith("postgresql"):
         connect_args.setdefault(
-            "connect_timeout", max(1, round(_seconds("PERMITFLOW_DB_CONNECT_TIMEOUT", 5)))
+            "connect_timeout", max(2, round(_seconds("PERMITFLOW_DB_CONNECT_TIMEOUT", 5)))
         )
         statement_ms = int(_seconds("PERMITFLOW_DB_STATEMENT_TIMEOUT", 30) * 1000)
         options = connect_args.get("options", "")
