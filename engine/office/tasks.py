@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -18,6 +17,7 @@ from engine.office import audit, definitions, forms, issuing, notifications, sla
 from engine.office.cases import start_form
 from engine.storage.tables import OPEN_STATUSES, Case, HumanTask
 from engine.workflow.runtime import Running, advance, open_case, save
+from engine.workflow.states import TaskState
 
 ADMIN_ROLE = "admin"
 
