@@ -14,6 +14,7 @@ import logging
 import os
 import zlib
 from pathlib import Path
+from typing import TextIO
 
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
@@ -28,7 +29,7 @@ class Leadership:
         self.engine = engine
         self.name = name
         self._connection: Connection | None = None
-        self._file = None
+        self._file: TextIO | None = None
         self.key = zlib.crc32(f"permitflow:{name}".encode())  # the advisory lock's key
 
     def acquire(self) -> bool:

@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import CursorResult, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from engine.calendar import clock
@@ -130,7 +130,9 @@ def send_pending(session: Session, limit: int = 100) -> int:
         session.commit()
         if claim is None:
             break
-        message = session.get(OutboxMessage, claim.id)
+        message = session.get(OutboxMessage, claim.id, populate_existing=True)
+        if message is None:  # deleted meanwhile
+            continue
         try:
             provider_id = deliver(message)
         except Exception as exc:  # noqa: BLE001 - one bad message must not stop the others
@@ -160,7 +162,7 @@ def claim_next(session: Session) -> Claim | None:
         if message_id is None:
             return None
         until = now + LEASE
-        taken = session.execute(
+        taken: CursorResult = session.execute(  # type: ignore[assignment]
             update(OutboxMessage)
             .where(OutboxMessage.id == message_id, due)
             .values(status="sending", claimed_until=until, attempts=OutboxMessage.attempts + 1)
