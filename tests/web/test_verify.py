@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import io
 import json
+import re
 
 import pytest
 
@@ -177,3 +178,30 @@ def test_monitoring_shows_billed_paid_and_overdue_per_procedure_and_period(db, c
     assert "Tidak ada retribusi yang ditetapkan" in empty
     wrong = staff("admin").get("/monitoring/?period=next-year").get_data(as_text=True)
     assert "is not a year" in wrong
+
+
+def test_uploads_survive_a_form_error_on_the_apply_page(citizen, db):
+    from tests.web.conftest import BUILDING_START, pdf
+
+    form = "/services/building_approval/apply"
+    data = {**BUILDING_START, "floors": "many"}
+    data["land_certificate"], data["building_plan"] = pdf("sertifikat.pdf"), pdf("gambar.pdf")
+    refused = citizen.post(form, data, form_page=form)
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "Sudah diunggah: sertifikat.pdf" in page and "Sudah diunggah: gambar.pdf" in page
+    token = re.search(r'name="kept_uploads" value="([0-9a-f]{32})"', page).group(1)
+    stranger = citizen.client.application.test_client()
+    again = {**BUILDING_START, "kept_uploads": token}
+    again.pop("land_certificate"), again.pop("building_plan")
+    match = re.search(
+        r'name="csrf_token" value="([^"]+)"', stranger.get(form).get_data(as_text=True)
+    )
+    theirs = stranger.post(form, data={**again, "csrf_token": match.group(1)})
+    assert theirs.status_code == 422  # another visitor cannot use the token
+    accepted = citizen.post(form, again, form_page=form)
+    assert accepted.status_code == 302
+    code = accepted.headers["Location"].split("/track/")[1].split("?")[0]
+    case = services.get_case(db, code)
+    names = sorted(d.filename for d in services.documents.case_documents(db, case))
+    assert names == ["gambar.pdf", "sertifikat.pdf"]

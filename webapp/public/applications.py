@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from engine.errors import InvalidFormData
 from engine.services import ProcessDefinition, model_for, start_case, start_form
 from webapp.database import commit, get_session, rollback
-from webapp.public import bp
+from webapp.public import bp, kept_uploads
 from webapp.public.catalogue import COMPLAINT_KEY, current_definition
 from webapp.public.links import private_url, submission_limiter
 from webapp.tasks.forms import (
@@ -39,8 +39,11 @@ def _page(
     values: dict,
     errors: dict | None = None,
     status: int = 200,
+    uploads: dict | None = None,
+    token: str | None = None,
 ):
     fields = form_fields(definition)
+    token = kept_uploads.keep(uploads or {}, token)  # files are not chosen twice
     kept = {
         k: v for k, v in values.items() if k not in file_fields(fields)
     }  # files are chosen again
@@ -50,6 +53,8 @@ def _page(
         standard=definition.service_standard or {},
         fields=field_views(fields, kept, errors),
         errors=errors or {},
+        kept_files={k: u.filename for k, u in (uploads or {}).items()},
+        kept_token=token,
     ), status
 
 
@@ -58,14 +63,19 @@ def _application(definition: ProcessDefinition, template: str, submitted_message
     if request.method == "GET":
         return _page(template, definition, initial_values(fields, {}))
     values, problems, uploads = submitted_values(fields, request.form, request.files)
+    token = request.form.get("kept_uploads")
+    for field_id, upload in kept_uploads.load(token).items():
+        if field_id not in uploads and field_id not in problems:
+            uploads[field_id] = upload
+            values[field_id] = upload.reference()
     if problems:
-        return _page(template, definition, values, problems, 422)
+        return _page(template, definition, values, problems, 422, uploads, token)
     if not submission_limiter.hit(request.remote_addr or "", "submit"):
         flash(
             _("Too many applications from this connection; please try again in a few minutes."),
             "error",
         )
-        return _page(template, definition, values, {}, 429)
+        return _page(template, definition, values, {}, 429, uploads, token)
     session = get_session()
     try:
         case = start_case(
@@ -78,9 +88,10 @@ def _application(definition: ProcessDefinition, template: str, submitted_message
         )
     except InvalidFormData as exc:
         rollback()
-        return _page(template, definition, values, field_errors(exc), 422)
+        return _page(template, definition, values, field_errors(exc), 422, uploads, token)
     store_uploads(session, case, uploads, APPLICANT)
     commit()
+    kept_uploads.forget(token)
     flash(submitted_message, "success")
     return redirect(private_url(case, new=1))
 

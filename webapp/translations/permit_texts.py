@@ -73,4 +73,5 @@ ID = {
     "Paid": "Dibayar",
     "Overdue": "Lewat jatuh tempo",
     "No retribution was assessed in this period.": "Tidak ada retribusi yang ditetapkan pada periode ini.",
+    "Already uploaded: %(name)s. Choose a file only to replace it.": "Sudah diunggah: %(name)s. Pilih berkas hanya bila ingin menggantinya.",
 }
