@@ -288,3 +288,22 @@ def test_a_message_failing_every_time_is_marked_failed_after_the_last_attempt(of
     email = next(m for m in _outbox(office) if m.channel == "email")
     assert (email.status, email.attempts) == ("failed", notifications.MAX_ATTEMPTS)
     assert len(pauses) == notifications.MAX_ATTEMPTS - 1 and pauses == sorted(pauses)
+
+
+def test_of_two_serving_processes_one_ticks_and_the_other_stands_by(sqlite_engine, caplog):
+    """Each ``permitflow serve`` starts a ticker thread; only the leader runs rounds."""
+    import logging
+    import time
+
+    from engine.background.ticker import start_background_ticker
+
+    caplog.set_level(logging.INFO, logger="permitflow.ticker")
+    stops = [start_background_ticker(0.05, sqlite_engine) for _ in range(2)]
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and "stands by" not in caplog.text:
+            time.sleep(0.05)
+    finally:
+        for stop in stops:
+            stop.set()
+    assert caplog.text.count("another process is ticking; this one stands by") == 1
