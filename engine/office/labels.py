@@ -53,6 +53,13 @@ class Labels:
     ) -> str:
         return self._get(element_id, f"{field_id}={value}", language, fallback)
 
+    def form_label(self, target: str, language: str, fallback: str = "") -> str:
+        """A form field's label (``field``) or option (``field=value``) on any element."""
+        for (_, found), texts in self.texts.items():
+            if found == target and texts.get(language):
+                return texts[language]
+        return fallback
+
     def standard(self, process_id: str, key: str, language: str, fallback: str = "") -> str:
         return self._get(process_id, f"standard.{key}", language, fallback)
 

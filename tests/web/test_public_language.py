@@ -100,3 +100,13 @@ def citizen_applies(citizen) -> str:
 def access_key_for(app, code: str) -> str:
     with app.test_request_context():
         return access_key(code)
+
+
+def test_the_apply_form_speaks_the_readers_language(citizen):
+    form = "/services/building_approval/apply"
+    indonesian = citizen.get(form).get_data(as_text=True)
+    assert "Fungsi bangunan gedung" in indonesian and ">Hunian<" in indonesian
+    citizen.post("/language", {"lang": "en", "next": form}, form_page="/track")
+    english = citizen.get(form).get_data(as_text=True)
+    assert "Function of the building" in english and ">Residential<" in english
+    assert "Fungsi bangunan gedung" not in english

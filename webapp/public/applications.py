@@ -16,6 +16,7 @@ from engine.services import ProcessDefinition, model_for, start_case, start_form
 from webapp.database import commit, get_session, rollback
 from webapp.public import bp, kept_uploads
 from webapp.public.catalogue import COMPLAINT_KEY, current_definition
+from webapp.public.formats import translate_fields
 from webapp.public.links import private_url, submission_limiter
 from webapp.tasks.forms import (
     field_views,
@@ -51,7 +52,7 @@ def _page(
         template,
         definition=definition,
         standard=definition.service_standard or {},
-        fields=field_views(fields, kept, errors),
+        fields=translate_fields(field_views(fields, kept, errors), definition),
         errors=errors or {},
         kept_files={k: u.filename for k, u in (uploads or {}).items()},
         kept_token=token,

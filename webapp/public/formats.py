@@ -61,6 +61,21 @@ def standard_text(definition, key: str, fallback: str) -> str:
     return labels_for(definition).standard(definition.key, key, _language(), fallback)
 
 
+def translate_fields(views, definition) -> list:
+    """Form field views with their labels and options in the reader's language."""
+    language, labels = _language(), labels_for(definition)
+    for view in views:
+        view.label = labels.form_label(view.id, language, view.label)
+        view.options = [
+            {
+                **option,
+                "name": labels.form_label(f"{view.id}={option['id']}", language, option["name"]),
+            }
+            for option in view.options
+        ]
+    return views
+
+
 def init_app(app) -> None:
     app.jinja_env.filters.update(rupiah=rupiah, day=day, wib=wib, step=step)
     app.jinja_env.globals.update(standard_text=standard_text)
