@@ -128,3 +128,39 @@ def test_a_second_delivery_of_a_live_or_finished_job_does_nothing(sqlite_engine,
     jobs.run(job_id, sqlite_engine)  # redelivered after it finished
     job = _stored(sqlite_engine, job_id)
     assert (calls, job.status, job.attempts, job.result) == ([1], "done", 1, {"n": 1})
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("celery")
+def test_a_killed_pool_childs_job_is_run_again_when_its_lease_ran_out(sqlite_engine, start_worker):
+    import subprocess
+
+    # start_worker's fixtures configured this process's Celery app and queue
+    queue = f"permitflow-test-{os.getpid()}"
+    env = dict(
+        os.environ,
+        PERMITFLOW_DATABASE_URL=sqlite_engine.url.render_as_string(hide_password=False),
+        PERMITFLOW_JOB_MODULES="slow_jobs",
+        # longer than a pool child's restart: the redelivered job still looks alive
+        PERMITFLOW_JOB_LEASE="8",
+        PYTHONPATH=os.pathsep.join([str(JOB_KINDS), os.getcwd()]),
+    )
+    prefork = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "engine.background.worker", "worker"]
+        + ["--pool=prefork", "--concurrency=1", "-Q", queue, "--without-heartbeat"]
+        + ["--without-gossip", "--without-mingle", "--loglevel=WARNING"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        job_id = _submit(sqlite_engine, seconds=3)
+        running = _wait_for(sqlite_engine, job_id, {"running"}, seconds=60)
+        child = int(running.worker.split(":")[1])  # host:pid:thread of whoever runs it
+        os.kill(child, signal.SIGKILL)
+        job = _wait_for(sqlite_engine, job_id, {"done", "failed"}, seconds=60)
+        assert (job.status, job.result, job.attempts) == ("done", {"slept": 3}, 2), job.error
+        assert job.worker != running.worker
+    finally:
+        prefork.terminate()
+        prefork.wait(timeout=30)

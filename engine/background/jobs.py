@@ -129,17 +129,19 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"[:120]
 
 
-def run(job_id: int, engine: Engine | None = None) -> None:
+def run(job_id: int, engine: Engine | None = None) -> str:
     """Execute job ``job_id`` now, recording progress, result or error.
 
-    Does nothing when the job is finished or alive in another worker (a duplicate
-    delivery); takes over a job whose worker died unless it was tried ``MAX_ATTEMPTS`` times.
+    Does nothing when the job is finished, or alive in another worker (a duplicate
+    delivery, or a worker that died a moment ago: ``"busy"``, so the caller may try
+    again once the lease could have run out); takes over a job whose worker died unless
+    it was tried ``MAX_ATTEMPTS`` times. Returns ``"ran"``, ``"busy"`` or ``"finished"``.
     """
     engine = engine or db.get_engine(db.database_url())
     me = worker_name()
     claimed = _claim(engine, job_id, me)
-    if claimed is None:
-        return
+    if isinstance(claimed, str):
+        return claimed
     kind, params = claimed
     stop = threading.Event()
     threading.Thread(
@@ -167,13 +169,14 @@ def run(job_id: int, engine: Engine | None = None) -> None:
     except Exception as exc:  # the job's failure is recorded for its owner, not raised
         log.warning("job %s failed: %s", job_id, traceback.format_exc())
         _finish(engine, job_id, me, "failed", error=f"{type(exc).__name__}: {exc}")
-        return
+        return "ran"
     finally:
         stop.set()
     _finish(engine, job_id, me, "done", result=result)
+    return "ran"
 
 
-def _claim(engine: Engine, job_id: int, me: str) -> tuple[str, dict[str, Any]] | None:
+def _claim(engine: Engine, job_id: int, me: str) -> tuple[str, dict[str, Any]] | str:
     """Take the job's lease in one UPDATE, so two deliveries never both run it."""
     now = clock.now()
     takeable = or_(
@@ -196,8 +199,11 @@ def _claim(engine: Engine, job_id: int, me: str) -> tuple[str, dict[str, Any]] |
         if not taken:
             session.rollback()
             _refuse_dead(engine, job_id)
-            log.info("job %s is finished or running elsewhere; delivery ignored", job_id)
-            return None
+            busy = _load(session, job_id).status == "running"
+            log.info(
+                "job %s is %s; delivery ignored", job_id, "alive elsewhere" if busy else "finished"
+            )
+            return "busy" if busy else "finished"
         session.commit()
         return job.kind, dict(job.params)
 

@@ -42,9 +42,13 @@ app.conf.beat_schedule = {
 }
 
 
-@app.task(name="permitflow.run_job")
-def run_job_task(job_id: int) -> None:
-    jobs.run(job_id)
+@app.task(name="permitflow.run_job", bind=True, max_retries=120)
+def run_job_task(self, job_id: int) -> None:
+    # "busy": the job's lease is held; either it is alive elsewhere (a duplicate delivery)
+    # or its worker died a moment ago (a pool child killed: redelivered at once). Look
+    # again when the lease could have run out; a finished job ends the retries.
+    if jobs.run(job_id) == "busy":
+        raise self.retry(countdown=jobs.lease_seconds() + 1)
 
 
 @app.task(name="permitflow.reap_jobs")
