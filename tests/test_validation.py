@@ -582,3 +582,24 @@ def test_a_python_script_beyond_assignments_is_refused_saying_what_is_allowed():
     problem = only(data, "unsafe_expression", "t")
     assert "only assignments" in problem.message
     assert "one assignment per line" in problem.message and "no def" in problem.message
+
+
+def test_a_multi_instance_output_item_no_instance_sets_is_an_error():
+    multi = (
+        "<bpmn:multiInstanceLoopCharacteristics><bpmn:loopCardinality>3</bpmn:loopCardinality>"
+        "<bpmn:loopDataOutputRef>results</bpmn:loopDataOutputRef>"
+        '<bpmn:outputDataItem id="result" name="result"/></bpmn:multiInstanceLoopCharacteristics>'
+    )
+    data = bpmn(
+        VALID.replace(
+            '<bpmn:userTask id="t" name="Review"/>',
+            f'<bpmn:userTask id="t" name="Review">{multi}</bpmn:userTask>',
+        )
+    )
+    problem = only(data, "missing_output_item", "t")
+    assert "'result'" in problem.message
+    with_form = data.replace(
+        b"<bpmn:multiInstanceLoopCharacteristics>",
+        form("result").encode() + b"<bpmn:multiInstanceLoopCharacteristics>",
+    )
+    assert problems_of(with_form, "missing_output_item") == []

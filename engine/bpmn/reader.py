@@ -342,7 +342,7 @@ def _loop_of(element) -> Loop | None:
 def _item_name(item) -> str | None:
     if item is None:
         return None
-    return item.get("name") or item.get("id") or None
+    return item.get("id") or item.get("name") or None  # SpiffWorkflow names data by id
 
 
 def _unsupported(tag: str, element, line_element, process_id) -> Unsupported:

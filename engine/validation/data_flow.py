@@ -78,6 +78,7 @@ def check_data_flow(
             must_start = {FREE}
         must, may = _solve(flow, must_start or set(), may_start)
         findings += _judge(flow, must, may, written_by[process_id])
+        findings += _missing_output_items(model, process, written_by, decisions)
         for node in process.nodes.values():
             called = node.called_element if node.kind == "callActivity" else None
             if called in model.processes and called in process_ids:
@@ -344,6 +345,42 @@ def _breadth_first(edges: dict[Vertex, list[Vertex]], vertices: set[Vertex]) -> 
 
 def _after(names: set[str], written: set[str] | None) -> set[str]:
     return names | written if written else names
+
+
+def _missing_output_items(model, process: Process, written_by, decisions) -> list[Finding]:
+    """A multi-instance activity collecting an output item its instances never set."""
+    findings: list[Finding] = []
+    for node in process.nodes.values():
+        loop = node.loop
+        if loop is None or loop.kind != "multiInstance" or not loop.output_element:
+            continue
+        if loop.output_element == loop.element_variable:
+            continue  # the instance's own item, updated in place
+        body = [node, *(n for n in process.nodes.values() if _inside(process, n, node))]
+        written: set[str] = set()
+        for inner in body:
+            written |= _writes(model, inner, written_by, decisions)
+        if loop.output_element not in written and ANY not in written:
+            findings.append(
+                (
+                    "error",
+                    "missing_output_item",
+                    node,
+                    f"Multi-instance {node.label!r} collects {loop.output_element!r} from each "
+                    "instance, but nothing in an instance sets it; add it to the task's form "
+                    "or a script, or fix the outputDataItem",
+                )
+            )
+    return findings
+
+
+def _inside(process: Process, node: Node, container: Node) -> bool:
+    parent = process.nodes.get(node.parent_id or "")
+    while parent is not None:
+        if parent.id == container.id:
+            return True
+        parent = process.nodes.get(parent.parent_id or "")
+    return False
 
 
 def _judge(flow: Flow, must, may, written_anywhere: set[str]) -> list[Finding]:

@@ -14,10 +14,10 @@ from datetime import datetime
 from typing import Any
 
 from lxml import etree
+from SpiffWorkflow.bpmn.parser.TaskParser import TaskParser
 from SpiffWorkflow.bpmn.parser.util import full_tag
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.serializer import DEFAULT_CONFIG, BpmnWorkflowSerializer
-from SpiffWorkflow.bpmn.serializer.default.task_spec import MultiInstanceTaskConverter
 from SpiffWorkflow.bpmn.serializer.default.workflow import (
     BpmnWorkflowConverter,
     WorkflowConverter,
@@ -31,14 +31,8 @@ from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity, SubWorkflowTask
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.parser.CamundaParser import NSMAP as CAMUNDA_NSMAP
-from SpiffWorkflow.camunda.parser.task_spec import BusinessRuleTaskParser
+from SpiffWorkflow.camunda.parser.task_spec import CAMUNDA_MODEL_NS
 from SpiffWorkflow.camunda.specs.business_rule_task import BusinessRuleTask
-from SpiffWorkflow.camunda.specs.multiinstance_task import (
-    ParallelMultiInstanceTask as CamundaParallelMI,
-)
-from SpiffWorkflow.camunda.specs.multiinstance_task import (
-    SequentialMultiInstanceTask as CamundaSequentialMI,
-)
 from SpiffWorkflow.dmn.parser.BpmnDmnParser import BpmnDmnParser
 from SpiffWorkflow.dmn.serializer.task_spec import BaseBusinessRuleTaskConverter
 from SpiffWorkflow.exceptions import SpiffWorkflowException
@@ -48,6 +42,7 @@ from engine.bpmn.extensions import call_mappings_of
 from engine.bpmn.xml import BPMN_NS
 from engine.calendar import clock
 from engine.errors import InvalidBpmn, Problem
+from engine.privacy import crypto
 from engine.workflow.script_engine import SafeScriptEngine
 
 #: stored next to every state; a change of SpiffWorkflow's format is a data migration
@@ -84,9 +79,6 @@ def _build_registry():
     config = dict(DEFAULT_CONFIG)
     config.pop(BpmnWorkflow, None)
     config[BusinessRuleTask] = BaseBusinessRuleTaskConverter
-    # a multi-instance business rule task is parsed by Camunda's parser, with its classes
-    config[CamundaParallelMI] = MultiInstanceTaskConverter
-    config[CamundaSequentialMI] = MultiInstanceTaskConverter
     registry = BpmnWorkflowSerializer.configure(config)
     converter = _StateConverter(BpmnWorkflow, registry)
     return registry, converter
@@ -167,11 +159,29 @@ _REGISTRY, _STATE_CONVERTER = _build_registry()
 _ENCODER = create_encoder(_REGISTRY)
 
 
+class _BusinessRuleTaskParser(TaskParser):
+    """A business rule task naming its decision with ``camunda:decisionRef``; its loops
+    are SpiffWorkflow's standard ones (Camunda's parser would use its own classes)."""
+
+    @staticmethod
+    def get_decision_ref(node):
+        return node.get(f"{{{CAMUNDA_MODEL_NS}}}decisionRef")
+
+    def create_task(self):
+        decision_ref = self.get_decision_ref(self.node)
+        return self.spec_class(
+            self.spec,
+            self.bpmn_id,
+            dmnEngine=self.process_parser.parser.get_engine(decision_ref, self.node),
+            **self.bpmn_attributes,
+        )
+
+
 class _Parser(BpmnDmnParser):
     """SpiffWorkflow's BPMN parser with DMN business rule tasks (``camunda:decisionRef``)."""
 
     OVERRIDE_PARSER_CLASSES = {
-        full_tag("businessRuleTask"): (BusinessRuleTaskParser, BusinessRuleTask),
+        full_tag("businessRuleTask"): (_BusinessRuleTaskParser, BusinessRuleTask),
     }
 
     def __init__(self):
@@ -398,12 +408,12 @@ def dump_state(workflow: BpmnWorkflow) -> bytes:
     finally:
         _REGISTRY._encoder_mode = False
     text = json.dumps(dct, separators=(",", ":"), cls=_ENCODER)
-    return zlib.compress(text.encode(), 6)
+    return crypto.seal_bytes(zlib.compress(text.encode(), 6))  # encrypted at rest (UU 27/2022)
 
 
 def load_state(blob: bytes, spec, subprocess_specs) -> BpmnWorkflow:
     """Restore a workflow from :func:`dump_state` onto its (cached) spec."""
-    dct = json.loads(zlib.decompress(blob))
+    dct = json.loads(zlib.decompress(crypto.open_bytes(blob)))
     workflow = _STATE_CONVERTER.from_dict(dct, spec=spec, subprocess_specs=subprocess_specs)
     workflow.script_engine = SCRIPT_ENGINE
     return workflow
