@@ -384,3 +384,9 @@ def test_3_a_designer_opens_no_task_of_a_lane_deployed_with_a_system_role(db):
     db.commit()
     assert not services.may_work_on(db, "designer", db.get(HumanTask, task.id))
     assert not services.may_see_documents(db, "designer", case)
+
+
+def test_fuzz_finding_a_non_ascii_private_key_is_simply_wrong(citizen, db):
+    code, _private = apply_for_building(citizen)
+    assert citizen.get(f"/track/{code}?k=é²").status_code == 200  # the public page
+    assert citizen.get(f"/track/{code}/survey?k=é²").status_code == 404

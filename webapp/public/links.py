@@ -28,7 +28,9 @@ def access_key(code: str) -> str:
 
 
 def has_access(case: Case, key: str | None) -> bool:
-    return bool(key) and hmac.compare_digest(access_key(case.tracking_code), str(key))
+    # bytes: compare_digest refuses str with non-ASCII characters (a TypeError, a 500)
+    expected = access_key(case.tracking_code).encode()
+    return bool(key) and hmac.compare_digest(expected, str(key).encode("utf-8", "replace"))
 
 
 def private_url(case: Case, endpoint: str = "public.track", **values) -> str:
