@@ -9,7 +9,7 @@ ASSET_STAMP := webapp/static/vendor/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install assets browser pdf lint pytest benchmarks prod-check clean
+.PHONY: run test install assets browser pdf lint pytest fuzz benchmarks prod-check clean
 
 install: $(PIP_STAMP)
 
@@ -54,6 +54,11 @@ pytest: install assets browser pdf
 	$(VENV)/bin/pytest -n 2 --dist loadgroup -q
 
 test: lint pytest
+
+# the fuzz test of tests/web/test_fuzz.py with more random examples than `make test` runs
+FUZZ_EXAMPLES ?= 200
+fuzz: install
+	PERMITFLOW_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(VENV)/bin/pytest -q -x tests/web/test_fuzz.py
 
 benchmarks: install
 	$(PY) benchmarks/engine_throughput.py
