@@ -408,3 +408,23 @@ def file_verdict(session: Session, data: bytes) -> tuple[bool, str]:
         return False, f"{what} expired on {permit.valid_until}"
     signed = f"signed by {signature.signer}" if permit.signed else "issued unsigned"
     return True, f"{what}, issued to {mask_name(permit.holder_name)}, {signed}, unaltered"
+
+
+def correctable_fields(session: Session, permit: Permit) -> list[tuple[str, str, str]]:
+    """``(field id, label, current value)`` a correction may change: holder, object, the
+    issuing element's own fields."""
+    from engine.office import definitions
+
+    case = case_of(session, permit.case_id)
+    process = definitions.model_for(case.definition).processes[case.process_key]
+    node = process.nodes.get(permit.element_id)
+    if node is None:
+        return []
+    labels = {f.id: f.label for n in process.nodes.values() for f in n.form_fields}
+    wanted = [node.properties.get("holder", "applicant_name"), node.properties.get("object", "")]
+    wanted += [f.id for f in node.form_fields if f.type in ("string", "long", "double")]
+    data = _issued_data(session, permit)
+    fields = []
+    for field_id in dict.fromkeys(w for w in wanted if w and w in data):
+        fields.append((field_id, labels.get(field_id, field_id), str(data.get(field_id) or "")))
+    return fields

@@ -205,3 +205,27 @@ def test_uploads_survive_a_form_error_on_the_apply_page(citizen, db):
     case = services.get_case(db, code)
     names = sorted(d.filename for d in services.documents.case_documents(db, case))
     assert names == ["gambar.pdf", "sertifikat.pdf"]
+
+
+def test_the_head_of_office_corrects_a_permit(db, citizen, app, staff):
+    case, _, bill = to_payment(db, citizen)
+    signed_post(
+        app.test_client(),
+        {"billing_code": bill.billing_code, "amount": 1_500_000, "reference": "C1"},
+    )
+    old = issue(db, case)
+    head = staff("head")
+    page = head.get(f"/verify/{old.code}").get_data(as_text=True)
+    assert 'name="change-building_address"' in page and 'name="change-conditions"' in page
+    unchanged = head.post(f"/verify/{old.code}/correct", {"reason": "x"}, follow_redirects=True)
+    assert "Change at least one value" in unchanged.get_data(as_text=True)
+    response = head.post(
+        f"/verify/{old.code}/correct",
+        {"change-conditions": "GSB 6 m", "reason": "Salah ketik pada ketentuan"},
+    )
+    assert response.status_code == 302
+    db.expire_all()
+    new = services.permits.verify_code(db, response.headers["Location"].rsplit("/", 1)[1]).permit
+    assert new.replaces_id == old.id and new.number != old.number
+    page = citizen.get(f"/verify/{old.code}").get_data(as_text=True)
+    assert "Diganti" in page and new.number in page and "Salah ketik" in page

@@ -13,7 +13,7 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from engine.errors import EngineError
+from engine.errors import EngineError, InvalidState
 from engine.services import permits
 from webapp.access import requires
 from webapp.database import commit, get_session, rollback
@@ -42,8 +42,18 @@ def _page(code: str | None, check=None, status: int = 200):
     if verdict is not None and verdict.status == "unknown" and status == 200:
         status = 404
     may_revoke = bool(g.get("user") and {"head_of_office", "admin"} & g.user.role_names and verdict)
+    correctable = (
+        permits.correctable_fields(get_session(), verdict.permit)
+        if may_revoke and verdict and verdict.permit and verdict.status == "valid"
+        else []
+    )
     return render_template(
-        "public/verify.html", code=code, verdict=verdict, check=check, may_revoke=may_revoke
+        "public/verify.html",
+        code=code,
+        verdict=verdict,
+        check=check,
+        may_revoke=may_revoke,
+        correctable=correctable,
     ), status
 
 
@@ -91,3 +101,33 @@ def revoke(code: str):
     commit()
     flash(_("The permit was revoked; this page now says so."), "success")
     return redirect(url_for("public.verify", code=code))
+
+
+@bp.route("/verify/<code>/correct", methods=["POST"])
+@requires("staff")
+def correct(code: str):
+    """The head of office corrects a permit: a new document replaces it, naming it."""
+    session = get_session()
+    try:
+        old = permits.get_permit(session, code)
+        changes = {
+            field_id: request.form.get(f"change-{field_id}", "").strip()
+            for field_id, _label, value in permits.correctable_fields(session, old)
+            if request.form.get(f"change-{field_id}", value).strip() != value
+        }
+        if not changes:
+            raise InvalidState("Change at least one value to correct the permit.")
+        new = permits.correct(
+            session,
+            code,
+            actor=g.user.username,
+            reason=request.form.get("reason", ""),
+            changes=changes,
+        )
+    except EngineError as exc:
+        rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("public.verify", code=code))
+    commit()
+    flash(_("A corrected permit %(number)s replaces the old one.", number=new.number), "success")
+    return redirect(url_for("public.verify", code=new.code))

@@ -74,4 +74,8 @@ ID = {
     "Overdue": "Lewat jatuh tempo",
     "No retribution was assessed in this period.": "Tidak ada retribusi yang ditetapkan pada periode ini.",
     "Already uploaded: %(name)s. Choose a file only to replace it.": "Sudah diunggah: %(name)s. Pilih berkas hanya bila ingin menggantinya.",
+    "Correct this permit": "Koreksi izin ini",
+    "A new permit with a new number is issued and signed; it names the one it replaces, which then shows as replaced.": "Izin baru dengan nomor baru diterbitkan dan ditandatangani; izin itu menyebut izin yang digantikannya, yang kemudian tampil sebagai diganti.",
+    "Issue the corrected permit": "Terbitkan izin hasil koreksi",
+    "A corrected permit %(number)s replaces the old one.": "Izin hasil koreksi %(number)s menggantikan izin lama.",
 }
