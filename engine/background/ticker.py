@@ -17,9 +17,10 @@ import threading
 
 from sqlalchemy import Engine
 
-from engine import services
 from engine.background.leader import Leadership
+from engine.office.notifications import send_pending
 from engine.storage import db
+from engine.workflow.timers import tick
 
 log = logging.getLogger("permitflow.ticker")
 
@@ -27,8 +28,8 @@ log = logging.getLogger("permitflow.ticker")
 def tick_once(engine: Engine | None = None) -> tuple[int, int]:
     """One round: fire due timers, then send pending notifications. Returns both counts."""
     with db.session_scope(engine) as session:
-        fired = services.tick(session)
-        sent = services.send_pending(session)
+        fired = tick(session)
+        sent = send_pending(session)
     return len(fired), sent
 
 
