@@ -15,7 +15,7 @@ import threading
 import time
 from datetime import timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Engine, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from engine.accounts.users import get_user, remember_roles
@@ -88,7 +88,8 @@ def _record_use(session: Session, token_id: int, digest: str) -> None:
         ApiToken.last_used_at < now - timedelta(seconds=USAGE_EVERY),
     )
     bind = session.get_bind()
-    if bind.dialect.name == "sqlite":
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    if engine.dialect.name == "sqlite":
         session.execute(
             update(ApiToken)
             .where(due)
@@ -97,7 +98,7 @@ def _record_use(session: Session, token_id: int, digest: str) -> None:
         )
         return
     unlocked = select(ApiToken.id).where(due).with_for_update(skip_locked=True)
-    with bind.begin() as conn:  # never waits: a row locked by someone else is skipped
+    with engine.begin() as conn:  # never waits: a row locked by someone else is skipped
         conn.execute(update(ApiToken).where(ApiToken.id.in_(unlocked)).values(last_used_at=now))
 
 

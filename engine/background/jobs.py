@@ -28,7 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, and_, or_, select, update
+from sqlalchemy import CursorResult, Engine, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from engine.calendar import clock
@@ -185,7 +185,7 @@ def _claim(engine: Engine, job_id: int, me: str) -> tuple[str, dict[str, Any]] |
     )
     with Session(engine) as session:
         job = _load(session, job_id)
-        taken = session.execute(
+        taken: CursorResult = session.execute(  # type: ignore[assignment]
             update(Job)
             .where(Job.id == job_id, takeable)
             .values(
@@ -195,8 +195,8 @@ def _claim(engine: Engine, job_id: int, me: str) -> tuple[str, dict[str, Any]] |
                 heartbeat_at=now,
                 attempts=Job.attempts + 1,
             )
-        ).rowcount
-        if not taken:
+        )
+        if not taken.rowcount:
             session.rollback()
             _refuse_dead(engine, job_id)
             busy = _load(session, job_id).status == "running"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -97,7 +97,7 @@ def claim(session: Session, task_id: str, username: str) -> HumanTask:
     if task.assignee == username:
         return task
     now = clock.now()
-    result = session.execute(
+    result: CursorResult = session.execute(  # type: ignore[assignment]
         update(HumanTask)
         .where(HumanTask.id == task_id, HumanTask.assignee.is_(None))
         .values(assignee=username, claimed_at=now)
