@@ -264,10 +264,16 @@ def complete(task_id: str, actor: str, data: str | None) -> None:
 @click.argument("task_id")
 @click.option("--as", "actor", required=True)
 @click.option("--reason", required=True, help="What the applicant must provide.")
-def return_(task_id: str, actor: str, reason: str) -> None:
+@click.option(
+    "--field",
+    "fields",
+    multiple=True,
+    help="An application-form field the applicant may change (repeat for several).",
+)
+def return_(task_id: str, actor: str, reason: str, fields: tuple[str, ...]) -> None:
     """Return the case of TASK_ID to the applicant (its clock pauses)."""
     with db.session_scope() as session:
-        case = services.return_to_applicant(session, task_id, actor, reason)
+        case = services.return_to_applicant(session, task_id, actor, reason, fields=fields)
         click.echo(f"Case {case.tracking_code} returned to the applicant")
 
 

@@ -129,3 +129,17 @@ def test_unreadable_data_file_and_unwritable_log_are_messages(cli, tmp_path):
         "export-log", "small_permit", "--out", str(tmp_path / "no" / "dir" / "log.csv"), code=1
     )
     assert "Cannot write" in out.stderr
+
+
+def test_a_return_names_the_fields_the_applicant_may_change(cli):
+    cli("user", "add", "ani", "--role", "front_office")
+    cli("deploy", str(TWO_LANES))
+    data = '{"applicant_name": "Siti", "area": 5}'
+    code = json.loads(cli("start", "small_permit", "--data", data, "--json").output)[
+        "tracking_code"
+    ]
+    task = json.loads(cli("tasks", "--user", "ani", "--json").output)[0]
+    cli("return", task["id"], "--as", "ani", "--reason", "Luas?", "--field", "area")
+    refused = cli("respond", code, "--data", '{"applicant_name": "X"}', code=1)
+    assert "was not asked for" in refused.output + refused.stderr
+    assert "running" in cli("respond", code, "--data", '{"area": 7}').output
