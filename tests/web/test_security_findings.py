@@ -45,7 +45,7 @@ def test_1_email_fields_take_one_address_only(citizen, db, email):
     data = {**BUILDING_START, "email": email}
     response = citizen.post(APPLY, data, form_page=APPLY)
     assert response.status_code == 422
-    assert "surel" in response.get_data(as_text=True)
+    assert "Alamat surel harus satu alamat surel" in response.get_data(as_text=True)
     assert db.query(Case).count() == 0
 
 

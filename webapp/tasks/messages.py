@@ -30,6 +30,8 @@ TEMPLATES = (
     _l("must be on or after %(value)s"),
     _l("must be on or before %(value)s"),
     _l("is required"),
+    _l("must be one email address, like nama@contoh.id"),
+    _l("was not asked for: the office asked for %(names)s"),
 )
 
 

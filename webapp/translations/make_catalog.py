@@ -377,6 +377,9 @@ def main() -> int:
     from permit_texts import ID as permit_texts  # permits, verification, bills, tracking
 
     ID.update(permit_texts)
+    from security_texts import ID as security_texts  # issue 10: emails, returns, nesting
+
+    ID.update(security_texts)
     with (HERE / "messages.pot").open("rb") as pot:
         catalog = read_po(pot, locale="id")
     missing = []
