@@ -24,7 +24,7 @@ BLUEPRINTS = (
     "cases.views",
     "designer.views",
     "monitoring.views",
-    "reformer.views",
+    "reformer",
     "admin",
     "admin_incidents",
     "public",

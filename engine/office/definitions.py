@@ -17,7 +17,8 @@ from engine.bpmn.reader import load_bpmn
 from engine.bpmn.xml import parse_xml
 from engine.calendar import clock
 from engine.errors import InvalidBpmn, ProcessNotFound
-from engine.office import audit, pilots
+from engine.integration import registry as connector_registry
+from engine.office import audit, pilot_versions
 from engine.office import templates as document_templates
 from engine.storage.tables import OPEN_STATUSES, Case, ProcessDefinition
 from engine.validation.process import (
@@ -53,6 +54,7 @@ def deploy(
         dmn_files=dmn_files,
         called_models={key: model_for(d) for key, d in called.items()},
         called_specs={key: specs.specs_for(d) for key, d in called.items()},
+        connectors=connector_registry.catalog(session),
     )
     if model is None or has_errors(problems):
         errors = [p for p in problems if p.severity == "error"]
@@ -165,7 +167,9 @@ def get_definition(session: Session, key: str, version: int | None = None) -> Pr
     """A deployed version of ``key`` (the newest when ``version`` is None)."""
     query = select(ProcessDefinition).where(ProcessDefinition.key == key)
     if version is None:  # the current version: the newest not held back by a pilot
-        query = query.where(ProcessDefinition.version.not_in(pilots.held_back_versions(key)))
+        query = query.where(
+            ProcessDefinition.version.not_in(pilot_versions.held_back_versions(key))
+        )
         query = query.order_by(ProcessDefinition.version.desc()).limit(1)
     else:
         query = query.where(ProcessDefinition.version == version)
@@ -185,7 +189,7 @@ def list_definitions(session: Session, *, latest_only: bool = False) -> list[Pro
     if not latest_only:
         return definitions
     seen: dict[str, ProcessDefinition] = {}
-    held = pilots.held_back(session)  # versions under a pilot are not current
+    held = pilot_versions.held_back(session)  # versions under a pilot are not current
     for definition in definitions:
         if (definition.key, definition.version) not in held:
             seen.setdefault(definition.key, definition)

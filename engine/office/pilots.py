@@ -25,17 +25,22 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.calendar import clock
 from engine.calendar.working_days import default_calendar
 from engine.errors import EngineError, InvalidState, NotFound
-from engine.office import audit
+from engine.office import audit, definitions
+from engine.office.pilot_versions import (
+    PROMOTED,
+    ROLLED_BACK,
+    RUNNING,
+    held_back_versions,
+    running_pilot,
+)
 from engine.storage.tables import Case, Pilot, PilotAssignment, ProcessDefinition
 
-RUNNING, PROMOTED, ROLLED_BACK = "running", "promoted", "rolled_back"
-HOLDING = (RUNNING, ROLLED_BACK)  # statuses that keep the pilot version from being current
 CHANNELS = ("online", "counter")
 APPLICANT = "applicant"  # who starts a case on the public portal
 DEFAULT_OFFICE_FIELD = "office"
@@ -50,29 +55,6 @@ class Route:
     pilot: Pilot
     arm: str  # "pilot" or "control"
     reason: str
-
-
-def held_back_versions(key: str) -> Select:
-    """A query of the versions of ``key`` that may not be its current version."""
-    promoted = select(Pilot.pilot_version).where(Pilot.process_key == key, Pilot.status == PROMOTED)
-    return select(Pilot.pilot_version).where(
-        Pilot.process_key == key,
-        Pilot.status.in_(HOLDING),
-        Pilot.pilot_version.not_in(promoted),
-    )
-
-
-def held_back(session: Session) -> set[tuple[str, int]]:
-    """(key, version) of every held-back version (for lists of current versions)."""
-    rows = session.execute(select(Pilot.process_key, Pilot.pilot_version, Pilot.status)).all()
-    promoted = {(k, v) for k, v, status in rows if status == PROMOTED}
-    return {(k, v) for k, v, status in rows if status in HOLDING} - promoted
-
-
-def running_pilot(session: Session, key: str) -> Pilot | None:
-    return session.scalar(
-        select(Pilot).where(Pilot.process_key == key, Pilot.status == RUNNING).limit(1)
-    )
 
 
 def use_random(rng: random.Random | None) -> None:
@@ -180,8 +162,6 @@ def start_pilot(
     naming the problem for bad settings, :class:`InvalidState` when ``key`` already has
     a running pilot.
     """
-    from engine.office import definitions
-
     if running_pilot(session, key) is not None:
         raise InvalidState(f"{key} already has a running pilot: promote or roll it back first.")
     pilot = definitions.get_definition(session, key, pilot_version)
@@ -313,7 +293,6 @@ def _end_moment(planned_end: date | datetime) -> datetime:
 
 def _check_start_forms(base: ProcessDefinition, pilot: ProcessDefinition) -> None:
     """The pilot may not ask the applicant for a required field the portal does not show."""
-    from engine.office import definitions
 
     def fields(definition):
         process = definitions.model_for(definition).processes[definition.key]

@@ -285,6 +285,3 @@ def send_to_designers(job_id: int):
         "success",
     )
     return redirect(url_for("reformer.job", job_id=job_id))
-
-
-from webapp.reformer import pilots as _pilots  # noqa: E402,F401  (the pilot pages, on bp)
