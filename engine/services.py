@@ -87,6 +87,7 @@ from engine.office.tasks import (
     unclaim,
 )
 from engine.office.templates import templates_beside
+from engine.privacy import api as privacy  # UU 27/2022: need to know, access log, rights
 from engine.public import queues, surveys
 from engine.reporting.lane_history import lane_history
 from engine.reporting.pilot_comparison import compare_pilot
@@ -118,6 +119,7 @@ __all__ = [
     "find_by_tracking_code",
     "may_work_in_lane",
     "may_see_documents",
+    "privacy",
     "ADMIN_ROLE",
     "payments",
     "permits",

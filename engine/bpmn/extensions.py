@@ -179,6 +179,7 @@ def service_standard_of(process) -> ServiceStandard | None:
             fee=_fee(element.find(pf("fee"))),
             product=_child_text(element, "product"),
             complaint_channel=_child_text(element, "complaintChannel"),
+            retention_years=_as_int(_child_text(element, "retentionYears")),
         )
     return None
 

@@ -241,6 +241,7 @@ class ServiceStandard:
     fee: Fee = field(default_factory=Fee)
     product: str = ""
     complaint_channel: str = ""
+    retention_years: int | None = None  # pf:retentionYears: personal data kept after the end
 
     def as_dict(self) -> dict:
         return {
@@ -258,6 +259,7 @@ class ServiceStandard:
             },
             "product": self.product,
             "complaint_channel": self.complaint_channel,
+            "retention_years": self.retention_years,
         }
 
 

@@ -188,6 +188,8 @@ def _service_standard(standard: ServiceStandard) -> etree._Element:
         _sub(element, PF, "product", standard.product)
     if standard.complaint_channel:
         _sub(element, PF, "complaintChannel", standard.complaint_channel)
+    if standard.retention_years is not None:
+        _sub(element, PF, "retentionYears", str(standard.retention_years))
     return element
 
 

@@ -43,6 +43,15 @@ def is_clerk_of(roles: Set[str], case: Case) -> bool:
     return ADMIN_ROLE in roles or bool(set(roles) & case_lane_roles(case))
 
 
+def may_see_case(session: Session, username: str, case: Case) -> bool:
+    """Need to know (UU 27/2022): a case's data and documents are for its clerks only.
+
+    The holders of a lane role of its procedure and admins; a designer or a reformer
+    (who work on models and figures, not on cases) sees none of its personal data.
+    """
+    return is_clerk_of(roles_of(session, username), case)
+
+
 def may_see_documents(session: Session, username: str, case: Case) -> bool:
     """The case's clerks see (and download) its documents."""
-    return is_clerk_of(roles_of(session, username), case)
+    return may_see_case(session, username, case)

@@ -1,13 +1,20 @@
-"""The append-only audit log: who did what, when, with which data."""
+"""The append-only audit log: who did what, when, with which data.
+
+The data of the entries that carry form values (a case started, a task completed...) is
+stored encrypted (``{"sealed": ...}``, :mod:`engine.privacy.crypto`): personal values never
+sit in the log in clear text. :func:`data_of` opens it.
+"""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.calendar import clock
+from engine.privacy import crypto
 from engine.storage.tables import AuditEntry
 
 
@@ -25,6 +32,8 @@ def record(
     data: dict[str, Any] | None = None,
 ) -> AuditEntry:
     """Append one entry; there is deliberately no update or delete."""
+    if data and action in SEALED_ACTIONS:
+        data = {"sealed": crypto.seal_text(json.dumps(data, default=str))}
     entry = AuditEntry(
         at=clock.now(),
         action=action,
@@ -39,6 +48,18 @@ def record(
     )
     session.add(entry)
     return entry
+
+
+# actions whose data holds form values (personal data among them): stored encrypted
+SEALED_ACTIONS = frozenset({"case_started", "task_completed", "case_resumed", "incident_opened"})
+
+
+def data_of(entry: AuditEntry) -> dict[str, Any] | None:
+    """The entry's data, opened when sealed."""
+    data = entry.data
+    if isinstance(data, dict) and set(data) == {"sealed"}:
+        return json.loads(crypto.open_text(data["sealed"]))
+    return data
 
 
 def case_history(session: Session, case_id: int) -> list[AuditEntry]:

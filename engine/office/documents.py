@@ -1,8 +1,9 @@
 """Case documents: stored as files outside the workflow state, checked on the way in.
 
 Files go under ``PERMITFLOW_DOCUMENT_DIR`` (default ``instance/documents``) by a random
-storage key; the case data only holds the document id. Only the clerks of the case and
-its applicant may read them (the web layer checks who asks).
+storage key, encrypted (:mod:`engine.privacy.crypto`); the case data only holds the
+document id. Only the clerks of the case and its applicant may read them (the web layer
+checks who asks, :func:`engine.office.access.may_see_case`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 from engine.calendar import clock
 from engine.errors import EngineError, NotFound
 from engine.office import audit
+from engine.privacy import crypto
 from engine.storage.tables import Case, Document
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -78,7 +80,7 @@ def store(
     """Check and store an upload for ``case``; returns the document row."""
     content_type = check_upload(filename, data)
     key = secrets.token_hex(16)
-    (storage_dir() / key).write_bytes(data)
+    (storage_dir() / key).write_bytes(crypto.seal_bytes(data))  # encrypted at rest
     document = Document(
         case_id=case.id,
         field_id=field_id,
@@ -113,14 +115,38 @@ def get_document(session: Session, document_id: int, case: Case | None = None) -
 def read(document: Document) -> bytes:
     """The stored file; :class:`NotFound` naming it when storage lost it."""
     try:
-        return (storage_dir() / document.storage_key).read_bytes()
+        stored = (storage_dir() / document.storage_key).read_bytes()
     except OSError:
         raise NotFound(
             f"The file of document {document.filename!r} is missing from storage; "
             "ask the office to upload it again."
         ) from None
+    return crypto.open_bytes(stored)
 
 
 def case_documents(session: Session, case: Case) -> list[Document]:
     query = select(Document).where(Document.case_id == case.id).order_by(Document.id)
     return list(session.scalars(query))
+
+
+def remove_files(session: Session, case: Case) -> int:
+    """Delete the stored files of ``case`` (retention); the rows stay, marked removed."""
+    removed = 0
+    for document in case_documents(session, case):
+        path = storage_dir() / document.storage_key
+        if path.exists():
+            path.unlink()
+            removed += 1
+        document.filename = "(removed)"
+    return removed
+
+
+def rotate_files(session: Session) -> int:
+    """Re-encrypt every stored file under the newest key (``permitflow keys rotate``)."""
+    count = 0
+    for document in session.scalars(select(Document)):
+        path = storage_dir() / document.storage_key
+        if path.exists():
+            path.write_bytes(crypto.rotate_bytes(path.read_bytes()))
+            count += 1
+    return count

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from lxml import etree
@@ -90,6 +90,22 @@ def event_rows(session: Session, key: str, version: int | None = None) -> list[E
                 )
             )
     return rows
+
+
+def pseudonymised(rows: list[EventRow]) -> list[EventRow]:
+    """``rows`` with cases and resources replaced by keyed pseudonyms (UU 27/2022).
+
+    The default of every export and calibration: the same clerk or case keeps one
+    pseudonym, so staff counts and traces survive, but no name or tracking code leaves.
+    """
+    from engine.privacy.pseudonyms import pseudonym
+
+    return [
+        replace(
+            row, case_id=pseudonym(row.case_id, "case"), resource=pseudonym(row.resource, "staff")
+        )
+        for row in rows
+    ]
 
 
 def to_csv(rows: list[EventRow]) -> str:

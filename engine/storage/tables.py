@@ -47,6 +47,23 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=UTC) if value is not None else None
 
 
+class SealedText(TypeDecorator):
+    """Personal text encrypted at rest (:mod:`engine.privacy.crypto`); reads return it clear."""
+
+    impl = String(500)
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect) -> str | None:
+        from engine.privacy import crypto
+
+        return crypto.seal_text(value) if value else value
+
+    def process_result_value(self, value: str | None, dialect) -> str | None:
+        from engine.privacy import crypto
+
+        return crypto.open_text(value) if value else value
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
@@ -125,8 +142,9 @@ class Case(Base):
         String(20), index=True
     )  # running|returned|incident|completed|cancelled
     title: Mapped[str] = mapped_column(String(300), default="")
-    applicant_name: Mapped[str] = mapped_column(String(200), default="")
-    applicant_email: Mapped[str] = mapped_column(String(200), default="")
+    applicant_name: Mapped[str] = mapped_column(SealedText, default="")  # encrypted
+    applicant_email: Mapped[str] = mapped_column(SealedText, default="")  # encrypted
+    anonymised_at: Mapped[datetime | None]  # retention removed its personal data
     started_by: Mapped[str] = mapped_column(String(80), default="")
     started_at: Mapped[datetime]
     completed_at: Mapped[datetime | None]
@@ -488,3 +506,41 @@ class PilotAssignment(Base):
     pilot_id: Mapped[int] = mapped_column(ForeignKey("pilots.id", ondelete="CASCADE"), index=True)
     arm: Mapped[str] = mapped_column(String(10))
     reason: Mapped[str] = mapped_column(String(200), default="")
+
+
+class AccessLogEntry(Base):
+    """Who viewed, unmasked or exported whose personal data: append-only, hash-chained.
+
+    Each row's ``hash`` covers its content and the previous row's hash
+    (:mod:`engine.privacy.access_log`), so a deleted or altered row breaks the chain.
+    """
+
+    __tablename__ = "access_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(80), default="")
+    action: Mapped[str] = mapped_column(String(40), index=True)  # viewed|unmasked|exported|...
+    case_id: Mapped[int | None] = mapped_column(Integer, index=True)  # no FK: rows never change
+    case_code: Mapped[str] = mapped_column(String(32), default="")
+    field_id: Mapped[str] = mapped_column(String(200), default="")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class DataRequest(Base):
+    """A data subject's request about a case (UU 27/2022): access or correction."""
+
+    __tablename__ = "data_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # access|correction
+    message: Mapped[str] = mapped_column(Text, default="")  # encrypted
+    status: Mapped[str] = mapped_column(String(20), default="open", index=True)  # open|answered
+    created_at: Mapped[datetime]
+    due_at: Mapped[datetime]
+    answered_at: Mapped[datetime | None]
+    answered_by: Mapped[str] = mapped_column(String(80), default="")
+    answer: Mapped[str] = mapped_column(Text, default="")

@@ -1,0 +1,159 @@
+"""Encryption at rest: personal values, the workflow state and document files.
+
+Keys are Fernet keys (AES-128-CBC with HMAC-SHA256, from ``cryptography``):
+``PERMITFLOW_DATA_KEY`` holds one or more, comma-separated, the first encrypting and all
+decrypting (so a rotated-out key still opens old rows until ``permitflow keys rotate``
+re-encrypts them). Without it the key file ``instance/data.key`` (``PERMITFLOW_DATA_KEY_FILE``)
+is used, created on first use, except in production (``PERMITFLOW_ENV=production``) where a
+missing key is an error saying what to set.
+
+Ciphertexts carry a prefix (``enc1:`` for text, ``b"pfenc1:"`` for bytes), so values written
+before encryption was switched on are still read as they are.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+
+from engine.errors import EngineError
+
+TEXT_PREFIX = "enc1:"
+BYTES_PREFIX = b"pfenc1:"
+
+
+class DataKeyError(EngineError):
+    code = "data_key"
+
+
+def key_file() -> Path:
+    explicit = os.environ.get("PERMITFLOW_DATA_KEY_FILE")
+    if explicit:
+        return Path(explicit)
+    return Path(os.environ.get("PERMITFLOW_INSTANCE_PATH", "instance")) / "data.key"
+
+
+def _key_texts() -> tuple[str, ...]:
+    from_env = os.environ.get("PERMITFLOW_DATA_KEY", "").strip()
+    if from_env:
+        return tuple(k.strip() for k in from_env.split(",") if k.strip())
+    path = key_file()
+    if not path.exists():
+        if os.environ.get("PERMITFLOW_ENV", "").lower() == "production":
+            raise DataKeyError(
+                "No data encryption key: set PERMITFLOW_DATA_KEY (generate one with "
+                "`permitflow keys generate`) or PERMITFLOW_DATA_KEY_FILE; personal data is "
+                "never stored unencrypted in production."
+            )
+        write_key_file(path, [Fernet.generate_key().decode()], exclusive=True)
+    return tuple(line.strip() for line in path.read_text().splitlines() if line.strip())
+
+
+def write_key_file(path: Path, keys: list[str], *, exclusive: bool = False) -> None:
+    """Write ``keys`` (newest first) atomically, readable by the owner only."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".data.key.")
+    with os.fdopen(fd, "w") as out:
+        out.write("\n".join(keys) + "\n")
+    os.chmod(tmp, 0o600)
+    if exclusive:
+        try:
+            os.link(tmp, path)  # another process may have created it meanwhile: keep theirs
+        except FileExistsError:
+            pass
+        os.unlink(tmp)
+    else:
+        os.replace(tmp, path)
+    reset()
+
+
+@lru_cache(maxsize=4)
+def _fernet(keys: tuple[str, ...]) -> MultiFernet:
+    try:
+        return MultiFernet([Fernet(k.encode()) for k in keys])
+    except (ValueError, TypeError):
+        raise DataKeyError(
+            "PERMITFLOW_DATA_KEY (or the key file) holds something that is not a Fernet key "
+            "(32 url-safe base64-encoded bytes); generate one with `permitflow keys generate`"
+        ) from None
+
+
+def fernet() -> MultiFernet:
+    return _fernet(_key_texts())
+
+
+def fernet_key_texts() -> tuple[str, ...]:
+    """The configured keys, newest first."""
+    return _key_texts()
+
+
+def primary_key_text() -> str:
+    """The key that encrypts (the first one)."""
+    return _key_texts()[0]
+
+
+def reset() -> None:
+    """Forget cached keys (after a rotation or a changed environment)."""
+    _fernet.cache_clear()
+
+
+def generate_key() -> str:
+    return Fernet.generate_key().decode()
+
+
+def seal_text(value: str) -> str:
+    """``value`` encrypted (an empty or already sealed value stays as it is)."""
+    if not value or value.startswith(TEXT_PREFIX):
+        return value
+    return TEXT_PREFIX + fernet().encrypt(value.encode()).decode()
+
+
+def open_text(value: str) -> str:
+    if not value or not value.startswith(TEXT_PREFIX):
+        return value
+    try:
+        return fernet().decrypt(value[len(TEXT_PREFIX) :].encode()).decode()
+    except InvalidToken:
+        raise DataKeyError(_WRONG_KEY) from None
+
+
+def seal_bytes(data: bytes) -> bytes:
+    if data.startswith(BYTES_PREFIX):
+        return data
+    return BYTES_PREFIX + fernet().encrypt(data)
+
+
+def open_bytes(data: bytes) -> bytes:
+    if not data.startswith(BYTES_PREFIX):
+        return data  # written before encryption
+    try:
+        return fernet().decrypt(data[len(BYTES_PREFIX) :])
+    except InvalidToken:
+        raise DataKeyError(_WRONG_KEY) from None
+
+
+def rotate_text(value: str) -> str:
+    """``value`` re-encrypted under the newest key (a clear value gets encrypted)."""
+    if not value:
+        return value
+    if not value.startswith(TEXT_PREFIX):
+        return seal_text(value)
+    token = fernet().rotate(value[len(TEXT_PREFIX) :].encode())
+    return TEXT_PREFIX + token.decode()
+
+
+def rotate_bytes(data: bytes) -> bytes:
+    if not data.startswith(BYTES_PREFIX):
+        return seal_bytes(data)
+    return BYTES_PREFIX + fernet().rotate(data[len(BYTES_PREFIX) :])
+
+
+_WRONG_KEY = (
+    "Encrypted data cannot be opened with the configured key(s): PERMITFLOW_DATA_KEY or "
+    "instance/data.key changed; put the old key after the new one (comma-separated) and run "
+    "`permitflow keys rotate`."
+)

@@ -1,0 +1,104 @@
+"""Retention (UU 27/2022 art. 43-44): personal data is kept only as long as needed.
+
+Each procedure keeps a finished case's personal data for ``pf:retentionYears`` of its
+service standard, else ``PERMITFLOW_RETENTION_YEARS`` (default 5) years after completion.
+:func:`run` anonymises the cases past it: their personal form values and applicant
+columns are removed, their uploaded documents deleted and the audit data of their form
+steps dropped, while the case row (status, dates, outcome: the statistics) and the permit
+register entry stay. Every anonymisation is written to the access log.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.calendar import clock
+from engine.office import audit, documents
+from engine.privacy import access_log
+from engine.privacy.need_to_know import personal_fields_of
+from engine.storage.tables import FINISHED_STATUSES, AuditEntry, Case
+from engine.workflow.runtime import open_case, save
+
+DEFAULT_YEARS = 5
+SYSTEM_ACTOR = "retention"
+
+
+def retention_years(case: Case) -> int:
+    standard = case.definition.service_standard or {}
+    years = standard.get("retention_years")
+    if isinstance(years, int) and years > 0:
+        return years
+    try:
+        return max(1, int(os.environ.get("PERMITFLOW_RETENTION_YEARS", DEFAULT_YEARS)))
+    except ValueError:
+        return DEFAULT_YEARS
+
+
+def expires_at(case: Case) -> datetime | None:
+    """When the case's personal data must go (None while it is open)."""
+    if case.completed_at is None:
+        return None
+    return case.completed_at + timedelta(days=round(365.25 * retention_years(case)))
+
+
+@dataclass(frozen=True)
+class Expired:
+    tracking_code: str
+    process_key: str
+    completed_at: datetime
+    expired_at: datetime
+
+
+def expired_cases(session: Session, now: datetime | None = None) -> list[Case]:
+    now = now or clock.now()
+    query = select(Case).where(
+        Case.status.in_(FINISHED_STATUSES),
+        Case.completed_at.is_not(None),
+        Case.anonymised_at.is_(None),
+    )
+    return [c for c in session.scalars(query) if (expires_at(c) or now) < now]
+
+
+def run(session: Session, *, dry_run: bool = False) -> list[Expired]:
+    """Anonymise every expired case (or only list them with ``dry_run``)."""
+    done = []
+    for case in expired_cases(session):
+        expiry = expires_at(case)
+        assert case.completed_at is not None and expiry is not None
+        done.append(Expired(case.tracking_code, case.process_key, case.completed_at, expiry))
+        if not dry_run:
+            anonymise(session, case)
+    return done
+
+
+def anonymise(session: Session, case: Case) -> None:
+    """Remove the personal data of one finished case, keeping its statistics."""
+    personal = set(personal_fields_of(case))
+    running = open_case(case)
+    for task in running.workflow.get_tasks():
+        for field_id in personal & set(task.data):
+            task.data[field_id] = None
+    for field_id in personal & set(running.workflow.data):
+        running.workflow.data[field_id] = None
+    save(session, running, SYSTEM_ACTOR)
+    case.applicant_name = ""
+    case.applicant_email = ""
+    case.anonymised_at = clock.now()
+    removed = documents.remove_files(session, case)
+    for entry in session.scalars(select(AuditEntry).where(AuditEntry.case_id == case.id)):
+        if entry.action in audit.SEALED_ACTIONS:
+            entry.data = None
+    access_log.record(
+        session,
+        "anonymised",
+        actor=SYSTEM_ACTOR,
+        case=case,
+        field_id=",".join(sorted(personal)),
+        reason=f"retention period of {retention_years(case)} year(s) ended; "
+        f"{removed} document file(s) removed",
+    )
