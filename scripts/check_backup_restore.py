@@ -108,8 +108,11 @@ def table_rows(url: str) -> dict[str, list[tuple]]:
     return rows
 
 
-def problems_after_restore(source: str, target: str, documents: Path) -> tuple[list[str], str]:
+def problems_after_restore(source: str, target: str) -> tuple[list[str], str]:
+    """Differences between the backed-up and the restored office (documents are read
+    from ``PERMITFLOW_DOCUMENT_DIR``, as the office reads them)."""
     from engine import services
+    from engine.errors import NotFound
     from engine.storage import db, migrate
     from engine.storage.tables import Document
 
@@ -126,9 +129,11 @@ def problems_after_restore(source: str, target: str, documents: Path) -> tuple[l
         problems.append("the restored schema is not at the migrations' head")
     with Session(engine) as session:
         files = list(session.scalars(select(Document)))
-        for document in files:
-            path = documents / document.storage_key
-            digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else None
+        for document in files:  # read as the office reads it (decrypted, if stored so)
+            try:
+                digest = hashlib.sha256(services.documents.read(document)).hexdigest()
+            except NotFound:
+                digest = None
             if digest != document.sha256:
                 problems.append(f"document {document.filename}: file missing or changed")
         case = next(c for c in services.list_cases(session) if services.open_tasks(session, c))
@@ -160,6 +165,7 @@ def main() -> None:
         source_docs, target_docs = work / "documents", work / "restored-documents"
         source_docs.mkdir()
         os.environ["PERMITFLOW_DOCUMENT_DIR"] = str(source_docs)
+        os.environ.setdefault("PERMITFLOW_INSTANCE_PATH", str(work / "instance"))
         source = scratch_database(args.database, SOURCE)
         target = scratch_database(args.database, TARGET)
         try:
@@ -171,7 +177,7 @@ def main() -> None:
             if args.lose_a_document:
                 next(target_docs.iterdir()).unlink()
             os.environ["PERMITFLOW_DOCUMENT_DIR"] = str(target_docs)
-            problems, summary = problems_after_restore(source, target, target_docs)
+            problems, summary = problems_after_restore(source, target)
         finally:
             drop_database(args.database, SOURCE)
             drop_database(args.database, TARGET)
