@@ -603,3 +603,46 @@ def test_a_multi_instance_output_item_no_instance_sets_is_an_error():
         form("result").encode() + b"<bpmn:multiInstanceLoopCharacteristics>",
     )
     assert problems_of(with_form, "missing_output_item") == []
+
+
+def data_object_process(script: str, reader: str = "") -> bytes:
+    """start (form) -> script "Prepare" (stores the data object) -> [reader] -> end."""
+    start = '<bpmn:startEvent id="s">' + form("kind") + "</bpmn:startEvent>"
+    task = (
+        f'<bpmn:scriptTask id="t" name="Prepare"><bpmn:script>{script}</bpmn:script>'
+        '<bpmn:dataOutputAssociation id="o1"><bpmn:targetRef>ref1</bpmn:targetRef>'
+        "</bpmn:dataOutputAssociation></bpmn:scriptTask>"
+        '<bpmn:dataObject id="permit_data" name="Permit data"/>'
+        '<bpmn:dataObjectReference id="ref1" dataObjectRef="permit_data"/>'
+        '<bpmn:dataObjectReference id="ref2" dataObjectRef="permit_data"/>'
+    )
+    body = VALID.replace('<bpmn:startEvent id="s"/>', start).replace(
+        '<bpmn:userTask id="t" name="Review"/>', task
+    )
+    if reader:
+        body = body.replace('targetRef="e"/>', 'targetRef="r"/>') + (
+            f'\n<bpmn:scriptTask id="r" name="Use"><bpmn:script>{reader}</bpmn:script>'
+            '<bpmn:dataInputAssociation id="i1"><bpmn:sourceRef>ref2</bpmn:sourceRef>'
+            "</bpmn:dataInputAssociation></bpmn:scriptTask>"
+            '\n<bpmn:sequenceFlow id="f3" sourceRef="r" targetRef="e"/>'
+        )
+    return bpmn(body)
+
+
+def test_a_data_object_is_stored_from_the_name_of_its_id():
+    assert problems_of(data_object_process("permit_data = kind * 2"), "unset_name") == []
+    [problem] = problems_of(data_object_process("data = kind * 2"), "unset_name")
+    assert problem.element_id == "t" and "data output to 'Permit data'" in problem.message
+    assert "'permit_data'" in problem.message
+
+
+def test_a_data_input_hands_the_object_to_the_task_that_reads_it():
+    data = data_object_process("permit_data = kind * 2", reader="fee = permit_data + 1")
+    assert problems_of(data, "unset_name") == []
+    never_stored = data.replace(
+        b'<bpmn:dataOutputAssociation id="o1"><bpmn:targetRef>ref1</bpmn:targetRef>'
+        b"</bpmn:dataOutputAssociation>",
+        b"",
+    )
+    [problem] = problems_of(never_stored, "unset_name")
+    assert problem.element_id == "r" and "data object 'permit_data'" in problem.message

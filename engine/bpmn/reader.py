@@ -163,6 +163,7 @@ def _read_process(element, model: BpmnModel, global_definitions: dict) -> Proces
     for lane_set in lane_sets:
         _read_lanes(lane_set, process, None)
     _finish_lanes(process)
+    _read_data_associations(element, process)
     for flow in process.flows.values():
         if flow.source in process.nodes:
             process.nodes[flow.source].outgoing.append(flow.id)
@@ -258,6 +259,31 @@ def _timer(definition) -> TimerDefinition | None:
         if element is not None and text_of(element):
             return TimerDefinition(kind=kind, expression=text_of(element))
     return None
+
+
+def _read_data_associations(element, process: Process) -> None:
+    """Which data objects each node reads and writes (through data object references)."""
+    objects = {
+        o.get("id"): clean_name(o.get("name")) or o.get("id", "")
+        for o in element.iter(bpmn("dataObject"))
+        if o.get("id")
+    }
+    refs = {r.get("id"): r.get("dataObjectRef") for r in element.iter(bpmn("dataObjectReference"))}
+
+    def target(ref_id: str) -> str | None:
+        return refs.get(ref_id) or (ref_id if ref_id in objects else None)
+
+    found: dict[str, tuple[list, list]] = {}
+    for kind, ref_tag, index in (("Input", "sourceRef", 0), ("Output", "targetRef", 1)):
+        for association in element.iter(bpmn(f"data{kind}Association")):
+            node = process.nodes.get(association.getparent().get("id") or "")
+            object_id = target(text_of(association.find(bpmn(ref_tag))))
+            if node is not None and object_id:
+                found.setdefault(node.id, ([], []))[index].append(object_id)
+    for node_id, (ins, outs) in found.items():
+        node = process.nodes[node_id]
+        node.data_inputs = tuple((i, objects.get(i, i)) for i in ins)
+        node.data_outputs = tuple((o, objects.get(o, o)) for o in outs)
 
 
 def _read_flow(element, process_id: str) -> SequenceFlow:

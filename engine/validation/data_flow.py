@@ -28,6 +28,7 @@ from engine.workflow import dmn
 
 ANY = "*"  # a writer that may set any name (a message without declared fields)
 FREE = "?"  # start data of a process without a start form: any name, as the caller sends
+DATA_OBJECT = "@"  # prefix of a data object's id once a data output association stored it
 CONTAINER_KINDS = frozenset({"subProcess", "transaction", "adHocSubProcess"})
 MESSAGE_CATCHES = frozenset({"startEvent", "intermediateCatchEvent", "boundaryEvent"})
 BEGIN = ("begin", "")
@@ -162,6 +163,8 @@ def _writes(model: BpmnModel, node: Node, written_by: dict[str, set[str]], decis
         names |= outputs - {"*"}
     if node.loop is not None and node.loop.output_collection:
         names.add(node.loop.output_collection)
+    if node.service is not None:
+        names |= {name for name, _ in node.service.outputs}
     return names
 
 
@@ -234,6 +237,9 @@ def _add_node(flow: Flow, model: BpmnModel, node: Node, children, written_by, de
     if node.kind == "businessRuleTask":
         names = dmn.inputs_of(decisions, node.decision_ref)
         flow.reads.append(_Read(node, ("in", node.id), "decision table", names, loop_vars))
+    if node.service is not None:
+        names = set().union(*(_names_read(e) for _, e in node.service.inputs if e))
+        flow.reads.append(_Read(node, ("in", node.id), "input mapping", names, loop_vars))
     if node.kind == "scriptTask" and node.script:
         names = _safe(expressions.names_read_by_script, node.script)
         flow.reads.append(_Read(node, ("in", node.id), "script", names, loop_vars))
@@ -242,6 +248,23 @@ def _add_node(flow: Flow, model: BpmnModel, node: Node, children, written_by, de
         what = f"timer {node.timer.kind}"
         flow.reads.append(_Read(node, ("in", node.id), what, names, loop_vars))
     _add_loop_reads(flow, node, loop_vars)
+    _add_data_objects(flow, node, loop_vars)
+
+
+def _add_data_objects(flow: Flow, node: Node, loop_vars: set[str]) -> None:
+    """Data associations: an output stores the case data named by the object's id in the
+    data object ("@id" here); an input needs the object stored before and hands its value
+    to the node under that id."""
+    for object_id, name in node.data_outputs:
+        what = f"data output to {name!r}"
+        flow.reads.append(_Read(node, ("out", node.id), what, {object_id}, set(loop_vars)))
+        flow.writes[("out", node.id)].add(DATA_OBJECT + object_id)
+    for object_id, name in node.data_inputs:
+        what = f"data input from {name!r}"
+        flow.reads.append(_Read(node, ("in", node.id), what, {DATA_OBJECT + object_id}))
+    for read in flow.reads:
+        if read.node is node:
+            read.extra |= {object_id for object_id, _ in node.data_inputs}
 
 
 def _add_loop_reads(flow: Flow, node: Node, loop_vars: set[str]) -> None:
@@ -391,7 +414,8 @@ def _judge(flow: Flow, must, may, written_anywhere: set[str]) -> list[Finding]:
         for name in sorted(read.names - read.extra):
             if ANY in here_must or name in here_must:
                 continue
-            label = f"The {read.what} of {_label(read.node)!r} reads {name!r}"
+            shown = f"data object {name[1:]!r}" if name.startswith(DATA_OBJECT) else repr(name)
+            label = f"The {read.what} of {_label(read.node)!r} reads {shown}"
             if FREE in here_must and name not in here_may:
                 findings.append(
                     (
