@@ -14,7 +14,10 @@ from engine.calendar import clock
 from engine.errors import CaseNotFound, EngineError, InvalidState
 from engine.office import audit, definitions, forms, notifications, pilots, sla
 from engine.storage.tables import OPEN_STATUSES, Case, HumanTask, Incident, ProcessDefinition
-from engine.workflow import specs
+from engine.workflow import (
+    messages,  # noqa: F401 - installs the router of thrown messages
+    specs,
+)
 from engine.workflow.runtime import Running, advance, all_tasks, open_case, peek_workflow, save
 from engine.workflow.states import TaskState
 

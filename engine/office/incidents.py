@@ -26,7 +26,10 @@ from engine.errors import EngineError, InvalidState, NotFound
 from engine.office import audit, forms
 from engine.office.cases import cancel_case
 from engine.storage.tables import Case, Incident
-from engine.workflow import repair
+from engine.workflow import (
+    messages,  # noqa: F401 - installs the router of thrown messages
+    repair,
+)
 from engine.workflow.runtime import INCIDENT, Running, advance, open_case, save
 
 OPEN, RESOLVED = "open", "resolved"

@@ -16,6 +16,7 @@ from engine.errors import InvalidState, NotAllowed, StaleTask
 from engine.office import audit, definitions, forms, issuing, notifications, sla
 from engine.office.cases import start_form
 from engine.storage.tables import OPEN_STATUSES, Case, HumanTask
+from engine.workflow import messages  # noqa: F401 - installs the router of thrown messages
 from engine.workflow.runtime import Running, advance, open_case, save
 from engine.workflow.states import TaskState
 

@@ -27,7 +27,13 @@ from engine.errors import EngineError, InvalidState
 from engine.expressions import language
 from engine.office import audit
 from engine.storage.tables import Case, MessageWait, ProcessDefinition
-from engine.workflow.runtime import Running, advance, open_case, peek_workflow
+from engine.workflow.runtime import (
+    Running,
+    advance,
+    open_case,
+    peek_workflow,
+    route_messages_with,
+)
 
 _contracts: dict[tuple[int, str], MessageContracts] = {}
 
@@ -247,3 +253,6 @@ def _not_delivered(
         element_id=element_id or None,
         message=f"Message '{name}' was delivered to no case: {reason}.",
     )
+
+
+route_messages_with(route_thrown)

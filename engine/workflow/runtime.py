@@ -136,12 +136,21 @@ def advance(
     thrown = running.workflow.get_events()
     save(session, running, actor)
     if thrown:
-        from engine.workflow import (
-            messages,  # messages needs runtime; imported late to avoid a cycle
-        )
-
-        messages.route_thrown(session, running, thrown, actor)
+        if not _message_router:
+            raise RuntimeError("engine.workflow.messages is not loaded; thrown messages are lost")
+        _message_router[0](session, running, thrown, actor)
     return None
+
+
+#: Delivers the messages a case threw to the cases waiting for them. Delivering advances
+#: the receiving case, so :mod:`engine.workflow.messages` needs this module: it installs
+#: its router here when imported, instead of this module importing it back.
+_message_router: list[Callable] = []
+
+
+def route_messages_with(router: Callable) -> None:
+    """Install the function that delivers thrown messages (``messages.route_thrown``)."""
+    _message_router[:] = [router]
 
 
 def _watch(running_task: list) -> Callable:

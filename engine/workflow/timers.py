@@ -24,6 +24,7 @@ from engine.calendar import clock
 from engine.errors import Conflict
 from engine.office import audit
 from engine.storage.tables import OPEN_STATUSES, Case, Timer
+from engine.workflow import messages  # noqa: F401 - installs the router of thrown messages
 from engine.workflow.runtime import INCIDENT, advance, open_case, timer_due
 
 
