@@ -380,11 +380,21 @@ def tick(every: float | None) -> None:
 @click.option("--format", "fmt", type=click.Choice(["csv", "xes"]), default="csv")
 @click.option("--out", type=click.Path(dir_okay=False), required=True)
 @click.option("--version", "version", type=int)
-def export_log(key: str, fmt: str, out: str, version: int | None) -> None:
-    """Export the event log of procedure KEY (one row per completed task)."""
+@click.option("--with-personal", is_flag=True, help="Real case codes and staff (admin, logged).")
+@click.option("--as", "actor", default="", help="Your username (an admin) for --with-personal.")
+def export_log(
+    key: str, fmt: str, out: str, version: int | None, with_personal: bool, actor: str
+) -> None:
+    """Export the event log of procedure KEY (one row per completed task), pseudonymised."""
     with db.session_scope() as session:
         services.get_definition(session, key, version)
-        rows = event_log.event_rows(session, key, version)
+        rows = services.privacy.rows_for_export(
+            session,
+            key,
+            event_log.event_rows(session, key, version),
+            with_personal=with_personal,
+            actor=actor,
+        )
     content = event_log.to_csv(rows).encode() if fmt == "csv" else event_log.to_xes(rows)
     try:
         Path(out).write_bytes(content)

@@ -239,8 +239,12 @@ def compare(base, scenarios, bpmn_dir, params_path, **opts):
     "pilot_id",
     help="Refit from this pilot's own cases (SOURCE: its procedure key), not the whole history.",
 )
+@click.option("--with-personal", is_flag=True, help="Real case codes and staff (admin, logged).")
+@click.option("--as", "actor", default="", help="Your username (an admin) for --with-personal.")
 @_friendly
-def calibrate(source, log_path, out_path, calendar, process_id, version, pilot_id):
+def calibrate(
+    source, log_path, out_path, calendar, process_id, version, pilot_id, with_personal, actor
+):
     """Fit arrival rate, task durations, branch probabilities and staff from a log."""
     from simulations.params.calibrate import calibrate as fit
     from simulations.params.calibrate import read_event_log
@@ -251,7 +255,11 @@ def calibrate(source, log_path, out_path, calendar, process_id, version, pilot_i
         params, rows = pilot_parameters(pilot_id, calendar)
     else:
         model = load_model(source, version)
-        rows = read_event_log(log_path) if log_path else _history_rows(source, version)
+        rows = (
+            read_event_log(log_path)
+            if log_path
+            else _history_rows(source, version, with_personal, actor)
+        )
         params = fit(model, rows, process_id, calendar)
     Path(out_path).write_text(
         yaml.safe_dump(params_to_dict(params), sort_keys=False), encoding="utf-8"
@@ -261,8 +269,12 @@ def calibrate(source, log_path, out_path, calendar, process_id, version, pilot_i
     )
 
 
-def _history_rows(key: str, version: int | None) -> list[dict]:
+def _history_rows(
+    key: str, version: int | None, with_personal: bool = False, actor: str = ""
+) -> list[dict]:
+    """The engine's event log of KEY, pseudonymised unless an admin asks (UU 27/2022)."""
     try:
+        from engine.privacy.exports import rows_for_export
         from engine.reporting.event_log import event_rows
         from engine.storage.db import session_scope
     except ImportError:
@@ -271,7 +283,15 @@ def _history_rows(key: str, version: int | None) -> list[dict]:
 
     try:
         with session_scope() as session:
-            return [dict(vars(row)) for row in event_rows(session, key, version)]
+            rows = rows_for_export(
+                session,
+                key,
+                event_rows(session, key, version),
+                with_personal=with_personal,
+                actor=actor,
+                purpose="calibration",
+            )
+            return [dict(vars(row)) for row in rows]
     except SQLAlchemyError as exc:
         raise click.ClickException(
             f"{key}: the engine database is not available ({str(exc).splitlines()[0]}); pass --log"

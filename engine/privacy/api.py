@@ -8,6 +8,7 @@ from engine.privacy.access_log import entries as access_entries
 from engine.privacy.access_log import record as log_access
 from engine.privacy.access_log import verify as verify_access_log
 from engine.privacy.crypto import DataKeyError, generate_key
+from engine.privacy.exports import rows_for_export
 from engine.privacy.need_to_know import (
     case_data_for,
     masked_applicant,
@@ -39,6 +40,7 @@ __all__ = [
     "requests_of",
     "require_case_access",
     "retention",
+    "rows_for_export",
     "rights",
     "unmask",
     "verify_access_log",

@@ -1,0 +1,134 @@
+"""``permitflow audit verify | privacy report | keys rotate | retention run``: click commands.
+
+Registered through the ``permitflow.commands`` entry point group (``pyproject.toml``);
+the work is in :mod:`engine.privacy` through :mod:`engine.services`.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+
+import click
+
+from engine import services
+from engine.errors import EngineError
+
+
+def _friendly(fn):
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except EngineError as exc:
+            raise click.ClickException(str(exc)) from None
+
+    return wrapper
+
+
+def _session():
+    from engine.storage.db import session_scope
+
+    return session_scope()
+
+
+@click.group("audit")
+def audit() -> None:
+    """The access log of personal data (hash-chained)."""
+
+
+@audit.command("verify")
+@_friendly
+def audit_verify() -> None:
+    """Check the access log's hash chain: exit 1 naming each deleted or altered row."""
+    with _session() as session:
+        breaks = services.privacy.verify_access_log(session)
+        count = len(services.privacy.access_entries(session, limit=10**9))
+    if breaks:
+        for item in breaks:
+            click.echo(f"row {item.entry_id}: {item.problem}", err=True)
+        raise SystemExit(1)
+    click.echo(f"access log intact: {count} row(s), hash chain verified")
+
+
+@click.group("privacy")
+def privacy() -> None:
+    """Personal data protection (UU 27/2022)."""
+
+
+@privacy.command("report")
+@click.option("--case", "case_ref", required=True, help="Tracking code or id.")
+@click.option("--json", "as_json", is_flag=True)
+@_friendly
+def privacy_report(case_ref: str, as_json: bool) -> None:
+    """Who viewed, unmasked or exported the personal data of a case, from the access log."""
+    with _session() as session:
+        case = services.get_case(session, case_ref)
+        rows = [
+            {
+                "at": e.at.isoformat(),
+                "actor": e.actor,
+                "action": e.action,
+                "field": e.field_id,
+                "reason": e.reason,
+            }
+            for e in reversed(services.privacy.access_entries(session, case_id=case.id))
+        ]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    click.echo(f"Access to the personal data of case {case.tracking_code}: {len(rows)} event(s)")
+    for row in rows:
+        click.echo(
+            f"{row['at']}  {row['actor'] or '-':<12} {row['action']:<14} "
+            f"{row['field'] or '-':<20} {row['reason']}"
+        )
+
+
+@click.group("keys")
+def keys() -> None:
+    """The data encryption key."""
+
+
+@keys.command("generate")
+def keys_generate() -> None:
+    """Print a new key for PERMITFLOW_DATA_KEY."""
+    click.echo(services.privacy.generate_key())
+
+
+@keys.command("rotate")
+@click.option("--as", "actor", default="cli")
+@_friendly
+def keys_rotate(actor: str) -> None:
+    """Re-encrypt all stored data under the newest key (a new key for the key file)."""
+    with _session() as session:
+        result = services.privacy.keys.rotate(session, actor=actor)
+    if result.new_key:
+        click.echo("a new key was put first in the key file; the old one stays after it")
+    else:
+        click.echo("PERMITFLOW_DATA_KEY is set: re-encrypted under its first key")
+    click.echo(
+        f"re-encrypted {result.cases} case(s), {result.audit_entries} audit entr(y/ies), "
+        f"{result.requests} request(s), {result.files} document file(s)"
+    )
+
+
+@click.group("retention")
+def retention() -> None:
+    """Removing personal data after each procedure's retention period."""
+
+
+@retention.command("run")
+@click.option("--dry-run", is_flag=True, help="Only list the cases that would be anonymised.")
+@_friendly
+def retention_run(dry_run: bool) -> None:
+    """Anonymise finished cases past their retention period (statistics stay)."""
+    with _session() as session:
+        done = services.privacy.retention.run(session, dry_run=dry_run)
+    verb = "would anonymise" if dry_run else "anonymised"
+    for item in done:
+        click.echo(
+            f"{item.tracking_code}  {item.process_key}  completed {item.completed_at:%Y-%m-%d}, "
+            f"expired {item.expired_at:%Y-%m-%d}"
+        )
+    click.echo(f"{verb} {len(done)} case(s)")
