@@ -125,6 +125,22 @@ class Loop:
     line: int | None = None
 
 
+@dataclass(frozen=True)
+class ServiceCall:
+    """A service task's call: ``pf:connector="population.nik_lookup"`` and its mappings.
+
+    ``inputs`` are ``(request field, expression over case data)``; ``outputs`` are
+    ``(case variable, expression over the response fields)``; ``urls`` are the URLs
+    written anywhere on the element (refused by validation: only registered connectors
+    are called).
+    """
+
+    connector: str
+    inputs: tuple[tuple[str, str], ...] = ()
+    outputs: tuple[tuple[str, str], ...] = ()
+    urls: tuple[str, ...] = ()
+
+
 @dataclass
 class Node:
     """A flow node: task, event, gateway or (sub-)process activity."""
@@ -157,6 +173,7 @@ class Node:
     #: callActivity: camunda:in (expression, target) and camunda:out (source, target) pairs;
     #: None when it declares none (then all data travel both ways)
     call_mapping: tuple[tuple, tuple] | None = None
+    service: ServiceCall | None = None  # serviceTask naming pf:connector
     #: data objects read (dataInputAssociation) and written (dataOutputAssociation), as
     #: (id, name) pairs: SpiffWorkflow keeps a data object under its id
     data_inputs: tuple[tuple[str, str], ...] = ()

@@ -12,13 +12,14 @@ What permitflow executes:
   ``intermediateCatchEvent`` (timer, message); ``intermediateThrowEvent`` (none,
   message); ``boundaryEvent`` (timer, message, error);
 - ``task``, ``userTask``, ``manualTask``, ``scriptTask``, ``subProcess``,
-  ``callActivity`` (of a process in the same file);
+  ``callActivity`` (of a process in the same file); ``serviceTask`` naming a registered
+  connector (``pf:connector="population.nik_lookup"``, see :mod:`engine.integration`);
 - exclusive, parallel, inclusive and event-based gateways.
 
 Everything read but not executable is listed in ``BpmnModel.unsupported`` (the nodes
 still appear in ``Process.nodes`` so the file can be drawn and analysed):
 
-- ``serviceTask``, ``complexGateway``, ``transaction``, ``adHocSubProcess``
+- ``serviceTask`` without ``pf:connector``, ``complexGateway``, ``transaction``, ``adHocSubProcess``
   (``businessRuleTask`` runs a DMN table uploaded beside the file);
 - an event sub-process (``subProcess triggeredByEvent="true"``), tag ``eventSubProcess``;
 - event definitions outside the list above (signal, escalation, compensate, conditional,
@@ -58,6 +59,7 @@ from engine.bpmn.model import (
     Participant,
     Process,
     SequenceFlow,
+    ServiceCall,
     TimerDefinition,
     Unsupported,
 )
@@ -227,11 +229,35 @@ def _read_node(element, kind: str, process_id: str, parent_id, global_definition
             node.timer = _timer(definition)
         if name == "message" and not node.message_ref:
             node.message_ref = definition.get("messageRef")
+    if kind == "serviceTask":
+        node.service = _service_call(element)
     if kind == "scriptTask":
         script = element.find(bpmn("script"))
         node.script = _script_text(script)
         node.script_format = element.get("scriptFormat")
     return node
+
+
+_URL = re.compile(r"[a-z][a-z0-9+.-]*://[^\s\"'<>]*", re.IGNORECASE)
+
+
+def _service_call(element) -> ServiceCall | None:
+    """``pf:connector`` with its ``pf:input``/``pf:output`` mappings; None without one."""
+    connector = element.get(ext.pf("connector"))
+    texts = [v for v in element.attrib.values()] + list(element.itertext())
+    for child in element.iter():
+        texts.extend(child.attrib.values() if child is not element else ())
+    urls = tuple(dict.fromkeys(m.group(0) for t in texts for m in _URL.finditer(t or "")))
+    if connector is None:
+        return None
+
+    def pairs(tag: str) -> tuple[tuple[str, str], ...]:
+        return tuple(
+            (child.get("name", "").strip(), (child.get("expression") or "").strip())
+            for child in ext.extension_children(element, ext.pf(tag))
+        )
+
+    return ServiceCall(connector.strip(), pairs("input"), pairs("output"), urls)
 
 
 def _script_text(script) -> str | None:
@@ -302,7 +328,7 @@ def _read_flow(element, process_id: str) -> SequenceFlow:
 def _unsupported_parts(element, node: Node) -> list[Unsupported]:
     """What in this flow node permitflow cannot execute (empty for supported nodes)."""
     found = []
-    if node.kind in UNSUPPORTED_KINDS:
+    if node.kind in UNSUPPORTED_KINDS and not (node.kind == "serviceTask" and node.service):
         found.append(_unsupported(node.kind, element, element, node.process_id))
     allowed = SUPPORTED_EVENT_DEFINITIONS.get(node.kind)
     if allowed is not None:

@@ -544,3 +544,63 @@ class DataRequest(Base):
     answered_at: Mapped[datetime | None]
     answered_by: Mapped[str] = mapped_column(String(80), default="")
     answer: Mapped[str] = mapped_column(Text, default="")
+
+
+class Connector(Base):
+    """Another government system an admin registered (:mod:`engine.integration`).
+
+    Only these hosts are ever called: a service task names a connector and one of its
+    ``operations`` (name -> method, path, request and response fields), never a URL.
+    The secret is named by an environment variable and never stored.
+    """
+
+    __tablename__ = "connectors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    base_url: Mapped[str] = mapped_column(String(500))
+    auth: Mapped[str] = mapped_column(String(20), default="none")  # none|bearer|header|basic
+    auth_header: Mapped[str] = mapped_column(String(80), default="")  # for auth="header"
+    secret_env: Mapped[str] = mapped_column(String(100), default="")
+    timeout_seconds: Mapped[float] = mapped_column(default=10.0)
+    retries: Mapped[int] = mapped_column(default=3)  # attempts after the first
+    backoff_seconds: Mapped[float] = mapped_column(default=2.0)  # doubled each retry
+    rate_per_minute: Mapped[int] = mapped_column(default=60)
+    operations: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(80), default="")
+
+
+class ServiceCallRow(Base):
+    """A service task's call to a connector, claimed once with a lease (like the outbox)."""
+
+    __tablename__ = "service_calls"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # SpiffWorkflow task id
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    element_id: Mapped[str] = mapped_column(String(200))
+    connector: Mapped[str] = mapped_column(String(80))
+    operation: Mapped[str] = mapped_column(String(80))
+    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    claimed_until: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    last_status: Mapped[int | None]  # the HTTP status of the last answer
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class ConnectorCallLog(Base):
+    """Every external call: connector, operation, status, duration; no personal data."""
+
+    __tablename__ = "connector_calls"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime]
+    connector: Mapped[str] = mapped_column(String(80), index=True)
+    operation: Mapped[str] = mapped_column(String(80))
+    case_id: Mapped[int | None] = mapped_column(Integer)
+    http_status: Mapped[int | None]
+    outcome: Mapped[str] = mapped_column(String(20))  # ok|error|refused
+    duration_ms: Mapped[int] = mapped_column(default=0)
+    error: Mapped[str] = mapped_column(String(300), default="")

@@ -31,6 +31,7 @@ from engine.validation import messages as message_checks
 from engine.validation import privacy as privacy_checks
 from engine.validation import roles as role_checks
 from engine.validation import requirements as requirement_checks
+from engine.validation import service_tasks as service_checks
 from engine.validation import templates as template_checks
 from engine.workflow import dmn, specs
 
@@ -151,12 +152,14 @@ def validate_file(
     dmn_files: dict[str, bytes] | None = None,
     called_models: dict[str, BpmnModel] | None = None,
     called_specs: dict | None = None,
+    connectors: dict | None = None,
 ) -> tuple[BpmnModel | None, list[Problem]]:
     """Parse, load and validate ``data``: ``(model, problems)``.
 
     ``dmn_files`` (file name -> bytes) are the DMN files uploaded beside it; every cell
     of their decision tables is checked like an expression. ``called_models`` and
-    ``called_specs`` describe the deployed procedures its call activities name.
+    ``called_specs`` describe the deployed procedures its call activities name;
+    ``connectors`` the registered connectors service tasks may name (None: unchecked).
 
     The model is None when the bytes cannot be read as BPMN at all (the problems then
     say why). Duplicate ids and unreadable service-standard values, which the model
@@ -190,6 +193,7 @@ def validate_file(
     problems += template_checks.template_problems(root, model, source, templates)
     problems += requirement_checks.requirement_problems(root, model, source)
     problems += message_checks.message_problems(root, source, severity)
+    problems += service_checks.service_problems(model, source, severity, connectors)
     if for_execution and not has_errors(problems):
         problems += _check_runnable(root, model, source, decisions, called_specs)
     return model, problems

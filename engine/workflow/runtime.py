@@ -27,7 +27,7 @@ from engine.calendar import clock
 from engine.errors import Conflict
 from engine.office import audit, definitions, notifications, sla
 from engine.storage.tables import Case, HumanTask, Incident, MessageWait, Timer
-from engine.workflow import repair, specs
+from engine.workflow import repair, service_tasks, specs
 
 INCIDENT = "incident"  # the status of a case stopped by an error
 
@@ -228,6 +228,7 @@ def save(session: Session, running: Running, actor: str) -> None:
         with session.no_autoflush:
             _sync_human_tasks(session, running, actor, waits)
             _sync_waits(session, running, waits)
+            service_tasks.sync(session, case, running.workflow, lambda e: _node(running, e))
             _update_status(session, running, actor)
         session.flush()
     except StaleDataError as exc:
@@ -285,8 +286,27 @@ def _current_step(running: Running, ready, waits: dict) -> str:
     names = sorted({_node_name(running, t.task_spec.bpmn_id) for t in ready})
     if not names:
         waiting = sorted({_node_name(running, w[0]) for w in waits.values()})
+        waiting += sorted(
+            _node_name(running, t.task_spec.bpmn_id)
+            for t in service_tasks.waiting(running.workflow).values()
+        )
         names = [f"Waiting: {name}" for name in waiting]
     return ", ".join(names)[:500]
+
+
+def _node(running: Running, element_id: str):
+    found = definitions.locate(running.case.definition, element_id)
+    return found[1] if found else None
+
+
+def fail_service_task(
+    session: Session, running: Running, task_id: str, message: str, actor: str
+) -> Incident:
+    """The call of a waiting service task failed after its retries: an incident."""
+    task = service_tasks.fail(running.workflow, task_id)
+    failure = repair.Failure("connector", message, task.task_spec.bpmn_id, task_id, None, None)
+    save(session, running, actor)
+    return _open_incident(session, running, failure, actor)
 
 
 def _node_name(running: Running, element_id: str) -> str:

@@ -24,7 +24,9 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import (
 )
 from SpiffWorkflow.bpmn.serializer.helpers.encoder import create_encoder
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SPIFF_SERIALIZER_VERSION
+from SpiffWorkflow.bpmn.serializer.default.task_spec import BpmnTaskSpecConverter
 from SpiffWorkflow.bpmn.specs.control import BpmnStartTask, _EndJoin
+from SpiffWorkflow.bpmn.specs.defaults import ServiceTask
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as _timer_module
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
@@ -79,6 +81,7 @@ def _build_registry():
     config = dict(DEFAULT_CONFIG)
     config.pop(BpmnWorkflow, None)
     config[BusinessRuleTask] = BaseBusinessRuleTaskConverter
+    config[ServiceTask] = BpmnTaskSpecConverter  # waits STARTED (engine/workflow/service_tasks)
     registry = BpmnWorkflowSerializer.configure(config)
     converter = _StateConverter(BpmnWorkflow, registry)
     return registry, converter
