@@ -31,6 +31,8 @@ from typing import Any
 from sqlalchemy import CursorResult, Engine, and_, or_, select, update
 from sqlalchemy.orm import Session
 
+from engine.background import celery_app
+from engine.background.celery_app import broker_url
 from engine.calendar import clock
 from engine.errors import EngineError, NotFound
 from engine.storage import db
@@ -111,16 +113,10 @@ def _mark_if_dead(job: Job, cutoff: datetime) -> None:
         job.status, job.error, job.finished_at = "failed", WORKER_LOST, clock.now()
 
 
-def broker_url() -> str | None:
-    return os.environ.get("PERMITFLOW_BROKER_URL") or None
-
-
 def submit(job_id: int, engine: Engine | None = None) -> None:
     """Run a committed job in the background: on Celery if configured, else a thread."""
-    if broker_url():
-        from engine.background.worker import run_job_task
-
-        run_job_task.delay(job_id)
+    if broker_url():  # engine.background.worker runs it
+        celery_app.get_app().send_task("permitflow.run_job", args=[job_id])
         return
     _POOL.submit(run, job_id, engine)
 
