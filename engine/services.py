@@ -32,6 +32,8 @@ from engine.bpmn.diff import diff_models
 from engine.bpmn.model import BpmnModel, FormField
 from engine.calendar import clock
 from engine.calendar.working_days import default_calendar
+from engine.integration import calls as service_calls  # registers the background calls
+from engine.integration import registry as connectors  # other government systems
 from engine.office import documents, drafts, incidents, payments, permits
 from engine.office.access import ADMIN_ROLE, may_see_documents, may_work_in_lane, may_work_on
 from engine.office.audit import task_history
@@ -120,6 +122,8 @@ __all__ = [
     "may_work_in_lane",
     "may_see_documents",
     "privacy",
+    "connectors",
+    "service_calls",
     "ADMIN_ROLE",
     "payments",
     "permits",

@@ -265,3 +265,18 @@ def test_a_bad_connector_is_refused_with_a_reason(session, operation, words):
 def test_a_base_url_with_credentials_is_refused(session):
     with pytest.raises(registry.InvalidConnector, match="password"):
         registry.add_connector(session, "bad", "http://u:p@127.0.0.1:9", ["x=GET /a out:a"])
+
+
+def test_the_ticker_makes_a_call_whose_job_was_lost(session, db_engine, stub, monkeypatch):
+    from engine.background.ticker import tick_once
+    from engine.workflow import service_tasks
+
+    monkeypatch.setattr(service_tasks, "on_new_calls", [])  # the job never reaches a worker
+    _register(session, stubs.base_url(stub))
+    case, call_id = _start(session, db_engine, "3171022505850002")
+    time.sleep(0.2)
+    session.expire_all()
+    assert session.get(ServiceCallRow, call_id).status == "pending"
+    tick_once(db_engine)
+    assert _finished(session, call_id).status == "done"
+    assert _data(case)["applicant_name"] == "BUDI SANTOSO"

@@ -18,6 +18,7 @@ import threading
 from sqlalchemy import Engine
 
 from engine.background.leader import Leadership
+from engine.integration import calls
 from engine.office.notifications import send_pending
 from engine.storage import db
 from engine.workflow.timers import tick
@@ -30,6 +31,7 @@ def tick_once(engine: Engine | None = None) -> tuple[int, int]:
     with db.session_scope(engine) as session:
         fired = tick(session)
         sent = send_pending(session)
+    calls.run_pending(engine)  # service task calls whose background job was lost
     return len(fired), sent
 
 
