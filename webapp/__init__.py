@@ -27,6 +27,7 @@ BLUEPRINTS = (
     "reformer",
     "admin",
     "admin_incidents",
+    "privacy",
     "public",
     "api",
     "api.tokens",

@@ -6,9 +6,9 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 
 from engine import services
+from engine.errors import InvalidFormData, NotAllowed
 from engine.services import (
     applicant_responds,
-    case_data,
     case_history,
     get_case,
     get_definition,
@@ -66,14 +66,43 @@ def index():
         lanes=lanes,
         statuses=STATUSES,
         due=due,
+        masked_applicant=services.privacy.masked_applicant,
     )
 
 
 @bp.route("/cases/<ref>")
 @requires("staff")
 def show(ref: str):
+    return _show(get_session(), get_case(get_session(), ref))
+
+
+@bp.route("/cases/<ref>/unmask", methods=["POST"])
+@requires("staff")
+def unmask(ref: str):
+    """Show one personal value in clear: an explicit action with a reason, logged."""
     session = get_session()
     case = get_case(session, ref)
+    field = request.form.get("field", "")
+    try:
+        services.privacy.unmask(
+            session, g.user.username, case, field, request.form.get("reason", "")
+        )
+    except NotAllowed:
+        abort(403)
+    except InvalidFormData:
+        flash(_("Say why you need to see this value (5 characters or more)."), "error")
+        return redirect(url_for("cases.show", ref=case.tracking_code))
+    commit()
+    return _show(session, case, unmasked=(field,))
+
+
+def _show(session, case, unmasked: tuple[str, ...] = ()):
+    """The case page; its data only for the case's clerks, personal values masked."""
+    try:
+        data = services.privacy.case_data_for(session, g.user.username, case, unmasked=unmasked)
+    except NotAllowed:
+        data = None  # need to know: a designer or reformer sees no case data
+    personal = services.privacy.personal_fields_of(case) if data is not None else {}
     tasks = open_tasks(session, case)
     incident = services.incidents.open_incident_of(session, case)
     markers = {t.element_id: "current" for t in tasks}
@@ -83,7 +112,16 @@ def show(ref: str):
         "cases/show.html",
         case=case,
         incident=incident,
-        items=data_items(case, case_data(case)),
+        items=data_items(case, data) if data is not None else None,
+        hideable=sorted(
+            key
+            for key in personal
+            if data and data.get(key) not in (None, "") and key not in unmasked
+        ),
+        labels={key: field.label for key, field in personal.items()},
+        unmasked=unmasked,
+        applicant=case.applicant_name if data is not None else "",
+        masked_applicant=services.privacy.masked_applicant(case),
         documents=document_rows(session, case)
         if may_see_documents(session, g.user.username, case)
         else None,

@@ -46,7 +46,10 @@ def _page(task: HumanTask, values: dict, errors: dict | None = None, status: int
         case=task.case,
         due=due(task.due_at),
         fields=field_views(task_form(task), values, errors),
-        items=data_items(task.case, case_data(task.case)),
+        items=data_items(  # personal values masked except this task's own fields
+            task.case,
+            services.privacy.case_data_for(session, g.user.username, task.case, task=task),
+        ),
         documents=documents,
         history=case_history(session, task.case_id),
         errors=errors or {},
