@@ -27,6 +27,7 @@ BLUEPRINTS = (
     "reformer",
     "admin",
     "admin_incidents",
+    "admin_connectors",
     "privacy",
     "public",
     "api",

@@ -1,0 +1,56 @@
+"""/admin/connectors: admins register the systems service tasks may call."""
+
+from __future__ import annotations
+
+from engine import services
+from engine.integration import stubs
+
+OPERATION = stubs.CONNECTOR_OPERATIONS["population"][0]
+
+
+def test_an_admin_registers_lists_and_removes_a_connector(staff, db):
+    admin = staff("admin")
+    page = admin.get("/admin/connectors/").get_data(as_text=True)
+    assert "connector-form" in page
+    saved = admin.post(
+        "/admin/connectors/",
+        {
+            "name": "population",
+            "base_url": "http://127.0.0.1:8701",
+            "auth": "bearer",
+            "secret_env": "DUKCAPIL_TOKEN",
+            "retries": "2",
+            "operations": OPERATION,
+        },
+        follow_redirects=True,
+    )
+    page = saved.get_data(as_text=True)
+    assert saved.status_code == 200 and "http://127.0.0.1:8701" in page
+    assert "nik_lookup=POST /nik/verify" in page and "$DUKCAPIL_TOKEN" in page
+    [connector] = services.connectors.list_connectors(db)
+    assert (connector.retries, connector.secret_env) == (2, "DUKCAPIL_TOKEN")
+    removed = admin.post("/admin/connectors/population/remove", follow_redirects=True)
+    assert removed.status_code == 200
+    db.expire_all()
+    assert services.connectors.list_connectors(db) == []
+
+
+def test_a_bad_connector_gets_a_clear_message(staff, db):
+    admin = staff("admin")
+    for form, words in [
+        ({"name": "x", "base_url": "ftp://h", "operations": OPERATION}, "http://"),
+        ({"name": "x", "base_url": "http://h", "operations": "x=GET /a"}, "out:"),
+        (
+            {"name": "x", "base_url": "http://h", "operations": OPERATION, "retries": "many"},
+            "number",
+        ),
+    ]:
+        answer = admin.post("/admin/connectors/", form)
+        assert answer.status_code == 422, form
+        assert words in answer.get_data(as_text=True)
+    assert services.connectors.list_connectors(db) == []
+
+
+def test_only_admins_see_connectors(staff):
+    for who in ("front", "designer"):
+        assert staff(who).get("/admin/connectors/").status_code in (302, 403)
