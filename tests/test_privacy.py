@@ -272,3 +272,15 @@ def test_a_missing_key_in_production_is_a_clear_error(monkeypatch, tmp_path):
     crypto.reset()
     with pytest.raises(crypto.DataKeyError, match="PERMITFLOW_DATA_KEY"):
         crypto.seal_text("x")
+
+
+def test_the_ticker_runs_retention_once_a_day(office, monkeypatch):
+    from engine.background import ticker
+
+    case = finish(office)
+    monkeypatch.setattr(retention, "_last_run", None)
+    clock.advance(timedelta(days=3 * 365))
+    ticker.tick_once(office.get_bind())
+    office.expire_all()
+    assert services.get_case(office, case.tracking_code).anonymised_at is not None
+    assert retention.run_daily(office) == []  # not again the same day

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, g, render_template, request
 
-from engine.services import list_definitions, tasks_for_user
+from engine.services import list_definitions, privacy, tasks_for_user
 from webapp.access import lane_roles, requires
 from webapp.database import get_session
 from webapp.presenters import due
@@ -31,6 +31,7 @@ def index():
     return render_template(
         "inbox/index.html",
         rows=rows,
+        masked_applicant=privacy.masked_applicant,  # names masked in lists (UU 27/2022)
         procedures=procedures,
         selected=key,
         lanes=sorted(lane_roles(g.user.role_names)),

@@ -58,7 +58,7 @@ def expired_cases(session: Session, now: datetime | None = None) -> list[Case]:
     now = now or clock.now()
     query = select(Case).where(
         Case.status.in_(FINISHED_STATUSES),
-        Case.completed_at.is_not(None),
+        Case.completed_at < now - timedelta(days=365),  # no period is shorter than a year
         Case.anonymised_at.is_(None),
     )
     return [c for c in session.scalars(query) if (expires_at(c) or now) < now]
@@ -74,6 +74,19 @@ def run(session: Session, *, dry_run: bool = False) -> list[Expired]:
         if not dry_run:
             anonymise(session, case)
     return done
+
+
+_last_run: datetime | None = None
+
+
+def run_daily(session: Session) -> list[Expired]:
+    """:func:`run` at most once a day per process (the ticker calls this every round)."""
+    global _last_run
+    now = clock.now()
+    if _last_run is not None and timedelta(0) <= now - _last_run < timedelta(days=1):
+        return []
+    _last_run = now
+    return run(session)
 
 
 def anonymise(session: Session, case: Case) -> None:

@@ -52,6 +52,8 @@ def test_a_clerk_sees_masked_values_outside_the_fields_of_their_task(db, staff):
     assert MASKED_NIK in task_page and NIK not in task_page
     cases_list = front.get("/cases/").get_data(as_text=True)
     assert "Siti Rahayu" not in cases_list and "S*** R***" in cases_list
+    inbox = front.get("/inbox/").get_data(as_text=True)
+    assert "Siti Rahayu" not in inbox and "S*** R***" in inbox
 
 
 def test_each_unmasking_is_an_explicit_logged_action(db, staff):
