@@ -233,3 +233,48 @@ def test_validation_checks_message_declarations(session):
     assert codes(unsafe)["unsafe_expression"] == ("error", "throw_issued")
     with pytest.raises(InvalidBpmn, match="Payload field 'issued_by'"):
         services.deploy(session, unsafe, source="unsafe.bpmn")
+
+
+SPIFF = 'xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core"'
+
+
+def test_spiffarena_message_payload_and_variable(session):
+    """SpiffArena's spiffworkflow:messagePayload and spiffworkflow:messageVariable."""
+    start = ISSUER.index(b"<bpmn:extensionElements><pf:messagePayload>")
+    end = ISSUER.index(b"</pf:messagePayload></bpmn:extensionElements>") + len(
+        b"</pf:messagePayload></bpmn:extensionElements>"
+    )
+    issuer = (
+        (ISSUER[:start] + ISSUER[end:])
+        .replace(b'id="defs"', SPIFF.encode() + b' id="defs"')
+        .replace(
+            b'<bpmn:messageEventDefinition messageRef="Msg_issued"/></bpmn:intermediateThrowEvent>',
+            b'<bpmn:messageEventDefinition messageRef="Msg_issued"><bpmn:extensionElements>'
+            b'<spiffworkflow:messagePayload>{"permit_no": permit_no, "by": office}'
+            b"</spiffworkflow:messagePayload></bpmn:extensionElements>"
+            b"</bpmn:messageEventDefinition></bpmn:intermediateThrowEvent>",
+        )
+    )
+    receiver = (HERE / "messages_receiver.bpmn").read_bytes()
+    start = receiver.index(b"<bpmn:extensionElements><pf:messageData>")
+    end = receiver.index(b"</pf:messageData></bpmn:extensionElements>") + len(
+        b"</pf:messageData></bpmn:extensionElements>"
+    )
+    receiver = (
+        (receiver[:start] + receiver[end:])
+        .replace(b'id="defs"', SPIFF.encode() + b' id="defs"')
+        .replace(
+            b'<bpmn:messageEventDefinition messageRef="Msg_issued"/></bpmn:intermediateCatchEvent>',
+            b'<bpmn:messageEventDefinition messageRef="Msg_issued"><bpmn:extensionElements>'
+            b"<spiffworkflow:messageVariable>issued</spiffworkflow:messageVariable>"
+            b"</bpmn:extensionElements></bpmn:messageEventDefinition></bpmn:intermediateCatchEvent>",
+        )
+    )
+    services.create_user(session, "ani", roles=["front_office"])
+    services.deploy(session, issuer, source="spiff_issuer.bpmn")
+    services.deploy(session, receiver, source="spiff_receiver.bpmn")
+    waiting = _registry(session, "PBG-007")
+    _issue(session, "PBG-007")
+    data = services.case_data(services.get_case(session, waiting.id))
+    assert data["issued"] == {"permit_no": "PBG-007", "by": "DPMPTSP"}
+    assert data["applicant_name"] == "Land office" and "nik" not in data

@@ -12,6 +12,11 @@ See "Messages between cases" in ``docs/bpmn-conventions.md``:
   element that catches: the payload field ``source`` (default ``name``) is stored
   under ``name``, and nothing else. Without it every payload field is stored under
   its own name.
+
+SpiffArena's conventions are read too: ``spiffworkflow:messagePayload`` (one
+expression giving the payload, e.g. a dict literal) in the extension elements of a
+throwing message event definition, and ``spiffworkflow:messageVariable`` (the one
+variable a catch stores the whole payload in).
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ from dataclasses import dataclass, field
 
 from engine.bpmn.extensions import extension_children, pf
 from engine.bpmn.xml import bpmn, text_of
+
+SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 
 
 @dataclass(frozen=True)
@@ -30,6 +37,10 @@ class MessageContracts:
     payloads: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     #: catching element id -> [(variable name, payload field)]
     receipts: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    #: throwing element id -> one expression giving the payload (SpiffArena)
+    payload_expressions: dict[str, str] = field(default_factory=dict)
+    #: catching element id -> the variable the whole payload goes into (SpiffArena)
+    receipt_variables: dict[str, str] = field(default_factory=dict)
 
 
 def read_contracts(root) -> MessageContracts:
@@ -61,7 +72,26 @@ def read_contracts(root) -> MessageContracts:
                 (f.get("name", ""), f.get("source") or f.get("name", ""))
                 for f in declared.iterchildren(pf("field"))
             ]
-    return MessageContracts(correlations, payloads, receipts)
+    expressions, variables = _spiff_conventions(root)
+    return MessageContracts(correlations, payloads, receipts, expressions, variables)
+
+
+def _spiff_conventions(root) -> tuple[dict[str, str], dict[str, str]]:
+    """SpiffArena's ``messagePayload`` and ``messageVariable``, by element id."""
+    expressions: dict[str, str] = {}
+    variables: dict[str, str] = {}
+    for definition in root.iter(bpmn("messageEventDefinition")):
+        element_id = definition.getparent().get("id")
+        for child in definition.iter():
+            if not isinstance(child.tag, str) or not child.tag.startswith(f"{{{SPIFF_NS}}}"):
+                continue
+            text = (child.text or "").strip()
+            local = child.tag.rsplit("}", 1)[-1]
+            if local == "messagePayload" and text:
+                expressions[element_id] = text
+            elif local == "messageVariable" and text:
+                variables[element_id] = text
+    return expressions, variables
 
 
 def _local_ref(ref: str | None) -> str | None:

@@ -48,6 +48,19 @@ def message_problems(root, source: str, severity: str) -> list[Problem]:
                     f"Payload field {name!r}: {exc.message}",
                     element_id,
                 )
+    for element_id, expression in contracts.payload_expressions.items():
+        try:
+            language.check_expression(expression)
+        except UnsafeExpression as exc:
+            add(severity, "unsafe_expression", f"Message payload: {exc.message}", element_id)
+    for element_id, variable in contracts.receipt_variables.items():
+        if not _is_name(variable):
+            add(
+                severity,
+                "invalid_message_field",
+                f"spiffworkflow:messageVariable {variable!r} is not a variable name",
+                element_id,
+            )
     for element_id, fields in contracts.receipts.items():
         for name, source_field in fields:
             if not _is_name(name) or not source_field:

@@ -77,8 +77,10 @@ def deliver(
     payload = dict(payload or {})
     running = open_case(case)
     event = _event_for(running, waits, name, payload)
-    receipts = contracts_for(case.definition).receipts.get(waits[0].element_id)
-    stored = _received(receipts, payload)
+    contracts = contracts_for(case.definition)
+    variable = contracts.receipt_variables.get(waits[0].element_id)
+    receipts = contracts.receipts.get(waits[0].element_id)
+    stored = {variable: payload} if variable else _received(receipts, payload)
     audit.record(
         session,
         "message_received",
@@ -178,8 +180,18 @@ def _thrower(source: Running, definition) -> str:
 
 def _declared_payload(source: Running, element_id: str, data: Any) -> dict[str, Any]:
     """The fields the throwing element declares, evaluated on its data; else nothing."""
-    fields = contracts_for(source.case.definition).payloads.get(element_id, [])
+    contracts = contracts_for(source.case.definition)
+    fields = contracts.payloads.get(element_id, [])
     data = data if isinstance(data, dict) else {}
+    expression = contracts.payload_expressions.get(element_id)
+    if expression and not fields:  # SpiffArena's spiffworkflow:messagePayload
+        try:
+            value = language.evaluate(expression, data)
+        except EngineError as exc:
+            raise EngineError(f"its payload could not be computed: {exc}") from exc
+        if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+            raise EngineError("its payload expression must give a dict of names and values")
+        return dict(value)
     payload: dict[str, Any] = {}
     for name, expression in fields:
         try:
