@@ -42,6 +42,8 @@ pdf:
 run: install assets pdf
 	$(VENV)/bin/permitflow db upgrade
 	$(VENV)/bin/permitflow demo
+	$(VENV)/bin/python -m engine.integration.stubs 8701 & STUBS=$$!; \
+	trap "kill $$STUBS" EXIT; \
 	$(VENV)/bin/permitflow serve --host $(HOST) --port $(PORT)
 
 lint: install

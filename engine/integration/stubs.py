@@ -95,3 +95,13 @@ def start(port: int = 0) -> ThreadingHTTPServer:
 
 def base_url(server: ThreadingHTTPServer) -> str:
     return f"http://127.0.0.1:{server.server_address[1]}"
+
+
+if __name__ == "__main__":  # `make run`: python -m engine.integration.stubs 8701
+    import sys
+    import time
+
+    server = start(int(sys.argv[1]) if len(sys.argv) > 1 else 8701)
+    print(f"population registry and OSS-RBA stubs on {base_url(server)}", flush=True)
+    while True:
+        time.sleep(3600)
