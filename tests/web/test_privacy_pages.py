@@ -50,6 +50,7 @@ def test_a_clerk_sees_masked_values_outside_the_fields_of_their_task(db, staff):
     [task] = services.open_tasks(db, case)  # "register application" asks for no NIK
     task_page = front.get(f"/tasks/{task.id}").get_data(as_text=True)
     assert MASKED_NIK in task_page and NIK not in task_page
+    assert services.privacy.access_entries(db) == []  # nothing personal was shown in clear
     cases_list = front.get("/cases/").get_data(as_text=True)
     assert "Siti Rahayu" not in cases_list and "S*** R***" in cases_list
     inbox = front.get("/inbox/").get_data(as_text=True)
@@ -87,6 +88,13 @@ def test_the_applicant_downloads_their_data_and_asks_for_a_correction(db, citize
     assert data["data"]["nik"] == NIK
     documents = [n for n in archive.namelist() if n.startswith("documents/")]
     assert len(documents) == 2 and all(archive.read(n).startswith(b"%PDF") for n in documents)
+    db.expire_all()
+    case = services.get_case(db, code)
+    [document, _plan] = services.case_documents(db, case)
+    front = staff("front")
+    assert front.get(f"/cases/{code}/documents/{document.id}").data.startswith(b"%PDF")
+    downloaded = services.privacy.access_entries(db, case_id=case.id)[0]
+    assert (downloaded.action, downloaded.actor) == ("downloaded", "front")
     sent = citizen.post(
         f"/track/{code}/my-data/correction?k={key}",
         {"message": "Alamat: Jl. Melati No. 21"},

@@ -155,7 +155,18 @@ def document(ref: str, document_id: int):
     case = get_case(session, ref)
     if not may_see_documents(session, g.user.username, case):
         abort(403)
-    return document_response(get_document(session, document_id, case))
+    document = get_document(session, document_id, case)
+    response = document_response(document)
+    services.privacy.log_access(
+        session,
+        "downloaded",
+        actor=g.user.username,
+        case=case,
+        field_id=document.field_id,
+        reason=document.filename,
+    )
+    commit()  # who downloaded whose document is in the access log
+    return response
 
 
 @bp.route("/diagrams/<key>/<id:version>.bpmn")

@@ -88,7 +88,9 @@ def show(task_id: str):
     task = _open_task(task_id)
     if task is None:
         return _gone(task_id)
-    return _page(task, initial_values(task_form(task), case_data(task.case)))
+    page = _page(task, initial_values(task_form(task), case_data(task.case)))
+    commit()  # the access log's "viewed" row for the personal fields this task shows
+    return page
 
 
 @bp.route("/<task_id>/complete", methods=["POST"])
