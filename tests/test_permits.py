@@ -291,3 +291,52 @@ def test_a_signature_from_an_untrusted_root_is_refused(office, tmp_path, monkeyp
     monkeypatch.setenv("PERMITFLOW_TRUST_ROOTS", make_stranger_root(tmp_path / "other"))
     check = signing.check(data)
     assert not check.valid and "not one the office trusts" in check.reason
+
+
+TIMER_BPMN = (
+    BPMN.replace(
+        b'<bpmn:endEvent id="done" name="Granted">',
+        b'<bpmn:endEvent id="done" name="Granted">'
+        b"<bpmn:extensionElements><camunda:properties>"
+        b'<camunda:property name="issues" value="permit"/>'
+        b'<camunda:property name="object" value="shop_name"/>'
+        b"</camunda:properties></bpmn:extensionElements>",
+    )
+    .replace(
+        b'<camunda:property name="issues" value="permit"/>\n          <camunda:property name="object" value="shop_name"/>',
+        b"",
+    )
+    .replace(
+        b'<bpmn:sequenceFlow id="f2" sourceRef="grant" targetRef="done"/>',
+        b'<bpmn:sequenceFlow id="f2" sourceRef="grant" targetRef="wait"/>'
+        b'<bpmn:intermediateCatchEvent id="wait" name="Cooling-off"><bpmn:incoming>f2</bpmn:incoming>'
+        b"<bpmn:outgoing>f3</bpmn:outgoing><bpmn:timerEventDefinition><bpmn:timeDuration>P3D"
+        b"</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>"
+        b'<bpmn:sequenceFlow id="f3" sourceRef="wait" targetRef="done"/>',
+    )
+    .replace(
+        b"<bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>",
+        b"<bpmn:incoming>f3</bpmn:incoming></bpmn:endEvent>",
+    )
+    .replace(
+        b"<bpmn:flowNodeRef>done</bpmn:flowNodeRef>",
+        b"<bpmn:flowNodeRef>done</bpmn:flowNodeRef><bpmn:flowNodeRef>wait</bpmn:flowNodeRef>",
+    )
+)
+
+
+def test_an_end_event_reached_by_a_timer_issues_the_permit(session, ca):
+    services.create_user(session, "ani", roles=["front_office"])
+    services.deploy(session, TIMER_BPMN, source="t.bpmn", templates={"shop.html": TEMPLATE})
+    session.commit()
+    case = services.start_case(
+        session, "shop_permit", {"applicant_name": "Siti", "shop_name": "Warung", "kind": "food"}
+    )
+    task = services.tasks_for_user(session, "ani")[0]
+    services.complete_task(session, task.id, "ani", {"conditions": "-"})
+    session.commit()
+    assert permits.case_permits(session, case) == []  # the timer has not fired yet
+    clock.set_offset(timedelta(days=4))
+    services.tick(session)
+    (permit,) = permits.case_permits(session, services.get_case(session, case.id))
+    assert permit.element_id == "done" and permit.object_text == "Warung"

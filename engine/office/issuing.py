@@ -1,7 +1,8 @@
 """What a case produces as it runs: bills and permits, after each completed step.
 
-Called by :func:`engine.office.tasks.complete_task` once the engine steps that follow
-the task have run, so a ``pf:issues`` end event reached right after a task counts too.
+Installed in :func:`engine.workflow.runtime.advance`, so it runs however the case moved
+(a task completed, a timer fired, a message caught); issuing and billing are idempotent
+per element, so running it again changes nothing.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from engine.office import payments, permits
+from engine.workflow import runtime
 from engine.workflow.states import completed_tasks
 
 
@@ -28,3 +30,6 @@ def after_steps(session: Session, running, actor: str) -> None:
     steps = completed_steps(running.workflow)
     payments.bill_due(session, running.case, running.process, steps, actor)
     permits.issue_due(session, running.case, running.process, steps, actor)
+
+
+runtime.run_after_steps(after_steps)

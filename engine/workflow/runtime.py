@@ -135,6 +135,8 @@ def advance(
         return _open_incident(session, running, failure, actor)
     thrown = running.workflow.get_events()
     save(session, running, actor)
+    for hook in _after_steps:  # what the completed steps produce: bills, permits
+        hook(session, running, actor)
     if thrown:
         if not _message_router:
             raise RuntimeError("engine.workflow.messages is not loaded; thrown messages are lost")
@@ -146,6 +148,18 @@ def advance(
 #: the receiving case, so :mod:`engine.workflow.messages` needs this module: it installs
 #: its router here when imported, instead of this module importing it back.
 _message_router: list[Callable] = []
+
+
+#: Called after every successful advance with (session, running, actor):
+#: :mod:`engine.office.issuing` installs itself here (bills and permits of the steps done,
+#: however the case moved: a task, a timer, a message).
+_after_steps: list[Callable] = []
+
+
+def run_after_steps(hook: Callable) -> None:
+    """Install a hook run after each successful advance (once per hook)."""
+    if hook not in _after_steps:
+        _after_steps.append(hook)
 
 
 def route_messages_with(router: Callable) -> None:
