@@ -132,6 +132,13 @@ def _compile_node(c: CompiledProcess, process: Process, node: Node, params: SimP
         kind = TERMINATE if "terminate" in node.event_definitions else END
     elif node.kind in _SUB_KINDS:
         kind = SUB
+    elif node.kind == "serviceTask":  # another system answers: automatic, no clerk
+        if task and task.duration:
+            kind, duration = DELAY, task.duration
+        else:
+            c.warnings.append(
+                f"{node.id}: service tasks take no time unless tasks.{node.id} says so"
+            )
     elif node.kind in RESOURCE_KINDS or (task and task.lane):
         kind = TASK
         duration = task.duration if task and task.duration else params.default_duration
