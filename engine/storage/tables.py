@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -126,7 +127,21 @@ class ProcessDefinition(Base):
     deployed_at: Mapped[datetime]
 
 
-OPEN_STATUSES = ("running", "returned", "incident")  # cases not yet finished
+class CaseStatus(StrEnum):
+    """Where a case stands. The one list of case statuses; a StrEnum, so rows hold text."""
+
+    RUNNING = "running"  # the office is working on it
+    RETURNED = "returned"  # back with the applicant: the SLA clock is paused
+    INCIDENT = "incident"  # stopped by an error an admin must resolve: the clock runs
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+# cases not yet finished
+OPEN_STATUSES = (CaseStatus.RUNNING, CaseStatus.RETURNED, CaseStatus.INCIDENT)
+# open cases whose SLA clock runs, so they can be overdue (a returned case is paused)
+CLOCK_RUNNING = (CaseStatus.RUNNING, CaseStatus.INCIDENT)
+FINISHED_STATUSES = (CaseStatus.COMPLETED, CaseStatus.CANCELLED)
 
 
 class Case(Base):
