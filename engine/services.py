@@ -34,6 +34,7 @@ from engine.calendar import clock
 from engine.calendar.working_days import default_calendar
 from engine.integration import calls as service_calls  # registers the background calls
 from engine.integration import registry as connectors  # other government systems
+from engine.integration import webhooks  # case events to subscribers (signed, once each)
 from engine.office import documents, drafts, incidents, payments, permits
 from engine.office.access import ADMIN_ROLE, may_see_documents, may_work_in_lane, may_work_on
 from engine.office.audit import task_history
@@ -124,6 +125,7 @@ __all__ = [
     "privacy",
     "connectors",
     "service_calls",
+    "webhooks",
     "ADMIN_ROLE",
     "payments",
     "permits",

@@ -18,7 +18,7 @@ import threading
 from sqlalchemy import Engine
 
 from engine.background.leader import Leadership
-from engine.integration import calls
+from engine.integration import calls, webhooks
 from engine.office.notifications import send_pending
 from engine.privacy import retention
 from engine.storage import db
@@ -32,6 +32,7 @@ def tick_once(engine: Engine | None = None) -> tuple[int, int]:
     with db.session_scope(engine) as session:
         fired = tick(session)
         sent = send_pending(session)
+        webhooks.send_pending(session)
     calls.run_pending(engine)  # service task calls whose background job was lost
     with db.session_scope(engine) as session:
         retention.run_daily(session)  # UU 27/2022: anonymise cases past their retention

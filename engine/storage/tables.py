@@ -619,3 +619,43 @@ class ConnectorCallLog(Base):
     outcome: Mapped[str] = mapped_column(String(20))  # ok|error|refused
     duration_ms: Mapped[int] = mapped_column(default=0)
     error: Mapped[str] = mapped_column(String(300), default="")
+
+
+class WebhookSubscriber(Base):
+    """Another system that receives case events as HMAC-signed webhooks.
+
+    Its URL must be on a registered connector's host (:mod:`engine.integration.webhooks`).
+    """
+
+    __tablename__ = "webhook_subscribers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    url: Mapped[str] = mapped_column(String(500))
+    secret: Mapped[str] = mapped_column(String(200))  # the HMAC key shared with the receiver
+    events: Mapped[list[Any]] = mapped_column(JSON)  # started|returned|decided|permit_issued
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime]
+
+
+class WebhookDelivery(Base):
+    """One event for one subscriber, claimed with a lease and sent once (like the outbox)."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (UniqueConstraint("subscriber_id", "event_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscriber_id: Mapped[int] = mapped_column(
+        ForeignKey("webhook_subscribers.id", ondelete="CASCADE"), index=True
+    )
+    event_id: Mapped[str] = mapped_column(String(64))  # the audit entry that raised it
+    event: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime]
+    next_attempt_at: Mapped[datetime | None]
+    claimed_until: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    last_status: Mapped[int | None]
+    error: Mapped[str | None] = mapped_column(Text)
