@@ -7,11 +7,11 @@ status, duration; never the data they carried).
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from engine.errors import EngineError
-from engine.services import connectors, service_calls
+from engine.services import connectors, service_calls, webhooks
 from webapp.access import requires
 from webapp.database import commit, get_session, rollback
 
@@ -24,6 +24,8 @@ def _page(error: str = "", status: int = 200):
         "admin_connectors/index.html",
         rows=connectors.list_connectors(session),
         calls=service_calls.recent_calls(session),
+        subscribers=webhooks.list_subscribers(session),
+        events=webhooks.EVENT_NAMES,
         format_operation=connectors.format_operation,
         error=error,
         form=request.form,
@@ -81,4 +83,51 @@ def remove(name: str):
         return _page(exc.message, 404)
     commit()
     flash(_("Connector %(name)s was removed.", name=name), "success")
+    return redirect(url_for("admin_connectors.index"))
+
+
+@bp.route("/subscribers", methods=["POST"])
+@requires("admin")
+def add_subscriber():
+    form = request.form
+    try:
+        subscriber = webhooks.add_subscriber(
+            get_session(),
+            form.get("name", ""),
+            form.get("url", ""),
+            form.get("secret", ""),
+            form.getlist("events"),
+        )
+    except EngineError as exc:
+        rollback()
+        return _page(exc.message, 422)
+    commit()
+    flash(_("Subscriber %(name)s was saved.", name=subscriber.name), "success")
+    return redirect(url_for("admin_connectors.subscriber", subscriber_id=subscriber.id))
+
+
+@bp.route("/subscribers/<int:subscriber_id>")
+@requires("admin")
+def subscriber(subscriber_id: int):
+    session = get_session()
+    try:
+        found = webhooks.get_subscriber(session, subscriber_id)
+    except EngineError:
+        abort(404)
+    return render_template(
+        "admin_connectors/subscriber.html",
+        subscriber=found,
+        deliveries=webhooks.deliveries(session, found.id),
+    )
+
+
+@bp.route("/subscribers/<int:subscriber_id>/remove", methods=["POST"])
+@requires("admin")
+def remove_subscriber(subscriber_id: int):
+    try:
+        webhooks.remove_subscriber(get_session(), subscriber_id)
+    except EngineError:
+        abort(404)
+    commit()
+    flash(_("The subscriber was removed."), "success")
     return redirect(url_for("admin_connectors.index"))

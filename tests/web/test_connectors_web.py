@@ -54,3 +54,30 @@ def test_a_bad_connector_gets_a_clear_message(staff, db):
 def test_only_admins_see_connectors(staff):
     for who in ("front", "designer"):
         assert staff(who).get("/admin/connectors/").status_code in (302, 403)
+
+
+def test_an_admin_subscribes_a_system_and_sees_its_deliveries(staff, db):
+    admin = staff("admin")
+    services.connectors.add_connector(db, "ministry", "http://127.0.0.1:8799", ["p=GET /p out:a"])
+    db.commit()
+    refused = admin.post(
+        "/admin/connectors/subscribers",
+        {"name": "m", "url": "http://10.0.0.1/hook", "secret": "s" * 20, "events": "started"},
+    )
+    assert refused.status_code == 422
+    assert "not the host of a registered connector" in refused.get_data(as_text=True)
+    saved = admin.post(
+        "/admin/connectors/subscribers",
+        {
+            "name": "ministry",
+            "url": "http://127.0.0.1:8799/events",
+            "secret": "s" * 20,
+            "events": ["started", "decided"],
+        },
+        follow_redirects=True,
+    )
+    page = saved.get_data(as_text=True)
+    assert saved.status_code == 200 and "started, decided" in page and "deliveries" in page
+    [subscriber] = services.webhooks.list_subscribers(db)
+    assert subscriber.events == ["started", "decided"]
+    assert admin.get("/admin/connectors/subscribers/999").status_code == 404
