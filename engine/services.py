@@ -67,6 +67,7 @@ from engine.office.documents import case_documents, get_document, read
 from engine.office.forms import describe_field, form_initial_values
 from engine.office.labels import labels_for
 from engine.office.notifications import messages_for_case, send_pending
+from engine.office.payment_channel import record_payment
 from engine.office.pilots import arm_counts as pilot_arm_counts
 from engine.office.pilots import cases_of as pilot_cases
 from engine.office.pilots import describe as describe_pilot
@@ -113,11 +114,12 @@ from engine.storage.tables import (
     User,
 )
 from engine.validation.process import has_errors, validate_file
-from engine.workflow.messages import deliver as deliver_message
 from engine.workflow.migration import migrate_cases, plan_migration
+from engine.workflow.start_events import deliver_message, start_by_message
 from engine.workflow.timers import tick
 
 __all__ = [
+    "record_payment",
     "TRACKING_CODE",
     "find_by_tracking_code",
     "may_work_in_lane",
@@ -204,6 +206,7 @@ __all__ = [
     "create_user",
     "end_sessions",
     "deliver_message",
+    "start_by_message",
     "incidents",
     "deploy",
     "find_user",

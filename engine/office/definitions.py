@@ -27,7 +27,7 @@ from engine.validation.process import (
     read_decision_files,
     validate_file,
 )
-from engine.workflow import specs
+from engine.workflow import schedules, specs
 
 
 def deploy(
@@ -97,6 +97,7 @@ def deploy(
     )
     session.add(definition)
     session.flush()
+    schedules.record_schedule(session, definition, model)  # timer start events
     audit.record(
         session,
         "deploy",

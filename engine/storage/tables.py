@@ -221,6 +221,25 @@ class MessageWait(Base):
     element_id: Mapped[str] = mapped_column(String(200))
 
 
+class ScheduledStart(Base):
+    """The next due start of a deployed procedure's timer start event: the ticker claims
+    it (moving ``due_at`` on with a compare-and-set, so two tickers start one case) and
+    starts a case of the version."""
+
+    __tablename__ = "scheduled_starts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    definition_id: Mapped[int] = mapped_column(
+        ForeignKey("process_definitions.id", ondelete="CASCADE"), index=True
+    )
+    process_key: Mapped[str] = mapped_column(String(200), index=True)
+    element_id: Mapped[str] = mapped_column(String(200))
+    expression: Mapped[str] = mapped_column(String(500))
+    due_at: Mapped[datetime] = mapped_column(index=True)
+    remaining: Mapped[int | None]  # starts after this one; None: repeats without end
+    started: Mapped[int] = mapped_column(default=0)
+
+
 class AuditEntry(Base):
     """Append-only: who did what, when, with which data."""
 

@@ -24,7 +24,10 @@ from engine.calendar import clock
 from engine.errors import Conflict
 from engine.office import audit
 from engine.storage.tables import OPEN_STATUSES, Case, Timer
-from engine.workflow import messages  # noqa: F401 - installs the router of thrown messages
+from engine.workflow import (
+    messages,  # noqa: F401 - installs the router of thrown messages
+    start_events,
+)
 from engine.workflow.runtime import INCIDENT, advance, open_case, timer_due
 
 
@@ -55,7 +58,10 @@ def tick(session: Session, now: datetime | None = None) -> list[Fired]:
     session.commit()
     case_ids = sorted({timer.case_id for timer in due_timers(session, now)})
     session.commit()
-    fired: list[Fired] = []
+    fired: list[Fired] = [
+        Fired(started.tracking_code, started.element_id, "start")
+        for started in start_events.start_due(session, now)  # cases on schedule
+    ]
     for case_id in case_ids:
         try:
             fired.extend(fire_case(session, case_id, now))

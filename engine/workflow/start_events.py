@@ -1,0 +1,199 @@
+"""Start events that create cases: timer start events on schedule, message start events.
+
+The ticker calls :func:`start_due`: each due :class:`ScheduledStart` is claimed with a
+compare-and-set of its ``due_at`` (two tickers, or a ticker and a retry, start one case
+per due time, on SQLite and PostgreSQL), a case of its version is started and its timer
+start event fired, and the next due start recorded (:mod:`engine.workflow.schedules`).
+
+:func:`start_by_message` starts a case of each deployed procedure (newest version)
+whose top-level start event catches the message; the case stores the payload the way
+any catching element does (only the fields its ``pf:messageData`` declares).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import Delete, Update, delete, func, select, update
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.orm import Session
+
+from engine.calendar import clock
+from engine.errors import InvalidState, ProcessNotFound
+from engine.office import audit, cases, definitions
+from engine.storage.tables import Case, ProcessDefinition, ScheduledStart
+from engine.workflow import messages
+from engine.workflow.runtime import advance, open_case
+from engine.workflow.schedules import next_start
+
+__all__ = ["Started", "deliver_message", "message_starts", "start_by_message", "start_due"]
+
+SYSTEM = "system"
+
+
+@dataclass
+class Started:
+    tracking_code: str
+    process_key: str
+    element_id: str
+
+
+def start_due(session: Session, now: datetime | None = None) -> list[Started]:
+    """Start a case for every due scheduled start; commits each on its own."""
+    now = now or clock.now()
+    session.commit()
+    due = list(
+        session.execute(
+            select(ScheduledStart.id, ScheduledStart.due_at)
+            .where(ScheduledStart.due_at <= now)
+            .order_by(ScheduledStart.due_at)
+        )
+    )
+    started: list[Started] = []
+    for row_id, due_at in due:
+        try:
+            case = _claim_and_start(session, row_id, due_at, now)
+            session.commit()
+        except Exception:
+            session.rollback()
+            raise
+        if case is not None:
+            started.append(case)
+    return started
+
+
+def _claim_and_start(
+    session: Session, row_id: int, due_at: datetime, now: datetime
+) -> Started | None:
+    row = session.get(ScheduledStart, row_id, populate_existing=True)
+    if row is None:
+        return None
+    kind, _, expression = row.expression.partition(":")
+    following = next_start(kind, expression, max(due_at, now))
+    mine = (ScheduledStart.id == row_id) & (ScheduledStart.due_at == due_at)
+    claim: Update | Delete
+    if following is None:  # the last start of the timer
+        claim = delete(ScheduledStart).where(mine)
+    else:
+        claim = (
+            update(ScheduledStart)
+            .where(mine)
+            .values(started=ScheduledStart.started + 1, due_at=following[0], remaining=following[1])
+        )
+    result = session.execute(claim, execution_options={"synchronize_session": False})
+    assert isinstance(result, CursorResult)
+    if result.rowcount != 1:  # another ticker started this one
+        return None
+    definition = session.get(ProcessDefinition, row.definition_id)
+    assert definition is not None
+    case = cases.start_case(
+        session, definition.key, {}, started_by=SYSTEM, version=definition.version
+    )
+    if case.status == "running":
+        _fire_start_timer(session, case, row.element_id)
+    audit.record(
+        session,
+        "case_started_on_schedule",
+        actor=SYSTEM,
+        case_id=case.id,
+        element_id=row.element_id,
+        message=f"Case {case.tracking_code} started by the timer start event "
+        f"'{row.element_id}' due {due_at.isoformat()}",
+    )
+    return Started(case.tracking_code, definition.key, row.element_id)
+
+
+def _fire_start_timer(session: Session, case: Case, element_id: str) -> None:
+    """Fire the case's waiting timer start event ``element_id`` now (the schedule was due)."""
+    running = open_case(case)
+
+    def fire() -> None:
+        for task in running.workflow.get_tasks(state=TaskState.WAITING):
+            if getattr(task.task_spec, "bpmn_id", None) == element_id:
+                task._set_internal_data(event_fired=True)
+                task.task_spec._update(task)
+        others = [
+            t
+            for t in running.workflow.get_tasks(state=TaskState.WAITING)
+            if t.task_spec.bpmn_id != element_id and _is_start(t)
+        ]
+        for task in others:  # the other start events of the process: this case began here
+            task.cancel()
+
+    advance(session, running, SYSTEM, fire)
+
+
+def _is_start(task) -> bool:
+    return (
+        type(task.task_spec).__name__ == "StartEvent"
+        and task.parent is not None
+        and (task.parent.task_spec.name == "Start")
+    )
+
+
+def message_starts(session: Session, name: str) -> list[ProcessDefinition]:
+    """The newest versions of the deployed procedures a message ``name`` starts."""
+    newest = (
+        select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("version"))
+        .group_by(ProcessDefinition.key)
+        .subquery()
+    )
+    found = []
+    for definition in session.scalars(
+        select(ProcessDefinition)
+        .join(
+            newest,
+            (ProcessDefinition.key == newest.c.key)
+            & (ProcessDefinition.version == newest.c.version),
+        )
+        .order_by(ProcessDefinition.key)
+    ):
+        model = definitions.model_for(definition)
+        for node in model.processes[definition.key].start_events():
+            if node.parent_id is None and "message" in node.event_definitions:
+                ref = node.message_ref or ""
+                if model.messages.get(ref, ref) == name:
+                    found.append(definition)
+                    break
+    return found
+
+
+def start_by_message(
+    session: Session, name: str, payload: dict[str, Any] | None = None, *, actor: str = SYSTEM
+) -> list[Case]:
+    """Start a case of every procedure whose start event catches message ``name``.
+
+    Raises :class:`ProcessNotFound` when no deployed procedure starts on it.
+    """
+    targets = message_starts(session, name)
+    if not targets:
+        raise ProcessNotFound(f"No deployed procedure starts on the message {name!r}.")
+    started = []
+    for definition in targets:
+        case = cases.start_case(
+            session, definition.key, {}, started_by=actor, version=definition.version
+        )
+        messages.deliver(session, case, name, payload, actor=actor)
+        started.append(case)
+    return started
+
+
+def deliver_message(
+    session: Session,
+    case: Case | None,
+    name: str,
+    payload: dict[str, Any] | None = None,
+    *,
+    actor: str = SYSTEM,
+) -> list[Case]:
+    """Deliver message ``name`` to ``case``; without a case, start the procedures whose
+    start event catches it. Returns the cases it reached."""
+    if case is not None:
+        messages.deliver(session, case, name, payload, actor=actor)
+        return [case]
+    if not isinstance(payload, dict | None):
+        raise InvalidState("A message's payload must be a set of named values.")
+    return start_by_message(session, name, payload, actor=actor)
