@@ -81,3 +81,10 @@ def test_an_admin_subscribes_a_system_and_sees_its_deliveries(staff, db):
     [subscriber] = services.webhooks.list_subscribers(db)
     assert subscriber.events == ["started", "decided"]
     assert admin.get("/admin/connectors/subscribers/999").status_code == 404
+
+
+def test_the_page_speaks_indonesian_by_default(staff, db):
+    db.query(services.User).filter_by(username="admin").update({"language": "id"})
+    db.commit()
+    page = staff("admin").get("/admin/connectors/").get_data(as_text=True)
+    assert "Daftarkan konektor" in page and "Pelanggan peristiwa" in page

@@ -380,6 +380,9 @@ def main() -> int:
     from security_texts import ID as security_texts  # issue 10: emails, returns, nesting
 
     ID.update(security_texts)
+    from connector_texts import ID as connector_texts  # issue 15: connectors, subscribers
+
+    ID.update(connector_texts)
     with (HERE / "messages.pot").open("rb") as pot:
         catalog = read_po(pot, locale="id")
     missing = []
