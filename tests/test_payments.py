@@ -86,7 +86,7 @@ def test_an_english_applicant_gets_the_notice_in_english(office):
 
 def test_a_channel_payment_moves_the_case_on_and_makes_a_receipt(office):
     case, bill = billed(office)
-    result = payments.record_payment(
+    result = services.record_payment(
         office, bill.billing_code, 1_500_000, "NTPD-001", channel="bankjatim", actor="bankjatim"
     )
     assert not result.already and bill.status == "paid" and bill.channel == "bankjatim"
@@ -94,7 +94,7 @@ def test_a_channel_payment_moves_the_case_on_and_makes_a_receipt(office):
     assert receipt.filename.startswith("Kuitansi-")
     (task,) = services.open_tasks(office, case)
     assert task.element_id == "sign_permit"
-    again = payments.record_payment(
+    again = services.record_payment(
         office, bill.billing_code, 1_500_000, "NTPD-001", channel="bankjatim", actor="bankjatim"
     )
     assert again.already and len(services.open_tasks(office, case)) == 1
@@ -107,19 +107,19 @@ def test_a_channel_payment_moves_the_case_on_and_makes_a_receipt(office):
 def test_a_wrong_amount_is_refused(office, amount, message):
     _, bill = billed(office)
     with pytest.raises(payments.PaymentRefused, match=message):
-        payments.record_payment(office, bill.billing_code, amount, "R1", channel="x", actor="x")
+        services.record_payment(office, bill.billing_code, amount, "R1", channel="x", actor="x")
     assert bill.status == "unpaid"
 
 
 def test_a_late_payment_is_refused_and_a_used_reference_too(office):
     _, bill = billed(office)
     _, other = billed(office)
-    payments.record_payment(office, other.billing_code, 1_500_000, "R1", channel="x", actor="x")
+    services.record_payment(office, other.billing_code, 1_500_000, "R1", channel="x", actor="x")
     with pytest.raises(payments.PaymentRefused, match="already used"):
-        payments.record_payment(office, bill.billing_code, 1_500_000, "R1", channel="x", actor="x")
+        services.record_payment(office, bill.billing_code, 1_500_000, "R1", channel="x", actor="x")
     clock.set_offset(timedelta(days=15))
     with pytest.raises(payments.PaymentRefused, match="deadline has passed"):
-        payments.record_payment(office, bill.billing_code, 1_500_000, "R2", channel="x", actor="x")
+        services.record_payment(office, bill.billing_code, 1_500_000, "R2", channel="x", actor="x")
 
 
 def test_the_cashier_confirms_a_payment_at_the_counter(office):
@@ -135,7 +135,7 @@ def test_the_cashier_confirms_a_payment_at_the_counter(office):
 def test_monitoring_sums_billed_paid_and_overdue(office):
     _, paid = billed(office)
     billed(office)
-    payments.record_payment(office, paid.billing_code, 1_500_000, "R1", channel="x", actor="x")
+    services.record_payment(office, paid.billing_code, 1_500_000, "R1", channel="x", actor="x")
     clock.set_offset(timedelta(days=20))
     (row,) = payments.summary(office)
     assert row == {

@@ -29,7 +29,7 @@ from engine.calendar import clock
 from engine.errors import EngineError, InvalidState, NotFound
 from engine.office import audit, documents, numbering, pdf
 from engine.office.permits import case_of
-from engine.storage.tables import Bill, Case, HumanTask, OutboxMessage, Timer
+from engine.storage.tables import Bill, Case, OutboxMessage, Timer
 
 BILLING_SEQUENCE = "billing"
 DEFAULT_BILLING_FORMAT = "{region}{year}{seq:06d}"
@@ -58,7 +58,7 @@ def instructions() -> str:
     )
 
 
-def _confirming_task(process: Process) -> Node | None:
+def confirming_task(process: Process) -> Node | None:
     for node in process.nodes.values():
         if "confirmsPayment" in node.properties:
             return node
@@ -75,7 +75,7 @@ def _deadline_timer(process: Process, confirming: Node | None) -> str | None:
 
 
 def _due_at(session: Session, case: Case, process: Process) -> datetime | None:
-    timer_id = _deadline_timer(process, _confirming_task(process))
+    timer_id = _deadline_timer(process, confirming_task(process))
     if timer_id is None:
         return None
     return session.scalar(
@@ -102,7 +102,7 @@ def bill_due(
             for bill in billed.values():
                 if bill.status == "unpaid":
                     reference = str(data.get("payment_reference") or f"CASHIER-{bill.billing_code}")
-                    _mark_paid(session, bill, int(bill.amount), reference, "cashier", actor)
+                    mark_paid(session, bill, int(bill.amount), reference, "cashier", actor)
     return made
 
 
@@ -256,35 +256,7 @@ class PaymentResult:
     already: bool  # the same payment was reported before (idempotent repeat)
 
 
-def record_payment(
-    session: Session, code: str, amount: Any, reference: str, *, channel: str, actor: str
-) -> PaymentResult:
-    """A payment reported by ``channel``; the case then moves past its payment task."""
-    reference = (reference or "").strip()[:80]
-    if not reference:
-        raise PaymentRefused("A payment needs the channel's payment reference.")
-    bill = get_bill(session, code)
-    if bill.payment_reference == reference:
-        return PaymentResult(bill, True)
-    if session.scalar(select(Bill.id).where(Bill.payment_reference == reference)):
-        raise PaymentRefused(f"Payment reference {reference} was already used for another bill.")
-    if bill.status != "unpaid":
-        raise PaymentRefused(f"Bill {bill.billing_code} is already {bill.status}.")
-    if not isinstance(amount, int) or isinstance(amount, bool) or amount != bill.amount:
-        raise PaymentRefused(
-            f"The amount {amount!r} does not match the bill: {pdf.rupiah(bill.amount)} is due."
-        )
-    if bill.due_at is not None and clock.now() > bill.due_at:
-        raise PaymentRefused(
-            f"Bill {bill.billing_code} was due on {pdf.long_date(bill.due_at)}; "
-            "the payment deadline has passed and it can no longer be paid."
-        )
-    _mark_paid(session, bill, amount, reference, channel, actor)
-    _complete_payment_task(session, bill, reference, actor)
-    return PaymentResult(bill, False)
-
-
-def _mark_paid(
+def mark_paid(
     session: Session, bill: Bill, amount: int, reference: str, channel: str, actor: str
 ) -> None:
     bill.status, bill.paid_at = "paid", clock.now()
@@ -299,26 +271,6 @@ def _mark_paid(
         case_id=bill.case_id,
         message=f"{pdf.rupiah(amount)} paid via {channel}, reference {reference}",
         data={"billing_code": bill.billing_code, "reference": reference, "channel": channel},
-    )
-
-
-def _complete_payment_task(session: Session, bill: Bill, reference: str, actor: str) -> None:
-    from engine.office import definitions, tasks  # tasks imports issuing, which imports us
-
-    case = case_of(session, bill.case_id)
-    process = definitions.model_for(case.definition).processes[case.process_key]
-    confirming = _confirming_task(process)
-    if confirming is None:
-        return
-    task = session.scalar(
-        select(HumanTask).where(HumanTask.case_id == case.id, HumanTask.element_id == confirming.id)
-    )
-    if task is None:
-        return
-    fields = {f.id for f in confirming.form_fields}
-    data = {confirming.properties["confirmsPayment"]: True, "payment_reference": reference}
-    tasks.complete_task(
-        session, task.id, actor, {k: v for k, v in data.items() if k in fields}, as_system=True
     )
 
 

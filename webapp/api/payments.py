@@ -14,7 +14,7 @@ import logging
 from flask import jsonify, request
 
 from engine.errors import EngineError, NotFound
-from engine.services import payments
+from engine.services import payments, record_payment
 from webapp.api import bp, json_body
 from webapp.database import commit, get_session, rollback
 from webapp.errors import api_error
@@ -36,7 +36,7 @@ def payment_callback():
         )
     body = json_body()
     try:
-        result = payments.record_payment(
+        result = record_payment(
             get_session(),
             str(body.get("billing_code", "")),
             body.get("amount"),
