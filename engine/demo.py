@@ -173,21 +173,21 @@ STUBS_URL = "http://127.0.0.1:8701"  # `make run` starts engine.integration.stub
 
 def add_demo_connectors(session: Session) -> str:
     """The population registry and OSS-RBA connectors (on the local stubs), and the
-    small procedure whose service task fills the applicant's data from the registry."""
+    small procedures whose service tasks fill the applicant's data from them."""
     from engine.integration import stubs
 
     for name, operations in stubs.CONNECTOR_OPERATIONS.items():
         services.connectors.add_connector(
             session, name, STUBS_URL, operations, retries=2, backoff_seconds=1, actor="demo"
         )
-    path = PROCESSES_DIR / "integration" / "identity_check.bpmn"
-    definition, created = services.deploy(
-        session, path.read_bytes(), source=path.name, deployed_by="demo"
-    )
-    state = "deployed" if created else "already deployed"
-    return (
-        f"connectors population, oss on {STUBS_URL}; {definition.key} v{definition.version} {state}"
-    )
+    lines = [f"connectors population, oss on {STUBS_URL}"]
+    for path in sorted((PROCESSES_DIR / "integration").glob("*.bpmn")):
+        definition, created = services.deploy(
+            session, path.read_bytes(), source=path.name, deployed_by="demo"
+        )
+        state = "deployed" if created else "already deployed"
+        lines.append(f"{definition.key} v{definition.version} {state}")
+    return "; ".join(lines)
 
 
 PILOT_KEY = "resident_id_card"

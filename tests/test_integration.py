@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 
@@ -280,3 +281,45 @@ def test_the_ticker_makes_a_call_whose_job_was_lost(session, db_engine, stub, mo
     tick_once(db_engine)
     assert _finished(session, call_id).status == "done"
     assert _data(case)["applicant_name"] == "BUDI SANTOSO"
+
+
+BUSINESS = (
+    Path(__file__).resolve().parents[1] / "processes" / "integration" / "business_identity.bpmn"
+)
+
+
+@pytest.mark.parametrize(
+    ("nib", "expected"),
+    [
+        (
+            "9120001234567",
+            {
+                "nib_found": True,
+                "business_name": "CV MAJU BERSAMA",
+                "main_kbli": "47111",
+                "kbli_codes": ["47111", "56101"],
+                "risk_level": "menengah rendah",
+            },
+        ),
+        (
+            "9999999999999",
+            {
+                "nib_found": False,
+                "registry_note": "NIB tidak ditemukan di OSS",
+                "business_name": "",
+                "main_kbli": "",
+            },
+        ),
+    ],
+)
+def test_the_nib_lookup_fills_the_business_from_oss(session, stub, nib, expected):
+    registry.add_connector(session, "oss", stubs.base_url(stub), stubs.CONNECTOR_OPERATIONS["oss"])
+    services.deploy(session, BUSINESS.read_bytes(), source="business_identity.bpmn")
+    case = services.start_case(session, "business_identity", {"nib": nib, "phone": "0812"})
+    session.commit()
+    [row] = session.query(ServiceCallRow).filter_by(case_id=case.id).all()
+    assert _finished(session, row.id).status == "done"
+    data = _data(case)
+    assert {k: data[k] for k in expected} == expected
+    [task] = services.open_tasks(session, case)
+    assert task.element_id == "check_business"

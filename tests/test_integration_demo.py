@@ -13,7 +13,7 @@ from engine import demo, services
 
 def test_the_demo_registers_the_connectors_and_deploys_the_procedure(session):
     line = demo.add_demo_connectors(session)
-    assert "identity_check v1 deployed" in line
+    assert "identity_check v1 deployed" in line and "business_identity v1 deployed" in line
     names = [c.name for c in services.connectors.list_connectors(session)]
     assert names == ["oss", "population"]
     assert demo.add_demo_connectors(session).endswith("already deployed")
