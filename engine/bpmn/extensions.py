@@ -84,7 +84,7 @@ def extension_scripts_of(element) -> tuple[str, ...]:
 
 def message_data_of(element) -> tuple[str, ...] | None:
     """The variable names ``<pf:messageData>`` says a message catch stores, or None."""
-    found = None
+    found: list[str] | None = None
     for container in extension_children(element, pf("messageData")):
         found = found or []
         found.extend(
@@ -100,7 +100,9 @@ def call_mappings_of(element) -> tuple[tuple, tuple] | None:
     is a name, ``sourceExpression`` an expression; ``variables="all"`` is ``("*", "*")``),
     outputs ``(source name, target)`` pairs.
     """
-    inputs, outputs, found = [], [], False
+    inputs: list[tuple] = []
+    outputs: list[tuple] = []
+    found = False
     for tag, into in (("in", inputs), ("out", outputs)):
         for mapping in extension_children(element, camunda(tag)):
             found = True
@@ -122,7 +124,7 @@ def form_key_of(element) -> str | None:
 
 def form_fields_of(element) -> tuple[FormField, ...]:
     """The ``camunda:formField`` entries of a user task or start event, in order."""
-    fields = []
+    fields: list[FormField] = []
     for form_data in extension_children(element, camunda("formData")):
         fields.extend(_form_field(field) for field in form_data.iterchildren(camunda("formField")))
     return tuple(fields)

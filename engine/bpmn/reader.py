@@ -44,6 +44,7 @@ import hashlib
 import re
 import textwrap
 from pathlib import Path
+from typing import Any
 
 from engine.bpmn import extensions as ext
 from engine.bpmn.model import (
@@ -266,7 +267,7 @@ def _script_text(script) -> str | None:
     return textwrap.dedent("".join(script.itertext())).strip()
 
 
-def _event_definitions(element, global_definitions: dict) -> list[tuple[str, object]]:
+def _event_definitions(element, global_definitions: dict) -> list[tuple[str, Any]]:
     found = []
     for child in element.iterchildren():
         name = local_name(child)

@@ -473,11 +473,11 @@ def _path_without(flow: Flow, target: Vertex, name: str) -> str:
                 parents[following] = vertex
                 queue.append(following)
     labels: list[str] = []
-    vertex: Vertex | None = target if target in parents else None
-    while vertex is not None and vertex != BEGIN:
-        node = flow.process.nodes.get(vertex[1])
-        label = node.label if node else vertex[1]
+    step: Vertex | None = target if target in parents else None
+    while step is not None and step != BEGIN:
+        node = flow.process.nodes.get(step[1])
+        label = node.label if node else step[1]
         if not labels or labels[-1] != label:
             labels.append(label)
-        vertex = parents[vertex]
+        step = parents[step]
     return " → ".join(reversed(labels)) or "(no path found)"

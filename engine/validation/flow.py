@@ -23,7 +23,7 @@ def _valid_outgoing(process: Process, node: Node) -> list[SequenceFlow]:
 
 def check_flow_ends(process: Process) -> list[Finding]:
     """Sequence flows whose source or target is not an element of the process."""
-    findings = []
+    findings: list[Finding] = []
     for flow in process.flows.values():
         for end, ref in (("starts at", flow.source), ("ends at", flow.target)):
             if ref not in process.nodes:

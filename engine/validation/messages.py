@@ -81,8 +81,8 @@ def message_problems(root, source: str, severity: str) -> list[Problem]:
                     f"Correlation {label!r} of message {message!r}: {exc.message}",
                 )
     for element_id, message in _thrown_messages(root):
-        fields = {name for name, _ in contracts.payloads.get(element_id, [])}
-        if message not in contracts.correlations and "case_code" not in fields:
+        declared = {name for name, _ in contracts.payloads.get(element_id, [])}
+        if message not in contracts.correlations and "case_code" not in declared:
             add(
                 "warning",
                 "message_without_correlation",

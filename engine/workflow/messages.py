@@ -206,7 +206,7 @@ def _correlated_case(session: Session, source: Case, name: str, payload: dict) -
     code = payload.get("case_code")
     waits = waiting(session, name, exclude=source.id)
     if code:
-        matches = {w.case_id for w in waits if session.get(Case, w.case_id).tracking_code == code}
+        matches = {w.case_id for w in waits if _case(session, w.case_id).tracking_code == code}
         wanted = f"case_code = {code!r}"
     else:
         properties = contracts_for(source.definition).correlations.get(name)
@@ -222,7 +222,14 @@ def _correlated_case(session: Session, source: Case, name: str, payload: dict) -
     if len(matches) != 1:
         found = "no waiting case" if not matches else f"{len(matches)} waiting cases"
         raise EngineError(f"{found} correlates to {wanted}")
-    return session.get(Case, matches.pop())
+    return _case(session, matches.pop())
+
+
+def _case(session: Session, case_id: int) -> Case:
+    case = session.get(Case, case_id)
+    if case is None:  # a waiting row outlives no case (cascade); say so rather than crash
+        raise EngineError(f"case {case_id} waiting for a message no longer exists")
+    return case
 
 
 def _value(expression: str, data: Any, where: str) -> Any:
@@ -239,7 +246,7 @@ def _correlates(session: Session, wait: MessageWait, values: dict) -> bool:
     A case whose own procedure declares no correlation for the message never matches
     by correlation (only a ``case_code`` reaches it).
     """
-    case = session.get(Case, wait.case_id)
+    case = _case(session, wait.case_id)
     own = contracts_for(case.definition).correlations.get(wait.message_name) or []
     shared = [(label, expression) for label, expression in own if label in values]
     task = peek_workflow(case).get_task_from_id(UUID(wait.id)) if shared else None
