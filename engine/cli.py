@@ -130,7 +130,7 @@ def deploy(files: tuple[str, ...], actor: str, dmn_paths: tuple[str, ...]) -> No
                 source=name,
                 deployed_by=actor,
                 templates=services.templates_beside(Path(name), data),
-                dmn_files=dmn_files,
+                dmn_files=dmn_files or services.decisions_beside(Path(name), data) or None,
             )
             state = "deployed" if created else "unchanged"
             click.echo(f"{definition.key} version {definition.version} {state} ({name})")
@@ -339,7 +339,7 @@ def history(case_ref: str, as_json: bool) -> None:
                 "element": e.element_name,
                 "lane": e.lane,
                 "message": e.message,
-                "data": e.data,
+                "data": services.privacy.audit_data(e),  # form data is stored encrypted
             }
             for e in services.case_history(session, case_ref)
         ]

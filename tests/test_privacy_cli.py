@@ -106,3 +106,8 @@ def test_keys_rotate_and_retention_run(cli, finished):
         with open(cli.database + suffix, "ab+") as raw:
             raw.seek(0)
             assert NIK.encode() not in raw.read()
+
+
+def test_history_shows_the_form_data_opened(cli, finished):
+    history = cli("history", finished, "--json").output
+    assert NIK in history and "sealed" not in history

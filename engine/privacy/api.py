@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from engine.office.access import may_see_case
+from engine.office.audit import data_of as audit_data
 from engine.privacy import access_log, keys, retention, rights
 from engine.privacy.access_log import entries as access_entries
 from engine.privacy.access_log import record as log_access
@@ -26,6 +27,7 @@ __all__ = [
     "access_log",
     "access_package",
     "answer",
+    "audit_data",
     "case_data_for",
     "generate_key",
     "is_overdue",

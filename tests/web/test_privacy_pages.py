@@ -103,3 +103,16 @@ def test_the_applicant_downloads_their_data_and_asks_for_a_correction(db, citize
     assert sent.status_code == 302
     admin_page = staff("admin").get("/admin/privacy").get_data(as_text=True)
     assert "Jl. Melati No. 21" in admin_page and "correction" in admin_page
+
+
+def test_monitoring_and_the_reformers_pages_hold_no_personal_data(db, staff):
+    from tests.web.conftest import advance_to
+
+    case = start_building_case(db)
+    advance_to(db, case, "technical_review")  # two tasks done: the lane history has rows
+    reformer = staff("reformer")
+    for url in ("/monitoring/", "/monitoring/building_approval", "/reformer/"):
+        response = reformer.get(url)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200, url
+        assert NIK not in html and MASKED_NIK not in html and "Siti Rahayu" not in html, url

@@ -383,6 +383,9 @@ def main() -> int:
     from connector_texts import ID as connector_texts  # issue 15: connectors, subscribers
 
     ID.update(connector_texts)
+    from privacy_texts import ID as privacy_texts  # issue 13: masking, access log, data rights
+
+    ID.update(privacy_texts)
     with (HERE / "messages.pot").open("rb") as pot:
         catalog = read_po(pot, locale="id")
     missing = []
