@@ -373,14 +373,18 @@ def test_a_call_activity_runs_a_deployed_procedure_pinned_at_deploy_time(office)
     assert services.case_data(case) == {"applicant_name": "Siti", "tech_approved": True}
 
 
-def test_the_cli_deploys_a_dmn_file_beside_the_bpmn(sqlite_engine, monkeypatch):
+def test_the_cli_deploys_a_dmn_file_beside_the_bpmn(sqlite_engine, monkeypatch, tmp_path):
+    import shutil
+
     from click.testing import CliRunner
 
     from engine.cli import main
 
     url = sqlite_engine.url.render_as_string(hide_password=False)
     monkeypatch.setenv("PERMITFLOW_DATABASE_URL", url)
-    bpmn_path, dmn_path = str(FEATURES / "business_rule.bpmn"), str(FEATURES / "fees.dmn")
+    alone = tmp_path / "business_rule.bpmn"  # no decision table beside it
+    shutil.copy(FEATURES / "business_rule.bpmn", alone)
+    bpmn_path, dmn_path = str(alone), str(FEATURES / "fees.dmn")
     refused = CliRunner().invoke(main, ["deploy", bpmn_path])
     assert refused.exit_code != 0 and "'fees'" in refused.output + (refused.stderr or "")
     result = CliRunner().invoke(main, ["deploy", bpmn_path, "--dmn", dmn_path])
