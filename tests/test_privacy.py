@@ -284,3 +284,27 @@ def test_the_ticker_runs_retention_once_a_day(office, monkeypatch):
     office.expire_all()
     assert services.get_case(office, case.tracking_code).anonymised_at is not None
     assert retention.run_daily(office) == []  # not again the same day
+
+
+def test_a_case_whose_permit_is_still_valid_is_kept(office):
+    from datetime import date
+
+    from engine.storage.tables import Permit
+
+    case = finish(office)
+    permit = Permit(
+        case_id=case.id,
+        process_key="kk_permit",
+        number="KK-1",
+        code="c0de",
+        issued_at=clock.now(),
+        valid_until=date.today() + timedelta(days=10 * 365),
+        sha256="0" * 64,
+    )
+    office.add(permit)
+    office.commit()
+    clock.advance(timedelta(days=3 * 365))
+    assert retention.run(office) == []  # the permit is valid for 10 years
+    permit.status = "revoked"
+    office.commit()
+    assert [e.tracking_code for e in retention.run(office)] == [case.tracking_code]

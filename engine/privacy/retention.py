@@ -1,7 +1,8 @@
 """Retention (UU 27/2022 art. 43-44): personal data is kept only as long as needed.
 
 Each procedure keeps a finished case's personal data for ``pf:retentionYears`` of its
-service standard, else ``PERMITFLOW_RETENTION_YEARS`` (default 5) years after completion.
+service standard, else ``PERMITFLOW_RETENTION_YEARS`` (default 5) years after completion,
+and longer while a permit of the case is still valid (its holder may need it).
 :func:`run` anonymises the cases past it: their personal form values and applicant
 columns are removed, their uploaded documents deleted and the audit data of their form
 steps dropped, while the case row (status, dates, outcome: the statistics) and the permit
@@ -14,14 +15,14 @@ import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from engine.calendar import clock
 from engine.office import audit, documents
 from engine.privacy import access_log
 from engine.privacy.need_to_know import personal_fields_of
-from engine.storage.tables import FINISHED_STATUSES, AuditEntry, Case
+from engine.storage.tables import FINISHED_STATUSES, AuditEntry, Case, Permit
 from engine.workflow.runtime import open_case, save
 
 DEFAULT_YEARS = 5
@@ -61,6 +62,11 @@ def expired_cases(session: Session, now: datetime | None = None) -> list[Case]:
         Case.completed_at < now - timedelta(days=365),  # no period is shorter than a year
         Case.anonymised_at.is_(None),
     )
+    held = select(Permit.case_id).where(  # a permit still valid keeps its holder's data
+        Permit.status == "valid",
+        or_(Permit.valid_until.is_(None), Permit.valid_until >= now.date()),
+    )
+    query = query.where(Case.id.not_in(held))
     return [c for c in session.scalars(query) if (expires_at(c) or now) < now]
 
 
