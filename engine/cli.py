@@ -130,7 +130,7 @@ def deploy(files: tuple[str, ...], actor: str, dmn_paths: tuple[str, ...]) -> No
                 source=name,
                 deployed_by=actor,
                 templates=services.templates_beside(Path(name), data),
-                dmn_files=dmn_files,
+                dmn_files=dmn_files or services.decisions_beside(Path(name), data) or None,
             )
             state = "deployed" if created else "unchanged"
             click.echo(f"{definition.key} version {definition.version} {state} ({name})")

@@ -140,8 +140,13 @@ def load(session: Session, *, with_cases: bool = True) -> str:
     """Deploy every procedure, create the users and (optionally) sample cases."""
     lines = []
     for path in sorted(PROCESSES_DIR.glob("*.bpmn")):
+        data = path.read_bytes()
         definition, created = services.deploy(
-            session, path.read_bytes(), source=path.name, deployed_by="demo"
+            session,
+            data,
+            source=path.name,
+            deployed_by="demo",
+            dmn_files=services.decisions_beside(path, data) or None,  # the bundle's fees
         )
         lines.append(
             f"{definition.key} v{definition.version} {'deployed' if created else 'already deployed'}"

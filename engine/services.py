@@ -56,6 +56,7 @@ from engine.office.cases import (
     history as case_history,
 )
 from engine.office.definitions import (
+    decisions_beside,
     deploy,
     get_definition,
     list_definitions,
@@ -206,6 +207,7 @@ __all__ = [
     "create_user",
     "end_sessions",
     "deliver_message",
+    "decisions_beside",
     "start_by_message",
     "incidents",
     "deploy",

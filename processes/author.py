@@ -34,7 +34,7 @@ from engine.bpmn.model import (
 )
 from engine.bpmn.writer import process_to_bpmn
 from engine.bpmn.xml import BPMN_NS, CAMUNDA_NS, PF_NS
-from processes import translations
+from processes import bundle, translations
 
 PROCESSES_DIR = Path(__file__).resolve().parent.parent / "processes"
 PBG_NUMBER = "PBG-{region}-{year}-{seq:06d}"
@@ -946,6 +946,8 @@ PROCEDURES: dict[str, Callable[[], Process]] = {
     "business_license": business_license,
     "resident_id_card": resident_id_card,
     "complaint": complaint,
+    "signage_permit": bundle.signage_permit,
+    "small_business_bundle": bundle.small_business_bundle,
 }
 
 
@@ -1015,7 +1017,13 @@ def render_all() -> dict[Path, bytes]:
     """The content of every ``processes/<id>.bpmn`` as this script defines it."""
     return {
         PROCESSES_DIR / f"{key}.bpmn": with_requirement_fields(
-            key, with_labels(key, with_documents(key, process_to_bpmn(build(), messages=MESSAGES)))
+            key,
+            with_labels(
+                key,
+                bundle.finish_xml(  # call mappings, the loop and the decision of the bundle
+                    key, with_documents(key, process_to_bpmn(build(), messages=MESSAGES))
+                ),
+            ),
         )
         for key, build in PROCEDURES.items()
     }

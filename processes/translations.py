@@ -9,6 +9,25 @@ from __future__ import annotations
 
 # English element name -> Indonesian (every procedure)
 NAMES_ID = {
+    "Signage application received": "Permohonan izin reklame diterima",
+    "Register signage application": "Pendaftaran permohonan izin reklame",
+    "Review sign location and size": "Pemeriksaan lokasi dan ukuran reklame",
+    "Approve sign?": "Reklame disetujui?",
+    "Sign signage permit": "Penandatanganan izin reklame",
+    "Signage permit issued": "Izin reklame terbit",
+    "Signage application rejected": "Permohonan izin reklame ditolak",
+    "Bundle application received": "Permohonan paket diterima",
+    "Register bundle application": "Pendaftaran permohonan paket",
+    "List the agencies concerned": "Penetapan dinas terkait",
+    "Agency review": "Tinjauan dinas terkait",
+    "All agencies agree?": "Semua dinas setuju?",
+    "Compute the fees": "Perhitungan retribusi dan pajak",
+    "Add up the fees": "Penjumlahan biaya",
+    "Business licence": "Izin usaha",
+    "Building approval": "Persetujuan Bangunan Gedung",
+    "Signage permit": "Izin reklame",
+    "All permits decided": "Semua izin diputuskan",
+    "Objected by an agency": "Ditolak oleh dinas terkait",
     "Application submitted": "Permohonan diajukan",
     "Register application": "Pendaftaran permohonan",
     "Verify documents": "Verifikasi berkas",
@@ -57,6 +76,16 @@ NAMES_ID = {
 
 # Indonesian start-form label or option -> English
 FORM_EN = {
+    "Teks reklame": "Text of the sign",
+    "Luas bidang reklame (m2)": "Area of the sign (m2)",
+    "Jenis reklame": "Type of sign",
+    "Papan nama": "Name board",
+    "Neon box": "Neon box",
+    "Baliho": "Billboard",
+    "KTP-el pemohon": "Applicant's KTP-el",
+    "Desain dan ukuran reklame": "Design and size of the sign",
+    "Gambar rencana bangunan": "Building plan drawings",
+    "Luas lantai (m2)": "Floor area (m2)",
     "Nama lengkap pemohon": "Applicant's full name",
     "NIK (16 digit)": "NIK (national ID number, 16 digits)",
     "Nomor telepon/WhatsApp": "Phone/WhatsApp number",
@@ -126,6 +155,17 @@ FORM_EN = {
 
 # procedure -> English service standard texts
 STANDARD_EN = {
+    "signage_permit": {
+        "name": "Signage permit",
+        "product": "Signage permit",
+        "description": "Permit to put up a sign (name board, neon box, billboard) at a business.",
+    },
+    "small_business_bundle": {
+        "name": "Small business bundle (one-stop)",
+        "product": "Business licence, Building Approval (PBG) and signage permit",
+        "description": "One application to open a small business: the business licence, "
+        "the building approval and the signage permit. Data and documents are entered once.",
+    },
     "building_approval": {
         "name": "Building Approval (PBG)",
         "product": "Building Approval (PBG) document with the approved technical plans",
@@ -148,6 +188,14 @@ STANDARD_EN = {
 
 # procedure -> the start-form field asking for each pf:requirement, in order
 REQUIREMENT_FIELDS = {
+    "signage_permit": ["identity_document", "sign_design"],
+    "small_business_bundle": [
+        "identity_document",
+        "nib",
+        "land_certificate",
+        "building_plan",
+        "sign_design",
+    ],
     "building_approval": [
         "identity_document",
         "land_certificate",

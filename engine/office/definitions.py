@@ -8,6 +8,8 @@ does not make a new version.
 from __future__ import annotations
 
 import hashlib
+import re
+from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, object_session
@@ -106,6 +108,19 @@ def deploy(
         data={"key": definition.key, "version": definition.version, "sha256": model.sha256},
     )
     return definition, True
+
+
+def decisions_beside(bpmn_path: Path, data: bytes) -> dict[str, bytes]:
+    """The DMN files in the BPMN file's folder that define a decision its business rule
+    tasks name (``camunda:decisionRef``), by file name: deployed with it by the CLI and
+    the demo when no DMN file is given."""
+    wanted = set(re.findall(rb'decisionRef="([^"]+)"', data))
+    found: dict[str, bytes] = {}
+    for dmn in sorted(bpmn_path.parent.glob("*.dmn")) if wanted else ():
+        content = dmn.read_bytes()
+        if wanted & set(re.findall(rb'<(?:[A-Za-z]+:)?decision\s[^>]*?\bid="([^"]+)"', content)):
+            found[dmn.name] = content
+    return found
 
 
 def _deployed_called(session: Session, data: bytes, source: str) -> dict[str, ProcessDefinition]:

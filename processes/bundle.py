@@ -1,0 +1,311 @@
+"""The one-stop bundle for a small business, and the small signage permit it calls.
+
+``small_business_bundle``: the applicant applies once (identity, business, site data and
+documents) for the business licence, the building approval and a signage permit. The
+agencies concerned review the application in parallel (one multi-instance task over
+``agencies``), a decision table computes the fees (``small_business_fees.dmn``), then
+the three deployed procedures run side by side as call activities, each given only the
+data it needs (``camunda:in``) and giving back its decision (``camunda:out``).
+
+Written by :mod:`processes.author` (the builder does not write call mappings, loops or
+decision references, so :func:`finish_xml` adds them to the written XML).
+"""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from engine.bpmn.builder import ProcessBuilder
+from engine.bpmn.model import EnumValue, Fee, FormField, Process, ServiceStandard
+from engine.bpmn.xml import BPMN_NS, CAMUNDA_NS
+
+NIK_PATTERN = "^[0-9]{16}$"
+PHONE_PATTERN = "^\\+?[0-9]{8,15}$"
+PERSONAL = frozenset({"applicant_name", "nik", "phone", "email", "business_address"})
+COMPLAINT_CHANNEL = (
+    "SP4N-LAPOR! (www.lapor.go.id, SMS 1708), loket pengaduan Mal Pelayanan Publik, "
+    "surel pengaduan kantor"
+)
+AGENCIES = '["dinas_perdagangan", "dinas_pupr", "bapenda"]'
+#: what each call activity passes in (target <- source) and takes back (source -> target)
+APPLICANT_IN = ("applicant_name", "nik", "phone", "email")
+CALLS = {
+    "call_business_license": (
+        "business_license",
+        APPLICANT_IN
+        + ("company_name", "nib", "kbli", "risk_level", "business_category", "zone")
+        + ("business_address",),
+        ("technical_decision", "business_license_decision"),
+    ),
+    "call_building_approval": (
+        "building_approval",
+        APPLICANT_IN + ("building_function", "floors", "floor_area"),
+        ("technical_decision", "building_approval_decision"),
+    ),
+    "call_signage_permit": (
+        "signage_permit",
+        APPLICANT_IN + ("business_address", "sign_text", "sign_area", "sign_type"),
+        ("sign_decision", "signage_permit_decision"),
+    ),
+}
+CALL_IN_RENAMED = {"call_building_approval": {"building_address": "business_address"}}
+
+
+def _field(field_id: str, label: str, type_: str = "string", *, required: bool = True, **c):
+    checks = {"required": ""} if required else {}
+    checks.update({name: str(value) for name, value in c.items()})
+    marks = {"pf:personal": "true"} if field_id in PERSONAL else {}
+    return FormField(field_id, label, type_, constraints=checks, properties=marks)
+
+
+def _choice(field_id: str, label: str, options: list[tuple[str, str]]) -> FormField:
+    values = tuple(EnumValue(value_id, name) for value_id, name in options)
+    return FormField(field_id, label, "enum", constraints={"required": ""}, enum_values=values)
+
+
+def _applicant() -> tuple[FormField, ...]:
+    return (
+        _field("applicant_name", "Nama lengkap pemohon", minlength=3, maxlength=100),
+        _field("nik", "NIK (16 digit)", pattern=NIK_PATTERN),
+        _field("phone", "Nomor telepon/WhatsApp", pattern=PHONE_PATTERN),
+        _field("email", "Alamat surel", required=False, maxlength=100),
+    )
+
+
+SIGN_TYPES = [("papan", "Papan nama"), ("neon_box", "Neon box"), ("baliho", "Baliho")]
+
+
+def _sign_fields() -> tuple[FormField, ...]:
+    return (
+        _field("sign_text", "Teks reklame", minlength=2, maxlength=200),
+        _field("sign_area", "Luas bidang reklame (m2)", "long", min=1, max=100),
+        _choice("sign_type", "Jenis reklame", SIGN_TYPES),
+    )
+
+
+# --- the signage permit ----------------------------------------------------------------------
+
+
+def signage_permit_standard() -> ServiceStandard:
+    return ServiceStandard(
+        code="REKLAME",
+        name="Izin Penyelenggaraan Reklame",
+        description="Izin memasang reklame (papan nama, neon box, baliho) di lokasi usaha.",
+        legal_basis=[
+            "Undang-Undang Nomor 1 Tahun 2022 tentang Hubungan Keuangan antara Pemerintah "
+            "Pusat dan Pemerintahan Daerah",
+            "Peraturan Daerah tentang Pajak Daerah dan Retribusi Daerah",
+        ],
+        requirements=["KTP-el pemohon", "Desain dan ukuran reklame"],
+        procedure=(
+            "1. Pemohon mengajukan permohonan. 2. Front office mendaftarkan permohonan. "
+            "3. Verifikasi dokumen. 4. Tinjauan teknis lokasi dan ukuran reklame. "
+            "5. Penandatanganan izin oleh Kepala Dinas."
+        ),
+        max_days=5,
+        fee=Fee(0, "IDR", "Pajak reklame sesuai Perda"),
+        product="Izin Penyelenggaraan Reklame",
+        complaint_channel=COMPLAINT_CHANNEL,
+    )
+
+
+def signage_permit() -> Process:
+    """A small permit: registration, one technical review, the head's signature."""
+    b = ProcessBuilder("signage_permit", "Izin Reklame", signage_permit_standard())
+    front = b.role_lane("front_office", "Front Office")
+    technical = b.role_lane("technical_team", "Technical Team")
+    head = b.role_lane("head_of_office", "Head of Office")
+    form = (
+        *_applicant(),
+        _field("business_address", "Alamat lokasi usaha", minlength=10, maxlength=300),
+        *_sign_fields(),
+        _field("identity_document", "KTP-el pemohon", "file"),
+        _field("sign_design", "Desain dan ukuran reklame", "file"),
+    )
+    b.node("start", "startEvent", "Signage application received", front, form_fields=form)
+    b.user_task(
+        "register_signage",
+        "Register signage application",
+        front,
+        _field("signage_registered", "Application registered", "boolean"),
+    )
+    b.user_task(
+        "review_signage",
+        "Review sign location and size",
+        technical,
+        _choice(
+            "sign_decision",
+            "Technical decision",
+            [("approve", "Meets the rules"), ("reject", "Does not meet the rules")],
+        ),
+        _field("sign_review_notes", "Review notes", required=False, maxlength=1000),
+    )
+    b.node("gw_sign_decision", "exclusiveGateway", "Approve sign?", technical)
+    b.user_task(
+        "sign_signage_permit",
+        "Sign signage permit",
+        head,
+        _field("signage_permit_number", "Signage permit number", maxlength=50),
+    )
+    b.node("end_signage_issued", "endEvent", "Signage permit issued", head)
+    b.node("end_signage_rejected", "endEvent", "Signage application rejected", technical)
+    b.chain("start", "register_signage", "review_signage", "gw_sign_decision")
+    b.flow("gw_sign_decision", "sign_signage_permit", 'sign_decision == "approve"', name="approve")
+    b.flow("gw_sign_decision", "end_signage_rejected", name="reject", default=True)
+    b.flow("sign_signage_permit", "end_signage_issued")
+    return b.finish()
+
+
+# --- the bundle --------------------------------------------------------------------------------
+
+
+def bundle_standard() -> ServiceStandard:
+    return ServiceStandard(
+        code="PAKET-UMK",
+        name="Paket Perizinan Usaha Kecil (satu pintu)",
+        description=(
+            "Satu permohonan untuk membuka usaha kecil: izin usaha, persetujuan bangunan "
+            "gedung dan izin reklame. Data dan dokumen diisi sekali."
+        ),
+        legal_basis=[
+            "Peraturan Presiden Nomor 97 Tahun 2014 tentang Penyelenggaraan Pelayanan "
+            "Terpadu Satu Pintu",
+            "Peraturan Pemerintah Nomor 28 Tahun 2025 tentang Penyelenggaraan Perizinan "
+            "Berusaha Berbasis Risiko",
+        ],
+        requirements=[
+            "KTP-el pemohon",
+            "Nomor Induk Berusaha (NIB)",
+            "Bukti kepemilikan tanah",
+            "Gambar rencana bangunan",
+            "Desain dan ukuran reklame",
+        ],
+        procedure=(
+            "1. Pemohon mengisi satu formulir. 2. Front office mendaftarkan paket. "
+            "3. Dinas terkait meninjau bersamaan. 4. Retribusi dihitung dengan tabel tarif. "
+            "5. Izin usaha, PBG dan izin reklame diproses bersamaan."
+        ),
+        max_days=28,
+        fee=Fee(0, "IDR", "Retribusi PBG dan pajak reklame dihitung dari tabel tarif"),
+        product="Izin usaha, Persetujuan Bangunan Gedung dan Izin Reklame",
+        complaint_channel=COMPLAINT_CHANNEL,
+    )
+
+
+def bundle_form() -> tuple[FormField, ...]:
+    categories = [("perdagangan", "Perdagangan"), ("jasa", "Jasa"), ("industri", "Industri")]
+    zones = [
+        ("perumahan", "Zona perumahan"),
+        ("perdagangan_jasa", "Zona perdagangan dan jasa"),
+        ("campuran", "Zona campuran"),
+        ("industri", "Zona/kawasan industri"),
+    ]
+    functions = [("usaha", "Usaha"), ("hunian", "Hunian")]
+    return (
+        *_applicant(),
+        _field("company_name", "Nama pelaku usaha/badan usaha", minlength=3, maxlength=150),
+        _field("nib", "NIB (13 digit)", pattern="^[0-9]{13}$"),
+        _field("kbli", "Kode KBLI (5 digit)", pattern="^[0-9]{5}$"),
+        _choice(
+            "risk_level",
+            "Tingkat risiko",
+            [("menengah_tinggi", "Menengah tinggi"), ("tinggi", "Tinggi")],
+        ),
+        _choice("business_category", "Kategori usaha", categories),
+        _field("business_address", "Alamat lokasi usaha", minlength=10, maxlength=300),
+        _choice("zone", "Zona lokasi usaha menurut RDTR", zones),
+        _choice("building_function", "Fungsi bangunan gedung", functions),
+        _field("floors", "Jumlah lantai", "long", min=1, max=10),
+        _field("floor_area", "Luas lantai (m2)", "long", min=1, max=100000),
+        *_sign_fields(),
+        _field("identity_document", "KTP-el pemohon", "file"),
+        _field("land_certificate", "Bukti kepemilikan tanah (sertifikat)", "file"),
+        _field("building_plan", "Gambar rencana bangunan", "file"),
+        _field("sign_design", "Desain dan ukuran reklame", "file"),
+    )
+
+
+def small_business_bundle() -> Process:
+    b = ProcessBuilder("small_business_bundle", "Paket Perizinan Usaha Kecil", bundle_standard())
+    front = b.role_lane("front_office", "Front Office")
+    technical = b.role_lane("technical_team", "Technical Team")
+    b.node("start", "startEvent", "Bundle application received", front, form_fields=bundle_form())
+    b.user_task(
+        "register_bundle",
+        "Register bundle application",
+        front,
+        _field("bundle_registered", "Application registered", "boolean"),
+    )
+    b.script("list_agencies", f"agencies = {AGENCIES}", "List the agencies concerned", lane=front)
+    b.user_task(
+        "agency_review",
+        "Agency review",
+        technical,
+        _choice(
+            "agency_opinion",
+            "Opinion of the agency",
+            [("agree", "No objection"), ("object", "Objection")],
+        ),
+        _field("agency_note", "Note", required=False, maxlength=1000),
+        doc="One review per agency in 'agencies', all at the same time.",
+    )
+    b.node("gw_agencies", "exclusiveGateway", "All agencies agree?", technical)
+    b.node("compute_fees", "businessRuleTask", "Compute the fees", front)
+    b.script("total_fee", "total_fee = building_fee + signage_fee", "Add up the fees", lane=front)
+    b.node("gw_split", "parallelGateway", "", front)
+    for call_id, name in (
+        ("call_business_license", "Business licence"),
+        ("call_building_approval", "Building approval"),
+        ("call_signage_permit", "Signage permit"),
+    ):
+        b.node(call_id, "callActivity", name, front, called_element=CALLS[call_id][0])
+        b.flow("gw_split", call_id)
+        b.flow(call_id, "gw_join")
+    b.node("gw_join", "parallelGateway", "", front)
+    b.node("end_decided", "endEvent", "All permits decided", front)
+    b.node("end_objected", "endEvent", "Objected by an agency", technical)
+    b.chain("start", "register_bundle", "list_agencies", "agency_review", "gw_agencies")
+    b.flow(
+        "gw_agencies",
+        "compute_fees",
+        '"object" not in agency_opinions',
+        name="all agree",
+    )
+    b.flow("gw_agencies", "end_objected", name="objection", default=True)
+    b.chain("compute_fees", "total_fee", "gw_split")
+    b.flow("gw_join", "end_decided")
+    return b.finish()
+
+
+def finish_xml(key: str, xml: bytes) -> bytes:
+    """Add what the writer leaves out: the loop, the decision reference, call mappings."""
+    if key != "small_business_bundle":
+        return xml
+    root = etree.fromstring(xml, etree.XMLParser(remove_blank_text=True))
+    process = root.find(f"{{{BPMN_NS}}}process[@id='{key}']")
+
+    def bpmn(tag: str) -> str:
+        return f"{{{BPMN_NS}}}{tag}"
+
+    review = process.find(f"{bpmn('userTask')}[@id='agency_review']")
+    loop = etree.SubElement(review, bpmn("multiInstanceLoopCharacteristics"))
+    etree.SubElement(loop, bpmn("loopDataInputRef")).text = "agencies"
+    etree.SubElement(loop, bpmn("loopDataOutputRef")).text = "agency_opinions"
+    etree.SubElement(loop, bpmn("inputDataItem"), id="agency", name="agency")
+    etree.SubElement(loop, bpmn("outputDataItem"), id="agency_opinion", name="agency_opinion")
+    fees = process.find(f"{bpmn('businessRuleTask')}[@id='compute_fees']")
+    fees.set(f"{{{CAMUNDA_NS}}}decisionRef", "small_business_fees")
+    for call_id, (_key, names, (source, target)) in CALLS.items():
+        call = process.find(f"{bpmn('callActivity')}[@id='{call_id}']")
+        extensions = call.find(bpmn("extensionElements"))
+        if extensions is None:
+            extensions = etree.Element(bpmn("extensionElements"))
+            call.insert(0, extensions)
+        for name in names:
+            etree.SubElement(extensions, f"{{{CAMUNDA_NS}}}in", source=name, target=name)
+        for target_name, source_name in CALL_IN_RENAMED.get(call_id, {}).items():
+            etree.SubElement(
+                extensions, f"{{{CAMUNDA_NS}}}in", source=source_name, target=target_name
+            )
+        etree.SubElement(extensions, f"{{{CAMUNDA_NS}}}out", source=source, target=target)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
