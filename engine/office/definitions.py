@@ -22,6 +22,7 @@ from engine.errors import InvalidBpmn, ProcessNotFound
 from engine.integration import registry as connector_registry
 from engine.office import audit, pilot_versions
 from engine.office import templates as document_templates
+from engine.storage.cache import BoundedCache
 from engine.storage.tables import OPEN_STATUSES, Case, ProcessDefinition
 from engine.validation.process import (
     format_report,
@@ -223,18 +224,13 @@ def running_case_counts(session: Session, key: str) -> dict[int, int]:
     return {version: count for version, count in session.execute(query)}
 
 
-_models: dict[str, BpmnModel] = {}
+_models: BoundedCache[str, BpmnModel] = BoundedCache(128)
 
 
 def model_for(definition: ProcessDefinition) -> BpmnModel:
     """The typed model of a deployed version (cached per content; XML read once)."""
-    model = _models.get(definition.sha256)
-    if model is None:
-        if len(_models) >= 128:
-            _models.pop(next(iter(_models)))
-        source = definition.source_name or definition.key
-        model = _models[definition.sha256] = load_bpmn(definition.bpmn_xml, source)
-    return model
+    source = definition.source_name or definition.key
+    return _models.get_or_make(definition.sha256, lambda: load_bpmn(definition.bpmn_xml, source))
 
 
 def load_deployed_model(session: Session, key: str, version: int | None = None) -> BpmnModel:

@@ -26,6 +26,7 @@ from engine.bpmn.xml import parse_xml
 from engine.errors import EngineError, InvalidState
 from engine.expressions import language
 from engine.office import audit
+from engine.storage.cache import BoundedCache
 from engine.storage.tables import Case, MessageWait, ProcessDefinition
 from engine.workflow.runtime import (
     Running,
@@ -35,18 +36,16 @@ from engine.workflow.runtime import (
     route_messages_with,
 )
 
-_contracts: dict[tuple[int, str], MessageContracts] = {}
+_contracts: BoundedCache[tuple[int, str], MessageContracts] = BoundedCache(256)
 
 
 def contracts_for(definition: ProcessDefinition) -> MessageContracts:
     """The message declarations of a deployed version (read once per version)."""
-    key = (definition.id, definition.sha256)
-    if key not in _contracts:
-        if len(_contracts) >= 256:
-            _contracts.pop(next(iter(_contracts)))
-        root = parse_xml(definition.bpmn_xml, definition.source_name or definition.key)
-        _contracts[key] = read_contracts(root)
-    return _contracts[key]
+    source = definition.source_name or definition.key
+    return _contracts.get_or_make(
+        (definition.id, definition.sha256),
+        lambda: read_contracts(parse_xml(definition.bpmn_xml, source)),
+    )
 
 
 def waiting(session: Session, name: str, exclude: int | None = None) -> list[MessageWait]:

@@ -137,7 +137,9 @@ def _attempt(
     ``workflow`` (default: freshly restored from the case's state) may be changed.
     """
     if workflow is None:
-        workflow = specs.load_state(case.state, *specs.specs_for(versions.source))
+        workflow = specs.load_state(
+            case.state, *specs.specs_for(versions.source), case.serializer_version
+        )
     current = runtime.all_tasks(workflow, CURRENT)
     steps = sorted({_label(versions.old_model, t) for t in current if t.task_spec.bpmn_id})
     check = MigrationCheck(case.id, case.tracking_code, False, "", steps)

@@ -7,7 +7,6 @@ per waiting timer, one per awaited message.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -26,6 +25,7 @@ from engine.bpmn.model import BpmnModel, Process
 from engine.calendar import clock
 from engine.errors import Conflict
 from engine.office import audit, definitions, notifications, sla
+from engine.storage.cache import BoundedCache
 from engine.storage.tables import Case, HumanTask, Incident, MessageWait, Timer
 from engine.workflow import repair, service_tasks, specs
 
@@ -51,20 +51,19 @@ class Running:
 # Live workflows of recently saved cases, keyed by tracking code and checked against the
 # stored state bytes, so a case worked on repeatedly is not deserialized every time.
 # A workflow is taken out while in use and only put back after a successful save.
-_live: dict[str, tuple[bytes, BpmnWorkflow, frozenset[str], dict]] = {}
-_live_lock = threading.Lock()
-_LIVE_MAX = 512
+_live: BoundedCache[str, tuple[bytes, BpmnWorkflow, frozenset[str], dict]] = BoundedCache(512)
 
 
 def open_case(case: Case) -> Running:
     """The live workflow of ``case`` (restored from its state, or from the cache)."""
-    with _live_lock:
-        cached = _live.pop(case.tracking_code, None)
+    cached = _live.pop(case.tracking_code)
     model = definitions.model_for(case.definition)
     process = model.processes[case.definition.key]
     if cached is not None and cached[0] == case.state:
         return Running(case, cached[1], model, process, cached[2], cached[3])
-    workflow = specs.load_state(case.state, *specs.specs_for(case.definition))
+    workflow = specs.load_state(
+        case.state, *specs.specs_for(case.definition), case.serializer_version
+    )
     return Running(
         case, workflow, model, process, frozenset(_open_human_tasks(workflow)), _waits(workflow)
     )
@@ -75,7 +74,7 @@ def peek_workflow(case: Case) -> BpmnWorkflow:
     cached = _live.get(case.tracking_code)
     if cached is not None and cached[0] == case.state:
         return cached[1]
-    return specs.load_state(case.state, *specs.specs_for(case.definition))
+    return specs.load_state(case.state, *specs.specs_for(case.definition), case.serializer_version)
 
 
 def _open_human_tasks(workflow: BpmnWorkflow) -> dict[str, object]:
@@ -255,10 +254,7 @@ def save(session: Session, running: Running, actor: str) -> None:
         raise Conflict(
             f"Case {code} was changed by someone else at the same moment; reload it and try again."
         ) from exc
-    with _live_lock:
-        if len(_live) >= _LIVE_MAX:
-            _live.pop(next(iter(_live)))
-        _live[code] = (case.state, running.workflow, running.open_before, running.waits_before)
+    _live.put(code, (case.state, running.workflow, running.open_before, running.waits_before))
 
 
 def _who_changed(session: Session, case_id: int) -> str:
@@ -413,5 +409,4 @@ def _update_status(session: Session, running: Running, actor: str) -> None:
 
 def forget_live_workflows() -> None:
     """Drop the cache of live workflows, so the next load restores from the stored state."""
-    with _live_lock:
-        _live.clear()
+    _live.clear()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import json
 import zlib
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -18,13 +19,13 @@ from SpiffWorkflow.bpmn.parser.TaskParser import TaskParser
 from SpiffWorkflow.bpmn.parser.util import full_tag
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.serializer import DEFAULT_CONFIG, BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.task_spec import BpmnTaskSpecConverter
 from SpiffWorkflow.bpmn.serializer.default.workflow import (
     BpmnWorkflowConverter,
     WorkflowConverter,
 )
 from SpiffWorkflow.bpmn.serializer.helpers.encoder import create_encoder
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SPIFF_SERIALIZER_VERSION
-from SpiffWorkflow.bpmn.serializer.default.task_spec import BpmnTaskSpecConverter
 from SpiffWorkflow.bpmn.specs.control import BpmnStartTask, _EndJoin
 from SpiffWorkflow.bpmn.specs.defaults import ServiceTask
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as _timer_module
@@ -43,8 +44,9 @@ from SpiffWorkflow.util.task import TaskIterator, TaskState
 from engine.bpmn.extensions import call_mappings_of
 from engine.bpmn.xml import BPMN_NS
 from engine.calendar import clock
-from engine.errors import InvalidBpmn, Problem
+from engine.errors import InvalidBpmn, InvalidState, Problem
 from engine.privacy import crypto
+from engine.storage.cache import BoundedCache
 from engine.workflow.script_engine import SafeScriptEngine
 
 #: stored next to every state; a change of SpiffWorkflow's format is a data migration
@@ -369,20 +371,16 @@ def _load_specs(blob: bytes):
     return spec, subprocess_specs
 
 
-_spec_cache: dict[tuple[int, str], tuple[Any, dict]] = {}
-
-
-_called_cache: dict[tuple[int, str], dict[str, int]] = {}
+_spec_cache: BoundedCache[tuple[int, str], tuple[Any, dict]] = BoundedCache(256)
+_called_cache: BoundedCache[tuple[int, str], dict[str, int]] = BoundedCache(256)
 
 
 def called_definition_ids(definition) -> dict[str, int]:
     """Process key -> id of the deployed version this version's call activities run."""
-    key = (definition.id, definition.sha256)
-    if key not in _called_cache:
-        if len(_called_cache) >= 256:
-            _called_cache.pop(next(iter(_called_cache)))
-        _called_cache[key] = json.loads(zlib.decompress(definition.spec_json)).get("called", {})
-    return _called_cache[key]
+    return _called_cache.get_or_make(
+        (definition.id, definition.sha256),
+        lambda: json.loads(zlib.decompress(definition.spec_json)).get("called", {}),
+    )
 
 
 def specs_for(definition) -> tuple[Any, dict]:
@@ -390,13 +388,9 @@ def specs_for(definition) -> tuple[Any, dict]:
 
     The stored blob is read from the database only the first time.
     """
-    key = (definition.id, definition.sha256)
-    cached = _spec_cache.get(key)
-    if cached is None:
-        if len(_spec_cache) >= 256:
-            _spec_cache.pop(next(iter(_spec_cache)))
-        cached = _spec_cache[key] = _load_specs(definition.spec_json)
-    return cached
+    return _spec_cache.get_or_make(
+        (definition.id, definition.sha256), lambda: _load_specs(definition.spec_json)
+    )
 
 
 def new_workflow(spec, subprocess_specs) -> BpmnWorkflow:
@@ -414,9 +408,40 @@ def dump_state(workflow: BpmnWorkflow) -> bytes:
     return crypto.seal_bytes(zlib.compress(text.encode(), 6))  # encrypted at rest (UU 27/2022)
 
 
-def load_state(blob: bytes, spec, subprocess_specs) -> BpmnWorkflow:
-    """Restore a workflow from :func:`dump_state` onto its (cached) spec."""
+#: Upgrades of stored state from an older serializer version: ``version -> (the version
+#: it produces, function dict -> dict)``. Every state written so far is ``spiff-1.5``;
+#: when SpiffWorkflow's format changes, the step from the old version goes here, and
+#: :func:`load_state` applies the steps in turn before restoring.
+STATE_MIGRATIONS: dict[str, tuple[str, Callable[[dict], dict]]] = {}
+
+
+def upgrade_state(dct: dict, version: str) -> dict:
+    """``dct`` (a state stored by serializer ``version``) in today's format, or
+    :class:`InvalidState` naming the version when no upgrade from it is known."""
+    seen = set()
+    while version != SERIALIZER_VERSION:
+        if version not in STATE_MIGRATIONS or version in seen:
+            raise InvalidState(
+                f"This case was stored by workflow serializer {version!r}, which this version "
+                f"of permitflow cannot read (it reads {SERIALIZER_VERSION!r} and upgrades "
+                f"{sorted(STATE_MIGRATIONS) or 'no older format'}). Restore it with the "
+                "permitflow version that wrote it, or add the upgrade step."
+            )
+        seen.add(version)
+        version, step = STATE_MIGRATIONS[version]
+        dct = step(dct)
+    return dct
+
+
+def load_state(blob: bytes, spec, subprocess_specs, version: str | None = None) -> BpmnWorkflow:
+    """Restore a workflow from :func:`dump_state` onto its (cached) spec.
+
+    ``version`` is the serializer version stored beside the state (the case's
+    ``serializer_version``); an older one is upgraded first, an unknown one refused.
+    """
     dct = json.loads(zlib.decompress(crypto.open_bytes(blob)))
+    if version is not None and version != SERIALIZER_VERSION:
+        dct = upgrade_state(dct, version)
     workflow = _STATE_CONVERTER.from_dict(dct, spec=spec, subprocess_specs=subprocess_specs)
     workflow.script_engine = SCRIPT_ENGINE
     return workflow
