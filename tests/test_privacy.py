@@ -308,3 +308,30 @@ def test_a_case_whose_permit_is_still_valid_is_kept(office):
     permit.status = "revoked"
     office.commit()
     assert [e.tracking_code for e in retention.run(office)] == [case.tracking_code]
+
+
+def test_concurrent_writers_keep_one_chain(office, db_engine):
+    import threading
+
+    from sqlalchemy.orm import Session
+
+    case = start(office)
+    if db_engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serialises writers itself")
+    first = Session(db_engine)
+    access_log.record(first, "unmasked", actor="a", case=first.get(type(case), case.id))
+
+    def second_writer():
+        with Session(db_engine) as second:
+            access_log.record(second, "unmasked", actor="b", case=second.get(type(case), case.id))
+            second.commit()
+
+    thread = threading.Thread(target=second_writer)
+    thread.start()
+    thread.join(0.5)
+    assert thread.is_alive()  # waits for the first writer's commit
+    first.commit()
+    first.close()
+    thread.join(10)
+    office.expire_all()
+    assert access_log.verify(office) == [] and len(access_log.entries(office)) == 2

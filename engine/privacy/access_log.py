@@ -3,8 +3,8 @@
 Append-only and hash-chained: each row's ``hash`` is the SHA-256 of its content and the
 previous row's hash (``prev_hash``; the first row follows ``GENESIS``), so deleting,
 altering or inserting a row breaks the chain at that point and :func:`verify` names it.
-Writers take a lock on the newest row (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite
-serialises writers anyway), so two requests never chain onto the same row.
+Writers take a transaction-level advisory lock on PostgreSQL (SQLite serialises writers
+anyway), so two requests never chain onto the same row.
 """
 
 from __future__ import annotations
@@ -13,13 +13,14 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from engine.calendar import clock
 from engine.storage.tables import AccessLogEntry, Case
 
 GENESIS = "0" * 64
+_LOCK_KEY = 270_2022  # the advisory lock of the access log (PostgreSQL)
 # what each action means, for reports
 ACTIONS = {
     "viewed": "viewed personal data",
@@ -57,8 +58,11 @@ def record(
     reason: str = "",
 ) -> AccessLogEntry:
     """Append one row chained onto the newest one."""
+    if session.get_bind().dialect.name == "postgresql":
+        # one writer at a time until commit: the next one then reads this row as the newest
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
     last = session.execute(
-        select(AccessLogEntry.hash).order_by(AccessLogEntry.id.desc()).limit(1).with_for_update()
+        select(AccessLogEntry.hash).order_by(AccessLogEntry.id.desc()).limit(1)
     ).scalar()
     entry = AccessLogEntry(
         at=clock.now(),
