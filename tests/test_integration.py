@@ -80,8 +80,8 @@ def _start(session, db_engine, nik: str):
     return case, row.id
 
 
-def _finished(session, call_id: str) -> ServiceCallRow:
-    for _ in range(200):
+def _finished(session, call_id: str, seconds: float = 10) -> ServiceCallRow:
+    for _ in range(int(seconds / 0.05)):
         session.expire_all()
         row = session.get(ServiceCallRow, call_id)
         if row.status not in ("pending", "running"):

@@ -2,7 +2,8 @@
 
 Jobs are recorded in the database by :mod:`engine.background.jobs`; the worker only receives their
 id. Job kinds register themselves when their package is imported, so the worker imports
-the packages listed in ``PERMITFLOW_JOB_MODULES`` (default ``simulations.jobs,simulations.des.parallel``).
+the packages listed in ``PERMITFLOW_JOB_MODULES`` (default ``simulations.jobs,
+simulations.des.parallel,engine.integration.calls``: service task calls).
 """
 
 from __future__ import annotations
@@ -40,7 +41,10 @@ def tick_task() -> None:
 
 
 def _import_job_modules() -> None:
-    names = os.environ.get("PERMITFLOW_JOB_MODULES", "simulations.jobs,simulations.des.parallel")
+    names = os.environ.get(
+        "PERMITFLOW_JOB_MODULES",
+        "simulations.jobs,simulations.des.parallel,engine.integration.calls",
+    )
     for name in filter(None, (n.strip() for n in names.split(","))):
         try:
             importlib.import_module(name)
