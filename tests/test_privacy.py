@@ -335,3 +335,16 @@ def test_concurrent_writers_keep_one_chain(office, db_engine):
     thread.join(10)
     office.expire_all()
     assert access_log.verify(office) == [] and len(access_log.entries(office)) == 2
+
+
+def test_the_outbox_holds_the_applicants_email_encrypted(office):
+    from engine.office import notifications
+
+    case = start(office)
+    case.applicant_email = "siti.rahma@example.id"
+    notifications.status_changed(office, case, "received")
+    office.commit()
+    assert b"siti.rahma@example.id" not in _raw_bytes(office)
+    office.expire_all()
+    message = services.messages_for_case(office, case.id)[-1]
+    assert message.recipient == "siti.rahma@example.id"

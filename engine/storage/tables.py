@@ -270,7 +270,7 @@ class OutboxMessage(Base):
         ForeignKey("cases.id", ondelete="SET NULL"), index=True
     )
     channel: Mapped[str] = mapped_column(String(20), default="email")
-    recipient: Mapped[str] = mapped_column(String(200), default="")
+    recipient: Mapped[str] = mapped_column(SealedText, default="")  # encrypted (an email)
     subject: Mapped[str] = mapped_column(String(300), default="")
     body: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
