@@ -31,7 +31,7 @@ from engine.errors import Conflict, InvalidState
 from engine.office import audit, definitions
 from engine.storage.tables import OPEN_STATUSES, Case, HumanTask, ProcessDefinition, Timer
 from engine.validation.roles import system_roles_in
-from engine.workflow import runtime, specs
+from engine.workflow import internals, runtime, specs
 
 #: where a case "is": tasks waiting for a person, a timer or a message
 CURRENT = TaskState.READY | TaskState.WAITING | TaskState.STARTED
@@ -221,10 +221,10 @@ def _migrate(workflow: BpmnWorkflow, top_diff, sub_diffs, versions: _Versions) -
 def _timer_values(workflow: BpmnWorkflow) -> dict[str, object]:
     """The computed due value of each waiting timer, by BPMN id."""
     return {
-        task.task_spec.bpmn_id: task._get_internal_data("event_value")
+        task.task_spec.bpmn_id: internals.event_value(task)
         for task in runtime.all_tasks(workflow, TaskState.WAITING)
         if isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition)
-        and task._get_internal_data("event_value") is not None
+        and internals.event_value(task) is not None
     }
 
 
@@ -234,7 +234,7 @@ def _restore_timer_values(workflow: BpmnWorkflow, values: dict[str, object]) -> 
         if value is not None and isinstance(
             getattr(task.task_spec, "event_definition", None), TimerEventDefinition
         ):
-            task._set_internal_data(event_value=value)
+            internals.set_event_value(task, value)
 
 
 def _move(

@@ -22,6 +22,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine.errors import EngineError, ExpressionFailed, InvalidState, UnsafeExpression
 from engine.expressions import language
+from engine.workflow import internals
 
 #: how deep call activities may nest at run time (a call cycle would never end)
 MAX_CALL_DEPTH = 8
@@ -145,10 +146,10 @@ def make_ready(workflow: BpmnWorkflow, task_id: str | None = None) -> int:
     """
     tasks = error_tasks(workflow)
     for task in tasks:
-        task._set_state(TaskState.READY)
+        internals.make_ready(task)
     named = failed_task(workflow, task_id)
     if named is not None and named not in tasks and not named.has_state(TaskState.FINISHED_MASK):
-        named.task_spec._update(named)
+        internals.refresh(named)
         tasks.append(named)
     return len(tasks)
 
@@ -180,10 +181,7 @@ def move(workflow: BpmnWorkflow, task_id: str | None, element_id: str) -> str:
     ahead, behind = move_targets(workflow, task_id)
     if element_id in ahead:
         target = next(s for s in task.task_spec.outputs if s.bpmn_id == element_id)
-        task._set_state(TaskState.READY)
-        task._sync_children([target], TaskState.FUTURE)
-        for child in task.children:
-            child.task_spec._predict(child, mask=TaskState.FUTURE | TaskState.PREDICTED_MASK)
+        internals.redirect(task, target)
         task.complete()
         return "skipped"
     if element_id in behind:

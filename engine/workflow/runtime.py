@@ -27,7 +27,7 @@ from engine.errors import Conflict
 from engine.office import audit, definitions, notifications, sla
 from engine.storage.cache import BoundedCache
 from engine.storage.tables import Case, HumanTask, Incident, MessageWait, Timer
-from engine.workflow import repair, service_tasks, specs
+from engine.workflow import internals, repair, service_tasks, specs
 
 INCIDENT = "incident"  # the status of a case stopped by an error
 
@@ -371,7 +371,7 @@ def _sync_waits(session: Session, running: Running, waits: dict) -> None:
 
 def timer_due(task) -> datetime | None:
     """When a waiting timer task fires, from the value SpiffWorkflow computed."""
-    value = task._get_internal_data("event_value")
+    value = internals.event_value(task)
     if isinstance(value, dict):
         value = value.get("next")
     if not value:

@@ -8,6 +8,7 @@ specs are cached per definition, so loading a case costs only its own state.
 from __future__ import annotations
 
 import copy
+import importlib.metadata
 import json
 import zlib
 from collections.abc import Callable
@@ -47,6 +48,7 @@ from engine.calendar import clock
 from engine.errors import InvalidBpmn, InvalidState, Problem
 from engine.privacy import crypto
 from engine.storage.cache import BoundedCache
+from engine.workflow import internals
 from engine.workflow.script_engine import SafeScriptEngine
 
 #: stored next to every state; a change of SpiffWorkflow's format is a data migration
@@ -98,11 +100,6 @@ class _ClockDateTime(datetime):
         return moment.astimezone(tz) if tz is not None else moment.astimezone().replace(tzinfo=None)
 
 
-# SpiffWorkflow reads the time only in its timer module: route it through engine.calendar.clock so
-# timers fire consistently with due dates (and tests can move time instead of sleeping).
-_timer_module.datetime = _ClockDateTime
-
-
 def _merge_without_loop_items(merge_child):
     """SpiffWorkflow merges an instance's data into the multi-instance task when there is
     no output collection, the instance's input item included; the next sequential instance
@@ -117,9 +114,6 @@ def _merge_without_loop_items(merge_child):
                     child.parent.data.pop(item.bpmn_id, None)
 
     return merge
-
-
-MultiInstanceTask.merge_child = _merge_without_loop_items(MultiInstanceTask.merge_child)
 
 
 def _untriggered_event_subprocess(task) -> bool:
@@ -157,8 +151,6 @@ def _end_when_the_flow_ends(self, my_task) -> bool:
     )
     return all(t == my_task or _untriggered_event_subprocess(t) for t in tasks)
 
-
-_EndJoin._check_threshold_unstructured = _end_when_the_flow_ends
 
 _REGISTRY, _STATE_CONVERTER = _build_registry()
 _ENCODER = create_encoder(_REGISTRY)
@@ -213,6 +205,7 @@ def compile_process(root: etree._Element, source: str, process_id: str, decision
     Returns ``(spec, subprocess_specs)``; SpiffWorkflow's complaints become
     :class:`InvalidBpmn` naming the element.
     """
+    install_corrections()
     parser = _Parser()
     try:
         for root_element in {id(d.root): d.root for d in decisions}.values():
@@ -299,10 +292,6 @@ def _update_mapped_out(update_data):
                 my_task.data[target] = copy.deepcopy(results[source])
 
     return update
-
-
-CallActivity.copy_data = _copy_mapped_in(CallActivity.copy_data)
-CallActivity.update_data = _update_mapped_out(CallActivity.update_data)
 
 
 def _all_executable(root: etree._Element) -> etree._Element:
@@ -399,11 +388,9 @@ def new_workflow(spec, subprocess_specs) -> BpmnWorkflow:
 
 def dump_state(workflow: BpmnWorkflow) -> bytes:
     """The workflow's state without its spec, as compressed JSON."""
-    _REGISTRY._encoder_mode = True
-    try:
+    install_corrections()
+    with internals.encoder_mode(_REGISTRY):
         dct = _STATE_CONVERTER.to_dict(workflow)
-    finally:
-        _REGISTRY._encoder_mode = False
     text = json.dumps(dct, separators=(",", ":"), cls=_ENCODER)
     return crypto.seal_bytes(zlib.compress(text.encode(), 6))  # encrypted at rest (UU 27/2022)
 
@@ -439,9 +426,43 @@ def load_state(blob: bytes, spec, subprocess_specs, version: str | None = None) 
     ``version`` is the serializer version stored beside the state (the case's
     ``serializer_version``); an older one is upgraded first, an unknown one refused.
     """
+    install_corrections()
     dct = json.loads(zlib.decompress(crypto.open_bytes(blob)))
     if version is not None and version != SERIALIZER_VERSION:
         dct = upgrade_state(dct, version)
     workflow = _STATE_CONVERTER.from_dict(dct, spec=spec, subprocess_specs=subprocess_specs)
     workflow.script_engine = SCRIPT_ENGINE
     return workflow
+
+
+# --- corrections to SpiffWorkflow 3.2, installed before the first workflow is built ---
+#
+# Each replaces one attribute of SpiffWorkflow (pinned to 3.2 in pyproject.toml):
+# - its timers read ``datetime.now`` only in the timer module: routed through
+#   engine.calendar.clock, so timers fire consistently with due dates and tests move time;
+# - sequential multi-instance: the loop's own items are dropped after each merge;
+# - a process ends when its started work is done (untriggered event sub-processes aside);
+# - call activities pass only the declared camunda:in/out data.
+_CORRECTIONS = [
+    (_timer_module, "datetime", _ClockDateTime),
+    (MultiInstanceTask, "merge_child", _merge_without_loop_items(MultiInstanceTask.merge_child)),
+    (_EndJoin, "_check_threshold_unstructured", _end_when_the_flow_ends),
+    (CallActivity, "copy_data", _copy_mapped_in(CallActivity.copy_data)),
+    (CallActivity, "update_data", _update_mapped_out(CallActivity.update_data)),
+]
+_installed = False
+
+
+def install_corrections() -> None:
+    """Install :data:`_CORRECTIONS` once; refuse a SpiffWorkflow they were not written for."""
+    global _installed
+    if _installed:
+        return
+    version = importlib.metadata.version("SpiffWorkflow")
+    if not version.startswith("3.2."):
+        raise RuntimeError(
+            f"permitflow's workflow adapter is written for SpiffWorkflow 3.2, found {version}"
+        )
+    for owner, name, value in _CORRECTIONS:
+        setattr(owner, name, value)
+    _installed = True

@@ -1,0 +1,58 @@
+"""The private parts of SpiffWorkflow 3.2 the adapter reads or sets, in one place.
+
+SpiffWorkflow keeps a timer's computed due value and an event's "fired" mark in a
+task's internal data, and has no public way to make a failed task ready again or to
+send it down another path. Every such access goes through these functions, so an
+upgrade of SpiffWorkflow is checked here (its attribute corrections are
+:func:`engine.workflow.specs.install_corrections`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from SpiffWorkflow.util.task import TaskState
+
+
+def event_value(task) -> Any:
+    """The value SpiffWorkflow computed for a waiting event (a timer's due moment)."""
+    return task._get_internal_data("event_value")
+
+
+def set_event_value(task, value: Any) -> None:
+    task._set_internal_data(event_value=value)
+
+
+def mark_event_fired(task) -> None:
+    """Tell a catch or start event that its event came."""
+    task._set_internal_data(event_fired=True)
+
+
+def make_ready(task) -> None:
+    """Put a task (e.g. one in the ERROR state) back to READY."""
+    task._set_state(TaskState.READY)
+
+
+def refresh(task) -> None:
+    """Let the task's spec bring it up to date again (re-evaluate what made it wait)."""
+    task.task_spec._update(task)
+
+
+def redirect(task, target_spec) -> None:
+    """Make ``task`` ready with ``target_spec`` as its only next step (skipping the rest)."""
+    task._set_state(TaskState.READY)
+    task._sync_children([target_spec], TaskState.FUTURE)
+    for child in task.children:
+        child.task_spec._predict(child, mask=TaskState.FUTURE | TaskState.PREDICTED_MASK)
+
+
+@contextmanager
+def encoder_mode(registry) -> Iterator[None]:
+    """The serializer registry writing plain JSON (how SpiffWorkflow's own encoder runs)."""
+    registry._encoder_mode = True
+    try:
+        yield
+    finally:
+        registry._encoder_mode = False
