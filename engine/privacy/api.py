@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine.office.access import may_see_case
+from engine.office.access import is_clerk_of, may_see_case
 from engine.office.audit import data_of as audit_data
 from engine.privacy import access_log, keys, retention, rights
 from engine.privacy.access_log import entries as access_entries
@@ -30,6 +30,7 @@ __all__ = [
     "audit_data",
     "case_data_for",
     "generate_key",
+    "is_clerk_of",
     "is_overdue",
     "keys",
     "log_access",

@@ -34,6 +34,9 @@ def test_a_designer_or_reformer_cannot_read_a_cases_personal_data(db, staff, use
     if page.status_code == 200:
         assert 'id="need-to-know"' in html
     assert NIK not in html and MASKED_NIK not in html and "Siti Rahayu" not in html
+    assert "S*** R***" not in html
+    listing = staff(username).get("/cases/").get_data(as_text=True)
+    assert "Siti Rahayu" not in listing and "S*** R***" not in listing
     response = staff(username).post(
         f"/cases/{case.tracking_code}/unmask", {"field": "nik", "reason": "just curious"}
     )

@@ -66,8 +66,15 @@ def index():
         lanes=lanes,
         statuses=STATUSES,
         due=due,
-        masked_applicant=services.privacy.masked_applicant,
+        masked_applicant=_applicant_column,
     )
+
+
+def _applicant_column(case) -> str:
+    """The applicant's initials for the case's clerks; nothing for anyone else."""
+    if not services.privacy.is_clerk_of(g.user.role_names, case):
+        return ""
+    return services.privacy.masked_applicant(case)
 
 
 @bp.route("/cases/<ref>")
@@ -121,7 +128,7 @@ def _show(session, case, unmasked: tuple[str, ...] = ()):
         labels={key: field.label for key, field in personal.items()},
         unmasked=unmasked,
         applicant=case.applicant_name if data is not None else "",
-        masked_applicant=services.privacy.masked_applicant(case),
+        masked_applicant=services.privacy.masked_applicant(case) if data is not None else "",
         documents=document_rows(session, case)
         if may_see_documents(session, g.user.username, case)
         else None,
