@@ -107,3 +107,31 @@ def test_a_subscriber_must_be_on_a_registered_host(session, receiver):
         webhooks.add_subscriber(session, "x", receiver.url, "short")
     with pytest.raises(webhooks.InvalidSubscriber, match="Unknown event"):
         webhooks.add_subscriber(session, "x", receiver.url, SECRET, ["deleted"])
+
+
+def test_a_decision_is_an_event_with_its_outcome(session, receiver, db_engine):
+    from tests.test_integration import _finished
+
+    webhooks.add_subscriber(session, "ministry", receiver.url + "/events", SECRET, ["decided"])
+    stub = stubs.start()
+    try:
+        _register(session, stubs.base_url(stub))
+        services.deploy(session, GOOD, source="nik.bpmn")
+        case = services.start_case(session, "nik_check", {"applicant_nik": "3273010101900001"})
+        session.commit()
+        assert session.query(WebhookDelivery).count() == 0  # "started" is not subscribed
+        from engine.storage.tables import ServiceCallRow
+
+        [service_call] = session.query(ServiceCallRow).filter_by(case_id=case.id).all()
+        _finished(session, service_call.id)
+    finally:
+        stub.shutdown()
+        stub.server_close()
+    services.create_user(session, "ani", roles=["front_office"])
+    [task] = services.open_tasks(session, case)
+    services.complete_task(session, task.id, "ani", {})
+    session.commit()
+    assert webhooks.send_pending(session) == 1
+    [(_headers, body)] = receiver.received
+    assert json.loads(body)["event"] == "decided" and json.loads(body)["case"] == case.tracking_code
+    assert "outcome" in json.loads(body)

@@ -23,6 +23,7 @@ KINDS = {
     "no_branch": _l("No path out of the gateway fits the case data"),
     "call_depth": _l("Call activities nest too deeply"),
     "engine": _l("The engine could not run this step"),
+    "connector": _l("Another government system did not answer"),
 }
 
 

@@ -130,6 +130,7 @@ def test_a_stopped_registry_becomes_an_incident_the_admin_retries(office, browse
     admin.goto(f"{base}/admin/incidents/")
     admin.locator("tr", has_text=code).locator("a").first.click()
     assert "population.nik_lookup failed after 3 attempt(s)" in admin.content()
+    assert "Sistem pemerintah lain tidak menjawab" in admin.content()  # Indonesian by default
     admin.click("form[action$='/retry'] button[type=submit]")
     admin.wait_for_load_state()
     task_id = _task_page(engine, code)

@@ -42,4 +42,5 @@ ID = {
     "Next attempt": "Percobaan berikutnya",
     "No events yet.": "Belum ada peristiwa.",
     "Remove subscriber": "Hapus pelanggan",
+    "Another government system did not answer": "Sistem pemerintah lain tidak menjawab",
 }
