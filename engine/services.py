@@ -115,6 +115,7 @@ from engine.storage.tables import (
     User,
 )
 from engine.validation.process import has_errors, validate_file
+from engine.workflow.called import called_definitions, called_progress
 from engine.workflow.migration import migrate_cases, plan_migration
 from engine.workflow.start_events import deliver_message, start_by_message
 from engine.workflow.timers import tick
@@ -207,6 +208,8 @@ __all__ = [
     "create_user",
     "end_sessions",
     "deliver_message",
+    "called_progress",
+    "called_definitions",
     "decisions_beside",
     "start_by_message",
     "incidents",

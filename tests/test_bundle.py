@@ -11,8 +11,9 @@ from __future__ import annotations
 import pytest
 
 from engine import services
+from engine.demo import fill
 from tests import test_procedures
-from tests.test_procedures import Path, run_path
+from tests.test_procedures import Path, run_path, run_path_from
 
 clerks = test_procedures.clerks  # the fixture: a clerk per role, every procedure deployed
 
@@ -113,3 +114,40 @@ def test_the_applicant_enters_the_data_once_and_each_procedure_gets_what_it_need
     assert data["business_license_decision"] == "approve"
     assert data["building_approval_decision"] == "approve"
     assert data["signage_permit_decision"] == "approve"
+
+
+def _progress(session, case) -> dict[str, tuple[str, list[str], str]]:
+    return {
+        p.process_key: (p.status, p.steps, p.outcome)
+        for p in services.called_progress(session, services.get_case(session, case.id))
+    }
+
+
+def test_the_case_shows_each_permit_s_progress(clerks):
+    path = PATHS["bundle-three-permits-issued"]
+    model = services.load_deployed_model(clerks, path.key)
+    data = fill(services.start_form(model.processes[path.key])) | path.start
+    case = services.start_case(clerks, path.key, data, started_by="applicant")
+    clerks.commit()
+    assert {s for s, _steps, _o in _progress(clerks, case).values()} == {"not_started"}
+    done: list[str] = []
+    for _ in range(4):  # registration, three agency reviews: the calls begin
+        _do(clerks, case, path, done)
+    progress = _progress(clerks, case)
+    assert progress["business_license"] == ("running", ["Register OSS application"], "")
+    assert progress["building_approval"][0:2] == ("running", ["Register application"])
+    assert progress["signage_permit"] == ("running", ["Register signage application"], "")
+    case, _done = run_path_from(clerks, case, path)
+    assert case.status == "completed"
+    progress = _progress(clerks, case)
+    assert progress["business_license"] == ("completed", [], "Licence issued")
+    assert progress["building_approval"] == ("completed", [], "Permit issued")
+    assert progress["signage_permit"] == ("completed", [], "Signage permit issued")
+    pinned = {p.process_key: p.definition.key for p in services.called_progress(clerks, case)}
+    assert pinned == {k: k for k in progress}
+
+
+def _do(session, case, path, done) -> None:
+    task = services.open_tasks(session, services.get_case(session, case.id))[0]
+    test_procedures._do_task(session, task, path, done)
+    session.commit()

@@ -137,6 +137,7 @@ def _show(session, case, unmasked: tuple[str, ...] = ()):
         messages=messages_for_case(session, case.id),
         case_due=due(case.due_at) if case.status in services.CLOCK_RUNNING else None,
         markers=markers,
+        called=services.called_progress(session, case),  # a bundle's permits
     )
 
 

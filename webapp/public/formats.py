@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import get_locale
 
-from engine.services import labels_for
+from engine.services import called_definitions, labels_for
 
 WIB = ZoneInfo("Asia/Jakarta")
 MONTHS = {
@@ -50,8 +50,37 @@ def wib(value) -> str:
 
 
 def step(case, text: str | None = None) -> str:
-    """A case's current step (or ``text``: its outcome) in the reader's language."""
-    return labels_for(case.definition).step(text or case.current_step or "", _language())
+    """A case's current step (or ``text``: its outcome) in the reader's language; a step
+    of a called procedure (a bundle's permit) by the labels of the version that runs it."""
+    language, own = _language(), labels_for(case.definition)
+    parts = []
+    for part in (text or case.current_step or "").split(", "):
+        shown = own.step(part, language)
+        if shown == part:
+            for called in called_definitions(case.definition):
+                shown = labels_for(called).step(part, language)
+                if shown != part:
+                    break
+        parts.append(shown)
+    return ", ".join(parts)
+
+
+def called_rows(case, progress) -> list[dict]:
+    """The procedures a case calls (a bundle's permits) with their progress, each step
+    named in the reader's language by the labels of the version that runs it."""
+    language, own = _language(), labels_for(case.definition)
+    rows = []
+    for item in progress:
+        labels = labels_for(item.definition) if item.definition is not None else own
+        rows.append(
+            {
+                "name": own.step(item.name, language),
+                "status": item.status,
+                "steps": [labels.step(name, language) for name in item.steps],
+                "outcome": labels.step(item.outcome, language) if item.outcome else "",
+            }
+        )
+    return rows
 
 
 def standard_text(definition, key: str, fallback: str) -> str:

@@ -29,6 +29,7 @@ from webapp.database import commit, get_session, rollback
 from webapp.presenters import due
 from webapp.public import bp
 from webapp.public.applications import APPLICANT
+from webapp.public.formats import called_rows
 from webapp.public.links import find_case, private_url
 from webapp.tasks.forms import field_views, store_uploads, submitted_values
 from webapp.tasks.messages import field_errors
@@ -78,6 +79,7 @@ def _page(case: Case, private: bool, errors: dict | None = None, status: int = 2
         documents=document_rows(session, case) if private else [],
         bills=services.payments.case_bills(session, case) if private else [],
         permits=services.permits.case_permits(session, case) if private else [],
+        called=called_rows(case, services.called_progress(session, case)),
         fields=fields,
         complaint=_complaint(case, data) if private else None,
         survey_open=private and case.status in services.FINISHED_STATUSES and not rated,

@@ -1,0 +1,59 @@
+"""The one-stop bundle on the web: the catalogue lists it beside the single services, the
+tracking page and the staff case page show each called permit's progress."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine import services
+from engine.demo import fill
+from tests.conftest import PROCESSES
+from tests.test_bundle import BUNDLE
+
+
+@pytest.fixture
+def bundle_case(db):
+    for key in ("business_license", "signage_permit", "small_business_bundle"):
+        path = PROCESSES / f"{key}.bpmn"
+        data = path.read_bytes()
+        dmn = services.decisions_beside(path, data) or None
+        services.deploy(db, data, source=path.name, dmn_files=dmn)
+    services.create_user(db, "tina", roles=["technical_team", "front_office"])
+    model = services.load_deployed_model(db, "small_business_bundle")
+    start = fill(services.start_form(model.processes["small_business_bundle"])) | BUNDLE
+    case = services.start_case(db, "small_business_bundle", start, started_by="applicant")
+    db.commit()
+    return case
+
+
+def _work(db, case, count: int, answers: dict) -> None:
+    for _ in range(count):
+        task = services.open_tasks(db, services.get_case(db, case.id))[0]
+        data = fill(services.task_form(task)) | answers.get(task.element_id, {})
+        services.complete_task(db, task.id, "tina", data)
+        db.commit()
+
+
+def test_the_catalogue_shows_the_bundle_beside_single_services(citizen, bundle_case):
+    page = citizen.get("/services/").get_data(as_text=True)
+    assert "Paket Perizinan Usaha Kecil (satu pintu)" in page
+    assert "Persetujuan Bangunan Gedung" in page and "Izin Penyelenggaraan Reklame" in page
+    assert citizen.get("/services/small_business_bundle/apply").status_code == 200
+
+
+def test_tracking_shows_each_permit_s_progress_in_indonesian(citizen, db, bundle_case):
+    page = citizen.get(f"/track/{bundle_case.tracking_code}").get_data(as_text=True)
+    assert 'id="called-procedures"' in page and page.count('class="called called-not_started"') == 3
+    assert "Izin usaha" in page and "Izin reklame" in page and "Menunggu" in page
+    _work(db, bundle_case, 4, {"agency_review": {"agency_opinion": "agree"}})
+    page = citizen.get(f"/track/{bundle_case.tracking_code}").get_data(as_text=True)
+    assert page.count('class="called called-running"') == 3
+    assert "Pendaftaran permohonan izin reklame" in page  # the called step, in Indonesian
+    assert "Register signage application" not in page
+
+
+def test_the_staff_case_page_shows_the_called_procedures(staff, db, bundle_case):
+    _work(db, bundle_case, 4, {"agency_review": {"agency_opinion": "agree"}})
+    page = staff("admin").get(f"/cases/{bundle_case.id}").get_data(as_text=True)
+    assert 'id="called-procedures"' in page
+    assert "Register signage application" in page or "Pendaftaran permohonan izin reklame" in page
