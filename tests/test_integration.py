@@ -323,3 +323,21 @@ def test_the_nib_lookup_fills_the_business_from_oss(session, stub, nib, expected
     assert {k: data[k] for k in expected} == expected
     [task] = services.open_tasks(session, case)
     assert task.element_id == "check_business"
+
+
+def test_a_rolled_back_start_submits_no_call(session, db_engine, stub, monkeypatch):
+    from engine.background import jobs
+
+    submitted = []
+    monkeypatch.setattr(jobs, "submit", lambda job_id, engine=None: submitted.append(job_id))
+    _register(session, stubs.base_url(stub))
+    services.deploy(session, GOOD, source="nik.bpmn")
+    session.commit()
+    services.start_case(session, "nik_check", {"applicant_nik": "3273010101900001"})
+    session.rollback()
+    services.create_user(session, "ani", roles=["front_office"])
+    session.commit()
+    assert submitted == [] and session.query(ServiceCallRow).count() == 0
+    services.start_case(session, "nik_check", {"applicant_nik": "3273010101900001"})
+    session.commit()
+    assert len(submitted) == 1

@@ -56,14 +56,26 @@ def _submit_after_commit(session: Session, call_ids: list[str]) -> None:
     if isinstance(bind, Engine):  # an in-process job uses the database of the case
         _ENGINES.update({call_id: bind for call_id in call_ids})
 
+    committed: list[bool] = []
+
     def submit(_session: Session) -> None:
+        committed.append(True)
         for job in created:
             try:
                 jobs.submit(job.id, bind if isinstance(bind, Engine) else None)
             except Exception:  # the ticker picks the call up later
                 log.exception("service call job %s not submitted", job.id)
 
+    def forget(_session: Session, _previous=None) -> None:  # rolled back: no job to submit
+        if committed:
+            return
+        if event.contains(session, "after_commit", submit):
+            event.remove(session, "after_commit", submit)
+        for call_id in call_ids:
+            _ENGINES.pop(call_id, None)
+
     event.listen(session, "after_commit", submit, once=True)
+    event.listen(session, "after_rollback", forget, once=True)
 
 
 def _run_job(params: dict[str, Any], report) -> dict[str, Any]:
