@@ -204,7 +204,13 @@ def finish(session):
 
 
 def test_retention_anonymises_an_expired_case_and_keeps_its_statistics(office):
+    from engine.office import notifications
+
     case = finish(office)
+    case.applicant_email = "siti.rahma@example.id"
+    notifications.status_changed(office, case, "completed")
+    services.privacy.request_data_right(office, case, "correction", "Nama: Siti Rahmah")
+    office.commit()
     assert case.status == "completed"
     assert retention.run(office) == []  # 2 years (pf:retentionYears) have not passed
     clock.advance(timedelta(days=3 * 365))
@@ -222,6 +228,9 @@ def test_retention_anonymises_an_expired_case_and_keeps_its_statistics(office):
     [document] = services.case_documents(office, case)
     assert document.filename == "(removed)"
     assert [e.action for e in access_log.entries(office, case_id=case.id)][0] == "anonymised"
+    assert all(m.recipient == "" for m in services.messages_for_case(office, case.id))
+    [request] = services.privacy.requests_of(office, case=case)
+    assert services.privacy.message_of(request) == ""
     assert retention.run(office) == []  # once
 
 

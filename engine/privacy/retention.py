@@ -22,7 +22,14 @@ from engine.calendar import clock
 from engine.office import audit, documents
 from engine.privacy import access_log
 from engine.privacy.need_to_know import personal_fields_of
-from engine.storage.tables import FINISHED_STATUSES, AuditEntry, Case, Permit
+from engine.storage.tables import (
+    FINISHED_STATUSES,
+    AuditEntry,
+    Case,
+    DataRequest,
+    OutboxMessage,
+    Permit,
+)
 from engine.workflow.runtime import open_case, save
 
 DEFAULT_YEARS = 5
@@ -112,6 +119,10 @@ def anonymise(session: Session, case: Case) -> None:
     for entry in session.scalars(select(AuditEntry).where(AuditEntry.case_id == case.id)):
         if entry.action in audit.SEALED_ACTIONS:
             entry.data = None
+    for message in session.scalars(select(OutboxMessage).where(OutboxMessage.case_id == case.id)):
+        message.recipient = ""
+    for request in session.scalars(select(DataRequest).where(DataRequest.case_id == case.id)):
+        request.message = ""
     access_log.record(
         session,
         "anonymised",
