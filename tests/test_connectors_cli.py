@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from click.testing import CliRunner
+from sqlalchemy.orm import Session
 
 from engine.cli import main
 from engine.integration import stubs
 from engine.storage.tables import Connector
 
 
-def test_add_list_remove(db_engine, monkeypatch, session):
-    monkeypatch.setenv("PERMITFLOW_DATABASE_URL", db_engine.url.render_as_string(False))
+def test_add_list_remove(sqlite_engine, monkeypatch):
+    monkeypatch.setenv("PERMITFLOW_DATABASE_URL", sqlite_engine.url.render_as_string(False))
     runner = CliRunner()
     op = stubs.CONNECTOR_OPERATIONS["population"][0]
     added = runner.invoke(
@@ -57,6 +58,7 @@ def test_add_list_remove(db_engine, monkeypatch, session):
     assert no_secret.exit_code == 1 and "environment variable" in no_secret.output
     removed = runner.invoke(main, ["connectors", "remove", "population"])
     assert removed.exit_code == 0
-    assert session.query(Connector).count() == 0
+    with Session(sqlite_engine) as session:
+        assert session.query(Connector).count() == 0
     missing = runner.invoke(main, ["connectors", "remove", "population"])
     assert missing.exit_code == 1 and "No connector 'population'" in missing.output
