@@ -49,7 +49,9 @@ def test_counts_of_a_permit_procedure():
     # register>verify, verify>revise, revise>verify, review>approve1, approve1>sign, sign>notify
     assert m["lane_handoffs"] == 6
     assert m["pool_handoffs"] == 2
-    assert m["max_approval_chain"] == 3  # review, approve1, sign
+    # approve1, sign: "Review teknis" is a technical check, not an approval (no sign-off
+    # word, no official named, no "approved" decision)
+    assert m["max_approval_chain"] == 2
     assert (m["documents_uploaded"], m["requirements_listed"], m["documents_required"]) == (2, 3, 3)
     assert m["citizen_touchpoints"] == 2  # revise, notify
     assert m["shortest_path_steps"] == 6
@@ -82,3 +84,22 @@ def test_sub_process_steps_count_on_paths():
 def test_empty_process_has_no_paths():
     m = complexity(ProcessBuilder("empty").process)
     assert m["steps"] == 0 and m["shortest_path_steps"] is None and m["cyclomatic_complexity"] == 0
+
+
+def test_a_review_by_an_official_is_an_approval_and_counts_in_the_chain():
+    b = ProcessBuilder("p")
+    b.lane("mgmt", "Management")
+    b.start(), b.end()
+    b.task("r", "Section head review", lane="mgmt")
+    b.task("a", "Division head approval", lane="mgmt")
+    b.task("i", "Issue permit", lane="mgmt")
+    b.chain("start", "r", "a", "i", "end")
+    assert complexity(b.process)["max_approval_chain"] == 2
+
+
+def test_a_step_left_over_without_flows_does_not_break_the_figures():
+    b = ProcessBuilder("p")
+    b.start(), b.task("t", "Periksa"), b.task("leftover", "Legalisir manual"), b.end()
+    b.chain("start", "t", "end")
+    m = complexity(b.process)
+    assert (m["steps"], m["shortest_path_steps"], m["longest_path_steps"]) == (2, 1, 1)

@@ -1,9 +1,12 @@
-"""Findings on small procedures with planted problems (simulations.analysis.findings, .analysis)."""
+"""Findings of the procedure analysis (simulations.analysis): small procedures with planted
+problems, the issues reformers found on procedures nobody tuned the analysis to, and the
+accuracy corpus (tests/data/analysis_corpus) with per-kind precision and recall."""
 
 from __future__ import annotations
 
 import importlib.util
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +17,7 @@ from simulations.analysis.procedure import analyze
 
 HERE = Path(__file__).parent
 MIWG = Path("/work/shared/bpmn-miwg-reference")
+CORPUS = HERE / "data" / "analysis_corpus"
 DESIGN_KINDS = {
     "redundant_check",
     "no_effect_step",
@@ -267,7 +271,8 @@ def test_unreachable_steps_and_dead_ends():
     findings = find_issues(b.model())
     assert [f.elements for f in of_kind(findings, "unreachable")] == [["orphan"]]
     dead = {tuple(f.elements): f.severity for f in of_kind(findings, "dead_end")}
-    assert dead[("stuck",)] == "error" and dead[("orphan",)] == "warning"
+    # no case reaches the orphan: it is unreachable, not also a place where cases stop
+    assert dead[("stuck",)] == "error" and ("orphan",) not in dead
 
 
 def test_loop_without_exit_never_ends():
@@ -328,3 +333,383 @@ def test_generated_procedure_of_the_benchmark_is_analysed():
     assert not {"unreachable", "dead_end", "deadlock_gateway_pair"} & {
         f.kind for f in report.findings
     }
+
+
+# ---------------------------------------------------------------- what reformers reported (issue 14)
+
+
+def identity_checks(second_name, second_fields):
+    b = ProcessBuilder("p", "Izin Reklame")
+    for lane in ("front", "tech"):
+        b.lane(lane)
+    b.start(fields=[form_field("nik"), form_field("ktp", "file")])
+    b.task(
+        "check_id",
+        "Check identity card",
+        lane="front",
+        fields=[
+            form_field("nik"),
+            form_field("ktp", "file", readonly=True),
+            form_field("identity_valid", "boolean"),
+        ],
+    )
+    b.gateway("g1", name="ID valid?")
+    b.task("survey", "Survey location", lane="tech", fields=[form_field("location_ok", "boolean")])
+    b.gateway("g2")
+    b.task("second", second_name, lane="tech", fields=second_fields)
+    b.end("ok")
+    b.end("no1")
+    b.end("no2")
+    b.chain("start", "check_id", "g1")
+    b.flow("g1", "survey", "identity_valid")
+    b.flow("g1", "no1", default=True)
+    b.chain("survey", "g2")
+    b.flow("g2", "second", "location_ok")
+    b.flow("g2", "no2", default=True)
+    b.chain("second", "ok")
+    return b
+
+
+def test_same_identity_check_worded_differently_is_a_duplicate_with_evidence():
+    b = identity_checks(
+        "Validasi kartu tanda penduduk pemohon",
+        [
+            form_field("nik"),
+            form_field("ktp", "file", readonly=True),
+            form_field("ktp_sah", "boolean", label="KTP valid?"),
+        ],
+    )
+    (found,) = of_kind(find_issues(b.model()), "redundant_check")
+    assert found.elements == ["check_id", "second"]
+    assert found.confidence >= 0.5
+    text = " ".join(found.evidence)
+    assert "ktp" in text.lower() and "same data" in text  # the editable NIK counts too
+
+
+def test_checks_of_different_things_are_not_duplicates():
+    b = identity_checks(
+        "Verify payment",
+        [form_field("payment_proof", "file", readonly=True), form_field("paid", "boolean")],
+    )
+    assert of_kind(find_issues(b.model()), "redundant_check") == []
+
+
+def test_a_test_and_the_review_of_its_result_are_not_one_check():
+    b = sequence(
+        ("sample", "Uji sampel air", "lab", [form_field("hasil_lab", "file")]),
+        (
+            "review",
+            "Verifikasi hasil uji sampel air",
+            "office",
+            [form_field("hasil_lab", "file", readonly=True), form_field("ok", "boolean")],
+        ),
+        lanes=("lab", "office"),
+    )
+    assert of_kind(find_issues(b.model()), "redundant_check") == []
+
+
+def test_three_heads_in_one_management_lane_are_a_ladder_fee_and_issue_are_not():
+    b = sequence(
+        ("assess", "Assess signage fee", "mgmt", [form_field("fee", "long")]),
+        ("section", "Section head review", "mgmt", []),
+        ("division", "Division head approval", "mgmt", []),
+        ("head", "Head of office signs permit", "mgmt", []),
+        ("issue", "Issue signage permit", "mgmt", [form_field("permit_no")]),
+        lanes=("mgmt",),
+    )
+    (found,) = of_kind(find_issues(b.model()), "stacked_approvals")
+    assert found.elements == ["section", "division", "head"]
+    assert "section head" in found.explanation and "division head" in found.explanation
+
+
+def test_an_approved_decision_field_makes_an_approval():
+    approved = form_field("approved", "boolean", label="Approved?")
+    b = sequence(
+        ("a", "Keputusan teknis", "tech", [approved]),
+        ("b", "Tanda tangan Kepala Dinas", "head", []),
+        lanes=("tech", "head"),
+    )
+    assert [f.elements for f in of_kind(find_issues(b.model()), "stacked_approvals")] == [
+        ["a", "b"]
+    ]
+
+
+def test_fee_assessment_then_issue_is_one_approval_at_most():
+    b = sequence(
+        ("assess", "Assess signage fee", "cashier", [form_field("fee", "long")]),
+        ("issue", "Issue signage permit", "front", [form_field("permit_no")]),
+        lanes=("cashier", "front"),
+    )
+    assert of_kind(find_issues(b.model()), "stacked_approvals") == []
+
+
+def test_registration_payment_and_fee_assessment_are_never_no_effect_steps():
+    b = sequence(
+        ("register", "Register application", "front", [form_field("registration_note")]),
+        ("assess", "Assess retribution fee", "cashier", [form_field("fee_amount", "long")]),
+        ("pay", "Record fee payment", "cashier", [form_field("payment_ref")]),
+        ("sign", "Sign PBG", "head", [form_field("signature_note")]),
+        ("issue", "Issue permit", "front", [form_field("permit_number")]),
+        lanes=("front", "cashier", "head"),
+    )
+    assert of_kind(find_issues(b.model()), "no_effect_step") == []
+
+
+def test_a_step_whose_data_is_read_later_is_never_suggested_for_removal():
+    b = sequence(
+        ("survey", "Survei lokasi", "tech", [form_field("hasil_survei")]),
+        (
+            "answer",
+            "Susun jawaban",
+            "tech",
+            [form_field("hasil_survei", readonly=True), form_field("jawaban")],
+        ),
+        ("send", "Kirim jawaban", "front", []),
+        lanes=("tech", "front"),
+    )
+    assert of_kind(find_issues(b.model()), "no_effect_step") == []
+
+
+def test_waiting_for_payment_and_iterating_over_items_are_not_rework():
+    b = ProcessBuilder("p")
+    b.lane("cashier"), b.lane("tech")
+    b.start(), b.end()
+    b.task("pay", "Confirm payment", lane="cashier", fields=[form_field("paid", "boolean")])
+    b.gateway("paid", name="Paid?")
+    b.task(
+        "survey",
+        "Survey location",
+        lane="tech",
+        fields=[form_field("more", "boolean", label="Another location?")],
+    )
+    b.gateway("more", name="Another location?")
+    b.chain("start", "pay", "paid")
+    b.flow("paid", "survey", "paid")
+    b.flow("paid", "pay", "not yet", default=True)
+    b.chain("survey", "more")
+    b.flow("more", "survey", "more")
+    b.flow("more", "end", default=True)
+    assert of_kind(find_issues(b.model()), "rework_loop") == []
+
+
+def test_a_suggestion_that_breaks_the_procedure_is_withdrawn():
+    """Removing the second KTP check would leave its gateway reading a datum nothing records."""
+    b = identity_checks(
+        "Validasi KTP pemohon",
+        [
+            form_field("ktp", "file", readonly=True),
+            form_field("ktp_valid", "boolean", label="KTP valid?"),
+        ],
+    )
+    b.gateway("g3", name="KTP valid?")
+    process = b.process
+    flow = next(f for f in process.flows.values() if f.source == "second")
+    flow.target, process.nodes["ok"].incoming = "g3", []
+    process.nodes["g3"].incoming.append(flow.id)
+    b.end("no3")
+    b.flow("g3", "ok", "ktp_valid")
+    b.flow("g3", "no3", default=True)
+    (found,) = of_kind(find_issues(b.model()), "redundant_check")
+    assert found.suggested_change is None
+    assert "ktp_valid" in found.explanation and "No change is suggested" in found.explanation
+
+
+def test_offered_suggestions_apply_and_validate():
+    from engine.validation.process import validate
+    from simulations.params.model import SimParams
+    from simulations.scenarios.changes import apply_changes
+
+    model = clean_procedure().model()
+    b = sequence(
+        ("note", "Catat di buku agenda manual", "front", [form_field("agenda")]),
+        ("issue", "Terbitkan izin", "front", [form_field("nomor")]),
+    )
+    for m in (model, b.model()):
+        for finding in find_issues(m):
+            if finding.suggested_change:
+                revised, _ = apply_changes(m, SimParams(), [finding.suggested_change])
+                errors = [
+                    p for p in validate(revised, for_execution=False) if p.severity == "error"
+                ]
+                assert not errors, (finding.title, errors)
+
+
+def test_documents_drawn_as_data_objects_are_compared():
+    bpmn = (CORPUS / "pbg_kab_klaten_signavio.bpmn").read_bytes()
+    loader = importlib.import_module("engine.bpmn.reader")
+    model = loader.load_bpmn(bpmn, "klaten.bpmn")
+    with_file = analyze(model, xml=bpmn)
+    found = of_kind(with_file.findings, "redundant_check")
+    assert found and any("same data or documents" in " ".join(f.evidence) for f in found)
+
+
+def test_long_names_are_compared_in_bounded_time():
+    """Security issue 10, item 4: 120-word task names took 61 s for one page."""
+    import time
+
+    words = "verifikasi dokumen berkas izin bangunan periksa teknis lapangan survei kajian".split()
+    b = ProcessBuilder("p")
+    b.start(), b.end()
+    ids = []
+    for i in range(60):
+        name = " ".join(words[(i + k) % len(words)] + str(k % 7) for k in range(120))
+        b.task(f"t{i}", name, fields=[form_field(f"f{i}"), form_field(f"f{i - 1}", readonly=True)])
+        ids.append(f"t{i}")
+    b.chain("start", *ids, "end")
+    model = b.model()
+    analyze(model)  # imports and caches out of the way
+    started = time.process_time()
+    analyze(model)
+    assert time.process_time() - started < 1.0
+
+
+# ---------------------------------------------------------------- the accuracy corpus
+
+
+def _benchmark():
+    spec = importlib.util.spec_from_file_location(
+        "analysis_accuracy", HERE.parent / "benchmarks" / "analysis_accuracy.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look themselves up there
+    spec.loader.exec_module(module)
+    return module
+
+
+CORPUS_FILES = sorted(CORPUS.glob("*.bpmn"))
+THRESHOLD = 0.9  # precision and recall per kind over the whole corpus
+
+
+@pytest.mark.parametrize("path", CORPUS_FILES, ids=lambda p: p.stem)
+def test_corpus_procedure_is_analysed_with_evidence(path):
+    loader = importlib.import_module("engine.bpmn.reader")
+    data = path.read_bytes()
+    model = loader.load_bpmn(data, path.name)
+    report = analyze(model, xml=data)
+    json.dumps(report.as_dict())
+    process = model.main_process()
+    read_later = {f.id for n in process.nodes.values() for f in n.form_fields if f.readonly}
+    for finding in report.findings:
+        assert finding.evidence, finding.title
+        change = finding.suggested_change or {}
+        if change.get("op") == "remove_task":
+            node = process.nodes[change["task"]]
+            written = {f.id for f in node.form_fields if not f.readonly}
+            assert finding.kind != "no_effect_step" or not written & read_later, finding.title
+
+
+def test_corpus_precision_and_recall_per_kind():
+    benchmark = _benchmark()
+    result = benchmark.evaluate(benchmark.corpus_files("all"))
+    assert result.files == len(CORPUS_FILES) >= 30
+    assert not result.errors
+    assert not benchmark.below(result, THRESHOLD), benchmark.table(result)
+
+
+# ---------------------------------------------------------------- findings from history
+
+
+def reviewed_procedure():
+    b = ProcessBuilder("p", "Izin")
+    for lane in ("front", "tech", "head"):
+        b.lane(lane)
+    b.start(fields=[form_field("luas", "long")])
+    b.gateway("merge")
+    b.task("verify", "Verifikasi dokumen", lane="front", fields=[form_field("lengkap", "boolean")])
+    b.gateway("complete", name="Lengkap?")
+    b.task(
+        "revise",
+        "Perbaikan berkas oleh pemohon",
+        lane="front",
+        fields=[form_field("berkas", "file")],
+    )
+    b.task("tech", "Kajian teknis", lane="tech", fields=[form_field("teknis_ok", "boolean")])
+    b.gateway("tech_ok")
+    b.task(
+        "sign",
+        "Tanda tangan Kepala Dinas",
+        lane="head",
+        fields=[form_field("disetujui", "boolean", label="Disetujui?")],
+    )
+    b.gateway("signed")
+    b.end("issued"), b.end("rejected"), b.end("refused")
+    b.chain("start", "merge", "verify", "complete")
+    b.flow("complete", "tech", "lengkap")
+    b.flow("complete", "revise", "tidak lengkap", default=True)
+    b.chain("revise", "merge")
+    b.chain("tech", "tech_ok")
+    b.flow("tech_ok", "sign", "teknis_ok")
+    b.flow("tech_ok", "rejected", default=True)
+    b.chain("sign", "signed")
+    b.flow("signed", "issued", "disetujui")
+    b.flow("signed", "refused", default=True)
+    return b
+
+
+def test_history_shows_checks_that_never_reject_approvals_never_refused_and_rework_cost():
+    from datetime import datetime, timedelta
+
+    from simulations.analysis.history import Completion, History
+
+    history = History("p", 3)
+    t0 = datetime(2026, 1, 5, 9)
+    for i in range(200):
+        case, at = f"C{i}", t0 + timedelta(hours=i)
+        events = [(None, {"luas": 100})]
+        if i == 0:  # one case sent back once, five days lost
+            events += [("verify", {"lengkap": False}), ("revise", {})]
+        events += [("verify", {"lengkap": True}), ("tech", {"teknis_ok": i % 5 != 0})]
+        if i % 5 != 0:
+            events.append(("sign", {"disetujui": True}))
+        for k, (element, data) in enumerate(events):
+            extra = timedelta(days=5) if i == 0 and k >= 3 else timedelta(0)
+            history.completions.append(
+                Completion(case, element, at + timedelta(minutes=k) + extra, data)
+            )
+    report = analyze(reviewed_procedure().model(), history=history)
+    found = {f.kind: f for f in report.findings}
+    rare = found["rarely_rejecting_check"]
+    assert (
+        rare.elements == ["verify"] and rare.effect["rejected"] == 1 and rare.effect["cases"] == 200
+    )
+    assert "2026-01-05" in rare.effect["period"] and rare.effect["upper_95"] < 0.03
+    assert found["never_refused_approval"].elements == ["sign"]
+    assert found["never_refused_approval"].effect["cases"] == 160
+    assert "tech" not in {
+        e for f in report.findings for e in f.elements if f.kind == "rarely_rejecting_check"
+    }
+    rework = found["costly_rework"]
+    assert "verify" in rework.elements and rework.effect["rounds"] == 1
+    assert rework.effect["days"] == pytest.approx(5.0, abs=0.01)
+
+
+def test_history_is_read_from_the_audit_log(session):
+    from datetime import timedelta
+
+    from engine import services
+    from engine.calendar import clock
+    from simulations.analysis.history import condition_names, history_from_audit, outcomes
+
+    services.create_user(session, "ani", roles=["front_office"])
+    services.create_user(session, "budi", roles=["head_of_office"])
+    bpmn = (HERE / "engine_bpmn" / "two_lanes.bpmn").read_bytes()
+    services.deploy(session, bpmn, source="two_lanes.bpmn")
+    for index in range(3):
+        case = services.start_case(
+            session, "small_permit", {"applicant_name": f"P{index}", "area": 2}
+        )
+        services.complete_task(session, services.open_tasks(session, case)[0].id, "ani", {})
+        clock.advance(timedelta(hours=1))
+        decision = "approve" if index else "reject"
+        task = services.open_tasks(session, case)[0]
+        services.complete_task(session, task.id, "budi", {"decision": decision})
+    session.commit()
+    loader = importlib.import_module("engine.bpmn.reader")
+    from simulations.analysis.graph import process_graph
+
+    G = process_graph(loader.load_bpmn(bpmn, "two_lanes.bpmn").main_process())
+    history = history_from_audit(session, "small_permit", 1, keep=condition_names(G))
+    assert len(history.by_case()) == 3 and history.period is not None
+    assert {k for c in history.completions for k in c.data} == {"decision", "area"}
+    decided = outcomes(G, history)["decide"]
+    assert sorted(decided.values()) == [False, True, True]

@@ -24,10 +24,15 @@ def run(*args: str) -> str:
     return result.output
 
 
-def test_analysis_names_the_bottleneck_and_the_step_to_drop():
+def test_analysis_names_the_bottleneck_and_keeps_the_registration():
     report = json.loads(run("analyze", str(BPMN), "--json", "--simulate", "--params", str(PARAMS)))
     kinds = {(f["kind"], tuple(f["elements"])) for f in report["findings"]}
-    assert ("no_effect_step", ("register_application",)) in kinds
+    # registering the application records what later steps read: not a step to drop
+    assert ("no_effect_step", ("register_application",)) not in kinds
+    assert not any(
+        (f.get("suggested_change") or {}).get("task") == "register_application"
+        for f in report["findings"]
+    )
     assert any(kind == "bottleneck" and "Lane_cashier" in elements for kind, elements in kinds)
 
 

@@ -119,11 +119,35 @@ def test_after_masks_or_values_of_later_nodes():
     assert after_masks(G, {"a": 1, "b": 2, "c": 4}) == {"a": 6, "b": 6, "c": 6}
 
 
-def test_fallback_name_collectors_match_the_engine():
-    assert expression_names._fallback_names_read('${decision == "approve" and len(x) > 0}') == {
+def test_names_an_expression_reads_and_a_script_writes():
+    assert expression_names.names_read('decision == "approve" and len(x) > 0') == {
         "decision",
         "x",
     }
-    assert expression_names._fallback_names_written("a = b + 1\nc += d") == {"a", "c"}
-    assert expression_names._fallback_names_read_by_script("a = b + 1\nc += d") == {"b", "c", "d"}
-    assert expression_names._fallback_names_read("not python (") == set()
+    assert expression_names.names_written("a = b + 1\nc = d") == {"a", "c"}
+    assert expression_names.names_read_by_script("a = b + 1\nc = a + d") == {"b", "d"}
+
+
+def test_documents_drawn_as_data_objects_join_the_steps_data():
+    from simulations.analysis.data_links import read_data_links
+
+    xml = b"""<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL">
+      <process id="p"><dataObject id="o1"/><dataStore id="s1"/>
+        <dataObjectReference id="r1" name="Berkas (KTP, SHM)" dataObjectRef="o1"/>
+        <dataObjectReference id="r2" name="Berkas (lengkap)" dataObjectRef="o1"/>
+        <dataStoreReference id="r3" name="SIAK" dataStoreRef="s1"/>
+        <task id="a"><dataOutputAssociation><targetRef>r1</targetRef></dataOutputAssociation></task>
+        <task id="b"><dataInputAssociation><sourceRef>r2</sourceRef></dataInputAssociation>
+          <dataOutputAssociation><targetRef>r3</targetRef></dataOutputAssociation></task>
+      </process></definitions>"""
+    links = read_data_links(xml)
+    assert links.writes == {"a": {"data:o1"}, "b": {"data:s1"}}
+    assert links.reads == {"b": {"data:o1"}}  # two references, one document
+    assert links.items["r3"].store and not links.items["r1"].store
+    b = ProcessBuilder("p")
+    b.start(), b.task("a", "Terima berkas"), b.task("b", "Verifikasi berkas"), b.end()
+    b.chain("start", "a", "b", "end")
+    G = process_graph(b.process, data_links=links)
+    assert G.nodes["b"]["reads_data"] == {"data:o1"} and G.nodes["b"]["stores_out"] == {"data:s1"}
+    assert G.nodes["a"]["writes_data"] == {"data:o1"} and G.nodes["a"]["reads"] == set()
+    assert read_data_links(b"not xml").reads == {}

@@ -85,6 +85,7 @@ def bottlenecks(
                     "error" if u >= 0.98 else "warning",
                     effect={"source": source, "utilisation": u, "waiting_share": w},
                     suggested_change=_staffing(lane, values, u),
+                    evidence=[f"{source}: busy {u:.0%} of the time, {w:.0%} of case time waiting"],
                 )
             )
     return findings

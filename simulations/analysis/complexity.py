@@ -20,28 +20,34 @@ from simulations.analysis.graph import (
     process_graph,
     step_graph,
 )
-from simulations.analysis.vocabulary import is_applicant_contact, is_approval
+from simulations.analysis.steps import is_approval_node
+from simulations.analysis.vocabulary import is_applicant_contact
 
 CYCLE_LIMIT = 1000  # simple cycles counted at most (they can grow exponentially)
 CYCLE_LENGTH = 60  # longest cycle, in nodes, that is counted
 
 
-def approval_chains(S: nx.DiGraph, position: dict | None = None) -> list[list]:
+def approval_chains(S: nx.DiGraph, position: dict | None = None, approvals=None) -> list[list]:
     """The longest run of consecutive approval steps in each group of linked approvals.
 
-    ``S`` is a :func:`~simulations.analysis.graph.step_graph`; a step is an approval when its
-    name says so (:func:`~simulations.analysis.vocabulary.is_approval`). Links that go back
-    against the flow order ``position`` (node -> rank; by default a depth-first
-    order) are cut, so every chain is a simple path in flow direction.
+    ``S`` is a :func:`~simulations.analysis.graph.step_graph`; a step is an approval when
+    it approves, signs or initials, is a review by an official, or records an "approved"
+    decision (:func:`~simulations.analysis.steps.is_approval_node`), unless ``approvals``
+    (the set of approval steps) is given. Links that go back against the flow order
+    ``position`` (node -> rank; by default a depth-first order) are cut, so every chain is
+    a simple path in flow direction.
 
     Examples
     --------
     >>> S = nx.DiGraph([("a", "b"), ("b", "c"), ("c", "a")])
-    >>> nx.set_node_attributes(S, {"a": "Review", "b": "Approve", "c": "Sign"}, "name")
+    >>> names = {"a": "Review Kasi", "b": "Approve", "c": "Sign"}
+    >>> nx.set_node_attributes(S, names, "name"); nx.set_node_attributes(S, "task", "kind")
     >>> approval_chains(S, {"a": 0, "b": 1, "c": 2})
     [['a', 'b', 'c']]
     """
-    A = nx.DiGraph(S.subgraph(n for n, name in S.nodes(data="name") if is_approval(name)))
+    if approvals is None:
+        approvals = {n for n, data in S.nodes(data=True) if is_approval_node(data)}
+    A = nx.DiGraph(S.subgraph(n for n in S if n in approvals))
     if position is None:
         A.remove_edges_from(back_edges(A, [n for n in A if A.in_degree(n) == 0]))
     else:
@@ -85,6 +91,7 @@ def _scope_paths(G: nx.DiGraph, cut: set, scope, containers: set) -> tuple[int |
         return None, None
     root = ("__start__",)
     R = nx.DiGraph(T.edges)
+    R.add_nodes_from(T)  # steps no flow touches (left over in the drawing) included
     R.add_edges_from((root, s) for s in starts)
     results = []
     for which, R_ in ((0, R), (1, acyclic_flow(R, [e for e in cut if R.has_edge(*e)]))):
@@ -136,7 +143,11 @@ def _documents(process: Process, G: nx.DiGraph) -> tuple[int, int]:
 
 
 def complexity(
-    process: Process, G: nx.DiGraph | None = None, *, model: BpmnModel | None = None
+    process: Process,
+    G: nx.DiGraph | None = None,
+    *,
+    model: BpmnModel | None = None,
+    approvals: set | None = None,
 ) -> dict:
     """Measure how complex a procedure is for the applicant and for the office.
 
@@ -149,6 +160,8 @@ def complexity(
     model : engine.bpmn.model.BpmnModel, optional
         The file it came from; needed to count handoffs between pools (message
         flows). Without it ``pool_handoffs`` is ``None``.
+    approvals : set, optional
+        The approval steps, when already known (see :func:`approval_chains`).
 
     Returns
     -------
@@ -176,7 +189,7 @@ def complexity(
     cut = back_edges(G)
     shortest, longest = path_steps(G, cut)
     uploaded, listed = _documents(process, G)
-    chains = approval_chains(S, flow_position(G, cut))
+    chains = approval_chains(S, flow_position(G, cut), approvals)
     components = nx.number_weakly_connected_components(G) if len(G) else 0
     return {
         "steps": len(S),

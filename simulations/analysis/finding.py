@@ -12,6 +12,10 @@ KINDS = (
     "rework_loop",
     "knockout_order",
     "bottleneck",
+    "rarely_rejecting_check",
+    "never_refused_approval",
+    "agreeing_checks",
+    "costly_rework",
     "unreachable",
     "dead_end",
     "deadlock_gateway_pair",
@@ -24,9 +28,11 @@ class Finding:
     """A finding: its ``kind`` (one of :data:`KINDS`), the element ids concerned, a
     one-line ``title``, a plain ``explanation``, a ``severity`` (``info``, ``warning``
     or ``error``), the estimated ``effect`` when simulation or history supports one,
-    and a ``suggested_change`` in the scenario vocabulary of the simulator
+    a ``suggested_change`` in the scenario vocabulary of the simulator
     (``{"op": "remove_task", "task": id}``, ``merge_tasks``, ``parallelize``,
-    ``move_task``, ``staff``).
+    ``move_task``, ``staff``), checked before it is offered (see
+    :mod:`simulations.analysis.suggestions`), the ``evidence`` the finding rests on (one
+    plain sentence each) and, for scored findings, a ``confidence`` between 0 and 1.
     """
 
     kind: str
@@ -36,6 +42,8 @@ class Finding:
     severity: str = "info"
     effect: dict | None = None
     suggested_change: dict | None = None
+    evidence: list[str] | None = None
+    confidence: float | None = None
 
     def as_dict(self) -> dict:
         return asdict(self)

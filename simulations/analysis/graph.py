@@ -1,12 +1,14 @@
 """A procedure as a networkx graph: flow nodes, sequence flows and the data they touch.
 
 Every analysis in :mod:`simulations` starts from :func:`process_graph`. Nodes carry
-``kind``, ``name``, ``lane``, ``role``, ``is_human``, ``reads``, ``writes``,
-``documents`` (file-type form fields), ``parent`` (enclosing sub-process), ``duration``
+``kind``, ``name``, ``lane``, ``role``, ``is_human``, ``reads``, ``writes`` (form fields
+and script names), ``reads_data``/``writes_data`` (the same plus documents drawn as data
+objects, ``data_in``/``data_out``), ``fields`` (the form), ``documents`` (file-type form
+fields), ``messages`` (sends or receives a message flow), ``parent`` (enclosing sub-process), ``duration``
 and ``rejection`` (optional parameters from the node's properties), ``events`` (event
 definitions) and ``handler`` (an event sub-process or compensation handler, entered by
-an event rather than a flow); edges carry ``id``, ``condition``, ``is_default`` and
-``boundary``.
+an event rather than a flow); edges carry ``id``, ``name``, ``condition``, ``is_default``
+and ``boundary``.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import networkx as nx
 
 from engine.bpmn.model import TASK_KINDS, Node, Process
+from simulations.analysis.data_links import DataLinks
 from simulations.analysis.expression_names import names_read, names_read_by_script, names_written
 
 STEP_KINDS = TASK_KINDS | {"callActivity"}
@@ -40,7 +43,7 @@ def _parameter(node: Node, name: str) -> float | None:
     return None
 
 
-def _node_attributes(process: Process, node: Node) -> dict:
+def _node_attributes(process: Process, node: Node, links: DataLinks | None) -> dict:
     lane = process.lanes.get(node.lane_id) if node.lane_id else None
     fields = node.form_fields
     writes = {f.id for f in fields if not f.readonly}
@@ -48,7 +51,17 @@ def _node_attributes(process: Process, node: Node) -> dict:
     if node.script:
         writes |= _safe(names_written, node.script)
         reads |= _safe(names_read_by_script, node.script)
+    data_in = set(links.reads.get(node.id, ())) if links else set()
+    data_out = set(links.writes.get(node.id, ())) if links else set()
+    stores = {i.key for i in links.items.values() if i.store} if links else set()
     return {
+        "fields": fields,
+        "data_in": data_in,
+        "data_out": data_out,
+        "stores_out": data_out & stores,
+        "reads_data": reads | data_in,
+        "writes_data": writes | data_out,
+        "properties": dict(node.properties),
         "kind": node.kind,
         "name": node.label,
         "lane": node.lane_id if lane else None,
@@ -82,7 +95,14 @@ def _handlers(process: Process) -> set[str]:
     }
 
 
-_VIRTUAL = {"id": None, "condition": None, "is_default": False, "boundary": False, "link": False}
+_VIRTUAL = {
+    "id": None,
+    "name": "",
+    "condition": None,
+    "is_default": False,
+    "boundary": False,
+    "link": False,
+}
 
 
 def _link_pairs(process: Process) -> list[tuple[str, str]]:
@@ -99,13 +119,32 @@ def _link_pairs(process: Process) -> list[tuple[str, str]]:
     ]
 
 
-def process_graph(process: Process) -> nx.DiGraph:
+def _lane_table(process: Process) -> dict:
+    return {
+        lane.id: {"name": lane.name, "role": lane.role, "parent": lane.parent_lane_id}
+        for lane in process.lanes.values()
+    }
+
+
+def process_graph(
+    process: Process,
+    *,
+    data_links: DataLinks | None = None,
+    message_nodes: set | frozenset = frozenset(),
+) -> nx.DiGraph:
     """Return the flow graph of ``process`` with the data each node reads and writes.
 
     Parameters
     ----------
     process : engine.bpmn.model.Process
         The process as loaded by the engine.
+
+    data_links : DataLinks, optional
+        Data objects and stores the file's data associations connect to each node
+        (:func:`simulations.analysis.data_links.read_data_links`); they join the node's
+        ``reads_data``/``writes_data`` as ``data:<id>`` items.
+    message_nodes : set, optional
+        Nodes that send or receive a message flow to another pool (they act outside).
 
     Returns
     -------
@@ -126,10 +165,20 @@ def process_graph(process: Process) -> nx.DiGraph:
     >>> G.nodes["t"]["writes"], G.nodes["g"]["reads"]
     ({'ok'}, {'ok'})
     """
-    G = nx.DiGraph(process_id=process.id, name=process.label)
+    G = nx.DiGraph(
+        process_id=process.id,
+        name=process.label,
+        lanes=_lane_table(process),
+        data_items={i.key: i for i in data_links.items.values()} if data_links else {},
+    )
     handlers = _handlers(process)
     for node in process.nodes.values():
-        G.add_node(node.id, handler=node.id in handlers, **_node_attributes(process, node))
+        G.add_node(
+            node.id,
+            handler=node.id in handlers,
+            messages=node.id in message_nodes,
+            **_node_attributes(process, node, data_links),
+        )
     for flow in process.flows.values():
         if flow.source not in G or flow.target not in G:
             continue
@@ -138,13 +187,16 @@ def process_graph(process: Process) -> nx.DiGraph:
             flow.source,
             flow.target,
             id=flow.id,
+            name=flow.name,
             condition=flow.condition,
             is_default=is_default,
             boundary=False,
             link=False,
         )
         if flow.condition:
-            G.nodes[flow.source]["reads"] |= _safe(names_read, flow.condition)
+            read = _safe(names_read, flow.condition)
+            G.nodes[flow.source]["reads"] |= read
+            G.nodes[flow.source]["reads_data"] |= read
     for node in process.nodes.values():
         if node.attached_to in G:
             G.add_edge(node.attached_to, node.id, **{**_VIRTUAL, "boundary": True})

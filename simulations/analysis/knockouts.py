@@ -49,14 +49,17 @@ def knockout_order(G: nx.DiGraph, H: nx.DiGraph | None = None) -> list[Finding]:
     >>> [f.elements for f in knockout_order(process_graph(b.process))]
     [['docs', 'site']]
     """
+    checks = _checks(G)
+    if len(checks) < 2:
+        return []
     H = execution_graph(G) if H is None else H
     order = FlowOrder(H)
-    checks = order.sort(_checks(G))
+    checks = order.sort(checks)
     findings = []
     for i, early in enumerate(checks):
         for late in checks[i + 1 :]:
             e, l_ = G.nodes[early], G.nodes[late]
-            if not order.follows(early, late) or l_["reads"] & e["writes"]:
+            if not order.follows(early, late) or l_["reads_data"] & e["writes_data"]:
                 continue
             if l_["duration"] >= e["duration"] or l_["rejection"] <= e["rejection"]:
                 continue
@@ -72,6 +75,11 @@ def knockout_order(G: nx.DiGraph, H: nx.DiGraph | None = None) -> list[Finding]:
                     "cheap, strict thing first spares the expensive work on cases that fail anyway.",
                     "warning",
                     effect={"expected_work_saved_per_case": round(saving, 4)},
+                    evidence=[
+                        f"{label(G, late)}: duration {l_['duration']:g}, rejects {l_['rejection']:.0%}",
+                        f"{label(G, early)}: duration {e['duration']:g}, rejects {e['rejection']:.0%}",
+                        f"{label(G, late)} reads nothing {label(G, early)} records",
+                    ],
                 )
             )
     return findings

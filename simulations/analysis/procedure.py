@@ -11,9 +11,12 @@ from dataclasses import dataclass, field
 
 from engine.bpmn.model import BpmnModel
 from simulations.analysis.complexity import complexity
+from simulations.analysis.data_links import read_data_links
 from simulations.analysis.finding import Finding
-from simulations.analysis.findings import find_issues
+from simulations.analysis.findings import find_issues, message_nodes
 from simulations.analysis.graph import process_graph
+from simulations.analysis.history import History
+from simulations.analysis.steps import profiles
 
 METRIC_LABELS = {
     "steps": "Steps",
@@ -77,6 +80,8 @@ def analyze(
     process_id: str | None = None,
     sim_kpis: dict | None = None,
     history_kpis: dict | None = None,
+    xml: bytes | str | None = None,
+    history: History | None = None,
 ) -> AnalysisReport:
     """Measure a procedure and list what could be simplified or is broken.
 
@@ -89,6 +94,12 @@ def analyze(
     sim_kpis, history_kpis : dict, optional
         Lane and task figures from a simulation and from the engine's history (see
         :func:`simulations.analysis.findings.find_issues`).
+    xml : bytes, optional
+        The BPMN file the model was loaded from. Pass it when you have it: documents
+        drawn as data objects (Signavio, bpmn.io) are only known from the file.
+    history : History, optional
+        What the procedure's cases did (:func:`simulations.analysis.history.
+        history_from_audit`): findings from history are listed with the structural ones.
 
     Returns
     -------
@@ -106,10 +117,24 @@ def analyze(
     Analysis of Izin Reklame (izin)
     """
     process = model.processes[process_id] if process_id else model.main_process()
-    G = process_graph(process)
+    G = process_graph(
+        process,
+        data_links=read_data_links(xml) if xml else None,
+        message_nodes=message_nodes(model, process),
+    )
+    P = profiles(G)
+    approvals = {n for n, p in P.items() if p.is_approval}
     return AnalysisReport(
         process_id=process.id,
         name=process.label,
-        complexity=complexity(process, G, model=model),
-        findings=find_issues(process, sim_kpis=sim_kpis, history_kpis=history_kpis, G=G),
+        complexity=complexity(process, G, model=model, approvals=approvals),
+        findings=find_issues(
+            model,
+            process_id=process.id,
+            sim_kpis=sim_kpis,
+            history_kpis=history_kpis,
+            G=G,
+            P=P,
+            history=history,
+        ),
     )

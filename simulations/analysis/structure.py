@@ -49,13 +49,15 @@ def unreachable_nodes(G: nx.DiGraph, H: nx.DiGraph | None = None) -> list[Findin
             f"No sequence flow leads from a start event to {labels(G, group)}, so no case "
             "will ever get there. Connect it or delete it.",
             "error",
+            evidence=["no path of sequence flows leads to it from a start event"],
         )
         for group in _groups(G, missed)
     ]
 
 
 def dead_ends(G: nx.DiGraph, H: nx.DiGraph | None = None) -> list[Finding]:
-    """Nodes without an outgoing flow that are not end events, and loops with no way out.
+    """Nodes a case reaches and cannot leave: no outgoing flow and not an end event, or a
+    loop with no way out. Nodes no case reaches are :func:`unreachable_nodes` instead.
 
     Examples
     --------
@@ -68,9 +70,12 @@ def dead_ends(G: nx.DiGraph, H: nx.DiGraph | None = None) -> list[Finding]:
     [['t']]
     """
     H = execution_graph(G) if H is None else H
+    reached = _reached(H, entry_nodes(G))
     findings = []
     for n, data in G.nodes(data=True):
         if G.out_degree(n) or data["kind"] == "endEvent" or data["handler"]:
+            continue
+        if n not in reached:  # no case gets there: unreachable, not a dead end
             continue
         if _NO_FLOW_NEEDED & set(data["events"]):
             continue
@@ -88,10 +93,11 @@ def dead_ends(G: nx.DiGraph, H: nx.DiGraph | None = None) -> list[Finding]:
                     "an implicit end. Add the missing flow, or an end event that says what happened."
                 ),
                 "error" if gateway else "warning",
+                evidence=["a case can reach it", "it has no outgoing flow and is not an end event"],
             )
         )
     finished = set(G) & _reached(H.reverse(copy=False), [n for n in H if H.out_degree(n) == 0])
-    trapped = H.subgraph(_reached(H, entry_nodes(G)) - finished)
+    trapped = H.subgraph(reached - finished)
     loops = [
         c
         for c in nx.strongly_connected_components(trapped)
@@ -106,6 +112,7 @@ def dead_ends(G: nx.DiGraph, H: nx.DiGraph | None = None) -> list[Finding]:
                 f"Once a case reaches {labels(G, group)}, no flow leads out to an end event: "
                 "it loops for ever. Give the loop an exit.",
                 "error",
+                evidence=["a case can reach the loop", "no flow leads from it to an end event"],
             )
         )
     return findings
@@ -150,6 +157,10 @@ def _pair_finding(G: nx.DiGraph, split, join) -> Finding:
             f"join {label(G, join)} waits for a token on every incoming flow: cases that get "
             "there wait for ever. Use an exclusive (or inclusive) gateway to merge.",
             "error",
+            evidence=[
+                f"{label(G, split)} is an exclusive choice whose branches meet at {label(G, join)}",
+                f"{label(G, join)} is a parallel join",
+            ],
         )
     return Finding(
         "deadlock_gateway_pair",
@@ -159,6 +170,10 @@ def _pair_finding(G: nx.DiGraph, split, join) -> Finding:
         "arriving token through: the steps after it run once per branch (lack of "
         "synchronisation). Use a parallel gateway to join.",
         "warning",
+        evidence=[
+            f"{label(G, split)} is a parallel split whose branches meet at {label(G, join)}",
+            f"{label(G, join)} is an exclusive merge",
+        ],
     )
 
 
