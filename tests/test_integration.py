@@ -341,3 +341,35 @@ def test_a_rolled_back_start_submits_no_call(session, db_engine, stub, monkeypat
     services.start_case(session, "nik_check", {"applicant_nik": "3273010101900001"})
     session.commit()
     assert len(submitted) == 1
+
+
+def test_a_slow_system_does_not_hold_up_the_start(session, db_engine):
+    """The registry takes 1.5 s to answer; starting the case takes far less."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Slow(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            return
+
+        def do_POST(self):  # noqa: N802
+            time.sleep(1.5)
+            body = b'{"match": true, "reason": "", "name": "A", "address": "B"}'
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        _register(session, f"http://127.0.0.1:{server.server_address[1]}")
+        started = time.monotonic()
+        case, call_id = _start(session, db_engine, "3273010101900001")
+        assert time.monotonic() - started < 1.0
+        assert session.get(ServiceCallRow, call_id).status in ("pending", "running")
+        assert _finished(session, call_id).status == "done"
+        assert _data(case)["applicant_name"] == "A"
+    finally:
+        server.shutdown()
+        server.server_close()
