@@ -1,4 +1,4 @@
-"""Small models for the simulation tests, built in code (see ``simulations.scenarios.building``)."""
+"""Small models for the simulation tests, built in code (see ``engine.bpmn.builder``)."""
 
 from __future__ import annotations
 
