@@ -139,3 +139,14 @@ def test_a_stopped_registry_becomes_an_incident_the_admin_retries(office, browse
     clerk.goto(f"{base}/tasks/{task_id}")
     assert clerk.input_value("#f-applicant_name") == "BUDI SANTOSO"
     clerk.context.close()
+
+
+def test_a_mismatch_tells_the_clerk_why(office, browser):
+    base, engine = office
+    code = _apply(browser, base, "3273019999999999")
+    task_id = _task_page(engine, code)
+    clerk = login(browser, base, "front")
+    clerk.goto(f"{base}/tasks/{task_id}")
+    assert clerk.input_value("#f-registry_note") == "NIK tidak terdaftar di database kependudukan"
+    assert clerk.input_value("#f-applicant_name") == ""
+    clerk.context.close()
