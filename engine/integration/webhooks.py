@@ -21,6 +21,7 @@ import hmac
 import http.client
 import json
 import logging
+import uuid
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -142,7 +143,7 @@ def _queue_events(session: Session, _context, _instances) -> None:
             if case is None:
                 continue
             payload = _payload(name, case, entry)
-            event_id = f"{case.tracking_code}:{entry.action}:{entry.at.isoformat()}"[:64]
+            event_id = f"{case.tracking_code}:{entry.action}:{uuid.uuid4().hex}"[:64]
             for subscriber in subscribers:
                 if name in (subscriber.events or []):
                     session.add(
