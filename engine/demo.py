@@ -23,7 +23,7 @@ from engine.calendar import clock
 from engine.calendar.working_days import default_calendar
 from engine.office import pilots
 from engine.public import surveys
-from engine.storage.tables import SurveyResponse
+from engine.storage.tables import CaseStatus, SurveyResponse
 
 PROCESSES_DIR = Path(__file__).resolve().parent.parent / "processes"
 DEMO_PASSWORD = "demo"
@@ -298,7 +298,7 @@ def _demo_day(session: Session, cases: list, arm: str, ready: dict, today: date,
     clock.set_offset(clock.now() - datetime.now(UTC) + timedelta(hours=1))
     taken = []
     for case in cases:
-        if case.status == "returned":
+        if case.status == CaseStatus.RETURNED:
             services.applicant_responds(session, case, {})
         tasks = services.open_tasks(session, case)
         if tasks:
@@ -325,7 +325,7 @@ def _demo_surveys(session: Session, arms: dict[str, list], rng) -> None:
     for arm, cases in arms.items():
         weights = PILOT_ARMS[arm]["scores"]
         for case in cases:
-            if case.status == "completed" and rng.random() < 0.6:
+            if case.status == CaseStatus.COMPLETED and rng.random() < 0.6:
                 scores = {
                     key: rng.choices((1, 2, 3, 4), weights=weights)[0] for key in surveys.KEYS
                 }

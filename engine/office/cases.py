@@ -13,7 +13,14 @@ from engine.bpmn.model import Process
 from engine.calendar import clock
 from engine.errors import CaseNotFound, EngineError, InvalidState
 from engine.office import audit, definitions, forms, notifications, pilots, sla
-from engine.storage.tables import OPEN_STATUSES, Case, HumanTask, Incident, ProcessDefinition
+from engine.storage.tables import (
+    OPEN_STATUSES,
+    Case,
+    CaseStatus,
+    HumanTask,
+    Incident,
+    ProcessDefinition,
+)
 from engine.workflow import (
     messages,  # noqa: F401 - installs the router of thrown messages
     specs,
@@ -206,7 +213,7 @@ def cancel_case(session: Session, case_ref: int | str, *, actor: str, reason: st
         raise InvalidState(f"Case {case.tracking_code} is {case.status}; it cannot be cancelled.")
     running = open_case(case)
     running.workflow.cancel()
-    case.status = "cancelled"
+    case.status = CaseStatus.CANCELLED
     case.completed_at = clock.now()
     case.outcome = "Cancelled"
     case.current_step = ""

@@ -25,12 +25,12 @@ from engine.calendar import clock
 from engine.errors import EngineError, InvalidState, NotFound
 from engine.office import audit, forms
 from engine.office.cases import cancel_case
-from engine.storage.tables import Case, Incident
+from engine.storage.tables import Case, CaseStatus, Incident
 from engine.workflow import (
     messages,  # noqa: F401 - installs the router of thrown messages
     repair,
 )
-from engine.workflow.runtime import INCIDENT, Running, advance, open_case, save
+from engine.workflow.runtime import Running, advance, open_case, save
 
 OPEN, RESOLVED = "open", "resolved"
 
@@ -77,7 +77,7 @@ def open_incident_of(session: Session, case: Case) -> Incident | None:
 
 def _open(session: Session, incident_id: int | str) -> tuple[Incident, Running]:
     incident = get_incident(session, incident_id)
-    if incident.status != OPEN or incident.case.status != INCIDENT:
+    if incident.status != OPEN or incident.case.status != CaseStatus.INCIDENT:
         raise InvalidState(
             f"Incident {incident.id} is {incident.resolution or incident.status}; "
             f"case {incident.case.tracking_code} is {incident.case.status}."
@@ -160,7 +160,7 @@ def retry(session: Session, incident_id: int | str, *, actor: str) -> Incident |
     incident, running = _open(session, incident_id)
     _resolve(incident, actor, "retried")
     _audit(session, "incident_retried", incident, actor, "Retried the failed step")
-    running.case.status = "running"
+    running.case.status = CaseStatus.RUNNING
     return advance(
         session, running, actor, lambda: repair.make_ready(running.workflow, incident.task_id)
     )
@@ -181,7 +181,7 @@ def skip(
         )
     _resolve(incident, actor, "moved")
     _audit(session, "incident_skipped", incident, actor, f"Moved to {element_id}", to=element_id)
-    running.case.status = "running"
+    running.case.status = CaseStatus.RUNNING
     return advance(
         session, running, actor, lambda: repair.move(running.workflow, incident.task_id, element_id)
     )

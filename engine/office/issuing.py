@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from engine.office import payments, permits
+from engine.storage.tables import CaseStatus
 from engine.workflow import runtime
 from engine.workflow.states import completed_tasks
 
@@ -25,7 +26,7 @@ def completed_steps(workflow) -> list[tuple[str, dict]]:
 
 def after_steps(session: Session, running, actor: str) -> None:
     """Issue what the steps completed so far call for and was not issued yet."""
-    if running.case.status == "incident":
+    if running.case.status == CaseStatus.INCIDENT:
         return
     steps = completed_steps(running.workflow)
     payments.bill_due(session, running.case, running.process, steps, actor)

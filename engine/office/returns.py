@@ -24,7 +24,7 @@ from engine.bpmn.model import FormField
 from engine.errors import InvalidFormData, InvalidState
 from engine.office import audit, definitions, tasks
 from engine.office.cases import start_form
-from engine.storage.tables import AuditEntry, Case
+from engine.storage.tables import AuditEntry, Case, CaseStatus
 
 REQUESTED = "fields_requested"
 NOT_ASKED = "was not asked for: the office asked for %(names)s"
@@ -74,7 +74,7 @@ def return_to_applicant(
 
 def asked_fields(session: Session, case: Case) -> list[str]:
     """The field ids the applicant may change while ``case`` is returned (else none)."""
-    if case.status != "returned":
+    if case.status != CaseStatus.RETURNED:
         return []
     entry = session.scalar(
         select(AuditEntry)
@@ -106,7 +106,7 @@ def applicant_responds(
     others = [
         f for f in answerable_fields(case) if f.id not in asked and not _empty(data.get(f.id))
     ]
-    if others and case.status == "returned":
+    if others and case.status == CaseStatus.RETURNED:
         fields = {f.id: f for f in answerable_fields(case)}
         names = ", ".join(fields[a].label or a for a in fields if a in asked) or "nothing"
         errors, details = {}, {}

@@ -15,7 +15,7 @@ from engine.calendar import clock
 from engine.errors import InvalidState, NotAllowed, StaleTask
 from engine.office import audit, definitions, forms, issuing, notifications, sla
 from engine.office.cases import start_form
-from engine.storage.tables import OPEN_STATUSES, Case, HumanTask
+from engine.storage.tables import OPEN_STATUSES, Case, CaseStatus, HumanTask
 from engine.workflow import messages  # noqa: F401 - installs the router of thrown messages
 from engine.workflow.runtime import Running, advance, open_case, save
 from engine.workflow.states import TaskState
@@ -168,7 +168,7 @@ def complete_task(
         _check_role(session, username, task)
     if task.assignee not in (None, username) and not as_system:
         raise NotAllowed(f"'{task.name}' is claimed by {task.assignee}; ask them or an admin.")
-    if task.case.status != "running":
+    if task.case.status != CaseStatus.RUNNING:
         raise InvalidState(
             f"Case {task.case.tracking_code} is {task.case.status}; '{task.name}' cannot be completed now."
         )
@@ -190,9 +190,9 @@ def return_to_applicant(session: Session, task_id: str, username: str, reason: s
     task = get_task(session, task_id)
     _check_role(session, username, task)
     case = task.case
-    if case.status != "running":
+    if case.status != CaseStatus.RUNNING:
         raise InvalidState(f"Case {case.tracking_code} is {case.status}; it cannot be returned.")
-    case.status = "returned"
+    case.status = CaseStatus.RETURNED
     case.return_reason = reason.strip()
     sla.pause(case)
     _audit(session, "case_returned", task, username, message=reason.strip())
@@ -205,7 +205,7 @@ def applicant_responds(
     session: Session, case: Case, data: dict[str, Any] | None = None, *, actor: str = "applicant"
 ) -> Case:
     """The applicant answers a return: data merges into the case and the clock resumes."""
-    if case.status != "returned":
+    if case.status != CaseStatus.RETURNED:
         raise InvalidState(f"Case {case.tracking_code} is not waiting for the applicant.")
     running = open_case(case)
     fields = start_form(running.process)
@@ -214,7 +214,7 @@ def applicant_responds(
         spiff_task.data.update(cleaned)
     tasks = list(session.scalars(select(HumanTask).where(HumanTask.case_id == case.id)))
     paused = sla.resume(case, tasks)
-    case.status = "running"
+    case.status = CaseStatus.RUNNING
     case.return_reason = None
     audit.record(
         session,

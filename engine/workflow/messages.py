@@ -27,7 +27,7 @@ from engine.errors import EngineError, InvalidState
 from engine.expressions import language
 from engine.office import audit
 from engine.storage.cache import BoundedCache
-from engine.storage.tables import Case, MessageWait, ProcessDefinition
+from engine.storage.tables import Case, CaseStatus, MessageWait, ProcessDefinition
 from engine.workflow.runtime import (
     Running,
     advance,
@@ -53,7 +53,7 @@ def waiting(session: Session, name: str, exclude: int | None = None) -> list[Mes
     query = (
         select(MessageWait)
         .join(Case, MessageWait.case_id == Case.id)
-        .where(MessageWait.message_name == name, Case.status == "running")
+        .where(MessageWait.message_name == name, Case.status == CaseStatus.RUNNING)
         .order_by(MessageWait.case_id)
     )
     return [w for w in session.scalars(query) if w.case_id != exclude]
@@ -68,7 +68,7 @@ def deliver(
     actor: str = "system",
 ) -> None:
     """Deliver message ``name`` with ``payload`` to ``case``, which must be waiting for it."""
-    if case.status != "running":
+    if case.status != CaseStatus.RUNNING:
         raise InvalidState(f"Case {case.tracking_code} is {case.status}; it takes no messages.")
     waits = [w for w in waiting(session, name) if w.case_id == case.id]
     if not waits:

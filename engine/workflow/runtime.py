@@ -26,10 +26,16 @@ from engine.calendar import clock
 from engine.errors import Conflict
 from engine.office import audit, definitions, notifications, sla
 from engine.storage.cache import BoundedCache
-from engine.storage.tables import Case, HumanTask, Incident, MessageWait, Timer
+from engine.storage.tables import (
+    FINISHED_STATUSES,
+    Case,
+    CaseStatus,
+    HumanTask,
+    Incident,
+    MessageWait,
+    Timer,
+)
 from engine.workflow import internals, repair, service_tasks, specs
-
-INCIDENT = "incident"  # the status of a case stopped by an error
 
 
 @dataclass
@@ -209,7 +215,7 @@ def _open_incident(session: Session, running: Running, failure, actor: str) -> I
         created_by=actor,
     )
     session.add(incident)
-    case.status = INCIDENT
+    case.status = CaseStatus.INCIDENT
     case.current_step = f"Incident: {name}"[:500]
     audit.record(
         session,
@@ -384,9 +390,9 @@ def timer_due(task) -> datetime | None:
 
 def _update_status(session: Session, running: Running, actor: str) -> None:
     case = running.case
-    if case.status in ("completed", "cancelled") or not running.workflow.completed:
+    if case.status in FINISHED_STATUSES or not running.workflow.completed:
         return
-    case.status = "completed"
+    case.status = CaseStatus.COMPLETED
     case.completed_at = clock.now()
     ends = [
         t

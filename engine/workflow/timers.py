@@ -23,12 +23,12 @@ from sqlalchemy.orm import Session
 from engine.calendar import clock
 from engine.errors import Conflict
 from engine.office import audit
-from engine.storage.tables import OPEN_STATUSES, Case, Timer
+from engine.storage.tables import OPEN_STATUSES, Case, CaseStatus, Timer
 from engine.workflow import (
     messages,  # noqa: F401 - installs the router of thrown messages
     start_events,
 )
-from engine.workflow.runtime import INCIDENT, advance, open_case, timer_due
+from engine.workflow.runtime import advance, open_case, timer_due
 
 
 @dataclass
@@ -43,7 +43,7 @@ def due_timers(session: Session, now: datetime | None = None) -> list[Timer]:
     query = (
         select(Timer)
         .join(Case, Case.id == Timer.case_id)
-        .where(Timer.due_at <= now, Case.status.in_(OPEN_STATUSES), Case.status != INCIDENT)
+        .where(Timer.due_at <= now, Case.status.in_(OPEN_STATUSES), Case.status != CaseStatus.INCIDENT)
         .order_by(Timer.due_at)
     )
     return list(session.scalars(query))
@@ -76,7 +76,9 @@ def fire_case(session: Session, case_id: int, now: datetime | None = None) -> li
     now = now or clock.now()
     query = (
         select(Case)
-        .where(Case.id == case_id, Case.status.in_(OPEN_STATUSES), Case.status != "incident")
+        .where(
+            Case.id == case_id, Case.status.in_(OPEN_STATUSES), Case.status != CaseStatus.INCIDENT
+        )
         .execution_options(populate_existing=True)
     )
     if session.get_bind().dialect.name == "postgresql":

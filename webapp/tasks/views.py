@@ -117,7 +117,7 @@ def complete(task_id: str):
             return _gone(task_id, values, exc.message)
         return _page(task, values, {"_form": exc.message}, 409)
     commit()
-    if task.case.status == "incident":  # the work is saved; the next step failed
+    if task.case.status == services.CaseStatus.INCIDENT:  # the work is saved; the next step failed
         flash(
             _(
                 "Your work on '%(task)s' was saved, but case %(code)s stopped at the next "
