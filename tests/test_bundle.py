@@ -151,3 +151,16 @@ def _do(session, case, path, done) -> None:
     task = services.open_tasks(session, services.get_case(session, case.id))[0]
     test_procedures._do_task(session, task, path, done)
     session.commit()
+
+
+def test_the_clerks_of_the_called_procedures_are_clerks_of_the_bundle(clerks):
+    path = PATHS["bundle-three-permits-issued"]
+    model = services.load_deployed_model(clerks, path.key)
+    data = fill(services.start_form(model.processes[path.key])) | path.start
+    case = services.start_case(clerks, path.key, data, started_by="applicant")
+    clerks.commit()
+    # the verifier and the cashier work only in the called procedures' lanes
+    for clerk in ("verifier", "cashier", "head-of-office", "front-office"):
+        assert services.may_see_documents(clerks, clerk, case), clerk
+    services.create_user(clerks, "registrar", roles=["registration_officer"])
+    assert not services.may_see_documents(clerks, "registrar", case)

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Set
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from engine.accounts.users import SYSTEM_ROLES, roles_of
-from engine.storage.tables import Case, HumanTask
+from engine.storage.tables import Case, HumanTask, ProcessDefinition
+from engine.workflow import specs
 
 ADMIN_ROLE = "admin"
 
@@ -33,8 +34,20 @@ def may_work_on(session: Session, username: str, task: HumanTask) -> bool:
 
 
 def case_lane_roles(case: Case) -> set[str]:
-    """The role keys of the lanes of the case's procedure version."""
-    lanes = (case.definition.lanes or {}).values()
+    """The role keys of the lanes of the case's procedure version and of the deployed
+    versions its call activities run (a bundle's clerks include the called permits')."""
+    roles = _lane_roles(case.definition)
+    session = object_session(case.definition)
+    if session is not None and case.definition.spec_json:
+        for called_id in specs.called_definition_ids(case.definition).values():
+            called = session.get(ProcessDefinition, called_id)
+            if called is not None:
+                roles |= _lane_roles(called)
+    return roles
+
+
+def _lane_roles(definition: ProcessDefinition) -> set[str]:
+    lanes = (definition.lanes or {}).values()
     return {lane["role"] for lane in lanes if lane.get("role") and lane["role"] not in SYSTEM_ROLES}
 
 
