@@ -42,7 +42,7 @@ def test_a_bad_connector_gets_a_clear_message(staff, db):
         ({"name": "x", "base_url": "http://h", "operations": "x=GET /a"}, "out:"),
         (
             {"name": "x", "base_url": "http://h", "operations": OPERATION, "retries": "many"},
-            "number",
+            "retries harus berupa angka",  # Indonesian by default
         ),
     ]:
         answer = admin.post("/admin/connectors/", form)
