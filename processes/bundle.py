@@ -215,7 +215,7 @@ def bundle_form() -> tuple[FormField, ...]:
         _field("business_address", "Alamat lokasi usaha", minlength=10, maxlength=300),
         _choice("zone", "Zona lokasi usaha menurut RDTR", zones),
         _choice("building_function", "Fungsi bangunan gedung", functions),
-        _field("floors", "Jumlah lantai", "long", min=1, max=10),
+        _field("floors", "Jumlah lantai", "long", min=1),
         _field("floor_area", "Luas lantai (m2)", "long", min=1, max=100000),
         *_sign_fields(),
         _field("identity_document", "KTP-el pemohon", "file"),

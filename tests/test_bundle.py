@@ -164,3 +164,13 @@ def test_the_clerks_of_the_called_procedures_are_clerks_of_the_bundle(clerks):
         assert services.may_see_documents(clerks, clerk, case), clerk
     services.create_user(clerks, "registrar", roles=["registration_officer"])
     assert not services.may_see_documents(clerks, "registrar", case)
+
+
+def test_the_demo_deploys_the_bundle_with_its_fee_table(session):
+    from engine import demo
+
+    lines = demo.load(session, with_cases=False)
+    assert "small_business_bundle v1 deployed" in lines and "signage_permit v1 deployed" in lines
+    definition = services.get_definition(session, "small_business_bundle")
+    called = {d.key for d in services.called_definitions(definition)}
+    assert called == {"business_license", "building_approval", "signage_permit"}
