@@ -206,3 +206,27 @@ def test_a_message_no_procedure_starts_on_is_refused_by_name(session):
     services.deploy(session, COMPLAINT, source="complaint.bpmn")
     with pytest.raises(ProcessNotFound, match="'permit_revoked'"):
         services.deliver_message(session, None, "permit_revoked", {})
+
+
+def test_a_start_that_fails_is_logged_and_moved_on_without_stopping_the_ticker(
+    session, monkeypatch
+):
+    from engine.errors import EngineError
+    from engine.office import cases
+    from engine.storage.tables import AuditEntry
+
+    _move_to("2026-12-15T10:00:00" + JAKARTA)
+    services.deploy(session, _round(), source="round.bpmn")
+    session.commit()
+
+    def broken(*_args, **_kwargs):
+        raise EngineError("the office is closed")
+
+    monkeypatch.setattr(cases, "start_case", broken)
+    _move_to("2027-01-01T08:00:01" + JAKARTA)
+    assert services.tick(session) == []
+    assert _schedule(session).due_at == _at("2027-02-01T08:00:00" + JAKARTA)
+    entry = session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "scheduled_start_failed")
+    ).one()
+    assert "the office is closed" in entry.message

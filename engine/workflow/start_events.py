@@ -22,7 +22,7 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from engine.calendar import clock
-from engine.errors import InvalidState, ProcessNotFound
+from engine.errors import EngineError, InvalidState, ProcessNotFound
 from engine.office import audit, cases, definitions
 from engine.storage.tables import Case, ProcessDefinition, ScheduledStart
 from engine.workflow import messages
@@ -57,6 +57,11 @@ def start_due(session: Session, now: datetime | None = None) -> list[Started]:
         try:
             case = _claim_and_start(session, row_id, due_at, now)
             session.commit()
+        except EngineError as exc:  # this start fails; the others (and the timers) go on
+            session.rollback()
+            _skip(session, row_id, due_at, now, exc.message)
+            session.commit()
+            continue
         except Exception:
             session.rollback()
             raise
@@ -104,6 +109,27 @@ def _claim_and_start(
         f"'{row.element_id}' due {due_at.isoformat()}",
     )
     return Started(case.tracking_code, definition.key, row.element_id)
+
+
+def _skip(session: Session, row_id: int, due_at: datetime, now: datetime, reason: str) -> None:
+    """Move a start that failed on to its next due time, saying why in the audit log."""
+    row = session.get(ScheduledStart, row_id, populate_existing=True)
+    if row is None or row.due_at != due_at:
+        return
+    kind, _, expression = row.expression.partition(":")
+    following = next_start(kind, expression, max(due_at, now))
+    audit.record(
+        session,
+        "scheduled_start_failed",
+        actor=SYSTEM,
+        element_id=row.element_id,
+        message=f"The scheduled start of {row.process_key} due {due_at.isoformat()} "
+        f"started no case: {reason}",
+    )
+    if following is None:
+        session.delete(row)
+    else:
+        row.due_at, row.remaining = following
 
 
 def _fire_start_timer(session: Session, case: Case, element_id: str) -> None:
