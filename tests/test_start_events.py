@@ -178,9 +178,12 @@ def test_two_tickers_start_one_case_per_due_time(db_engine):
     assert not [e for e in errors if "locked" not in str(e)], errors
 
 
-def test_a_start_timer_that_needs_case_data_is_refused_at_deploy(session):
+def test_a_start_timer_that_needs_case_data_is_refused_by_validation_and_deploy(session):
+    data = _round("timeDate", "inspection_day")
+    _model, problems = services.validate_file(data, "r.bpmn")
+    assert [p.element_id for p in problems if p.code == "timer_start_unschedulable"] == ["s"]
     with pytest.raises(InvalidBpmn, match="cannot be scheduled"):
-        services.deploy(session, _round("timeDate", "inspection_day"), source="r.bpmn")
+        services.deploy(session, data, source="r.bpmn")
 
 
 def test_a_message_starts_a_case_with_only_the_declared_payload(session):

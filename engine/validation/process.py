@@ -19,6 +19,7 @@ from engine.bpmn import extensions as ext
 from engine.bpmn.model import BpmnModel, Node, Process
 from engine.bpmn.reader import model_from_tree
 from engine.bpmn.xml import BPMN_NS, BPMNDI_NS, bpmn, namespace_of, parse_xml
+from engine.calendar import clock
 from engine.errors import EngineError, InvalidBpmn, Problem
 from engine.expressions import folding
 from engine.expressions import language as expressions
@@ -33,7 +34,7 @@ from engine.validation import roles as role_checks
 from engine.validation import requirements as requirement_checks
 from engine.validation import service_tasks as service_checks
 from engine.validation import templates as template_checks
-from engine.workflow import dmn, specs
+from engine.workflow import dmn, schedules, specs
 
 __all__ = ["format_report", "has_errors", "validate", "validate_file"]
 
@@ -414,6 +415,8 @@ def _check_events(report: _Report, node: Node, severity: str) -> None:
                 severity,
                 timer_kind=node.timer.kind,
             )
+            if node.kind == "startEvent" and node.parent_id is None:
+                _check_schedule(report, node, severity)
     catches = node.kind in ("startEvent", "intermediateCatchEvent", "boundaryEvent")
     if catches and "message" in node.event_definitions and not node.message_ref:
         report.add(
@@ -421,6 +424,20 @@ def _check_events(report: _Report, node: Node, severity: str) -> None:
             "message_without_ref",
             f"Message event {node.label!r} names no message (messageRef), so nothing "
             "can be sent to it by name",
+            node,
+        )
+
+
+def _check_schedule(report: _Report, node: Node, severity: str) -> None:
+    """A timer start event makes cases on schedule: its time must be known without case data."""
+    assert node.timer is not None
+    try:
+        schedules.next_start(node.timer.kind, node.timer.expression, clock.now())
+    except EngineError as exc:
+        report.add(
+            severity,
+            "timer_start_unschedulable",
+            f"Timer start event {node.label!r} cannot be scheduled: {exc.message}",
             node,
         )
 
