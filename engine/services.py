@@ -117,7 +117,7 @@ from engine.storage.tables import (
 from engine.validation.process import has_errors, validate_file
 from engine.workflow.called import called_definitions, called_progress
 from engine.workflow.migration import migrate_cases, plan_migration
-from engine.workflow.start_events import deliver_message, start_by_message
+from engine.workflow.start_events import deliver_message, start_by_message, starts_by_itself
 from engine.workflow.timers import tick
 
 __all__ = [
@@ -212,6 +212,7 @@ __all__ = [
     "called_definitions",
     "decisions_beside",
     "start_by_message",
+    "starts_by_itself",
     "incidents",
     "deploy",
     "find_user",

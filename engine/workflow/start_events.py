@@ -29,7 +29,14 @@ from engine.workflow import messages
 from engine.workflow.runtime import advance, open_case
 from engine.workflow.schedules import next_start
 
-__all__ = ["Started", "deliver_message", "message_starts", "start_by_message", "start_due"]
+__all__ = [
+    "Started",
+    "deliver_message",
+    "message_starts",
+    "start_by_message",
+    "start_due",
+    "starts_by_itself",
+]
 
 SYSTEM = "system"
 
@@ -158,6 +165,14 @@ def _is_start(task) -> bool:
         and task.parent is not None
         and (task.parent.task_spec.name == "Start")
     )
+
+
+def starts_by_itself(definition: ProcessDefinition) -> bool:
+    """Whether cases of the procedure start only on its schedule or by a message (every
+    top-level start event has a timer or message): no applicant or clerk starts one."""
+    process = definitions.model_for(definition).processes[definition.key]
+    starts = [n for n in process.start_events() if n.parent_id is None]
+    return bool(starts) and all(n.event_definitions for n in starts)
 
 
 def message_starts(session: Session, name: str) -> list[ProcessDefinition]:

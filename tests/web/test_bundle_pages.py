@@ -57,3 +57,19 @@ def test_the_staff_case_page_shows_the_called_procedures(staff, db, bundle_case)
     page = staff("admin").get(f"/cases/{bundle_case.id}").get_data(as_text=True)
     assert 'id="called-procedures"' in page
     assert "Register signage application" in page or "Pendaftaran permohonan izin reklame" in page
+
+
+def test_a_procedure_that_starts_by_itself_is_no_public_service(citizen, db):
+    from tests.test_start_events import COMPLAINT, _round
+
+    services.deploy(db, _round(), source="round.bpmn")
+    services.deploy(db, COMPLAINT, source="complaint_intake.bpmn")
+    db.commit()
+    assert services.starts_by_itself(services.get_definition(db, "inspection_round"))
+    assert not services.starts_by_itself(services.get_definition(db, "building_approval"))
+    page = citizen.get("/services/").get_data(as_text=True)
+    assert "Persetujuan Bangunan Gedung" in page
+    assert "Monthly inspection round" not in page and "Complaint intake" not in page
+    for key in ("inspection_round", "complaint_intake"):
+        assert citizen.get(f"/services/{key}").status_code == 404
+        assert citizen.get(f"/services/{key}/apply").status_code == 404

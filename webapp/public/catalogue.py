@@ -8,7 +8,12 @@ from __future__ import annotations
 from flask import abort, render_template
 
 from engine.errors import ProcessNotFound
-from engine.services import ProcessDefinition, get_definition, list_definitions
+from engine.services import (
+    ProcessDefinition,
+    get_definition,
+    list_definitions,
+    starts_by_itself,
+)
 from webapp.database import get_session
 from webapp.presenters import xml_response
 from webapp.public import bp
@@ -19,15 +24,21 @@ COMPLAINT_KEY = "complaint"
 def current_definition(key: str) -> ProcessDefinition:
     """The newest version of a deployed procedure, else 404."""
     try:
-        return get_definition(get_session(), key)
+        definition = get_definition(get_session(), key)
     except ProcessNotFound:
         abort(404)
+    if starts_by_itself(definition):  # an inspection round on schedule: not a public service
+        abort(404)
+    return definition
 
 
 def services() -> list[ProcessDefinition]:
-    return sorted(
-        list_definitions(get_session(), latest_only=True), key=lambda d: d.key == COMPLAINT_KEY
-    )
+    """The published services: procedures an applicant starts (not those that start on
+    a schedule or by a message), the complaint last."""
+    published = [
+        d for d in list_definitions(get_session(), latest_only=True) if not starts_by_itself(d)
+    ]
+    return sorted(published, key=lambda d: d.key == COMPLAINT_KEY)
 
 
 @bp.route("/")
