@@ -91,7 +91,10 @@ def start(key, version, share, channels, offices, office_field, window_start, wi
     """Start piloting a version of procedure KEY."""
     with _session() as session:
         if version is None:
-            version = max(d.version for d in services.list_definitions(session) if d.key == key)
+            versions = [d.version for d in services.list_definitions(session) if d.key == key]
+            if not versions:
+                raise click.ClickException(f"No procedure {key!r} is deployed.")
+            version = max(versions)
         prediction, costs = _scenario(session, scenario_job, key) if scenario_job else (None, {})
         row = services.start_pilot(
             session, key, pilot_version=version, planned_end=planned_end.date(),

@@ -122,7 +122,8 @@ def test_no_routing_after_the_planned_end(office):
 @pytest.mark.parametrize(
     "settings, message",
     [
-        ({"share": 0}, "share: a percentage above 0"),
+        ({"share": 0}, "share: a percentage from 0.1 to 100"),
+        ({"share": 1e-300}, "share: a percentage from 0.1 to 100"),
         ({"share": "half"}, "share: expected a percentage"),
         ({"channels": ["fax"]}, "channel fax: choose from online, counter"),
         ({"planned_end": date(2020, 1, 1)}, "planned end 2020-01-01 has passed"),
@@ -160,6 +161,24 @@ def test_the_pilot_may_not_ask_the_applicant_for_more(office):
     services.deploy(office, wider, source="wider.bpmn")
     with pytest.raises(EngineError, match="tax_id"):
         pilot(office, pilot_version=3)
+
+
+def test_the_pilot_may_not_check_the_form_more_strictly(office):
+    """The portal shows the current form; a pilot arm refusing its answers would let an
+    applicant resubmit until drawn into the other arm."""
+    stricter = SMALL.replace(b'name="min" config="1"', b'name="min" config="100"')
+    services.deploy(office, stricter, source="stricter.bpmn")
+    with pytest.raises(EngineError, match="area more strictly"):
+        pilot(office, pilot_version=3)
+
+
+def test_promote_and_roll_back_of_one_pilot_end_it_once(office):
+    running = pilot(office)
+    services.promote_pilot(office, KEY, actor="rudi")
+    with pytest.raises(InvalidState, match="already promoted"):
+        services.roll_back_pilot(office, running.id, actor="rudi")
+    actions = [e.action for e in audit.entries(office) if e.action.startswith("pilot_")]
+    assert actions.count("pilot_promoted") == 1 and "pilot_rolled_back" not in actions
 
 
 # -- the observed comparison, driven with a simulated clock ----------------------------
@@ -373,3 +392,36 @@ def test_the_demo_data_has_a_pilot_with_a_result(session):
     predicted = predicted_vs_observed(row.prediction, result.as_dict())
     assert predicted[0]["kpi"] == "cycle_time.mean" and predicted[0]["error"] is not None
     assert abs(clock.now() - datetime.now(UTC)) < timedelta(seconds=5)  # the clock is back
+
+
+def test_two_starts_at_once_give_one_running_pilot(db_engine):
+    """Two app processes start a pilot of the same procedure at the same moment."""
+    import threading
+
+    from sqlalchemy.orm import Session
+
+    with Session(db_engine) as session:
+        services.deploy(session, SMALL, source="small.bpmn", deployed_by="desi")
+        services.deploy(session, SIMPLER, source="small_fast.bpmn", deployed_by="desi")
+        session.commit()
+    barrier, outcomes = threading.Barrier(2), []
+
+    def start_one():
+        with Session(db_engine) as session:
+            barrier.wait()
+            try:
+                pilot(session)
+                session.commit()
+                outcomes.append("started")
+            except InvalidState:
+                session.rollback()
+                outcomes.append("refused")
+
+    threads = [threading.Thread(target=start_one) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["refused", "started"]
+    with Session(db_engine) as session:
+        assert [p.status for p in services.list_pilots(session, KEY)] == ["running"]

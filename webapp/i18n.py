@@ -7,6 +7,7 @@ webapp/translations`` works too).
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -42,7 +43,8 @@ def compile_catalogs(target: Path) -> None:
         mo_path.parent.mkdir(parents=True, exist_ok=True)
         with po_path.open("rb") as po_file:
             catalog = read_po(po_file, locale=relative.parts[0])
-        tmp = mo_path.with_suffix(".tmp")
+        # one temporary file per process: several workers may compile at the same moment
+        tmp = mo_path.with_suffix(f".{os.getpid()}.tmp")
         with tmp.open("wb") as mo_file:
             write_mo(mo_file, catalog)
         shutil.move(tmp, mo_path)

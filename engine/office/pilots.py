@@ -21,11 +21,12 @@ end, new applications go to the base version until someone promotes or rolls bac
 from __future__ import annotations
 
 import random
+import zlib
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from engine.calendar import clock
@@ -162,6 +163,7 @@ def start_pilot(
     naming the problem for bad settings, :class:`InvalidState` when ``key`` already has
     a running pilot.
     """
+    _serialize(session, key)  # two starts at once: the second sees the first's pilot
     if running_pilot(session, key) is not None:
         raise InvalidState(f"{key} already has a running pilot: promote or roll it back first.")
     pilot = definitions.get_definition(session, key, pilot_version)
@@ -246,8 +248,8 @@ def _rules(share, channels, offices, office_field, window) -> dict[str, Any]:
         share = float(share)
     except (TypeError, ValueError):
         raise EngineError(f"share: expected a percentage, got {share!r}") from None
-    if not 0 < share <= 100:
-        raise EngineError(f"share: a percentage above 0 and at most 100, got {share:g}")
+    if not 0.1 <= share <= 100:
+        raise EngineError(f"share: a percentage from 0.1 to 100, got {share:g}")
     unknown = sorted(set(channels) - set(CHANNELS))
     if unknown:
         raise EngineError(f"channel {', '.join(unknown)}: choose from {', '.join(CHANNELS)}")
@@ -300,12 +302,26 @@ def _check_start_forms(base: ProcessDefinition, pilot: ProcessDefinition) -> Non
         return {f.id: f for f in (node.form_fields if node else ())}
 
     shown = fields(base)
-    missing = [f.id for f in fields(pilot).values() if f.required and f.id not in shown]
+    asked = fields(pilot)
+    missing = [f.id for f in asked.values() if f.required and f.id not in shown]
     if missing:
         raise EngineError(
             f"Version {pilot.version} requires start-form field(s) {', '.join(missing)} that "
             f"version {base.version} does not ask for; the applicant must see one service."
         )
+    # the portal shows the current version's form: the pilot may not check it more strictly
+    stricter = [f.id for f in asked.values() if f.id in shown and _checks(f) - _checks(shown[f.id])]
+    if stricter:
+        raise EngineError(
+            f"Version {pilot.version} checks start-form field(s) {', '.join(stricter)} more "
+            f"strictly than version {base.version} (required, or other limits); the applicant "
+            "fills in the current form, so both arms must accept the same answers."
+        )
+
+
+def _checks(field) -> set[tuple[str, str]]:
+    """A field's constraints as comparable pairs (``required``, ``maxlength``...) and type."""
+    return {("type", field.type), *((k, str(v)) for k, v in field.constraints.items())}
 
 
 def describe(pilot: Pilot) -> str:
@@ -409,8 +425,22 @@ def roll_back(session: Session, ref: int | str, *, actor: str, reason: str = "")
     return pilot
 
 
+def _serialize(session: Session, key: str) -> None:
+    """Starting and ending the pilots of ``key`` happen one at a time: a PostgreSQL
+    transaction lock; on SQLite a first (empty) write, which begins the transaction with
+    ``BEGIN IMMEDIATE`` so the checks after it read what the other writer committed."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        lock = zlib.crc32(f"permitflow:pilot:{key}".encode())
+        session.execute(text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": lock})
+    elif dialect == "sqlite":
+        session.execute(text("UPDATE pilots SET status = status WHERE 1 = 0"))
+
+
 def _end(session: Session, ref: int | str, status: str, actor: str) -> Pilot:
     pilot = get_pilot(session, ref)
+    _serialize(session, pilot.process_key)  # promote and roll back at once: one wins
+    session.refresh(pilot)
     if pilot.status != RUNNING:
         raise InvalidState(f"Pilot {pilot.id} of {pilot.process_key} is already {pilot.status}.")
     pilot.status = status

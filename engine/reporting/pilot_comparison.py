@@ -259,7 +259,7 @@ def _costs(pilot: Pilot, rows, done: list[Case], paused: dict) -> list[float]:
             _overlap(r.start, r.end, a, b) for a, b in paused.get(ids[r.case_id], ())
         )
         per_case[r.case_id] += max(0.0, seconds) / 3600 * rate
-    return list(per_case.values())
+    return [round(cost) for cost in per_case.values()]  # whole Rupiah: no sub-second noise
 
 
 def _overlap(start: datetime, end: datetime, a: datetime, b: datetime) -> float:

@@ -161,7 +161,7 @@ HAPPY_PATH = {
     "fee_assessment": ("cashier", {"fee_amount": "1500000", "fee_basis": "Perda 1/2024"}),
     "confirm_payment": ("cashier", {"payment_received": "on", "payment_reference": "NTPD-0001"}),
     "sign_permit": ("head", {"signed": "on"}),
-    "issue_permit": ("front", {"permit_number": "PBG-3174-0001", "issued_on": "2026-01-20"}),
+    "issue_permit": ("front", {"conditions": "Garis sempadan 5 m"}),
 }
 
 
