@@ -69,7 +69,7 @@ def test_a_pilot_starts_from_a_scenario_and_is_promoted(scenario_job, db):
 @pytest.mark.parametrize(
     "form, message",
     [
-        ({"share": "0"}, "share: a percentage above 0"),
+        ({"share": "0"}, "share: a percentage from 0.1 to 100"),
         ({"share": "lots"}, "share: expected a percentage"),
         ({"planned_end": ""}, "planned_end"),
         ({"planned_end": "31/12/2026"}, "2026-12-31"),
