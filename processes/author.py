@@ -21,16 +21,13 @@ from pathlib import Path
 
 from lxml import etree
 
+from engine.bpmn.builder import ProcessBuilder
 from engine.bpmn.model import (
     EnumValue,
     Fee,
     FormField,
-    Lane,
-    Node,
     Process,
-    SequenceFlow,
     ServiceStandard,
-    TimerDefinition,
 )
 from engine.bpmn.writer import process_to_bpmn
 from engine.bpmn.xml import BPMN_NS, CAMUNDA_NS, PF_NS
@@ -92,73 +89,6 @@ def choice(
     return FormField(field_id, label, "enum", constraints=checks, enum_values=values)
 
 
-class ProcessBuilder:
-    """Adds lanes, nodes and flows to a :class:`Process`, keeping the cross-references
-    (lane membership, incoming/outgoing lists, default flows) consistent."""
-
-    def __init__(self, process_id: str, name: str, standard: ServiceStandard):
-        self.process = Process(process_id, name, is_executable=True, service_standard=standard)
-        self.defaults: dict[str, str] = {}
-
-    def lane(self, role: str, name: str) -> str:
-        lane_id = f"Lane_{role}"
-        self.process.lanes[lane_id] = Lane(lane_id, name, self.process.id, role=role)
-        return lane_id
-
-    def node(self, node_id: str, kind: str, name: str, lane: str, **attributes) -> Node:
-        node = Node(node_id, kind, name, process_id=self.process.id, lane_id=lane, **attributes)
-        self.process.nodes[node_id] = node
-        self.process.lanes[lane].node_ids.append(node_id)
-        return node
-
-    def user_task(
-        self, node_id: str, name: str, lane: str, *fields: FormField, doc: str = ""
-    ) -> Node:
-        return self.node(node_id, "userTask", name, lane, form_fields=fields, documentation=doc)
-
-    def timer(
-        self, node_id: str, name: str, lane: str, kind: str, expression: str, **attrs
-    ) -> Node:
-        """A timer event (boundary with ``attached_to=...``, else intermediate catch)."""
-        node_kind = "boundaryEvent" if "attached_to" in attrs else "intermediateCatchEvent"
-        definition = TimerDefinition(kind, expression)
-        return self.node(
-            node_id, node_kind, name, lane, event_definitions=("timer",), timer=definition, **attrs
-        )
-
-    def flow(
-        self,
-        source: str,
-        target: str,
-        name: str = "",
-        condition: str | None = None,
-        *,
-        default: bool = False,
-    ) -> str:
-        """Add a sequence flow; the nodes may be added later, :meth:`finish` links them."""
-        flow_id = f"Flow_{source}_{target}"
-        self.process.flows[flow_id] = SequenceFlow(
-            flow_id, source, target, name=name, condition=condition, process_id=self.process.id
-        )
-        if default:
-            self.defaults[source] = flow_id
-        return flow_id
-
-    def finish(self) -> Process:
-        """Fill in every node's incoming/outgoing flows and default flow."""
-        for flow in self.process.flows.values():
-            self.process.nodes[flow.source].outgoing.append(flow.id)
-            self.process.nodes[flow.target].incoming.append(flow.id)
-        for source, flow_id in self.defaults.items():
-            self.process.nodes[source].default_flow = flow_id
-        return self.process
-
-    def chain(self, *node_ids: str) -> None:
-        """Unconditional flows from each node to the next."""
-        for source, target in zip(node_ids, node_ids[1:], strict=False):
-            self.flow(source, target)
-
-
 def applicant_fields() -> tuple[FormField, ...]:
     """Identity fields every applicant's start form begins with."""
     return (
@@ -193,8 +123,8 @@ def document_check(b: ProcessBuilder, front: str, verifier: str, after: str, the
         doc="The applicant is told what is missing; the case waits until the documents come in.",
     )
     b.chain(after, "verify_documents", "gw_documents")
-    b.flow("gw_documents", then, "complete", 'decision == "complete"')
-    b.flow("gw_documents", "notify_missing_documents", "incomplete", default=True)
+    b.flow("gw_documents", then, 'decision == "complete"', name="complete")
+    b.flow("gw_documents", "notify_missing_documents", name="incomplete", default=True)
     b.flow("notify_missing_documents", "verify_documents")
 
 
@@ -254,12 +184,12 @@ def building_approval() -> Process:
     b = ProcessBuilder(
         "building_approval", "Persetujuan Bangunan Gedung", building_approval_standard()
     )
-    front = b.lane("front_office", "Front Office")
-    verifier = b.lane("verifier", "Document Verifier")
-    technical = b.lane("technical_team", "Technical Team")
-    inspector = b.lane("inspector", "Field Inspector")
-    cashier = b.lane("cashier", "Cashier")
-    head = b.lane("head_of_office", "Head of Office")
+    front = b.role_lane("front_office", "Front Office")
+    verifier = b.role_lane("verifier", "Document Verifier")
+    technical = b.role_lane("technical_team", "Technical Team")
+    inspector = b.role_lane("inspector", "Field Inspector")
+    cashier = b.role_lane("cashier", "Cashier")
+    head = b.role_lane("head_of_office", "Head of Office")
     b.node(
         "start",
         "startEvent",
@@ -352,15 +282,17 @@ def building_technical_review(
     b.node("gw_inspection_done", "exclusiveGateway", "", technical)
     b.node("end_rejected", "endEvent", "Application rejected", technical)
     b.flow("technical_review", "gw_technical")
-    b.flow("gw_technical", "gw_inspection", "approve", 'technical_decision == "approve"')
-    b.flow("gw_technical", "end_rejected", "reject", 'technical_decision == "reject"')
-    b.flow("gw_technical", "request_plan_revision", "revise", default=True)
+    b.flow("gw_technical", "gw_inspection", 'technical_decision == "approve"', name="approve")
+    b.flow("gw_technical", "end_rejected", 'technical_decision == "reject"', name="reject")
+    b.flow("gw_technical", "request_plan_revision", name="revise", default=True)
     b.flow("request_plan_revision", "technical_review")
-    b.flow("gw_inspection", "field_inspection", "large building", "floor_area > 500 or floors > 2")
-    b.flow("gw_inspection", "gw_inspection_done", "small building", default=True)
+    b.flow(
+        "gw_inspection", "field_inspection", "floor_area > 500 or floors > 2", name="large building"
+    )
+    b.flow("gw_inspection", "gw_inspection_done", name="small building", default=True)
     b.flow("field_inspection", "gw_site")
-    b.flow("gw_site", "request_plan_revision", "does not match", "not site_matches_plan")
-    b.flow("gw_site", "gw_inspection_done", "matches", default=True)
+    b.flow("gw_site", "request_plan_revision", "not site_matches_plan", name="does not match")
+    b.flow("gw_site", "gw_inspection_done", name="matches", default=True)
     b.flow("gw_inspection_done", "fee_assessment")
 
 
@@ -395,8 +327,8 @@ def building_payment(b: ProcessBuilder, cashier: str) -> None:
     b.node("end_cancelled", "endEvent", "Cancelled for non-payment", cashier)
     b.node("gw_paid", "exclusiveGateway", "Paid?", cashier)
     b.chain("fee_assessment", "confirm_payment", "gw_paid")
-    b.flow("gw_paid", "sign_permit", "paid", "payment_received")
-    b.flow("gw_paid", "confirm_payment", "not yet", default=True)
+    b.flow("gw_paid", "sign_permit", "payment_received", name="paid")
+    b.flow("gw_paid", "confirm_payment", name="not yet", default=True)
     b.flow("payment_deadline", "end_cancelled")
 
 
@@ -422,8 +354,8 @@ def building_signature(b: ProcessBuilder, front: str, head: str) -> None:
     )
     b.node("end_issued", "endEvent", "Permit issued", front)
     b.chain("sign_permit", "gw_signed")
-    b.flow("gw_signed", "issue_permit", "signed", "signed")
-    b.flow("gw_signed", "technical_review", "returned for review", default=True)
+    b.flow("gw_signed", "issue_permit", "signed", name="signed")
+    b.flow("gw_signed", "technical_review", name="returned for review", default=True)
     b.flow("issue_permit", "end_issued")
 
 
@@ -516,10 +448,10 @@ def business_license() -> Process:
     b = ProcessBuilder(
         "business_license", "Izin Usaha Sektor (OSS-RBA)", business_license_standard()
     )
-    front = b.lane("front_office", "Front Office")
-    verifier = b.lane("verifier", "Document Verifier")
-    technical = b.lane("technical_team", "Technical Team")
-    head = b.lane("head_of_office", "Head of Office")
+    front = b.role_lane("front_office", "Front Office")
+    verifier = b.role_lane("verifier", "Document Verifier")
+    technical = b.role_lane("technical_team", "Technical Team")
+    head = b.role_lane("head_of_office", "Head of Office")
     b.node(
         "start",
         "startEvent",
@@ -567,10 +499,10 @@ def business_license() -> Process:
     b.flow(
         "gw_decision",
         "sign_license",
-        "approve",
         'technical_decision == "approve" and zoning_compliant',
+        name="approve",
     )
-    b.flow("gw_decision", "end_rejected", "reject", default=True)
+    b.flow("gw_decision", "end_rejected", name="reject", default=True)
     business_license_signature(b, front, head)
     return b.finish()
 
@@ -594,8 +526,8 @@ def business_license_signature(b: ProcessBuilder, front: str, head: str) -> None
     )
     b.node("end_issued", "endEvent", "Licence issued", front)
     b.chain("sign_license", "gw_signed")
-    b.flow("gw_signed", "publish_license", "signed", "signed")
-    b.flow("gw_signed", "end_rejected", "refused", default=True)
+    b.flow("gw_signed", "publish_license", "signed", name="signed")
+    b.flow("gw_signed", "end_rejected", name="refused", default=True)
     b.flow("publish_license", "end_issued")
 
 
@@ -667,10 +599,10 @@ def resident_id_card() -> Process:
     """KTP-el: registration, data verification with a correction loop, biometric recording
     for first-time applicants, printing and handover."""
     b = ProcessBuilder("resident_id_card", "Penerbitan KTP-el", resident_id_card_standard())
-    registration = b.lane("registration_officer", "Registration Officer")
-    verifier = b.lane("data_verifier", "Data Verifier")
-    operator = b.lane("recording_operator", "Recording Operator")
-    printing = b.lane("printing_officer", "Printing Officer")
+    registration = b.role_lane("registration_officer", "Registration Officer")
+    verifier = b.role_lane("data_verifier", "Data Verifier")
+    operator = b.role_lane("recording_operator", "Recording Operator")
+    printing = b.role_lane("printing_officer", "Printing Officer")
     b.node(
         "start",
         "startEvent",
@@ -728,11 +660,11 @@ def resident_id_card() -> Process:
     )
     b.node("end_handed_over", "endEvent", "KTP-el handed over", registration)
     b.chain("start", "register_application", "verify_population_data", "gw_data")
-    b.flow("gw_data", "gw_recording", "match", 'data_check == "match"')
-    b.flow("gw_data", "correct_population_data", "mismatch", default=True)
+    b.flow("gw_data", "gw_recording", 'data_check == "match"', name="match")
+    b.flow("gw_data", "correct_population_data", name="mismatch", default=True)
     b.flow("correct_population_data", "verify_population_data")
-    b.flow("gw_recording", "record_biometrics", "first KTP-el", 'application_type == "baru"')
-    b.flow("gw_recording", "gw_recording_done", "already recorded", default=True)
+    b.flow("gw_recording", "record_biometrics", 'application_type == "baru"', name="first KTP-el")
+    b.flow("gw_recording", "gw_recording_done", name="already recorded", default=True)
     b.chain(
         "record_biometrics", "gw_recording_done", "print_card", "hand_over_card", "end_handed_over"
     )
@@ -812,9 +744,9 @@ def complaint() -> Process:
     """Complaint handling: forward within 3 and follow up within 5 working days (else the
     head of office is alerted), then wait for the complainant's response or auto-close."""
     b = ProcessBuilder("complaint", "Pengelolaan Pengaduan", complaint_standard())
-    admin = b.lane("complaint_admin", "Complaint Admin")
-    unit = b.lane("responsible_unit", "Responsible Unit")
-    head = b.lane("head_of_office", "Head of Office")
+    admin = b.role_lane("complaint_admin", "Complaint Admin")
+    unit = b.role_lane("responsible_unit", "Responsible Unit")
+    head = b.role_lane("head_of_office", "Head of Office")
     b.node("start", "startEvent", "Complaint received", admin, form_fields=complaint_form())
     b.user_task(
         "verify_and_forward",
@@ -840,10 +772,10 @@ def complaint() -> Process:
     b.flow(
         "gw_admissible",
         "inform_not_admissible",
-        "not admissible",
         'verification == "not_admissible"',
+        name="not admissible",
     )
-    b.flow("gw_admissible", "follow_up", "forward", default=True)
+    b.flow("gw_admissible", "follow_up", name="forward", default=True)
     b.chain("inform_not_admissible", "end_not_admissible")
     complaint_follow_up(b, admin, unit)
     complaint_escalation(b, "verify_and_forward", 3, "forward", head)
@@ -907,8 +839,8 @@ def complaint_follow_up(b: ProcessBuilder, admin: str, unit: str) -> None:
     )
     b.flow("gw_wait_response", "auto_close_timer")
     b.flow("auto_close_timer", "end_auto_closed")
-    b.flow("gw_response", "follow_up", "reopen", 'response_assessment == "reopen"')
-    b.flow("gw_response", "end_closed", "satisfied", default=True)
+    b.flow("gw_response", "follow_up", 'response_assessment == "reopen"', name="reopen")
+    b.flow("gw_response", "end_closed", name="satisfied", default=True)
 
 
 def complaint_escalation(b: ProcessBuilder, task: str, days: int, what: str, head: str) -> None:

@@ -173,11 +173,11 @@ class Node:
     #: callActivity: camunda:in (expression, target) and camunda:out (source, target) pairs;
     #: None when it declares none (then all data travel both ways)
     call_mapping: tuple[tuple, tuple] | None = None
-    service: ServiceCall | None = None  # serviceTask naming pf:connector
     #: data objects read (dataInputAssociation) and written (dataOutputAssociation), as
     #: (id, name) pairs: SpiffWorkflow keeps a data object under its id
     data_inputs: tuple[tuple[str, str], ...] = ()
     data_outputs: tuple[tuple[str, str], ...] = ()
+    service: ServiceCall | None = None  # serviceTask naming pf:connector
     #: extension elements kept as written (``pf:label`` translations), so a model
     #: written back out (a what-if scenario's revised diagram) still carries them
     kept_extensions: tuple[str, ...] = ()

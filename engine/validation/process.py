@@ -30,8 +30,8 @@ from engine.validation import flow as flow_checks
 from engine.validation import forms as form_checks
 from engine.validation import messages as message_checks
 from engine.validation import privacy as privacy_checks
-from engine.validation import roles as role_checks
 from engine.validation import requirements as requirement_checks
+from engine.validation import roles as role_checks
 from engine.validation import service_tasks as service_checks
 from engine.validation import templates as template_checks
 from engine.workflow import dmn, schedules, specs

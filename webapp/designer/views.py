@@ -8,8 +8,15 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 
 from engine.errors import NotFound
-from engine.services import deploy, get_definition, list_definitions, model_for, running_case_counts
-from engine.validation.process import has_errors, validate_file
+from engine.services import (
+    deploy,
+    get_definition,
+    has_errors,
+    list_definitions,
+    model_for,
+    running_case_counts,
+    validate_file,
+)
 from webapp.access import requires
 from webapp.database import commit, get_session
 from webapp.designer.drafts import compare, list_drafts, load_draft, save_draft
