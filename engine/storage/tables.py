@@ -445,9 +445,7 @@ class Permit(Base):
     issued_at: Mapped[datetime]
     valid_until: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20), default="valid")  # valid|revoked|replaced
-    document_id: Mapped[int | None] = mapped_column(
-        ForeignKey("documents.id", ondelete="SET NULL")
-    )
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id", ondelete="SET NULL"))
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     signed: Mapped[bool] = mapped_column(default=False)
     replaces_id: Mapped[int | None] = mapped_column(ForeignKey("permits.id"))
@@ -471,7 +469,9 @@ class Bill(Base):
     assessed_by: Mapped[str] = mapped_column(String(80), default="")
     assessed_at: Mapped[datetime]
     due_at: Mapped[datetime | None]
-    status: Mapped[str] = mapped_column(String(20), default="unpaid", index=True)  # unpaid|paid|cancelled
+    status: Mapped[str] = mapped_column(
+        String(20), default="unpaid", index=True
+    )  # unpaid|paid|cancelled
     paid_at: Mapped[datetime | None]
     channel: Mapped[str] = mapped_column(String(40), default="")
     payment_reference: Mapped[str | None] = mapped_column(String(80), unique=True)

@@ -43,7 +43,9 @@ def due_timers(session: Session, now: datetime | None = None) -> list[Timer]:
     query = (
         select(Timer)
         .join(Case, Case.id == Timer.case_id)
-        .where(Timer.due_at <= now, Case.status.in_(OPEN_STATUSES), Case.status != CaseStatus.INCIDENT)
+        .where(
+            Timer.due_at <= now, Case.status.in_(OPEN_STATUSES), Case.status != CaseStatus.INCIDENT
+        )
         .order_by(Timer.due_at)
     )
     return list(session.scalars(query))
