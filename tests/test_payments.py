@@ -10,7 +10,7 @@ import pytest
 
 from engine import services
 from engine.calendar import clock
-from engine.office import payments
+from engine.office import audit, payments
 from engine.storage.tables import OutboxMessage
 from tests.conftest import PROCESSES
 
@@ -155,3 +155,37 @@ def test_channel_signatures(monkeypatch):
     assert not payments.signature_ok("qris", body, good)
     assert not payments.signature_ok("bankjatim", body + b" ", good)
     assert not payments.signature_ok("unknown", body, good)
+
+
+def test_callbacks_at_the_same_moment_pay_a_bill_once(office):
+    """Two channels report a payment of one bill at once: one is paid, the other refused."""
+    import threading
+
+    from sqlalchemy.orm import Session
+
+    case, bill = billed(office)
+    code, engine = bill.billing_code, office.get_bind()
+    barrier, outcomes = threading.Barrier(2), []
+
+    def pay(reference):
+        with Session(engine) as session:
+            barrier.wait()
+            try:
+                services.record_payment(
+                    session, code, 1_500_000, reference, channel="bank", actor="bank"
+                )
+                session.commit()
+                outcomes.append("paid")
+            except payments.PaymentRefused as exc:
+                session.rollback()
+                outcomes.append("refused" if "already paid" in exc.message else exc.message)
+
+    threads = [threading.Thread(target=pay, args=(f"RACE-{i}",)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["paid", "refused"]
+    office.expire_all()
+    paid = [e for e in audit.entries(office) if e.action == "bill_paid"]
+    assert len(paid) == 1

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from engine.calendar import clock
 from engine.office import definitions, payments, pdf, tasks
 from engine.office.permits import case_of
+from engine.storage import db
 from engine.storage.tables import Bill, HumanTask
 
 
@@ -27,6 +28,7 @@ def record_payment(
     if not reference:
         raise payments.PaymentRefused("A payment needs the channel's payment reference.")
     bill = payments.get_bill(session, code)
+    db.lock_row(session, bill)  # callbacks at the same moment: one pays, the rest see it paid
     if bill.payment_reference == reference:
         return payments.PaymentResult(bill, True)
     if session.scalar(select(Bill.id).where(Bill.payment_reference == reference)):

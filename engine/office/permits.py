@@ -31,6 +31,7 @@ from engine.calendar import clock
 from engine.errors import EngineError, InvalidState, NotAllowed, NotFound
 from engine.office import audit, documents, numbering, pdf, signing
 from engine.office.validity import valid_until
+from engine.storage import db
 from engine.storage.tables import Case, Document, Permit
 
 HEAD_OF_OFFICE = "head_of_office"
@@ -308,6 +309,7 @@ def revoke(session: Session, code: str, *, actor: str, reason: str) -> Permit:
     _check_head(session, actor)
     reason = _reason(reason)
     permit = get_permit(session, code)
+    db.lock_row(session, permit)  # one revocation or correction at a time
     if permit.status != "valid":
         raise InvalidState(f"Permit {permit.number} is already {permit.status}.")
     permit.status, permit.status_reason = "revoked", reason
@@ -332,6 +334,7 @@ def correct(
     _check_head(session, actor)
     reason = _reason(reason)
     old = get_permit(session, code)
+    db.lock_row(session, old)  # two corrections at once: one replaces it, the other is refused
     if old.status != "valid":
         raise InvalidState(
             f"Permit {old.number} is {old.status}; only a valid one can be corrected."

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_SQLITE_PATH = Path("instance") / "permitflow.sqlite3"
@@ -154,3 +154,16 @@ def describe_failure(exc: BaseException) -> tuple[str, str]:
     if any(word in lowered for word in unreachable):
         return "unreachable", f"The database cannot be reached ({text})."
     return "other", f"Database error: {text}."
+
+
+def lock_row(session: Session, row) -> None:
+    """Lock ``row`` for the rest of the transaction and read it again: of two requests
+    changing it at once, the second sees the first's change (PostgreSQL: ``SELECT ...
+    FOR UPDATE``; SQLite: an empty first write begins the transaction ``IMMEDIATE``, so the
+    database is locked for writing before the row is read again)."""
+    if session.get_bind().dialect.name == "sqlite":
+        table = row.__table__.name  # a table name from the models, never from input
+        session.execute(text(f"UPDATE {table} SET id = id WHERE 1 = 0"))
+        session.refresh(row)
+    else:
+        session.refresh(row, with_for_update=True)
