@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -323,16 +322,14 @@ def test_missing_file_is_invalid(tmp_path):
         load_bpmn_file(tmp_path / "nope.bpmn")
 
 
-def test_two_thousand_nodes_load_well_under_a_second():
+def test_two_thousand_nodes_load():
     tasks = "".join(
         f'<bpmn:userTask id="t{i}" name="Task {i}"/><bpmn:sequenceFlow id="f{i}" '
         f'sourceRef="{"s" if i == 0 else f"t{i - 1}"}" targetRef="t{i}"/>'
         for i in range(2000)
     )
     data = definitions(f'<bpmn:process id="p"><bpmn:startEvent id="s"/>{tasks}</bpmn:process>')
-    started = time.perf_counter()
-    model = load_bpmn(data)
-    assert time.perf_counter() - started < 0.5
+    model = load_bpmn(data)  # speed: benchmarks/analysis_scale.py
     assert len(model.processes["p"].nodes) == 2001
     assert model.processes["p"].nodes["t1999"].incoming == ["f1999"]
 

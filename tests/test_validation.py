@@ -413,8 +413,7 @@ def test_report_lists_errors_first():
     )
 
 
-def test_two_thousand_nodes_validate_quickly():
-    import time
+def test_two_thousand_nodes_validate():
 
     tasks = "\n".join(
         f'<bpmn:task id="t{i}"/><bpmn:sequenceFlow id="f{i}" sourceRef="t{i}" targetRef="t{i + 1}"/>'
@@ -422,9 +421,7 @@ def test_two_thousand_nodes_validate_quickly():
     )
     body = f'<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="fs" sourceRef="s" targetRef="t0"/>\n{tasks}'
     body += '\n<bpmn:endEvent id="t2000"/>\n<bpmn:task id="x1"/>\n<bpmn:task id="x2"/>'
-    started = time.perf_counter()
-    _, problems = validate_file(bpmn(body), "t.bpmn")
-    assert time.perf_counter() - started < 1
+    _, problems = validate_file(bpmn(body), "t.bpmn")  # speed: benchmarks/analysis_scale.py
     assert sorted((p.code, p.element_id) for p in problems) == [
         ("dead_end", "x1"),
         ("dead_end", "x2"),
