@@ -11,13 +11,21 @@ deployment refuse it (:mod:`engine.validation.process`), and so does case migrat
 
 from __future__ import annotations
 
+import unicodedata
+
 from engine.accounts.users import SYSTEM_ROLES
 from engine.bpmn.model import BpmnModel, Lane, Node, Process
 
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+_LOOKALIKE = str.maketrans({"а": "a", "е": "e", "і": "i", "о": "o", "р": "p", "с": "c", "ѕ": "s"})
+
 
 def is_system_role(role: str | None) -> bool:
-    """Whether ``role`` names a system role (case and surrounding spaces ignored)."""
-    return (role or "").strip().lower() in SYSTEM_ROLES
+    """Whether ``role`` names a system role, or looks like one: case, surrounding spaces,
+    compatibility forms (fullwidth letters, the long s, the Kelvin sign), invisible
+    characters and Cyrillic look-alike letters are ignored."""
+    text = unicodedata.normalize("NFKC", role or "").translate(_INVISIBLE)
+    return text.strip().casefold().translate(_LOOKALIKE) in SYSTEM_ROLES
 
 
 def system_role_issues(process: Process) -> list[tuple[str, Lane | Node]]:

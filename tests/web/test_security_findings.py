@@ -169,7 +169,14 @@ HEAD_LANE = 'name="Head of Office" pf:role="head_of_office"'
 
 
 @pytest.mark.parametrize(
-    "lane", ['name="Head of Office" pf:role="designer"', 'name="Admin" pf:role="ADMIN"']
+    "lane",
+    [
+        'name="Head of Office" pf:role="designer"',
+        'name="Admin" pf:role="ADMIN"',
+        'name="Head" pf:role="\uff21\uff24\uff2d\uff29\uff2e"',  # fullwidth ADMIN
+        'name="Head" pf:role="\u0430dmin"',  # Cyrillic a
+        'name="Head" pf:role="reformer\u200b"',  # a zero-width space after it
+    ],
 )
 def test_3_a_lane_with_a_system_role_is_refused_at_deploy(db, lane):
     with pytest.raises(InvalidBpmn, match="system role"):
