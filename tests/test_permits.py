@@ -340,3 +340,34 @@ def test_an_end_event_reached_by_a_timer_issues_the_permit(session, ca):
     services.tick(session)
     (permit,) = permits.case_permits(session, services.get_case(session, case.id))
     assert permit.element_id == "done" and permit.object_text == "Warung"
+
+
+@pytest.mark.parametrize(
+    "text", ["{seq:0{year}d}", "{seq:099999999999d}", "{seq:0{year}{year}{year}d}", "{seq:040d}"]
+)
+def test_nested_or_huge_number_formats_are_refused(text):
+    assert "nested or wider" in numbering.format_problem(text)
+    assert numbering.format_problem("PBG-{region}-{year}-{seq:06d}") is None
+
+
+@pytest.mark.parametrize(
+    "source, message",
+    [
+        ("{% include 'other.html' %}", "may not include"),
+        ("{% extends 'base.html' %}", "may not include"),
+        ("{% import 'macros.html' as m %}", "may not include"),
+    ],
+)
+def test_a_template_stands_alone(source, message):
+    with pytest.raises(pdf.DocumentError, match=message):
+        pdf.placeholders(source)
+
+
+def test_a_template_cannot_build_huge_strings():
+    with pytest.raises(pdf.DocumentError, match="raise to a power"):
+        pdf.render_html("{{ 'a' * 10**12 }}", {})
+    with pytest.raises(pdf.DocumentError, match="at most"):
+        pdf.render_html("{{ 'a' * 1000000000000 }}", {})
+    with pytest.raises(pdf.DocumentError, match="at most"):
+        pdf.render_html("{{ ('ab' * 100000)|length }}", {})
+    assert pdf.render_html("{{ '-' * 3 }}", {}) == "---"

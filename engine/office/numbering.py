@@ -34,6 +34,12 @@ def format_problem(text: str) -> str | None:
     except ValueError as exc:
         return f"the number format {text!r} cannot be read ({exc})"
     names = [name for _, name, _, _ in parsed if name is not None]
+    specs = [spec for _, name, spec, _ in parsed if name is not None and spec]
+    if any("{" in spec or not _small_width(spec) for spec in specs):
+        return (
+            f"the number format {text!r} has a field format that is nested or wider than "
+            f"{MAX_WIDTH} characters; write e.g. {{seq:06d}}"
+        )
     unknown = [name for name in names if name not in FIELDS]
     if unknown:
         return (
@@ -47,6 +53,14 @@ def format_problem(text: str) -> str | None:
     except (ValueError, TypeError) as exc:
         return f"the number format {text!r} cannot be used ({exc})"
     return None
+
+
+MAX_WIDTH = 32  # characters a field may be padded to
+
+
+def _small_width(spec: str) -> bool:
+    digits = "".join(c for c in spec if c.isdigit())
+    return len(digits) <= 3 and (not digits or int(digits) <= MAX_WIDTH)
 
 
 def format_number(text: str, *, code: str, region: str, year: int, seq: int) -> str:

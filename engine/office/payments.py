@@ -31,7 +31,7 @@ from engine.office import audit, documents, numbering, pdf
 from engine.office.permits import case_of
 from engine.storage.tables import Bill, Case, OutboxMessage, Timer
 
-BILLING_SEQUENCE = "billing"
+BILLING_SEQUENCE = "~billing"  # "~" is in no BPMN id, so no procedure shares it
 DEFAULT_BILLING_FORMAT = "{region}{year}{seq:06d}"
 ISSUER = "permitflow"
 

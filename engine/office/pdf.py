@@ -14,7 +14,8 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import segno
-from jinja2 import TemplateSyntaxError, meta
+from jinja2 import TemplateSyntaxError, meta, nodes
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from engine.errors import EngineError
@@ -56,8 +57,27 @@ def long_date(value, language: str = "id") -> str:
     return f"{value.day} {months[value.month - 1]} {value.year}"
 
 
+MAX_REPEAT = 100_000  # the longest string or list a template may build with ``*``
+
+
+class _DocumentSandbox(ImmutableSandboxedEnvironment):
+    """The sandbox, also bounding ``*`` (``'a' * 10**12`` would exhaust memory)."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context, operator, left, right):
+        if operator == "**":
+            raise SecurityError("a template may not raise to a power")
+        if operator == "*" and any(isinstance(v, str | list | tuple) for v in (left, right)):
+            count = right if isinstance(left, str | list | tuple) else left
+            size = len(left if isinstance(left, str | list | tuple) else right)
+            if isinstance(count, int) and count * max(size, 1) > MAX_REPEAT:
+                raise SecurityError(f"a template may build at most {MAX_REPEAT:,} characters")
+        return super().call_binop(context, operator, left, right)
+
+
 def _environment(language: str = "id") -> ImmutableSandboxedEnvironment:
-    env = ImmutableSandboxedEnvironment(autoescape=True)
+    env = _DocumentSandbox(autoescape=True)
     env.filters["rupiah"] = rupiah
     env.filters["long_date"] = lambda value: long_date(value, language)
     return env
@@ -69,6 +89,11 @@ def placeholders(source: str, name: str = "template") -> set[str]:
         tree = _environment().parse(source)
     except TemplateSyntaxError as exc:
         raise DocumentError(f"{name}, line {exc.lineno}: {exc.message}") from None
+    for node in tree.find_all((nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)):
+        raise DocumentError(
+            f"{name}, line {node.lineno}: a template stands alone; it may not include, import "
+            "or extend other templates"
+        )
     return set(meta.find_undeclared_variables(tree))
 
 
