@@ -212,9 +212,19 @@ def _load(session: Session, job_id: int) -> Job:
 
 
 def _refuse_dead(engine: Engine, job_id: int) -> None:
-    """A dead job that used up its attempts is recorded as failed."""
+    """This job, when dead and out of attempts, is recorded as failed (a dead job with an
+    attempt left stays for its next delivery, which takes it over)."""
     with Session(engine) as session:
-        reap_dead(session)
+        session.execute(
+            update(Job)
+            .where(
+                Job.id == job_id,
+                Job.status == "running",
+                _stale(_cutoff()),
+                Job.attempts >= MAX_ATTEMPTS,
+            )
+            .values(status="failed", error=WORKER_LOST, finished_at=clock.now())
+        )
         session.commit()
 
 
