@@ -23,7 +23,6 @@ from lxml import etree
 
 from engine.bpmn.builder import ProcessBuilder
 from engine.bpmn.model import (
-    EnumValue,
     Fee,
     FormField,
     Process,
@@ -32,6 +31,14 @@ from engine.bpmn.model import (
 from engine.bpmn.writer import process_to_bpmn
 from engine.bpmn.xml import BPMN_NS, CAMUNDA_NS, PF_NS
 from processes import bundle, translations
+from processes.fields import (
+    COMPLAINT_CHANNEL,
+    NIK_PATTERN,
+    PHONE_PATTERN,
+    applicant_fields,
+    choice,
+    field,
+)
 
 PROCESSES_DIR = Path(__file__).resolve().parent.parent / "processes"
 PBG_NUMBER = "PBG-{region}-{year}-{seq:06d}"
@@ -43,60 +50,6 @@ DOCUMENT_TEMPLATES = {
         ("receipt", "templates/retribution_receipt.html"),
     ],
 }
-NIK_PATTERN = "^[0-9]{16}$"
-# fields holding personal data (UU 27/2022): masked, encrypted, anonymised (docs/privacy.md)
-PERSONAL_FIELDS = frozenset(
-    {
-        "applicant_name",
-        "nik",
-        "kk_number",
-        "birth_date",
-        "phone",
-        "email",
-        "building_address",
-        "business_address",
-        "complainant_name",
-        "contact",
-        "kk_scan",
-    }
-)
-PHONE_PATTERN = "^\\+?[0-9]{8,15}$"
-COMPLAINT_CHANNEL = (
-    "SP4N-LAPOR! (www.lapor.go.id, SMS 1708), loket pengaduan Mal Pelayanan Publik, "
-    "surel pengaduan kantor"
-)
-
-
-# --- building blocks ---------------------------------------------------------------------
-
-
-def field(
-    field_id: str, label: str, type_: str = "string", *, required: bool = True, **constraints
-) -> FormField:
-    """A form field; ``constraints`` are Camunda validation constraints (``min="1"``)."""
-    checks = {"required": ""} if required else {}
-    checks.update({name: str(value) for name, value in constraints.items()})
-    marks = {"pf:personal": "true"} if field_id in PERSONAL_FIELDS else {}
-    return FormField(field_id, label, type_, constraints=checks, properties=marks)
-
-
-def choice(
-    field_id: str, label: str, options: list[tuple[str, str]], *, required: bool = True
-) -> FormField:
-    """An enum form field with ``(id, name)`` options."""
-    values = tuple(EnumValue(value_id, name) for value_id, name in options)
-    checks = {"required": ""} if required else {}
-    return FormField(field_id, label, "enum", constraints=checks, enum_values=values)
-
-
-def applicant_fields() -> tuple[FormField, ...]:
-    """Identity fields every applicant's start form begins with."""
-    return (
-        field("applicant_name", "Nama lengkap pemohon", minlength=3, maxlength=100),
-        field("nik", "NIK (16 digit)", pattern=NIK_PATTERN),
-        field("phone", "Nomor telepon/WhatsApp", pattern=PHONE_PATTERN),
-        field("email", "Alamat surel", required=False, maxlength=100),
-    )
 
 
 def document_check(b: ProcessBuilder, front: str, verifier: str, after: str, then: str) -> None:

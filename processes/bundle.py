@@ -16,16 +16,10 @@ from __future__ import annotations
 from lxml import etree
 
 from engine.bpmn.builder import ProcessBuilder
-from engine.bpmn.model import EnumValue, Fee, FormField, Process, ServiceStandard
+from engine.bpmn.model import Fee, FormField, Process, ServiceStandard
 from engine.bpmn.xml import BPMN_NS, CAMUNDA_NS
+from processes.fields import COMPLAINT_CHANNEL, applicant_fields, choice, field
 
-NIK_PATTERN = "^[0-9]{16}$"
-PHONE_PATTERN = "^\\+?[0-9]{8,15}$"
-PERSONAL = frozenset({"applicant_name", "nik", "phone", "email", "business_address"})
-COMPLAINT_CHANNEL = (
-    "SP4N-LAPOR! (www.lapor.go.id, SMS 1708), loket pengaduan Mal Pelayanan Publik, "
-    "surel pengaduan kantor"
-)
 AGENCIES = '["dinas_perdagangan", "dinas_pupr", "bapenda"]'
 #: what each call activity passes in (target <- source) and takes back (source -> target)
 APPLICANT_IN = ("applicant_name", "nik", "phone", "email")
@@ -51,35 +45,14 @@ CALLS = {
 CALL_IN_RENAMED = {"call_building_approval": {"building_address": "business_address"}}
 
 
-def _field(field_id: str, label: str, type_: str = "string", *, required: bool = True, **c):
-    checks = {"required": ""} if required else {}
-    checks.update({name: str(value) for name, value in c.items()})
-    marks = {"pf:personal": "true"} if field_id in PERSONAL else {}
-    return FormField(field_id, label, type_, constraints=checks, properties=marks)
-
-
-def _choice(field_id: str, label: str, options: list[tuple[str, str]]) -> FormField:
-    values = tuple(EnumValue(value_id, name) for value_id, name in options)
-    return FormField(field_id, label, "enum", constraints={"required": ""}, enum_values=values)
-
-
-def _applicant() -> tuple[FormField, ...]:
-    return (
-        _field("applicant_name", "Nama lengkap pemohon", minlength=3, maxlength=100),
-        _field("nik", "NIK (16 digit)", pattern=NIK_PATTERN),
-        _field("phone", "Nomor telepon/WhatsApp", pattern=PHONE_PATTERN),
-        _field("email", "Alamat surel", required=False, maxlength=100),
-    )
-
-
 SIGN_TYPES = [("papan", "Papan nama"), ("neon_box", "Neon box"), ("baliho", "Baliho")]
 
 
 def _sign_fields() -> tuple[FormField, ...]:
     return (
-        _field("sign_text", "Teks reklame", minlength=2, maxlength=200),
-        _field("sign_area", "Luas bidang reklame (m2)", "long", min=1, max=100),
-        _choice("sign_type", "Jenis reklame", SIGN_TYPES),
+        field("sign_text", "Teks reklame", minlength=2, maxlength=200),
+        field("sign_area", "Luas bidang reklame (m2)", "long", min=1, max=100),
+        choice("sign_type", "Jenis reklame", SIGN_TYPES),
     )
 
 
@@ -116,36 +89,36 @@ def signage_permit() -> Process:
     technical = b.role_lane("technical_team", "Technical Team")
     head = b.role_lane("head_of_office", "Head of Office")
     form = (
-        *_applicant(),
-        _field("business_address", "Alamat lokasi usaha", minlength=10, maxlength=300),
+        *applicant_fields(),
+        field("business_address", "Alamat lokasi usaha", minlength=10, maxlength=300),
         *_sign_fields(),
-        _field("identity_document", "KTP-el pemohon", "file"),
-        _field("sign_design", "Desain dan ukuran reklame", "file"),
+        field("identity_document", "KTP-el pemohon", "file"),
+        field("sign_design", "Desain dan ukuran reklame", "file"),
     )
     b.node("start", "startEvent", "Signage application received", front, form_fields=form)
     b.user_task(
         "register_signage",
         "Register signage application",
         front,
-        _field("signage_registered", "Application registered", "boolean"),
+        field("signage_registered", "Application registered", "boolean"),
     )
     b.user_task(
         "review_signage",
         "Review sign location and size",
         technical,
-        _choice(
+        choice(
             "sign_decision",
             "Technical decision",
             [("approve", "Meets the rules"), ("reject", "Does not meet the rules")],
         ),
-        _field("sign_review_notes", "Review notes", required=False, maxlength=1000),
+        field("sign_review_notes", "Review notes", required=False, maxlength=1000),
     )
     b.node("gw_sign_decision", "exclusiveGateway", "Approve sign?", technical)
     b.user_task(
         "sign_signage_permit",
         "Sign signage permit",
         head,
-        _field("signage_permit_number", "Signage permit number", maxlength=50),
+        field("signage_permit_number", "Signage permit number", maxlength=50),
     )
     b.node("end_signage_issued", "endEvent", "Signage permit issued", head)
     b.node("end_signage_rejected", "endEvent", "Signage application rejected", technical)
@@ -202,26 +175,26 @@ def bundle_form() -> tuple[FormField, ...]:
     ]
     functions = [("usaha", "Usaha"), ("hunian", "Hunian")]
     return (
-        *_applicant(),
-        _field("company_name", "Nama pelaku usaha/badan usaha", minlength=3, maxlength=150),
-        _field("nib", "NIB (13 digit)", pattern="^[0-9]{13}$"),
-        _field("kbli", "Kode KBLI (5 digit)", pattern="^[0-9]{5}$"),
-        _choice(
+        *applicant_fields(),
+        field("company_name", "Nama pelaku usaha/badan usaha", minlength=3, maxlength=150),
+        field("nib", "NIB (13 digit)", pattern="^[0-9]{13}$"),
+        field("kbli", "Kode KBLI (5 digit)", pattern="^[0-9]{5}$"),
+        choice(
             "risk_level",
             "Tingkat risiko",
             [("menengah_tinggi", "Menengah tinggi"), ("tinggi", "Tinggi")],
         ),
-        _choice("business_category", "Kategori usaha", categories),
-        _field("business_address", "Alamat lokasi usaha", minlength=10, maxlength=300),
-        _choice("zone", "Zona lokasi usaha menurut RDTR", zones),
-        _choice("building_function", "Fungsi bangunan gedung", functions),
-        _field("floors", "Jumlah lantai", "long", min=1),
-        _field("floor_area", "Luas lantai (m2)", "long", min=1, max=100000),
+        choice("business_category", "Kategori usaha", categories),
+        field("business_address", "Alamat lokasi usaha", minlength=10, maxlength=300),
+        choice("zone", "Zona lokasi usaha menurut RDTR", zones),
+        choice("building_function", "Fungsi bangunan gedung", functions),
+        field("floors", "Jumlah lantai", "long", min=1),
+        field("floor_area", "Luas lantai (m2)", "long", min=1, max=100000),
         *_sign_fields(),
-        _field("identity_document", "KTP-el pemohon", "file"),
-        _field("land_certificate", "Bukti kepemilikan tanah (sertifikat)", "file"),
-        _field("building_plan", "Gambar rencana bangunan", "file"),
-        _field("sign_design", "Desain dan ukuran reklame", "file"),
+        field("identity_document", "KTP-el pemohon", "file"),
+        field("land_certificate", "Bukti kepemilikan tanah (sertifikat)", "file"),
+        field("building_plan", "Gambar rencana bangunan", "file"),
+        field("sign_design", "Desain dan ukuran reklame", "file"),
     )
 
 
@@ -234,19 +207,19 @@ def small_business_bundle() -> Process:
         "register_bundle",
         "Register bundle application",
         front,
-        _field("bundle_registered", "Application registered", "boolean"),
+        field("bundle_registered", "Application registered", "boolean"),
     )
     b.script("list_agencies", f"agencies = {AGENCIES}", "List the agencies concerned", lane=front)
     b.user_task(
         "agency_review",
         "Agency review",
         technical,
-        _choice(
+        choice(
             "agency_opinion",
             "Opinion of the agency",
             [("agree", "No objection"), ("object", "Objection")],
         ),
-        _field("agency_note", "Note", required=False, maxlength=1000),
+        field("agency_note", "Note", required=False, maxlength=1000),
         doc="One review per agency in 'agencies', all at the same time.",
     )
     b.node("gw_agencies", "exclusiveGateway", "All agencies agree?", technical)

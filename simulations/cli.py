@@ -7,7 +7,6 @@ traceback. The ``permitflow`` CLI picks the commands up through an entry point.
 
 from __future__ import annotations
 
-import functools
 import json
 from pathlib import Path
 
@@ -15,22 +14,11 @@ import click
 import yaml
 
 from engine.bpmn.model import BpmnModel
-from engine.errors import EngineError
+from engine.cli_support import friendly
 from simulations.params.distributions import ParamsError
 from simulations.params.parameters import SimParams, load_params, params_to_dict
 
-
-def _friendly(fn):
-    """Turn the errors a user can fix into click errors with their message."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except (ParamsError, EngineError, OSError, LookupError) as exc:
-            raise click.ClickException(str(exc)) from None
-
-    return wrapper
+_friendly = friendly(ParamsError, OSError, LookupError)
 
 
 def load_model(source: str, version: int | None = None) -> BpmnModel:

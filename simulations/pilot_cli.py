@@ -8,7 +8,6 @@ the group up through the ``permitflow.commands`` entry point.
 
 from __future__ import annotations
 
-import functools
 import json
 import math
 from pathlib import Path
@@ -17,25 +16,12 @@ import click
 import yaml
 
 from engine import services
+from engine.cli_support import friendly, session
 from engine.errors import EngineError
 from simulations.params.distributions import ParamsError
 
-
-def _friendly(fn):
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except (EngineError, ParamsError, OSError) as exc:
-            raise click.ClickException(str(exc)) from None
-
-    return wrapper
-
-
-def _session():
-    from engine.storage.db import session_scope
-
-    return session_scope()
+_friendly = friendly(ParamsError, OSError)
+_session = session
 
 
 def _costs(pairs: tuple[str, ...]) -> dict[str, float]:

@@ -6,30 +6,15 @@ the work is in :mod:`engine.privacy` through :mod:`engine.services`.
 
 from __future__ import annotations
 
-import functools
 import json
 
 import click
 
 from engine import services
-from engine.errors import EngineError
+from engine.cli_support import friendly, session
 
-
-def _friendly(fn):
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except EngineError as exc:
-            raise click.ClickException(str(exc)) from None
-
-    return wrapper
-
-
-def _session():
-    from engine.storage.db import session_scope
-
-    return session_scope()
+_friendly = friendly()
+_session = session
 
 
 @click.group("audit")

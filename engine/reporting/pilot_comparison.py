@@ -315,7 +315,8 @@ def _row(kpi: str, control: Figure, pilot: Figure, p: float, significant: bool) 
 
 
 def welch_p(a: np.ndarray, b: np.ndarray) -> float:
-    """Welch's two-sided t-test p-value, as :mod:`simulations.scenarios.compare` computes it."""
+    """Welch's two-sided t-test p-value: the one test of both the observed comparison and
+    the simulated one (:mod:`simulations.scenarios.compare`)."""
     if len(a) < 2 or len(b) < 2:
         return math.nan
     if a.std() == 0 and b.std() == 0:

@@ -8,12 +8,11 @@ parts of the procedure draw the same random numbers (common random numbers).
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
-from scipy import stats
 
+from engine.reporting.pilot_comparison import welch_p
 from simulations.des.results import SimulationResult, format_value
 
 
@@ -88,7 +87,7 @@ def compare(
         if not len(a) or not len(b):
             continue
         ma, mb = float(a.mean()), float(b.mean())
-        p = _welch_p(a, b)
+        p = welch_p(a, b)
         relative = (mb - ma) / abs(ma) if ma else (0.0 if mb == ma else math.inf)
         comparison.rows.append(KpiComparison(name, ma, mb, mb - ma, relative, p, p < alpha))
     return comparison
@@ -97,16 +96,6 @@ def compare(
 def _values(result: SimulationResult, name: str) -> np.ndarray:
     values = np.array([rep.get(name, math.nan) for rep in result.replications], dtype=float)
     return values[~np.isnan(values)]
-
-
-def _welch_p(a: np.ndarray, b: np.ndarray) -> float:
-    if len(a) < 2 or len(b) < 2:
-        return math.nan
-    if a.std() == 0 and b.std() == 0:
-        return 1.0 if a.mean() == b.mean() else 0.0
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # nearly identical samples
-        return float(stats.ttest_ind(a, b, equal_var=False).pvalue)
 
 
 def _clean(data: dict) -> dict:
