@@ -92,6 +92,12 @@ def status_changed(session: Session, case: Case, event: str, detail: str = "") -
     if detail:
         shown = labels.step(detail, language) if event == "completed" else detail
         body += f"\n\n{shown}"
+    return enqueue(session, case, subject, body)
+
+
+def enqueue(session: Session, case: Case, subject: str, body: str) -> OutboxMessage:
+    """A message to the applicant of ``case`` in the outbox (email when the applicant
+    gave an address, else logged), sent once by the ticker."""
     message = OutboxMessage(
         created_at=clock.now(),
         case_id=case.id,

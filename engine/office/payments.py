@@ -27,9 +27,9 @@ from sqlalchemy.orm import Session
 from engine.bpmn.model import Node, Process
 from engine.calendar import clock
 from engine.errors import EngineError, InvalidState, NotFound
-from engine.office import audit, documents, numbering, pdf
+from engine.office import audit, documents, notifications, numbering, pdf
 from engine.office.permits import case_of
-from engine.storage.tables import Bill, Case, OutboxMessage, Timer
+from engine.storage.tables import Bill, Case, Timer
 
 BILLING_SEQUENCE = "~billing"  # "~" is in no BPMN id, so no procedure shares it
 DEFAULT_BILLING_FORMAT = "{region}{year}{seq:06d}"
@@ -206,16 +206,7 @@ def _notify(session: Session, case: Case, bill: Bill) -> None:
             f"{case.title}\nJumlah: {pdf.rupiah(bill.amount)}\nKode bayar: "
             f"{bill.billing_code}\nBayar{due}.\n{instructions()}"
         )
-    session.add(
-        OutboxMessage(
-            created_at=clock.now(),
-            case_id=case.id,
-            channel="email" if case.applicant_email else "log",
-            recipient=case.applicant_email,
-            subject=subject,
-            body=body,
-        )
-    )
+    notifications.enqueue(session, case, subject, body)
 
 
 def case_bills(session: Session, case: Case) -> list[Bill]:
