@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import click
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
 from engine import services
 from engine.cli_incidents import incident_info, incidents_group, stopped_line
@@ -40,6 +40,11 @@ class PermitflowGroup(click.Group):
             raise click.ClickException(exc.message) from exc
         except (OperationalError, ProgrammingError) as exc:
             raise click.ClickException(db.describe_failure(exc)[1]) from exc
+        except IntegrityError as exc:  # a race with another process over the same row
+            raise click.ClickException(
+                "Another process changed the same record at the same moment; nothing was "
+                "saved. Run the command again."
+            ) from exc
 
 
 @click.group(cls=PermitflowGroup)

@@ -143,3 +143,17 @@ def test_a_return_names_the_fields_the_applicant_may_change(cli):
     refused = cli("respond", code, "--data", '{"applicant_name": "X"}', code=1)
     assert "was not asked for" in refused.output + refused.stderr
     assert "running" in cli("respond", code, "--data", '{"area": 7}').output
+
+
+def test_a_race_lost_to_another_process_is_a_message(cli, monkeypatch):
+    """An IntegrityError (two processes wrote the same row at once) ends as one line."""
+    from sqlalchemy.exc import IntegrityError
+
+    from engine import services
+
+    def collide(*args, **kwargs):
+        raise IntegrityError("INSERT ...", {}, Exception("UNIQUE constraint failed"))
+
+    monkeypatch.setattr(services, "list_cases", collide)
+    result = cli("cases", code=1)
+    assert "changed the same record at the same moment" in result.output + result.stderr
