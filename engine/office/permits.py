@@ -306,14 +306,10 @@ def case_permits(session: Session, case: Case) -> list[Permit]:
 
 def revoke(session: Session, code: str, *, actor: str, reason: str) -> Permit:
     """Revoke a valid permit: the verification page says so, with the reason."""
-    _check_head(session, actor)
-    reason = _reason(reason)
-    permit = get_permit(session, code)
-    db.lock_row(session, permit)  # one revocation or correction at a time
-    if permit.status != "valid":
-        raise InvalidState(f"Permit {permit.number} is already {permit.status}.")
-    permit.status, permit.status_reason = "revoked", reason
-    permit.status_by, permit.status_at = actor, clock.now()
+    permit, reason = _valid_for_change(
+        session, code, actor, reason, "Permit {number} is already {status}."
+    )
+    _close(permit, "revoked", reason, actor)
     audit.record(
         session,
         "permit_revoked",
@@ -331,14 +327,13 @@ def correct(
     """Issue a corrected permit (new number and document naming the old one), replacing it."""
     from engine.office import definitions  # definitions imports validation, which imports us
 
-    _check_head(session, actor)
-    reason = _reason(reason)
-    old = get_permit(session, code)
-    db.lock_row(session, old)  # two corrections at once: one replaces it, the other is refused
-    if old.status != "valid":
-        raise InvalidState(
-            f"Permit {old.number} is {old.status}; only a valid one can be corrected."
-        )
+    old, reason = _valid_for_change(
+        session,
+        code,
+        actor,
+        reason,
+        "Permit {number} is {status}; only a valid one can be corrected.",
+    )
     case = case_of(session, old.case_id)
     process = definitions.model_for(case.definition).processes[case.process_key]
     node = process.nodes[old.element_id]
@@ -348,8 +343,7 @@ def correct(
         raise InvalidState(f"{', '.join(unknown)} is not part of permit {old.number}.")
     data.update({k: str(v)[:2000] for k, v in changes.items()})
     new = issue(session, Issue(case, process, node, data, actor, replaces=old))
-    old.status, old.status_reason = "replaced", reason
-    old.status_by, old.status_at = actor, clock.now()
+    _close(old, "replaced", reason, actor)
     audit.record(
         session,
         "permit_corrected",
@@ -359,6 +353,25 @@ def correct(
         data={"old": old.number, "new": new.number, "changes": sorted(changes)},
     )
     return new
+
+
+def _valid_for_change(
+    session: Session, code: str, actor: str, reason: str, refusal: str
+) -> tuple[Permit, str]:
+    """The permit ``code``, locked, when the head of office may revoke or correct it now
+    (one change at a time: of two at once, the second finds it no longer valid)."""
+    _check_head(session, actor)
+    reason = _reason(reason)
+    permit = get_permit(session, code)
+    db.lock_row(session, permit)
+    if permit.status != "valid":
+        raise InvalidState(refusal.format(number=permit.number, status=permit.status))
+    return permit, reason
+
+
+def _close(permit: Permit, status: str, reason: str, actor: str) -> None:
+    permit.status, permit.status_reason = status, reason
+    permit.status_by, permit.status_at = actor, clock.now()
 
 
 def _issued_data(session: Session, permit: Permit) -> dict[str, Any]:
