@@ -22,6 +22,8 @@ from webapp import create_app
 from webapp.extensions import configure_storage, limiter
 
 REDIS = "redis://127.0.0.1:6379/13"
+# the tests share Redis database 13 and reset its counts: one xdist worker runs them all
+pytestmark = pytest.mark.xdist_group("redis-rate-limits")
 
 
 @pytest.fixture
