@@ -22,12 +22,23 @@ from webapp import create_app
 from webapp.extensions import configure_storage, limiter
 
 REDIS = "redis://127.0.0.1:6379/13"
+REDIS_14 = "redis://127.0.0.1:6379/14"
 # the tests share Redis database 13 and reset its counts: one xdist worker runs them all
 pytestmark = pytest.mark.xdist_group("redis-rate-limits")
 
 
 @pytest.fixture
 def redis_app(web_engine, tmp_path):
+    yield from _redis_app(web_engine, tmp_path, REDIS)
+
+
+@pytest.fixture
+def redis_app_14(web_engine, tmp_path):
+    """An app counting in Redis database 14, which no other test resets."""
+    yield from _redis_app(web_engine, tmp_path, REDIS_14)
+
+
+def _redis_app(web_engine, tmp_path, url):
     if not redis_up():
         pytest.skip("needs Redis on 127.0.0.1:6379")
     app = create_app(
@@ -36,7 +47,7 @@ def redis_app(web_engine, tmp_path):
             "SECRET_KEY": "test-secret",
             "DATABASE_URL": web_engine.url.render_as_string(hide_password=False),
             "INSTANCE_PATH": str(tmp_path / "instance"),
-            "RATELIMIT_STORAGE_URL": REDIS,
+            "RATELIMIT_STORAGE_URL": url,
         }
     )
     limiter.reset()  # a test app clears the shared counts too
@@ -65,14 +76,14 @@ def test_200_concurrent_wrong_passwords_get_five_checks_on_redis(redis_app, monk
     assert sorted(codes) == [401] * 5 + [429] * 195
 
 
-def test_login_counts_are_shared_with_other_processes_and_restarts(redis_app):
-    client = Staff(redis_app.test_client())
+def test_login_counts_are_shared_with_other_processes_and_restarts(redis_app_14):
+    client = Staff(redis_app_14.test_client())
     for _ in range(3):
         assert client.login("head", "wrong").status_code == 401
     # another process on the same Redis spends the last two attempts, then is refused
     script = (
         "from webapp.extensions import LoginLimiter, configure_storage\n"
-        f"configure_storage({REDIS!r})\n"
+        f"configure_storage({REDIS_14!r})\n"
         "login = LoginLimiter('login')\n"
         "print([login.hit('127.0.0.1', 'head') for _ in range(3)])\n"
     )
@@ -81,7 +92,7 @@ def test_login_counts_are_shared_with_other_processes_and_restarts(redis_app):
     )
     assert other.stdout.strip() == "[True, True, False]"
     configure_storage("memory://")  # this process restarts: its memory is gone
-    configure_storage(REDIS)
+    configure_storage(REDIS_14)
     assert client.login("head", "wrong").status_code == 429
     assert client.login("front", "wrong").status_code == 401  # other names are not affected
 
