@@ -65,6 +65,13 @@ class SealedText(TypeDecorator):
         return crypto.open_text(value) if value else value
 
 
+class SealedLongText(SealedText):
+    """:class:`SealedText` in a ``TEXT`` column (free text that may name a person)."""
+
+    impl = Text
+    cache_ok = True
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
@@ -166,7 +173,7 @@ class Case(Base):
     due_at: Mapped[datetime | None]
     paused_at: Mapped[datetime | None]
     paused_working_days: Mapped[int] = mapped_column(default=0)
-    return_reason: Mapped[str | None] = mapped_column(Text)
+    return_reason: Mapped[str | None] = mapped_column(SealedLongText)  # encrypted
     current_step: Mapped[str] = mapped_column(String(500), default="")
     outcome: Mapped[str] = mapped_column(String(300), default="")
     language: Mapped[str] = mapped_column(String(8), default="id", server_default="id")
@@ -255,7 +262,7 @@ class AuditEntry(Base):
     element_id: Mapped[str | None] = mapped_column(String(200))
     element_name: Mapped[str] = mapped_column(String(300), default="")
     lane: Mapped[str] = mapped_column(String(200), default="")
-    message: Mapped[str] = mapped_column(Text, default="")
+    message: Mapped[str] = mapped_column(SealedLongText, default="")  # may quote a person
     data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
@@ -272,7 +279,7 @@ class OutboxMessage(Base):
     channel: Mapped[str] = mapped_column(String(20), default="email")
     recipient: Mapped[str] = mapped_column(SealedText, default="")  # encrypted (an email)
     subject: Mapped[str] = mapped_column(String(300), default="")
-    body: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(SealedLongText, default="")  # encrypted
     status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     sent_at: Mapped[datetime | None]
@@ -438,7 +445,7 @@ class Permit(Base):
     number: Mapped[str] = mapped_column(String(80), unique=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)  # random; the QR's target
     title: Mapped[str] = mapped_column(String(300), default="")
-    holder_name: Mapped[str] = mapped_column(String(200), default="")
+    holder_name: Mapped[str] = mapped_column(SealedText, default="")  # encrypted
     object_text: Mapped[str] = mapped_column(String(500), default="")
     office_name: Mapped[str] = mapped_column(String(200), default="")
     signer: Mapped[str] = mapped_column(String(200), default="")
@@ -495,7 +502,7 @@ class Incident(Base):
     element_id: Mapped[str] = mapped_column(String(200), default="")
     element_name: Mapped[str] = mapped_column(String(300), default="")
     kind: Mapped[str] = mapped_column(String(40))  # expression|no_branch|call_depth|engine
-    message: Mapped[str] = mapped_column(Text, default="")
+    message: Mapped[str] = mapped_column(SealedLongText, default="")  # encrypted
     expression: Mapped[str | None] = mapped_column(Text)
     values: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # names the expression read
     status: Mapped[str] = mapped_column(String(20), default="open", index=True)  # open|resolved
@@ -561,6 +568,9 @@ class AccessLogEntry(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # the chain key's id ("" = a row hashed without a key, before migration 0016)
+    key_id: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # 1, 2, 3...
 
 
 class DataRequest(Base):
