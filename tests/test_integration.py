@@ -49,6 +49,12 @@ GOOD = _bpmn(
 )
 
 
+@pytest.fixture(autouse=True)
+def _calls_in_the_background(monkeypatch):
+    """These tests watch the call happen after the commit, as in production."""
+    monkeypatch.delenv("PERMITFLOW_CALLS_EAGER", raising=False)
+
+
 @pytest.fixture
 def stub():
     server = stubs.start()
@@ -373,3 +379,13 @@ def test_a_slow_system_does_not_hold_up_the_start(session, db_engine):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_service_task_is_written_back_out_with_its_connector_and_mappings():
+    from engine.bpmn.reader import load_bpmn
+    from engine.bpmn.writer import process_to_bpmn
+
+    process = load_bpmn(GOOD, source="nik.bpmn").processes["nik_check"]
+    again = load_bpmn(process_to_bpmn(process), source="again.bpmn").processes["nik_check"]
+    assert again.nodes["lookup"].service == process.nodes["lookup"].service
+    assert again.nodes["lookup"].service.connector == "population.nik_lookup"

@@ -287,6 +287,8 @@ def _set_node_attributes(element: etree._Element, node: Node) -> None:
         element.set("calledElement", node.called_element)
     if node.form_key:
         element.set(_q(CAMUNDA, "formKey"), node.form_key)
+    if node.service is not None:
+        element.set(_q(PF, "connector"), node.service.connector)
     for key, value in node.properties.items():
         if key in CAMUNDA_ATTRIBUTES:
             element.set(_q(CAMUNDA, key), value)
@@ -296,9 +298,12 @@ def _write_extensions(element: etree._Element, node: Node) -> None:
     """``camunda:formData`` (start events, user tasks) and ``camunda:properties``."""
     properties = {k: v for k, v in node.properties.items() if k not in CAMUNDA_ATTRIBUTES}
     has_form = node.form_fields and node.kind in FORM_KINDS
-    if not has_form and not properties:
+    mappings = _service_mappings(node)
+    if not has_form and not properties and not mappings:
         return
     extensions = _sub(element, BPMN, "extensionElements")
+    for tag, name, expression in mappings:
+        _sub(extensions, PF, tag, name=name, expression=expression)
     if has_form:
         form = _sub(extensions, CAMUNDA, "formData")
         for form_field in node.form_fields:
@@ -307,6 +312,14 @@ def _write_extensions(element: etree._Element, node: Node) -> None:
         holder = _sub(extensions, CAMUNDA, "properties")
         for key, value in properties.items():
             _sub(holder, CAMUNDA, "property", name=key, value=value)
+
+
+def _service_mappings(node: Node) -> list[tuple[str, str, str]]:
+    """A service task's ``pf:input``/``pf:output`` mappings as (tag, name, expression)."""
+    if node.service is None:
+        return []
+    inputs = [("input", n, e) for n, e in node.service.inputs]
+    return inputs + [("output", n, e) for n, e in node.service.outputs]
 
 
 def _form_field(form_field: FormField) -> etree._Element:
