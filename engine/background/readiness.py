@@ -1,22 +1,44 @@
-"""Readiness for a load balancer: can this process reach its database and broker?"""
+"""Readiness for a load balancer: can this process reach its database and broker?
+
+Each check answers within its own short deadline, whatever the database does: the
+database probe runs on a thread of its own on a connection that waits at most
+:func:`ready_timeout` seconds for each answer, and the probe is given up (not ready)
+when it takes longer. One probe at a time: while a stuck one still runs, the next
+check says so at once instead of piling up threads.
+"""
 
 from __future__ import annotations
 
+import os
+import threading
 import time
 
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from engine.background.jobs import broker_url
 from engine.storage.db import describe_failure
+from engine.storage.read_timeout import answer_within
 
 BROKER_TIMEOUT = 2.0  # seconds
+_probing = threading.Lock()  # held while a database probe runs
+
+
+def ready_timeout() -> float:
+    """Seconds ``/readyz`` waits for the database (``PERMITFLOW_READY_TIMEOUT``, default 2)."""
+    try:
+        value = float(os.environ.get("PERMITFLOW_READY_TIMEOUT") or 2)
+    except ValueError:
+        return 2.0
+    return value if value > 0 else 2.0
 
 
 def readiness(session: Session) -> dict[str, dict]:
     """``{"database": {"ok", "ms"[, "error"]}, "broker": {...}}``; no broker, no entry."""
-    checks = {"database": _timed(lambda: _database(session))}
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    checks = {"database": _timed(lambda: _database(engine, ready_timeout()))}
     url = broker_url()
     if url:
         checks["broker"] = _timed(lambda: _broker(url))
@@ -32,13 +54,29 @@ def _timed(check) -> dict:
     return result
 
 
-def _database(session: Session) -> str | None:
+def _database(engine: Engine, timeout: float) -> str | None:
+    if not _probing.acquire(blocking=False):
+        return "The previous database check has not finished: the database does not answer."
+    outcome: list[str | None] = []
+    thread = threading.Thread(
+        target=_probe, args=(engine, timeout, outcome), name="permitflow-readyz", daemon=True
+    )
+    thread.start()
+    thread.join(timeout)
+    if not outcome:
+        return f"The database did not answer within {timeout:g} s."
+    return outcome[0]
+
+
+def _probe(engine: Engine, timeout: float, outcome: list[str | None]) -> None:
     try:
-        session.execute(text("SELECT 1"))
-        session.rollback()
+        with answer_within(timeout), engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        outcome.append(None)
     except SQLAlchemyError as exc:
-        return describe_failure(exc)[1]
-    return None
+        outcome.append(describe_failure(exc)[1])
+    finally:
+        _probing.release()
 
 
 def _broker(url: str) -> str | None:

@@ -7,7 +7,11 @@ Nothing waits forever. On PostgreSQL a connection must be made within
 ``PERMITFLOW_DB_CONNECT_TIMEOUT`` seconds (default 5, at least 2), a statement may run
 ``PERMITFLOW_DB_STATEMENT_TIMEOUT`` seconds (default 30) and a request waits at most
 ``PERMITFLOW_DB_POOL_TIMEOUT`` seconds (default 10) for a pooled connection; TCP
-keepalives notice a database host that went away. On SQLite every writing transaction
+keepalives notice a database host that went away. A server that accepts connections
+and then never answers (frozen, or a proxy that stopped forwarding) is noticed by the
+client alone: it waits for any answer at most ``PERMITFLOW_DB_READ_TIMEOUT`` seconds
+(default: the statement timeout + 5 s, so a slow statement is cut by the server first;
+:mod:`engine.storage.read_timeout`), then closes the connection. On SQLite every writing transaction
 begins with ``BEGIN IMMEDIATE`` (also one that starts with a savepoint), so a writer
 queues for the lock (up to ``PERMITFLOW_DB_BUSY_TIMEOUT`` seconds, default 30) instead
 of failing at once when another process wrote between its read and its write.
@@ -21,7 +25,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_SQLITE_PATH = Path("instance") / "permitflow.sqlite3"
@@ -42,6 +46,15 @@ def _seconds(name: str, default: float) -> float:
     except ValueError:
         raise ValueError(f"{name} must be a number of seconds, not {os.environ[name]!r}") from None
     return value if value > 0 else default
+
+
+def statement_timeout() -> float:
+    return _seconds("PERMITFLOW_DB_STATEMENT_TIMEOUT", 30)
+
+
+def read_timeout() -> float:
+    """Seconds a PostgreSQL client waits for any answer on an open connection."""
+    return _seconds("PERMITFLOW_DB_READ_TIMEOUT", statement_timeout() + 5)
 
 
 def busy_timeout() -> float:
@@ -80,20 +93,33 @@ def make_engine(url: str | None = None, **kwargs) -> Engine:
         event.listen(engine, "savepoint", _savepoint_sqlite)
         return engine
     if url.startswith("postgresql"):
-        connect_args.setdefault(
-            "connect_timeout", max(2, round(_seconds("PERMITFLOW_DB_CONNECT_TIMEOUT", 5)))
-        )
-        statement_ms = int(_seconds("PERMITFLOW_DB_STATEMENT_TIMEOUT", 30) * 1000)
-        options = connect_args.get("options", "")
-        connect_args["options"] = f"{options} -c statement_timeout={statement_ms}".strip()
-        connect_args.setdefault("keepalives", 1)
-        connect_args.setdefault("keepalives_idle", 30)
-        connect_args.setdefault("keepalives_interval", 10)
-        connect_args.setdefault("keepalives_count", 3)
-        connect_args.setdefault("tcp_user_timeout", 30_000)  # ms unacknowledged: host gone
-        kwargs.setdefault("pool_timeout", _seconds("PERMITFLOW_DB_POOL_TIMEOUT", 10))
+        _postgres_timeouts(url, connect_args, kwargs)
+        engine = create_engine(url, connect_args=connect_args, **kwargs)
+        if make_url(url).get_driver_name() == "psycopg":
+            from engine.storage import read_timeout as bounded
+
+            bounded.install(engine, read_timeout())
+        return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, connect_args=connect_args, **kwargs)
+
+
+def _postgres_timeouts(url: str, connect_args: dict, kwargs: dict) -> None:
+    connect_args.setdefault(
+        "connect_timeout", max(2, round(_seconds("PERMITFLOW_DB_CONNECT_TIMEOUT", 5)))
+    )
+    statement_ms = int(statement_timeout() * 1000)
+    options = connect_args.get("options") or make_url(url).query.get("options") or ""
+    if not isinstance(options, str):  # given twice in the URL
+        options = " ".join(options)
+    connect_args["options"] = f"{options} -c statement_timeout={statement_ms}".strip()
+    connect_args.setdefault("keepalives", 1)
+    connect_args.setdefault("keepalives_idle", 30)
+    connect_args.setdefault("keepalives_interval", 10)
+    connect_args.setdefault("keepalives_count", 3)
+    connect_args.setdefault("tcp_user_timeout", 30_000)  # ms unacknowledged: host gone
+    kwargs.setdefault("pool_timeout", _seconds("PERMITFLOW_DB_POOL_TIMEOUT", 10))
+    kwargs.setdefault("pool_pre_ping", True)
 
 
 @lru_cache(maxsize=8)
