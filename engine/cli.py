@@ -21,6 +21,7 @@ from engine import services
 from engine.cli_incidents import incident_info, incidents_group, stopped_line
 from engine.errors import EngineError, InvalidFormData
 from engine.office import incidents
+from engine.privacy import cli as privacy_cli
 from engine.reporting import event_log
 from engine.storage import db, migrate
 from engine.validation.process import format_report, has_errors, validate_file
@@ -387,10 +388,20 @@ def tick(every: float | None) -> None:
 @click.option("--version", "version", type=int)
 @click.option("--with-personal", is_flag=True, help="Real case codes and staff (admin, logged).")
 @click.option("--as", "actor", default="", help="Your username (an admin) for --with-personal.")
+@privacy_cli.token_option
+@privacy_cli.refuse_unproven
 def export_log(
-    key: str, fmt: str, out: str, version: int | None, with_personal: bool, actor: str
+    key: str,
+    fmt: str,
+    out: str,
+    version: int | None,
+    with_personal: bool,
+    actor: str,
+    token: str,
 ) -> None:
-    """Export the event log of procedure KEY (one row per completed task), pseudonymised."""
+    """Export the event log of procedure KEY (one row per completed task), pseudonymised;
+    --with-personal needs an admin's API token or password (logged)."""
+    proof = privacy_cli.admin_proof(with_personal, actor, token)
     with db.session_scope() as session:
         services.get_definition(session, key, version)
         rows = services.privacy.rows_for_export(
@@ -398,7 +409,7 @@ def export_log(
             key,
             event_log.event_rows(session, key, version),
             with_personal=with_personal,
-            actor=actor,
+            proof=proof,
         )
     content = event_log.to_csv(rows).encode() if fmt == "csv" else event_log.to_xes(rows)
     try:

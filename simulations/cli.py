@@ -229,9 +229,15 @@ def compare(base, scenarios, bpmn_dir, params_path, **opts):
 )
 @click.option("--with-personal", is_flag=True, help="Real case codes and staff (admin, logged).")
 @click.option("--as", "actor", default="", help="Your username (an admin) for --with-personal.")
+@click.option(
+    "--token",
+    envvar="PERMITFLOW_API_TOKEN",
+    default="",
+    help="An admin's API token, proof for --with-personal (else a password prompt).",
+)
 @_friendly
 def calibrate(
-    source, log_path, out_path, calendar, process_id, version, pilot_id, with_personal, actor
+    source, log_path, out_path, calendar, process_id, version, pilot_id, with_personal, actor, token
 ):
     """Fit arrival rate, task durations, branch probabilities and staff from a log."""
     from simulations.params.calibrate import calibrate as fit
@@ -246,7 +252,7 @@ def calibrate(
         rows = (
             read_event_log(log_path)
             if log_path
-            else _history_rows(source, version, with_personal, actor)
+            else _history_rows(source, version, with_personal, actor, token)
         )
         params = fit(model, rows, process_id, calendar)
     Path(out_path).write_text(
@@ -258,17 +264,19 @@ def calibrate(
 
 
 def _history_rows(
-    key: str, version: int | None, with_personal: bool = False, actor: str = ""
+    key: str, version: int | None, with_personal: bool = False, actor: str = "", token: str = ""
 ) -> list[dict]:
-    """The engine's event log of KEY, pseudonymised unless an admin asks (UU 27/2022)."""
+    """The engine's event log of KEY, pseudonymised unless a proven admin asks (UU 27/2022)."""
     try:
-        from engine.privacy.exports import rows_for_export
+        from engine.privacy.cli import Refused, admin_proof
+        from engine.privacy.exports import NotProven, rows_for_export
         from engine.reporting.event_log import event_rows
         from engine.storage.db import session_scope
     except ImportError:
         raise click.ClickException("KEY lookup needs the engine database; pass --log") from None
     from sqlalchemy.exc import SQLAlchemyError
 
+    proof = admin_proof(with_personal, actor, token)
     try:
         with session_scope() as session:
             rows = rows_for_export(
@@ -276,10 +284,12 @@ def _history_rows(
                 key,
                 event_rows(session, key, version),
                 with_personal=with_personal,
-                actor=actor,
+                proof=proof,
                 purpose="calibration",
             )
             return [dict(vars(row)) for row in rows]
+    except NotProven as exc:
+        raise Refused(exc.message) from None
     except SQLAlchemyError as exc:
         raise click.ClickException(
             f"{key}: the engine database is not available ({str(exc).splitlines()[0]}); pass --log"

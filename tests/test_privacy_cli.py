@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from click.testing import CliRunner
 
+from engine import services
 from engine.calendar import clock
 from engine.cli import main
 from engine.privacy import crypto
@@ -26,8 +27,8 @@ def cli(sqlite_engine, monkeypatch, tmp_path):
     crypto.reset()
     runner = CliRunner()
 
-    def run(*args: str, code: int = 0):
-        result = runner.invoke(main, list(args), catch_exceptions=False)
+    def run(*args: str, code: int = 0, input: str | None = None):
+        result = runner.invoke(main, list(args), catch_exceptions=False, input=input)
         assert result.exit_code == code, result.output + result.stderr
         assert "Traceback" not in result.output + result.stderr
         return result
@@ -43,7 +44,7 @@ def finished(cli, tmp_path):
     bpmn = tmp_path / "kk.bpmn"
     bpmn.write_bytes(PERMIT)
     for user, role in (("rina", "registry"), ("hadi", "head"), ("admin", "admin")):
-        cli("user", "add", user, "--role", role)
+        cli("user", "add", user, "--role", role, "--password", f"{user}-secret")
     cli("deploy", str(bpmn))
     data = {"applicant_name": "Siti Rahma", "nik": NIK, "phone": "081234567890", "members": 3}
     code = json.loads(cli("start", "kk_permit", "--data", json.dumps(data), "--json").output)
@@ -58,11 +59,10 @@ def test_export_log_is_pseudonymised_unless_an_admin_asks(cli, finished, tmp_pat
     cli("export-log", "kk_permit", "--out", str(out))
     text = out.read_text()
     assert finished not in text and "rina" not in text and NIK not in text and "staff-" in text
-    refused = cli(
-        "export-log", "kk_permit", "--out", str(out), "--with-personal", "--as", "rina", code=1
-    )
+    personal = ("export-log", "kk_permit", "--out", str(out), "--with-personal")
+    refused = cli(*personal, "--as", "rina", input="rina-secret\n", code=2)
     assert "needs an admin" in refused.output + refused.stderr
-    cli("export-log", "kk_permit", "--out", str(out), "--with-personal", "--as", "admin")
+    cli(*personal, "--as", "admin", input="admin-secret\n")
     assert finished in out.read_text() and NIK not in out.read_text()
     report = cli("privacy", "report", "--case", finished).output  # an export is not per case
     assert "0 event(s)" in report
@@ -77,6 +77,7 @@ def test_audit_verify_detects_an_altered_row(cli, finished, tmp_path):
         "--with-personal",
         "--as",
         "admin",
+        input="admin-secret\n",
     )
     cli(
         "export-log",
@@ -86,6 +87,7 @@ def test_audit_verify_detects_an_altered_row(cli, finished, tmp_path):
         "--with-personal",
         "--as",
         "admin",
+        input="admin-secret\n",
     )
     assert "hash chain verified" in cli("audit", "verify").output
     with sqlite3.connect(cli.database) as db:
@@ -111,3 +113,59 @@ def test_keys_rotate_and_retention_run(cli, finished):
 def test_history_shows_the_form_data_opened(cli, finished):
     history = cli("history", finished, "--json").output
     assert NIK in history and "sealed" not in history
+
+
+EXPORT = ("export-log", "kk_permit", "--out", "/dev/null", "--with-personal")
+
+
+def exporters() -> list[str]:
+    from engine.storage import db
+
+    with db.session_scope() as session:
+        rows = services.privacy.access_entries(session)
+        return [e.actor for e in rows if e.action == "exported"]
+
+
+def refusal(result) -> str:
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    lines = [line for line in lines if not line.startswith("Password of ")]  # the prompt
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
+    return lines[0]
+
+
+def test_a_name_alone_does_not_unlock_personal_data(cli, finished):
+    assert "needs proof" in refusal(cli(*EXPORT, "--as", "admin", input="", code=2))
+    assert "Wrong username or password" in refusal(
+        cli(*EXPORT, "--as", "admin", input="guess\n", code=2)
+    )
+    assert "needs proof" in refusal(cli(*EXPORT, code=2))
+    assert "unknown or revoked" in refusal(cli(*EXPORT, "--token", "pf_made-up", code=2))
+    assert exporters() == []
+
+
+def test_an_admins_token_unlocks_and_the_export_is_logged_under_the_proven_name(
+    cli, finished, monkeypatch
+):
+    from engine.storage import db
+
+    with db.session_scope() as session:
+        admin_token = services.api_tokens.issue(session, "admin")
+        clerk_token = services.api_tokens.issue(session, "rina")
+    refused = refusal(cli(*EXPORT, "--token", clerk_token, code=2))
+    assert "needs an admin; rina is not" in refused
+    assert "not admin's" in refusal(cli(*EXPORT, "--as", "admin", "--token", clerk_token, code=2))
+    monkeypatch.setenv("PERMITFLOW_API_TOKEN", admin_token)
+    cli(*EXPORT, "--as", "someone-else", code=2)  # the token is admin's, not theirs
+    cli(*EXPORT)
+    assert exporters() == ["admin"]
+    with db.session_scope() as session:
+        services.update_user(session, "admin", is_active=False)
+    assert "not active" in refusal(cli(*EXPORT, code=2))
+
+
+def test_calibrate_with_personal_data_needs_proof_too(cli, finished, tmp_path):
+    out = tmp_path / "params.yaml"
+    args = ("calibrate", "kk_permit", "--out", str(out), "--with-personal", "--as", "admin")
+    assert "needs proof" in refusal(cli(*args, input="", code=2))
+    cli(*args, input="admin-secret\n")
+    assert out.exists()

@@ -1,8 +1,20 @@
 """The access log: who viewed, unmasked or exported whose personal data, when and why.
 
-Append-only and hash-chained: each row's ``hash`` is the SHA-256 of its content and the
-previous row's hash (``prev_hash``; the first row follows ``GENESIS``), so deleting,
-altering or inserting a row breaks the chain at that point and :func:`verify` names it.
+Append-only and hash-chained: each row's ``hash`` is an HMAC-SHA256 of its content, its
+position ``seq`` and the previous row's hash (``prev_hash``; the first row follows
+``GENESIS``), so deleting, altering or inserting a row breaks the chain at that point and
+:func:`check` names it. The HMAC key is derived from the data key
+(:func:`engine.privacy.crypto.chain_keys`), which is not in the database: someone who can
+write the database but does not hold the key cannot recompute the chain after changing a
+row. Each row names its key (``key_id``), so rows signed before a key rotation still
+verify while the old key is configured; ``permitflow keys rotate`` re-signs the whole
+chain under the new key (:func:`rechain`) once it verifies. Rows written before
+migration 0016 carry an unkeyed SHA-256 (``key_id`` ""), accepted only before any signed
+row, until that re-signing.
+
+The newest rows deleted leave a shorter but valid chain: the head written outside the
+database after each commit (:mod:`engine.privacy.anchor`) catches that.
+
 Writers take a transaction-level advisory lock on PostgreSQL (SQLite serialises writers
 anyway), so two requests never chain onto the same row.
 """
@@ -10,13 +22,15 @@ anyway), so two requests never chain onto the same row.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from engine.calendar import clock
+from engine.privacy import anchor, crypto
 from engine.storage.tables import AccessLogEntry, Case
 
 GENESIS = "0" * 64
@@ -30,11 +44,13 @@ ACTIONS = {
     "subject_access": "the applicant downloaded their data",
     "anonymised": "retention anonymised the case",
     "keys_rotated": "re-encrypted stored data under a new key",
+    "corrected": "applied an accepted correction to the case data",
+    "anchor_reset": "anchored the access log's head anew",
 }
 
 
-def _digest(entry: AccessLogEntry) -> str:
-    content = [
+def _content(entry: AccessLogEntry) -> list:
+    return [
         entry.prev_hash,
         entry.at.isoformat(),
         entry.actor,
@@ -44,8 +60,26 @@ def _digest(entry: AccessLogEntry) -> str:
         entry.field_id,
         entry.reason,
     ]
-    text = json.dumps(content, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _text(content: list) -> bytes:
+    return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _unkeyed_digest(entry: AccessLogEntry) -> str:
+    """The hash of rows written before the chain was keyed (migration 0016)."""
+    return hashlib.sha256(_text(_content(entry))).hexdigest()
+
+
+def _digest(entry: AccessLogEntry, key: bytes) -> str:
+    content = [*_content(entry), entry.seq, entry.key_id]
+    return hmac.new(key, _text(content), hashlib.sha256).hexdigest()
+
+
+def _lock(session: Session) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        # one writer at a time until commit: the next one then reads this row as the newest
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
 
 
 def record(
@@ -57,13 +91,12 @@ def record(
     field_id: str = "",
     reason: str = "",
 ) -> AccessLogEntry:
-    """Append one row chained onto the newest one."""
-    if session.get_bind().dialect.name == "postgresql":
-        # one writer at a time until commit: the next one then reads this row as the newest
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
+    """Append one row chained onto the newest one; its head is anchored on commit."""
+    _lock(session)
     last = session.execute(
-        select(AccessLogEntry.hash).order_by(AccessLogEntry.id.desc()).limit(1)
-    ).scalar()
+        select(AccessLogEntry.hash, AccessLogEntry.seq).order_by(AccessLogEntry.id.desc()).limit(1)
+    ).first()
+    key_id, key = crypto.chain_key()
     entry = AccessLogEntry(
         at=clock.now(),
         actor=actor or "",
@@ -72,12 +105,24 @@ def record(
         case_code=case.tracking_code if case is not None else "",
         field_id=field_id[:200],
         reason=reason,
-        prev_hash=last or GENESIS,
+        prev_hash=last.hash if last is not None else GENESIS,
+        seq=last.seq + 1 if last is not None else 1,
+        key_id=key_id,
     )
-    entry.hash = _digest(entry)
+    entry.hash = _digest(entry, key)
     session.add(entry)
     session.flush()
+    _remember_head(session, entry)
     return entry
+
+
+def _remember_head(session: Session, head: AccessLogEntry, *, force: bool = False) -> None:
+    first = session.execute(
+        select(AccessLogEntry.hash).order_by(AccessLogEntry.id).limit(1)
+    ).scalar()
+    anchor.remember(
+        session, anchor.Head(first or head.hash, head.id, head.hash, head.seq), force=force
+    )
 
 
 @dataclass(frozen=True)
@@ -86,23 +131,126 @@ class ChainBreak:
     problem: str
 
 
-def verify(session: Session) -> list[ChainBreak]:
-    """Every place the chain is broken (empty when the log is intact)."""
-    breaks: list[ChainBreak] = []
-    previous = GENESIS
+@dataclass
+class Check:
+    """The result of :func:`check`: the breaks, and what was (not) verifiable."""
+
+    breaks: list[ChainBreak] = field(default_factory=list)
+    rows: int = 0
+    unkeyed: int = 0  # rows from before the keyed chain (only an unkeyed hash protects them)
+    anchored: anchor.Head | None = None  # the head kept outside the database, if any
+
+
+def _row_problem(entry: AccessLogEntry, keys: dict[str, bytes], signed_before: bool) -> str:
+    if not entry.key_id:
+        if signed_before:
+            return "a row without a key after signed rows (altered, or inserted)"
+        if _unkeyed_digest(entry) != entry.hash:
+            return "the row was altered (its hash does not match)"
+        return ""
+    key = keys.get(entry.key_id)
+    if key is None:
+        return (
+            f"signed with a key that is no longer configured (key id {entry.key_id}): put "
+            "the old data key back after the new one to verify it"
+        )
+    if not hmac.compare_digest(_digest(entry, key), entry.hash):
+        return "the row was altered (its hash does not match)"
+    return ""
+
+
+def check(session: Session) -> Check:
+    """Verify the chain row by row, then the newest row against the anchor."""
+    result = Check(anchored=anchor.read(anchor.identity(session)))
+    keys = crypto.chain_keys()
+    previous, signed = GENESIS, False
+    heads: dict[int, tuple[str, int]] = {}  # id -> (hash, rows up to it)
     for entry in session.scalars(select(AccessLogEntry).order_by(AccessLogEntry.id)):
+        result.rows += 1
+        heads[entry.id] = (entry.hash, result.rows)
         if entry.prev_hash != previous:
-            breaks.append(
+            result.breaks.append(
                 ChainBreak(
                     entry.id,
                     "the row before it was deleted, altered or inserted "
                     "(its prev_hash does not match)",
                 )
             )
-        if _digest(entry) != entry.hash:
-            breaks.append(ChainBreak(entry.id, "the row was altered (its hash does not match)"))
+        problem = _row_problem(entry, keys, signed)
+        if problem:
+            result.breaks.append(ChainBreak(entry.id, problem))
+        result.unkeyed += not entry.key_id
+        signed = signed or bool(entry.key_id)
         previous = entry.hash
-    return breaks
+    if result.anchored is not None:
+        result.breaks += _against_anchor(result.anchored, heads)
+    return result
+
+
+def _against_anchor(head: anchor.Head, heads: dict[int, tuple[str, int]]) -> list[ChainBreak]:
+    if not heads:
+        return [
+            ChainBreak(head.id, f"the log is empty, but the anchor recorded {head.rows} row(s)")
+        ]
+    first = next(iter(heads))
+    if heads[first][0] != head.origin:
+        return [
+            ChainBreak(
+                first,
+                "the log does not begin with the anchored log's first row: it was replaced or "
+                "started anew (a database re-created on purpose: `permitflow audit anchor "
+                "--reset`)",
+            )
+        ]
+    if head.id not in heads:
+        missing = head.rows - sum(1 for i in heads if i < head.id)
+        if max(heads) < head.id:
+            return [
+                ChainBreak(
+                    head.id,
+                    f"{missing} newest row(s) were deleted: the anchor outside the database "
+                    f"records row {head.id} as the newest, the database ends at row {max(heads)}",
+                )
+            ]
+        return [ChainBreak(head.id, "the row the anchor records as the newest was deleted")]
+    if heads[head.id][0] != head.hash:
+        return [ChainBreak(head.id, "the row differs from the head anchored outside the database")]
+    return []
+
+
+def verify(session: Session) -> list[ChainBreak]:
+    """Every place the chain is broken (empty when the log is intact)."""
+    return check(session).breaks
+
+
+def rechain(session: Session) -> int | None:
+    """Re-sign every row under the newest key, once the chain verifies.
+
+    Returns the rows re-signed, or None when the chain has breaks: then nothing changes
+    (re-signing would hide them) and the old key must stay configured to verify old rows.
+    """
+    _lock(session)
+    if check(session).breaks:
+        return None
+    key_id, key = crypto.chain_key()
+    previous, rows = (
+        GENESIS,
+        list(session.scalars(select(AccessLogEntry).order_by(AccessLogEntry.id))),
+    )
+    for position, entry in enumerate(rows, start=1):
+        entry.prev_hash, entry.seq, entry.key_id = previous, position, key_id
+        entry.hash = previous = _digest(entry, key)
+    session.flush()
+    if rows:
+        _remember_head(session, rows[-1], force=True)  # its first row's hash changed too
+    return len(rows)
+
+
+def reset_anchor(session: Session, *, actor: str) -> AccessLogEntry:
+    """Anchor this database's head anew (a log re-created on purpose), logged."""
+    entry = record(session, "anchor_reset", actor=actor, reason=f"anchor {anchor.path()}")
+    _remember_head(session, entry, force=True)
+    return entry
 
 
 def entries(

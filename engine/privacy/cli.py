@@ -6,6 +6,7 @@ the work is in :mod:`engine.privacy` through :mod:`engine.services`.
 
 from __future__ import annotations
 
+import functools
 import json
 
 import click
@@ -17,6 +18,51 @@ _friendly = friendly()
 _session = session
 
 
+class Refused(click.ClickException):
+    """Personal data refused for want of proof: one line, exit code 2."""
+
+    exit_code = 2
+
+
+def token_option(fn):
+    """``--token`` (or ``PERMITFLOW_API_TOKEN``): the admin's API token for --with-personal."""
+    return click.option(
+        "--token",
+        envvar="PERMITFLOW_API_TOKEN",
+        default="",
+        show_envvar=True,
+        help="An admin's API token, proof for --with-personal (else a password prompt).",
+    )(fn)
+
+
+def admin_proof(with_personal: bool, actor: str, token: str):
+    """The proof a command passes for ``--with-personal``: the token, else the password of
+    ``--as`` asked at the terminal (None without ``--with-personal``)."""
+    if not with_personal:
+        return None
+    proof = services.privacy.AdminProof
+    if token or not actor:
+        return proof(token=token, username=actor)
+    try:
+        password = click.prompt(f"Password of {actor}", hide_input=True, err=True)
+    except click.Abort:
+        raise Refused(f"No password given for {actor}: personal data needs proof.") from None
+    return proof(username=actor, password=password)
+
+
+def refuse_unproven(fn):
+    """Turn :class:`~engine.privacy.exports.NotProven` into :class:`Refused` (exit 2)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except services.privacy.NotProven as exc:
+            raise Refused(exc.message) from None
+
+    return wrapper
+
+
 @click.group("audit")
 def audit() -> None:
     """The access log of personal data (hash-chained)."""
@@ -25,15 +71,39 @@ def audit() -> None:
 @audit.command("verify")
 @_friendly
 def audit_verify() -> None:
-    """Check the access log's hash chain: exit 1 naming each deleted or altered row."""
+    """Check the access log's keyed hash chain and its head against the anchor outside the
+    database: exit 1 naming each deleted or altered row."""
     with _session() as session:
-        breaks = services.privacy.verify_access_log(session)
-        count = len(services.privacy.access_entries(session, limit=10**9))
-    if breaks:
-        for item in breaks:
+        result = services.privacy.access_log.check(session)
+    if result.breaks:
+        for item in result.breaks:
             click.echo(f"row {item.entry_id}: {item.problem}", err=True)
         raise SystemExit(1)
-    click.echo(f"access log intact: {count} row(s), hash chain verified")
+    click.echo(f"access log intact: {result.rows} row(s), hash chain verified")
+    if result.anchored is None:
+        click.echo(
+            f"no anchor for this database in {services.privacy.anchor.path()} yet: deleting "
+            "the newest rows would not be noticed until a row is written"
+        )
+    else:
+        click.echo(f"the head matches the anchor ({services.privacy.anchor.path()})")
+    if result.unkeyed:
+        click.echo(
+            f"{result.unkeyed} row(s) from before the keyed chain (unkeyed SHA-256): "
+            "`permitflow keys rotate` re-signs them"
+        )
+
+
+@audit.command("anchor")
+@click.option("--reset", is_flag=True, required=True, help="Anchor the current head anew.")
+@click.option("--as", "actor", default="cli")
+@_friendly
+def audit_anchor(reset: bool, actor: str) -> None:
+    """Anchor this database's log anew (after re-creating the database on purpose); logged."""
+    with _session() as session:
+        entry = services.privacy.access_log.reset_anchor(session, actor=actor)
+        row = entry.id
+    click.echo(f"anchored row {row} in {services.privacy.anchor.path()}")
 
 
 @click.group("privacy")
@@ -96,6 +166,14 @@ def keys_rotate(actor: str) -> None:
         f"re-encrypted {result.cases} case(s), {result.audit_entries} audit entr(y/ies), "
         f"{result.requests} request(s), {result.files} document file(s)"
     )
+    if result.log_rows is None:
+        click.echo(
+            "the access log was NOT re-signed: its chain has breaks (see `permitflow audit "
+            "verify`); keep the old key configured",
+            err=True,
+        )
+    else:
+        click.echo(f"re-signed {result.log_rows} access log row(s) under the new key")
 
 
 @click.group("retention")

@@ -13,6 +13,9 @@ before encryption was switched on are still read as they are.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import os
 import tempfile
 from functools import lru_cache
@@ -24,6 +27,7 @@ from engine.errors import EngineError
 
 TEXT_PREFIX = "enc1:"
 BYTES_PREFIX = b"pfenc1:"
+CHAIN_LABEL = b"permitflow access-log chain v1"
 
 
 class DataKeyError(EngineError):
@@ -99,6 +103,35 @@ def primary_key_text() -> str:
 def reset() -> None:
     """Forget cached keys (after a rotation or a changed environment)."""
     _fernet.cache_clear()
+    _chain_keys.cache_clear()
+
+
+@lru_cache(maxsize=4)
+def _chain_keys(keys: tuple[str, ...]) -> dict[str, bytes]:
+    derived = {}
+    for text in keys:
+        try:
+            secret = base64.urlsafe_b64decode(text.encode())
+        except (ValueError, TypeError):
+            continue  # :func:`fernet` names the bad key
+        key = hmac.new(secret, CHAIN_LABEL, hashlib.sha256).digest()
+        derived[hashlib.sha256(b"key id " + key).hexdigest()[:12]] = key
+    return derived
+
+
+def chain_keys() -> dict[str, bytes]:
+    """The access log's HMAC keys by key id, newest first: one derived from each data key.
+
+    A key of its own (HMAC-SHA256 of the label :data:`CHAIN_LABEL` under the data key),
+    never used to encrypt; like the data key it is never stored in the database.
+    """
+    return _chain_keys(_key_texts())
+
+
+def chain_key() -> tuple[str, bytes]:
+    """``(key id, key)`` that signs new access log rows (derived from the newest data key)."""
+    fernet()  # a malformed key is named before it is used
+    return next(iter(chain_keys().items()))
 
 
 def generate_key() -> str:

@@ -2,7 +2,10 @@
 
 With the key file (``instance/data.key``) a new key is generated and put first; with
 ``PERMITFLOW_DATA_KEY`` the operator puts the new key first (``NEW,OLD``) and the command
-re-encrypts. Afterwards the old key may be removed.
+re-encrypts. The access log is re-signed under the chain key derived from the new key
+(:func:`engine.privacy.access_log.rechain`) when its chain verifies; afterwards the old key
+may be removed. A chain with breaks is left as it is (re-signing would hide them): the old
+key must then stay configured so that ``permitflow audit verify`` keeps checking it.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from engine.office import documents
 from engine.privacy import access_log, crypto
-from engine.storage.tables import AuditEntry, Case, DataRequest
+from engine.storage.tables import AuditEntry, Case, DataRequest, Incident, OutboxMessage, Permit
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,7 @@ class Rotation:
     audit_entries: int
     requests: int
     files: int
+    log_rows: int | None = None  # access log rows re-signed (None: the chain has breaks)
 
 
 def rotate(session: Session, *, actor: str = "") -> Rotation:
@@ -50,8 +54,35 @@ def rotate(session: Session, *, actor: str = "") -> Rotation:
     for row in session.scalars(select(DataRequest)):
         row.message = crypto.rotate_text(row.message)
         requests += 1
+    _reseal_free_text(session)
     files = documents.rotate_files(session)
-    access_log.record(
-        session, "keys_rotated", actor=actor or "cli", reason=f"{cases} case(s), {files} file(s)"
+    signed = access_log.rechain(session)
+    chain = (
+        f"access log re-signed ({signed} row(s))"
+        if signed is not None
+        else "access log NOT re-signed: its chain has breaks (keep the old key)"
     )
-    return Rotation(new_key, cases, entries, requests, files)
+    access_log.record(
+        session,
+        "keys_rotated",
+        actor=actor or "cli",
+        reason=f"{cases} case(s), {files} file(s); {chain}",
+    )
+    return Rotation(new_key, cases, entries, requests, files, signed)
+
+
+# SealedText columns besides the applicant's: re-sealed under the newest key on write
+_SEALED_COLUMNS = (
+    (Case, ("return_reason",)),
+    (AuditEntry, ("message",)),
+    (OutboxMessage, ("recipient", "body")),
+    (Permit, ("holder_name",)),
+    (Incident, ("message",)),
+)
+
+
+def _reseal_free_text(session: Session) -> None:
+    for table, columns in _SEALED_COLUMNS:
+        for row in session.scalars(select(table)):
+            for column in columns:
+                flag_modified(row, column)

@@ -68,7 +68,7 @@ class SealedText(TypeDecorator):
 class SealedLongText(SealedText):
     """:class:`SealedText` in a ``TEXT`` column (free text that may name a person)."""
 
-    impl = Text
+    impl = Text  # type: ignore[assignment]
     cache_ok = True
 
 
