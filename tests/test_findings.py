@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -125,7 +126,7 @@ def test_step_writing_data_nobody_reads_has_no_effect():
     )
     (found,) = of_kind(find_issues(b.model()), "no_effect_step")
     assert found.elements == ["note"]
-    assert "catatan_internal" in found.explanation
+    assert '"catatan internal"' in found.explanation  # the field's label, not its id
     assert found.suggested_change == {"op": "remove_task", "task": "note"}
 
 
@@ -295,7 +296,7 @@ def test_report_as_text_and_json():
     assert [f["kind"] for f in data["findings"]] == ["stacked_approvals", "bottleneck"]
     text = report.to_text()
     assert "Approvals in a row (most)" in text and "1. [warning] 2 approvals in a row" in text
-    assert "2. [warning] Lane kadis is a bottleneck" in text
+    assert '2. [warning] Lane "kadis" is a bottleneck' in text
 
 
 def test_planted_bpmn_file():
@@ -713,3 +714,75 @@ def test_history_is_read_from_the_audit_log(session):
     assert {k for c in history.completions for k in c.data} == {"decision", "area"}
     decided = outcomes(G, history)["decide"]
     assert sorted(decided.values()) == [False, True, True]
+
+
+# ---------------------------------------------------------------- the findings' words
+
+
+def _element_ids(process) -> set[str]:
+    """Ids that cannot be words (``Lane_1a09jzp``, ``verify_ktp``) of named elements."""
+    named = {n.id for n in process.nodes.values() if n.name and n.name != n.id}
+    named |= {lane.id for lane in process.lanes.values() if lane.name}
+    return {i for i in named if re.search(r"[_\d]", i)}
+
+
+def _names(process):
+    names = {n.id: n.label for n in process.nodes.values()}
+    return (names | {lane.id: lane.name or lane.id for lane in process.lanes.values()}).get
+
+
+@pytest.mark.parametrize("language", ["id", "en"])
+def test_every_corpus_finding_reads_in_both_languages_with_names_not_ids(language):
+    from engine.bpmn.reader import load_bpmn
+    from simulations.analysis.texts import render
+
+    seen = set()
+    for path in CORPUS_FILES:
+        data = path.read_bytes()
+        model = load_bpmn(data, path.name)
+        process = model.main_process()
+        for finding in analyze(model, xml=data).findings:
+            title, explanation = render(finding.message, finding.params, _names(process), language)
+            unquoted = re.sub(r'"[^"]*"', "", f"{title} {explanation}")  # names may hold ids
+            words = set(re.findall(r"[\w.-]+", unquoted))
+            assert not words & _element_ids(process), (path.name, title)
+            seen.add(finding.message)
+    assert len(seen) >= 8  # the corpus exercises most kinds of words
+
+
+def test_the_english_words_are_the_findings_own_title_and_explanation():
+    from simulations.analysis.texts import render
+
+    b = sequence(
+        ("a1", "Persetujuan Kabid", "kabid", []),
+        ("a2", "Persetujuan Kadis", "kadis", []),
+        lanes=("kabid", "kadis"),
+    )
+    model = b.model()
+    for finding in find_issues(model, sim_kpis={"lanes": {"kadis": {"utilisation": 0.9}}}):
+        rendered = render(finding.message, finding.params, _names(model.main_process()), "en")
+        assert rendered is not None
+        assert finding.title.replace('"', "") == rendered[0].replace('"', "")
+
+
+def test_indonesian_words_use_indonesian_numbers_durations_and_names():
+    from simulations.analysis.texts import MESSAGES, duration_text, render
+
+    for message, languages in MESSAGES.items():
+        assert set(languages) == {"en", "id"}, message
+        fields = [set(re.findall(r"\{(\w+)", " ".join(languages[lang]))) for lang in ("en", "id")]
+        assert fields[1] <= fields[0], message  # Indonesian needs nothing English lacks
+    names = {"cek": "Cek KTP", "verif": "Verifikasi KTP"}.get
+    title, text = render(
+        "agreeing_checks",
+        {"a": "cek", "b": "verif", "agree": 1200, "cases": 1212, "share": 0.99}
+        | {"bound": 0.015, "versions": 3, "period": ["2026-01-05", "2026-06-30"]},
+        names,
+        "id",
+    )
+    assert title == '"Cek KTP" dan "Verifikasi KTP" sepakat pada 1.200 dari 1.212 permohonan'
+    assert "Pada versi 3, 2026-01-05 s.d. 2026-06-30" in text and "99,0%" in text
+    assert duration_text(2 * 3600, "id") == "2 jam"
+    assert duration_text(12 * 3600, "id") == "1,5 hari kerja"
+    assert duration_text(12 * 3600) == "1.5 working days"
+    assert render("no_such_message", {}, names, "id") is None

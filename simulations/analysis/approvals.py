@@ -13,15 +13,10 @@ from simulations.analysis.finding import Finding, label, labels
 from simulations.analysis.graph import acyclic_flow, back_edges, is_step, step_graph
 from simulations.analysis.lexicon import ITERATION_WORDS, REWORK_WORDS, WAIT_FLOW_WORDS, has_phrase
 from simulations.analysis.steps import profiles
+from simulations.analysis.texts import OFFICIALS, graph_names, told
 
 DECISION_SPLITS = frozenset({"exclusiveGateway", "inclusiveGateway", "eventBasedGateway"})
-OFFICIAL_NAMES = {
-    "sub_section_head": "sub-section head",
-    "section_head": "section head",
-    "division_head": "division head",
-    "head_of_office": "head of office",
-    "regional_head": "regional head",
-}
+OFFICIAL_NAMES = OFFICIALS["en"]
 
 
 def _who(P: dict, n) -> str:
@@ -67,15 +62,13 @@ def stacked_approvals(
             continue
         who = [_who(P, n) for n in chain]
         findings.append(
-            Finding(
+            told(
                 "stacked_approvals",
                 chain,
-                f"{len(chain)} approvals in a row: {labels(G, chain)}",
-                f"A case waits for {len(chain)} successive approvals by {len(performers)} "
-                f"officials ({', '.join(who)}). Each level adds a handoff and its own waiting "
-                "time; one accountable signature (with the others consulted in parallel or "
-                "dropped) is usually enough.",
-                "warning",
+                graph_names(G),
+                {"count": len(chain), "chain": list(chain), "officials": len(performers)}
+                | {"who": [[P[n].official or "", P[n].lane or ""] for n in chain]},
+                severity="warning",
                 suggested_change={"op": "merge_tasks", "tasks": list(chain)},
                 evidence=[
                     f"{label(G, n)} approves or signs: {w}" for n, w in zip(chain, who, strict=True)
@@ -183,15 +176,12 @@ def rework_loops(G: nx.DiGraph, cut: set | None = None, P: dict | None = None) -
             continue
         human = any(G.nodes[n]["is_human"] for n in steps)
         findings.append(
-            Finding(
+            told(
                 "rework_loop",
                 [head, gateway] + [n for n in steps if n not in (head, gateway)],
-                f"Rework loop: {label(G, gateway)} sends cases back to {label(G, head)}",
-                f"At {label(G, gateway)} a case can go back to {label(G, head)} and repeat "
-                f"{labels(G, steps)}. Every round trip repeats the work and the waiting; "
-                "clear requirements, a completeness check at submission or fixing small "
-                "defects on the spot make returns rarer.",
-                "warning" if human else "info",
+                graph_names(G),
+                {"gateway": gateway, "head": head, "steps": list(steps)},
+                severity="warning" if human else "info",
                 evidence=[
                     f"a flow goes back from {label(G, tail)} to {label(G, head)}",
                     f"{len(steps)} step(s) are done again: {labels(G, steps)}",

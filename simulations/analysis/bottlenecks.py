@@ -12,6 +12,7 @@ import math
 import networkx as nx
 
 from simulations.analysis.finding import Finding
+from simulations.analysis.texts import graph_names, told
 
 UTILISATION = 0.85
 WAITING_SHARE = 0.4
@@ -75,14 +76,12 @@ def bottlenecks(
             lane = _lane_id(key, lanes or {})
             steps = sorted(n for n, x in G.nodes(data="lane") if x == lane)
             findings.append(
-                Finding(
+                told(
                     "bottleneck",
                     [lane] + steps,
-                    f"Lane {key} is a bottleneck ({source}: {u:.0%} busy, {w:.0%} of time waiting)",
-                    f"In the {source}, lane {key} is busy {u:.0%} of the time and cases spend "
-                    f"{w:.0%} of their time waiting for it. Queues grow fast near full "
-                    "utilisation: add staff, move work to another lane or remove steps here.",
-                    "error" if u >= 0.98 else "warning",
+                    graph_names(G, lanes),
+                    {"lane": lane, "source": source, "busy": u, "waiting": w},
+                    severity="error" if u >= 0.98 else "warning",
                     effect={"source": source, "utilisation": u, "waiting_share": w},
                     suggested_change=_staffing(lane, values, u),
                     evidence=[f"{source}: busy {u:.0%} of the time, {w:.0%} of case time waiting"],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 KINDS = (
     "redundant_check",
@@ -33,6 +33,10 @@ class Finding:
     ``move_task``, ``staff``), checked before it is offered (see
     :mod:`simulations.analysis.suggestions`), the ``evidence`` the finding rests on (one
     plain sentence each) and, for scored findings, a ``confidence`` between 0 and 1.
+
+    ``message`` and ``params`` say the same as ``title`` and ``explanation`` in a form
+    that can be worded again in another language, with names instead of ids
+    (:func:`simulations.analysis.texts.render`).
     """
 
     kind: str
@@ -44,15 +48,35 @@ class Finding:
     suggested_change: dict | None = None
     evidence: list[str] | None = None
     confidence: float | None = None
+    message: str = ""
+    params: dict = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        """What stays the same however the finding is worded: :func:`finding_key`."""
+        return finding_key(self.kind, self.elements)
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        return asdict(self) | {"key": self.key}
+
+
+def finding_key(kind: str, elements) -> str:
+    """A finding's identity: its kind and its sorted element ids, ``kind:a,b``.
+
+    Reformers' decisions are kept under it, so rewording or reordering a finding's text
+    keeps the decision.
+
+    Examples
+    --------
+    >>> finding_key("redundant_check", ["verify_2", "verify_1"])
+    'redundant_check:verify_1,verify_2'
+    """
+    return f"{kind}:{','.join(sorted(elements))}"
 
 
 def label(G, n) -> str:
-    """A node's name in quotes, with its id when they differ: ``"Verify" (t1)``."""
-    name = G.nodes[n].get("name") or n
-    return f'"{name}"' if name == n else f'"{name}" ({n})'
+    """A node's name in quotes (its id when it has none): ``"Verify"``."""
+    return f'"{G.nodes[n].get("name") or n}"'
 
 
 def labels(G, nodes) -> str:

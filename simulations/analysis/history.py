@@ -27,10 +27,12 @@ from math import sqrt
 
 import networkx as nx
 
+from engine.calendar.working_days import default_calendar
 from simulations.analysis.approvals import rework_loops
 from simulations.analysis.finding import Finding, label
 from simulations.analysis.graph import acyclic_flow, back_edges, is_step
 from simulations.analysis.steps import profiles
+from simulations.analysis.texts import graph_names, told
 
 MIN_CASES = 30  # cases a figure needs before it is reported
 RARE = 0.01  # a check rejecting at most this share of cases "almost never" rejects
@@ -193,6 +195,12 @@ def _period(history: History) -> str:
     return f"{period[0]:%Y-%m-%d} to {period[1]:%Y-%m-%d}"
 
 
+def _dates(history: History) -> list[str]:
+    """The first and last day of the history, for the findings' words."""
+    period = history.period
+    return [f"{period[0]:%Y-%m-%d}", f"{period[1]:%Y-%m-%d}"] if period else []
+
+
 def _version(history: History) -> str:
     return f"version {history.version}" if history.version is not None else "all versions"
 
@@ -216,6 +224,7 @@ def history_findings(
     P = profiles(G) if P is None else P
     results = outcomes(G, history)
     where = f"{_version(history)}, {_period(history)}"
+    when = {"versions": history.version, "period": _dates(history)}
     findings = []
     for n, cases in sorted(results.items(), key=lambda x: str(x[0])):
         total = len(cases)
@@ -235,39 +244,36 @@ def history_findings(
         }
         if P[n].is_approval and refused == 0:
             findings.append(
-                Finding(
+                told(
                     "never_refused_approval",
                     [n],
-                    f"{label(G, n)} never refused a case ({total:,} cases)",
-                    f"In {where}, {label(G, n)} let all {total:,} cases through (with 95% "
-                    f"confidence it refuses fewer than {bound:.1%}). An approval that never "
-                    "refuses adds waiting but no control: delegate it or sample it.",
-                    "info",
+                    graph_names(G),
+                    {"step": n, "cases": total, "bound": bound} | when,
                     effect=effect,
                     evidence=[f"{total:,} decisions replayed from the audit log ({where})"],
                 )
             )
         elif P[n].is_check and share <= RARE:
             findings.append(
-                Finding(
+                told(
                     "rarely_rejecting_check",
                     [n],
-                    f"{label(G, n)} stopped or returned {refused} of {total:,} cases ({share:.1%})",
-                    f"In {where}, {label(G, n)} let {total - refused:,} of {total:,} cases "
-                    f"through (rejected {share:.1%}; with 95% confidence under {bound:.1%}). "
-                    "A check that almost never finds anything costs every case its time: "
-                    "check a sample, or move the check to the application form.",
-                    "info",
+                    graph_names(G),
+                    {"step": n, "rejected": refused, "cases": total, "share": share}
+                    | {"passed": total - refused, "bound": bound}
+                    | when,
                     effect=effect,
                     evidence=[f"{total:,} outcomes replayed from the audit log ({where})"],
                 )
             )
-    findings += _agreeing(G, P, results, where, min_cases)
-    findings += _costly_rework(G, P, history, where)
+    findings += _agreeing(G, P, results, where, when, min_cases)
+    findings += _costly_rework(G, P, history, where, when)
     return findings
 
 
-def _agreeing(G: nx.DiGraph, P: dict, results: dict, where: str, min_cases: int) -> list:
+def _agreeing(
+    G: nx.DiGraph, P: dict, results: dict, where: str, when: dict, min_cases: int
+) -> list:
     checks = sorted((n for n in results if n in P and P[n].is_check), key=str)
     findings = []
     for i, a in enumerate(checks):
@@ -281,16 +287,13 @@ def _agreeing(G: nx.DiGraph, P: dict, results: dict, where: str, min_cases: int)
             if share < AGREE or all(results[a][c] for c in both):
                 continue  # both always passing is rarely_rejecting_check's business
             findings.append(
-                Finding(
+                told(
                     "agreeing_checks",
                     [a, b],
-                    f"{label(G, a)} and {label(G, b)} agreed on {agree:,} of {len(both):,} cases",
-                    f"In {where}, whenever a case went through both, {label(G, a)} and "
-                    f"{label(G, b)} decided the same way in {share:.1%} of {len(both):,} "
-                    f"cases (with 95% confidence they differ in fewer than "
-                    f"{upper_bound(differ, len(both)):.1%}). One of them tells nothing the "
-                    "other does not: keep the cheaper one.",
-                    "info",
+                    graph_names(G),
+                    {"a": a, "b": b, "agree": agree, "cases": len(both), "share": share}
+                    | {"bound": upper_bound(differ, len(both))}
+                    | when,
                     effect={
                         "source": "history",
                         "cases": len(both),
@@ -319,43 +322,47 @@ def _entry_step(G: nx.DiGraph, elements: list):
     return None
 
 
-def _costly_rework(G: nx.DiGraph, P: dict, history: History, where: str, top: int = 3) -> list:
+def _costly_rework(
+    G: nx.DiGraph, P: dict, history: History, where: str, when: dict, top: int = 3
+) -> list:
     """The rework loops that cost the most days: first to last completion of their entry."""
     loops = rework_loops(G, P=P)
     if not loops:
         return []
     by_case = history.by_case()
+    calendar = default_calendar()  # working days, as the service standard counts them
     costs = []
     for loop in loops:
         entry = _entry_step(G, loop.elements)
         if entry is None:
             continue
-        rounds, seconds, cases = 0, 0.0, 0
+        rounds, seconds, working, cases = 0, 0.0, 0, 0
         for completions in by_case.values():
             times = [c.at for c in completions if c.element_id == entry]
             if len(times) > 1:
                 cases += 1
                 rounds += len(times) - 1
                 seconds += (max(times) - min(times)).total_seconds()
+                working += calendar.working_days_between(min(times), max(times))
         if rounds:
-            costs.append((seconds, rounds, cases, loop, entry))
+            costs.append((seconds, working, rounds, cases, loop, entry))
     findings = []
-    for seconds, rounds, cases, loop, entry in sorted(costs, key=lambda c: -c[0])[:top]:
-        days = seconds / 86400
+    for seconds, working, rounds, cases, loop, entry in sorted(costs, key=lambda c: -c[0])[:top]:
         findings.append(
-            Finding(
+            told(
                 "costly_rework",
                 list(loop.elements),
-                f"Rework through {label(G, entry)} cost {days:,.1f} days in {cases:,} cases",
-                f"In {where}, {cases:,} cases went round the loop back to {label(G, entry)} "
-                f"{rounds:,} extra times, {days:,.1f} days in all (from the first to the last "
-                f"time {label(G, entry)} was done in each case). {loop.explanation}",
-                "warning",
+                graph_names(G),
+                {"step": entry, "working_days": working, "cases": cases, "rounds": rounds}
+                | {"loop": loop.explanation}
+                | when,
+                severity="warning",
                 effect={
                     "source": "history",
                     "cases": cases,
                     "rounds": rounds,
-                    "days": round(days, 2),
+                    "days": round(seconds / 86400, 2),
+                    "working_days": working,
                     "period": where,
                 },
                 evidence=[f"{rounds:,} repeated completions of {label(G, entry)} in the audit log"],

@@ -15,6 +15,7 @@ import networkx as nx
 
 from simulations.analysis.finding import Finding, label
 from simulations.analysis.graph import FlowOrder, execution_graph, is_step
+from simulations.analysis.texts import graph_names, told
 
 MAX_CHECKS = 200  # checks with known parameters compared pairwise
 
@@ -65,15 +66,14 @@ def knockout_order(G: nx.DiGraph, H: nx.DiGraph | None = None) -> list[Finding]:
                 continue
             saving = _saving(e, l_)
             findings.append(
-                Finding(
+                told(
                     "knockout_order",
                     [late, early],
-                    f"Do {label(G, late)} before {label(G, early)}",
-                    f"{label(G, late)} takes {l_['duration']:g} and rejects "
-                    f"{l_['rejection']:.0%} of cases, but comes after {label(G, early)}, which "
-                    f"takes {e['duration']:g} and rejects {e['rejection']:.0%}. Checking the "
-                    "cheap, strict thing first spares the expensive work on cases that fail anyway.",
-                    "warning",
+                    graph_names(G),
+                    {"late": late, "early": early}
+                    | {"late_seconds": l_["duration"], "late_rejection": l_["rejection"]}
+                    | {"early_seconds": e["duration"], "early_rejection": e["rejection"]},
+                    severity="warning",
                     effect={"expected_work_saved_per_case": round(saving, 4)},
                     evidence=[
                         f"{label(G, late)}: duration {l_['duration']:g}, rejects {l_['rejection']:.0%}",

@@ -17,10 +17,12 @@ from itertools import combinations
 
 import networkx as nx
 
-from simulations.analysis.finding import Finding, label, labels
+from simulations.analysis.approvals import field_labels
+from simulations.analysis.finding import Finding, label
 from simulations.analysis.graph import FlowOrder, after_masks, execution_graph, is_step, step_graph
 from simulations.analysis.lexicon import has_phrase, jaccard
 from simulations.analysis.steps import Profile, profiles
+from simulations.analysis.texts import graph_names, told
 
 # how much each kind of evidence weighs in the duplicate-check score (sum 1.0)
 WEIGHTS = {"name": 0.35, "items": 0.30, "question": 0.25, "agency": 0.10}
@@ -224,15 +226,12 @@ def redundant_checks(
             else {"op": "remove_task", "task": b}
         )
         findings.append(
-            Finding(
+            told(
                 "redundant_check",
                 [a, b],
-                f"{label(G, a)} and {label(G, b)} check the same thing",
-                f"{label(G, a)} comes before {label(G, b)} on the same path and "
-                + "; ".join(evidence)
-                + f" (confidence {score:.2f}). One check, done once, is enough: merge "
-                "them or drop the second.",
-                "warning",
+                graph_names(G),
+                {"a": a, "b": b, "signals": "; ".join(evidence), "confidence": score},
+                severity="warning",
                 suggested_change=change,
                 evidence=evidence,
                 confidence=round(score, 2),
@@ -285,6 +284,7 @@ def no_effect_steps(
     items = sorted(set().union(*used.values(), *(d["writes_data"] for _, d in G.nodes(data=True))))
     bit = {x: 1 << i for i, x in enumerate(items)}
     later = after_masks(H, {n: sum(bit[x] for x in u) for n, u in used.items()})
+    fields = field_labels(G)
     findings = []
     for n, data in G.nodes(data=True):
         writes = set(data["writes_data"])
@@ -295,7 +295,7 @@ def no_effect_steps(
             continue
         if any(later[n] & bit[x] for x in writes):
             continue
-        what = ", ".join(sorted(_item_label(G, x) for x in writes))
+        what = ", ".join(sorted(_item_label(G, x, fields) for x in writes))
         evidence = [
             f"it records {what}",
             "no later condition, form, script or step reads any of it",
@@ -304,15 +304,12 @@ def no_effect_steps(
         if "internal" in p.roles:
             evidence.append("its name says it keeps a private copy (manual book, spreadsheet...)")
         findings.append(
-            Finding(
+            told(
                 "no_effect_step",
                 [n],
-                f"{label(G, n)} changes nothing downstream",
-                f"{label(G, n)} records {what}, but no later condition, form, script, "
-                "document or payment uses it, and the step does not itself register, pay, "
-                "sign, issue, notify or produce a document. Unless a report outside this "
-                "procedure needs it, the step can go.",
-                "warning",
+                graph_names(G),
+                {"step": n, "data": sorted(_item_label(G, x, fields) for x in writes)},
+                severity="warning",
                 suggested_change={"op": "remove_task", "task": n},
                 evidence=evidence,
             )
@@ -320,9 +317,12 @@ def no_effect_steps(
     return findings
 
 
-def _item_label(G: nx.DiGraph, key: str) -> str:
+def _item_label(G: nx.DiGraph, key: str, fields: dict[str, str] | None = None) -> str:
+    """A datum's name: the document's, the form field's label, else its key."""
     item = (G.graph.get("data_items") or {}).get(key)
-    return f'"{item.name}"' if item else key
+    if item:
+        return f'"{item.name}"'
+    return f'"{fields[key]}"' if fields and key in fields else key.replace("_", " ")
 
 
 # ---------------------------------------------------------------- parallel runs
@@ -428,15 +428,11 @@ def parallelizable_sequences(G: nx.DiGraph, P: dict | None = None) -> list[Findi
                 effect = {"elapsed_time_saved": sum(durations) - max(durations)}
             lanes = sorted({P[n].lane_name or P[n].lane or "-" for n in group})
             findings.append(
-                Finding(
+                told(
                     "parallelizable",
                     group,
-                    f"{labels(G, group)} could run at the same time",
-                    f"These {len(group)} steps run one after another, but none of them reads "
-                    "or overwrites data another of them records, and they are done by "
-                    f"different people ({', '.join(lanes)}). Started together (a parallel "
-                    "split before, a join after), the applicant waits for the longest, not the sum.",
-                    "info",
+                    graph_names(G),
+                    {"steps": list(group), "count": len(group), "lanes": lanes},
                     effect=effect,
                     suggested_change={"op": "parallelize", "tasks": list(group)},
                     evidence=[

@@ -11,8 +11,9 @@ from itertools import combinations, islice
 
 import networkx as nx
 
-from simulations.analysis.finding import Finding, label, labels
+from simulations.analysis.finding import Finding, label
 from simulations.analysis.graph import back_edges, entry_nodes, execution_graph
+from simulations.analysis.texts import graph_names, told
 
 CHOICE_SPLITS = frozenset({"exclusiveGateway", "eventBasedGateway"})
 MAX_JOIN_PAIRS = 45  # branch pairs compared per join (10 incoming flows)
@@ -25,6 +26,15 @@ def _reached(H: nx.DiGraph, sources) -> set:
 
 def _groups(G: nx.DiGraph, nodes: set) -> list[list]:
     return [sorted(c, key=str) for c in nx.weakly_connected_components(G.subgraph(nodes))]
+
+
+def _group_params(group: list) -> dict:
+    """The first three of a group (for a title) and all of it (for the explanation)."""
+    return {
+        "first": list(group[:3]),
+        "more": " ..." if len(group) > 3 else "",
+        "nodes": list(group),
+    }
 
 
 def unreachable_nodes(G: nx.DiGraph, H: nx.DiGraph | None = None) -> list[Finding]:
@@ -42,13 +52,12 @@ def unreachable_nodes(G: nx.DiGraph, H: nx.DiGraph | None = None) -> list[Findin
     H = execution_graph(G) if H is None else H
     missed = set(G) - _reached(H, entry_nodes(G))
     return [
-        Finding(
+        told(
             "unreachable",
             group,
-            f"{labels(G, group[:3])}{' ...' if len(group) > 3 else ''} can never be reached",
-            f"No sequence flow leads from a start event to {labels(G, group)}, so no case "
-            "will ever get there. Connect it or delete it.",
-            "error",
+            graph_names(G),
+            _group_params(group),
+            severity="error",
             evidence=["no path of sequence flows leads to it from a start event"],
         )
         for group in _groups(G, missed)
@@ -81,18 +90,13 @@ def dead_ends(G: nx.DiGraph, H: nx.DiGraph | None = None) -> list[Finding]:
             continue
         gateway = data["kind"].endswith("Gateway")
         findings.append(
-            Finding(
+            told(
                 "dead_end",
                 [n],
-                f"{label(G, n)} has no outgoing flow",
-                f"Cases stop at {label(G, n)} without reaching an end event"
-                + (
-                    ": a gateway must lead somewhere."
-                    if gateway
-                    else ", which BPMN reads as "
-                    "an implicit end. Add the missing flow, or an end event that says what happened."
-                ),
-                "error" if gateway else "warning",
+                graph_names(G),
+                {"node": n},
+                message="dead_end_gateway" if gateway else "dead_end",
+                severity="error" if gateway else "warning",
                 evidence=["a case can reach it", "it has no outgoing flow and is not an end event"],
             )
         )
@@ -105,13 +109,13 @@ def dead_ends(G: nx.DiGraph, H: nx.DiGraph | None = None) -> list[Finding]:
     ]
     for group in (sorted(c & set(G), key=str) for c in loops):
         findings.append(
-            Finding(
+            told(
                 "dead_end",
                 group,
-                f"{labels(G, group[:3])}{' ...' if len(group) > 3 else ''} never lead to an end",
-                f"Once a case reaches {labels(G, group)}, no flow leads out to an end event: "
-                "it loops for ever. Give the loop an exit.",
-                "error",
+                graph_names(G),
+                _group_params(group),
+                message="dead_end_loop",
+                severity="error",
                 evidence=["a case can reach the loop", "no flow leads from it to an end event"],
             )
         )
@@ -149,27 +153,25 @@ class _Dominators:
 
 def _pair_finding(G: nx.DiGraph, split, join) -> Finding:
     if G.nodes[join]["kind"] == "parallelGateway":
-        return Finding(
+        return told(
             "deadlock_gateway_pair",
             [split, join],
-            f"Parallel join {label(G, join)} waits for branches of the choice {label(G, split)}",
-            f"{label(G, split)} sends a case down only one of its branches, but the parallel "
-            f"join {label(G, join)} waits for a token on every incoming flow: cases that get "
-            "there wait for ever. Use an exclusive (or inclusive) gateway to merge.",
-            "error",
+            graph_names(G),
+            {"split": split, "join": join},
+            message="parallel_join_after_choice",
+            severity="error",
             evidence=[
                 f"{label(G, split)} is an exclusive choice whose branches meet at {label(G, join)}",
                 f"{label(G, join)} is a parallel join",
             ],
         )
-    return Finding(
+    return told(
         "deadlock_gateway_pair",
         [split, join],
-        f"Exclusive merge {label(G, join)} does not wait for the parallel split {label(G, split)}",
-        f"{label(G, split)} starts all of its branches, but {label(G, join)} lets each "
-        "arriving token through: the steps after it run once per branch (lack of "
-        "synchronisation). Use a parallel gateway to join.",
-        "warning",
+        graph_names(G),
+        {"split": split, "join": join},
+        message="exclusive_merge_after_split",
+        severity="warning",
         evidence=[
             f"{label(G, split)} is a parallel split whose branches meet at {label(G, join)}",
             f"{label(G, join)} is an exclusive merge",

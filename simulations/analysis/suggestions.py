@@ -17,6 +17,7 @@ from functools import lru_cache
 from engine.bpmn.model import BpmnModel, Process
 from simulations.analysis.expression_names import names_read, names_read_by_script, names_written
 from simulations.analysis.finding import Finding
+from simulations.analysis.texts import WITHDRAWN
 
 MODEL_CHANGES = frozenset({"remove_task", "merge_tasks", "parallelize", "move_task"})
 FULL_VALIDATION_NODES = 150  # up to this size every revised model is validated in full
@@ -233,6 +234,7 @@ def check_suggestions(model: BpmnModel, process: Process, findings: list[Finding
             evidence.append("the suggested change leaves every datum that is read recorded")
         else:
             finding.suggested_change = None
-            finding.explanation += f" No change is suggested: {reason}."
+            finding.params["withdrawn"] = reason  # the page says it in the reader's words
+            finding.explanation += WITHDRAWN["en"].format(withdrawn=reason)
             evidence.append(f"the suggested change was withdrawn: {reason}")
         finding.evidence = evidence
