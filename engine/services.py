@@ -35,7 +35,14 @@ from engine.calendar.working_days import default_calendar
 from engine.integration import calls as service_calls  # registers the background calls
 from engine.integration import registry as connectors  # other government systems
 from engine.integration import webhooks  # case events to subscribers (signed, once each)
-from engine.office import documents, drafts, incidents, payments, permits
+from engine.office import (
+    documents,
+    drafts,
+    finding_reviews,  # reformers accept or dismiss findings
+    incidents,
+    payments,
+    permits,
+)
 from engine.office.access import ADMIN_ROLE, may_see_documents, may_work_in_lane, may_work_on
 from engine.office.audit import task_history
 from engine.office.cases import (
@@ -211,6 +218,7 @@ __all__ = [
     "called_progress",
     "called_definitions",
     "decisions_beside",
+    "finding_reviews",
     "start_by_message",
     "starts_by_itself",
     "incidents",

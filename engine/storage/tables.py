@@ -688,3 +688,20 @@ class WebhookDelivery(Base):
     sent_at: Mapped[datetime | None]
     last_status: Mapped[int | None]
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class FindingReview(Base):
+    """A reformer's decision on one finding of one procedure version: accepted or
+    dismissed, with the reason (:mod:`engine.office.finding_reviews`)."""
+
+    __tablename__ = "finding_reviews"
+    __table_args__ = (UniqueConstraint("process_key", "version", "finding_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_key: Mapped[str] = mapped_column(String(120), index=True)
+    version: Mapped[int]
+    finding_key: Mapped[str] = mapped_column(String(500))  # kind:sorted element ids
+    decision: Mapped[str] = mapped_column(String(10))  # accept|dismiss
+    reason: Mapped[str] = mapped_column(String(1000))
+    decided_by: Mapped[str] = mapped_column(String(80))
+    decided_at: Mapped[datetime]
