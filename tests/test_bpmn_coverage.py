@@ -212,13 +212,6 @@ def test_a_non_interrupting_event_sub_process_adds_work_and_never_holds_the_case
     assert status(office, other) == "completed"
 
 
-def test_an_interrupting_event_sub_process_is_refused_by_element():
-    data = read("event_subprocess.bpmn").replace(b' isInterrupting="false"', b"")
-    _, problems = validate_file(data, "t.bpmn")
-    [problem] = [p for p in problems if p.severity == "error"]
-    assert problem.element_id == "two_days" and "interruptingEventSubProcess" in problem.message
-
-
 def test_a_receive_task_stores_only_the_declared_reply(office):
     deploy(office, "receive_send.bpmn")
     case = services.start_case(office, "receive_send", {})

@@ -14,22 +14,20 @@ What permitflow executes:
 - ``task``, ``userTask``, ``manualTask``, ``scriptTask``, ``subProcess``,
   ``callActivity`` (of a process in the same file); ``serviceTask`` naming a registered
   connector (``pf:connector="population.nik_lookup"``, see :mod:`engine.integration`);
-- exclusive, parallel, inclusive and event-based gateways.
+- exclusive, parallel, inclusive and event-based gateways;
+- event sub-processes (``subProcess triggeredByEvent="true"``), interrupting or not
+  (:mod:`engine.workflow.event_subprocesses` stops the rest of the scope).
 
 Everything read but not executable is listed in ``BpmnModel.unsupported`` (the nodes
 still appear in ``Process.nodes`` so the file can be drawn and analysed):
 
 - ``serviceTask`` without ``pf:connector``, ``complexGateway``, ``transaction``, ``adHocSubProcess``
   (``businessRuleTask`` runs a DMN table uploaded beside the file);
-- an event sub-process (``subProcess triggeredByEvent="true"``), tag ``eventSubProcess``;
 - event definitions outside the list above (signal, escalation, compensate, conditional,
   link, cancel...), tag e.g. ``signalEventDefinition``; an event with several
   definitions, tag ``multipleEventDefinitions``;
 - ``multiInstanceLoopCharacteristics`` and ``standardLoopCharacteristics`` (the
   activity's id and name are recorded with the loop's tag);
-- an event sub-process whose start event interrupts (``isInterrupting`` is not
-  ``false``), tag ``interruptingEventSubProcess``: SpiffWorkflow 3.2 would run it
-  without stopping the rest of the process; use a boundary event on a sub-process;
 - ``choreography`` (outside any process);
 - ``dataStoreReference`` (a data store: case data live in the case, and SpiffWorkflow
   has no implementation of stores).
@@ -335,11 +333,6 @@ def _unsupported_parts(element, node: Node) -> list[Unsupported]:
     if allowed is not None:
         if node.kind == "startEvent" and not _in_event_subprocess(element):
             allowed = allowed - EVENT_SUBPROCESS_STARTS
-        elif node.kind == "startEvent" and _interrupting(element):
-            # SpiffWorkflow 3.2 runs every event sub-process without interrupting its scope
-            found.append(
-                _unsupported("interruptingEventSubProcess", element, element, node.process_id)
-            )
         if len(node.event_definitions) > 1:
             found.append(
                 _unsupported("multipleEventDefinitions", element, element, node.process_id)
@@ -357,10 +350,6 @@ def _in_event_subprocess(element) -> bool:
         and local_name(parent) == "subProcess"
         and parent.get("triggeredByEvent", "").strip().lower() == "true"
     )
-
-
-def _interrupting(start_event) -> bool:
-    return start_event.get("isInterrupting", "true").strip().lower() != "false"
 
 
 def _loop_of(element) -> Loop | None:

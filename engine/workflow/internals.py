@@ -48,6 +48,13 @@ def redirect(task, target_spec) -> None:
         child.task_spec._predict(child, mask=TaskState.FUTURE | TaskState.PREDICTED_MASK)
 
 
+def predict_children(task) -> None:
+    """Give ``task`` its next steps (FUTURE), as its parent's completion would have."""
+    task._sync_children(task.task_spec.outputs, TaskState.FUTURE)
+    for child in task.children:
+        child.task_spec._predict(child, mask=TaskState.FUTURE | TaskState.PREDICTED_MASK)
+
+
 @contextmanager
 def encoder_mode(registry) -> Iterator[None]:
     """The serializer registry writing plain JSON (how SpiffWorkflow's own encoder runs)."""

@@ -18,6 +18,7 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
+from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -28,6 +29,7 @@ from engine.expressions import language
 from engine.office import audit
 from engine.storage.cache import BoundedCache
 from engine.storage.tables import Case, CaseStatus, MessageWait, ProcessDefinition
+from engine.workflow.event_subprocesses import event_starts
 from engine.workflow.runtime import (
     Running,
     advance,
@@ -71,28 +73,34 @@ def deliver(
     if case.status != CaseStatus.RUNNING:
         raise InvalidState(f"Case {case.tracking_code} is {case.status}; it takes no messages.")
     waits = [w for w in waiting(session, name) if w.case_id == case.id]
-    if not waits:
+    running = open_case(case)
+    starts = [] if waits else event_starts(running.workflow, MessageEventDefinition, name)
+    if not waits and not starts:
         raise InvalidState(f"Case {case.tracking_code} is not waiting for the message {name!r}.")
     payload = dict(payload or {})
-    running = open_case(case)
-    event = _event_for(running, waits, name, payload)
+    if waits:
+        event = _event_for(running, waits, name, payload)
+        element_id = waits[0].element_id
+    else:  # the message starts an event sub-process of the case
+        event = BpmnEvent(MessageEventDefinition(name), payload=payload)
+        element_id = starts[0]
     contracts = contracts_for(case.definition)
-    variable = contracts.receipt_variables.get(waits[0].element_id)
-    receipts = contracts.receipts.get(waits[0].element_id)
+    variable = contracts.receipt_variables.get(element_id)
+    receipts = contracts.receipts.get(element_id)
     stored = {variable: payload} if variable else _received(receipts, payload)
     audit.record(
         session,
         "message_received",
         actor=actor,
         case_id=case.id,
-        element_id=waits[0].element_id,
+        element_id=element_id,
         message=f"Message '{name}' received",
         data=stored,
     )
 
     def catch() -> None:
         running.workflow.event_manager.catch(event, internal=False)
-        _store_only_declared(running, waits, name, stored)
+        _store_only_declared(running, name, stored)
 
     advance(session, running, actor, catch)
 
@@ -138,11 +146,10 @@ def _received(receipts: list[tuple[str, str]] | None, payload: dict[str, Any]) -
     return {target: payload[source] for target, source in receipts if source in payload}
 
 
-def _store_only_declared(running: Running, waits: list[MessageWait], name: str, stored: dict):
+def _store_only_declared(running: Running, name: str, stored: dict):
     """SpiffWorkflow copies the whole payload into the task: keep only what is declared."""
-    for wait in waits:
-        task = running.workflow.get_task_from_id(UUID(wait.id))
-        if task is not None and name in task.internal_data:
+    for task in running.workflow.get_tasks(state=TaskState.READY | TaskState.WAITING):
+        if name in task.internal_data and _message_definition(task.task_spec, name):
             task.internal_data[name] = dict(stored)
 
 

@@ -48,7 +48,7 @@ from engine.calendar import clock
 from engine.errors import InvalidBpmn, InvalidState, Problem
 from engine.privacy import crypto
 from engine.storage.cache import BoundedCache
-from engine.workflow import internals
+from engine.workflow import event_subprocesses, internals
 from engine.workflow.script_engine import SafeScriptEngine
 
 #: stored next to every state; a change of SpiffWorkflow's format is a data migration
@@ -179,6 +179,7 @@ class _Parser(BpmnDmnParser):
 
     OVERRIDE_PARSER_CLASSES = {
         full_tag("businessRuleTask"): (_BusinessRuleTaskParser, BusinessRuleTask),
+        **event_subprocesses.PARSER_OVERRIDE,
     }
 
     def __init__(self):
@@ -221,6 +222,8 @@ def compile_process(root: etree._Element, source: str, process_id: str, decision
         subprocess_specs = parser.get_subprocess_specs(process_id, dict(external) or None)
         own = [s for k, s in subprocess_specs.items() if k not in external]
         _attach_call_mappings(root, [spec, *own])
+        event_subprocesses.mark_interrupting(root, [spec, *own])
+        event_subprocesses.connect_triggered([spec, *own])
     except ValidationException as exc:
         element_id = getattr(exc, "id", None)
         element = f" at element {element_id!r}" if element_id else ""
@@ -335,21 +338,28 @@ def dump_specs(spec, subprocess_specs, called: dict[str, int] | None = None) -> 
     return zlib.compress(json.dumps(dct, separators=(",", ":")).encode(), 6)
 
 
+#: attributes permitflow adds to SpiffWorkflow's task specs, stored with them
+_OWN_ATTRIBUTES = ("data_mapping", event_subprocesses.MARK)
+
+
 def _convert(spec) -> dict:
-    """SpiffWorkflow's dict of a spec, with our call activities' data mappings."""
+    """SpiffWorkflow's dict of a spec, with our call activities' data mappings and the
+    marks of interrupting event sub-processes."""
     dct = _REGISTRY.convert(spec)
     for name, task_spec in spec.task_specs.items():
-        mapping = getattr(task_spec, "data_mapping", None)
-        if mapping is not None:
-            dct["task_specs"][name]["data_mapping"] = mapping
+        for attribute in _OWN_ATTRIBUTES:
+            value = getattr(task_spec, attribute, None)
+            if value is not None:
+                dct["task_specs"][name][attribute] = value
     return dct
 
 
 def _restore(dct: dict):
     spec = _REGISTRY.restore(dct)
     for name, task_dct in dct["task_specs"].items():
-        if "data_mapping" in task_dct:
-            spec.task_specs[name].data_mapping = task_dct["data_mapping"]
+        for attribute in _OWN_ATTRIBUTES:
+            if attribute in task_dct:
+                setattr(spec.task_specs[name], attribute, task_dct[attribute])
     return spec
 
 
@@ -442,13 +452,15 @@ def load_state(blob: bytes, spec, subprocess_specs, version: str | None = None) 
 #   engine.calendar.clock, so timers fire consistently with due dates and tests move time;
 # - sequential multi-instance: the loop's own items are dropped after each merge;
 # - a process ends when its started work is done (untriggered event sub-processes aside);
-# - call activities pass only the declared camunda:in/out data.
+# - call activities pass only the declared camunda:in/out data;
+# - an interrupting event sub-process cancels the rest of its scope (engine.workflow.event_subprocesses).
 _CORRECTIONS = [
     (_timer_module, "datetime", _ClockDateTime),
     (MultiInstanceTask, "merge_child", _merge_without_loop_items(MultiInstanceTask.merge_child)),
     (_EndJoin, "_check_threshold_unstructured", _end_when_the_flow_ends),
     (CallActivity, "copy_data", _copy_mapped_in(CallActivity.copy_data)),
     (CallActivity, "update_data", _update_mapped_out(CallActivity.update_data)),
+    (StartEvent, "_run_hook", event_subprocesses.interrupting_run_hook(StartEvent._run_hook)),
 ]
 _installed = False
 

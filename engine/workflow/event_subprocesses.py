@@ -1,0 +1,160 @@
+"""Event sub-processes: started by errors and escalations, and interrupting their scope.
+
+SpiffWorkflow 3.2's start event parser reads message, signal, timer and conditional
+definitions only: an event sub-process started by an error or an escalation would get
+a "none" start and run as soon as its scope starts. :class:`StartEventParser` reads
+those two as well, so such an event sub-process waits for its error or escalation.
+
+SpiffWorkflow 3.2 reads ``isInterrupting`` nowhere: every event sub-process runs beside
+the flow that was going on, as if it were non-interrupting. BPMN says an interrupting
+one (``isInterrupting="true"``, the default) cancels everything else in its scope (the
+process, or the sub-process it is declared in) when its start event fires: the tasks
+waiting in inboxes, the timers and message waits, the other event sub-processes.
+
+Compiling marks the start events of interrupting event sub-processes
+(:func:`mark_interrupting`); the mark is stored with the spec
+(:mod:`engine.workflow.specs`). When a marked start event runs, :func:`interrupt_scope`
+cancels every branch of the scope except the event sub-process's own; the scope then
+ends when the event sub-process ends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from lxml import etree
+from SpiffWorkflow.bpmn.parser import event_parsers
+from SpiffWorkflow.bpmn.parser.util import full_tag
+from SpiffWorkflow.bpmn.specs.defaults import StartEvent as DefaultStartEvent
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
+from SpiffWorkflow.util.task import TaskState
+
+from engine.bpmn.xml import BPMN_NS
+from engine.workflow import internals
+
+#: the attribute set on a start event's task spec (and stored with it)
+MARK = "interrupting"
+
+
+class StartEventParser(event_parsers.StartEventParser):
+    """SpiffWorkflow's start event parser, reading error and escalation starts too."""
+
+    XPATHS = (
+        event_parsers.MESSAGE_EVENT_XPATH,
+        event_parsers.SIGNAL_EVENT_XPATH,
+        event_parsers.TIMER_EVENT_XPATH,
+        event_parsers.CONDITIONAL_EVENT_XPATH,
+        event_parsers.ERROR_EVENT_XPATH,
+        event_parsers.ESCALATION_EVENT_XPATH,
+    )
+
+    def create_task(self):
+        task = self._create_task(self.get_event_definition(list(self.XPATHS)))
+        self.spec.start.connect(task)
+        return task
+
+
+#: the entry for the parser's OVERRIDE_PARSER_CLASSES
+PARSER_OVERRIDE = {full_tag("startEvent"): (StartEventParser, DefaultStartEvent)}
+
+
+def interrupting_starts(root: etree._Element) -> set[str]:
+    """Ids of the start events of the file's interrupting event sub-processes."""
+    found = set()
+    for sub in root.iter(f"{{{BPMN_NS}}}subProcess"):
+        if sub.get("triggeredByEvent", "").strip().lower() != "true":
+            continue
+        for start in sub.iterchildren(f"{{{BPMN_NS}}}startEvent"):
+            if start.get("isInterrupting", "true").strip().lower() != "false":
+                found.add(start.get("id"))
+    return found
+
+
+def mark_interrupting(root: etree._Element, process_specs: Iterable) -> None:
+    """Mark the task specs of the interrupting start events in ``process_specs``."""
+    ids = interrupting_starts(root)
+    for process_spec in process_specs:
+        for task_spec in process_spec.task_specs.values():
+            if isinstance(task_spec, StartEvent) and task_spec.bpmn_id in ids:
+                setattr(task_spec, MARK, True)
+
+
+def connect_triggered(process_specs: Iterable) -> None:
+    """Mark the start task as the input of every event sub-process started by an event.
+
+    SpiffWorkflow 3.2's ``trigger_wf`` otherwise connects the start task to it when the
+    event first comes, on the spec in memory (cached and shared by the version's cases):
+    every case started after that would start the event sub-process at once. Marked
+    here, it is stored with the spec and ``trigger_wf`` leaves the spec alone.
+    """
+    for process_spec in process_specs:
+        start = process_spec.start
+        for name in getattr(start, "trigger_specs", ()):
+            task_spec = process_spec.task_specs[name]
+            if start not in task_spec.inputs:
+                task_spec.inputs = [*task_spec.inputs, start]
+            if process_spec.end not in task_spec.outputs:
+                task_spec.connect(process_spec.end)
+
+
+def interrupt_scope(start_task) -> None:
+    """Cancel every branch of the scope of ``start_task``'s event sub-process but its own.
+
+    The event sub-process is a task of its scope's workflow, a child of the scope's start
+    task (timer starts) or of its root (starts by a message, signal, error or
+    escalation); every sibling along the way up to the root is cancelled, with the
+    sub-processes, inbox tasks and waits below it.
+    """
+    sub = start_task.workflow
+    parent_id = getattr(sub, "parent_task_id", None)
+    holder = sub.top_workflow.get_task_from_id(parent_id) if parent_id else None
+    if holder is not None and not holder.children:  # started by an event: no next step yet
+        internals.predict_children(holder)
+    current = holder
+    while current is not None and current.parent is not None:
+        for sibling in list(current.parent.children):
+            if sibling is not current:
+                sibling.cancel()
+        current = current.parent
+
+
+def interrupting_run_hook(run_hook: Callable) -> Callable:
+    """StartEvent's ``_run_hook``, interrupting the scope when the start event is marked."""
+
+    def run(self, my_task):
+        result = run_hook(self, my_task)
+        if getattr(self, MARK, False):
+            interrupt_scope(my_task)
+        return result
+
+    return run
+
+
+def event_starts(workflow, kind: type, name: str) -> list[str]:
+    """Ids of the start events of ``workflow``'s event sub-processes that an event of
+    ``kind`` (e.g. ``MessageEventDefinition``) named ``name`` would start now.
+
+    These start events wait in no task (SpiffWorkflow starts their event sub-process when
+    the event comes), so no timer or message wait row stands for them. None once an
+    interrupting event sub-process has started: it ended the rest of the scope.
+    """
+    if interrupted(workflow):
+        return []
+    found = []
+    for spec_name in getattr(workflow.spec.start, "trigger_specs", ()):
+        sub_spec = workflow.subprocess_specs.get(spec_name)
+        for start in getattr(sub_spec, "bpmn_start_events", ()):
+            definition = start.event_definition
+            if isinstance(definition, kind) and getattr(definition, "name", None) == name:
+                found.append(start.bpmn_id)
+    return found
+
+
+def interrupted(workflow) -> bool:
+    """Whether an interrupting event sub-process of the top scope has started."""
+    return any(
+        getattr(task.task_spec, MARK, False)
+        and task.state == TaskState.COMPLETED
+        and getattr(task.workflow, "parent_workflow", None) is workflow
+        for task in workflow.get_tasks()
+    )
