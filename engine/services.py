@@ -98,6 +98,7 @@ from engine.office.tasks import (
     tasks_for_user,
     unclaim,
 )
+from engine.office.steps import task_data
 from engine.office.templates import templates_beside
 from engine.privacy import api as privacy  # UU 27/2022: need to know, access log, rights
 from engine.public import queues, surveys
@@ -247,6 +248,7 @@ __all__ = [
     "start_case",
     "start_form",
     "task_form",
+    "task_data",
     "tasks_for_user",
     "tick",
     "task_history",

@@ -17,7 +17,7 @@ from lxml import etree
 
 from engine.bpmn.builder import ProcessBuilder
 from engine.bpmn.model import Fee, FormField, Process, ServiceStandard
-from engine.bpmn.xml import BPMN_NS, CAMUNDA_NS
+from engine.bpmn.xml import BPMN_NS, CAMUNDA_NS, PF_NS
 from processes.fields import COMPLAINT_CHANNEL, applicant_fields, choice, field
 
 AGENCIES = '["dinas_perdagangan", "dinas_pupr", "bapenda"]'
@@ -38,11 +38,15 @@ CALLS = {
     ),
     "call_signage_permit": (
         "signage_permit",
-        APPLICANT_IN + ("business_address", "sign_text", "sign_area", "sign_type"),
+        APPLICANT_IN + ("business_address", "sign_text", "sign_area", "sign_type", "signage_fee"),
         ("sign_decision", "signage_permit_decision"),
     ),
 }
-CALL_IN_RENAMED = {"call_building_approval": {"building_address": "business_address"}}
+#: target <- source: the building retribution of the fee table comes filled in as the
+#: building approval's assessed fee (the cashier confirms it; the bill is the called one's)
+CALL_IN_RENAMED = {
+    "call_building_approval": {"building_address": "business_address", "fee_amount": "building_fee"}
+}
 
 
 SIGN_TYPES = [("papan", "Papan nama"), ("neon_box", "Neon box"), ("baliho", "Baliho")]
@@ -82,11 +86,29 @@ def signage_permit_standard() -> ServiceStandard:
     )
 
 
+SIGNAGE_NUMBER = "REKLAME-{region}-{year}-{seq:06d}"
+#: the signage permit's documents: the permit, the tax assessment (SKPD), the receipt
+SIGNAGE_TEMPLATES = (
+    ("permit", "templates/signage_permit.html"),
+    ("skrd", "templates/signage_tax_assessment.html"),
+    ("receipt", "templates/signage_tax_receipt.html"),
+)
+#: Indonesian names of the signage permit's payment steps (written as pf:label)
+SIGNAGE_NAMES_ID = {
+    "assess_signage_tax": "Penetapan pajak reklame",
+    "confirm_signage_payment": "Menunggu dan memastikan pembayaran pajak reklame",
+    "gw_signage_paid": "Sudah dibayar?",
+    "end_signage_cancelled": "Dibatalkan karena pajak reklame tidak dibayar",
+}
+
+
 def signage_permit() -> Process:
-    """A small permit: registration, one technical review, the head's signature."""
+    """A small permit: registration, one technical review, the signage tax assessed and
+    paid, the head's signature, which issues the permit (a PDF with its own number)."""
     b = ProcessBuilder("signage_permit", "Izin Reklame", signage_permit_standard())
     front = b.role_lane("front_office", "Front Office")
     technical = b.role_lane("technical_team", "Technical Team")
+    cashier = b.role_lane("cashier", "Cashier")
     head = b.role_lane("head_of_office", "Head of Office")
     form = (
         *applicant_fields(),
@@ -114,19 +136,62 @@ def signage_permit() -> Process:
         field("sign_review_notes", "Review notes", required=False, maxlength=1000),
     )
     b.node("gw_sign_decision", "exclusiveGateway", "Approve sign?", technical)
-    b.user_task(
+    signage_payment(b, cashier)
+    sign = b.user_task(
         "sign_signage_permit",
         "Sign signage permit",
         head,
-        field("signage_permit_number", "Signage permit number", maxlength=50),
+        field("signature_note", "Conditions of the permit", required=False, maxlength=500),
+        doc="Completing this task numbers, signs and stores the signage permit (pf:issues).",
+    )
+    sign.properties.update(
+        {"issues": "permit", "object": "business_address", "numberFormat": SIGNAGE_NUMBER}
     )
     b.node("end_signage_issued", "endEvent", "Signage permit issued", head)
     b.node("end_signage_rejected", "endEvent", "Signage application rejected", technical)
     b.chain("start", "register_signage", "review_signage", "gw_sign_decision")
-    b.flow("gw_sign_decision", "sign_signage_permit", 'sign_decision == "approve"', name="approve")
+    b.flow("gw_sign_decision", "assess_signage_tax", 'sign_decision == "approve"', name="approve")
     b.flow("gw_sign_decision", "end_signage_rejected", name="reject", default=True)
     b.flow("sign_signage_permit", "end_signage_issued")
     return b.finish()
+
+
+def signage_payment(b: ProcessBuilder, cashier: str) -> None:
+    """The cashier assesses the signage tax (a bill with its SKPD; in the bundle the fee
+    table's amount comes filled in) and confirms the payment; unpaid after 14 days the
+    application lapses."""
+    assess = b.user_task(
+        "assess_signage_tax",
+        "Assess signage tax",
+        cashier,
+        field("signage_fee", "Signage tax (IDR)", "long", min=0),
+        field("signage_fee_basis", "Calculation basis", required=False, maxlength=500),
+        doc="The amount becomes a bill with a billing code and its SKPD (pf:bill).",
+    )
+    assess.properties.update({"bill": "signage_fee", "billBasis": "signage_fee_basis"})
+    confirm = b.user_task(
+        "confirm_signage_payment",
+        "Wait for and confirm signage tax payment",
+        cashier,
+        field("signage_paid", "Payment received", "boolean"),
+        field("payment_reference", "Payment reference (NTPD)", required=False, maxlength=50),
+        doc="Completed when the tax is paid; unpaid after 14 days the application lapses.",
+    )
+    confirm.properties["confirmsPayment"] = "signage_paid"
+    b.timer(
+        "signage_payment_deadline",
+        "14 days without payment",
+        cashier,
+        "duration",
+        "P14D",
+        attached_to="confirm_signage_payment",
+    )
+    b.node("end_signage_cancelled", "endEvent", "Cancelled for unpaid signage tax", cashier)
+    b.node("gw_signage_paid", "exclusiveGateway", "Paid?", cashier)
+    b.chain("assess_signage_tax", "confirm_signage_payment", "gw_signage_paid")
+    b.flow("gw_signage_paid", "sign_signage_permit", "signage_paid", name="paid")
+    b.flow("gw_signage_paid", "confirm_signage_payment", name="not yet", default=True)
+    b.flow("signage_payment_deadline", "end_signage_cancelled")
 
 
 # --- the bundle --------------------------------------------------------------------------------
@@ -251,7 +316,10 @@ def small_business_bundle() -> Process:
 
 
 def finish_xml(key: str, xml: bytes) -> bytes:
-    """Add what the writer leaves out: the loop, the decision reference, call mappings."""
+    """Add what the writer leaves out: the loop, the decision reference, call mappings;
+    the signage permit's document templates and the Indonesian names of its payment."""
+    if key == "signage_permit":
+        return _finish_signage(xml)
     if key != "small_business_bundle":
         return xml
     root = etree.fromstring(xml, etree.XMLParser(remove_blank_text=True))
@@ -281,4 +349,22 @@ def finish_xml(key: str, xml: bytes) -> bytes:
                 extensions, f"{{{CAMUNDA_NS}}}in", source=source_name, target=target_name
             )
         etree.SubElement(extensions, f"{{{CAMUNDA_NS}}}out", source=source, target=target)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def _finish_signage(xml: bytes) -> bytes:
+    root = etree.fromstring(xml, etree.XMLParser(remove_blank_text=True))
+    process = root.find(f"{{{BPMN_NS}}}process[@id='signage_permit']")
+    extensions = process.find(f"{{{BPMN_NS}}}extensionElements")
+    for name, href in SIGNAGE_TEMPLATES:
+        etree.SubElement(extensions, f"{{{PF_NS}}}documentTemplate", name=name, href=href)
+    for element_id, text in SIGNAGE_NAMES_ID.items():
+        element = process.find(f".//*[@id='{element_id}']")
+        own = element.find(f"{{{BPMN_NS}}}extensionElements")
+        if own is None:
+            own = etree.Element(f"{{{BPMN_NS}}}extensionElements")
+            element.insert(len(element.findall(f"{{{BPMN_NS}}}documentation")), own)
+        label = etree.SubElement(own, f"{{{PF_NS}}}label")
+        label.set("{http://www.w3.org/XML/1998/namespace}lang", "id")
+        label.text = text
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)

@@ -42,9 +42,10 @@ ISSUE_ALL = {
     "sector_review": [{"technical_decision": "approve"}],
     "sign_license": [{"signed": True}],
     "technical_review": [{"technical_decision": "approve"}],
-    "confirm_payment": [{"payment_received": True}],
+    "confirm_payment": [{"payment_received": True, "payment_reference": "NTPD-PBG-0001"}],
     "sign_permit": [{"signed": True}],
     "review_signage": [{"sign_decision": "approve"}],
+    "confirm_signage_payment": [{"signage_paid": True, "payment_reference": "NTPD-REK-0001"}],
 }
 CALLED_ENDS = ["end_issued", "end_signage_issued"]
 
@@ -52,9 +53,21 @@ PATHS = {
     "signage-issued": Path(
         "signage_permit",
         {"sign_area": 3, "sign_type": "neon_box"},
-        {"review_signage": [{"sign_decision": "approve"}]},
+        {
+            "review_signage": [{"sign_decision": "approve"}],
+            "confirm_signage_payment": [{"signage_paid": True}],
+        },
         "Signage permit issued",
-        visits=["sign_signage_permit"],
+        visits=["assess_signage_tax", "confirm_signage_payment", "sign_signage_permit"],
+    ),
+    "signage-cancelled-unpaid": Path(
+        "signage_permit",
+        {"sign_area": 3},
+        {"review_signage": [{"sign_decision": "approve"}]},
+        "Cancelled for unpaid signage tax",
+        skips=["sign_signage_permit"],
+        events=[("days", 15)],
+        wait_at=("confirm_signage_payment",),
     ),
     "signage-rejected": Path(
         "signage_permit",
@@ -174,3 +187,116 @@ def test_the_demo_deploys_the_bundle_with_its_fee_table(session):
     definition = services.get_definition(session, "small_business_bundle")
     called = {d.key for d in services.called_definitions(definition)}
     assert called == {"business_license", "building_approval", "signage_permit"}
+
+
+# --- what the bundle produces: the called procedures' bills and permits ---------------------
+
+
+def _run_keeping_prefilled(session, path) -> tuple:
+    """Run ``path`` as the clerks do on their task pages: what the task shows filled in
+    (the fee table's amounts passed to the called procedures) is kept, the rest typed."""
+    model = services.load_deployed_model(session, path.key)
+    data = fill(services.start_form(model.processes[path.key])) | path.start
+    case = services.start_case(session, path.key, data, started_by="applicant")
+    session.commit()
+    answers = {k: list(v) for k, v in path.answers.items()}
+    for _ in range(60):
+        case = services.get_case(session, case.id)
+        tasks = services.open_tasks(session, case)
+        if case.status != "running" or not tasks:
+            break
+        task, form = tasks[0], services.task_form(tasks[0])
+        shown = services.task_data(task)
+        kept = {f.id: shown[f.id] for f in form if shown.get(f.id) is not None}
+        queue = answers.get(task.element_id) or [{}]
+        answer = queue.pop(0) if len(queue) > 1 else queue[0]
+        clerk = task.role.replace("_", "-")
+        services.complete_task(session, task.id, clerk, fill(form) | kept | answer)
+        session.commit()
+    return case
+
+
+def test_the_bundle_bills_each_levy_from_the_fee_table_and_issues_each_permit(clerks):
+    from engine.office import payments, permits
+
+    case = _run_keeping_prefilled(clerks, PATHS["bundle-three-permits-issued"])
+    assert case.outcome == "All permits decided"
+    bills = {b.process_key: b for b in payments.case_bills(clerks, case)}
+    # one bill per levy, each its procedure's own: the PBG retribution and the signage tax
+    assert {k: (b.amount, b.status) for k, b in bills.items()} == {
+        "building_approval": (800_000, "paid"),
+        "signage_permit": (50_000, "paid"),
+    }
+    assert bills["building_approval"].payment_reference == "NTPD-PBG-0001"
+    assert bills["signage_permit"].payment_reference == "NTPD-REK-0001"
+    assert all(b.assessment_document_id and b.receipt_document_id for b in bills.values())
+    skpd = services.documents.get_document(clerks, bills["signage_permit"].assessment_document_id)
+    assert skpd.filename.startswith("SKRD-") and skpd.case_id == case.id
+    issued = {p.process_key: p for p in permits.case_permits(clerks, case)}
+    assert {"building_approval", "signage_permit"} <= set(issued)
+    assert issued["building_approval"].number.startswith("PBG-")
+    assert issued["building_approval"].title == "Persetujuan Bangunan Gedung (PBG)"
+    assert issued["signage_permit"].number.startswith("REKLAME-")
+    assert issued["signage_permit"].title == "Izin Penyelenggaraan Reklame"
+    assert issued["signage_permit"].object_text == BUNDLE["business_address"]
+    for permit in issued.values():
+        _document, pdf = permits.permit_pdf(clerks, permit)
+        assert pdf.startswith(b"%PDF")
+        assert permits.verify_code(clerks, permit.code).status == "valid"
+    assert len({p.number for p in issued.values()}) == len(issued)
+
+
+def test_a_called_permit_takes_the_next_number_of_its_procedure(clerks):
+    """Alone or in the bundle, a building approval is numbered in the one PBG sequence."""
+    from engine.office import permits
+
+    alone = _run_keeping_prefilled(
+        clerks,
+        Path("signage_permit", {}, PATHS["signage-issued"].answers, "Signage permit issued"),
+    )
+    (first,) = permits.case_permits(clerks, alone)
+    bundle = _run_keeping_prefilled(clerks, PATHS["bundle-three-permits-issued"])
+    second = next(
+        p for p in permits.case_permits(clerks, bundle) if p.process_key == "signage_permit"
+    )
+    assert first.number.endswith("000001") and second.number.endswith("000002")
+
+
+def test_a_rejected_called_procedure_issues_nothing_and_bills_nothing(clerks):
+    from engine.office import payments, permits
+
+    path = PATHS["bundle-building-rejected-others-issued"]
+    case = _run_keeping_prefilled(clerks, path)
+    assert case.outcome == "All permits decided"
+    assert {b.process_key for b in payments.case_bills(clerks, case)} == {"signage_permit"}
+    keys = {p.process_key for p in permits.case_permits(clerks, case)}
+    assert "building_approval" not in keys and "signage_permit" in keys
+
+
+def test_the_cashier_cannot_confirm_a_payment_after_the_due_date(clerks):
+    from datetime import timedelta
+
+    from engine.calendar import clock
+    from engine.office import payments
+
+    path = PATHS["signage-issued"]
+    model = services.load_deployed_model(clerks, path.key)
+    data = fill(services.start_form(model.processes[path.key])) | path.start
+    case = services.start_case(clerks, path.key, data, started_by="applicant")
+    clerks.commit()
+    for _ in range(3):  # registration, review, assessment: the bill is due in 14 days
+        (task,) = services.open_tasks(clerks, case)
+        answer = {"sign_decision": "approve"} if task.element_id == "review_signage" else {}
+        services.complete_task(
+            clerks, task.id, task.role.replace("_", "-"), fill(services.task_form(task)) | answer
+        )
+        clerks.commit()
+    (task,) = services.open_tasks(clerks, case)
+    assert task.element_id == "confirm_signage_payment"
+    clock.advance(timedelta(days=15))  # the deadline timer is due but not fired yet
+    with pytest.raises(payments.PaymentPastDue, match="deadline has passed"):
+        services.complete_task(clerks, task.id, "cashier", {"signage_paid": True})
+    clerks.rollback()
+    (bill,) = payments.case_bills(clerks, case)
+    assert bill.status == "unpaid"
+    assert [t.element_id for t in services.open_tasks(clerks, case)] == ["confirm_signage_payment"]

@@ -2,7 +2,8 @@
 
 Installed in :func:`engine.workflow.runtime.advance`, so it runs however the case moved
 (a task completed, a timer fired, a message caught); issuing and billing are idempotent
-per element, so running it again changes nothing.
+per element, so running it again changes nothing. The steps of a called procedure
+(a call activity) bill and issue as that procedure does alone (:mod:`engine.office.steps`).
 """
 
 from __future__ import annotations
@@ -10,27 +11,18 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from engine.office import payments, permits
+from engine.office.steps import completed_steps
 from engine.storage.tables import CaseStatus
 from engine.workflow import runtime
-from engine.workflow.states import completed_tasks
-
-
-def completed_steps(workflow) -> list[tuple[str, dict]]:
-    """``(element id, data)`` of every completed step of ``workflow``, in order."""
-    return [
-        (task.task_spec.bpmn_id, task.data)
-        for task in completed_tasks(workflow)
-        if getattr(task.task_spec, "bpmn_id", None)
-    ]
 
 
 def after_steps(session: Session, running, actor: str) -> None:
     """Issue what the steps completed so far call for and was not issued yet."""
     if running.case.status == CaseStatus.INCIDENT:
         return
-    steps = completed_steps(running.workflow)
-    payments.bill_due(session, running.case, running.process, steps, actor)
-    permits.issue_due(session, running.case, running.process, steps, actor)
+    steps = completed_steps(running.workflow, running.case.definition)
+    payments.bill_due(session, running.case, steps, actor)
+    permits.issue_due(session, running.case, steps, actor)
 
 
 runtime.run_after_steps(after_steps)

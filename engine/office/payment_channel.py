@@ -13,8 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.calendar import clock
-from engine.office import definitions, payments, pdf, tasks
+from engine.office import payments, pdf, tasks
 from engine.office.permits import case_of
 from engine.storage import db
 from engine.storage.tables import Bill, HumanTask
@@ -31,21 +30,13 @@ def record_payment(
     db.lock_row(session, bill)  # callbacks at the same moment: one pays, the rest see it paid
     if bill.payment_reference == reference:
         return payments.PaymentResult(bill, True)
-    if session.scalar(select(Bill.id).where(Bill.payment_reference == reference)):
-        raise payments.PaymentRefused(
-            f"Payment reference {reference} was already used for another bill."
-        )
     if bill.status != "unpaid":
         raise payments.PaymentRefused(f"Bill {bill.billing_code} is already {bill.status}.")
     if not isinstance(amount, int) or isinstance(amount, bool) or amount != bill.amount:
         raise payments.PaymentRefused(
             f"The amount {amount!r} does not match the bill: {pdf.rupiah(bill.amount)} is due."
         )
-    if bill.due_at is not None and clock.now() > bill.due_at:
-        raise payments.PaymentRefused(
-            f"Bill {bill.billing_code} was due on {pdf.long_date(bill.due_at)}; "
-            "the payment deadline has passed and it can no longer be paid."
-        )
+    payments.check_payable(session, bill, reference)
     payments.mark_paid(session, bill, amount, reference, channel, actor)
     _complete_payment_task(session, bill, reference, actor)
     return payments.PaymentResult(bill, False)
@@ -53,7 +44,7 @@ def record_payment(
 
 def _complete_payment_task(session: Session, bill: Bill, reference: str, actor: str) -> None:
     case = case_of(session, bill.case_id)
-    process = definitions.model_for(case.definition).processes[case.process_key]
+    process = payments.billing_source(case, bill)[1]  # a called procedure's own task
     confirming = payments.confirming_task(process)
     if confirming is None:
         return

@@ -19,7 +19,7 @@ import hmac
 import os
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -29,7 +29,10 @@ from engine.calendar import clock
 from engine.errors import EngineError, InvalidState, NotFound
 from engine.office import audit, documents, notifications, numbering, pdf
 from engine.office.permits import case_of
-from engine.storage.tables import Bill, Case, Timer
+from engine.storage.tables import Bill, Case, ProcessDefinition, Timer
+
+if TYPE_CHECKING:
+    from engine.office.steps import Step
 
 BILLING_SEQUENCE = "~billing"  # "~" is in no BPMN id, so no procedure shares it
 DEFAULT_BILLING_FORMAT = "{region}{year}{seq:06d}"
@@ -40,6 +43,29 @@ class PaymentRefused(EngineError):
     """A payment that cannot be accepted: wrong amount, too late, unknown bill..."""
 
     code = "payment_refused"
+
+
+class PaymentPastDue(PaymentRefused):
+    """A payment reported or confirmed after the bill's due date."""
+
+    code = "payment_past_due"
+
+    def __init__(self, bill: Bill) -> None:
+        self.billing_code, self.due_at = bill.billing_code, bill.due_at
+        super().__init__(
+            f"Bill {bill.billing_code} was due on {pdf.long_date(bill.due_at, 'en')}; "
+            "the payment deadline has passed and it can no longer be paid."
+        )
+
+
+def check_payable(session: Session, bill: Bill, reference: str) -> None:
+    """Refuse a payment of ``bill`` after its due date, or with a reference another bill
+    was paid with (a channel's or the cashier's)."""
+    if bill.due_at is not None and clock.now() > bill.due_at:
+        raise PaymentPastDue(bill)
+    used = select(Bill.id).where(Bill.payment_reference == reference, Bill.id != bill.id)
+    if session.scalar(used):
+        raise PaymentRefused(f"Payment reference {reference} was already used for another bill.")
 
 
 def billing_code(session: Session, year: int) -> str:
@@ -83,33 +109,38 @@ def _due_at(session: Session, case: Case, process: Process) -> datetime | None:
     )
 
 
-def bill_due(
-    session: Session, case: Case, process: Process, completed: list[tuple[str, dict]], actor: str
-) -> list[Bill]:
-    """Bill the fees assessed by completed ``pf:bill`` elements; mark cashier payments."""
-    billed = {b.element_id: b for b in case_bills(session, case)}
+def bill_due(session: Session, case: Case, completed: list[Step], actor: str) -> list[Bill]:
+    """Bill the fees assessed by completed ``pf:bill`` elements; mark cashier payments.
+
+    Each procedure bills its own fees: a called procedure's bill carries its process key,
+    and its cashier's confirmation pays only its bills (the one-stop bundle's building
+    retribution and signage tax are two bills, two levies with their own letters).
+    """
+    billed = {(b.process_key, b.element_id): b for b in case_bills(session, case)}
     made = []
-    for element_id, data in completed:
-        node = process.nodes.get(element_id)
-        if node is None:
-            continue
-        if "bill" in node.properties and element_id not in billed:
-            bill = assess(session, case, process, node, data, actor)
-            billed[element_id] = bill
-            made.append(bill)
-        field = node.properties.get("confirmsPayment")
-        if field and data.get(field) is True:
-            for bill in billed.values():
-                if bill.status == "unpaid":
-                    reference = str(data.get("payment_reference") or f"CASHIER-{bill.billing_code}")
-                    mark_paid(session, bill, int(bill.amount), reference, "cashier", actor)
+    for step in completed:
+        properties, where = step.node.properties, (step.process_key, step.element_id)
+        if "bill" in properties and where not in billed:
+            billed[where] = assess(session, case, step, actor)
+            made.append(billed[where])
+        field = properties.get("confirmsPayment")
+        if field and step.data.get(field) is True:
+            for (key, _element), bill in billed.items():
+                if key == step.process_key and bill.status == "unpaid":
+                    _confirm_at_counter(session, bill, step.data, actor)
     return made
 
 
-def assess(
-    session: Session, case: Case, process: Process, node: Node, data: dict[str, Any], actor: str
-) -> Bill:
+def _confirm_at_counter(session: Session, bill: Bill, data: dict[str, Any], actor: str) -> None:
+    """The cashier confirms a payment at the counter: refused after the due date."""
+    reference = str(data.get("payment_reference") or f"CASHIER-{bill.billing_code}")[:80]
+    check_payable(session, bill, reference)
+    mark_paid(session, bill, int(bill.amount), reference, "cashier", actor)
+
+
+def assess(session: Session, case: Case, step: Step, actor: str) -> Bill:
     """The bill of the amount in ``data[pf:bill]``, with its SKRD and a notification."""
+    node, data = step.node, step.data
     try:
         amount = int(data.get(node.properties["bill"]) or 0)
     except (TypeError, ValueError):
@@ -117,19 +148,19 @@ def assess(
     now = clock.now()
     bill = Bill(
         case_id=case.id,
-        process_key=case.process_key,
+        process_key=step.process_key,
         element_id=node.id,
         billing_code=billing_code(session, now.astimezone(pdf.WIB).year),
         amount=amount,
         description=str(data.get(node.properties.get("billBasis", "fee_basis")) or "")[:500],
         assessed_by=actor,
         assessed_at=now,
-        due_at=_due_at(session, case, process),
+        due_at=_due_at(session, case, step.process),
         status="unpaid" if amount > 0 else "paid",
     )
     session.add(bill)
     session.flush()
-    bill.assessment_document_id = _document(session, case, bill, "skrd", data)
+    bill.assessment_document_id = _document(session, case, bill, "skrd", data, step.definition)
     audit.record(
         session,
         "bill_assessed",
@@ -145,9 +176,17 @@ def assess(
     return bill
 
 
-def _document(session: Session, case: Case, bill: Bill, name: str, data: dict) -> int | None:
-    """Render the version's ``name`` template for ``bill``; None when it has none."""
-    stored = (case.definition.templates or {}).get(name)
+def _document(
+    session: Session,
+    case: Case,
+    bill: Bill,
+    name: str,
+    data: dict,
+    definition: ProcessDefinition | None = None,
+) -> int | None:
+    """Render ``name`` of the billing version (the case's, or the called procedure's that
+    assessed the bill) for ``bill``; None when it has none."""
+    stored = ((definition or case.definition).templates or {}).get(name)
     if not stored:
         return None
     context = {
@@ -209,6 +248,16 @@ def _notify(session: Session, case: Case, bill: Bill) -> None:
     notifications.enqueue(session, case, subject, body)
 
 
+def billing_source(case: Case, bill: Bill) -> tuple[ProcessDefinition, Process]:
+    """The version and process that assessed ``bill`` (a called procedure's too)."""
+    from engine.office import steps  # steps -> definitions -> validation -> permits
+
+    return steps.sources(case.definition).get(bill.process_key) or (
+        case.definition,
+        steps.sources(case.definition)[case.process_key][1],
+    )
+
+
 def case_bills(session: Session, case: Case) -> list[Bill]:
     return list(session.scalars(select(Bill).where(Bill.case_id == case.id).order_by(Bill.id)))
 
@@ -254,7 +303,8 @@ def mark_paid(
     bill.payment_reference, bill.channel, bill.confirmed_by = reference, channel[:40], actor[:80]
     session.flush()
     case = case_of(session, bill.case_id)
-    bill.receipt_document_id = _document(session, case, bill, "receipt", {})
+    definition = billing_source(case, bill)[0]
+    bill.receipt_document_id = _document(session, case, bill, "receipt", {}, definition)
     audit.record(
         session,
         "bill_paid",

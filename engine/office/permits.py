@@ -20,7 +20,7 @@ import os
 import secrets
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -32,7 +32,10 @@ from engine.errors import EngineError, InvalidState, NotAllowed, NotFound
 from engine.office import audit, documents, numbering, pdf, signing
 from engine.office.validity import valid_until
 from engine.storage import db
-from engine.storage.tables import Case, Document, Permit
+from engine.storage.tables import Case, Document, Permit, ProcessDefinition
+
+if TYPE_CHECKING:
+    from engine.office.steps import Step
 
 HEAD_OF_OFFICE = "head_of_office"
 ADMIN = "admin"
@@ -89,11 +92,11 @@ def display_data(process: Process, data: dict[str, Any]) -> dict[str, Any]:
     return shown
 
 
-def _template_text(case: Case, name: str) -> str:
-    stored = (case.definition.templates or {}).get(name)
+def _template_text(definition: ProcessDefinition, name: str) -> str:
+    stored = (definition.templates or {}).get(name)
     if not stored:
         raise EngineError(
-            f"Version {case.definition.version} of {case.process_key} has no template "
+            f"Version {definition.version} of {definition.key} has no template "
             f"{name!r}; deploy it with its pf:documentTemplate file."
         )
     return stored["text"]
@@ -109,18 +112,32 @@ class Issue:
     data: dict[str, Any]
     actor: str
     replaces: Permit | None = None
+    #: the deployed version whose element issues (a called procedure's); None: the case's
+    definition: ProcessDefinition | None = None
+
+    @property
+    def source(self) -> ProcessDefinition:
+        return self.definition or self.case.definition
+
+    @property
+    def process_key(self) -> str:
+        return self.process.id
 
 
 def issue(session: Session, request: Issue) -> Permit:
-    """Number, render, sign and store the permit of ``request``; returns its row."""
+    """Number, render, sign and store the permit of ``request``; returns its row.
+
+    A called procedure's permit is its own: its template, service standard and number
+    sequence, and its process key in the register.
+    """
     case, node = request.case, request.node
     properties = node.properties
     now = clock.now()
     today = today_wib()
-    standard = case.definition.service_standard or {}
+    standard = request.source.service_standard or {}
     fmt = properties.get("numberFormat", numbering.DEFAULT_FORMAT)
     number = numbering.next_number(
-        session, case.process_key, today.year, fmt, standard.get("code", "")
+        session, request.process_key, today.year, fmt, standard.get("code", "")
     )
     code = new_code()
     shown = display_data(request.process, request.data)
@@ -129,7 +146,7 @@ def issue(session: Session, request: Issue) -> Permit:
         str(shown.get(properties.get("object", ""), "")) if properties.get("object") else ""
     )
     until = valid_until(today, properties.get("validity"))
-    title = standard.get("name") or case.definition.name
+    title = standard.get("name") or request.source.name
     context = {
         **shown,
         "permit": {
@@ -150,7 +167,9 @@ def issue(session: Session, request: Issue) -> Permit:
         "replaces": {"number": request.replaces.number} if request.replaces else None,
         "bill": None,
     }
-    html = pdf.render_html(_template_text(case, properties["issues"]), context, case.language)
+    html = pdf.render_html(
+        _template_text(request.source, properties["issues"]), context, case.language
+    )
     data = pdf.html_to_pdf(html)
     signed = signing.is_configured()
     if signed:
@@ -165,7 +184,7 @@ def issue(session: Session, request: Issue) -> Permit:
     )
     permit = Permit(
         case_id=case.id,
-        process_key=case.process_key,
+        process_key=request.process_key,
         kind=properties["issues"][:40],
         element_id=node.id,
         number=number,
@@ -198,21 +217,21 @@ def issue(session: Session, request: Issue) -> Permit:
     return permit
 
 
-def issue_due(
-    session: Session, case: Case, process: Process, completed: list[tuple[str, dict]], actor: str
-) -> list[Permit]:
-    """Issue the permits of completed issuing elements not issued yet for ``case``.
-
-    ``completed`` lists ``(element id, data)`` of the workflow's completed steps.
-    """
-    done = set(session.scalars(select(Permit.element_id).where(Permit.case_id == case.id)))
+def issue_due(session: Session, case: Case, completed: list[Step], actor: str) -> list[Permit]:
+    """Issue the permits of completed issuing elements not issued yet for ``case``, the
+    called procedures' included (each element once, named with its process key)."""
+    rows = session.execute(
+        select(Permit.process_key, Permit.element_id).where(Permit.case_id == case.id)
+    )
+    done = {(key, element_id) for key, element_id in rows}
     issued = []
-    for element_id, data in completed:
-        node = process.nodes.get(element_id)
-        if node is None or "issues" not in node.properties or element_id in done:
+    for step in completed:
+        if "issues" not in step.node.properties or (step.process_key, step.element_id) in done:
             continue
-        issued.append(issue(session, Issue(case, process, node, dict(data), actor)))
-        done.add(element_id)
+        request = Issue(case, step.process, step.node, dict(step.data), actor)
+        request.definition = step.definition
+        issued.append(issue(session, request))
+        done.add((step.process_key, step.element_id))
     return issued
 
 
@@ -325,8 +344,6 @@ def correct(
     session: Session, code: str, *, actor: str, reason: str, changes: dict[str, Any]
 ) -> Permit:
     """Issue a corrected permit (new number and document naming the old one), replacing it."""
-    from engine.office import definitions  # definitions imports validation, which imports us
-
     old, reason = _valid_for_change(
         session,
         code,
@@ -335,14 +352,14 @@ def correct(
         "Permit {number} is {status}; only a valid one can be corrected.",
     )
     case = case_of(session, old.case_id)
-    process = definitions.model_for(case.definition).processes[case.process_key]
+    definition, process = _issuing_process(case, old)
     node = process.nodes[old.element_id]
     data = _issued_data(session, old)
     unknown = sorted(set(changes) - set(data))
     if unknown:
         raise InvalidState(f"{', '.join(unknown)} is not part of permit {old.number}.")
     data.update({k: str(v)[:2000] for k, v in changes.items()})
-    new = issue(session, Issue(case, process, node, data, actor, replaces=old))
+    new = issue(session, Issue(case, process, node, data, actor, old, definition))
     _close(old, "replaced", reason, actor)
     audit.record(
         session,
@@ -367,6 +384,13 @@ def _valid_for_change(
     if permit.status != "valid":
         raise InvalidState(refusal.format(number=permit.number, status=permit.status))
     return permit, reason
+
+
+def _issuing_process(case: Case, permit: Permit) -> tuple[ProcessDefinition, Process]:
+    """The version and process whose element issued ``permit`` (a called one's too)."""
+    from engine.office import steps  # definitions imports validation, which imports us
+
+    return steps.sources(case.definition)[permit.process_key]
 
 
 def _close(permit: Permit, status: str, reason: str, actor: str) -> None:
@@ -429,10 +453,8 @@ def file_verdict(session: Session, data: bytes) -> tuple[bool, str]:
 def correctable_fields(session: Session, permit: Permit) -> list[tuple[str, str, str]]:
     """``(field id, label, current value)`` a correction may change: holder, object, the
     issuing element's own fields."""
-    from engine.office import definitions
-
     case = case_of(session, permit.case_id)
-    process = definitions.model_for(case.definition).processes[case.process_key]
+    _definition, process = _issuing_process(case, permit)
     node = process.nodes.get(permit.element_id)
     if node is None:
         return []
