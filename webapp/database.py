@@ -1,4 +1,10 @@
-"""One SQLAlchemy session per request, opened lazily; the view commits, teardown closes."""
+"""One SQLAlchemy session per request, opened lazily; the view commits, teardown closes.
+
+A request whose answer must be saved with its effects (an API write with an
+``Idempotency-Key``) defers the commit: until :func:`end_deferral`, :func:`commit` only
+flushes (errors of the view's writes still surface in the view), and the answer is
+committed in the same transaction afterwards.
+"""
 
 from __future__ import annotations
 
@@ -23,7 +29,24 @@ def get_session() -> Session:
 
 
 def commit() -> None:
-    get_session().commit()
+    session = get_session()
+    if g.get("commit_deferred"):
+        session.flush()
+        g.commit_requested = True
+        return
+    session.commit()
+
+
+def defer_commit() -> None:
+    """From now on :func:`commit` only flushes, until :func:`end_deferral`."""
+    g.commit_deferred, g.commit_requested = True, False
+
+
+def end_deferral() -> bool:
+    """Commit normally again; whether the view asked to commit meanwhile (its changes,
+    flushed, are still pending in the transaction)."""
+    g.commit_deferred = False
+    return bool(g.pop("commit_requested", False))
 
 
 def rollback() -> None:

@@ -141,7 +141,7 @@ def _too_deep(exc: RecursionError):
 RETRY_AFTER_SECONDS = 5
 
 
-def _database_error(exc: database_errors.SQLAlchemyError):
+def database_error(exc: database_errors.SQLAlchemyError):
     """A lost or busy database is a 503 with Retry-After; a race on a key is a 409.
 
     The page is plain: the usual one would ask the database for the user again.
@@ -175,10 +175,10 @@ def _database_error(exc: database_errors.SQLAlchemyError):
 
 
 def init_app(app: Flask) -> None:
-    app.register_error_handler(database_errors.OperationalError, _database_error)
-    app.register_error_handler(database_errors.InterfaceError, _database_error)
-    app.register_error_handler(database_errors.IntegrityError, _database_error)
-    app.register_error_handler(database_errors.TimeoutError, _database_error)
+    app.register_error_handler(database_errors.OperationalError, database_error)
+    app.register_error_handler(database_errors.InterfaceError, database_error)
+    app.register_error_handler(database_errors.IntegrityError, database_error)
+    app.register_error_handler(database_errors.TimeoutError, database_error)
     app.register_error_handler(RecursionError, _too_deep)
     app.register_error_handler(engine_errors.EngineError, _engine_error)
     app.register_error_handler(CSRFError, _csrf_error)

@@ -14,7 +14,8 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, current_app, g, request
+from flask import Blueprint, current_app, g, make_response, request
+from sqlalchemy.exc import SQLAlchemyError
 
 from engine.errors import EngineError, NotAllowed
 from engine.services import (
@@ -24,8 +25,8 @@ from engine.services import (
     reserve_idempotency_key,
 )
 from webapp.access import may
-from webapp.database import get_session, rollback
-from webapp.errors import api_error
+from webapp.database import defer_commit, end_deferral, get_session, rollback
+from webapp.errors import api_error, database_error
 from webapp.extensions import csrf
 
 log = logging.getLogger("permitflow.api")
@@ -62,6 +63,7 @@ def _replay_idempotent():
     replay = reserve_idempotency_key(get_session(), g.api_user.id, key, print_)
     if replay is None:
         g.idempotency_key = key
+        defer_commit()  # the view's effects are committed with its answer
         return None
     response = current_app.response_class(
         replay.body, status=replay.status, mimetype="application/json"
@@ -72,11 +74,22 @@ def _replay_idempotent():
 
 @bp.after_request
 def _keep_idempotent_answer(response):
+    """Commit the view's effects and its answer in one transaction: a crash at any
+    moment leaves both or neither, so a retry replays the answer or runs once."""
     key = g.pop("idempotency_key", None)
-    if key is not None:  # the view has committed, or the error handler rolled back
+    if key is None:
+        return response
+    if not end_deferral():
+        rollback()  # the view committed nothing: what it changed does not count
+    try:
         record_idempotent_answer(
             get_session(), g.api_user.id, key, response.status_code, response.get_data()
         )
+    except EngineError as exc:  # a retry took the key over meanwhile: nothing is saved
+        rollback()
+        return make_response(api_error(409, exc.message, code=exc.code))
+    except SQLAlchemyError as exc:  # the commit failed: all or nothing was saved
+        return database_error(exc)
     return response
 
 
