@@ -4,9 +4,11 @@ Each procedure keeps a finished case's personal data for ``pf:retentionYears`` o
 service standard, else ``PERMITFLOW_RETENTION_YEARS`` (default 5) years after completion,
 and longer while a permit of the case is still valid (its holder may need it).
 :func:`run` anonymises the cases past it: their personal form values and applicant
-columns are removed, their uploaded documents deleted and the audit data of their form
-steps dropped, while the case row (status, dates, outcome: the statistics) and the permit
-register entry stay. Every anonymisation is written to the access log.
+columns are removed, their uploaded documents deleted, the audit data of their form steps
+dropped and the free texts that may describe the applicant cleared (the return reason,
+reasons and error messages in the audit log, the outbox's messages, incident messages),
+while the case row (status, dates, outcome: the statistics) and the permit register entry
+(with the holder's name masked) stay. Every anonymisation is written to the access log.
 """
 
 from __future__ import annotations
@@ -21,12 +23,14 @@ from sqlalchemy.orm import Session
 from engine.calendar import clock
 from engine.office import audit, documents
 from engine.privacy import access_log
+from engine.privacy.masking import mask_name
 from engine.privacy.need_to_know import personal_fields_of
 from engine.storage.tables import (
     FINISHED_STATUSES,
     AuditEntry,
     Case,
     DataRequest,
+    Incident,
     OutboxMessage,
     Permit,
 )
@@ -116,13 +120,7 @@ def anonymise(session: Session, case: Case) -> None:
     case.applicant_email = ""
     case.anonymised_at = clock.now()
     removed = documents.remove_files(session, case)
-    for entry in session.scalars(select(AuditEntry).where(AuditEntry.case_id == case.id)):
-        if entry.action in audit.SEALED_ACTIONS:
-            entry.data = None
-    for message in session.scalars(select(OutboxMessage).where(OutboxMessage.case_id == case.id)):
-        message.recipient = ""
-    for request in session.scalars(select(DataRequest).where(DataRequest.case_id == case.id)):
-        request.message = ""
+    _remove_free_text(session, case)
     access_log.record(
         session,
         "anonymised",
@@ -132,3 +130,28 @@ def anonymise(session: Session, case: Case) -> None:
         reason=f"retention period of {retention_years(case)} year(s) ended; "
         f"{removed} document file(s) removed",
     )
+
+
+# audit actions whose message is text a person typed (a reason) or an error quoting values
+FREE_TEXT_ACTIONS = frozenset(
+    {"case_returned", "case_cancelled", "incident_opened", "incident_cancelled"}
+)
+
+
+def _remove_free_text(session: Session, case: Case) -> None:
+    """Clear the texts of ``case`` that may name or describe its applicant."""
+    case.return_reason = None
+    for entry in session.scalars(select(AuditEntry).where(AuditEntry.case_id == case.id)):
+        if entry.action in audit.SEALED_ACTIONS:
+            entry.data = None
+        if entry.action in FREE_TEXT_ACTIONS:
+            entry.message = ""
+    for message in session.scalars(select(OutboxMessage).where(OutboxMessage.case_id == case.id)):
+        message.recipient = ""
+        message.body = ""
+    for request in session.scalars(select(DataRequest).where(DataRequest.case_id == case.id)):
+        request.message = ""
+    for incident in session.scalars(select(Incident).where(Incident.case_id == case.id)):
+        incident.message, incident.values = "", None
+    for permit in session.scalars(select(Permit).where(Permit.case_id == case.id)):
+        permit.holder_name = mask_name(permit.holder_name)  # the register entry stays
