@@ -77,6 +77,21 @@ def bar_chart(
     return "".join(parts)
 
 
+def legend(names: list[str]) -> str:
+    """The colour of each run's bars, as a paragraph: ``<p class="legend">...</p>``.
+
+    Examples
+    --------
+    >>> legend(["Hari ini"]).count("<span")
+    1
+    """
+    spans = "".join(
+        f'<span style="background:{_COLOURS[i % 6]}"></span>{escape(name)}'
+        for i, name in enumerate(names)
+    )
+    return f'<p class="legend">{spans}</p>'
+
+
 def _finite(v) -> bool:
     return isinstance(v, int | float) and math.isfinite(v)
 
@@ -132,14 +147,12 @@ def _scaled(summary: dict, scale: float) -> dict:
 
 
 def _page(title: str, body: list[str], results: list[SimulationResult]) -> str:
-    legend = "".join(
-        f'<span style="background:{_COLOURS[i % 6]}"></span>{escape(r.label)}'
-        for i, r in enumerate(results)
-    )
     return (
         f"<!DOCTYPE html><html lang=en><head><meta charset=utf-8><title>{escape(title)}</title>"
         f"<style>{_STYLE}</style></head><body><h1>{escape(title)}</h1>"
-        f'<p class="legend">{legend}</p>' + "".join(body) + "</body></html>"
+        + legend([r.label for r in results])
+        + "".join(body)
+        + "</body></html>"
     )
 
 

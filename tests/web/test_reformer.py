@@ -67,7 +67,7 @@ def test_analysis_with_simulation_and_history_finds_bottlenecks(reformer, db, sy
     response = reformer.post(f"{ANALYSIS}/analyze", data=SMALL)
     assert response.status_code == 302
     page = reformer.get(response.headers["Location"]).get_data(as_text=True)
-    assert "bottleneck" in page and "history" in page and "simulation" in page
+    assert "hambatan" in page and "riwayat" in page and "simulasi" in page
     assert "mean cycle time" in page.lower() or "waktu" in page.lower()
     assert "heat-" in page  # the simulated waiting over the diagram
 
@@ -78,18 +78,22 @@ def test_a_suggested_change_is_added_with_one_click(reformer):
     )
     assert response.status_code == 302 and response.headers["Location"].endswith(SCENARIO)
     page = reformer.get(SCENARIO).get_data(as_text=True)
-    assert "<code>op: remove_task, task: register_application</code>" in page
+    added = '<span class="change-text">Hapus langkah “Pendaftaran permohonan”</span>'
+    assert added in page
     reformer.post(f"{SCENARIO}/changes/0/delete")
-    assert "<code>op: remove_task, task: register_application</code>" not in reformer.get(
-        SCENARIO
-    ).get_data(as_text=True)
+    assert added not in reformer.get(SCENARIO).get_data(as_text=True)
 
 
 def test_the_change_form_adds_a_staffing_change(reformer):
     reformer.post(f"{SCENARIO}/changes", data={"op": "staff", "lane": "Lane_cashier", "count": "2"})
-    assert "op: staff, lane: Lane_cashier, count: 2" in reformer.get(SCENARIO).get_data(
-        as_text=True
-    )
+    assert "2 petugas di “Cashier”" in reformer.get(SCENARIO).get_data(as_text=True)
+
+
+def test_the_change_form_sets_a_new_duration_in_minutes_without_yaml(reformer):
+    form = {"op": "duration", "task": "verify_documents", "minutes": "45", "factor": ""}
+    reformer.post(f"{SCENARIO}/changes", data=form)
+    page = reformer.get(SCENARIO).get_data(as_text=True)
+    assert "“Verifikasi berkas” rata-rata memakan waktu 45.0 menit" in page
 
 
 @pytest.mark.parametrize(
@@ -192,6 +196,7 @@ def test_only_reformers_and_admins_run_simulations(staff, db, app, username):
         ("post", SCENARIO),
         ("post", f"{SCENARIO}/changes"),
         ("post", f"{SCENARIO}/changes/0/delete"),
+        ("post", f"{ANALYSIS}/findings"),
     ]
     for method, route in routes:
         response = getattr(user, method)(route)
@@ -229,7 +234,7 @@ def test_a_change_of_a_wrong_type_is_refused_not_a_server_error(reformer, change
     assert response.status_code == 302
     page = reformer.get(SCENARIO).get_data(as_text=True)
     assert "flash-error" in page and message in page
-    assert "<code>op:" not in page  # nothing was saved
+    assert '<span class="change-text">' not in page  # nothing was saved
 
     form = {"name": "x", "params_yaml": "", "changes_yaml": json.dumps([change])}
     response = reformer.post(SCENARIO, data=form)
@@ -259,3 +264,78 @@ def test_a_deeply_nested_change_is_a_message_not_an_error(reformer):
     response = reformer.post(f"{SCENARIO}/changes", data={"change": "[" * 5000})
     assert response.status_code == 302
     assert "too deeply nested" in reformer.get(SCENARIO).get_data(as_text=True)
+
+
+def _finding_keys(page: str) -> list[str]:
+    return re.findall(r'data-finding="([^"]+)"', page)
+
+
+def _headline(page: str) -> int:
+    return int(re.search(r'<span class="count">(\d+)</span>', page).group(1))
+
+
+def test_a_dismissed_finding_leaves_the_headline_and_the_next_reformer_reads_why(
+    reformer, staff, db
+):
+    page = reformer.get(ANALYSIS).get_data(as_text=True)
+    keys, count = _finding_keys(page), _headline(page)
+    assert keys and count == len(keys)
+    reason = "Pendaftaran adalah register resmi kantor"
+    response = reformer.post(
+        f"{ANALYSIS}/findings", data={"finding": keys[0], "decision": "dismiss", "reason": reason}
+    )
+    assert response.status_code == 302 and response.headers["Location"].endswith(ANALYSIS)
+    page = staff("admin").get(ANALYSIS).get_data(as_text=True)  # the next reformer
+    assert _headline(page) == count - 1
+    dismissed = page[page.index('<details class="dismissed-findings">') :]
+    assert f'data-finding="{keys[0]}"' in dismissed and reason in dismissed
+    assert "Diabaikan oleh reformer" in dismissed and "1 temuan diabaikan" in dismissed
+
+    reformer.post(
+        f"{ANALYSIS}/findings", data={"finding": keys[1], "decision": "accept", "reason": "Benar"}
+    )
+    page = reformer.get(ANALYSIS).get_data(as_text=True)
+    assert _headline(page) == count - 1  # accepted findings stay in the headline
+    assert "Diterima oleh reformer" in page
+
+
+def test_a_new_version_starts_fresh_with_the_earlier_decision_as_a_hint(reformer, db):
+    from tests.web.conftest import revised_building
+
+    key = _finding_keys(reformer.get(ANALYSIS).get_data(as_text=True))[0]
+    reformer.post(
+        f"{ANALYSIS}/findings",
+        data={"finding": key, "decision": "dismiss", "reason": "Sudah dibahas"},
+    )
+    services.deploy(db, revised_building(), source="building_approval.bpmn", deployed_by="d")
+    db.commit()
+    page = reformer.get("/reformer/building_approval/2").get_data(as_text=True)
+    assert '<details class="dismissed-findings">' not in page
+    if key in _finding_keys(page):
+        assert "Diabaikan pada versi 1 oleh reformer" in page and "Sudah dibahas" in page
+
+
+@pytest.mark.parametrize(
+    ("form", "message"),
+    [
+        ({"decision": "dismiss", "reason": "   "}, "Tuliskan alasan Anda"),
+        ({"decision": "ignore", "reason": "x"}, "Pilih Terima atau Abaikan"),
+        ({"decision": "dismiss", "reason": "x" * 1001}, "Alasan terlalu panjang"),
+    ],
+)
+def test_a_decision_without_a_reason_is_refused_with_a_message(reformer, form, message):
+    page = reformer.get(ANALYSIS).get_data(as_text=True)
+    key, count = _finding_keys(page)[0], _headline(page)
+    response = reformer.post(
+        f"{ANALYSIS}/findings", data={"finding": key, **form}, follow_redirects=True
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "flash-error" in page and message in page
+    assert _headline(page) == count and '<details class="dismissed-findings">' not in page
+
+
+def test_the_analysis_page_names_steps_and_lanes_not_ids(reformer):
+    page = reformer.get(ANALYSIS).get_data(as_text=True)
+    visible = re.sub(r"<[^>]+>", " ", page.split("<main", 1)[-1])
+    for raw in ("register_application", "Lane_", "remove_task", "cycle_time", "op:"):
+        assert raw not in visible, raw

@@ -18,16 +18,18 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 import simulations.jobs as sim_jobs  # registers the simulation job kinds
-from engine.errors import NotFound
-from engine.services import get_definition, jobs, list_definitions, model_for
+from engine.errors import InvalidFormData, NotFound
+from engine.services import finding_reviews, get_definition, jobs, list_definitions, model_for
 from simulations.analysis.procedure import analyze
 from simulations.params.distributions import ParamsError
 from webapp.access import requires
 from webapp.database import commit, get_session
 from webapp.designer.drafts import save_draft
 from webapp.presenters import xml_response
+from webapp.reformer import words
 from webapp.reformer import workspace as data
 from webapp.security import bounded_id
 
@@ -92,16 +94,74 @@ def analysis(key: str, version: int):
     if simulated:
         report = job.result["analysis"]
     markers, overlays = data.heat(job.result["heatmap"]) if simulated else ({}, [])
+    findings = _reviewed(report["findings"], words.names_of(model, definition), key, version)
     return render_template(
         "reformer/analysis.html",
         definition=definition,
         report=report,
+        findings=findings,
         job=job,
         labels=data.METRICS,
-        markers=data.finding_markers(report["findings"], model) | markers,
+        markers=data.finding_markers(findings["open"], model) | markers,
         overlays=overlays,
         has_history=data.history_kpis(get_session(), key) is not None,
     )
+
+
+def _reviewed(findings: list[dict], names: dict, key: str, version: int) -> dict[str, list[dict]]:
+    """The findings in words, each with this version's decision (or an earlier version's
+    as a hint): ``open`` (undecided or accepted, the headline) and ``dismissed``."""
+    decided = finding_reviews.decisions(get_session(), key, version)
+    earlier = finding_reviews.earlier_decisions(get_session(), key, version)
+    shown = [words.finding_view(f, names) for f in findings]
+    for f in shown:
+        f["review"] = decided.get(f["key"])
+        f["hint"] = None if f["review"] else earlier.get(f["key"])
+    dismissed = [f for f in shown if f["review"] and f["review"].decision == "dismiss"]
+    return {"open": [f for f in shown if f not in dismissed], "dismissed": dismissed}
+
+
+@bp.route("/<key>/<id:version>/findings", methods=["POST"])
+@requires("reformer")
+def review_finding(key: str, version: int):
+    """Accept or dismiss one finding of this version, with a reason the next reformer reads."""
+    _version(key, version)
+    form = request.form
+    try:
+        finding_reviews.record(
+            get_session(),
+            key,
+            version,
+            form.get("finding", ""),
+            form.get("decision", ""),
+            form.get("reason", ""),
+            g.user.username,
+        )
+    except InvalidFormData as exc:
+        field = next(iter(exc.errors))
+        if field == "reason" and form.get("reason", "").strip():
+            field = "long_reason"
+        flash(str(_REVIEW_ERRORS.get(field, str(exc))), "error")
+    else:
+        commit()
+        done = _("Finding accepted.") if form["decision"] == "accept" else _("Finding dismissed.")
+        flash(done, "success")
+    return redirect(url_for("reformer.analysis", key=key, version=version, **_job_arg()))
+
+
+def _job_arg() -> dict:
+    job = request.form.get("job", type=int)
+    return {"job": job} if job else {}
+
+
+_REVIEW_ERRORS = {
+    "reason": _l(
+        "Give the reason why you accept or dismiss this finding: the next reformer reads it."
+    ),
+    "long_reason": _l("The reason is too long: at most 1000 characters."),
+    "decision": _l("Choose Accept or Dismiss."),
+    "finding": _l("This finding is not known: reload the analysis and try again."),
+}
 
 
 @bp.route("/<key>/<id:version>/analyze", methods=["POST"])
@@ -127,16 +187,19 @@ def analyze_with_simulation(key: str, version: int):
 
 
 def _scenario_page(definition, model, workspace, errors=None, status=200):
-    suggestions = [f for f in analyze(model).findings if f.suggested_change]
+    names = words.names_of(model, definition)
+    findings = [f.as_dict() for f in analyze(model).findings if f.suggested_change]
     return render_template(
         "reformer/scenario.html",
         definition=definition,
         workspace=workspace,
         changes_text=request.form.get("changes_yaml", data.changes_yaml(workspace.changes)),
-        choices=data.model_choices(model),
+        described=[words.describe_change(c, names) for c in workspace.changes],
+        choices=data.model_choices(model, names),
         op_fields=data.OP_FIELDS,
+        ops=words.OPS,
         errors=errors or {},
-        suggestions=suggestions,
+        suggestions=[words.finding_view(f, names) for f in findings],
         quick=sim_jobs.QUICK,
     ), status
 
@@ -192,10 +255,8 @@ def add_change(key: str, version: int):
         flash(_("This change cannot be added: %(error)s", error=error), "error")
     else:
         data.save_workspace(g.user.username, key, version, workspace)
-        flash(
-            _("Change added: %(change)s", change=data.changes_yaml([change]).strip("-\n {}")),
-            "success",
-        )
+        described = words.describe_change(change, words.names_of(model, definition))
+        flash(_("Change added: %(change)s", change=described), "success")
     return redirect(url_for("reformer.scenario", key=key, version=version))
 
 
@@ -237,11 +298,14 @@ def job(job_id: int):
     job = _job(job_id, sim_jobs.COMPARE)
     key, version = job.params["key"], job.params["version"]
     definition, model = _version(key, version)
-    context = {"job": job, "definition": definition, "changes": job.params.get("changes", [])}
+    names = words.names_of(model, definition)
+    changes = [words.describe_change(c, names) for c in job.params.get("changes", [])]
+    context = {"job": job, "definition": definition, "changes": changes}
     if job.status == "done":
-        headline, other = data.kpi_rows(job.result["comparison"], model)
+        headline, other = data.kpi_rows(job.result["comparison"], names)
         heat = {side: data.heat(job.result["heatmap"][side]) for side in ("baseline", "scenario")}
-        context |= {"headline": headline, "other": other, "heat": heat}
+        charts = words.charts(job.result["comparison"], names)
+        context |= {"headline": headline, "other": other, "heat": heat, "charts": charts}
     return render_template("reformer/job.html", **context)
 
 

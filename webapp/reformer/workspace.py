@@ -19,10 +19,11 @@ from sqlalchemy.orm import Session
 
 from engine import services
 from engine.services import BpmnModel
-from simulations.des.results import format_value
+from simulations.analysis.texts import duration_text
 from simulations.params.parameters import SimParams, params_to_dict
 from simulations.scenarios.changes import ScenarioError
 from webapp.database import commit, get_session
+from webapp.reformer import words
 
 PARAMS_DIR = Path(__file__).resolve().parents[2] / "processes" / "simulation"
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]")
@@ -50,7 +51,7 @@ OP_FIELDS = {
     "parallelize": ("tasks",),
     "move_task": ("task", "lane"),
     "staff": ("lane", "count"),
-    "duration": ("task", "factor"),
+    "duration": ("task", "minutes", "factor"),
     "probability": ("flow", "p"),
     "arrival_rate": ("rate_per_day", "factor"),
 }
@@ -112,17 +113,17 @@ def history_kpis(session: Session, key: str) -> dict[str, Any] | None:
     return {"tasks": tasks, "lanes": lanes}
 
 
-def model_choices(model: BpmnModel) -> dict[str, list[tuple[str, str]]]:
-    """Tasks, lanes and gateway branches of the main process, for the change form."""
+def model_choices(model: BpmnModel, names: dict[str, str]) -> dict[str, list[tuple[str, str]]]:
+    """Tasks, lanes and gateway branches of the main process by name, for the change form."""
     process = model.main_process()
-    tasks = [(n.id, n.label) for n in process.nodes.values() if n.is_activity]
-    lanes = [(lane.id, lane.name or lane.id) for lane in process.lanes.values()]
+    tasks = [(n.id, names.get(n.id, n.label)) for n in process.nodes.values() if n.is_activity]
+    lanes = [(lane.id, names.get(lane.id, lane.id)) for lane in process.lanes.values()]
     flows = []
     for flow in process.flows.values():
         source = process.nodes.get(flow.source)
         if source is not None and source.kind == "exclusiveGateway" and len(source.outgoing) > 1:
-            target = process.nodes.get(flow.target)
-            flows.append((flow.id, f"{source.label} → {target.label if target else flow.target}"))
+            target = names.get(flow.target, flow.target)
+            flows.append((flow.id, f"{names.get(source.id, source.id)} → {target}"))
     return {"tasks": tasks, "lanes": lanes, "flows": flows}
 
 
@@ -148,11 +149,15 @@ def change_from_form(form) -> dict[str, Any]:
             value: Any = [t for t in form.getlist("tasks") if t]
         elif name in ("count",):
             value = _number(form, name, int)
-        elif name in ("p", "factor", "rate_per_day"):
+        elif name in ("p", "factor", "rate_per_day", "minutes"):
             value = _number(form, name, float)
         else:
             value = (form.get(name) or "").strip() or None
-        if value not in (None, []):
+        if value in (None, []):
+            continue
+        if name == "minutes":  # a new mean duration: exponential, as the parameters' default
+            change["distribution"] = {"type": "exponential", "mean": value, "unit": "minutes"}
+        elif not (name == "factor" and "distribution" in change):
             change[name] = value
     return change
 
@@ -184,7 +189,8 @@ def heat(heatmap: dict[str, dict]) -> tuple[dict[str, str], list[dict[str, str]]
         hours = t.get("waiting_hours") or 0
         if longest and hours >= 0.05:
             markers[element] = f"heat-{min(4, 1 + int(3 * hours / longest))}"
-            overlays.append({"id": element, "text": f"⏳ {hours:.1f} h", "class": "heat-badge"})
+            text = duration_text(hours * 3600, words.language())
+            overlays.append({"id": element, "text": f"⏳ {text}", "class": "heat-badge"})
     for lane, values in lanes.items():
         if values.get("utilisation") is not None:
             busy = values["utilisation"]
@@ -208,30 +214,20 @@ HEADLINE_KPIS = (
 )
 
 
-def _value(kpi: str, value: float | None) -> str:
-    if kpi.startswith("cost.") and value is not None:
-        return "Rp " + f"{value:,.0f}".replace(",", ".")
-    return format_value(kpi, value)
-
-
-def kpi_rows(comparison: dict, model: BpmnModel) -> tuple[list[dict], list[dict]]:
-    """The comparison's rows as the page shows them: the headline KPIs, then the rest."""
-    process = model.main_process()
-    names = {n.id: n.label for n in process.nodes.values()} | {
-        lane.id: lane.name or lane.id for lane in process.lanes.values()
-    }
+def kpi_rows(comparison: dict, names: dict[str, str]) -> tuple[list[dict], list[dict]]:
+    """The comparison's rows as the page shows them: the headline KPIs, then the rest,
+    named by step and lane names (:func:`webapp.reformer.words.names_of`), durations in
+    hours or working days."""
     rows = []
     for r in comparison.get("kpis", []):
-        kind, _, rest = r["kpi"].partition(".")
-        element, _, figure = rest.rpartition(".")
-        label = f"{names.get(element, element)} · {figure}" if element else r["kpi"]
+        change = f"{r['relative']:+.1%}" if r.get("relative") is not None else "–"
         rows.append(
             {
                 **r,
-                "label": label,
-                "baseline_text": _value(r["kpi"], r["baseline"]),
-                "scenario_text": _value(r["kpi"], r["scenario"]),
-                "change_text": f"{r['relative']:+.1%}" if r.get("relative") is not None else "–",
+                "label": words.figure_label(r["kpi"], names),
+                "baseline_text": words.figure_text(r["kpi"], r["baseline"]),
+                "scenario_text": words.figure_text(r["kpi"], r["scenario"]),
+                "change_text": change.replace(".", ",") if words.language() == "id" else change,
             }
         )
     headline = [r for k in HEADLINE_KPIS for r in rows if r["kpi"] == k]
