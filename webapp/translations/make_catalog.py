@@ -386,6 +386,9 @@ def main() -> int:
     from privacy_texts import ID as privacy_texts  # issue 13: masking, access log, data rights
 
     ID.update(privacy_texts)
+    from reformer_texts import ID as reformer_texts  # issue 14: findings, decisions, scenarios
+
+    ID.update(reformer_texts)
     with (HERE / "messages.pot").open("rb") as pot:
         catalog = read_po(pot, locale="id")
     missing = []
