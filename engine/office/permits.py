@@ -297,6 +297,18 @@ def verify_file(session: Session, data: bytes, code: str | None = None) -> FileC
 # -- revocation and correction ---------------------------------------------------------
 
 
+class ReasonMissing(InvalidState):
+    """A revocation or correction without the reason the verification page shows."""
+
+    code = "reason_missing"
+
+
+class PermitNotValid(InvalidState):
+    """A revocation or correction of a permit already revoked or replaced."""
+
+    code = "permit_not_valid"
+
+
 def _check_head(session: Session, actor: str) -> None:
     roles = roles_of(session, actor)
     if HEAD_OF_OFFICE not in roles and ADMIN not in roles:
@@ -306,7 +318,7 @@ def _check_head(session: Session, actor: str) -> None:
 def _reason(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise InvalidState("Give the reason: it is shown on the public verification page.")
+        raise ReasonMissing("Give the reason: it is shown on the public verification page.")
     return reason[:1000]
 
 
@@ -382,7 +394,7 @@ def _valid_for_change(
     permit = get_permit(session, code)
     db.lock_row(session, permit)
     if permit.status != "valid":
-        raise InvalidState(refusal.format(number=permit.number, status=permit.status))
+        raise PermitNotValid(refusal.format(number=permit.number, status=permit.status))
     return permit, reason
 
 

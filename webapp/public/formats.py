@@ -75,6 +75,7 @@ def called_rows(case, progress) -> list[dict]:
         rows.append(
             {
                 "name": own.step(item.name, language),
+                "process_key": item.process_key,
                 "status": item.status,
                 "steps": [labels.step(name, language) for name in item.steps],
                 "outcome": labels.step(item.outcome, language) if item.outcome else "",

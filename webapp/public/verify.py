@@ -13,7 +13,7 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from engine.errors import EngineError, InvalidState
+from engine.errors import EngineError, InvalidState, NotAllowed, NotFound
 from engine.services import permits
 from webapp.access import requires
 from webapp.database import commit, get_session, rollback
@@ -86,6 +86,19 @@ def verify(code: str):
     return _page(code, permits.verify_file(get_session(), data, code))
 
 
+def refusal(exc: EngineError) -> str:
+    """Why a revocation or correction was refused, in the reader's language."""
+    if isinstance(exc, permits.ReasonMissing):
+        return _("Give the reason: it is shown on the public verification page.")
+    if isinstance(exc, permits.PermitNotValid):
+        return _("This permit is no longer valid: it cannot be revoked or corrected.")
+    if isinstance(exc, NotAllowed):
+        return _("Only the head of office may revoke or correct a permit.")
+    if isinstance(exc, NotFound):
+        return _("No permit has this verification code.")
+    return exc.message
+
+
 @bp.route("/verify/<code>/revoke", methods=["POST"])
 @requires("staff")
 def revoke(code: str):
@@ -96,7 +109,7 @@ def revoke(code: str):
         )
     except EngineError as exc:
         rollback()
-        flash(exc.message, "error")
+        flash(refusal(exc), "error")
         return redirect(url_for("public.verify", code=code))
     commit()
     flash(_("The permit was revoked; this page now says so."), "success")
@@ -116,7 +129,7 @@ def correct(code: str):
             if request.form.get(f"change-{field_id}", value).strip() != value
         }
         if not changes:
-            raise InvalidState("Change at least one value to correct the permit.")
+            raise InvalidState(_("Change at least one value to correct the permit."))
         new = permits.correct(
             session,
             code,
@@ -126,7 +139,7 @@ def correct(code: str):
         )
     except EngineError as exc:
         rollback()
-        flash(exc.message, "error")
+        flash(refusal(exc), "error")
         return redirect(url_for("public.verify", code=code))
     commit()
     flash(_("A corrected permit %(number)s replaces the old one.", number=new.number), "success")

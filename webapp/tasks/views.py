@@ -9,7 +9,6 @@ from engine import services
 from engine.errors import Conflict, InvalidFormData, InvalidState, NotAllowed, StaleTask
 from engine.services import (
     HumanTask,
-    case_data,
     case_history,
     claim,
     complete_task,
@@ -23,7 +22,7 @@ from engine.services import (
 from webapp.access import requires
 from webapp.cases.case_data import data_items, document_rows, form_fields_of, lane_role_of
 from webapp.database import commit, get_session, rollback
-from webapp.presenters import due
+from webapp.presenters import due, when
 from webapp.tasks.forms import field_views, initial_values, store_uploads, submitted_values
 from webapp.tasks.messages import field_errors
 
@@ -88,7 +87,8 @@ def show(task_id: str):
     task = _open_task(task_id)
     if task is None:
         return _gone(task_id)
-    page = _page(task, initial_values(task_form(task), case_data(task.case)))
+    # the task's own data: a called procedure's task shows what was passed to it
+    page = _page(task, initial_values(task_form(task), services.task_data(task)))
     commit()  # the access log's "viewed" row for the personal fields this task shows
     return page
 
@@ -111,6 +111,9 @@ def complete(task_id: str):
     except InvalidFormData as exc:
         rollback()
         return _page(task, values, field_errors(exc), 422)
+    except services.payments.PaymentRefused as exc:
+        rollback()
+        return _page(task, values, {"_form": _payment_refused(exc)}, 409)
     except (Conflict, InvalidState, NotAllowed) as exc:
         rollback()
         if isinstance(exc, StaleTask) or get_session().get(HumanTask, task_id) is None:
@@ -138,6 +141,18 @@ def complete(task_id: str):
         "success",
     )
     return redirect(url_for("inbox.index"))
+
+
+def _payment_refused(exc) -> str:
+    """The cashier's confirmation refused, in the clerk's language."""
+    if isinstance(exc, services.payments.PaymentPastDue):
+        return _(
+            "Bill %(code)s was due on %(day)s: the payment deadline has passed, so this "
+            "payment can no longer be confirmed. The application lapses for non-payment.",
+            code=exc.billing_code,
+            day=when(exc.due_at),
+        )
+    return _("The payment cannot be confirmed: %(reason)s", reason=exc.message)
 
 
 @bp.route("/<task_id>/claim", methods=["POST"])

@@ -389,6 +389,9 @@ def main() -> int:
     from reformer_texts import ID as reformer_texts  # issue 14: findings, decisions, scenarios
 
     ID.update(reformer_texts)
+    from bundle_texts import ID as bundle_texts  # issue 9: bundle permits, payments, DMN
+
+    ID.update(bundle_texts)
     with (HERE / "messages.pot").open("rb") as pot:
         catalog = read_po(pot, locale="id")
     missing = []
