@@ -17,6 +17,7 @@ import threading
 
 from sqlalchemy import Engine
 
+from engine.background import jobs
 from engine.background.leader import Leadership
 from engine.integration import calls, webhooks
 from engine.office.notifications import send_pending
@@ -28,11 +29,18 @@ log = logging.getLogger("permitflow.ticker")
 
 
 def tick_once(engine: Engine | None = None) -> tuple[int, int]:
-    """One round: fire due timers, then send pending notifications. Returns both counts."""
+    """One round: fire due timers, then send pending notifications. Returns both counts.
+
+    It also records as failed the background jobs whose worker died (lease expired):
+    without a broker nobody else would (an in-process job dies with its process), and
+    with one it is harmless beside Celery beat's own ``reap_jobs``.
+    """
     with db.session_scope(engine) as session:
         fired = tick(session)
         sent = send_pending(session)
         webhooks.send_pending(session)
+    with db.session_scope(engine) as session:
+        jobs.reap_dead(session)
     calls.run_pending(engine)  # service task calls whose background job was lost
     with db.session_scope(engine) as session:
         retention.run_daily(session)  # UU 27/2022: anonymise cases past their retention
