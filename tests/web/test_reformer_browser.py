@@ -4,6 +4,8 @@ diagram sent to the designers, who open it. Screenshots go to docs/screenshots/.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy.orm import Session
 
@@ -20,30 +22,71 @@ def wait_for_job(page) -> None:
     assert page.locator(".job-progress, .flash-error").count() == 0
 
 
+RAW = ("cycle_time", "remove_task", "Lane_", "op:")
+
+
+def raw_ids() -> set[str]:
+    """The building approval's element, flow and lane ids that could not pass for words."""
+    from engine.bpmn.reader import load_bpmn
+    from tests.web.conftest import BUILDING
+
+    process = load_bpmn(BUILDING.read_bytes(), BUILDING.name).main_process()
+    ids = {*process.nodes, *process.flows, *process.lanes}
+    return {i for i in ids if re.search(r"[_\d]", i)}
+
+
+def assert_no_raw_ids(page) -> None:
+    """The visible text names steps and lanes: no id as a word, no engineer's key."""
+    text = page.inner_text("main")
+    words = set(re.findall(r"[\w.]+", text))
+    found = sorted(words & raw_ids())
+    assert not found, [text[max(0, text.index(f) - 300) : text.index(f) + 100] for f in found]
+    for raw in RAW:
+        assert raw not in text, raw
+
+
 def test_reformer_simplifies_the_building_approval(office, browser):  # noqa: F811
+    """In Indonesian: findings with step names, one dismissed with a reason, a suggested
+    change and one from the form (no YAML typed), the comparison in Indonesian."""
     base, engine = office
     with Session(engine, expire_on_commit=False) as session:
         for name in ("Andi", "Maya", "Yusuf"):
             start_building_case(session, applicant_name=f"{name} Santoso")
     page = login(browser, base, "reformer", viewport=(1360, 900))
+    page.click(".langswitch button[value=id]")  # the reformer reads Bahasa Indonesia
     page.click("nav a[href='/reformer/']")
     page.click("a[href='/reformer/building_approval/1']")
+    assert page.locator(".finding", has_text="pengerjaan ulang").count() >= 1
+    assert page.locator(".finding", has_text="Verifikasi berkas").count() >= 1
+    assert_no_raw_ids(page)
+    count = int(page.inner_text("h2 .count"))
+    finding = page.locator(".finding").first
+    finding.locator("input[name=reason]").fill("Sudah dibahas dengan kepala dinas")
+    finding.locator("button[value=dismiss]").click()
+    assert page.locator(".flash-success", has_text="Temuan diabaikan").count() == 1
+    assert int(page.inner_text("h2 .count")) == count - 1
+    page.click(".dismissed-findings summary")
+    assert page.locator(".dismissed-findings", has_text="Sudah dibahas").count() == 1
+
     page.click("form[action$='/analyze'] button[type=submit]")
     wait_for_job(page)
     wait_for_diagrams(page)
-    assert page.locator(".finding", has_text="bottleneck").count() >= 1
-    finding = page.locator(".finding", has_text="bottleneck").first
+    assert page.locator(".finding", has_text="hambatan").count() >= 1
+    finding = page.locator(".finding", has_text="hambatan").first
     finding.locator(".finding-head").click()
+    assert_no_raw_ids(page)
     shoot(page, "reformer-analysis")
 
     finding.locator("form.suggestion button").click()  # more clerks where cases wait
     page.wait_for_url(f"{base}/reformer/building_approval/1/scenario")
-    assert page.locator(".changes code", has_text="Lane_cashier").count() == 1
-    page.select_option("#op", "remove_task")  # a change no finding suggested
+    assert page.locator(".changes .change-text", has_text="petugas di").count() == 1
+    assert page.locator("#changes_yaml").is_hidden()  # YAML only for advanced users
+    page.select_option("#op", "remove_task")  # a change no finding suggested, from the form
     assert page.locator("#lane").is_hidden()
-    page.select_option("#task", "register_application")
+    page.select_option("#task", label="Pendaftaran permohonan")
     page.click(".change-form button[type=submit]")
-    assert page.locator(".changes code", has_text="register_application").count() == 1
+    assert page.locator(".changes .change-text", has_text="Pendaftaran permohonan").count() == 1
+    assert_no_raw_ids(page)
     page.fill("#cases", "300")
     page.fill("#replications", "4")
     shoot(page, "reformer-scenario")
@@ -54,6 +97,9 @@ def test_reformer_simplifies_the_building_approval(office, browser):  # noqa: F8
     change = page.locator("tr[data-kpi='cycle_time.mean'] td.change").inner_text()
     assert change.startswith("-"), change
     assert page.locator(".charts svg").count() >= 2
+    assert page.locator("h2", has_text="Angka utama").count() == 1
+    assert page.locator(".charts", has_text="Waktu penyelesaian").count() == 1
+    assert_no_raw_ids(page)
     assert page.locator(".djs-element[class*='heat-']").count() >= 2
     shoot(page, "reformer-result")
     page.click("form[action$='/send'] button[type=submit]")

@@ -74,4 +74,5 @@ ID = {
     "One change per item; see docs/simulation-parameters.md for the operations.": "Satu perubahan per butir; lihat docs/simulation-parameters.md untuk daftar operasinya.",
     "New mean duration (minutes of work)": "Rata-rata lama pengerjaan baru (menit kerja)",
     "Or a factor (0.5 = half as long or as many)": "Atau faktor (0,5 = separuh lamanya atau jumlahnya)",
+    "Notes of the simulator on the parameters (for advanced users)": "Catatan simulator tentang parameter (untuk pengguna mahir)",
 }
