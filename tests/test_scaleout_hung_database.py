@@ -92,6 +92,21 @@ def test_readyz_answers_503_within_its_own_deadline(frozen_office):
         time.sleep(0.2)
 
 
+def test_readyz_checks_at_once_share_one_probe(frozen_office):
+    """Several load balancers asking at the same moment all hear "ready"."""
+    client = frozen_office[0]
+    answers: list[int] = []
+    threads = [
+        threading.Thread(target=lambda: answers.append(client.get("/readyz").status_code))
+        for _ in range(8)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert answers == [200] * 8
+
+
 def test_the_read_timeout_leaves_a_slow_statement_to_the_server(postgres_engine, monkeypatch):
     """The default read timeout exceeds the statement timeout: the server's own timeout
     cancels a slow statement (the connection stays usable), the client's never does."""

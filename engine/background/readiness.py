@@ -3,8 +3,9 @@
 Each check answers within its own short deadline, whatever the database does: the
 database probe runs on a thread of its own on a connection that waits at most
 :func:`ready_timeout` seconds for each answer, and the probe is given up (not ready)
-when it takes longer. One probe at a time: while a stuck one still runs, the next
-check says so at once instead of piling up threads.
+when it takes longer. One probe per database at a time: checks that come while one
+runs (several load balancers, or a probe stuck on a frozen server) wait for that one
+instead of piling up threads.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from engine.storage.db import describe_failure
 from engine.storage.read_timeout import answer_within
 
 BROKER_TIMEOUT = 2.0  # seconds
-_probing = threading.Lock()  # held while a database probe runs
+_probes: dict[Engine, tuple[threading.Thread, list[str | None]]] = {}  # the latest per engine
+_probes_lock = threading.Lock()
 
 
 def ready_timeout() -> float:
@@ -55,13 +57,16 @@ def _timed(check) -> dict:
 
 
 def _database(engine: Engine, timeout: float) -> str | None:
-    if not _probing.acquire(blocking=False):
-        return "The previous database check has not finished: the database does not answer."
-    outcome: list[str | None] = []
-    thread = threading.Thread(
-        target=_probe, args=(engine, timeout, outcome), name="permitflow-readyz", daemon=True
-    )
-    thread.start()
+    with _probes_lock:
+        thread, outcome = _probes.get(engine) or (None, [])
+        if thread is None or not thread.is_alive():
+            outcome = []
+            thread = threading.Thread(
+                target=_probe, args=(engine, timeout, outcome), name="permitflow-readyz"
+            )
+            thread.daemon = True
+            thread.start()
+            _probes[engine] = thread, outcome
     thread.join(timeout)
     if not outcome:
         return f"The database did not answer within {timeout:g} s."
@@ -75,8 +80,8 @@ def _probe(engine: Engine, timeout: float, outcome: list[str | None]) -> None:
         outcome.append(None)
     except SQLAlchemyError as exc:
         outcome.append(describe_failure(exc)[1])
-    finally:
-        _probing.release()
+    except Exception as exc:  # noqa: BLE001 - any failure means "not ready", with its reason
+        outcome.append(f"The database check failed ({type(exc).__name__}: {exc})."[:300])
 
 
 def _broker(url: str) -> str | None:
