@@ -11,10 +11,11 @@ keepalives notice a database host that went away. A server that accepts connecti
 and then never answers (frozen, or a proxy that stopped forwarding) is noticed by the
 client alone: it waits for any answer at most ``PERMITFLOW_DB_READ_TIMEOUT`` seconds
 (default: the statement timeout + 5 s, so a slow statement is cut by the server first;
-:mod:`engine.storage.read_timeout`), then closes the connection. On SQLite every writing transaction
-begins with ``BEGIN IMMEDIATE`` (also one that starts with a savepoint), so a writer
-queues for the lock (up to ``PERMITFLOW_DB_BUSY_TIMEOUT`` seconds, default 30) instead
-of failing at once when another process wrote between its read and its write.
+:mod:`engine.storage.read_timeout`), then closes the connection. On SQLite every
+writing transaction begins with ``BEGIN IMMEDIATE`` (also one that starts with a
+savepoint), so a writer queues for the lock (up to ``PERMITFLOW_DB_BUSY_TIMEOUT``
+seconds, default 30) instead of failing at once when another process wrote between
+its read and its write.
 """
 
 from __future__ import annotations
