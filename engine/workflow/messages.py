@@ -13,9 +13,11 @@ case or several, is delivered to none: the sending case's history says why. See
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.util.task import TaskState
@@ -29,6 +31,7 @@ from engine.expressions import language
 from engine.office import audit
 from engine.storage.cache import BoundedCache
 from engine.storage.tables import Case, CaseStatus, MessageWait, ProcessDefinition
+from engine.workflow import signals
 from engine.workflow.event_subprocesses import event_starts
 from engine.workflow.runtime import (
     Running,
@@ -154,22 +157,45 @@ def _store_only_declared(running: Running, name: str, stored: dict):
 
 
 def route_thrown(session: Session, source: Running, events: list, actor: str) -> int:
-    """Deliver the messages ``source`` threw outward to the one case each correlates to."""
+    """Deliver the messages ``source`` threw outward to the one case each correlates to,
+    and its signals to every case waiting for them (:mod:`engine.workflow.signals`)."""
     delivered = 0
     for event in events:
         definition = event.event_definition
+        if isinstance(definition, SignalEventDefinition):
+            delivered += signals.broadcast(session, source, definition.name, actor)
         if not isinstance(definition, MessageEventDefinition):
             continue
         element_id = _thrower(source, definition)
         try:
             payload = _declared_payload(source, element_id, event.payload)
-            target = _correlated_case(session, source.case, definition.name, payload)
         except EngineError as exc:
             _not_delivered(session, source.case, definition.name, element_id, exc.message, actor)
+            continue
+        try:
+            target = _correlated_case(session, source.case, definition.name, payload)
+        except EngineError as exc:
+            if _unmatched and _unmatched[0](session, source, definition.name, payload, actor):
+                delivered += 1  # it started a case of a procedure with a message start event
+            else:
+                _not_delivered(
+                    session, source.case, definition.name, element_id, exc.message, actor
+                )
             continue
         deliver(session, target, definition.name, payload, actor=actor)
         delivered += 1
     return delivered
+
+
+#: Starts the cases a thrown message that matches no waiting case starts (procedures
+#: whose start event catches it): :mod:`engine.workflow.start_events` installs it here
+#: (it needs this module, so this module cannot import it).
+_unmatched: list[Callable] = []
+
+
+def start_unmatched_with(starter: Callable) -> None:
+    """Install ``starter(session, source, name, payload, actor) -> bool``."""
+    _unmatched[:] = [starter]
 
 
 def _thrower(source: Running, definition) -> str:

@@ -26,7 +26,7 @@ from engine.errors import EngineError, InvalidState, ProcessNotFound
 from engine.office import audit, cases, definitions
 from engine.storage.tables import Case, ProcessDefinition, ScheduledStart
 from engine.workflow import messages
-from engine.workflow.runtime import advance, open_case
+from engine.workflow.runtime import Running, advance, open_case
 from engine.workflow.schedules import next_start
 
 __all__ = [
@@ -220,6 +220,37 @@ def start_by_message(
         messages.deliver(session, case, name, payload, actor=actor)
         started.append(case)
     return started
+
+
+#: how deep messages may start cases that start cases before the chain is stopped
+MAX_CHAIN = 8
+_chain = [0]
+
+
+def start_for_thrown(
+    session: Session, source: Running, name: str, payload: dict[str, Any], actor: str
+) -> bool:
+    """Start the procedures whose start event catches message ``name``, thrown by
+    ``source`` and taken by no waiting case; False when none starts on it."""
+    if not message_starts(session, name) or _chain[0] >= MAX_CHAIN:
+        return False
+    _chain[0] += 1
+    try:
+        started = start_by_message(session, name, payload, actor=actor)
+    finally:
+        _chain[0] -= 1
+    codes = ", ".join(case.tracking_code for case in started)
+    audit.record(
+        session,
+        "message_started_case",
+        actor=actor,
+        case_id=source.case.id,
+        message=f"Message '{name}' matched no waiting case; it started case {codes}",
+    )
+    return True
+
+
+messages.start_unmatched_with(start_for_thrown)
 
 
 def deliver_message(
