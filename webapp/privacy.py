@@ -1,7 +1,8 @@
 """Personal data protection pages (UU 27/2022).
 
 - ``/admin/privacy``: the access log (who viewed, unmasked or exported whose data), its
-  hash-chain check, and the data subjects' requests with their 3 x 24 hour deadline;
+  hash-chain check, and the data subjects' requests with their 3 x 24 hour deadline (the
+  answer to a correction request can apply the corrected values to the case's data);
 - ``/track/<code>/my-data`` (private link only): the applicant downloads everything held
   about the case as a ZIP and asks for a correction.
 """
@@ -12,13 +13,15 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 from flask_babel import gettext as _
 
 from engine import services
-from engine.errors import InvalidFormData, NotFound
+from engine.errors import InvalidFormData, InvalidState, NotFound
 from webapp.access import requires
 from webapp.database import commit, get_session
 from webapp.public.links import find_case, private_url
 from webapp.security import bounded_id
+from webapp.tasks.messages import field_errors
 
 bp = Blueprint("privacy", __name__)
+CORRECT = "correct-"  # the answer form's inputs of corrected values: correct-<field id>
 
 
 @bp.route("/admin/privacy")
@@ -40,6 +43,7 @@ def admin():
         requests=services.privacy.requests_of(session),
         message_of=services.privacy.message_of,
         is_overdue=services.privacy.is_overdue,
+        correctable=lambda row: services.privacy.correctable_fields(session, row),
     )
 
 
@@ -47,20 +51,35 @@ def admin():
 @requires("admin")
 def answer(request_id: int):
     session = get_session()
+    corrections = {  # the corrected values the office typed (empty: unchanged)
+        name[len(CORRECT) :]: value.strip()
+        for name, value in request.form.items()
+        if name.startswith(CORRECT) and value.strip()
+    }
     try:
         services.privacy.answer(
             session,
             bounded_id(request_id) or 0,
             actor=g.user.username,
             text=request.form.get("answer", ""),
+            corrections=corrections,
         )
-    except InvalidFormData:
-        flash(_("Write the answer to the applicant."), "error")
+    except InvalidFormData as exc:
+        if "answer" in exc.errors:
+            flash(_("Write the answer to the applicant."), "error")
+        for field, problem in field_errors(exc).items():
+            if field != "answer":
+                flash(_("Not saved: %(problem)s", problem=problem), "error")
+        return redirect(url_for("privacy.admin"))
+    except InvalidState as exc:
+        flash(_("Not saved: %(problem)s", problem=exc.message), "error")
         return redirect(url_for("privacy.admin"))
     except NotFound:
         abort(404)
     commit()
     flash(_("Answer saved."), "success")
+    if corrections:
+        flash(_("The correction was applied to the case data."), "success")
     return redirect(url_for("privacy.admin"))
 
 

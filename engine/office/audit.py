@@ -51,7 +51,9 @@ def record(
 
 
 # actions whose data holds form values (personal data among them): stored encrypted
-SEALED_ACTIONS = frozenset({"case_started", "task_completed", "case_resumed", "incident_opened"})
+SEALED_ACTIONS = frozenset(
+    {"case_started", "task_completed", "case_resumed", "incident_opened", "data_corrected"}
+)
 
 
 def data_of(entry: AuditEntry) -> dict[str, Any] | None:

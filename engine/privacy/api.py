@@ -18,7 +18,14 @@ from engine.privacy.need_to_know import (
     unmask,
 )
 from engine.privacy.pseudonyms import pseudonym
-from engine.privacy.rights import access_package, answer, is_overdue, message_of, requests_of
+from engine.privacy.rights import (
+    access_package,
+    answer,
+    correctable_fields,
+    is_overdue,
+    message_of,
+    requests_of,
+)
 from engine.privacy.rights import request as request_data_right
 
 __all__ = [
@@ -32,6 +39,7 @@ __all__ = [
     "answer",
     "audit_data",
     "case_data_for",
+    "correctable_fields",
     "generate_key",
     "is_clerk_of",
     "is_overdue",

@@ -2,9 +2,9 @@
 
 On the private tracking link the applicant downloads everything the office holds about
 the case (:func:`access_package`: a ZIP of ``data.json`` and the documents, logged) and
-asks for a correction (:func:`request`); the office answers each request
-(:func:`answer`) before its deadline (``3 x 24`` hours for access and correction,
-art. 32-33).
+asks for a correction (:func:`request`); the office answers each request (:func:`answer`,
+which applies an accepted correction to the case's data) before its deadline (``3 x 24``
+hours for access and correction, art. 32-33).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -20,10 +21,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.calendar import clock
-from engine.errors import InvalidFormData, NotFound
+from engine.errors import InvalidFormData, InvalidState, NotFound
 from engine.office import audit, documents
 from engine.office.cases import case_data
 from engine.privacy import access_log, crypto
+from engine.privacy import corrections as corrections_module
 from engine.storage.tables import Case, DataRequest
 
 DEADLINE = timedelta(hours=3 * 24)
@@ -107,12 +109,29 @@ def message_of(row: DataRequest) -> str:
     return crypto.open_text(row.message)
 
 
-def answer(session: Session, request_id: int, *, actor: str, text: str) -> DataRequest:
+def answer(
+    session: Session,
+    request_id: int,
+    *,
+    actor: str,
+    text: str,
+    corrections: Mapping[str, Any] | None = None,
+) -> DataRequest:
+    """Answer a request; for an accepted correction, ``corrections`` (field id -> the
+    right value) are applied to the case's data (:func:`engine.privacy.corrections.apply`)."""
     row = session.get(DataRequest, request_id)
     if row is None:
         raise NotFound(f"No data request {request_id}.")
     if not (text or "").strip():
         raise InvalidFormData({"answer": "write the answer to the applicant"})
+    if row.status != "open":
+        raise InvalidState(f"Data request {request_id} was answered already.")
+    if corrections:
+        if row.kind != "correction":
+            raise InvalidFormData({"corrections": "only a correction request changes data"})
+        corrections_module.apply(
+            session, session.get_one(Case, row.case_id), corrections, actor=actor, request_id=row.id
+        )
     row.status = "answered"
     row.answer = text.strip()[:4000]
     row.answered_at = clock.now()
@@ -123,3 +142,11 @@ def answer(session: Session, request_id: int, *, actor: str, text: str) -> DataR
 
 def is_overdue(row: DataRequest) -> bool:
     return row.status == "open" and row.due_at < clock.now()
+
+
+def correctable_fields(session: Session, row: DataRequest) -> list[tuple[str, str]]:
+    """``(field id, label)`` the answer to correction request ``row`` may correct."""
+    case = session.get(Case, row.case_id)
+    if row.kind != "correction" or case is None or case.anonymised_at is not None:
+        return []
+    return [(f.id, f.label or f.id) for f in corrections_module.correctable_fields(case)]

@@ -108,6 +108,37 @@ def test_the_applicant_downloads_their_data_and_asks_for_a_correction(db, citize
     assert "Jl. Melati No. 21" in admin_page and "correction" in admin_page
 
 
+def test_the_admin_applies_an_accepted_correction_from_the_answer_form(db, citizen, staff):
+    code, private = apply_for_building(citizen)
+    key = private.split("k=")[1].split("&")[0]
+    citizen.post(
+        f"/track/{code}/my-data/correction?k={key}",
+        {"message": "Alamat: Jl. Melati No. 21, bukan No. 12"},
+        form_page=f"/track/{code}/my-data?k={key}",
+    )
+    admin = staff("admin")
+    page = admin.get("/admin/privacy").get_data(as_text=True)
+    assert 'name="correct-building_address"' in page
+    [row] = services.privacy.requests_of(db, open_only=True)
+    url = f"/admin/privacy/requests/{row.id}"
+    refused = admin.post(url, {"answer": "Ok", "correct-floor_area": "besar"})
+    assert refused.status_code == 302
+    shown = admin.get("/admin/privacy").get_data(as_text=True)
+    assert (
+        "Tidak disimpan: Luas total lantai bangunan (m2) harus" in shown
+    )  # the field's label, in Indonesian
+    assert services.privacy.requests_of(db, open_only=True) == [row]
+    new = "Jl. Melati No. 21, Kebayoran Baru"
+    assert (
+        admin.post(url, {"answer": "Diperbaiki", "correct-building_address": new}).status_code
+        == 302
+    )
+    db.expire_all()
+    case = services.get_case(db, code)
+    assert services.case_data(case)["building_address"] == new
+    assert "data_corrected" in [e.action for e in services.case_history(db, case.id)]
+
+
 def test_monitoring_and_the_reformers_pages_hold_no_personal_data(db, staff):
     from tests.web.conftest import advance_to
 
