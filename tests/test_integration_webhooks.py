@@ -6,9 +6,13 @@ import hashlib
 import hmac
 import json
 import threading
+import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from engine import services
 from engine.calendar import clock
@@ -135,3 +139,34 @@ def test_a_decision_is_an_event_with_its_outcome(session, receiver, db_engine):
     [(_headers, body)] = receiver.received
     assert json.loads(body)["event"] == "decided" and json.loads(body)["case"] == case.tracking_code
     assert "outcome" in json.loads(body)
+
+
+def _file_bytes(engine) -> bytes:
+    """The SQLite database file and its write-ahead log, as stored on disk."""
+    database = Path(engine.url.database)
+    files = (database, database.with_name(database.name + "-wal"))
+    return b"".join(path.read_bytes() for path in files if path.exists())
+
+
+def test_the_secret_is_encrypted_at_rest_and_still_signs(sqlite_engine):
+    planted = f"planted-{uuid.uuid4().hex}"
+    got = Receiver()
+    try:
+        with Session(sqlite_engine, expire_on_commit=False) as session:
+            services.connectors.add_connector(session, "ministry", got.url, ["p=GET /p out:ok"])
+            webhooks.add_subscriber(session, "ministry", got.url + "/events", planted, ["started"])
+            session.commit()
+            stored = session.scalar(text("SELECT secret FROM webhook_subscribers"))
+            assert stored.startswith("enc1:") and planted not in stored
+            assert webhooks.list_subscribers(session)[0].secret == planted  # read back clear
+            _started(session)
+            assert planted.encode() not in _file_bytes(sqlite_engine)
+            assert webhooks.send_pending(session) == 1
+        [(headers, body)] = got.received
+        expected = "sha256=" + hmac.new(planted.encode(), body, hashlib.sha256).hexdigest()
+        assert headers["X-Permitflow-Signature"] == expected
+    finally:
+        got.server.shutdown()
+        got.server.server_close()
+    sqlite_engine.dispose()
+    assert planted.encode() not in _file_bytes(sqlite_engine)

@@ -12,6 +12,8 @@ claims each delivery with a lease (``FOR UPDATE SKIP LOCKED`` on PostgreSQL) and
 it once, signed ``X-Permitflow-Signature: sha256=HMAC(secret, body)``; a failure is
 retried with backoff (1, 2, 4... minutes) up to :data:`MAX_ATTEMPTS`, then "failed".
 A subscriber's URL must be on a registered connector's host; redirects are not followed.
+The secret is stored encrypted with the data key (:mod:`engine.privacy.crypto`, a
+``SealedText`` column; migration 0018) and read back clear only to sign.
 """
 
 from __future__ import annotations

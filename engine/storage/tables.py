@@ -661,7 +661,7 @@ class WebhookSubscriber(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(80), unique=True)
     url: Mapped[str] = mapped_column(String(500))
-    secret: Mapped[str] = mapped_column(String(200))  # the HMAC key shared with the receiver
+    secret: Mapped[str] = mapped_column(SealedText)  # the HMAC key shared, encrypted at rest
     events: Mapped[list[Any]] = mapped_column(JSON)  # started|returned|decided|permit_issued
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
