@@ -123,3 +123,25 @@ def test_the_tracking_page_names_the_deadline_once(app, citizen, db, bundle_case
     page = citizen.get(_private(app, bundle_case)).get_data(as_text=True)
     assert "Penyelesaian" in page and "tenggat" in page
     assert "Tenggat</dt>" not in page and "Tenggat tenggat" not in page
+
+
+def test_the_staff_case_page_of_a_bundle_speaks_indonesian(staff, db, bundle_case):
+    _work(db, bundle_case, until="fee_assessment")
+    page = staff("admin").get(f"/cases/{bundle_case.id}").get_data(as_text=True)
+    called = page.split('id="called-procedures"')[1].split("</section>")[0]
+    # the called procedures by their Indonesian names, versions without raw keys
+    assert "Izin usaha" in called and "Izin reklame" in called and "Versi 1" in called
+    assert "Business licence" not in called and "business_license v1" not in called
+    assert "berjalan" in called and "Penetapan retribusi" in called
+    tasks = page.split('class="tasklist compact"')[1].split("</ul>")[0]
+    assert "Penetapan retribusi" in tasks and "Assess retribution fee" not in tasks
+    # the called procedures' data by their labels and option names, not raw ids
+    assert "technical decision" not in page and "Technical decision" in page
+    assert "menengah_tinggi" not in page and "Menengah tinggi" in page
+    _work(db, bundle_case)
+    page = staff("admin").get(f"/cases/{bundle_case.id}").get_data(as_text=True)
+    outcome = page.split('<span class="outcome">')[1].split("</span>")[0]
+    assert outcome == "Semua izin diputuskan"
+    called = page.split('id="called-procedures"')[1].split("</section>")[0]
+    for permit in services.permits.case_permits(db, bundle_case):
+        assert permit.number in called and f"/verify/{permit.code}" in called

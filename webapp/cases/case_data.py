@@ -28,21 +28,42 @@ def process_of(case: Case):
     return model_for(case.definition).processes[case.process_key]
 
 
+def _forms(case: Case):
+    """The form fields of the case's process, then of the procedures it calls (a bundle's
+    permits: their tasks' data shows on the case page too)."""
+    for node in process_of(case).nodes.values():
+        yield from node.form_fields
+    for called in services.called_definitions(case.definition):
+        for process in model_for(called).processes.values():
+            for node in process.nodes.values():
+                yield from node.form_fields
+
+
 def field_labels(case: Case) -> tuple[dict[str, str], set[str]]:
-    """Field id -> label over every form of the case's process, and the document fields."""
+    """Field id -> label over every form of the case's process (and the procedures it
+    calls), and the document fields."""
     labels: dict[str, str] = {}
     documents: set[str] = set()
-    for node in process_of(case).nodes.values():
-        for field in node.form_fields:
-            labels.setdefault(field.id, field.label or field.id)
-            if field.type == "file":
-                documents.add(field.id)
+    for field in _forms(case):
+        labels.setdefault(field.id, field.label or field.id)
+        if field.type == "file":
+            documents.add(field.id)
     return labels, documents
+
+
+def option_names(case: Case) -> dict[str, dict[str, str]]:
+    """Field id -> {value id: option name} of the enum fields: no raw values shown."""
+    names: dict[str, dict[str, str]] = {}
+    for field in _forms(case):
+        for option in field.enum_values or ():
+            names.setdefault(field.id, {}).setdefault(option.id, option.name)
+    return names
 
 
 def data_items(case: Case, data: dict[str, Any]) -> list[DataItem]:
     """The case data with labels, in form order; a document field shows its file name."""
     labels, _documents = field_labels(case)
+    options = option_names(case)
     order = {field_id: i for i, field_id in enumerate(labels)}
     items = []
     for key in sorted(data, key=lambda k: (order.get(k, len(order)), k)):
@@ -51,6 +72,8 @@ def data_items(case: Case, data: dict[str, Any]) -> list[DataItem]:
         value = data[key]
         if isinstance(value, dict) and isinstance(value.get("name"), str) and "sha256" in value:
             value = value["name"]
+        elif isinstance(value, str):
+            value = options.get(key, {}).get(value, value)
         items.append(DataItem(key, labels.get(key, key.replace("_", " ")), value))
     return items
 

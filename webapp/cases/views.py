@@ -23,6 +23,7 @@ from webapp.access import requires
 from webapp.cases.case_data import data_items, document_response, document_rows, may_see_documents
 from webapp.database import commit, get_session
 from webapp.presenters import due, xml_response
+from webapp.public.formats import called_rows
 from webapp.security import bounded_id
 
 bp = Blueprint("cases", __name__)
@@ -137,7 +138,8 @@ def _show(session, case, unmasked: tuple[str, ...] = ()):
         messages=messages_for_case(session, case.id),
         case_due=due(case.due_at) if case.status in services.CLOCK_RUNNING else None,
         markers=markers,
-        called=services.called_progress(session, case),  # a bundle's permits
+        called=called_rows(case, services.called_progress(session, case)),  # a bundle's
+        permits=services.permits.case_permits(session, case),
     )
 
 

@@ -76,6 +76,7 @@ def called_rows(case, progress) -> list[dict]:
             {
                 "name": own.step(item.name, language),
                 "process_key": item.process_key,
+                "version": item.definition.version if item.definition is not None else None,
                 "status": item.status,
                 "steps": [labels.step(name, language) for name in item.steps],
                 "outcome": labels.step(item.outcome, language) if item.outcome else "",
