@@ -21,7 +21,13 @@ from engine import services
 from engine.calendar import clock
 from engine.errors import Conflict
 from engine.storage.tables import Case
-from tests.scaleout_support import app_on, empty_postgres, seed_office, url_through
+from tests.scaleout_support import (
+    app_on,
+    empty_postgres,
+    search_path,
+    seed_office,
+    url_through,
+)
 
 CRASHED = 17
 START = {"process": "small_permit", "data": {"applicant_name": "Siti", "area": 40}}
@@ -123,3 +129,43 @@ def test_a_request_whose_key_was_taken_over_saves_nothing(office):
         slow.rollback()
         replay = services.reserve_idempotency_key(slow, user, "k", print_)
     assert replay is not None and replay.body == b'{"case": "retry"}'
+
+
+def _answered(engine, username: str, key: str) -> None:
+    with Session(engine) as session:
+        user = services.find_user(session, username).id
+        print_ = services.idempotency_fingerprint("POST", "/api/v1/cases", key.encode())
+        assert services.reserve_idempotency_key(session, user, key, print_) is None
+        services.record_idempotent_answer(session, user, key, 201, b"{}")
+
+
+@pytest.mark.postgres
+def test_a_reservation_never_waits_on_anothers_expired_answer(postgres_engine, monkeypatch):
+    """Expired answers are purged by the ticker, not by every request: a request no
+    longer waits for (or deadlocks with) another one deleting the same old rows."""
+    from sqlalchemy import text
+
+    from engine.background.ticker import tick_once
+    from engine.services import make_engine
+    from engine.storage.tables import IdempotentRequest
+
+    empty_postgres(postgres_engine)
+    seed_office(postgres_engine)
+    _answered(postgres_engine, "front", "yesterday")
+    clock.advance(timedelta(hours=25))
+    monkeypatch.setenv("PERMITFLOW_DB_STATEMENT_TIMEOUT", "1")
+    quick = make_engine(
+        postgres_engine.url.render_as_string(hide_password=False),
+        connect_args={"options": f"-csearch_path={search_path(postgres_engine)}"},
+    )
+    try:
+        with Session(postgres_engine) as other:  # another request's purge, in flight
+            other.execute(text("SELECT id FROM idempotent_requests FOR UPDATE"))
+            _answered(quick, "front", "today")  # old code: canceled by the timeout
+            other.rollback()
+    finally:
+        quick.dispose()
+    tick_once(postgres_engine)
+    with Session(postgres_engine) as session:
+        keys = session.scalars(select(IdempotentRequest.key)).all()
+    assert keys == ["today"]

@@ -4,7 +4,8 @@ A client whose connection broke after a completion cannot tell whether it happen
 sends the request again with the same key and gets the original answer instead of an
 ambiguous 409. The key is reserved (a row, unique per user) before the request runs, in
 a transaction of its own, so two copies sent at once do not both run: the second is told
-the first is still in progress. Answers are kept for :data:`KEEP`.
+the first is still in progress. Answers are kept for :data:`KEEP` (then :func:`purge`,
+run by the ticker, deletes them).
 
 The answer is written in the same transaction as the request's effects (:func:`record`;
 the web app defers the view's commit until the answer is known), so a process that dies
@@ -69,14 +70,12 @@ def reserve(session: Session, user_id: int, key: str, print_: str) -> Replay | N
             "Idempotency-Key must be 1 to 200 printable characters without spaces "
             "(a UUID is a good choice)."
         )
-    now = clock.now()
-    session.execute(delete(IdempotentRequest).where(IdempotentRequest.created_at < now - KEEP))
     found = session.scalar(
         select(IdempotentRequest).where(
             IdempotentRequest.user_id == user_id, IdempotentRequest.key == key
         )
     )
-    if found is not None and found.status == IN_PROGRESS and found.created_at < now - ABANDONED:
+    if found is not None and _spent(found):
         session.delete(found)
         session.flush()
         found = None
@@ -93,6 +92,21 @@ def reserve(session: Session, user_id: int, key: str, print_: str) -> Replay | N
             "A request with this Idempotency-Key is still running; retry it in a moment."
         )
     return Replay(found.status, found.body)
+
+
+def _spent(row: IdempotentRequest) -> bool:
+    """An answer kept longer than KEEP, or a reservation whose request died."""
+    age = clock.now() - row.created_at
+    return age > KEEP or (row.status == IN_PROGRESS and age > ABANDONED)
+
+
+def purge(session: Session) -> int:
+    """Delete the answers older than :data:`KEEP` (the ticker does, once a round: a
+    delete in every request would have concurrent requests wait on each other's locks)."""
+    gone: CursorResult = session.execute(  # type: ignore[assignment]
+        delete(IdempotentRequest).where(IdempotentRequest.created_at < clock.now() - KEEP)
+    )
+    return gone.rowcount
 
 
 def _claim(session: Session, user_id: int, key: str, print_: str) -> bool:

@@ -17,6 +17,7 @@ import threading
 
 from sqlalchemy import Engine
 
+from engine.accounts import idempotency
 from engine.background import jobs
 from engine.background.leader import Leadership
 from engine.integration import calls, webhooks
@@ -41,6 +42,7 @@ def tick_once(engine: Engine | None = None) -> tuple[int, int]:
         webhooks.send_pending(session)
     with db.session_scope(engine) as session:
         jobs.reap_dead(session)
+        idempotency.purge(session)  # Idempotency-Key answers past their day
     calls.run_pending(engine)  # service task calls whose background job was lost
     with db.session_scope(engine) as session:
         retention.run_daily(session)  # UU 27/2022: anonymise cases past their retention
