@@ -7,7 +7,8 @@ import secrets
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from engine.bpmn.model import Process
 from engine.calendar import clock
@@ -202,8 +203,17 @@ def case_data(case: Case) -> dict[str, Any]:
 
 
 def open_tasks(session: Session, case: Case) -> list[HumanTask]:
-    query = select(HumanTask).where(HumanTask.case_id == case.id).order_by(HumanTask.created_at)
-    return list(session.scalars(query))
+    """The open tasks of ``case`` (their ``case`` is the one given: not read again)."""
+    query = (
+        select(HumanTask)
+        .where(HumanTask.case_id == case.id)
+        .options(lazyload(HumanTask.case))
+        .order_by(HumanTask.created_at)
+    )
+    tasks = list(session.scalars(query))
+    for task in tasks:
+        set_committed_value(task, "case", case)
+    return tasks
 
 
 def cancel_case(session: Session, case_ref: int | str, *, actor: str, reason: str = "") -> Case:

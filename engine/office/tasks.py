@@ -6,14 +6,21 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import CursorResult, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from engine.accounts.users import roles_of
 from engine.bpmn.model import FormField
 from engine.calendar import clock
 from engine.errors import InvalidState, NotAllowed, StaleTask
-from engine.office import audit, definitions, forms, issuing, notifications, sla
+from engine.office import (
+    audit,
+    definitions,
+    forms,
+    issuing,  # noqa: F401 - installs the after-steps hook (bills, permits)
+    notifications,
+    sla,
+)
 from engine.office.cases import start_form
 from engine.storage.tables import OPEN_STATUSES, Case, CaseStatus, HumanTask
 from engine.workflow import messages  # noqa: F401 - installs the router of thrown messages
@@ -21,6 +28,11 @@ from engine.workflow.runtime import Running, advance, open_case, save
 from engine.workflow.states import TaskState
 
 ADMIN_ROLE = "admin"
+# a task is worked on with its case and the case's procedure version: one query for all
+_WITH_DEFINITION = (joinedload(HumanTask.case).joinedload(Case.definition),)
+# a list of tasks shows no workflow: the cases come without their state (kilobytes each),
+# their procedure versions in one more query instead of one lookup per task
+_LISTED = (joinedload(HumanTask.case).options(defer(Case.state), selectinload(Case.definition)),)
 
 
 def _audit(session: Session, action: str, task: HumanTask, actor: str, **extra) -> None:
@@ -39,7 +51,8 @@ def _audit(session: Session, action: str, task: HumanTask, actor: str, **extra) 
 
 
 def get_task(session: Session, task_id: str) -> HumanTask:
-    task = session.get(HumanTask, task_id)
+    """The open task ``task_id`` with its case and procedure version, read in one query."""
+    task = session.get(HumanTask, task_id, options=_WITH_DEFINITION)
     if task is None:
         done = audit.who_changed(session, task_id=task_id)
         if done:
@@ -60,6 +73,7 @@ def tasks_for_user(
     query = (
         select(HumanTask)
         .join(Case)
+        .options(*_LISTED)
         .where(Case.status.in_(statuses))
         .where(or_(HumanTask.assignee.is_(None), HumanTask.assignee == username))
         .order_by(HumanTask.due_at, HumanTask.created_at)
@@ -72,7 +86,12 @@ def tasks_for_user(
 
 
 def all_open_tasks(session: Session, *, key: str | None = None) -> list[HumanTask]:
-    query = select(HumanTask).join(Case).order_by(HumanTask.due_at, HumanTask.created_at)
+    query = (
+        select(HumanTask)
+        .join(Case)
+        .options(*_LISTED)
+        .order_by(HumanTask.due_at, HumanTask.created_at)
+    )
     if key:
         query = query.where(Case.process_key == key)
     return list(session.scalars(query))
@@ -178,8 +197,8 @@ def complete_task(
     cleaned = forms.validate_form(found[1].form_fields, data or {}) if found else {}
     spiff_task.data.update(cleaned)
     _audit(session, "task_completed", task, username, data=cleaned)
-    advance(session, running, username, spiff_task.run)  # errors become incidents there
-    issuing.after_steps(session, running, username)
+    # errors become incidents there; bills and permits are issued by its after-steps hook
+    advance(session, running, username, spiff_task.run)
     return task
 
 

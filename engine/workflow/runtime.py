@@ -42,8 +42,9 @@ from engine.workflow import internals, repair, service_tasks, specs
 class Running:
     """A case with its live workflow and the typed model of its version.
 
-    ``open_before`` and ``waits_before`` describe the workflow as loaded, which the
-    side tables mirror; saving writes only what changed since.
+    ``open_before``, ``waits_before`` and ``calls_before`` (waiting service tasks)
+    describe the workflow as loaded, which the side tables mirror; saving writes only
+    what changed since.
     """
 
     case: Case
@@ -52,12 +53,15 @@ class Running:
     process: Process
     open_before: frozenset[str] = frozenset()
     waits_before: dict[tuple[str, str], tuple] = field(default_factory=dict)
+    calls_before: frozenset[str] = frozenset()
 
 
 # Live workflows of recently saved cases, keyed by tracking code and checked against the
 # stored state bytes, so a case worked on repeatedly is not deserialized every time.
 # A workflow is taken out while in use and only put back after a successful save.
-_live: BoundedCache[str, tuple[bytes, BpmnWorkflow, frozenset[str], dict]] = BoundedCache(512)
+_live: BoundedCache[str, tuple[bytes, BpmnWorkflow, frozenset[str], dict, frozenset[str]]] = (
+    BoundedCache(512)
+)
 
 
 def open_case(case: Case) -> Running:
@@ -66,13 +70,13 @@ def open_case(case: Case) -> Running:
     model = definitions.model_for(case.definition)
     process = model.processes[case.definition.key]
     if cached is not None and cached[0] == case.state:
-        return Running(case, cached[1], model, process, cached[2], cached[3])
+        return Running(case, cached[1], model, process, cached[2], cached[3], cached[4])
     workflow = specs.load_state(
         case.state, *specs.specs_for(case.definition), case.serializer_version
     )
-    return Running(
-        case, workflow, model, process, frozenset(_open_human_tasks(workflow)), _waits(workflow)
-    )
+    calls = frozenset(service_tasks.waiting(workflow))
+    ready = frozenset(_open_human_tasks(workflow))
+    return Running(case, workflow, model, process, ready, _waits(workflow), calls)
 
 
 def peek_workflow(case: Case) -> BpmnWorkflow:
@@ -233,22 +237,32 @@ def _open_incident(session: Session, running: Running, failure, actor: str) -> I
 
 
 def save(session: Session, running: Running, actor: str) -> None:
-    """Persist the workflow state and bring tasks, timers and waits in line."""
+    """Persist the workflow state and bring tasks, timers, waits and calls in line.
+
+    Everything the case row carries (state, current step, status) is set first, so one
+    flush writes it in one versioned UPDATE with the new audit entries (which cannot
+    collide) and, after the UPDATE, the new task rows; gone task rows and changed timer
+    and message rows follow. Of two racing transactions the second thus waits at the
+    UPDATE for the first and then loses cleanly, before it writes a task or timer row
+    with an id the first also wrote (an IntegrityError, formerly a 500).
+    """
     case = running.case
     code, case_id = case.tracking_code, case.id
     case.state = specs.dump_state(running.workflow)
     case.serializer_version = specs.SERIALIZER_VERSION
+    waits = _waits(running.workflow)
+    calls = service_tasks.waiting(running.workflow)
     try:
-        # the versioned UPDATE of the case first: of two racing transactions the second
-        # waits here for the first and then loses cleanly, before it writes a task or
-        # timer row with an id the first also wrote (an IntegrityError, formerly a 500)
-        session.flush()
-        waits = _waits(running.workflow)
         with session.no_autoflush:
-            _sync_human_tasks(session, running, actor, waits)
-            _sync_waits(session, running, waits)
-            service_tasks.sync(session, case, running.workflow, lambda e: _node(running, e))
+            gone = _stage_human_tasks(session, running, actor, waits, calls)
             _update_status(session, running, actor)
+        session.flush()
+        _delete_human_tasks(session, gone)
+        _sync_waits(session, running, waits)
+        if calls or running.calls_before:
+            with session.no_autoflush:
+                service_tasks.sync(session, case, running.workflow, lambda e: _node(running, e))
+            running.calls_before = frozenset(calls)
         session.flush()
     except StaleDataError as exc:
         who = _who_changed(session, case_id)
@@ -260,7 +274,16 @@ def save(session: Session, running: Running, actor: str) -> None:
         raise Conflict(
             f"Case {code} was changed by someone else at the same moment; reload it and try again."
         ) from exc
-    _live.put(code, (case.state, running.workflow, running.open_before, running.waits_before))
+    _live.put(
+        code,
+        (
+            case.state,
+            running.workflow,
+            running.open_before,
+            running.waits_before,
+            running.calls_before,
+        ),
+    )
 
 
 def _who_changed(session: Session, case_id: int) -> str:
@@ -272,13 +295,13 @@ def _who_changed(session: Session, case_id: int) -> str:
         return ""
 
 
-def _sync_human_tasks(session: Session, running: Running, actor: str, waits: dict) -> None:
+def _stage_human_tasks(
+    session: Session, running: Running, actor: str, waits: dict, calls: dict
+) -> list[str]:
+    """Add the rows (and audit entries) of newly ready tasks, set the current step;
+    return the ids of the rows to delete (tasks no longer ready)."""
     case = running.case
     ready = _open_human_tasks(running.workflow)
-    for task_id in running.open_before - ready.keys():
-        row = session.get(HumanTask, task_id)
-        if row is not None:
-            session.delete(row)
     now = clock.now()
     for task_id in ready.keys() - running.open_before:
         row = _human_task_row(running, ready[task_id], now)
@@ -294,18 +317,23 @@ def _sync_human_tasks(session: Session, running: Running, actor: str, waits: dic
             lane=row.lane_name,
             message=f"{row.name} is ready for {row.lane_name or 'the office'}",
         )
+    gone = sorted(running.open_before - ready.keys())
     running.open_before = frozenset(ready)
-    case.current_step = _current_step(running, ready.values(), waits)
+    case.current_step = _current_step(running, ready.values(), waits, calls)
+    return gone
 
 
-def _current_step(running: Running, ready, waits: dict) -> str:
+def _delete_human_tasks(session: Session, task_ids: list[str]) -> None:
+    """One DELETE for the rows of tasks no longer ready (loaded ones leave the session)."""
+    if task_ids:
+        session.execute(delete(HumanTask).where(HumanTask.id.in_(task_ids)))
+
+
+def _current_step(running: Running, ready, waits: dict, calls: dict) -> str:
     names = sorted({_node_name(running, t.task_spec.bpmn_id) for t in ready})
     if not names:
         waiting = sorted({_node_name(running, w[0]) for w in waits.values()})
-        waiting += sorted(
-            _node_name(running, t.task_spec.bpmn_id)
-            for t in service_tasks.waiting(running.workflow).values()
-        )
+        waiting += sorted(_node_name(running, t.task_spec.bpmn_id) for t in calls.values())
         names = [f"Waiting: {name}" for name in waiting]
     return ", ".join(names)[:500]
 
@@ -350,13 +378,19 @@ def _human_task_row(running: Running, task, now: datetime) -> HumanTask:
 
 
 def _sync_waits(session: Session, running: Running, waits: dict) -> None:
-    if waits == running.waits_before:
+    """Delete the rows of waits that ended, add those of new ones (timers, messages)."""
+    before = running.waits_before
+    if waits == before:
         return
-    case_id = running.case.id
-    session.execute(delete(Timer).where(Timer.case_id == case_id))
-    session.execute(delete(MessageWait).where(MessageWait.case_id == case_id))
-    now = clock.now()
+    gone = [key for key, value in before.items() if waits.get(key) != value]
+    for kind, table in (("timer", Timer), ("message", MessageWait)):
+        ids = [task_id for task_id, gone_kind in gone if gone_kind == kind]
+        if ids:
+            session.execute(delete(table).where(table.id.in_(ids)))
+    case_id, now = running.case.id, clock.now()
     for (task_id, kind), (element_id, value) in waits.items():
+        if before.get((task_id, kind)) == (element_id, value):
+            continue
         if kind == "timer":
             session.add(
                 Timer(
