@@ -155,6 +155,9 @@ def database_error(exc: database_errors.SQLAlchemyError):
         message = "Someone else changed this at the same moment; reload and try again."
         return error_page(409, message, code="conflict")
     kind, message = describe_database_failure(exc)
+    if kind == "conflict":  # a deadlock or serialization failure: the database undid one
+        log.warning("conflict on %s %s: %s", request.method, request.path, message)
+        return error_page(409, message, code="conflict")
     if kind not in ("busy", "unreachable"):
         log.error("database error on %s %s: %s", request.method, request.path, message)
         status, code = 500, "server_error"

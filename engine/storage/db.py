@@ -150,9 +150,10 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
 def describe_failure(exc: BaseException) -> tuple[str, str]:
     """What went wrong with the database, for a person: ``(kind, message)``.
 
-    ``kind`` is "busy" (locked, or a statement timed out: try again), "unreachable"
-    (cannot connect, or the connection broke), "schema" (tables missing: run
-    ``permitflow db upgrade``) or "other".
+    ``kind`` is "busy" (locked, or a statement timed out: try again), "conflict" (two
+    transactions collided, a deadlock or a serialization failure: the database undid
+    one; reload and try again), "unreachable" (cannot connect, or the connection broke),
+    "schema" (tables missing: run ``permitflow db upgrade``) or "other".
     """
     text = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:300]
     lowered = text.lower()
@@ -161,6 +162,11 @@ def describe_failure(exc: BaseException) -> tuple[str, str]:
             f"The database is busy: another process held its write lock for over "
             f"{busy_timeout():g} s ({text}). Try again; if it lasts, look for a long job "
             "or a second office PC writing to the same SQLite file."
+        )
+    if "deadlock detected" in lowered or "could not serialize access" in lowered:
+        return "conflict", (
+            f"This change collided with another one made at the same moment ({text}); "
+            "the database undid it. Reload and try again."
         )
     if "statement timeout" in lowered or "canceling statement" in lowered:
         return "busy", f"The database did not finish in time ({text}). Try again."
