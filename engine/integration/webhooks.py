@@ -28,7 +28,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import CursorResult, and_, event, or_, select, update
+from sqlalchemy import CursorResult, and_, event, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from engine.calendar import clock
@@ -101,11 +101,25 @@ def list_subscribers(session: Session) -> list[WebhookSubscriber]:
 
 
 def get_subscriber(session: Session, subscriber_id: int | str) -> WebhookSubscriber:
+    """The subscriber with this id, or (for the command line) this name."""
     number = int(subscriber_id) if str(subscriber_id).isdigit() else 0
     found = session.get(WebhookSubscriber, number) if 0 < number < 2**31 else None
+    if found is None and not str(subscriber_id).isdigit():
+        named = select(WebhookSubscriber).where(WebhookSubscriber.name == str(subscriber_id))
+        found = session.scalar(named)
     if found is None:
         raise NotFound(f"No webhook subscriber {subscriber_id!r}.")
     return found
+
+
+def delivery_counts(session: Session, subscriber_id: int) -> dict[str, int]:
+    """How many of a subscriber's deliveries are in each status (sent, pending, failed...)."""
+    query = (
+        select(WebhookDelivery.status, func.count())
+        .where(WebhookDelivery.subscriber_id == subscriber_id)
+        .group_by(WebhookDelivery.status)
+    )
+    return {status: count for status, count in session.execute(query)}
 
 
 def remove_subscriber(session: Session, subscriber_id: int | str) -> None:
