@@ -22,12 +22,17 @@ td:first-child,th:first-child{text-align:left}.sig{font-weight:bold;color:#b00}
 
 
 def bar_chart(
-    title: str, labels: list[str], series: list[tuple[str, list[dict]]], unit: str = ""
+    title: str,
+    labels: list[str],
+    series: list[tuple[str, list[dict]]],
+    unit: str = "",
+    decimal: str = ".",
 ) -> str:
     """A horizontal grouped bar chart as an SVG string.
 
     ``series`` is ``[(name, [summary per label])]`` where a summary has ``mean``,
-    ``low`` and ``high`` (the 95% interval).
+    ``low`` and ``high`` (the 95% interval). ``decimal`` is the decimal mark of the
+    figures written by the bars (``","`` in Indonesian).
 
     Examples
     --------
@@ -71,7 +76,7 @@ def bar_chart(
                     f'<line x1="{lo:.1f}" x2="{hi:.1f}" y1="{y + bar / 2 - 1}" y2="{y + bar / 2 - 1}" stroke="#222"/>'
                 )
             parts.append(
-                f'<text x="{left + w + 4:.1f}" y="{y + bar - 4}" font-size="10">{mean:.3g}{unit}</text>'
+                f'<text x="{left + w + 4:.1f}" y="{y + bar - 4}" font-size="10">{f"{mean:.3g}".replace(".", decimal)}{escape(unit)}</text>'
             )
     parts.append("</svg>")
     return "".join(parts)

@@ -339,3 +339,28 @@ def test_the_analysis_page_names_steps_and_lanes_not_ids(reformer):
     visible = re.sub(r"<[^>]+>", " ", page.split("<main", 1)[-1])
     for raw in ("register_application", "Lane_", "remove_task", "cycle_time", "op:"):
         assert raw not in visible, raw
+
+
+def test_an_english_reformer_reads_the_findings_in_english_with_names(reformer):
+    reformer.post("/language", data={"lang": "en", "next": ANALYSIS})
+    page = reformer.get(ANALYSIS).get_data(as_text=True)
+    title = (
+        "Rework loop: &#34;Documents complete?&#34; sends cases back to &#34;Verify documents&#34;"
+    )
+    assert title in page and "1 dismissed" not in page
+    scenario = reformer.get(SCENARIO).get_data(as_text=True)
+    assert "Building Approval" in scenario or ", simplified" in scenario
+    assert "Remove a step" in scenario and "For advanced users" in scenario
+
+
+def test_the_comparison_reads_in_indonesian_with_names_and_working_time(reformer, synchronous_jobs):
+    form = {"op": "staff", "lane": "Lane_cashier", "count": "3"}
+    reformer.post(f"{SCENARIO}/changes", data=form)
+    job_url = reformer.post(f"{ANALYSIS}/run", data=SMALL).headers["Location"]
+    page = reformer.get(job_url).get_data(as_text=True)
+    visible = re.sub(r"<[^>]+>", " ", page.split("<main", 1)[-1])
+    assert "Waktu penyelesaian, rata-rata" in visible and "3 petugas di “Cashier”" in visible
+    assert "Waktu tunggu per langkah (jam)" in visible and "Saat ini" in visible
+    assert re.search(r"\d+(,\d)? (jam|hari kerja)", visible)
+    for raw in ("cycle_time", "Lane_cashier", "staff", "task.", "lane."):
+        assert raw not in visible, raw

@@ -183,5 +183,6 @@ def charts(comparison: dict, names: dict[str, str]) -> list[str]:
             (name, [{"mean": (rows[k].get(side) or 0) * scale} for k in keys])
             for name, side in zip(series_names, ("baseline", "scenario"), strict=True)
         ]
-        svgs.append(bar_chart(title, labels, series, "%" if scale == 100 else hours))
+        unit, mark = ("%" if scale == 100 else hours), ("," if language() == "id" else ".")
+        svgs.append(bar_chart(title, labels, series, unit, mark))
     return svgs

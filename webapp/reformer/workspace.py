@@ -81,7 +81,8 @@ def load_workspace(username: str, key: str, version: int) -> Workspace:
     saved = services.drafts.load_workspace(get_session(), username, key, version)
     if saved is not None:
         return Workspace(**saved)
-    return Workspace(f"{key} simplified", default_params_yaml(key))
+    name = services.get_definition(get_session(), key, version).name or key
+    return Workspace(str(_l("%(name)s, simplified", name=name))[:120], default_params_yaml(key))
 
 
 def save_workspace(username: str, key: str, version: int, workspace: Workspace) -> None:

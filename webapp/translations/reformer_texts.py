@@ -75,4 +75,5 @@ ID = {
     "New mean duration (minutes of work)": "Rata-rata lama pengerjaan baru (menit kerja)",
     "Or a factor (0.5 = half as long or as many)": "Atau faktor (0,5 = separuh lamanya atau jumlahnya)",
     "Notes of the simulator on the parameters (for advanced users)": "Catatan simulator tentang parameter (untuk pengguna mahir)",
+    "%(name)s, simplified": "%(name)s, disederhanakan",
 }
