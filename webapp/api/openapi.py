@@ -363,7 +363,10 @@ def document(keys: list[str], server: str = "/api/v1") -> dict[str, Any]:
             "Authenticate with an API token: Authorization: Bearer pf_... "
             "A write (POST) may carry an Idempotency-Key header (1-200 printable characters, "
             "e.g. a UUID): sent again with the same key, it gets the first answer "
-            "(Idempotent-Replayed: true) instead of running twice; answers are kept a day.",
+            "(Idempotent-Replayed: true) instead of running twice; answers are kept a day. "
+            "The answer is saved together with the write, so after any crash a retry either "
+            "gets it or runs once; a 409 while the first copy may still run means: retry "
+            "later (after 2 minutes a copy that died is given up).",
         },
         "servers": [{"url": server}],
         "security": [{"bearer": []}],
