@@ -36,6 +36,7 @@ from engine.integration import calls as service_calls  # registers the backgroun
 from engine.integration import registry as connectors  # other government systems
 from engine.integration import webhooks  # case events to subscribers (signed, once each)
 from engine.office import (
+    decision_drafts,  # DMN files uploaded beside a BPMN draft
     documents,
     drafts,
     finding_reviews,  # reformers accept or dismiss findings
@@ -89,6 +90,7 @@ from engine.office.returns import (
     return_to_applicant,
 )
 from engine.office.sla import overdue_cases, overdue_tasks
+from engine.office.steps import task_data
 from engine.office.tasks import (
     all_open_tasks,
     claim,
@@ -98,7 +100,6 @@ from engine.office.tasks import (
     tasks_for_user,
     unclaim,
 )
-from engine.office.steps import task_data
 from engine.office.templates import templates_beside
 from engine.privacy import api as privacy  # UU 27/2022: need to know, access log, rights
 from engine.public import queues, surveys
@@ -219,6 +220,7 @@ __all__ = [
     "called_progress",
     "called_definitions",
     "decisions_beside",
+    "decision_drafts",
     "finding_reviews",
     "start_by_message",
     "starts_by_itself",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 from engine import services
 from tests.web.conftest import open_task, revised_building, start_building_case
@@ -86,3 +87,80 @@ def test_deploying_the_same_file_twice_makes_no_new_version(staff, db):
 def test_unknown_draft_is_404(staff):
     assert staff("designer").get("/designer/drafts/..%2F..%2Fsecret").status_code == 404
     assert staff("designer").get("/designer/drafts/AAAAAAAAAAAAAAAAAAAAAAAA").status_code == 404
+
+
+# --- decision tables (DMN) uploaded beside the BPMN file ------------------------------------
+
+FEATURES = Path(__file__).parents[1] / "bpmn_features"
+RULE_BPMN = (FEATURES / "business_rule.bpmn").read_bytes()
+FEES_DMN = (FEATURES / "fees.dmn").read_bytes()
+
+
+def upload_with(client, bpmn: bytes, dmn: list[tuple[bytes, str]]):
+    return client.post(
+        "/designer/upload",
+        data={
+            "bpmn": (io.BytesIO(bpmn), "business_rule.bpmn"),
+            "dmn": [(io.BytesIO(data), name) for data, name in dmn],
+        },
+        content_type="multipart/form-data",
+    )
+
+
+def test_a_bpmn_file_with_its_decision_table_is_checked_and_deployed(staff, db):
+    designer = staff("designer")
+    alone = designer.get(upload_with(designer, RULE_BPMN, []).headers["Location"])
+    assert "unknown_decision" in alone.get_data(as_text=True) or "fees" in alone.get_data(
+        as_text=True
+    )
+    assert "/deploy" not in alone.get_data(as_text=True)  # the table it calls is missing
+    report_url = upload_with(designer, RULE_BPMN, [(FEES_DMN, "fees.dmn")]).headers["Location"]
+    report = designer.get(report_url).get_data(as_text=True)
+    assert "/deploy" in report and 'id="decision-files"' in report and "fees.dmn" in report
+    assert "fees.dmn" not in designer.get("/designer/").get_data(as_text=True)  # part of it
+    designer.post(report_url + "/deploy")
+    assert services.get_definition(db, "business_rule").version == 1
+    case = services.start_case(
+        db, "business_rule", {"building_type": "house", "floor_area": 80}, started_by="web"
+    )
+    db.commit()
+    data = services.case_data(case)
+    assert (data["fee"], data["risk"]) == (500000, "low")  # the uploaded table decided
+
+
+def test_a_bad_cell_is_named_by_rule_and_cell_not_a_500(staff):
+    designer = staff("designer")
+    bad = FEES_DMN.replace(b"floor_area * 6000", b"__import__('os').system('id')")
+    response = upload_with(designer, RULE_BPMN, [(bad, "fees.dmn")])
+    assert response.status_code == 302
+    page = designer.get(response.headers["Location"]).get_data(as_text=True)
+    assert "rule 2, output 1" in page and "fees.dmn" in page and "problem-error" in page
+    assert "/deploy" not in page
+    broken = upload_with(designer, RULE_BPMN, [(b"<not-dmn", "fees.dmn")])
+    page = designer.get(broken.headers["Location"]).get_data(as_text=True)
+    assert "fees.dmn" in page and "problem-error" in page and "/deploy" not in page
+    refused = upload_with(designer, RULE_BPMN, [(FEES_DMN, "fees.txt")])
+    assert refused.status_code == 302 and refused.headers["Location"].endswith("/designer/")
+    assert "Tabel keputusan" in designer.get("/designer/").get_data(as_text=True)
+
+
+def test_new_decision_tables_for_a_deployed_procedure(staff, db):
+    designer = staff("designer")
+    designer.post(
+        upload_with(designer, RULE_BPMN, [(FEES_DMN, "fees.dmn")]).headers["Location"] + "/deploy"
+    )
+    cheaper = FEES_DMN.replace(b"<text>500000</text>", b"<text>250000</text>")
+    response = designer.post(
+        "/designer/procedures/business_rule/decisions",
+        data={"dmn": [(io.BytesIO(cheaper), "fees.dmn")]},
+        content_type="multipart/form-data",
+    )
+    report_url = response.headers["Location"]
+    assert "/deploy" in designer.get(report_url).get_data(as_text=True)
+    designer.post(report_url + "/deploy")
+    assert services.get_definition(db, "business_rule").version == 2
+    case = services.start_case(
+        db, "business_rule", {"building_type": "house", "floor_area": 80}, started_by="web"
+    )
+    db.commit()
+    assert services.case_data(case)["fee"] == 250000

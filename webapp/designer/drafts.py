@@ -26,8 +26,10 @@ def load_draft(token: str):
 
 
 def list_drafts(limit: int = 20) -> list:
-    """The newest drafts waiting for a designer (e.g. revised diagrams sent by reformers)."""
-    return services.drafts.list_drafts(get_session(), limit)
+    """The newest drafts waiting for a designer (e.g. revised diagrams sent by reformers);
+    the DMN files kept with a BPMN draft are part of it, not drafts of their own."""
+    rows = services.drafts.list_drafts(get_session(), limit)
+    return [d for d in rows if not services.decision_drafts.is_attached(d)]
 
 
 @dataclass

@@ -7,8 +7,9 @@ from pathlib import Path
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from engine.errors import NotFound
+from engine.errors import InvalidState, NotFound
 from engine.services import (
+    decision_drafts,
     deploy,
     get_definition,
     has_errors,
@@ -51,6 +52,16 @@ def index():
     )
 
 
+def _uploaded_decisions() -> dict[str, bytes] | None:
+    """The DMN files chosen beside the BPMN file; None (and a message) when refused."""
+    files = [(f.filename, f.read()) for f in request.files.getlist("dmn") if f and f.filename]
+    try:
+        return decision_drafts.checked_files(files)
+    except InvalidState:
+        flash(_("Decision tables are .dmn files of at most 1 MB, ten at most."), "error")
+        return None
+
+
 @bp.route("/upload", methods=["POST"])
 @requires("designer")
 def upload():
@@ -58,39 +69,60 @@ def upload():
     if upload is None or not upload.filename:
         flash(_("Choose a BPMN file to upload."), "error")
         return redirect(url_for("designer.index"))
+    decisions = _uploaded_decisions()
+    if decisions is None:
+        return redirect(url_for("designer.index"))
     data, source = upload.read(), Path(upload.filename).name[:200]
-    model, problems = validate_file(data, source)
+    model, problems = validate_file(data, source, dmn_files=decisions)
     if model is None:  # unreadable or unsafe XML: report it, keep nothing
-        return render_template(
-            "designer/report.html",
-            draft=None,
-            source=source,
-            problems=problems,
-            model=None,
-            deployable=False,
-            markers={},
-            deployed=None,
-        ), 400
+        return _report_page(None, source, problems, None, decisions), 400
+    return redirect(url_for("designer.report", token=_keep(data, source, decisions)))
+
+
+def _keep(data: bytes, source: str, decisions: dict[str, bytes]) -> str:
+    """Keep the BPMN file and its DMN files as a draft; returns its token."""
     token = save_draft(data, source, g.user.username)
-    return redirect(url_for("designer.report", token=token))
+    decision_drafts.attach(get_session(), token, decisions, g.user.username)
+    commit()
+    return token
+
+
+@bp.route("/procedures/<key>/decisions", methods=["POST"])
+@requires("designer")
+def upload_decisions(key: str):
+    """New decision tables for the newest deployed version: checked with its BPMN file."""
+    definition = get_definition(get_session(), key)
+    decisions = _uploaded_decisions()
+    if not decisions:
+        if decisions is not None:
+            flash(_("Choose the DMN files to upload."), "error")
+        return redirect(url_for("designer.versions", key=key))
+    source = definition.source_name or f"{key}.bpmn"
+    return redirect(url_for("designer.report", token=_keep(definition.bpmn_xml, source, decisions)))
 
 
 @bp.route("/drafts/<token>")
 @requires("designer")
 def report(token: str):
     draft = _draft_or_404(token)
-    model, problems = validate_file(draft.data, draft.source)
+    decisions = decision_drafts.attached(get_session(), token)
+    model, problems = validate_file(draft.data, draft.source, dmn_files=decisions)
+    return _report_page(draft, draft.source, problems, model, decisions)
+
+
+def _report_page(draft, source: str, problems, model, decisions: dict[str, bytes]):
     markers = {p.element_id: f"problem-{p.severity}" for p in reversed(problems) if p.element_id}
     deployed = _deployed(model.main_process().id) if model and model.processes else None
     return render_template(
         "designer/report.html",
         draft=draft,
-        source=draft.source,
+        source=source,
         problems=problems,
         model=model,
         deployable=model is not None and not has_errors(problems),
         markers=markers,
         deployed=deployed,
+        decisions=sorted(decisions),
     )
 
 
@@ -104,7 +136,8 @@ def draft_xml(token: str):
 @requires("designer")
 def diff(token: str):
     draft = _draft_or_404(token)
-    model, problems = validate_file(draft.data, draft.source)
+    decisions = decision_drafts.attached(get_session(), token)
+    model, problems = validate_file(draft.data, draft.source, dmn_files=decisions)
     if model is None or not model.processes:
         return redirect(url_for("designer.report", token=token))
     deployed = _deployed(model.main_process().id)
@@ -125,8 +158,13 @@ def diff(token: str):
 @requires("designer")
 def deploy_draft(token: str):
     draft = _draft_or_404(token)
+    decisions = decision_drafts.attached(get_session(), token) or None
     definition, created = deploy(
-        get_session(), draft.data, source=draft.source, deployed_by=g.user.username
+        get_session(),
+        draft.data,
+        source=draft.source,
+        deployed_by=g.user.username,
+        dmn_files=decisions,
     )
     commit()
     if created:

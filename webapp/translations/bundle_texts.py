@@ -12,4 +12,11 @@ ID = {
     "Change at least one value to correct the permit.": "Ubah minimal satu nilai untuk mengoreksi izin.",
     "Bill %(code)s was due on %(day)s: the payment deadline has passed, so this payment can no longer be confirmed. The application lapses for non-payment.": "Tagihan %(code)s jatuh tempo pada %(day)s: batas waktu pembayaran telah lewat, sehingga pembayaran ini tidak dapat lagi dikonfirmasi. Permohonan gugur karena tidak dibayar.",
     "The payment cannot be confirmed: %(reason)s": "Pembayaran tidak dapat dikonfirmasi: %(reason)s",
+    "Decision tables are .dmn files of at most 1 MB, ten at most.": "Tabel keputusan adalah berkas .dmn berukuran paling besar 1 MB, paling banyak sepuluh berkas.",
+    "Choose the DMN files to upload.": "Pilih berkas DMN yang akan diunggah.",
+    "Decision tables its business rule tasks call (.dmn, optional)": "Tabel keputusan yang dipanggil tugas aturan bisnisnya (.dmn, opsional)",
+    "New decision tables": "Tabel keputusan baru",
+    "Upload the DMN files of the business rule tasks of version %(v)d (every table they call). You will see the validation report before deploying them as a new version.": "Unggah berkas DMN untuk tugas aturan bisnis versi %(v)d (semua tabel yang dipanggilnya). Laporan validasi ditampilkan sebelum tabel dipasang sebagai versi baru.",
+    "DMN files (.dmn)": "Berkas DMN (.dmn)",
+    "Decision tables:": "Tabel keputusan:",
 }

@@ -1,0 +1,58 @@
+"""Decision tables (DMN files) uploaded beside a draft BPMN file, kept until it is deployed.
+
+A draft holds one file. The DMN files a designer uploads with a BPMN file (or for the
+newest deployed version of a procedure, whose business rule tasks call them) are drafts
+of their own, their source ``<token of the BPMN draft>/<file name>``, so the validation
+report and the deploy read them back. A deployed version keeps its tables compiled into
+its spec, not as files: a new table for a deployed procedure comes with every table its
+business rule tasks call.
+"""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.errors import InvalidState
+from engine.office import drafts
+from engine.storage.tables import Draft
+
+MAX_DMN_BYTES = 1024 * 1024
+MAX_DMN_FILES = 10
+
+
+def checked_files(files: list[tuple[str, bytes]]) -> dict[str, bytes]:
+    """The uploaded DMN files by name, refused when not ``.dmn``, too many or too large."""
+    found: dict[str, bytes] = {}
+    for filename, data in files:
+        name = PurePath(filename.replace("\\", "/")).name[:120]
+        if not name.lower().endswith(".dmn"):
+            raise InvalidState(f"{name or 'The file'} is not a DMN file (.dmn).")
+        if len(data) > MAX_DMN_BYTES:
+            raise InvalidState(f"{name} is larger than 1 MB; a decision table is much smaller.")
+        found[name] = data
+    if len(found) > MAX_DMN_FILES:
+        raise InvalidState(f"Upload at most {MAX_DMN_FILES} DMN files with one BPMN file.")
+    return found
+
+
+def attach(session: Session, token: str, files: dict[str, bytes], uploaded_by: str) -> None:
+    """Keep ``files`` with the BPMN draft ``token``."""
+    for name, data in files.items():
+        drafts.save_draft(session, data, f"{token}/{name}", uploaded_by)
+
+
+def attached(session: Session, token: str) -> dict[str, bytes]:
+    """The DMN files kept with the BPMN draft ``token`` (file name -> bytes)."""
+    if drafts.load_draft(session, token) is None:
+        return {}
+    prefix = f"{token}/"
+    rows = session.scalars(select(Draft).where(Draft.source.startswith(prefix, autoescape=True)))
+    return {row.source[len(prefix) :]: row.data for row in rows}
+
+
+def is_attached(draft: Draft) -> bool:
+    """Whether ``draft`` is a DMN file kept with a BPMN draft (not a draft of its own)."""
+    return "/" in (draft.source or "")
