@@ -96,6 +96,21 @@ def test_audit_verify_detects_an_altered_row(cli, finished, tmp_path):
     assert "row 1: the row was altered" in failed.stderr
 
 
+def test_audit_verify_reports_the_newest_rows_deleted(cli, finished):
+    for _ in range(3):
+        cli(*EXPORT, "--as", "admin", input="admin-secret\n")
+    intact = cli("audit", "verify").output
+    assert "3 row(s), hash chain verified" in intact and "matches the anchor" in intact
+    with sqlite3.connect(cli.database) as db:
+        db.execute("DELETE FROM access_log WHERE id > 1")
+    assert "row 3: 2 newest row(s) were deleted" in cli("audit", "verify", code=1).stderr
+    with sqlite3.connect(cli.database) as db:
+        db.execute("DELETE FROM access_log")  # and a database re-created on purpose
+    cli("audit", "verify", code=1)
+    assert "anchored row 1" in cli("audit", "anchor", "--reset", "--as", "admin").output
+    assert "1 row(s), hash chain verified" in cli("audit", "verify").output
+
+
 def test_keys_rotate_and_retention_run(cli, finished):
     assert "re-encrypted 1 case(s)" in cli("keys", "rotate").output
     assert "would anonymise 0 case(s)" in cli("retention", "run", "--dry-run").output

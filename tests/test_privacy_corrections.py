@@ -35,7 +35,7 @@ def test_an_accepted_correction_is_applied_to_the_case_data(office, requested): 
     case, row = requested
     assert ("address", "Alamat") in services.privacy.correctable_fields(office, row)
     services.privacy.answer(
-        office, row.id, actor="admin", text="Sudah diperbaiki", corrections={"address": NEW}
+        office, row.id, actor="admin", text=f"Diperbaiki: {NEW}", corrections={"address": NEW}
     )
     office.commit()
     office.expire_all()
@@ -52,7 +52,8 @@ def test_an_accepted_correction_is_applied_to_the_case_data(office, requested): 
     [logged] = [e for e in access_log.entries(office, case_id=case.id) if e.action == "corrected"]
     assert (logged.actor, logged.field_id) == ("admin", "address")
     office.close()
-    assert NEW.encode() not in raw_bytes(office)  # stored encrypted, as the form's values
+    assert NEW.encode() not in raw_bytes(office)  # stored encrypted, the answer too
+    assert services.privacy.requests_of(office)[0].answer == f"Diperbaiki: {NEW}"
     assert services.privacy.requests_of(office, open_only=True) == []
     with pytest.raises(InvalidState, match="answered already"):
         services.privacy.answer(office, row.id, actor="admin", text="again")

@@ -78,6 +78,7 @@ _SEALED_COLUMNS = (
     (OutboxMessage, ("recipient", "body")),
     (Permit, ("holder_name",)),
     (Incident, ("message",)),
+    (DataRequest, ("answer",)),
 )
 
 

@@ -150,7 +150,7 @@ def _remove_free_text(session: Session, case: Case) -> None:
         message.recipient = ""
         message.body = ""
     for request in session.scalars(select(DataRequest).where(DataRequest.case_id == case.id)):
-        request.message = ""
+        request.message, request.answer = "", ""
     for incident in session.scalars(select(Incident).where(Incident.case_id == case.id)):
         incident.message, incident.values = "", None
     for permit in session.scalars(select(Permit).where(Permit.case_id == case.id)):

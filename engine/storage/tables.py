@@ -587,7 +587,7 @@ class DataRequest(Base):
     due_at: Mapped[datetime]
     answered_at: Mapped[datetime | None]
     answered_by: Mapped[str] = mapped_column(String(80), default="")
-    answer: Mapped[str] = mapped_column(Text, default="")
+    answer: Mapped[str] = mapped_column(SealedLongText, default="")  # encrypted
 
 
 class Connector(Base):
