@@ -3,9 +3,15 @@
 For every ``*.bpmn`` / ``*.bpmn20.xml`` file under ``--models`` (each file alone):
 
 1. **parsed by SpiffWorkflow**: plain ``BpmnParser`` builds the spec of every process in
-   the file, with its sub-process specs;
+   the file, with its sub-process specs (the files of the processes it calls added, see
+   2.);
 2. **accepted by permitflow**: the file validates without errors *and* deploys (one
-   check decides both, so a gap between the two is listed as ``deploy:`` reasons);
+   check decides both, so a gap between the two is listed as ``deploy:`` reasons); a
+   file whose call activities name processes of other files in its folder (as
+   SpiffWorkflow's tests load them together) is deployed after those files, called
+   ones first, like a designer deploys the called procedures first (each must be the
+   main process of its file; a called file that is refused refuses the caller,
+   ``called file refused``);
 3. **refused by reason**: the error codes of the refused files, grouped (unsupported
    elements by their tag), each with the number of files it stops;
    DMN files beside it (or one folder down) that define a decision it calls are
@@ -39,7 +45,7 @@ from sqlalchemy.orm import Session
 from engine import services
 from engine.calendar import clock
 from engine.demo import fill
-from engine.errors import EngineError
+from engine.errors import EngineError, InvalidBpmn
 from engine.office.cases import start_form
 from engine.storage import db, migrate
 from engine.storage.tables import AuditEntry, MessageWait, Timer
@@ -56,14 +62,17 @@ def model_files(folder: Path) -> list[Path]:
     return sorted(path for path in found if path.is_file())
 
 
-def spiff_parses(path: Path) -> str | None:
-    """None when plain SpiffWorkflow parses every process of the file, else why not."""
+def spiff_parses(path: Path, called: list[Path]) -> str | None:
+    """None when plain SpiffWorkflow parses every process of the file (with the files of
+    the processes it calls, as SpiffWorkflow's tests load them), else why not."""
     from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnParser
 
     parser = BpmnParser()
     try:
         parser.add_bpmn_file(str(path))
-        for process_id in parser.get_process_ids():
+        own = parser.get_process_ids()
+        parser.add_bpmn_files([str(c) for c in called])
+        for process_id in own:
             parser.get_spec(process_id)
             parser.get_subprocess_specs(process_id)
     except Exception as exc:  # noqa: BLE001 - any failure means "not parsed"
@@ -93,6 +102,34 @@ def decision_files(path: Path, data: bytes) -> dict[str, bytes]:
         if wanted & defined:
             found[str(candidate.relative_to(path.parent))] = content
     return found
+
+
+_PROCESS_ID = re.compile(rb'<(?:[A-Za-z]\w*:)?process\s[^>]*?\bid="([^"]+)"')
+_CALLED = re.compile(rb'calledElement="([^"]+)"')
+
+
+def called_beside(path: Path, data: bytes) -> list[Path]:
+    """The files in ``path``'s folder defining the processes its call activities name and
+    it does not define, called ones before their callers (each once; cycles cut)."""
+    defines: dict[bytes, Path] = {}
+    for candidate in model_files(path.parent):
+        if candidate.parent == path.parent and candidate != path:
+            for process_id in _PROCESS_ID.findall(candidate.read_bytes()):
+                defines.setdefault(process_id, candidate)
+    order: list[Path] = []
+
+    def visit(content: bytes, seen: set[Path]) -> None:
+        own = set(_PROCESS_ID.findall(content))
+        for called in _CALLED.findall(content):
+            target = defines.get(called)
+            if called in own or target is None or target in seen or target in order:
+                continue
+            visit(target.read_bytes(), seen | {target})
+            if target not in order:
+                order.append(target)
+
+    visit(data, {path})
+    return order
 
 
 class _Timeout(Exception):
@@ -141,28 +178,57 @@ def _why(session: Session, case) -> str:
     return f"{case.status}: {entry.message[:100]}" if entry is not None else case.status
 
 
+def _deploy(session: Session, path: Path, data: bytes, result: dict):
+    """Deploy ``path`` (its DMN files with it); None with ``result["reasons"]`` set when
+    it is refused."""
+    try:
+        definition, _ = services.deploy(
+            session,
+            data,
+            source=path.name,
+            deployed_by=ADMIN,
+            dmn_files=decision_files(path, data),
+        )
+        return definition
+    except InvalidBpmn as exc:
+        result["reasons"] = refusal_reasons(exc.problems) or [
+            f"deploy: {exc.message.splitlines()[-1][:90]}"
+        ]
+    except EngineError as exc:
+        result["reasons"] = [f"deploy: {exc.message.splitlines()[-1][:90]}"]
+    except Exception as exc:  # noqa: BLE001 - a crash is a finding of the benchmark
+        result["reasons"] = [f"deploy crashed: {type(exc).__name__}: {str(exc)[:80]}"]
+    return None
+
+
+def _deploy_called(session: Session, path: Path, data: bytes, result: dict) -> bool:
+    """Deploy the files of the processes ``path`` calls; False when one is refused."""
+    for called in called_beside(path, data):
+        refused: dict = {}
+        if _deploy(session, called, called.read_bytes(), refused) is None:
+            result["reasons"] = [f"called file refused: {r}" for r in refused["reasons"]]
+            return False
+    return True
+
+
 def measure(path: Path, engine, verbose: bool) -> dict:
     data = path.read_bytes()
-    result: dict = {"file": str(path), "spiff": spiff_parses(path)}
-    dmn_files = decision_files(path, data)
-    model, problems = validate_file(data, path.name, dmn_files=dmn_files)
-    result["reasons"] = refusal_reasons(problems)
-    if result["reasons"]:
-        return result
+    called = called_beside(path, data)
+    result: dict = {"file": str(path), "spiff": spiff_parses(path, called), "reasons": []}
+    if not called:  # alone: validation says why without a database
+        _, problems = validate_file(data, path.name, dmn_files=decision_files(path, data))
+        result["reasons"] = refusal_reasons(problems)
+        if result["reasons"]:
+            return result
     clock.reset()
     with Session(engine, expire_on_commit=False) as session:
         signal.alarm(SECONDS_PER_MODEL)
-        try:
-            definition, _ = services.deploy(
-                session, data, source=path.name, deployed_by=ADMIN, dmn_files=dmn_files
-            )
-        except EngineError as exc:
-            result["reasons"] = [f"deploy: {exc.message.splitlines()[-1][:90]}"]
+        definition = None
+        if _deploy_called(session, path, data, result):
+            definition = _deploy(session, path, data, result)
+        if definition is None:
             signal.alarm(0)
-            return result
-        except Exception as exc:  # noqa: BLE001 - a crash is a finding of the benchmark
-            result["reasons"] = [f"deploy crashed: {type(exc).__name__}: {str(exc)[:80]}"]
-            signal.alarm(0)
+            session.rollback()
             return result
         try:
             result["run"] = run_case(session, definition.key)
