@@ -151,7 +151,7 @@ def deploy(files: tuple[str, ...], actor: str, dmn_paths: tuple[str, ...]) -> No
 def start(key: str, data: str | None, actor: str, version: int | None, as_json: bool) -> None:
     """Start a case of procedure KEY."""
     with db.session_scope() as session:
-        case = services.start_case(
+        case = services.start_by_hand(
             session, key, _parse_json(data, "--data"), started_by=actor, version=version
         )
         info = _case_info(case)

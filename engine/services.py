@@ -74,6 +74,7 @@ from engine.office.definitions import (
 )
 from engine.office.documents import case_documents, get_document, read
 from engine.office.forms import describe_field, form_initial_values
+from engine.office.hand_starts import StartsByItself, start_by_hand
 from engine.office.labels import labels_for
 from engine.office.notifications import messages_for_case, send_pending
 from engine.office.payment_channel import record_payment
@@ -221,6 +222,8 @@ __all__ = [
     "called_definitions",
     "decisions_beside",
     "decision_drafts",
+    "start_by_hand",
+    "StartsByItself",
     "finding_reviews",
     "start_by_message",
     "starts_by_itself",

@@ -18,7 +18,7 @@ from engine.services import (
     find_by_tracking_code,
     get_task,
     open_tasks,
-    start_case,
+    start_by_hand,
     task_form,
     tasks_for_user,
 )
@@ -100,7 +100,7 @@ def start():
         raise BadRequest(
             "Give 'process' (a procedure key) and 'data' (an object of start form fields)."
         )
-    case = start_case(get_session(), process, data, started_by=g.api_user.username)
+    case = start_by_hand(get_session(), process, data, started_by=g.api_user.username)
     commit()
     return jsonify(case_json(case)), 201
 
