@@ -104,3 +104,36 @@ def test_a_case_that_ends_its_main_flow_ends_without_its_event_sub_processes(off
 def test_an_interrupting_event_sub_process_validates_without_problems():
     _, problems = validate_file(read(MODEL), MODEL)
     assert not [p for p in problems if p.severity == "error"], problems
+
+
+SCOPES = "event_subprocess_scopes.bpmn"
+
+
+def test_an_interrupting_event_sub_process_of_a_sub_process_ends_only_that_sub_process(office):
+    deploy(office, SCOPES)
+    case = services.start_case(office, "event_subprocess_scopes", {})
+    office.commit()
+    clock.advance(timedelta(days=1, minutes=1))
+    services.tick(office)
+    office.commit()
+    assert inbox(office, case, "vera") == []  # the reading was cancelled
+    assert inbox(office, case, "hana") == ["Note the delay"]
+    complete(office, case, "hana", "Note the delay")
+    assert inbox(office, case, "hana") == ["Decide"]  # the process goes on after the review
+    complete(office, case, "hana", "Decide")
+    case = restored(office, case)
+    assert (case.status, case.outcome) == ("completed", "Decided")
+
+
+def test_a_non_interrupting_message_adds_work_and_the_case_ends_when_it_is_done(office):
+    deploy(office, SCOPES)
+    case = services.start_case(office, "event_subprocess_scopes", {})
+    office.commit()
+    services.deliver_message(office, restored(office, case), "question", {})
+    office.commit()
+    assert inbox(office, case, "vera") == ["Answer the question", "Read the file"]
+    complete(office, case, "vera", "Read the file")
+    complete(office, case, "hana", "Decide")
+    assert restored(office, case).status == "running"  # the answer is still open
+    complete(office, case, "vera", "Answer the question")
+    assert restored(office, case).status == "completed"
