@@ -49,6 +49,7 @@ DOCUMENT_TEMPLATES = {
         ("skrd", "templates/retribution_assessment.html"),
         ("receipt", "templates/retribution_receipt.html"),
     ],
+    "business_license": [("permit", "templates/business_license.html")],
 }
 
 
@@ -470,13 +471,15 @@ def business_license_signature(b: ProcessBuilder, front: str, head: str) -> None
         field("signature_note", "Note", required=False, maxlength=500),
     )
     b.node("gw_signed", "exclusiveGateway", "Signed?", head)
-    b.user_task(
+    publish = b.user_task(
         "publish_license",
         "Publish licence in OSS and notify applicant",
         front,
         field("license_number", "Licence number", maxlength=50),
         field("published_on", "Date published", "date"),
+        doc="Completing this task numbers, signs and stores the licence document (pf:issues).",
     )
+    publish.properties.update({"issues": "permit", "object": "company_name"})
     b.node("end_issued", "endEvent", "Licence issued", front)
     b.chain("sign_license", "gw_signed")
     b.flow("gw_signed", "publish_license", "signed", name="signed")

@@ -233,7 +233,10 @@ def test_the_bundle_bills_each_levy_from_the_fee_table_and_issues_each_permit(cl
     skpd = services.documents.get_document(clerks, bills["signage_permit"].assessment_document_id)
     assert skpd.filename.startswith("SKRD-") and skpd.case_id == case.id
     issued = {p.process_key: p for p in permits.case_permits(clerks, case)}
-    assert {"building_approval", "signage_permit"} <= set(issued)
+    # three permits, each its procedure's own PDF and number in the register
+    assert set(issued) == {"business_license", "building_approval", "signage_permit"}
+    assert issued["business_license"].number.startswith("PB-UMKU-")
+    assert issued["business_license"].object_text == BUNDLE["company_name"]
     assert issued["building_approval"].number.startswith("PBG-")
     assert issued["building_approval"].title == "Persetujuan Bangunan Gedung (PBG)"
     assert issued["signage_permit"].number.startswith("REKLAME-")
@@ -270,7 +273,7 @@ def test_a_rejected_called_procedure_issues_nothing_and_bills_nothing(clerks):
     assert case.outcome == "All permits decided"
     assert {b.process_key for b in payments.case_bills(clerks, case)} == {"signage_permit"}
     keys = {p.process_key for p in permits.case_permits(clerks, case)}
-    assert "building_approval" not in keys and "signage_permit" in keys
+    assert keys == {"business_license", "signage_permit"}
 
 
 def test_the_cashier_cannot_confirm_a_payment_after_the_due_date(clerks):
