@@ -8,8 +8,8 @@ key and parameters again in the reader's language, with the names of the deploye
 model, so a finding stored in a job result reads the same in both languages.
 
 Parameter values: an element id (or a list of them) becomes its quoted name; a key
-ending in ``_seconds`` a duration in hours or working days of 8 hours (the office day
-the service standard counts); ``withdrawn`` (why a suggestion was not offered) adds a
+ending in ``_seconds`` working time in hours or working days of 8 hours (the office
+day the service standard counts); ``withdrawn`` (why a suggestion was not offered) adds a
 last sentence; other strings are translated through :data:`WORDS` when listed there.
 """
 
@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from simulations.analysis.finding import Finding
 
 HOURS_PER_WORKING_DAY = 8.0  # the office day of CalendarSpec.office_hours, 08:00-16:00
+WORKING_DAYS_A_WEEK = 5  # Monday to Friday
 LANGUAGES = ("en", "id")
 
 # message key -> language -> (title, explanation), str.format templates
@@ -364,6 +365,24 @@ def duration_text(seconds: float | None, language: str = "en") -> str:
     if language == "id":
         text = text.translate(_SWAP)
     return f"{text} {unit.get(language, unit['en'])}"
+
+
+def elapsed_text(seconds: float | None, language: str = "en") -> str:
+    """Elapsed time (a case's cycle time, a wait) as the service standard counts it:
+    hours under a day, else the working days in it, five in every seven days (public
+    holidays aside), as ``maxDays`` counts a case's days.
+
+    Examples
+    --------
+    >>> elapsed_text(5 * 3600), elapsed_text(7 * 86400, "id")
+    ('5 hours', '5 hari kerja')
+    """
+    if seconds is None:
+        return "–"
+    if seconds < 86400:
+        return duration_text(seconds, language)
+    days = seconds / 86400 * WORKING_DAYS_A_WEEK / 7
+    return duration_text(days * HOURS_PER_WORKING_DAY * 3600, language)
 
 
 def _value(key: str, value, name: Names, language: str):

@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 
 from engine.services import BpmnModel, ProcessDefinition, labels_for
 from simulations.analysis.finding import finding_key
-from simulations.analysis.texts import duration_text, render
+from simulations.analysis.texts import duration_text, elapsed_text, render
 from simulations.des.results import is_time
 from simulations.scenarios.report import bar_chart, legend
 
@@ -53,6 +53,12 @@ KPIS = {
     "cases.finished": _l("Cases finished"),
     "cases.unfinished": _l("Cases not finished"),
 }
+CYCLE = {  # the bars of the cycle time chart
+    "cycle_time.mean": _l("mean"),
+    "cycle_time.p50": _l("half of the cases"),
+    "cycle_time.p90": _l("9 in 10 cases"),
+    "cycle_time.p95": _l("19 in 20 cases"),
+}
 FIGURES = {  # the last part of a per-task or per-lane figure
     "waiting": _l("waiting"),
     "processing": _l("working"),
@@ -71,11 +77,28 @@ def names_of(model: BpmnModel, definition: ProcessDefinition) -> dict[str, str]:
     """Element and lane id -> the name a reformer knows it by, in the reader's language
     when the BPMN carries it (``pf:label``), else as drawn (the id only when unnamed)."""
     process = model.main_process()
-    names = {n.id: n.label for n in process.nodes.values()}
-    names |= {f.id: f.name or f.id for f in process.flows.values()}
-    names |= {lane.id: lane.name or lane.id for lane in process.lanes.values()}
     labels, shown = labels_for(definition), language()
-    return {element: labels.name(element, shown, name) for element, name in names.items()}
+    names = {
+        n.id: labels.name(n.id, shown, n.name or _unnamed(n.kind)) for n in process.nodes.values()
+    }
+    names |= {
+        lane.id: labels.name(lane.id, shown, lane.name or str(_l("a lane without a name")))
+        for lane in process.lanes.values()
+    }
+    for flow in process.flows.values():
+        target = names.get(flow.target, "?") if flow.target in process.nodes else "?"
+        fallback = f"{names.get(flow.source, '?')} → {target}"
+        names[flow.id] = labels.name(flow.id, shown, flow.name or fallback)
+    return names
+
+
+def _unnamed(kind: str) -> str:
+    """What a reformer calls an element drawn without a name (rather than its id)."""
+    if kind.endswith("Gateway"):
+        return str(_l("a gateway without a name"))
+    if kind.endswith("Event"):
+        return str(_l("an event without a name"))
+    return str(_l("a step without a name"))
 
 
 def finding_view(finding: dict, names: dict[str, str]) -> dict[str, Any]:
@@ -90,7 +113,18 @@ def finding_view(finding: dict, names: dict[str, str]) -> dict[str, Any]:
         "title": title,
         "explanation": explanation,
         "change_text": describe_change(change, names) if change else "",
+        "cycle_change_text": _signed_percent((finding.get("effect") or {}).get(CYCLE_CHANGE)),
     }
+
+
+CYCLE_CHANGE = "cycle_time_mean_change"  # simulations.jobs.quick_analysis's effect
+
+
+def _signed_percent(share: float | None) -> str:
+    if share is None:
+        return ""
+    text = f"{100 * share:+.1f} %"
+    return text.replace(".", ",") if language() == "id" else text
 
 
 def _quoted(names: dict[str, str], element: Any) -> str:
@@ -130,6 +164,10 @@ def describe_change(change: dict, names: dict[str, str]) -> str:
     return _("A change of the procedure")
 
 
+def _bare(label: str) -> str:
+    return label.split(" · ")[0].strip("“”")
+
+
 def figure_label(kpi: str, names: dict[str, str]) -> str:
     """``task.verify.waiting`` -> ``“Verify documents” · waiting``."""
     if kpi in KPIS:
@@ -146,8 +184,10 @@ def figure_text(kpi: str, value: float | None) -> str:
     percent, money in Rupiah."""
     if value is None:
         return "–"
-    if is_time(kpi):
+    if kpi.endswith(".processing"):  # working time
         return duration_text(value, language())
+    if is_time(kpi):  # elapsed: cycle times and waits
+        return elapsed_text(value, language())
     if kpi.endswith((".utilisation", ".compliance")):
         text = f"{value * 100:.1f}%"
     elif kpi.startswith("cost."):
@@ -161,7 +201,7 @@ def charts(comparison: dict, names: dict[str, str]) -> list[str]:
     """The comparison's bar charts (today against the scenario) with names and words."""
     rows = {r["kpi"]: r for r in comparison.get("kpis", [])}
     groups = [
-        (_("Cycle time (hours)"), [k for k in KPIS if k.startswith("cycle_time") and k in rows]),
+        (_("Cycle time (hours)"), [k for k in CYCLE if k in rows]),
         (
             _("Waiting time per step (hours)"),
             sorted(k for k in rows if k.startswith("task.") and k.endswith(".waiting")),
@@ -178,7 +218,7 @@ def charts(comparison: dict, names: dict[str, str]) -> list[str]:
         if not keys:
             continue
         scale = 100 if keys[0].endswith(".utilisation") else 1 / 3600
-        labels = [figure_label(k, names).split(" · ")[0].strip("“”") for k in keys]
+        labels = [str(CYCLE[k]) if k in CYCLE else _bare(figure_label(k, names)) for k in keys]
         series = [
             (name, [{"mean": (rows[k].get(side) or 0) * scale} for k in keys])
             for name, side in zip(series_names, ("baseline", "scenario"), strict=True)

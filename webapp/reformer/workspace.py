@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from engine import services
 from engine.services import BpmnModel
-from simulations.analysis.texts import duration_text
+from simulations.analysis.texts import elapsed_text
 from simulations.params.parameters import SimParams, params_to_dict
 from simulations.scenarios.changes import ScenarioError
 from webapp.database import commit, get_session
@@ -123,8 +123,8 @@ def model_choices(model: BpmnModel, names: dict[str, str]) -> dict[str, list[tup
     for flow in process.flows.values():
         source = process.nodes.get(flow.source)
         if source is not None and source.kind == "exclusiveGateway" and len(source.outgoing) > 1:
-            target = names.get(flow.target, flow.target)
-            flows.append((flow.id, f"{names.get(source.id, source.id)} → {target}"))
+            choice, target = names.get(source.id, "?"), names.get(flow.target, "?")
+            flows.append((flow.id, f"{choice} → {flow.name or target}"))
     return {"tasks": tasks, "lanes": lanes, "flows": flows}
 
 
@@ -190,7 +190,7 @@ def heat(heatmap: dict[str, dict]) -> tuple[dict[str, str], list[dict[str, str]]
         hours = t.get("waiting_hours") or 0
         if longest and hours >= 0.05:
             markers[element] = f"heat-{min(4, 1 + int(3 * hours / longest))}"
-            text = duration_text(hours * 3600, words.language())
+            text = elapsed_text(hours * 3600, words.language())
             overlays.append({"id": element, "text": f"⏳ {text}", "class": "heat-badge"})
     for lane, values in lanes.items():
         if values.get("utilisation") is not None:

@@ -76,4 +76,12 @@ ID = {
     "Or a factor (0.5 = half as long or as many)": "Atau faktor (0,5 = separuh lamanya atau jumlahnya)",
     "Notes of the simulator on the parameters (for advanced users)": "Catatan simulator tentang parameter (untuk pengguna mahir)",
     "%(name)s, simplified": "%(name)s, disederhanakan",
+    "a lane without a name": "bagian tanpa nama",
+    "a gateway without a name": "gateway tanpa nama",
+    "an event without a name": "peristiwa tanpa nama",
+    "a step without a name": "langkah tanpa nama",
+    "mean": "rata-rata",
+    "half of the cases": "separuh permohonan",
+    "9 in 10 cases": "9 dari 10 permohonan",
+    "19 in 20 cases": "19 dari 20 permohonan",
 }
