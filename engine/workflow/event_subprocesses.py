@@ -11,9 +11,9 @@ one (``isInterrupting="true"``, the default) cancels everything else in its scop
 process, or the sub-process it is declared in) when its start event fires: the tasks
 waiting in inboxes, the timers and message waits, the other event sub-processes.
 
-Compiling marks the start events of interrupting event sub-processes
+Compiling marks the start events of event sub-processes with whether they interrupt
 (:func:`mark_interrupting`); the mark is stored with the spec
-(:mod:`engine.workflow.specs`). When a marked start event runs, :func:`interrupt_scope`
+(:mod:`engine.workflow.specs`). When one marked interrupting runs, :func:`interrupt_scope`
 cancels every branch of the scope except the event sub-process's own; the scope then
 ends when the event sub-process ends.
 """
@@ -58,25 +58,26 @@ class StartEventParser(event_parsers.StartEventParser):
 PARSER_OVERRIDE = {full_tag("startEvent"): (StartEventParser, DefaultStartEvent)}
 
 
-def interrupting_starts(root: etree._Element) -> set[str]:
-    """Ids of the start events of the file's interrupting event sub-processes."""
-    found = set()
+def event_subprocess_starts(root: etree._Element) -> dict[str, bool]:
+    """The start events of the file's event sub-processes: id -> whether it interrupts."""
+    found = {}
     for sub in root.iter(f"{{{BPMN_NS}}}subProcess"):
         if sub.get("triggeredByEvent", "").strip().lower() != "true":
             continue
         for start in sub.iterchildren(f"{{{BPMN_NS}}}startEvent"):
-            if start.get("isInterrupting", "true").strip().lower() != "false":
-                found.add(start.get("id"))
+            interrupting = start.get("isInterrupting", "true").strip().lower() != "false"
+            found[start.get("id")] = interrupting
     return found
 
 
 def mark_interrupting(root: etree._Element, process_specs: Iterable) -> None:
-    """Mark the task specs of the interrupting start events in ``process_specs``."""
-    ids = interrupting_starts(root)
+    """Mark the task specs of the event sub-processes' start events in ``process_specs``
+    with whether they interrupt (True) or not (False)."""
+    starts = event_subprocess_starts(root)
     for process_spec in process_specs:
         for task_spec in process_spec.task_specs.values():
-            if isinstance(task_spec, StartEvent) and task_spec.bpmn_id in ids:
-                setattr(task_spec, MARK, True)
+            if isinstance(task_spec, StartEvent) and task_spec.bpmn_id in starts:
+                setattr(task_spec, MARK, starts[task_spec.bpmn_id])
 
 
 def connect_triggered(process_specs: Iterable) -> None:
@@ -158,3 +159,10 @@ def interrupted(workflow) -> bool:
         and getattr(task.workflow, "parent_workflow", None) is workflow
         for task in workflow.get_tasks()
     )
+
+
+def beside_the_flow(task) -> bool:
+    """Whether ``task`` runs in a non-interrupting event sub-process: work added beside
+    the case's flow, whose end event is not the case's outcome."""
+    starts = getattr(task.workflow.spec, "bpmn_start_events", ())
+    return any(getattr(s, MARK, None) is False for s in starts)

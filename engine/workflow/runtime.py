@@ -35,7 +35,7 @@ from engine.storage.tables import (
     MessageWait,
     Timer,
 )
-from engine.workflow import internals, repair, service_tasks, specs
+from engine.workflow import event_subprocesses, internals, repair, service_tasks, specs
 
 
 @dataclass
@@ -433,6 +433,7 @@ def _update_status(session: Session, running: Running, actor: str) -> None:
         for t in running.workflow.get_tasks(state=TaskState.COMPLETED)
         if t.task_spec.bpmn_id and t.task_spec.__class__.__name__ == "EndEvent"
     ]
+    ends = [t for t in ends if not event_subprocesses.beside_the_flow(t)] or ends
     if ends:
         last = max(ends, key=lambda t: t.last_state_change)
         case.outcome = _node_name(running, last.task_spec.bpmn_id)
