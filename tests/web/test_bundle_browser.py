@@ -38,9 +38,10 @@ ANSWERS = {
     "sector_review": {"technical_decision": "approve"},
     "sign_license": {"signed": True},
     "technical_review": {"technical_decision": "approve"},
-    "confirm_payment": {"payment_received": True},
+    "confirm_payment": {"payment_received": True, "payment_reference": "NTPD-PBG-0001"},
     "sign_permit": {"signed": True},
     "review_signage": {"sign_decision": "approve"},
+    "confirm_signage_payment": {"signage_paid": True, "payment_reference": "NTPD-REK-0001"},
 }
 
 
@@ -101,7 +102,9 @@ def _next_task(engine, code: str):
             return None
         task = tasks[0]
         form = services.task_form(task)
-        return task.id, task.role, task.element_id, form, fill(form)
+        shown = services.task_data(task)  # what the page shows filled in (the fee table's)
+        kept = {f.id: shown[f.id] for f in form if shown.get(f.id) is not None}
+        return task.id, task.role, task.element_id, form, fill(form) | kept
 
 
 def _complete_in_browser(browser, base: str, task) -> None:
@@ -163,5 +166,28 @@ def test_one_application_three_permits_issued_and_tracked(office, browser):
         "Izin terbit",
         "PBG terbit",
     ]
+    _three_permits_issued(applicant, base, engine, code)
     shoot(applicant, "track-issued")
     applicant.context.close()
+
+
+def _three_permits_issued(applicant, base: str, engine, code: str) -> None:
+    """Each called procedure's permit: its own number, its PDF and a valid verification."""
+    with Session(engine, expire_on_commit=False) as session:
+        case = services.get_case(session, code)
+        permits = {p.process_key: p for p in services.permits.case_permits(session, case)}
+        bills = services.payments.case_bills(session, case)
+    assert set(permits) == {"business_license", "building_approval", "signage_permit"}
+    assert sorted((b.process_key, b.amount, b.status) for b in bills) == [
+        ("building_approval", 800_000, "paid"),  # the fee table's amounts, paid
+        ("signage_permit", 50_000, "paid"),
+    ]
+    for key, permit in permits.items():
+        row = applicant.locator(f"#called-procedures tr[data-procedure='{key}']")
+        assert row.locator(".permit-number").inner_text() == permit.number
+        pdf = applicant.request.get(base + row.locator("a.called-permit-pdf").get_attribute("href"))
+        assert pdf.ok and pdf.body().startswith(b"%PDF")
+    verify = applicant.locator("#called-procedures a.called-permit-verify").first
+    verify.click()
+    assert applicant.locator("#verdict").inner_text() == "Berlaku"
+    applicant.go_back()
