@@ -20,6 +20,7 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.orm.util import identity_key
 
 from engine.bpmn.model import BpmnModel, Process
 from engine.calendar import clock
@@ -298,8 +299,8 @@ def _who_changed(session: Session, case_id: int) -> str:
 def _stage_human_tasks(
     session: Session, running: Running, actor: str, waits: dict, calls: dict
 ) -> list[str]:
-    """Add the rows (and audit entries) of newly ready tasks, set the current step;
-    return the ids of the rows to delete (tasks no longer ready)."""
+    """Add the rows (and audit entries) of newly ready tasks, drop those of tasks no
+    longer ready, set the current step; return the ids of rows left to delete."""
     case = running.case
     ready = _open_human_tasks(running.workflow)
     now = clock.now()
@@ -317,16 +318,29 @@ def _stage_human_tasks(
             lane=row.lane_name,
             message=f"{row.name} is ready for {row.lane_name or 'the office'}",
         )
-    gone = sorted(running.open_before - ready.keys())
+    gone = _drop_human_tasks(session, sorted(running.open_before - ready.keys()))
     running.open_before = frozenset(ready)
     case.current_step = _current_step(running, ready.values(), waits, calls)
     return gone
 
 
+def _drop_human_tasks(session: Session, task_ids: list[str]) -> list[str]:
+    """Mark the loaded rows of tasks no longer ready for deletion in the coming flush;
+    return the ids of the others (not in the session), to delete after it."""
+    others = []
+    for task_id in task_ids:
+        row = session.identity_map.get(identity_key(HumanTask, task_id))
+        if row is None:
+            others.append(task_id)
+        else:
+            session.delete(row)
+    return others
+
+
 def _delete_human_tasks(session: Session, task_ids: list[str]) -> None:
-    """One DELETE for the rows of tasks no longer ready (loaded ones leave the session)."""
+    """One DELETE for the rows of tasks no longer ready that were not loaded."""
     if task_ids:
-        session.execute(delete(HumanTask).where(HumanTask.id.in_(task_ids)))
+        session.execute(delete(HumanTask.__table__).where(HumanTask.id.in_(task_ids)))
 
 
 def _current_step(running: Running, ready, waits: dict, calls: dict) -> str:
