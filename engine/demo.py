@@ -7,6 +7,7 @@ with plausible values, so the inbox of every lane has something in it.
 from __future__ import annotations
 
 import json
+import os
 import random
 import re
 from datetime import UTC, date, datetime, time, timedelta
@@ -137,8 +138,12 @@ def add_demo_survey_responses(session: Session, per_service: int = 24, seed: int
 
 
 def load(session: Session, *, with_cases: bool = True) -> str:
-    """Deploy every procedure, create the users and (optionally) sample cases."""
-    lines = []
+    """Deploy every procedure, create the users and (optionally) sample cases.
+
+    The connectors come first: the business licence and building approval call the
+    population registry and OSS-RBA, and a procedure naming an unknown connector is refused.
+    """
+    lines = [register_connectors(session)]
     for path in sorted(PROCESSES_DIR.glob("*.bpmn")):
         data = path.read_bytes()
         definition, created = services.deploy(
@@ -176,16 +181,23 @@ def load(session: Session, *, with_cases: bool = True) -> str:
 STUBS_URL = "http://127.0.0.1:8701"  # `make run` starts engine.integration.stubs there
 
 
-def add_demo_connectors(session: Session) -> str:
-    """The population registry and OSS-RBA connectors (on the local stubs), and the
-    small procedures whose service tasks fill the applicant's data from them."""
+def register_connectors(session: Session, base_url: str | None = None, **options: Any) -> str:
+    """Register the population registry and OSS-RBA connectors on the local stubs at
+    ``base_url`` (``PERMITFLOW_STUBS_URL``, else :data:`STUBS_URL`), before the shipped
+    procedures that call them are deployed; ``options`` override retries, backoff..."""
     from engine.integration import stubs
 
+    url = base_url or os.environ.get("PERMITFLOW_STUBS_URL") or STUBS_URL
+    settings = {"retries": 2, "backoff_seconds": 1.0} | options
     for name, operations in stubs.CONNECTOR_OPERATIONS.items():
-        services.connectors.add_connector(
-            session, name, STUBS_URL, operations, retries=2, backoff_seconds=1, actor="demo"
-        )
-    lines = [f"connectors population, oss on {STUBS_URL}"]
+        services.connectors.add_connector(session, name, url, operations, actor="demo", **settings)
+    return f"connectors population, oss on {url}"
+
+
+def add_demo_connectors(session: Session) -> str:
+    """The small procedures whose service tasks fill the applicant's data from the
+    population registry and OSS-RBA (the connectors are registered first)."""
+    lines = [register_connectors(session)]
     for path in sorted((PROCESSES_DIR / "integration").glob("*.bpmn")):
         definition, created = services.deploy(
             session, path.read_bytes(), source=path.name, deployed_by="demo"

@@ -26,6 +26,7 @@ from engine.bpmn.model import (
     Fee,
     FormField,
     Process,
+    ServiceCall,
     ServiceStandard,
 )
 from engine.bpmn.writer import process_to_bpmn
@@ -53,13 +54,21 @@ DOCUMENT_TEMPLATES = {
 }
 
 
-def document_check(b: ProcessBuilder, front: str, verifier: str, after: str, then: str) -> None:
-    """Verify documents; incomplete ones go back to the applicant through the front office
-    and are verified again (the return-for-revision loop)."""
+def document_check(
+    b: ProcessBuilder,
+    front: str,
+    verifier: str,
+    after: str,
+    then: str,
+    fetched: tuple[FormField, ...] = (),
+) -> None:
+    """Verify documents (beside the ``fetched`` registry data, read-only); incomplete ones
+    go back to the applicant through the front office and are verified again."""
     b.user_task(
         "verify_documents",
         "Verify documents",
         verifier,
+        *fetched,
         choice(
             "decision",
             "Documents",
@@ -80,6 +89,99 @@ def document_check(b: ProcessBuilder, front: str, verifier: str, after: str, the
     b.flow("gw_documents", then, 'decision == "complete"', name="complete")
     b.flow("gw_documents", "notify_missing_documents", name="incomplete", default=True)
     b.flow("notify_missing_documents", "verify_documents")
+
+
+# --- data from other government systems (engine/integration) --------------------------------
+
+KBLI_CODES = (  # up to three codes, "47111, 56101", then an ellipsis
+    'kbli[0] + (", " + kbli[1] if len(kbli) > 1 else "") + (", " + kbli[2] if len(kbli) > 2 '
+    'else "") + (", ..." if len(kbli) > 3 else "") if kbli else ""'
+)
+
+
+def fetch_identity(b: ProcessBuilder, lane: str) -> None:
+    """The applicant's name, birth date and address from the population registry (by NIK);
+    on a mismatch ``registry_note`` says why."""
+    call = ServiceCall(
+        "population.nik_lookup",
+        inputs=(("nik", "nik"),),
+        outputs=(
+            ("nik_match", "match"),
+            ("registry_note", 'reason or ""'),
+            ("registry_name", 'name or ""'),
+            ("registry_birth_date", 'birth_date or ""'),
+            ("registry_address", 'address or ""'),
+        ),
+    )
+    b.node(
+        "fetch_identity",
+        "serviceTask",
+        "Fetch applicant data from the population registry",
+        lane,
+        service=call,
+        documentation="Dukcapil NIK verification: the applicant does not type these again.",
+    )
+
+
+def fetch_business(b: ProcessBuilder, lane: str) -> None:
+    """The business name, KBLI codes and risk level from OSS-RBA (by NIB)."""
+    call = ServiceCall(
+        "oss.nib_lookup",
+        inputs=(("nib", "nib"),),
+        outputs=(
+            ("nib_found", "found"),
+            ("oss_note", 'reason or ""'),
+            ("oss_business_name", 'business_name or ""'),
+            ("oss_kbli", KBLI_CODES),
+            ("oss_risk_level", 'risk_level or ""'),
+        ),
+    )
+    b.node(
+        "fetch_business",
+        "serviceTask",
+        "Fetch business data from OSS-RBA",
+        lane,
+        service=call,
+        documentation="OSS-RBA NIB lookup: the business as registered in OSS.",
+    )
+
+
+def fetched_identity() -> tuple[FormField, ...]:
+    """The registry's answer on the verifier's form, read-only."""
+    return (
+        field(
+            "nik_match",
+            "NIK found in the population registry",
+            "boolean",
+            required=False,
+            readonly="",
+        ),
+        field("registry_name", "Name (population registry)", required=False, readonly=""),
+        field(
+            "registry_birth_date",
+            "Date of birth (population registry)",
+            required=False,
+            readonly="",
+        ),
+        field("registry_address", "Address (population registry)", required=False, readonly=""),
+        field(
+            "registry_note",
+            "Population registry note (why the data do not match)",
+            required=False,
+            readonly="",
+        ),
+    )
+
+
+def fetched_business() -> tuple[FormField, ...]:
+    """OSS-RBA's answer on the verifier's form, read-only."""
+    return (
+        field("nib_found", "NIB found in OSS-RBA", "boolean", required=False, readonly=""),
+        field("oss_business_name", "Business name (OSS-RBA)", required=False, readonly=""),
+        field("oss_kbli", "KBLI codes (OSS-RBA)", required=False, readonly=""),
+        field("oss_risk_level", "Risk level (OSS-RBA)", required=False, readonly=""),
+        field("oss_note", "OSS-RBA note (why the NIB was not found)", required=False, readonly=""),
+    )
 
 
 # --- a) Persetujuan Bangunan Gedung --------------------------------------------------------
@@ -151,6 +253,7 @@ def building_approval() -> Process:
         front,
         form_fields=building_application_form(),
     )
+    fetch_identity(b, front)
     b.user_task(
         "register_application",
         "Register application",
@@ -158,8 +261,10 @@ def building_approval() -> Process:
         field("documents_received", "Application and documents received", "boolean"),
         field("registration_note", "Registration note", required=False, maxlength=500),
     )
-    b.flow("start", "register_application")
-    document_check(b, front, verifier, "register_application", "technical_review")
+    b.chain("start", "fetch_identity", "register_application")
+    document_check(
+        b, front, verifier, "register_application", "technical_review", fetched_identity()
+    )
     building_technical_review(b, front, technical, inspector)
     building_payment(b, cashier)
     building_signature(b, front, head)
@@ -413,14 +518,17 @@ def business_license() -> Process:
         front,
         form_fields=business_license_form(),
     )
+    fetch_identity(b, front)
+    fetch_business(b, front)
     b.user_task(
         "register_application",
         "Register OSS application",
         front,
         field("oss_reference", "OSS application number", maxlength=50),
     )
-    b.flow("start", "register_application")
-    document_check(b, front, verifier, "register_application", "gw_split")
+    b.chain("start", "fetch_identity", "fetch_business", "register_application")
+    fetched = fetched_identity() + fetched_business()
+    document_check(b, front, verifier, "register_application", "gw_split", fetched)
     b.node("gw_split", "parallelGateway", "", technical)
     b.user_task(
         "sector_review",

@@ -24,6 +24,9 @@ PERSONAL_FIELDS = frozenset(
         "complainant_name",
         "contact",
         "kk_scan",
+        "registry_name",  # from the population registry (engine/integration)
+        "registry_birth_date",
+        "registry_address",
     }
 )
 PHONE_PATTERN = "^\\+?[0-9]{8,15}$"

@@ -43,6 +43,8 @@ NAMES_ID = {
     "Sign PBG": "Penandatanganan PBG",
     "Issue permit to applicant": "Penerbitan PBG kepada pemohon",
     "Permit issued": "PBG terbit",
+    "Fetch applicant data from the population registry": "Ambil data pemohon dari Dukcapil",
+    "Fetch business data from OSS-RBA": "Ambil data usaha dari OSS-RBA",
     "Application received from OSS": "Permohonan diterima dari OSS",
     "Register OSS application": "Pendaftaran permohonan OSS",
     "Sector technical review": "Pemeriksaan teknis sektor",

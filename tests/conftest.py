@@ -34,11 +34,41 @@ def _documents_in_tmp(tmp_path, monkeypatch):
 
 
 @pytest.fixture(scope="session")
-def sqlite_template(tmp_path_factory) -> Path:
-    """An upgraded SQLite database, copied for each test (faster than migrating each)."""
+def connector_stubs():
+    """The population registry and OSS-RBA stubs on a free port, once per xdist worker.
+
+    Every test database has the two connectors registered on them (the shipped business
+    licence and building approval call them), and calls are made as soon as their case
+    is committed (``PERMITFLOW_CALLS_EAGER``), so a test walks these procedures step by step.
+    """
+    from engine.integration import stubs
+
+    server = stubs.start(0)
+    eager = os.environ.get("PERMITFLOW_CALLS_EAGER")
+    os.environ["PERMITFLOW_CALLS_EAGER"] = "1"
+    yield stubs.base_url(server)
+    if eager is None:
+        os.environ.pop("PERMITFLOW_CALLS_EAGER", None)
+    server.shutdown()
+    server.server_close()
+
+
+def register_stub_connectors(engine, base_url: str) -> None:
+    from engine.demo import register_connectors
+
+    with Session(engine) as s:  # fast retries, no rate limit worth the name in tests
+        register_connectors(s, base_url, retries=1, backoff_seconds=0.01, rate_per_minute=100000)
+        s.commit()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory, connector_stubs) -> Path:
+    """An upgraded SQLite database with the stub connectors, copied for each test (faster
+    than migrating each)."""
     path = tmp_path_factory.mktemp("template") / "template.sqlite3"
     engine = db.make_engine(f"sqlite:///{path}")
     migrate.upgrade(engine)
+    register_stub_connectors(engine, connector_stubs)
     with engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     engine.dispose()
@@ -78,6 +108,7 @@ def db_engine(request, tmp_path, sqlite_template):
     if request.param == "postgres":
         engine = request.getfixturevalue("postgres_engine")
         _truncate_postgres(engine)
+        register_stub_connectors(engine, request.getfixturevalue("connector_stubs"))
         yield engine
         return
     yield from _sqlite_copy(tmp_path, sqlite_template)

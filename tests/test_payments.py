@@ -44,7 +44,9 @@ def office(session, monkeypatch):
 
 
 def work(session, case, until: str):
-    """Complete the case's tasks with ``ANSWERS`` until ``until`` is the open task."""
+    """Complete the case's tasks with ``ANSWERS`` until ``until`` is the open task (after
+    committing the start: the applicant's data is fetched from the registry then)."""
+    session.commit()
     for _ in range(10):
         (task,) = services.open_tasks(session, case)
         if task.element_id == until:

@@ -33,6 +33,7 @@ SUPPORTED_KINDS = {
     "userTask",
     "manualTask",
     "scriptTask",
+    "serviceTask",  # naming a registered connector (pf:connector), see engine/integration
     "subProcess",
     "callActivity",
     "exclusiveGateway",
@@ -50,6 +51,13 @@ APPLICANT = {
 
 # One happy path per procedure: start form data, then the answers of each user task in
 # the order the task comes up (a list when the task comes up more than once).
+IDENTITY = {  # the population registry's answer, mapped (the service task's outputs)
+    "nik_match": True,
+    "registry_note": "",
+    "registry_name": "SITI RAHAYU",
+    "registry_birth_date": "1990-01-01",
+    "registry_address": "JL. ASIA AFRIKA NO. 8, BANDUNG",
+}
 HAPPY_PATHS = {
     "building_approval": (
         {
@@ -62,6 +70,7 @@ HAPPY_PATHS = {
             "building_plan": "plan.pdf",
         },
         {
+            "fetch_identity": IDENTITY,
             "register_application": {"documents_received": True},
             "verify_documents": [{"decision": "incomplete"}, {"decision": "complete"}],
             "notify_missing_documents": {"revised_documents_received": True},
@@ -92,6 +101,8 @@ HAPPY_PATHS = {
             "environmental_approval": "sppl.pdf",
         },
         {
+            "fetch_identity": IDENTITY,
+            "fetch_business": {"nib_found": False, "oss_note": "NIB tidak ditemukan di OSS"},
             "register_application": {"oss_reference": "OSS-2025-0001"},
             "verify_documents": {"decision": "complete"},
             "sector_review": {"technical_decision": "approve"},
@@ -255,7 +266,13 @@ def _run(key: str, start: dict, answers: dict, messages: list[str]) -> BpmnWorkf
         if workflow.is_completed():
             break
         ready = workflow.get_tasks(state=TaskState.READY, manual=True)
-        if ready:
+        calling = [  # a service task waits for its connector's answer (mapped outputs)
+            t for t in workflow.get_tasks(state=TaskState.STARTED) if t.task_spec.bpmn_id in answers
+        ]
+        if calling:
+            calling[0].data.update(_answer(answers, calling[0].task_spec.bpmn_id))
+            calling[0].complete()
+        elif ready:
             ready[0].data.update(_answer(answers, ready[0].task_spec.bpmn_id))
             ready[0].run()
         elif messages:

@@ -74,4 +74,5 @@ def test_simplified_scenario_is_measurably_faster_and_deploys(tmp_path, session)
         "building_approval",
         fill(services.start_form(model.processes["building_approval"])),
     )
+    session.commit()  # the applicant's data is fetched from the registry once committed
     assert services.open_tasks(session, case)[0].element_id == "verify_documents"

@@ -12,11 +12,16 @@ are evaluated on the case data, the connector is called up to ``1 + retries`` ti
 mapped into the case and it moves on; or, after the last failure, the case gets an
 incident that an admin retries at ``/admin/incidents`` (the call is made again).
 Every attempt is logged (connector, operation, status, duration) without the data.
+
+``PERMITFLOW_CALLS_EAGER=1`` (tests and scripts that walk a procedure step by step, like
+Celery's ``task_always_eager``): without a broker, a call is made in the committing
+thread as soon as its case is committed, so the commit returns with the case moved on.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import time
 from datetime import timedelta
 from typing import Any
@@ -25,6 +30,7 @@ from sqlalchemy import CursorResult, Engine, and_, event, or_, select, update
 from sqlalchemy.orm import Session
 
 from engine.background import jobs
+from engine.background.celery_app import broker_url
 from engine.bpmn.model import ServiceCall
 from engine.calendar import clock
 from engine.errors import Conflict, EngineError, InvalidState
@@ -60,11 +66,14 @@ def _submit_after_commit(session: Session, call_ids: list[str]) -> None:
 
     def submit(_session: Session) -> None:
         committed.append(True)
+        engine = bind if isinstance(bind, Engine) else None
         for job in created:
             try:
-                jobs.submit(job.id, bind if isinstance(bind, Engine) else None)
+                _hand_over(job.id, engine)
             except Exception:  # the ticker picks the call up later
                 log.exception("service call job %s not submitted", job.id)
+        if eager():
+            _session.expire_all()  # the case moved on in the call's own transaction
 
     def forget(_session: Session, _previous=None) -> None:  # rolled back: no job to submit
         if committed:
@@ -76,6 +85,18 @@ def _submit_after_commit(session: Session, call_ids: list[str]) -> None:
 
     event.listen(session, "after_commit", submit, once=True)
     event.listen(session, "after_rollback", forget, once=True)
+
+
+def eager() -> bool:
+    """Calls are made in the committing thread (``PERMITFLOW_CALLS_EAGER``, no broker)."""
+    return os.environ.get("PERMITFLOW_CALLS_EAGER", "") not in ("", "0") and not broker_url()
+
+
+def _hand_over(job_id: int, engine: Engine | None) -> None:
+    if eager():
+        jobs.run(job_id, engine)
+    else:
+        jobs.submit(job_id, engine)
 
 
 def _run_job(params: dict[str, Any], report) -> dict[str, Any]:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from SpiffWorkflow.bpmn.serializer import DEFAULT_CONFIG, BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.util.diff import diff_workflow, filter_tasks, migrate_workflow
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
@@ -35,7 +34,9 @@ from engine.workflow import internals, runtime, specs
 
 #: where a case "is": tasks waiting for a person, a timer or a message
 CURRENT = TaskState.READY | TaskState.WAITING | TaskState.STARTED
-_REGISTRY = BpmnWorkflowSerializer.configure(DEFAULT_CONFIG)
+#: the engine's own converters (service tasks wait STARTED, DMN tasks), so a procedure
+#: with a service task can be compared with its next version
+_REGISTRY = specs._REGISTRY
 
 
 @dataclass

@@ -77,7 +77,9 @@ def test_an_english_reader_and_applicant_get_english(db, app, citizen):
     assert case.language == "en"
     (received,) = services.messages_for_case(db, case.id)
     assert received.subject == f"Application {code} received"
-    assert "Current step: Register application" in received.body and "Langkah" not in received.body
+    # written at the start, while the applicant's data is fetched from the registry
+    fetching = "Current step: Waiting: Fetch applicant data from the population registry"
+    assert fetching in received.body and "Langkah" not in received.body
     track = citizen.get(f"/track/{code}?k={access_key_for(app, code)}").get_data(as_text=True)
     assert "Register application" in track
 
@@ -86,7 +88,7 @@ def test_an_indonesian_applicant_gets_one_indonesian_notification(db, citizen):
     code = citizen_applies(citizen)
     (received,) = services.messages_for_case(db, services.get_case(db, code).id)
     assert received.subject == f"Permohonan {code} diterima"
-    assert "Langkah saat ini: Pendaftaran permohonan" in received.body
+    assert "Langkah saat ini: Menunggu: Ambil data pemohon dari Dukcapil" in received.body
     assert "Application" not in received.body + received.subject
 
 

@@ -43,6 +43,7 @@ def test_only_the_cases_clerks_can_resume_it(staff, db):
     services.deploy(db, COMPLAINT.read_bytes(), source="complaint.bpmn")
     create_user(db, "complaints", roles=["complaint_admin"], password_hash=_HASH)
     case = services.start_case(db, "building_approval", BUILDING_START)
+    db.commit()  # the applicant's data is fetched from the registry once the start is committed
     services.return_to_applicant(db, services.open_tasks(db, case)[0].id, "admin", "Lengkapi KTP")
     db.commit()
     outsider = staff("complaints")
