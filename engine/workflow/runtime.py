@@ -340,7 +340,8 @@ def _drop_human_tasks(session: Session, task_ids: list[str]) -> list[str]:
 def _delete_human_tasks(session: Session, task_ids: list[str]) -> None:
     """One DELETE for the rows of tasks no longer ready that were not loaded."""
     if task_ids:
-        session.execute(delete(HumanTask.__table__).where(HumanTask.id.in_(task_ids)))
+        statement = delete(HumanTask).where(HumanTask.id.in_(task_ids))
+        session.execute(statement.execution_options(synchronize_session=False))
 
 
 def _current_step(running: Running, ready, waits: dict, calls: dict) -> str:
