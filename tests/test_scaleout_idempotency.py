@@ -79,12 +79,17 @@ def _cases(engine) -> int:
         return session.scalar(select(func.count()).select_from(Case)) or 0
 
 
-def test_a_crash_after_the_commit_is_replayed_not_run_again(office, tmp_path):
+def _retry_after_crash(office, tmp_path, moment: str):
+    """``(engine, client, headers)`` once a first start with the key died at ``moment``."""
     engine, url, bearer = office
-    headers = bearer | {"Idempotency-Key": "start-after-crash"}
-    _first_request_dies("after_commit", url, tmp_path, headers)
+    headers = bearer | {"Idempotency-Key": f"start-{moment}"}
+    _first_request_dies(moment, url, tmp_path, headers)
+    return engine, app_on(url, tmp_path).test_client(), headers
+
+
+def test_a_crash_after_the_commit_is_replayed_not_run_again(office, tmp_path):
+    engine, client, headers = _retry_after_crash(office, tmp_path, "after_commit")
     assert _cases(engine) == 1
-    client = app_on(url, tmp_path).test_client()
     retry = client.post("/api/v1/cases", headers=headers, json=START)
     assert retry.status_code == 201, retry.get_data(as_text=True)
     assert retry.headers["Idempotent-Replayed"] == "true"
@@ -98,11 +103,8 @@ def test_a_crash_after_the_commit_is_replayed_not_run_again(office, tmp_path):
 
 
 def test_a_crash_before_the_commit_runs_once_on_a_later_retry(office, tmp_path):
-    engine, url, bearer = office
-    headers = bearer | {"Idempotency-Key": "start-before-crash"}
-    _first_request_dies("before_commit", url, tmp_path, headers)
+    engine, client, headers = _retry_after_crash(office, tmp_path, "before_commit")
     assert _cases(engine) == 0
-    client = app_on(url, tmp_path).test_client()
     soon = client.post("/api/v1/cases", headers=headers, json=START)
     assert soon.status_code == 409 and "still running" in soon.json["error"]["message"]
     clock.advance(timedelta(minutes=5))  # the first request's reservation was abandoned
