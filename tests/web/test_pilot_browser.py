@@ -58,7 +58,7 @@ def test_reformer_pilots_a_scenario_and_promotes_it(small_office, browser, monke
     page.select_option("#op", "remove_task")
     page.select_option("#task", "register")
     page.click(".change-form button[type=submit]")
-    assert page.locator(".changes code", has_text="register").count() == 1
+    assert page.locator(".changes .change-text", has_text="Register application").count() == 1
     page.fill("#cases", "200")
     page.fill("#replications", "3")
     page.click(".run-form button[type=submit]")
