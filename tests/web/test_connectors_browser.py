@@ -52,7 +52,9 @@ def _seed(session: Session) -> None:
 
 @pytest.fixture(scope="module")
 def office(tmp_path_factory, sqlite_template):
-    yield from served_app(tmp_path_factory.mktemp("connectors"), sqlite_template, _seed)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("PERMITFLOW_CALLS_EAGER", raising=False)  # in the background, as deployed
+        yield from served_app(tmp_path_factory.mktemp("connectors"), sqlite_template, _seed)
     STUB["server"].shutdown()
     STUB["server"].server_close()
 
