@@ -195,10 +195,7 @@ def test_the_demo_deploys_the_bundle_with_its_fee_table(session):
 def _run_keeping_prefilled(session, path) -> tuple:
     """Run ``path`` as the clerks do on their task pages: what the task shows filled in
     (the fee table's amounts passed to the called procedures) is kept, the rest typed."""
-    model = services.load_deployed_model(session, path.key)
-    data = fill(services.start_form(model.processes[path.key])) | path.start
-    case = services.start_case(session, path.key, data, started_by="applicant")
-    session.commit()
+    case = test_procedures._start(session, path)
     answers = {k: list(v) for k, v in path.answers.items()}
     for _ in range(60):
         case = services.get_case(session, case.id)
@@ -282,11 +279,7 @@ def test_the_cashier_cannot_confirm_a_payment_after_the_due_date(clerks):
     from engine.calendar import clock
     from engine.office import payments
 
-    path = PATHS["signage-issued"]
-    model = services.load_deployed_model(clerks, path.key)
-    data = fill(services.start_form(model.processes[path.key])) | path.start
-    case = services.start_case(clerks, path.key, data, started_by="applicant")
-    clerks.commit()
+    case = test_procedures._start(clerks, PATHS["signage-issued"])
     for _ in range(3):  # registration, review, assessment: the bill is due in 14 days
         (task,) = services.open_tasks(clerks, case)
         answer = {"sign_decision": "approve"} if task.element_id == "review_signage" else {}

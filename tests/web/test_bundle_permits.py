@@ -6,31 +6,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-
 from engine import services
 from engine.calendar import clock
 from engine.demo import fill
-from tests.conftest import PROCESSES
-from tests.test_bundle import BUNDLE, ISSUE_ALL
+from tests.test_bundle import ISSUE_ALL
+from tests.web import test_bundle_pages
 
+bundle_case = test_bundle_pages.bundle_case  # the fixture: the bundle deployed, a case started
 ANSWERS = {"agency_review": {"agency_opinion": "agree"}} | {
     key: values[0] for key, values in ISSUE_ALL.items()
 }
-
-
-@pytest.fixture
-def bundle_case(db):
-    for key in ("business_license", "signage_permit", "small_business_bundle"):
-        path = PROCESSES / f"{key}.bpmn"
-        data = path.read_bytes()
-        dmn = services.decisions_beside(path, data) or None
-        services.deploy(db, data, source=path.name, dmn_files=dmn)
-    model = services.load_deployed_model(db, "small_business_bundle")
-    start = fill(services.start_form(model.processes["small_business_bundle"])) | BUNDLE
-    case = services.start_case(db, "small_business_bundle", start, started_by="applicant")
-    db.commit()
-    return case
 
 
 def _work(db, case, until: str | None = None) -> None:
@@ -69,6 +54,8 @@ def test_the_tracking_page_lists_each_permit_with_its_pdf_and_verification(
         assert citizen.get(f"/verify/{permit.code}").status_code == 200
     # two bills, each with its letter: the PBG retribution and the signage tax
     assert page.count('class="card bill bill-paid"') == 2
+    assert '<p class="bill-for muted">Izin reklame</p>' in page  # whose bill it is
+    assert '<p class="bill-for muted">Persetujuan Bangunan Gedung</p>' in page
     public = citizen.get(f"/track/{bundle_case.tracking_code}").get_data(as_text=True)
     assert "/verify/" not in public  # the permits are shown with the private link only
 
