@@ -7,6 +7,7 @@ lease ran out failed, with the reason the reformer's job page shows.
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -66,3 +67,28 @@ def test_one_tick_fails_a_job_whose_runner_died(engine):
         assert (shown.status, shown.error) == ("failed", jobs.WORKER_LOST)
     tick_once(engine)  # a second round changes nothing
     assert _stored(engine, dead).finished_at == stored.finished_at
+
+
+RUNS: list[int] = []
+ORPHAN_KIND = "scaleout_test_count"
+jobs.register(ORPHAN_KIND, lambda params, report: RUNS.append(params["n"]) or {"n": params["n"]})
+
+
+def test_a_job_queued_in_a_process_that_died_is_run_by_the_tick(engine):
+    """Without a broker a job waits in its process's memory; that process died."""
+    with Session(engine) as session:
+        job = jobs.create(session, ORPHAN_KIND, {"n": 7}, created_by="reformer")
+        job.created_at = clock.now() - timedelta(minutes=2)  # longer than a lease
+        session.commit()
+        orphan = job.id
+        fresh = jobs.create(session, ORPHAN_KIND, {"n": 8}, created_by="reformer").id
+        session.commit()  # just submitted: its own process will start it
+    RUNS.clear()
+    tick_once(engine)
+    tick_once(engine)  # the second round finds it running or done: never twice
+    deadline = time.monotonic() + 10
+    while _stored(engine, orphan).status != "done":
+        assert time.monotonic() < deadline, _stored(engine, orphan).status
+        time.sleep(0.05)
+    assert _stored(engine, orphan).result == {"n": 7} and RUNS == [7]
+    assert _stored(engine, fresh).status == "queued"

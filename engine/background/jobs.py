@@ -13,7 +13,9 @@ show it failed at once, and :func:`reap_dead` (run by Celery beat and ``permitfl
 tick``) records that. Celery acknowledges a job only when it has finished and redelivers
 a killed worker's message after the broker's visibility timeout; :func:`run` then takes
 the job over if its lease expired and it was not yet recorded as failed (a second
-attempt), and ignores a duplicate delivery of a job that is alive or finished.
+attempt), and ignores a duplicate delivery of a job that is alive or finished. Without
+a broker, a job queued in a process that died before starting it is run by the ticker's
+process (:func:`adopt_orphans`).
 """
 
 from __future__ import annotations
@@ -118,7 +120,43 @@ def submit(job_id: int, engine: Engine | None = None) -> None:
     if broker_url():  # engine.background.worker runs it
         celery_app.get_app().send_task("permitflow.run_job", args=[job_id])
         return
-    _POOL.submit(run, job_id, engine)
+    _run_here(job_id, engine)
+
+
+def adopt_orphans(session: Session, engine: Engine | None = None) -> list[int]:
+    """Without a broker, run here the jobs queued for longer than a lease that this
+    process does not hold: the process they were submitted to may have died before
+    starting them. A job still waiting in another live process is run by whichever
+    starts it first (:func:`run` claims it); the ticker calls this every round."""
+    if broker_url():  # the broker keeps a queued job's message until a worker takes it
+        return []
+    stale = select(Job.id).where(Job.status == "queued", Job.created_at < _cutoff())
+    orphans = [job_id for job_id in session.scalars(stale) if job_id not in _here]
+    for job_id in orphans:
+        _run_here(job_id, engine)
+    if orphans:
+        log.warning("jobs %s were queued in a process that did not start them; run here", orphans)
+    return orphans
+
+
+_here: set[int] = set()  # the jobs waiting in or running on this process's thread pool
+_here_lock = threading.Lock()
+
+
+def _run_here(job_id: int, engine: Engine | None) -> None:
+    with _here_lock:
+        if job_id in _here:
+            return
+        _here.add(job_id)
+    _POOL.submit(_run_and_forget, job_id, engine)
+
+
+def _run_and_forget(job_id: int, engine: Engine | None) -> None:
+    try:
+        run(job_id, engine)
+    finally:
+        with _here_lock:
+            _here.discard(job_id)
 
 
 def worker_name() -> str:

@@ -34,7 +34,8 @@ def tick_once(engine: Engine | None = None) -> tuple[int, int]:
 
     It also records as failed the background jobs whose worker died (lease expired):
     without a broker nobody else would (an in-process job dies with its process), and
-    with one it is harmless beside Celery beat's own ``reap_jobs``.
+    with one it is harmless beside Celery beat's own ``reap_jobs``; without a broker it
+    runs the jobs left queued by a process that died before starting them.
     """
     with db.session_scope(engine) as session:
         fired = tick(session)
@@ -42,6 +43,7 @@ def tick_once(engine: Engine | None = None) -> tuple[int, int]:
         webhooks.send_pending(session)
     with db.session_scope(engine) as session:
         jobs.reap_dead(session)
+        jobs.adopt_orphans(session, engine)  # no broker: jobs queued in a process that died
         idempotency.purge(session)  # Idempotency-Key answers past their day
     calls.run_pending(engine)  # service task calls whose background job was lost
     with db.session_scope(engine) as session:
