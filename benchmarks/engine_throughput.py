@@ -1,10 +1,15 @@
 """Engine throughput: bare SpiffWorkflow in memory vs permitflow persisting every task.
 
-Runs the building approval (processes/building_approval.bpmn) down its happy path with
-the same form data on each side and prints cases/s, the ratio to bare, and the stored
-bytes per case. PostgreSQL is measured too when PERMITFLOW_TEST_POSTGRES_URL is set.
+Runs a shipped procedure (``--procedure``, default the resident ID card: six human
+tasks, no documents) down its happy path with the same form data on each side and
+prints cases/s, the ratio to bare, and the stored bytes per case. PostgreSQL is measured
+too when PERMITFLOW_TEST_POSTGRES_URL is set. A procedure that issues documents (the
+signage permit: PDF bill, receipt, permit) makes them in the persisted runs only; the
+time spent rendering them is measured and shown apart ("less PDF rendering").
+The building approval and the business licence call the population registry (service
+tasks) right after the start, so they do not run without those connectors.
 
-    .venv/bin/python benchmarks/engine_throughput.py [--cases 200]
+    .venv/bin/python benchmarks/engine_throughput.py [--cases 200] [--procedure KEY]
 """
 
 from __future__ import annotations
@@ -25,13 +30,12 @@ from engine import services
 from engine.bpmn.reader import load_bpmn
 from engine.bpmn.xml import parse_xml
 from engine.demo import fill
-from engine.office import audit
+from engine.office import audit, pdf
 from engine.office.cases import start_form
 from engine.storage import db, migrate
 from engine.workflow import specs
 
-KEY = "building_approval"
-BPMN = (Path(__file__).resolve().parents[1] / "processes" / f"{KEY}.bpmn").read_bytes()
+PROCESSES = Path(__file__).resolve().parents[1] / "processes"
 MAX_STEPS = 60
 
 
@@ -43,11 +47,16 @@ def form_data(fields, index: int) -> dict:
     return data
 
 
-def bare_run(cases: int) -> float:
+def bpmn_of(key: str) -> bytes:
+    return (PROCESSES / f"{key}.bpmn").read_bytes()
+
+
+def bare_run(cases: int, key: str) -> float:
     """Cases to completion per second, SpiffWorkflow in memory with the safe engine."""
-    model = load_bpmn(BPMN, f"{KEY}.bpmn")
-    process = model.processes[KEY]
-    spec, subs = specs.compile_process(parse_xml(BPMN, KEY), KEY, KEY)
+    bpmn = bpmn_of(key)
+    model = load_bpmn(bpmn, f"{key}.bpmn")
+    process = model.processes[key]
+    spec, subs = specs.compile_process(parse_xml(bpmn, key), key, key)
     start_data = fill(start_form(process))
     begin = time.perf_counter()
     for _ in range(cases):
@@ -66,20 +75,48 @@ def bare_run(cases: int) -> float:
     return cases / (time.perf_counter() - begin)
 
 
-def persisted_run(engine, cases: int) -> tuple[float, list[int], list[int], int]:
+class DocumentClock:
+    """Seconds spent rendering documents (bills, receipts, permits: HTML to PDF).
+
+    Wraps :func:`engine.office.pdf.html_to_pdf` while a run lasts; the documents are
+    still made, this only measures them, so the engine's share can be told apart.
+    """
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.count = 0
+        self._original = pdf.html_to_pdf
+
+    def __enter__(self) -> DocumentClock:
+        def timed(html: str) -> bytes:
+            began = time.perf_counter()
+            try:
+                return self._original(html)
+            finally:
+                self.seconds += time.perf_counter() - began
+                self.count += 1
+
+        pdf.html_to_pdf = timed
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        pdf.html_to_pdf = self._original
+
+
+def persisted_run(engine, cases: int, key: str) -> tuple[float, list[int], list[int], int]:
     """Cases/s with every operation committed; stored state and data bytes per case."""
     with Session(engine) as session:
-        services.deploy(session, BPMN, source=f"{KEY}.bpmn")
+        services.deploy(session, bpmn_of(key), source=f"{key}.bpmn")
         services.create_user(session, "bench", roles=["admin"])
         session.commit()
     state_sizes, data_sizes, tasks_done = [], [], 0
     begin = time.perf_counter()
     with Session(engine, expire_on_commit=False) as session:
         fields = start_form(
-            services.model_for(services.get_definition(session, KEY)).processes[KEY]
+            services.model_for(services.get_definition(session, key)).processes[key]
         )
         for index in range(cases):
-            case = services.start_case(session, KEY, form_data(fields, index), started_by="bench")
+            case = services.start_case(session, key, form_data(fields, index), started_by="bench")
             session.commit()
             for _step in range(MAX_STEPS):
                 open_tasks = services.open_tasks(session, case)
@@ -110,6 +147,17 @@ def floor_run(engine, cases: int, steps: int) -> float:
     return cases / (time.perf_counter() - begin)
 
 
+def _print_without_documents(rate: float, bare: float, cases: int, documents: DocumentClock):
+    """The same run less the time spent rendering PDFs (measured, not skipped)."""
+    elapsed = cases / rate
+    engine_only = cases / max(elapsed - documents.seconds, 1e-9)
+    share = 100 * documents.seconds / elapsed
+    print(
+        f"{'  less PDF rendering (' + format(share, '.0f') + '% of it)':<34}"
+        f"{engine_only:>10.1f}{engine_only / bare:>8.2f}"
+    )
+
+
 def _fresh_postgres(url: str):
     schema = "pf_bench"
     admin = db.make_engine(url)
@@ -123,25 +171,32 @@ def _fresh_postgres(url: str):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=200)
+    parser.add_argument("--procedure", default="resident_id_card", help="a key in processes/")
     args = parser.parse_args()
-    bare_run(5)  # warm-up: imports, caches
-    bare = bare_run(args.cases)
-    print(f"procedure: {KEY}, {args.cases} cases, happy path")
+    bare_run(5, args.procedure)  # warm-up: imports, caches
+    bare = bare_run(args.cases, args.procedure)
+    print(f"procedure: {args.procedure}, {args.cases} cases, happy path")
     print(f"{'run':<34}{'cases/s':>10}{'ratio':>8}")
     print(f"{'bare SpiffWorkflow, in memory':<34}{bare:>10.1f}{1.0:>8.2f}")
     with tempfile.TemporaryDirectory() as tmp:
         engine = db.make_engine(f"sqlite:///{tmp}/bench.sqlite3")
         migrate.upgrade(engine)
-        rate, states, datas, steps = persisted_run(engine, args.cases)
+        with DocumentClock() as documents:
+            rate, states, datas, steps = persisted_run(engine, args.cases, args.procedure)
         print(f"{'permitflow, SQLite (WAL), persisted':<34}{rate:>10.1f}{rate / bare:>8.2f}")
+        if documents.count:
+            _print_without_documents(rate, bare, args.cases, documents)
         floor = floor_run(engine, args.cases, steps + 1)
         print(f"{'  floor: bare writes+commits, SQLite':<34}{floor:>10.1f}{floor / bare:>8.2f}")
         engine.dispose()
     url = os.environ.get("PERMITFLOW_TEST_POSTGRES_URL")
     if url:
         pg, admin, schema = _fresh_postgres(url)
-        pg_rate, *_ = persisted_run(pg, args.cases)
+        with DocumentClock() as pg_documents:
+            pg_rate, *_ = persisted_run(pg, args.cases, args.procedure)
         print(f"{'permitflow, PostgreSQL, persisted':<34}{pg_rate:>10.1f}{pg_rate / bare:>8.2f}")
+        if pg_documents.count:
+            _print_without_documents(pg_rate, bare, args.cases, pg_documents)
         pg.dispose()
         with admin.begin() as conn:
             conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
@@ -150,6 +205,12 @@ def main() -> None:
     print(f"human tasks per case: {steps}; every start and completion committed")
     print("floor: one state UPDATE and one audit INSERT per step, committed, without any")
     print("       workflow work: no persisted engine can beat it with a commit per step")
+    if documents.count:
+        print(
+            f"documents: {documents.count / args.cases:.0f} PDFs per case, "
+            f"{1000 * documents.seconds / documents.count:.0f} ms each (WeasyPrint); "
+            "bare SpiffWorkflow makes none"
+        )
     print(
         f"stored workflow state per case (zlib JSON, no spec): mean {statistics.mean(states):.0f} B, "
         f"max {max(states)} B"

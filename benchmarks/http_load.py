@@ -14,8 +14,9 @@ on 127.0.0.1; then each client thread lists its tasks, claims one of the first f
 - inconsistent: a case whose workflow state disagrees with its audit (completed user
   tasks in the state vs "task_completed" entries) or with its open task rows.
 
-Then, in this process, it counts the SQL statements of claim and complete requests
-(token authentication included) through the Flask test client.
+Then, in this process, it counts the SQL statements of task list, claim and complete
+requests (token authentication included) through the Flask test client, and prints
+those of one completion.
 
     .venv/bin/python benchmarks/http_load.py [--processes 2] [--clients 16] [--cases 150]
         [--seconds 30] [--database postgresql+psycopg://postgres@127.0.0.1:5432/test]
@@ -40,7 +41,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from sqlalchemy import event, func, select
+from sqlalchemy import create_engine, event, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -55,7 +56,8 @@ def fresh_database(base_url: str) -> str:
     """Drop and create ``permitflow_http_load`` next to ``base_url``; return its URL."""
     from engine.storage import db, migrate
 
-    admin = db.make_engine(base_url, isolation_level="AUTOCOMMIT")
+    # not db.make_engine: its statement timeout may cut a DROP DATABASE on a busy machine
+    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
         conn.exec_driver_sql(f"CREATE DATABASE {DATABASE}")
@@ -258,8 +260,9 @@ def consistency(url: str, completed: list[str]) -> dict[str, int]:
     }
 
 
-def statements_per_request(url: str, users: list[tuple[str, str, str]], count: int) -> dict:
-    """SQL statements of claim and complete requests, in this process (test client)."""
+def statements_per_request(url: str, users: list[tuple[str, str, str]], count: int):
+    """SQL statements of list, claim and complete requests, in this process (test client):
+    the mean per kind, and the statements of the last completion."""
     from engine import services
     from webapp import create_app
 
@@ -269,23 +272,29 @@ def statements_per_request(url: str, users: list[tuple[str, str, str]], count: i
             services.start_case(session, KEY, {"applicant_name": f"Counted {i}", "area": 5})
         session.commit()
     engine = app.extensions["permitflow.engine"]
-    counted: list[int] = [0]
-    event.listen(engine, "before_cursor_execute", lambda *a: counted.__setitem__(0, counted[0] + 1))
+    seen: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda _c, _k, sql, *_a: seen.append(sql))
     web = app.test_client()
-    figures: dict[str, list[int]] = {"claim": [], "complete": []}
+    figures: dict[str, list[int]] = {"list": [], "claim": [], "complete": []}
+    last_completion: list[str] = []
     for _username, _role, token in users:
         auth = {"Authorization": f"Bearer {token}"}
-        for task in web.get("/api/v1/tasks", headers=auth).get_json()["tasks"][:count]:
+        seen.clear()
+        tasks = web.get("/api/v1/tasks", headers=auth).get_json()["tasks"]
+        figures["list"].append(len(seen))
+        for task in tasks[:count]:
             data = {"decision": "reject"} if task["form"] else {}
             for kind, body in (("claim", {}), ("complete", {"data": data})):
-                counted[0] = 0
+                seen.clear()
                 response = web.post(f"/api/v1/tasks/{task['id']}/{kind}", json=body, headers=auth)
                 if response.status_code == 200:
-                    figures[kind].append(counted[0])
+                    figures[kind].append(len(seen))
+                    last_completion = list(seen) if kind == "complete" else last_completion
         if all(len(v) >= count for v in figures.values()):
             break
     engine.dispose()
-    return {k: statistics.mean(v) if v else None for k, v in figures.items()}
+    means = {k: statistics.mean(v) if v else None for k, v in figures.items()}
+    return means, last_completion
 
 
 def main() -> None:
@@ -334,8 +343,11 @@ def main() -> None:
         f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
     )
     print("SQL statements per request (test client, token auth included):", end=" ")
-    spent = statements_per_request(url, users, 5)
+    spent, completion = statements_per_request(url, users, 5)
     print(", ".join(f"{k} {v:.1f}" if v else f"{k} -" for k, v in spent.items()))
+    print("the statements of one completion:")
+    for sql in completion:
+        print("  " + " ".join(sql.split())[:110])
 
 
 def report(args, results: Results, elapsed: float, check: dict[str, int]) -> None:
