@@ -296,3 +296,23 @@ def test_the_cashier_cannot_confirm_a_payment_after_the_due_date(clerks):
     (bill,) = payments.case_bills(clerks, case)
     assert bill.status == "unpaid"
     assert [t.element_id for t in services.open_tasks(clerks, case)] == ["confirm_signage_payment"]
+
+
+def test_a_called_permit_is_corrected_with_its_own_procedure_s_data(clerks):
+    from engine.office import permits
+
+    case = _run_keeping_prefilled(clerks, PATHS["bundle-three-permits-issued"])
+    issued = {p.process_key: p for p in permits.case_permits(clerks, case)}
+    pbg = issued["building_approval"]
+    offered = {field_id for field_id, _label, _value in permits.correctable_fields(clerks, pbg)}
+    assert {"applicant_name", "building_address", "conditions"} <= offered  # the PBG's own
+    new = permits.correct(
+        clerks,
+        pbg.code,
+        actor="head-of-office",
+        reason="Alamat salah ketik",
+        changes={"building_address": "Jl. Melati No. 7, Jakarta Timur"},
+    )
+    assert new.process_key == "building_approval" and new.number.startswith("PBG-")
+    assert new.object_text == "Jl. Melati No. 7, Jakarta Timur" and new.replaces_id == pbg.id
+    assert permits.verify_code(clerks, pbg.code).status == "replaced"

@@ -411,10 +411,19 @@ def _close(permit: Permit, status: str, reason: str, actor: str) -> None:
 
 
 def _issued_data(session: Session, permit: Permit) -> dict[str, Any]:
-    """The case data the permit was issued with (from the audit of its case)."""
+    """The data the permit was issued with: its issuing step's (a called procedure's own
+    data in a bundle), else the case's current data."""
+    from engine.office import steps  # definitions imports validation, which imports us
     from engine.office.cases import case_data
+    from engine.workflow.runtime import peek_workflow
 
-    return dict(case_data(case_of(session, permit.case_id)))
+    case = case_of(session, permit.case_id)
+    issuing = [
+        step.data
+        for step in steps.completed_steps(peek_workflow(case), case.definition)
+        if (step.process_key, step.element_id) == (permit.process_key, permit.element_id)
+    ]
+    return dict(issuing[-1]) if issuing else dict(case_data(case))
 
 
 def case_of(session: Session, case_id: int) -> Case:
