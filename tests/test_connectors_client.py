@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import json
 import threading
+import time
+import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -97,3 +99,51 @@ def test_every_call_is_audited_on_the_case_without_personal_data(session, db_eng
     assert entry.data["outcome"] == "ok" and entry.data["status"] == 200
     assert isinstance(entry.data["duration_ms"], int)
     assert "SITI" not in json.dumps(entry.data) + entry.message
+
+
+class _Waited(Exception):
+    pass
+
+
+def test_the_rate_limit_is_shared_through_redis_when_configured(monkeypatch):
+    from engine.integration import rate_limits
+    from tests.conftest import redis_up
+
+    if not redis_up():
+        pytest.skip("needs Redis on 127.0.0.1:6379")
+    monkeypatch.setenv("PERMITFLOW_RATELIMIT_STORAGE_URL", "redis://127.0.0.1:6379/11")
+    name = f"population_{uuid.uuid4().hex}"  # counts of earlier runs stay out of the way
+    one, other = rate_limits.ConnectorRateLimit(), rate_limits.ConnectorRateLimit()  # 2 workers
+    for worker in (one, other, one):
+        worker.wait(name, 3)
+    slept = []
+
+    def sleep(seconds):
+        slept.append(seconds)
+        raise _Waited
+
+    monkeypatch.setattr(rate_limits.time, "sleep", sleep)
+    with pytest.raises(_Waited):  # its first call, but the minute's fourth in the office
+        other.wait(name, 3)
+    assert 0 < slept[0] <= rate_limits.MAX_PAUSE
+    monkeypatch.delenv("PERMITFLOW_RATELIMIT_STORAGE_URL")
+    rate_limits.ConnectorRateLimit().wait(name, 3)  # without Redis: per process, no wait
+
+
+def test_an_unreachable_redis_still_limits_in_the_process(monkeypatch, caplog):
+    from engine.integration import rate_limits
+
+    monkeypatch.setenv("PERMITFLOW_RATELIMIT_STORAGE_URL", "redis://127.0.0.1:1/0")
+    limit = rate_limits.ConnectorRateLimit()
+    for _ in range(2):
+        limit.wait("population", 2)
+    assert "counting here" in caplog.text
+    now = [1000.0 + time.monotonic()]
+    monkeypatch.setattr(rate_limits.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(rate_limits.time, "sleep", lambda s: now.__setitem__(0, now[0] + s))
+    limit.local = rate_limits.LocalRateLimit()
+    for _ in range(2):
+        limit.wait("population", 2)
+    started = now[0]
+    limit.wait("population", 2)  # the third call waits for the window, in this process
+    assert now[0] - started == pytest.approx(60.0)

@@ -12,6 +12,7 @@ refuses a URL, an unknown connector or operation and an unmapped field.
   and never follows a redirect;
 - :mod:`calls`: a case waiting at a service task, the call in the background, its
   answer mapped into the case, or an incident after the retries;
+- :mod:`rate_limits`: each connector's calls a minute, shared through Redis when set;
 - :mod:`stubs`: local servers shaped like the population registry (Dukcapil) and
   OSS-RBA, for tests and the demo.
 """

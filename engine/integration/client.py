@@ -13,9 +13,7 @@ import http.client
 import json
 import os
 import re
-import threading
 import time
-from collections import deque
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
@@ -24,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from engine.calendar import clock
 from engine.errors import EngineError
+from engine.integration import rate_limits
 from engine.storage.tables import Connector, ConnectorCallLog
 
 MAX_ANSWER_BYTES = 1_000_000
@@ -47,28 +46,10 @@ class Answer:
     duration_ms: int
 
 
-class _RateLimit:
-    """At most ``per_minute`` calls a minute per connector in this process (waits)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._times: dict[str, deque[float]] = {}
-
-    def wait(self, name: str, per_minute: int) -> None:
-        while True:
-            with self._lock:
-                times = self._times.setdefault(name, deque())
-                now = time.monotonic()
-                while times and now - times[0] >= 60:
-                    times.popleft()
-                if len(times) < per_minute:
-                    times.append(now)
-                    return
-                pause = 60 - (now - times[0])
-            time.sleep(min(pause, 1.0))
+_RateLimit = rate_limits.LocalRateLimit  # per process (without Redis)
 
 
-RATE_LIMIT = _RateLimit()
+RATE_LIMIT = rate_limits.ConnectorRateLimit()  # shared through Redis when configured
 
 
 def build_request(connector: Connector, operation: str, values: dict[str, Any]):
