@@ -18,7 +18,7 @@ Then, in this process, it counts the SQL statements of task list, claim and comp
 requests (token authentication included) through the Flask test client, and prints
 those of one completion.
 
-    .venv/bin/python benchmarks/http_load.py [--processes 2] [--clients 16] [--cases 150]
+    .venv/bin/python benchmarks/http_load.py [--processes 2] [--clients 16] [--cases 150] [--warmup 5]
         [--seconds 30] [--database postgresql+psycopg://postgres@127.0.0.1:5432/test]
 
 Only 127.0.0.1 is contacted; the load is bounded by ``--cases`` and ``--seconds``.
@@ -297,6 +297,21 @@ def statements_per_request(url: str, users: list[tuple[str, str, str]], count: i
     return means, last_completion
 
 
+def run_clients(port: int, users, seconds: float, results: Results, work: int) -> float:
+    """Every client works for ``seconds`` or until ``work`` completions; the time taken."""
+    deadline = time.monotonic() + seconds
+    threads = [
+        threading.Thread(target=client, args=(port, token, deadline, results, work, i))
+        for i, (_u, _r, token) in enumerate(users)
+    ]
+    began = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - began
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--processes", type=int, default=2)
@@ -304,6 +319,13 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--cases", type=int, default=150)
     parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument(
+        "--warmup",
+        type=float,
+        default=5.0,
+        help="seconds of load before measuring (each process's first requests import and "
+        "cache: the working calendar's holidays, procedure models); 0 measures from the start",
+    )
     parser.add_argument(
         "--database",
         default=os.environ.get("PERMITFLOW_TEST_POSTGRES_URL")
@@ -318,24 +340,21 @@ def main() -> None:
     users = seed(url, args.clients, args.cases)
     port = free_port()
     server = start_server(url, args.processes, args.threads, port)
-    results = Results()
+    warm, results = Results(), Results()
+    work = 2 * args.cases  # every case: register, then decide
     try:
-        deadline = time.monotonic() + args.seconds
-        work = 2 * args.cases  # every case: register, then decide
-        threads = [
-            threading.Thread(target=client, args=(port, token, deadline, results, work, i))
-            for i, (_u, _r, token) in enumerate(users)
-        ]
-        cpu_before, began = server_cpu_seconds(server), time.perf_counter()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        elapsed = time.perf_counter() - began
+        run_clients(port, users, args.warmup, warm, work)  # imports, caches, pools
+        cpu_before = server_cpu_seconds(server)
+        elapsed = run_clients(port, users, args.seconds, results, work - len(warm.completed))
         cpu = server_cpu_seconds(server) - cpu_before
     finally:
         stop_server(server)
-    report(args, results, elapsed, consistency(url, results.completed))
+    if args.warmup:
+        print(
+            f"warm-up: {len(warm.completed)} completions in the first {args.warmup:g} s, "
+            "not counted below"
+        )
+    report(args, results, elapsed, consistency(url, warm.completed + results.completed))
     ok = results.codes[("complete", 200)]
     print(
         f"server CPU: {cpu:.1f} s in the app processes = {1000 * cpu / max(ok, 1):.0f} ms "
