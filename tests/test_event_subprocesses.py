@@ -20,13 +20,17 @@ MODEL = "interrupting_event_subprocess.bpmn"
 KEY = "interrupting_event_subprocess"
 
 
-@pytest.fixture
-def office(session):
+def staff(session):
     """A verifier (vera) and a head of office (hana)."""
     services.create_user(session, "vera", roles=["verifier"])
     services.create_user(session, "hana", roles=["head"])
     session.commit()
     return session
+
+
+@pytest.fixture
+def office(session):
+    return staff(session)
 
 
 def _expire(session, case) -> None:

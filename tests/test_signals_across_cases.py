@@ -8,6 +8,7 @@ import pytest
 
 from engine import services
 from tests.test_bpmn_coverage import complete, deploy, inbox, restored
+from tests.test_event_subprocesses import staff
 
 INTERRUPTING = "interrupting_event_subprocess"
 
@@ -15,9 +16,7 @@ INTERRUPTING = "interrupting_event_subprocess"
 @pytest.fixture
 def office(session):
     """A verifier (vera) and a head of office (hana), and the two procedures deployed."""
-    services.create_user(session, "vera", roles=["verifier"])
-    services.create_user(session, "hana", roles=["head"])
-    session.commit()
+    staff(session)
     deploy(session, f"{INTERRUPTING}.bpmn")
     deploy(session, "signal_listener.bpmn")
     return session
