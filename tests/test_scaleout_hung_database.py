@@ -107,6 +107,39 @@ def test_readyz_checks_at_once_share_one_probe(frozen_office):
     assert answers == [200] * 8
 
 
+def _error_of(connection, statement: str) -> Exception | None:
+    try:
+        connection.execute(text(statement))
+    except Exception as exc:  # noqa: BLE001 - the test looks at it
+        return exc
+    return None
+
+
+def test_a_statement_waiting_when_the_server_freezes_ends_at_the_read_timeout(
+    postgres_engine, monkeypatch
+):
+    """Frozen mid-transaction, on a connection already checked out: the read timeout."""
+    from sqlalchemy.exc import OperationalError
+
+    from engine.services import make_engine
+
+    monkeypatch.setenv("PERMITFLOW_DB_READ_TIMEOUT", str(READ))
+    url = postgres_engine.url
+    proxy = FreezableProxy((url.host or "127.0.0.1", url.port or 5432))
+    engine = make_engine(url_through(postgres_engine, proxy.port))
+    try:
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM users")).scalar() is not None
+            proxy.freeze()
+            failure, seconds = _timed(lambda: _error_of(connection, "SELECT count(*) FROM users"))
+            assert isinstance(failure, OperationalError) and "read timed out" in str(failure)
+            assert READ - 0.1 < seconds < READ + 1
+            assert connection.invalidated  # never lent out again
+    finally:
+        proxy.close()
+        engine.dispose()
+
+
 def test_the_read_timeout_leaves_a_slow_statement_to_the_server(postgres_engine, monkeypatch):
     """The default read timeout exceeds the statement timeout: the server's own timeout
     cancels a slow statement (the connection stays usable), the client's never does."""

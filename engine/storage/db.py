@@ -99,7 +99,7 @@ def make_engine(url: str | None = None, **kwargs) -> Engine:
         if make_url(url).get_driver_name() == "psycopg":
             from engine.storage import read_timeout as bounded
 
-            bounded.install(engine, read_timeout())
+            bounded.install(engine, read_timeout(), float(connect_args["connect_timeout"]))
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, connect_args=connect_args, **kwargs)

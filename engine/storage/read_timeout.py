@@ -7,8 +7,10 @@ stalled disk, a proxy that stopped forwarding) is not noticed by the server's ow
 connection is a :class:`BoundedConnection`, whose every wait (a statement, a commit, a
 rollback, the pool's pre-ping) ends after :func:`engine.storage.db.read_timeout`
 seconds with an :class:`psycopg.OperationalError`; the connection is then closed, so
-the pool never hands it out again. :func:`answer_within` shortens the bound for the
-code it wraps (``/readyz`` answers within its own short deadline).
+the pool never hands it out again. The pool's check of a connection before lending it
+waits no longer than a new connection may take (``PERMITFLOW_DB_CONNECT_TIMEOUT``).
+:func:`answer_within` shortens the bound for the code it wraps (``/readyz`` answers
+within its own short deadline).
 """
 
 from __future__ import annotations
@@ -61,8 +63,10 @@ class BoundedConnection(psycopg.Connection[Any]):
             ) from None
 
 
-def install(engine: Engine, read_timeout: float) -> None:
-    """Make ``engine`` (psycopg) open :class:`BoundedConnection` s."""
+def install(engine: Engine, read_timeout: float, ping_timeout: float) -> None:
+    """Make ``engine`` (psycopg) open :class:`BoundedConnection` s; the pool's check of
+    a pooled connection waits at most ``ping_timeout`` (a connection that cannot say
+    "alive" within the time a new one may take is given up, and a new one is tried)."""
     if _WaitTimeout is None:  # psycopg < 3.2 cannot bound a wait
         log.warning(
             "psycopg %s has no wait timeout: no client-side read timeout", psycopg.__version__
@@ -77,3 +81,11 @@ def install(engine: Engine, read_timeout: float) -> None:
         connection = BoundedConnection.connect(*cargs, **params)
         connection.read_timeout = read_timeout
         return connection
+
+    ping = engine.dialect.do_ping
+
+    def _bounded_ping(dbapi_connection) -> bool:
+        with answer_within(ping_timeout):
+            return ping(dbapi_connection)
+
+    setattr(engine.dialect, "do_ping", _bounded_ping)  # noqa: B010 - this engine's dialect only
