@@ -46,9 +46,8 @@ class PaymentRefused(EngineError):
 
 
 class PaymentPastDue(PaymentRefused):
-    """A payment reported or confirmed after the bill's due date."""
-
-    code = "payment_past_due"
+    """A payment reported or confirmed after the bill's due date (the channels' API keeps
+    answering it as ``payment_refused``, 422)."""
 
     def __init__(self, bill: Bill) -> None:
         self.billing_code, self.due_at = bill.billing_code, bill.due_at
