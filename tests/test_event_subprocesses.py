@@ -142,3 +142,16 @@ def test_a_non_interrupting_message_adds_work_and_the_case_ends_when_it_is_done(
     complete(office, case, "vera", "Answer the question")
     case = restored(office, case)  # the outcome is the main flow's end, not the answer's
     assert (case.status, case.outcome) == ("completed", "Decided")
+
+
+def test_a_message_from_another_case_naming_it_starts_its_event_sub_process(office):
+    deploy(office, MODEL)
+    deploy(office, "withdrawal_request.bpmn")
+    case, other = services.start_case(office, KEY, {}), services.start_case(office, KEY, {})
+    office.commit()
+    code = restored(office, case).tracking_code
+    services.start_case(office, "withdrawal_request", {"application_code": code})
+    office.commit()
+    assert inbox(office, case, "vera") == []
+    assert inbox(office, case, "hana") == ["Confirm the withdrawal"]
+    assert inbox(office, other, "vera") == ["Check documents"]  # only the case named

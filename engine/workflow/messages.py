@@ -239,6 +239,7 @@ def _correlated_case(session: Session, source: Case, name: str, payload: dict) -
     waits = waiting(session, name, exclude=source.id)
     if code:
         matches = {w.case_id for w in waits if _case(session, w.case_id).tracking_code == code}
+        matches = matches or _starting_event_subprocess(session, source, name, code)
         wanted = f"case_code = {code!r}"
     else:
         properties = contracts_for(source.definition).correlations.get(name)
@@ -255,6 +256,17 @@ def _correlated_case(session: Session, source: Case, name: str, payload: dict) -
         found = "no waiting case" if not matches else f"{len(matches)} waiting cases"
         raise EngineError(f"{found} correlates to {wanted}")
     return _case(session, matches.pop())
+
+
+def _starting_event_subprocess(session: Session, source: Case, name: str, code) -> set[int]:
+    """The running case named ``code`` when message ``name`` starts one of its event
+    sub-processes (no wait row stands for those); else nothing."""
+    case = session.scalar(
+        select(Case).where(Case.tracking_code == str(code), Case.status == CaseStatus.RUNNING)
+    )
+    if case is None or case.id == source.id:
+        return set()
+    return {case.id} if event_starts(peek_workflow(case), MessageEventDefinition, name) else set()
 
 
 def _case(session: Session, case_id: int) -> Case:
