@@ -32,9 +32,11 @@ def admin():
     case = services.find_by_tracking_code(session, code) if code else None
     if code and case is None:
         flash(_("No case with the code %(code)s.", code=code), "error")
+    chain = services.privacy.access_log.check(session)
     return render_template(
         "privacy/admin.html",
-        breaks=services.privacy.verify_access_log(session),
+        breaks=chain.breaks,
+        chain=chain,
         entries=services.privacy.access_entries(
             session, case_id=case.id if case else None, limit=200
         ),

@@ -62,6 +62,7 @@ def test_a_clerk_sees_masked_values_outside_the_fields_of_their_task(db, staff):
 
 def test_each_unmasking_is_an_explicit_logged_action(db, staff):
     case = start_building_case(db)
+    assert 'id="chain-unanchored"' in staff("admin").get("/admin/privacy").get_data(as_text=True)
     front = staff("front")
     url = f"/cases/{case.tracking_code}/unmask"
     refused = front.post(url, {"field": "nik", "reason": ""}, follow_redirects=True)
@@ -74,6 +75,7 @@ def test_each_unmasking_is_an_explicit_logged_action(db, staff):
     assert entry.reason == "checking against the KTP"
     admin_page = staff("admin").get("/admin/privacy").get_data(as_text=True)
     assert 'id="chain-ok"' in admin_page and "checking against the KTP" in admin_page
+    assert 'id="chain-unanchored"' not in admin_page  # the unmasking's commit anchored it
 
 
 def test_the_applicant_downloads_their_data_and_asks_for_a_correction(db, citizen, staff):

@@ -5,6 +5,8 @@ ID = {
     "Write the answer to the applicant.": "Tuliskan jawaban untuk pemohon.",
     "Answer saved.": "Jawaban disimpan.",
     "Not saved: %(problem)s": "Tidak disimpan: %(problem)s",
+    "No copy of the newest row outside the database yet: deleting the newest rows would not be noticed.": "Belum ada salinan baris terbaru di luar basis data: penghapusan baris-baris terbaru belum akan terdeteksi.",
+    "%(count)d older row(s) are protected only by an unkeyed hash until the next key rotation.": "%(count)d baris lama hanya dilindungi hash tanpa kunci sampai rotasi kunci berikutnya.",
     "The correction was applied to the case data.": "Perbaikan telah diterapkan pada data permohonan.",
     "Apply the correction to the case data": "Terapkan perbaikan pada data permohonan",
     "Fill in only the values to correct; they are checked as in the form and recorded.": "Isi hanya nilai yang diperbaiki; nilai diperiksa seperti pada formulir dan dicatat.",
