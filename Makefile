@@ -41,9 +41,9 @@ pdf:
 
 run: install assets pdf
 	$(VENV)/bin/permitflow db upgrade
-	$(VENV)/bin/permitflow demo
 	$(VENV)/bin/python -m engine.integration.stubs 8701 & STUBS=$$!; \
 	trap "kill $$STUBS" EXIT; \
+	$(VENV)/bin/permitflow demo && \
 	$(VENV)/bin/permitflow serve --host $(HOST) --port $(PORT)
 
 lint: install

@@ -22,6 +22,7 @@ from engine.accounts.passwords import hash_password
 from engine.bpmn.model import FormField
 from engine.calendar import clock
 from engine.calendar.working_days import default_calendar
+from engine.integration import calls
 from engine.office import pilots
 from engine.public import surveys
 from engine.storage.tables import CaseStatus, SurveyResponse
@@ -102,6 +103,7 @@ def _users(session: Session) -> list[str]:
 
 def _advance(session: Session, case, steps: int, index: int) -> None:
     for _ in range(steps):
+        session.commit()  # the calls the last step led to are answered (calls.eagerly)
         open_tasks = services.open_tasks(session, case)
         if not open_tasks:
             return
@@ -163,10 +165,12 @@ def load(session: Session, *, with_cases: bool = True) -> str:
         for definition in services.list_definitions(session, latest_only=True):
             fields = services.start_form(services.model_for(definition).processes[definition.key])
             for index in range(3):
-                case = services.start_case(
-                    session, definition.key, fill(fields, index), started_by="demo"
-                )
-                _advance(session, case, index * 2, index)
+                data = fill(fields, index) | _registry_ids(fields, index)
+                with calls.eagerly():  # the registries answer a case's calls as it commits
+                    case = services.start_case(session, definition.key, data, started_by="demo")
+                    session.commit()
+                    _advance(session, case, index * 2, index)
+                    session.commit()  # a called procedure's calls (the bundle's licence)
             lines.append(f"3 cases of {definition.key}")
     added = add_demo_survey_responses(session)
     if added:
@@ -176,6 +180,15 @@ def load(session: Session, *, with_cases: bool = True) -> str:
         lines.append(pilot)
     lines.append(add_demo_connectors(session))
     return "\n".join(lines)
+
+
+def _registry_ids(fields: tuple[FormField, ...], index: int) -> dict[str, str]:
+    """NIKs and an NIB the local registries know (the third sample's NIK is unknown)."""
+    from engine.integration import stubs
+
+    niks = [*sorted(stubs.PEOPLE), "3273019999999999"]
+    known = {"nik": niks[index % len(niks)], "nib": sorted(stubs.BUSINESSES)[0]}
+    return {f.id: known[f.id] for f in fields if f.id in known}
 
 
 STUBS_URL = "http://127.0.0.1:8701"  # `make run` starts engine.integration.stubs there

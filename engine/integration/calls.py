@@ -22,12 +22,16 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import CursorResult, Engine, and_, event, or_, select, update
+from sqlalchemy import CursorResult, Engine, and_, event, inspect, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from engine.background import jobs
 from engine.background.celery_app import broker_url
@@ -45,6 +49,7 @@ log = logging.getLogger("permitflow.integration")
 JOB_KIND = "service_call"
 MAX_PAUSE = 60.0  # seconds between two attempts at most
 _ENGINES: dict[str, Engine] = {}
+_HERE = threading.local()
 
 
 def _lease(connector: Connector | None) -> timedelta:
@@ -72,8 +77,8 @@ def _submit_after_commit(session: Session, call_ids: list[str]) -> None:
                 _hand_over(job.id, engine)
             except Exception:  # the ticker picks the call up later
                 log.exception("service call job %s not submitted", job.id)
-        if eager():
-            _session.expire_all()  # the case moved on in the call's own transaction
+        if eager() and engine is not None:
+            _reload_cases(_session, engine)  # the case moved on in the call's transaction
 
     def forget(_session: Session, _previous=None) -> None:  # rolled back: no job to submit
         if committed:
@@ -87,9 +92,42 @@ def _submit_after_commit(session: Session, call_ids: list[str]) -> None:
     event.listen(session, "after_rollback", forget, once=True)
 
 
+def _reload_cases(session: Session, engine: Engine) -> None:
+    """Give the committing session's case objects (cases, their tasks, calls...) the values
+    the calls committed: loaded afresh rather than expired, so an object its caller keeps
+    after closing the session stays readable."""
+    stale = [
+        o
+        for o in session.identity_map.values()
+        if isinstance(o, Case) or hasattr(type(o), "case_id")
+    ]
+    with Session(engine) as fresh:
+        for obj in stale:
+            state = inspect(obj)
+            current = fresh.get(state.mapper.class_, state.identity)
+            if current is None:
+                continue
+            for column in state.mapper.column_attrs:
+                set_committed_value(obj, column.key, getattr(current, column.key))
+
+
 def eager() -> bool:
-    """Calls are made in the committing thread (``PERMITFLOW_CALLS_EAGER``, no broker)."""
-    return os.environ.get("PERMITFLOW_CALLS_EAGER", "") not in ("", "0") and not broker_url()
+    """Calls are made in the committing thread (``PERMITFLOW_CALLS_EAGER`` or inside
+    :func:`eagerly`), unless a broker is set."""
+    wanted = os.environ.get("PERMITFLOW_CALLS_EAGER", "") not in ("", "0")
+    return (wanted or getattr(_HERE, "eager", False)) and not broker_url()
+
+
+@contextmanager
+def eagerly() -> Iterator[None]:
+    """Within this block, this thread makes a call as soon as its case is committed (a
+    script that walks procedures step by step, such as the demo's sample cases)."""
+    before = getattr(_HERE, "eager", False)
+    _HERE.eager = True
+    try:
+        yield
+    finally:
+        _HERE.eager = before
 
 
 def _hand_over(job_id: int, engine: Engine | None) -> None:
@@ -289,4 +327,4 @@ def recent_calls(session: Session, limit: int = 50) -> list:
     )
 
 
-__all__ = ["JOB_KIND", "recent_calls", "registry", "run_call", "run_pending"]
+__all__ = ["JOB_KIND", "eagerly", "recent_calls", "registry", "run_call", "run_pending"]
