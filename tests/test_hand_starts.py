@@ -48,12 +48,17 @@ def test_a_procedure_with_a_plain_start_is_started_by_hand(session):
     assert case.status == "running"
 
 
-def test_the_command_line_refuses_in_one_line(self_starting, sqlite_engine, monkeypatch):
-    monkeypatch.setenv(
-        "PERMITFLOW_DATABASE_URL", sqlite_engine.url.render_as_string(hide_password=False)
-    )
+def test_the_command_line_refuses_in_one_line(sqlite_engine, monkeypatch):
+    from sqlalchemy.orm import Session
+
+    with Session(sqlite_engine) as session:
+        services.deploy(session, _round(), source="round.bpmn")
+        session.commit()
+    url = sqlite_engine.url.render_as_string(hide_password=False)
+    monkeypatch.setenv("PERMITFLOW_DATABASE_URL", url)
     result = CliRunner().invoke(main, ["start", "inspection_round"], catch_exceptions=False)
     output = result.output + result.stderr
     assert result.exit_code != 0 and "Traceback" not in output
     assert "start by themselves" in output
-    assert _cases(self_starting) == 0
+    with Session(sqlite_engine) as session:
+        assert _cases(session) == 0
