@@ -25,7 +25,7 @@ from engine import services
 from engine.demo import register_connectors
 from engine.integration import stubs
 from tests.web.browsers import CHROMIUM, chromium, served_app
-from tests.web.conftest import PASSWORD, seed_staff
+from tests.web.conftest import seed_staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -33,6 +33,8 @@ from playwright import sync_api  # noqa: E402  (a test dependency; chromium itse
 
 if not CHROMIUM.exists():
     pytest.skip("Debian's chromium is missing (apt-get install chromium)", allow_module_level=True)
+
+from tests.web.test_connectors_browser import login  # noqa: E402
 
 LICENCE = Path(__file__).resolve().parents[2] / "processes" / "business_license.bpmn"
 PDF = b"%PDF-1.4\n% permitflow browser test\n"
@@ -120,24 +122,18 @@ def _registered(engine, code: str) -> str:
     return verify.id
 
 
-def login(browser, base: str, username: str):
-    page = browser.new_context(locale="en-US").new_page()
-    page.set_default_timeout(15_000)
-    page.goto(f"{base}/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("form[action='/login'] button[type=submit]")
-    page.wait_for_load_state()
-    assert "/login" not in page.url
-    return page
+def verifier_form(browser, base: str, task_id: str):
+    """The document verifier's page of the task (staff pages in English)."""
+    clerk = login(browser, base, "verifier")
+    clerk.goto(f"{base}/tasks/{task_id}")
+    return clerk
 
 
 def test_the_verifier_sees_the_applicant_and_business_from_the_registries(office, browser):
     base, engine = office
     code = _apply(browser, base, "3273010101900001")
     task_id = _registered(engine, code)
-    clerk = login(browser, base, "verifier")
-    clerk.goto(f"{base}/tasks/{task_id}")
+    clerk = verifier_form(browser, base, task_id)
     assert clerk.input_value("#f-registry_name") == "SITI RAHAYU"
     assert clerk.input_value("#f-registry_address") == "JL. ASIA AFRIKA NO. 8, BANDUNG"
     assert clerk.input_value("#f-oss_business_name") == "CV MAJU BERSAMA"
@@ -151,8 +147,7 @@ def test_a_mismatch_shows_the_registry_s_reason(office, browser):
     base, engine = office
     code = _apply(browser, base, "3273019999999999")
     task_id = _registered(engine, code)
-    clerk = login(browser, base, "verifier")
-    clerk.goto(f"{base}/tasks/{task_id}")
+    clerk = verifier_form(browser, base, task_id)
     assert clerk.input_value("#f-registry_note") == "NIK tidak terdaftar di database kependudukan"
     assert clerk.input_value("#f-registry_name") == "" and not clerk.is_checked("#f-nik_match")
     clerk.context.close()
@@ -174,8 +169,7 @@ def test_a_stopped_registry_becomes_an_incident_the_admin_retries(office, browse
     admin.wait_for_load_state()
     admin.context.close()
     task_id = _registered(engine, code)
-    clerk = login(browser, base, "verifier")
-    clerk.goto(f"{base}/tasks/{task_id}")
+    clerk = verifier_form(browser, base, task_id)
     assert clerk.input_value("#f-registry_name") == "BUDI SANTOSO"
     assert clerk.input_value("#f-oss_business_name") == "CV MAJU BERSAMA"
     clerk.context.close()
