@@ -350,8 +350,11 @@ def compare_task_figure(a: np.ndarray, b: np.ndarray, figure: str) -> dict:
     lo, hi = diff - half, diff + half
     rel_margin = RELATIVE_MARGIN * abs(ra)
 
-    def needed(width: float) -> float:  # replications for a 90% CI within +-width
-        return m * (Z90 * se / width) ** 2 if width > 0 else math.inf
+    def needed(width: float) -> float:
+        """Replications for a 90% CI within +-width if the observed difference is the true
+        one (half the time; infinite when it lies outside the margin)."""
+        room = width - abs(diff)
+        return m * (Z90 * se / room) ** 2 if room > 0 else math.inf
 
     return {
         "prosimos": ra,
@@ -371,7 +374,7 @@ def compare_task_figure(a: np.ndarray, b: np.ndarray, figure: str) -> dict:
 
 def task_verdict(row: dict, different: bool, figure: str) -> str:
     """Equivalent (at which margin), different (after Holm) or undecided (and how many
-    replications would decide it at the observed spread)."""
+    replications would decide it at the observed spread and difference)."""
     unit, scale = TASK_FIGURES[figure][3], TASK_FIGURES[figure][4]
     absolute = f"+-{TASK_FIGURES[figure][2] / scale:g} {unit}"
     if not math.isfinite(row["diff"]):
@@ -380,10 +383,16 @@ def task_verdict(row: dict, different: bool, figure: str) -> str:
         return "DIFFERENT (Holm)"
     if row["relative"]:
         return "equivalent (+-5%)"
-    need = f"~{row['needed_relative']:,.0f} reps for +-5%"
+
+    def reps(n: float, margin: str) -> str:
+        return f"~{n:,.0f} reps for {margin}" if math.isfinite(n) else f"diff beyond {margin}"
+
     if row["absolute"]:
-        return f"equivalent ({absolute}); {need}"
-    return f"undecided: {need}, ~{row['needed_absolute']:,.0f} for {absolute}"
+        return f"equivalent ({absolute}); {reps(row['needed_relative'], '+-5%')}"
+    return (
+        f"undecided: {reps(row['needed_relative'], '+-5%')}, "
+        f"{reps(row['needed_absolute'], absolute)}"
+    )
 
 
 def compare_tasks(a: list[dict], b: list[dict]) -> bool:
