@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, g, render_template, request
 
-from engine.services import list_definitions, privacy, tasks_for_user
+from engine.services import labels_for, list_definitions, privacy, tasks_for_user
 from webapp.access import lane_roles, requires
+from webapp.cases.case_data import reader_language
 from webapp.database import get_session
 from webapp.presenters import due
+from webapp.public.formats import standard_text
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
 
@@ -27,13 +29,25 @@ def index():
             row[0].due_at or row[0].created_at,
         )
     )
-    procedures = {d.key: d.name for d in list_definitions(session, latest_only=True)}
+    definitions = list_definitions(session, latest_only=True)
+    procedures = {d.key: standard_text(d, "name", d.name) for d in definitions}
     return render_template(
         "inbox/index.html",
         rows=rows,
         masked_applicant=privacy.masked_applicant,  # names masked in lists (UU 27/2022)
         procedures=procedures,
         selected=key,
-        lanes=sorted(lane_roles(g.user.role_names)),
+        lanes=sorted({lane_names(definitions).get(r, r) for r in lane_roles(g.user.role_names)}),
         mine=sum(1 for task in tasks if task.assignee == g.user.username),
     )
+
+
+def lane_names(definitions) -> dict[str, str]:
+    """Role key -> the name of a lane it works, in the reader's language (``pf:label``)."""
+    language, names = reader_language(), {}
+    for definition in definitions:
+        for lane_id, lane in (definition.lanes or {}).items():
+            name = labels_for(definition).name(lane_id, language, lane.get("name") or "")
+            if name and lane.get("role"):
+                names.setdefault(lane["role"], name)
+    return names

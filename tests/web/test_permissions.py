@@ -144,8 +144,8 @@ def test_clerk_never_acts_on_another_lanes_task(staff, db, action):
 
 def test_inbox_shows_only_my_lanes(staff, db):
     start_building_case(db)
-    assert "Register application" in staff("front").get("/inbox/").get_data(as_text=True)
-    assert "Register application" not in staff("tech").get("/inbox/").get_data(as_text=True)
+    assert "Pendaftaran permohonan" in staff("front").get("/inbox/").get_data(as_text=True)
+    assert "Pendaftaran permohonan" not in staff("tech").get("/inbox/").get_data(as_text=True)
 
 
 @pytest.mark.parametrize("route", ["/designer/upload", "/admin/users/new", "/admin/lanes"])

@@ -18,7 +18,7 @@ def test_claim_complete_and_the_next_lane_gets_it(staff, db):
     response = front.post(f"/tasks/{task.id}/complete", data={"documents_received": "on"})
     assert response.status_code == 302 and response.headers["Location"].endswith("/inbox/")
     assert open_task(db, case).element_id == "verify_documents"
-    assert "Verify documents" in staff("verifier").get("/inbox/").get_data(as_text=True)
+    assert "Verifikasi berkas" in staff("verifier").get("/inbox/").get_data(as_text=True)
 
 
 def test_wrong_fields_get_a_message_each_and_keep_the_typed_values(staff, db):

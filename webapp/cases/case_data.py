@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import quote
 
 from flask import Response
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
@@ -39,13 +40,41 @@ def _forms(case: Case):
                 yield from node.form_fields
 
 
+def localized(case: Case, target: str, fallback: str) -> str:
+    """A form field's label (``field``) or option (``field=value``) in the reader's
+    language by the ``pf:label`` of the case's version or of a procedure it calls."""
+    language = reader_language()
+    for definition in (case.definition, *services.called_definitions(case.definition)):
+        shown = services.labels_for(definition).form_label(target, language)
+        if shown:
+            return shown
+    return fallback
+
+
+def localized_fields(case: Case, views):
+    """Task form field views with their labels and options in the reader's language."""
+    for view in views:
+        view.label = localized(case, view.id, view.label)
+        view.options = [
+            {**option, "name": localized(case, f"{view.id}={option['id']}", option["name"])}
+            for option in view.options
+        ]
+    return views
+
+
+def reader_language() -> str:
+    locale = get_locale()
+    return "en" if locale is not None and locale.language == "en" else "id"
+
+
 def field_labels(case: Case) -> tuple[dict[str, str], set[str]]:
     """Field id -> label over every form of the case's process (and the procedures it
     calls), and the document fields."""
     labels: dict[str, str] = {}
     documents: set[str] = set()
     for field in _forms(case):
-        labels.setdefault(field.id, field.label or field.id)
+        if field.id not in labels:
+            labels[field.id] = localized(case, field.id, field.label or field.id)
         if field.type == "file":
             documents.add(field.id)
     return labels, documents
@@ -56,7 +85,9 @@ def option_names(case: Case) -> dict[str, dict[str, str]]:
     names: dict[str, dict[str, str]] = {}
     for field in _forms(case):
         for option in field.enum_values or ():
-            names.setdefault(field.id, {}).setdefault(option.id, option.name)
+            known = names.setdefault(field.id, {})
+            if option.id not in known:
+                known[option.id] = localized(case, f"{field.id}={option.id}", option.name)
     return names
 
 

@@ -21,6 +21,7 @@ from engine.services import (
 )
 from webapp.access import requires
 from webapp.cases.case_data import data_items, document_response, document_rows, may_see_documents
+from webapp.cases.history import history_rows
 from webapp.database import commit, get_session
 from webapp.presenters import due, xml_response
 from webapp.public.formats import called_rows
@@ -134,7 +135,7 @@ def _show(session, case, unmasked: tuple[str, ...] = ()):
         if may_see_documents(session, g.user.username, case)
         else None,
         tasks=tasks,
-        history=case_history(session, case.id),
+        history=history_rows(case, case_history(session, case.id)),
         messages=messages_for_case(session, case.id),
         case_due=due(case.due_at) if case.status in services.CLOCK_RUNNING else None,
         markers=markers,

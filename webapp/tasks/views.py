@@ -20,9 +20,18 @@ from engine.services import (
     unclaim,
 )
 from webapp.access import requires
-from webapp.cases.case_data import data_items, document_rows, form_fields_of, lane_role_of
+from webapp.cases.case_data import (
+    data_items,
+    document_rows,
+    form_fields_of,
+    lane_role_of,
+    localized,
+    localized_fields,
+)
+from webapp.cases.history import history_rows
 from webapp.database import commit, get_session, rollback
 from webapp.presenters import due, when
+from webapp.public.formats import step
 from webapp.tasks.forms import field_views, initial_values, store_uploads, submitted_values
 from webapp.tasks.messages import field_errors
 
@@ -44,15 +53,18 @@ def _page(task: HumanTask, values: dict, errors: dict | None = None, status: int
         task=task,
         case=task.case,
         due=due(task.due_at),
-        fields=field_views(task_form(task), values, errors),
+        fields=localized_fields(task.case, field_views(task_form(task), values, errors)),
         items=data_items(  # personal values masked except this task's own fields
             task.case,
             services.privacy.case_data_for(session, g.user.username, task.case, task=task),
         ),
         documents=documents,
-        history=case_history(session, task.case_id),
+        history=history_rows(task.case, case_history(session, task.case_id)),
         errors=errors or {},
-        return_fields=services.answerable_fields(task.case),
+        return_fields=[
+            {"id": f.id, "label": localized(task.case, f.id, f.label or f.id)}
+            for f in services.answerable_fields(task.case)
+        ],
     ), status
 
 
@@ -69,7 +81,9 @@ def _gone(task_id: str, values: dict | None = None, message: str = ""):
     done = next(
         (e for e in reversed(trail) if e.action in ("task_completed", "case_returned")), None
     )
-    fields = field_views(form_fields_of(case, trail[-1].element_id), values or {})
+    fields = localized_fields(
+        case, field_views(form_fields_of(case, trail[-1].element_id), values or {})
+    )
     return render_template(
         "tasks/stale.html",
         case=case,
@@ -125,9 +139,9 @@ def complete(task_id: str):
             _(
                 "Your work on '%(task)s' was saved, but case %(code)s stopped at the next "
                 "step (%(step)s). An administrator has been told and will resolve it.",
-                task=task.name,
+                task=step(task.case, task.name),
                 code=task.case.tracking_code,
-                step=task.case.current_step.removeprefix("Incident: "),
+                step=step(task.case, task.case.current_step.removeprefix("Incident: ")),
             ),
             "error",
         )
@@ -135,7 +149,7 @@ def complete(task_id: str):
     flash(
         _(
             "Done: '%(task)s' of case %(code)s is completed.",
-            task=task.name,
+            task=step(task.case, task.name),
             code=task.case.tracking_code,
         ),
         "success",

@@ -392,6 +392,9 @@ def main() -> int:
     from bundle_texts import ID as bundle_texts  # issue 9: bundle permits, payments, DMN
 
     ID.update(bundle_texts)
+    from staff_texts import ID as staff_texts  # the clerks' pages: history actions
+
+    ID.update(staff_texts)
     with (HERE / "messages.pot").open("rb") as pot:
         catalog = read_po(pot, locale="id")
     missing = []
