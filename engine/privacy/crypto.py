@@ -18,6 +18,7 @@ import hashlib
 import hmac
 import os
 import tempfile
+import time
 from functools import lru_cache
 from pathlib import Path
 
@@ -44,17 +45,58 @@ def key_file() -> Path:
 def _key_texts() -> tuple[str, ...]:
     from_env = os.environ.get("PERMITFLOW_DATA_KEY", "").strip()
     if from_env:
-        return tuple(k.strip() for k in from_env.split(",") if k.strip())
-    path = key_file()
-    if not path.exists():
-        if os.environ.get("PERMITFLOW_ENV", "").lower() == "production":
-            raise DataKeyError(
-                "No data encryption key: set PERMITFLOW_DATA_KEY (generate one with "
-                "`permitflow keys generate`) or PERMITFLOW_DATA_KEY_FILE; personal data is "
-                "never stored unencrypted in production."
-            )
-        write_key_file(path, [Fernet.generate_key().decode()], exclusive=True)
-    return tuple(line.strip() for line in path.read_text().splitlines() if line.strip())
+        return _split_keys(from_env)
+    return _file_keys(key_file())
+
+
+@lru_cache(maxsize=4)
+def _split_keys(text: str) -> tuple[str, ...]:
+    return tuple(k.strip() for k in text.split(",") if k.strip())
+
+
+# The key file's keys, read once per process: (path, file stamp, monotonic time of the last
+# check, keys). The file is checked (inode, size, mtime) at most once per RECHECK_SECONDS,
+# so a rotation by another process is seen within that; a rotation in this process resets.
+RECHECK_SECONDS = 1.0
+_KeyCache = tuple[Path, tuple[int, int, int], float, tuple[str, ...]]
+_file_cache: _KeyCache | None = None
+
+
+def _stamp(path: Path) -> tuple[int, int, int] | None:
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+
+
+def _file_keys(path: Path) -> tuple[str, ...]:
+    global _file_cache
+    cached, now = _file_cache, time.monotonic()
+    if cached is not None and cached[0] == path:
+        if now - cached[2] < RECHECK_SECONDS:
+            return cached[3]
+        if _stamp(path) == cached[1]:
+            _file_cache = (path, cached[1], now, cached[3])
+            return cached[3]
+    stamp = _stamp(path)
+    if stamp is None:
+        _create_key_file(path)
+        stamp = _stamp(path)
+    keys = tuple(line.strip() for line in path.read_text().splitlines() if line.strip())
+    if stamp is not None:  # read after the stamp: a change meanwhile shows at the next check
+        _file_cache = (path, stamp, now, keys)
+    return keys
+
+
+def _create_key_file(path: Path) -> None:
+    if os.environ.get("PERMITFLOW_ENV", "").lower() == "production":
+        raise DataKeyError(
+            "No data encryption key: set PERMITFLOW_DATA_KEY (generate one with "
+            "`permitflow keys generate`) or PERMITFLOW_DATA_KEY_FILE; personal data is "
+            "never stored unencrypted in production."
+        )
+    write_key_file(path, [Fernet.generate_key().decode()], exclusive=True)
 
 
 def write_key_file(path: Path, keys: list[str], *, exclusive: bool = False) -> None:
@@ -102,6 +144,8 @@ def primary_key_text() -> str:
 
 def reset() -> None:
     """Forget cached keys (after a rotation or a changed environment)."""
+    global _file_cache
+    _file_cache = None
     _fernet.cache_clear()
     _chain_keys.cache_clear()
 
@@ -148,10 +192,7 @@ def seal_text(value: str) -> str:
 def open_text(value: str) -> str:
     if not value or not value.startswith(TEXT_PREFIX):
         return value
-    try:
-        return fernet().decrypt(value[len(TEXT_PREFIX) :].encode()).decode()
-    except InvalidToken:
-        raise DataKeyError(_WRONG_KEY) from None
+    return _decrypt(value[len(TEXT_PREFIX) :].encode()).decode()
 
 
 def seal_bytes(data: bytes) -> bytes:
@@ -163,10 +204,24 @@ def seal_bytes(data: bytes) -> bytes:
 def open_bytes(data: bytes) -> bytes:
     if not data.startswith(BYTES_PREFIX):
         return data  # written before encryption
+    return _decrypt(data[len(BYTES_PREFIX) :])
+
+
+def _decrypt(token: bytes) -> bytes:
+    """``token`` opened; a value sealed by another process under a key it has just rotated
+    in (newer than this process's cached keys) opens after the key file is read again."""
     try:
-        return fernet().decrypt(data[len(BYTES_PREFIX) :])
+        return fernet().decrypt(token)
     except InvalidToken:
-        raise DataKeyError(_WRONG_KEY) from None
+        pass
+    global _file_cache
+    before, _file_cache = _key_texts(), None
+    try:
+        if _key_texts() != before:
+            return fernet().decrypt(token)
+    except InvalidToken:
+        pass
+    raise DataKeyError(_WRONG_KEY) from None
 
 
 def rotate_text(value: str) -> str:
