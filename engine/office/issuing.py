@@ -21,8 +21,16 @@ def after_steps(session: Session, running, actor: str) -> None:
     if running.case.status == CaseStatus.INCIDENT:
         return
     steps = completed_steps(running.workflow, running.case.definition)
-    payments.bill_due(session, running.case, steps, actor)
-    permits.issue_due(session, running.case, steps, actor)
+    if any(_BILLING & step.node.properties.keys() for step in steps):
+        payments.bill_due(session, running.case, steps, actor)
+    if any(_ISSUING & step.node.properties.keys() for step in steps):
+        permits.issue_due(session, running.case, steps, actor)
+
+
+# the step properties :func:`payments.bill_due` and :func:`permits.issue_due` act on: a case
+# whose completed steps have none of them needs no look at its bills or permits (no query)
+_BILLING = frozenset({"bill", "confirmsPayment"})
+_ISSUING = frozenset({"issues"})
 
 
 runtime.run_after_steps(after_steps)
