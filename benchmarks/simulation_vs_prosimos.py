@@ -350,10 +350,10 @@ def compare_task_figure(a: np.ndarray, b: np.ndarray, figure: str) -> dict:
     lo, hi = diff - half, diff + half
     rel_margin = RELATIVE_MARGIN * abs(ra)
 
-    def needed(width: float) -> float:
-        """Replications for a 90% CI within +-width if the observed difference is the true
-        one (half the time; infinite when it lies outside the margin)."""
-        room = width - abs(diff)
+    def needed(width: float, true_diff: float) -> float:
+        """Replications for a 90% CI within +-width if ``true_diff`` is the difference
+        (half the time; infinite when it lies outside the margin)."""
+        room = width - abs(true_diff)
         return m * (Z90 * se / room) ** 2 if room > 0 else math.inf
 
     return {
@@ -367,8 +367,8 @@ def compare_task_figure(a: np.ndarray, b: np.ndarray, figure: str) -> dict:
         "instances": (na, nb),
         "relative": -rel_margin < lo and hi < rel_margin,
         "absolute": -margin < lo and hi < margin,
-        "needed_relative": needed(rel_margin),
-        "needed_absolute": needed(margin),
+        "needed_relative": (needed(rel_margin, diff), needed(rel_margin, 0.0)),
+        "needed_absolute": (needed(margin, diff), needed(margin, 0.0)),
     }
 
 
@@ -384,8 +384,11 @@ def task_verdict(row: dict, different: bool, figure: str) -> str:
     if row["relative"]:
         return "equivalent (+-5%)"
 
-    def reps(n: float, margin: str) -> str:
-        return f"~{n:,.0f} reps for {margin}" if math.isfinite(n) else f"diff beyond {margin}"
+    def reps(n: tuple[float, float], margin: str) -> str:
+        """At the observed difference, else (beyond the margin) at no difference."""
+        if math.isfinite(n[0]):
+            return f"~{n[0]:,.0f} reps for {margin}"
+        return f"diff beyond {margin} (~{n[1]:,.0f} reps if none)"
 
     if row["absolute"]:
         return f"equivalent ({absolute}); {reps(row['needed_relative'], '+-5%')}"
