@@ -27,7 +27,7 @@ from webapp.cases.history import ACTION_LABELS
 HASH = hash_password(PASSWORD)
 ENGINE = Path(__file__).resolve().parents[2] / "engine"
 # words that betray untranslated text on a clerk's page
-ENGLISH = ["completed", "claimed", "Claimed", "Verify documents", "task", "case started"]
+ENGLISH = ["completed", "claimed", "Claimed", "Verify documents", "task", "case started", "pending"]
 
 
 def _is_audit_record(call: ast.Call) -> bool:

@@ -45,5 +45,9 @@ ID = {
     "finding reviewed": "temuan ditinjau",
     "procedure deployed": "prosedur dipasang",
     "connector %(name)s": "konektor %(name)s",
+    "waiting to be sent": "menunggu dikirim",
+    "being sent": "sedang dikirim",
+    "sent": "terkirim",
+    "could not be sent": "gagal dikirim",
     "stopped by an error (an administrator is on it)": "terhenti karena kesalahan (sedang ditangani administrator)",
 }
