@@ -259,4 +259,13 @@ __all__ = [
     "task_history",
     "unclaim",
     "update_user",
+    "warm_up",
 ]
+
+
+def warm_up() -> None:
+    """What each app process would otherwise build on its first request: the office's
+    working calendar with this year's and next year's holidays (its country alone)."""
+    calendar = default_calendar()
+    year = calendar.local_date(clock.now()).year
+    calendar.load_years(year, year + 1)

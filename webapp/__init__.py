@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import Flask
 
+from engine import services
 from webapp import access, database, errors, i18n, presenters, security
 from webapp.extensions import csrf, limiter
 
@@ -98,6 +99,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     presenters.init_app(app)
     errors.init_app(app)
     _register_blueprints(app)
+    services.warm_up()  # the working calendar now, not on the process's first completion
     return app
 
 

@@ -68,6 +68,10 @@ def _gunicorn(host: str, port: int, workers: int, threads: int, tick_every: floa
     """A gunicorn arbiter with ``workers`` processes; each builds its app after the fork."""
     from gunicorn.app.base import BaseApplication
 
+    from engine.services import warm_up
+
+    warm_up()  # in the arbiter: the workers it forks inherit the working calendar
+
     class Office(BaseApplication):
         def __init__(self, options: dict[str, Any]) -> None:
             self.options = options

@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import holidays
+from engine.calendar.public_holidays import country_holidays
 
 COLLECTIVE_LEAVE_NAME = "Cuti bersama"
 EXTRA_HOLIDAY_NAME = "Holiday"
@@ -83,10 +83,15 @@ class WorkingCalendar:
             closed.update(
                 (d, COLLECTIVE_LEAVE_NAME) for d in self.collective_leave if d.year == year
             )
-            public = holidays.country_holidays(self.country, years=year, language=self.language)
-            closed.update(public.items())
+            closed.update(country_holidays(self.country, year, self.language))
             self._closed_by_year[year] = closed
         return closed
+
+    def load_years(self, *years: int) -> None:
+        """Build the closed days of ``years`` now (an app process at start, not its first
+        due date)."""
+        for year in years:
+            self._closed_days(year)
 
     def is_working_day(self, d: date | datetime) -> bool:
         """Whether the (local) date of ``d`` is a working day."""
