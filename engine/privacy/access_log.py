@@ -117,12 +117,27 @@ def record(
 
 
 def _remember_head(session: Session, head: AccessLogEntry, *, force: bool = False) -> None:
-    first = session.execute(
-        select(AccessLogEntry.hash).order_by(AccessLogEntry.id).limit(1)
-    ).scalar()
+    origin = _hash_at(session, 1) or head.hash
+    anchored = anchor.read(anchor.identity(session), origin)
+    follows = None
+    if anchored is not None and anchored.origin == origin:
+        follows = (anchored.rows, _hash_at(session, anchored.rows) or "")
     anchor.remember(
-        session, anchor.Head(first or head.hash, head.id, head.hash, head.seq), force=force
+        session,
+        anchor.Head(origin, head.id, head.hash, head.seq),
+        follows=follows,
+        force=force,
     )
+
+
+def _hash_at(session: Session, position: int) -> str | None:
+    """The hash of the row at ``position`` (1: the first) in the log as it stands."""
+    return session.execute(
+        select(AccessLogEntry.hash)
+        .order_by(AccessLogEntry.id)
+        .offset(max(position - 1, 0))
+        .limit(1)
+    ).scalar()
 
 
 @dataclass(frozen=True)
@@ -160,14 +175,16 @@ def _row_problem(entry: AccessLogEntry, keys: dict[str, bytes], signed_before: b
 
 
 def check(session: Session) -> Check:
-    """Verify the chain row by row, then the newest row against the anchor."""
-    result = Check(anchored=anchor.read(anchor.identity(session)))
+    """Verify the chain row by row, then the log against the heads anchored outside it."""
+    result = Check()
     keys = crypto.chain_keys()
     previous, signed = GENESIS, False
-    heads: dict[int, tuple[str, int]] = {}  # id -> (hash, rows up to it)
+    hashes: list[str] = []  # by position
+    ids: list[int] = []
     for entry in session.scalars(select(AccessLogEntry).order_by(AccessLogEntry.id)):
         result.rows += 1
-        heads[entry.id] = (entry.hash, result.rows)
+        hashes.append(entry.hash)
+        ids.append(entry.id)
         if entry.prev_hash != previous:
             result.breaks.append(
                 ChainBreak(
@@ -182,40 +199,85 @@ def check(session: Session) -> Check:
         result.unkeyed += not entry.key_id
         signed = signed or bool(entry.key_id)
         previous = entry.hash
-    if result.anchored is not None:
-        result.breaks += _against_anchor(result.anchored, heads)
+    name = anchor.identity(session)
+    entry_ = anchor.lookup(name, hashes[0] if hashes else None)
+    result.anchored = entry_.newest if entry_ is not None else None
+    result.breaks += _against_anchor(entry_, hashes, ids, chain_broken=bool(result.breaks))
+    result.breaks += _stale(name, entry_, hashes)
     return result
 
 
-def _against_anchor(head: anchor.Head, heads: dict[int, tuple[str, int]]) -> list[ChainBreak]:
-    if not heads:
-        return [
-            ChainBreak(head.id, f"the log is empty, but the anchor recorded {head.rows} row(s)")
-        ]
-    first = next(iter(heads))
-    if heads[first][0] != head.origin:
+def _against_anchor(
+    entry: anchor.Entry | None, hashes: list[str], ids: list[int], *, chain_broken: bool
+) -> list[ChainBreak]:
+    if entry is None:
+        if hashes and anchor.has_entries():
+            return [
+                ChainBreak(
+                    ids[0],
+                    f"no anchor matches this access log ({anchor.path()} holds other logs): "
+                    "it may have been replaced (a database re-created on purpose: "
+                    "`permitflow audit anchor --reset`)",
+                )
+            ]
+        return []
+    if not hashes:
         return [
             ChainBreak(
-                first,
+                entry.newest.id,
+                f"the log is empty, but the anchor recorded {entry.newest.rows} row(s)",
+            )
+        ]
+    if not entry.by_origin:
+        return [
+            ChainBreak(
+                ids[0],
                 "the log does not begin with the anchored log's first row: it was replaced or "
                 "started anew (a database re-created on purpose: `permitflow audit anchor "
                 "--reset`)",
             )
         ]
-    if head.id not in heads:
-        missing = head.rows - sum(1 for i in heads if i < head.id)
-        if max(heads) < head.id:
-            return [
-                ChainBreak(
-                    head.id,
-                    f"{missing} newest row(s) were deleted: the anchor outside the database "
-                    f"records row {head.id} as the newest, the database ends at row {max(heads)}",
-                )
-            ]
-        return [ChainBreak(head.id, "the row the anchor records as the newest was deleted")]
-    if heads[head.id][0] != head.hash:
-        return [ChainBreak(head.id, "the row differs from the head anchored outside the database")]
+    if chain_broken and entry.newest.id in ids:  # a row inside was deleted: positions moved
+        at = ids.index(entry.newest.id)
+        if hashes[at] == entry.newest.hash:
+            return []
+    for head in reversed(entry.heads):  # newest first: one break names what happened
+        problem = _head_problem(head, hashes, ids)
+        if problem:
+            return [ChainBreak(head.id, problem)]
     return []
+
+
+def _head_problem(head: anchor.Head, hashes: list[str], ids: list[int]) -> str:
+    """How the row at an anchored head's position differs from it (empty: it does not)."""
+    if head.rows > len(hashes):
+        return (
+            f"{head.rows - len(hashes)} newest row(s) were deleted: the anchor outside the "
+            f"database records row {head.id} as the newest, the database ends at row {ids[-1]}"
+        )
+    if hashes[head.rows - 1] != head.hash:
+        return (
+            f"the row anchored at position {head.rows} is gone or differs (the log now has "
+            f"row {ids[head.rows - 1]} there): rows were deleted and the log grew again, "
+            "or a row was altered"
+        )
+    return ""
+
+
+def _stale(name: str, entry: anchor.Entry | None, hashes: list[str]) -> list[ChainBreak]:
+    origin = hashes[0] if hashes else ""
+    failed = anchor.failure(name, origin)
+    if not failed:
+        return []
+    row = entry.newest.id if entry is not None else 0
+    return [
+        ChainBreak(
+            row,
+            f"the anchor may be stale: writing it failed at {failed}, so rows written since "
+            "are not protected against deletion; once the log is checked, `permitflow audit "
+            "anchor --reset`",
+        )
+    ]
 
 
 def verify(session: Session) -> list[ChainBreak]:
