@@ -101,9 +101,20 @@ def roles_of(session: Session, username: str) -> frozenset[str]:
     cache = session.info.setdefault("permitflow_roles", {})
     roles = cache.get(username)
     if roles is None:
-        user = get_user(session, username)
-        roles = cache[username] = frozenset(user.role_names)
+        roles = cache[username] = _read_roles(session, username)
     return roles
+
+
+def _read_roles(session: Session, username: str) -> frozenset[str]:
+    """The user's roles in one query (the user and each role a row; no role: one row)."""
+    rows = session.execute(
+        select(User.id, UserRole.role)
+        .outerjoin(UserRole, UserRole.user_id == User.id)
+        .where(User.username == username)
+    ).all()
+    if not rows:
+        raise UserNotFound(f"There is no user named {username!r}.")
+    return frozenset(role for _id, role in rows if role is not None)
 
 
 def remember_roles(session: Session, user: User) -> None:
