@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from engine.bpmn.model import FormField
 from engine.errors import InvalidFormData, NotAllowed
-from engine.office import access, definitions
+from engine.office import access, definitions, steps
 from engine.office.cases import case_data
 from engine.privacy import access_log
 from engine.privacy.classification import personal_fields
@@ -24,15 +24,25 @@ from engine.storage.tables import Case, HumanTask
 
 
 def personal_fields_of(case: Case) -> dict[str, FormField]:
-    """The marked personal fields over every form of the case's procedure version."""
-    return personal_fields(definitions.model_for(case.definition).processes[case.process_key])
+    """The marked personal fields over every form of the case's procedure version and of
+    the versions it calls: a called procedure's data comes back into the case (a bundle's
+    business licence brings the population registry's name, birth date and address)."""
+    found: dict[str, FormField] = {}
+    for _version, process in steps.sources(case.definition).values():
+        for field_id, field in personal_fields(process).items():
+            found.setdefault(field_id, field)
+    return found
 
 
 def fields_of_task(case: Case, task: HumanTask) -> set[str]:
     """The ids of the form fields of ``task`` (what the task needs to see)."""
-    process = definitions.model_for(case.definition).processes[case.process_key]
-    node = process.nodes.get(task.element_id)
-    return {f.id for f in node.form_fields} if node is not None else set()
+    found = definitions.locate(case.definition, task.element_id)
+    return {f.id for f in found[1].form_fields} if found is not None else set()
+
+
+def _in_called_procedure(case: Case, task: HumanTask) -> bool:
+    found = definitions.locate(case.definition, task.element_id)
+    return found is not None and found[0].id != case.process_key
 
 
 def require_case_access(session: Session, username: str, case: Case) -> None:
@@ -51,14 +61,17 @@ def case_data_for(
     task: HumanTask | None = None,
     unmasked: Iterable[str] = (),
 ) -> dict[str, Any]:
-    """The case data as ``username`` may see it: masked except the task's own fields.
+    """The case data as ``username`` may see it: masked except the task's own fields; for
+    a task of a called procedure, the data that procedure was given and produced.
 
     ``NotAllowed`` for someone who is not a clerk of the case. Personal fields shown in
     clear (the task's own) are logged as ``viewed``; ``unmasked`` are fields the user
     unmasked with :func:`unmask` in this request (already logged).
     """
     require_case_access(session, username, case)
-    data = case_data(case)
+    # a task of a called procedure (a bundle's permit) sees that procedure's data only
+    called = task is not None and _in_called_procedure(case, task)
+    data = steps.task_data(task) if called and task is not None else case_data(case)
     personal = personal_fields_of(case)
     needed = set(unmasked)
     if task is not None and access.may_work_on(session, username, task):
