@@ -165,9 +165,11 @@ def load(session: Session, *, with_cases: bool = True) -> str:
         for definition in services.list_definitions(session, latest_only=True):
             fields = services.start_form(services.model_for(definition).processes[definition.key])
             for index in range(3):
-                data = fill(fields, index) | _registry_ids(fields, index)
+                application = fill(fields, index) | _registry_ids(fields, index)
                 with calls.eagerly():  # the registries answer a case's calls as it commits
-                    case = services.start_case(session, definition.key, data, started_by="demo")
+                    case = services.start_case(
+                        session, definition.key, application, started_by="demo"
+                    )
                     session.commit()
                     _advance(session, case, index * 2, index)
                     session.commit()  # a called procedure's calls (the bundle's licence)
