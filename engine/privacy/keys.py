@@ -76,7 +76,7 @@ _SEALED_COLUMNS = (
     (Case, ("return_reason",)),
     (AuditEntry, ("message",)),
     (OutboxMessage, ("recipient", "body")),
-    (Permit, ("holder_name",)),
+    (Permit, ("holder_name", "status_reason")),
     (Incident, ("message",)),
     (DataRequest, ("answer",)),
 )

@@ -155,3 +155,4 @@ def _remove_free_text(session: Session, case: Case) -> None:
         incident.message, incident.values = "", None
     for permit in session.scalars(select(Permit).where(Permit.case_id == case.id)):
         permit.holder_name = mask_name(permit.holder_name)  # the register entry stays
+        permit.status_reason = ""  # a revoke or correct reason may name the holder

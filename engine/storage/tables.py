@@ -456,7 +456,7 @@ class Permit(Base):
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     signed: Mapped[bool] = mapped_column(default=False)
     replaces_id: Mapped[int | None] = mapped_column(ForeignKey("permits.id"))
-    status_reason: Mapped[str] = mapped_column(Text, default="")
+    status_reason: Mapped[str] = mapped_column(SealedLongText, default="")  # encrypted
     status_by: Mapped[str] = mapped_column(String(80), default="")
     status_at: Mapped[datetime | None]
 

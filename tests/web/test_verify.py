@@ -122,7 +122,8 @@ def test_verification_page_valid_upload_altered_and_revoked(db, citizen, app, st
     head.post(f"/verify/{permit.code}/revoke", {"reason": "Bangunan tidak sesuai izin"})
     db.expire_all()
     page = citizen.get(f"/verify/{permit.code}").get_data(as_text=True)
-    assert "Dicabut" in page and "Bangunan tidak sesuai izin" in page
+    assert "Dicabut" in page and "Kantor mencabut izin ini pada" in page
+    assert "Bangunan tidak sesuai izin" not in page  # the reason stays with the office
 
 
 def test_unknown_codes_are_a_public_page_and_lookups_are_rate_limited(app, citizen):
@@ -218,7 +219,7 @@ def test_the_head_of_office_corrects_a_permit(db, citizen, app, staff):
     page = head.get(f"/verify/{old.code}").get_data(as_text=True)
     assert 'name="change-building_address"' in page and 'name="change-conditions"' in page
     unchanged = head.post(f"/verify/{old.code}/correct", {"reason": "x"}, follow_redirects=True)
-    assert "Change at least one value" in unchanged.get_data(as_text=True)
+    assert "Ubah minimal satu nilai" in unchanged.get_data(as_text=True)
     response = head.post(
         f"/verify/{old.code}/correct",
         {"change-conditions": "GSB 6 m", "reason": "Salah ketik pada ketentuan"},
@@ -228,4 +229,5 @@ def test_the_head_of_office_corrects_a_permit(db, citizen, app, staff):
     new = services.permits.verify_code(db, response.headers["Location"].rsplit("/", 1)[1]).permit
     assert new.replaces_id == old.id and new.number != old.number
     page = citizen.get(f"/verify/{old.code}").get_data(as_text=True)
-    assert "Diganti" in page and new.number in page and "Salah ketik" in page
+    assert "Diganti" in page and new.number in page and "Kantor mengoreksi izin ini pada" in page
+    assert "Salah ketik" not in page  # the reason stays with the office

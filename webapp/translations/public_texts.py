@@ -2,6 +2,7 @@
 administration (merged into make_catalog.ID)."""
 
 ID = {
+    "The office corrected this permit on %(when)s: a new document replaces it.": "Kantor mengoreksi izin ini pada %(when)s: dokumen baru menggantikannya.",
     "This action is not available here.": "Tindakan ini tidak tersedia di sini.",
     "The token %(name)s is revoked.": "Token %(name)s telah dicabut.",
     "Your application was received. Keep the link of this page: it is your private link to follow the case and answer the office.": "Permohonan Anda telah diterima. Simpan tautan halaman ini: inilah tautan pribadi Anda untuk memantau permohonan dan menjawab kantor.",
