@@ -10,11 +10,21 @@ every signal a case throws to the engine, caught inside the case or not;
 when it is thrown, each delivery in the receiving case's history and the count in the
 thrower's. A signal carries no data to other cases (the thrower's data stay its own).
 
+One top-level throw is bounded in breadth as well as depth: the deliveries it sets off
+(a delivered signal may make the receiving case throw again) reach each case at most once
+per signal name, the throwing case included, and at most :data:`MAX_DELIVERIES` cases in
+all; the cases beyond are not reached, and the broadcasting case's history says how many
+(its step still succeeds). The state of a throw is per thread and per request (a
+:class:`contextvars.ContextVar`), never shared between concurrent throws.
+
 Escalations and errors are not broadcast: BPMN keeps them inside the case that throws
 them (to the enclosing scopes).
 """
 
 from __future__ import annotations
+
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
@@ -32,7 +42,20 @@ from engine.workflow.runtime import Running, advance, open_case, peek_workflow
 
 #: how deep signals may set off signals in other cases before the chain is stopped
 MAX_CHAIN = 8
-_chain = [0]
+#: how many cases one top-level throw may reach in all, its chain of signals included
+MAX_DELIVERIES = 100
+
+
+@dataclass
+class _Throw:
+    """What one top-level throw has set off so far."""
+
+    depth: int = 0
+    deliveries: int = 0
+    reached: set[tuple[int, str]] = field(default_factory=set)
+
+
+_current: ContextVar[_Throw | None] = ContextVar("permitflow_signal_throw", default=None)
 _caught: BoundedCache[tuple[int, str], frozenset[str]] = BoundedCache(256)
 
 
@@ -58,9 +81,20 @@ def _signal_names(definition) -> list[str]:
 
 def broadcast(session: Session, source: Running, name: str, actor: str) -> int:
     """Deliver signal ``name`` thrown by ``source`` to every other running case waiting
-    for it; returns how many it reached."""
-    code = source.case.tracking_code
-    if _chain[0] >= MAX_CHAIN:
+    for it (within the bounds of one throw); returns how many it reached."""
+    throw = _current.get()
+    if throw is not None:  # set off by a signal of the same top-level throw
+        return _broadcast(session, throw, source, name, actor)
+    throw = _Throw()
+    token = _current.set(throw)
+    try:
+        return _broadcast(session, throw, source, name, actor)
+    finally:
+        _current.reset(token)
+
+
+def _broadcast(session: Session, throw: _Throw, source: Running, name: str, actor: str) -> int:
+    if throw.depth >= MAX_CHAIN:
         _record(
             session,
             source,
@@ -70,19 +104,37 @@ def broadcast(session: Session, source: Running, name: str, actor: str) -> int:
             actor,
         )
         return 0
-    reached = []
-    _chain[0] += 1
+    throw.reached.add((source.case.id, name))
+    reached: list[str] = []
+    left = 0
+    throw.depth += 1
     try:
         for case in _candidates(session, name, source.case.id):
-            if case.status == CaseStatus.RUNNING and _waits_for(peek_workflow(case), name):
-                _deliver(session, case, name, code, actor)
+            if (case.id, name) in throw.reached:
+                continue
+            if throw.deliveries >= MAX_DELIVERIES:
+                left += 1
+            elif case.status == CaseStatus.RUNNING and _waits_for(peek_workflow(case), name):
+                throw.reached.add((case.id, name))
+                throw.deliveries += 1
+                _deliver(session, case, name, source.case.tracking_code, actor)
                 reached.append(case.tracking_code)
     finally:
-        _chain[0] -= 1
+        throw.depth -= 1
     listed = f": {', '.join(reached)}" if reached else ""
     message = f"Signal '{name}' broadcast to {len(reached)} other cases{listed}"
     _record(session, source, "signal_broadcast", message, actor)
+    if left:
+        _record(session, source, "signal_not_broadcast", _over_limit(name, left), actor)
     return len(reached)
+
+
+def _over_limit(name: str, left: int) -> str:
+    return (
+        f"Signal '{name}' was not delivered to {left} further running cases of procedures "
+        f"that catch it: one signal and the signals it sets off reach at most "
+        f"{MAX_DELIVERIES} cases"
+    )
 
 
 def _candidates(session: Session, name: str, exclude: int) -> list[Case]:
