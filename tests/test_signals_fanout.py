@@ -82,3 +82,15 @@ def test_a_throw_in_another_thread_is_not_stopped_by_one_under_way(session, monk
     history = services.case_history(session, second.id)
     [sent] = [e for e in history if e.action == "signal_broadcast"]
     assert f"1 other cases: {first.tracking_code}" in sent.message
+
+
+def test_validation_warns_when_a_process_throws_and_catches_the_same_signal():
+    from engine.validation.process import validate_file
+    from tests.test_bpmn_coverage import read
+
+    _, problems = validate_file(read("signal_pingpong.bpmn"), "signal_pingpong.bpmn")
+    [warning] = [p for p in problems if p.code == "signal_cycle"]
+    assert (warning.severity, warning.element_id) == ("warning", "throw")
+    assert "'ping'" in warning.message and "'Pinged'" in warning.message
+    _, problems = validate_file(read("signal_listener.bpmn"), "signal_listener.bpmn")
+    assert not [p for p in problems if p.code == "signal_cycle"]  # it only catches

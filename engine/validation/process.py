@@ -33,6 +33,7 @@ from engine.validation import privacy as privacy_checks
 from engine.validation import requirements as requirement_checks
 from engine.validation import roles as role_checks
 from engine.validation import service_tasks as service_checks
+from engine.validation import signals as signal_checks
 from engine.validation import templates as template_checks
 from engine.workflow import dmn, schedules, specs
 
@@ -194,6 +195,7 @@ def validate_file(
     problems += template_checks.template_problems(root, model, source, templates)
     problems += requirement_checks.requirement_problems(root, model, source)
     problems += message_checks.message_problems(root, source, severity)
+    problems += signal_checks.signal_cycle_problems(root, source)
     problems += service_checks.service_problems(model, source, severity, connectors)
     if for_execution and not has_errors(problems):
         problems += _check_runnable(root, model, source, decisions, called_specs)
