@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, g, render_template, request
 
-from engine.services import labels_for, list_definitions, privacy, tasks_for_user
+from engine.services import list_definitions, privacy, tasks_for_user
 from webapp.access import lane_roles, requires
-from webapp.cases.case_data import reader_language
+from webapp.cases.case_data import lane_names
 from webapp.database import get_session
 from webapp.presenters import due
 from webapp.public.formats import standard_text
@@ -40,14 +40,3 @@ def index():
         lanes=sorted({lane_names(definitions).get(r, r) for r in lane_roles(g.user.role_names)}),
         mine=sum(1 for task in tasks if task.assignee == g.user.username),
     )
-
-
-def lane_names(definitions) -> dict[str, str]:
-    """Role key -> the name of a lane it works, in the reader's language (``pf:label``)."""
-    language, names = reader_language(), {}
-    for definition in definitions:
-        for lane_id, lane in (definition.lanes or {}).items():
-            name = labels_for(definition).name(lane_id, language, lane.get("name") or "")
-            if name and lane.get("role"):
-                names.setdefault(lane["role"], name)
-    return names

@@ -2,7 +2,7 @@
 
 Every audit action the engine writes has a label (found by reading the engine's source),
 and clerks of the shipped business licence and resident ID card walk a case in
-Indonesian: the inbox, the task page and the case page show none of the model's ids,
+Indonesian: the inbox, the task page, the case page and the case list show none of the model's ids,
 none of the raw action names and none of the English names that have a translation.
 """
 
@@ -157,5 +157,6 @@ def test_clerks_walk_a_case_in_indonesian(key, db, staff, monkeypatch):
         db.commit()
         page = clerk.get(f"/cases/{case.tracking_code}").get_data(as_text=True)
         assert not shown(words, page), "case page"
+        assert not shown(words, clerk.get("/cases/").get_data(as_text=True)), "case list"
         walked += 1
     assert walked >= 2

@@ -160,3 +160,14 @@ def document_response(document: Document) -> Response:
         mimetype=document.content_type,
         headers={"Cache-Control": "private, no-store", "Content-Disposition": disposition},
     )
+
+
+def lane_names(definitions) -> dict[str, str]:
+    """Role key -> the name of a lane it works, in the reader's language (``pf:label``)."""
+    language, names = reader_language(), {}
+    for definition in definitions:
+        for lane_id, lane in (definition.lanes or {}).items():
+            name = services.labels_for(definition).name(lane_id, language, lane.get("name") or "")
+            if name and lane.get("role"):
+                names.setdefault(lane["role"], name)
+    return names

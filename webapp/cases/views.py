@@ -20,7 +20,13 @@ from engine.services import (
     open_tasks_by_case,
 )
 from webapp.access import requires
-from webapp.cases.case_data import data_items, document_response, document_rows, may_see_documents
+from webapp.cases.case_data import (
+    data_items,
+    document_response,
+    document_rows,
+    lane_names,
+    may_see_documents,
+)
 from webapp.cases.history import history_rows
 from webapp.database import commit, get_session
 from webapp.presenters import due, xml_response
@@ -66,6 +72,7 @@ def index():
         open_by_case=open_by_case,
         procedures={d.key: d.name for d in definitions},
         lanes=lanes,
+        lane_names=lane_names(definitions),
         statuses=STATUSES,
         due=due,
         masked_applicant=_applicant_column,
