@@ -20,7 +20,7 @@ from engine.accounts.passwords import hash_password
 from engine.bpmn.reader import load_bpmn
 from engine.demo import fill
 from tests.conftest import PROCESSES
-from tests.web.conftest import PASSWORD
+from tests.web.conftest import PASSWORD, advance_to, start_building_case
 from tests.web.test_public_language import english_names, visible_text
 from webapp.cases.history import ACTION_LABELS
 
@@ -160,3 +160,21 @@ def test_clerks_walk_a_case_in_indonesian(key, db, staff, monkeypatch):
         assert not shown(words, clerk.get("/cases/").get_data(as_text=True)), "case list"
         walked += 1
     assert walked >= 2
+
+
+def test_an_english_reader_gets_the_history_in_english(db, staff):
+    case = start_building_case(db)
+    advance_to(db, case, "verify_documents")
+    services.find_user(db, "verifier").language = "en"
+    db.commit()
+    text = visible_text(
+        staff("verifier").get(f"/cases/{case.tracking_code}").get_data(as_text=True)
+    )
+    assert "task done: Register application" in text
+    assert f"Case {case.tracking_code} started" in text  # the engine's own sentence
+    assert not shown(sorted(ACTION_LABELS), text)
+    indonesian = visible_text(
+        staff("front").get(f"/cases/{case.tracking_code}").get_data(as_text=True)
+    )
+    assert "tugas diselesaikan: Pendaftaran permohonan" in indonesian
+    assert f"Case {case.tracking_code} started" not in indonesian
