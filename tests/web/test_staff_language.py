@@ -20,7 +20,7 @@ from engine.accounts.passwords import hash_password
 from engine.bpmn.reader import load_bpmn
 from engine.demo import fill
 from tests.conftest import PROCESSES
-from tests.web.conftest import PASSWORD, advance_to, start_building_case
+from tests.web.conftest import BUILDING, PASSWORD, advance_to, start_building_case
 from tests.web.test_public_language import english_names, visible_text
 from webapp.cases.history import ACTION_LABELS
 
@@ -178,3 +178,41 @@ def test_an_english_reader_gets_the_history_in_english(db, staff):
     )
     assert "tugas diselesaikan: Pendaftaran permohonan" in indonesian
     assert f"Case {case.tracking_code} started" not in indonesian
+
+
+def labelled_building() -> bytes:
+    """The building approval with Indonesian labels on a lane, a field and an option."""
+    xml = BUILDING.read_text(encoding="utf-8")
+    lane = '<bpmn:lane id="Lane_verifier" name="Document Verifier" pf:role="verifier">'
+    task = '<bpmn:userTask id="verify_documents" name="Verify documents">\n      <bpmn:extensionElements>'
+    assert lane in xml and task in xml
+    xml = xml.replace(
+        lane,
+        lane + '<bpmn:extensionElements><pf:label xml:lang="id">Verifikator berkas</pf:label>'
+        "</bpmn:extensionElements>",
+    )
+    xml = xml.replace(
+        task,
+        task + '<pf:label xml:lang="id" for="decision">Kelengkapan berkas</pf:label>'
+        '<pf:label xml:lang="id" for="decision=complete">Lengkap dan sah</pf:label>',
+    )
+    return xml.encode()
+
+
+def test_lane_field_and_option_labels_come_from_the_bpmn(db, staff):
+    services.deploy(db, labelled_building(), source="building_approval.bpmn")
+    db.commit()
+    case = start_building_case(db)
+    advance_to(db, case, "verify_documents")
+    task = services.open_tasks(db, services.get_case(db, case.id))[0]
+    verifier = staff("verifier")
+    inbox = visible_text(verifier.get("/inbox/").get_data(as_text=True))
+    assert "Lajur: Verifikator berkas" in inbox and "Document Verifier" not in inbox
+    page = visible_text(verifier.get(f"/tasks/{task.id}").get_data(as_text=True))
+    assert "Kelengkapan berkas" in page and "Lengkap dan sah" in page
+    assert "Complete and valid" not in page
+    services.complete_task(db, task.id, "verifier", {"decision": "complete"})
+    db.commit()
+    page = visible_text(verifier.get(f"/cases/{case.tracking_code}").get_data(as_text=True))
+    assert "Kelengkapan berkas Lengkap dan sah" in page
+    assert "Verifikator berkas" in page  # the lane of the history's entries
