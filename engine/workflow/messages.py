@@ -7,7 +7,9 @@ on the message's payload and on the waiting case's data, or the payload's
 ``case_code`` names the case. Only the fields the throwing element declares
 (``pf:messagePayload``) travel, into the names the catching element declares
 (``pf:messageData``). A message without a correlation, or that matches no waiting
-case or several, is delivered to none: the sending case's history says why. See
+case or several, is delivered to none: the sending case's history says why. A case
+started on the public portal may not name a case by ``case_code``: a code an applicant
+types proves no ownership of the case it names (see :func:`_public_case_code`). See
 "Messages between cases" in ``docs/bpmn-conventions.md``.
 """
 
@@ -29,6 +31,7 @@ from engine.bpmn.xml import parse_xml
 from engine.errors import EngineError, InvalidState
 from engine.expressions import language
 from engine.office import audit
+from engine.office.pilots import APPLICANT
 from engine.storage.cache import BoundedCache
 from engine.storage.tables import Case, CaseStatus, MessageWait, ProcessDefinition
 from engine.workflow import signals
@@ -172,6 +175,10 @@ def route_thrown(session: Session, source: Running, events: list, actor: str) ->
         except EngineError as exc:
             _not_delivered(session, source.case, definition.name, element_id, exc.message, actor)
             continue
+        refused = _public_case_code(source.case, payload)
+        if refused:
+            _not_delivered(session, source.case, definition.name, element_id, refused, actor)
+            continue
         try:
             target = _correlated_case(session, source.case, definition.name, payload)
         except EngineError as exc:
@@ -231,6 +238,25 @@ def _declared_payload(source: Running, element_id: str, data: Any) -> dict[str, 
         except EngineError as exc:
             raise EngineError(f"its payload field {name!r} could not be computed: {exc}") from exc
     return payload
+
+
+def _public_case_code(source: Case, payload: dict) -> str | None:
+    """Why ``source`` may not send ``payload`` naming a case by ``case_code``; else None.
+
+    A case the applicant started on the public portal carries what the applicant typed,
+    and a tracking code is no secret (it opens a case's status page): naming another
+    case with it would let anyone withdraw or change someone else's application. Such
+    a message is delivered by a clerk's task of a case started in the office, or the
+    applicant acts on their own private tracking page.
+    """
+    code = payload.get("case_code")
+    if not code or source.started_by != APPLICANT:
+        return None
+    return (
+        f"it names case {code} by case_code, but case {source.tracking_code} was started "
+        "on the public portal, where a typed tracking code proves no ownership of the case "
+        "it names; let a clerk send it from a case started in the office"
+    )
 
 
 def _correlated_case(session: Session, source: Case, name: str, payload: dict) -> Case:
