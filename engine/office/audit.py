@@ -50,9 +50,17 @@ def record(
     return entry
 
 
-# actions whose data holds form values (personal data among them): stored encrypted
+# actions whose data holds form values or a message's payload (personal data among them):
+# retention clears it. Every action's data is stored encrypted (AuditEntry.data is SealedJSON)
 SEALED_ACTIONS = frozenset(
-    {"case_started", "task_completed", "case_resumed", "incident_opened", "data_corrected"}
+    {
+        "case_started",
+        "task_completed",
+        "case_resumed",
+        "incident_opened",
+        "data_corrected",
+        "message_received",
+    }
 )
 
 

@@ -19,7 +19,15 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from engine.office import documents
 from engine.privacy import access_log, crypto
-from engine.storage.tables import AuditEntry, Case, DataRequest, Incident, OutboxMessage, Permit
+from engine.storage.tables import (
+    AuditEntry,
+    Case,
+    DataRequest,
+    Incident,
+    OutboxMessage,
+    Permit,
+    SurveyResponse,
+)
 
 
 @dataclass(frozen=True)
@@ -46,10 +54,8 @@ def rotate(session: Session, *, actor: str = "") -> Rotation:
         cases += 1
     entries = 0
     for entry in session.scalars(select(AuditEntry).where(AuditEntry.data.is_not(None))):
-        data = entry.data
-        if isinstance(data, dict) and set(data) == {"sealed"}:
-            entry.data = {"sealed": crypto.rotate_text(data["sealed"])}
-            entries += 1
+        flag_modified(entry, "data")  # SealedJSON: re-sealed under the newest key on write
+        entries += 1
     requests = 0
     for row in session.scalars(select(DataRequest)):
         row.message = crypto.rotate_text(row.message)
@@ -77,6 +83,7 @@ _SEALED_COLUMNS = (
     (AuditEntry, ("message",)),
     (OutboxMessage, ("recipient", "body")),
     (Permit, ("holder_name", "status_reason")),
+    (SurveyResponse, ("comment",)),
     (Incident, ("message",)),
     (DataRequest, ("answer",)),
 )

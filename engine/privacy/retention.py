@@ -33,6 +33,7 @@ from engine.storage.tables import (
     Incident,
     OutboxMessage,
     Permit,
+    SurveyResponse,
 )
 from engine.workflow.runtime import open_case, save
 
@@ -156,3 +157,5 @@ def _remove_free_text(session: Session, case: Case) -> None:
     for permit in session.scalars(select(Permit).where(Permit.case_id == case.id)):
         permit.holder_name = mask_name(permit.holder_name)  # the register entry stays
         permit.status_reason = ""  # a revoke or correct reason may name the holder
+    for survey in session.scalars(select(SurveyResponse).where(SurveyResponse.case_id == case.id)):
+        survey.comment = ""  # the scores stay for the satisfaction index

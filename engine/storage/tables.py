@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
@@ -70,6 +71,35 @@ class SealedLongText(SealedText):
 
     impl = Text  # type: ignore[assignment]
     cache_ok = True
+
+
+class SealedJSON(TypeDecorator):
+    """JSON encrypted at rest as ``{"sealed": ...}``; reads return the value clear.
+
+    A value already sealed (``{"sealed": ...}``) is stored as it is, and a stored value
+    that is not sealed (written before this type) reads as it is.
+    """
+
+    impl = JSON
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect) -> Any:
+        from engine.privacy import crypto
+
+        if value is None or _is_sealed(value):
+            return value
+        return {"sealed": crypto.seal_text(json.dumps(value, default=str))}
+
+    def process_result_value(self, value: Any, dialect) -> Any:
+        from engine.privacy import crypto
+
+        if _is_sealed(value):
+            return json.loads(crypto.open_text(value["sealed"]))
+        return value
+
+
+def _is_sealed(value: Any) -> bool:
+    return isinstance(value, dict) and set(value) == {"sealed"} and isinstance(value["sealed"], str)
 
 
 class Base(DeclarativeBase):
@@ -263,7 +293,7 @@ class AuditEntry(Base):
     element_name: Mapped[str] = mapped_column(String(300), default="")
     lane: Mapped[str] = mapped_column(String(200), default="")
     message: Mapped[str] = mapped_column(SealedLongText, default="")  # may quote a person
-    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    data: Mapped[dict[str, Any] | None] = mapped_column(SealedJSON)  # encrypted
 
 
 class OutboxMessage(Base):
@@ -354,7 +384,7 @@ class SurveyResponse(Base):
     service: Mapped[str] = mapped_column(String(120), index=True)
     submitted_at: Mapped[datetime]
     scores: Mapped[dict[str, Any]] = mapped_column(JSON)  # element key -> 1..4
-    comment: Mapped[str] = mapped_column(Text, default="")
+    comment: Mapped[str] = mapped_column(SealedLongText, default="")  # encrypted
 
 
 class ApiToken(Base):

@@ -1,5 +1,6 @@
 """permits.status_reason encrypted at rest (a revoke or correct reason typed by staff may
-name the holder or quote their NIK): the reasons already stored sealed with the data key
+name the holder or quote their NIK), and survey_responses.comment (an applicant's free
+text): the values already stored sealed with the data key
 
 Revision ID: 0019
 Revises: 0018
@@ -14,18 +15,16 @@ down_revision = "0018"
 branch_labels = None
 depends_on = None
 
-_PERMITS = sa.table("permits", sa.column("id", sa.Integer), sa.column("status_reason", sa.Text))
+_COLUMNS = (("permits", "status_reason"), ("survey_responses", "comment"))
 
 
 def _rewrite(change) -> None:
     conn = op.get_bind()
-    rows = conn.execute(
-        sa.select(_PERMITS.c.id, _PERMITS.c.status_reason).where(_PERMITS.c.status_reason != "")
-    )
-    for row_id, reason in rows.all():
-        conn.execute(
-            _PERMITS.update().where(_PERMITS.c.id == row_id).values(status_reason=change(reason))
-        )
+    for table_name, column in _COLUMNS:
+        table = sa.table(table_name, sa.column("id", sa.Integer), sa.column(column, sa.Text))
+        rows = conn.execute(sa.select(table.c.id, table.c[column]).where(table.c[column] != ""))
+        for row_id, value in rows.all():
+            conn.execute(table.update().where(table.c.id == row_id).values({column: change(value)}))
 
 
 def upgrade() -> None:
