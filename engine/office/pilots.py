@@ -21,7 +21,6 @@ end, new applications go to the base version until someone promotes or rolls bac
 from __future__ import annotations
 
 import random
-import zlib
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -431,8 +430,12 @@ def _serialize(session: Session, key: str) -> None:
     ``BEGIN IMMEDIATE`` so the checks after it read what the other writer committed."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        lock = zlib.crc32(f"permitflow:pilot:{key}".encode())
-        session.execute(text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": lock})
+        # advisory locks are per database: the schema keeps offices (and test workers)
+        # sharing one database from waiting on each other's pilots
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtext(current_schema() || :name))"),
+            {"name": f":permitflow:pilot:{key}"},
+        )
     elif dialect == "sqlite":
         session.execute(text("UPDATE pilots SET status = status WHERE 1 = 0"))
 
