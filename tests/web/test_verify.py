@@ -118,7 +118,8 @@ def test_verification_page_valid_upload_altered_and_revoked(db, citizen, app, st
     assert staff("front").post(f"/verify/{permit.code}/revoke", {"reason": "x"}).status_code == 302
     assert services.permits.verify_code(db, permit.code).status == "valid"
     head = staff("head")
-    assert "Cabut izin ini" in head.get(f"/verify/{permit.code}").get_data(as_text=True)
+    form = head.get(f"/verify/{permit.code}").get_data(as_text=True)
+    assert "Cabut izin ini" in form and "tidak ditampilkan kepada publik" in form
     head.post(f"/verify/{permit.code}/revoke", {"reason": "Bangunan tidak sesuai izin"})
     db.expire_all()
     page = citizen.get(f"/verify/{permit.code}").get_data(as_text=True)

@@ -2,6 +2,7 @@
 administration (merged into make_catalog.ID)."""
 
 ID = {
+    "Reason (kept by the office, not shown publicly)": "Alasan (disimpan kantor, tidak ditampilkan kepada publik)",
     "The office corrected this permit on %(when)s: a new document replaces it.": "Kantor mengoreksi izin ini pada %(when)s: dokumen baru menggantikannya.",
     "This action is not available here.": "Tindakan ini tidak tersedia di sini.",
     "The token %(name)s is revoked.": "Token %(name)s telah dicabut.",
