@@ -79,7 +79,12 @@ def _digest(entry: AccessLogEntry, key: bytes) -> str:
 def _lock(session: Session) -> None:
     if session.get_bind().dialect.name == "postgresql":
         # one writer at a time until commit: the next one then reads this row as the newest
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
+        # advisory locks are per database: the schema keeps offices (and test workers)
+        # sharing one database from waiting on each other's access logs
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(:k, hashtext(current_schema()))"),
+            {"k": _LOCK_KEY},
+        )
 
 
 def record(

@@ -27,6 +27,7 @@ from engine.storage.tables import (
     OutboxMessage,
     Permit,
     SurveyResponse,
+    WebhookSubscriber,
 )
 
 
@@ -86,6 +87,7 @@ _SEALED_COLUMNS = (
     (SurveyResponse, ("comment",)),
     (Incident, ("message",)),
     (DataRequest, ("answer",)),
+    (WebhookSubscriber, ("secret",)),
 )
 
 

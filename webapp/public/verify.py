@@ -102,7 +102,8 @@ def refusal(exc: EngineError) -> str:
 @bp.route("/verify/<code>/revoke", methods=["POST"])
 @requires("staff")
 def revoke(code: str):
-    """The head of office revokes a permit, with the reason shown on this page."""
+    """The head of office revokes a permit; the reason stays with the office (sealed), the
+    public page says only that and when the permit was revoked."""
     try:
         permits.revoke(
             get_session(), code, actor=g.user.username, reason=request.form.get("reason", "")

@@ -14,7 +14,7 @@ ID = {
     "Your correction request was sent; the office answers within 3 x 24 hours.": "Permintaan perbaikan Anda telah dikirim; kantor menjawab dalam 3 x 24 jam.",
     "Personal data": "Data pribadi",
     "Access log": "Log akses",
-    "The access log was tampered with:": "Log akses telah diubah tanpa izin:",
+    "The access log check found problems:": "Pemeriksaan log akses menemukan masalah:",
     "row %(id)d": "baris %(id)d",
     "Hash chain verified: no row was deleted or altered.": "Rantai hash terverifikasi: tidak ada baris yang dihapus atau diubah.",
     "Who": "Siapa",
