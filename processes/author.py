@@ -966,21 +966,29 @@ def with_labels(key: str, xml: bytes) -> bytes:
     process = root.find(f"{{{BPMN_NS}}}process[@id='{key}']")
     for element in process.iter(f"{{{BPMN_NS}}}*"):
         name = element.get("name")
-        if name in translations.NAMES_ID and element.get("id"):
-            _label(element, "id", translations.NAMES_ID[name])
+        names = (
+            translations.LANES_ID if element.tag == f"{{{BPMN_NS}}}lane" else translations.NAMES_ID
+        )
+        if name in names and element.get("id"):
+            _label(element, "id", names[name])
         if element.tag == f"{{{BPMN_NS}}}startEvent":
-            for form_field in element.iter(f"{{{CAMUNDA_NS}}}formField"):
-                field_id = form_field.get("id")
-                english = translations.FORM_EN.get(form_field.get("label", ""))
-                if english:
-                    _label(element, "en", english, field_id)
-                for value in form_field.iter(f"{{{CAMUNDA_NS}}}value"):
-                    english = translations.FORM_EN.get(value.get("name", ""))
-                    if english:
-                        _label(element, "en", english, f"{field_id}={value.get('id')}")
+            _form_labels(element, "en", translations.FORM_EN)
+        elif element.tag == f"{{{BPMN_NS}}}userTask":
+            _form_labels(element, "id", translations.FORM_ID)
     for part, text in translations.STANDARD_EN.get(key, {}).items():
         _label(process, "en", text, f"standard.{part}")
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def _form_labels(element, language: str, texts: dict[str, str]) -> None:
+    """Labels in ``language`` for the form fields and options of ``element`` found in ``texts``."""
+    for form_field in element.iter(f"{{{CAMUNDA_NS}}}formField"):
+        field_id = form_field.get("id")
+        if form_field.get("label", "") in texts:
+            _label(element, language, texts[form_field.get("label")], field_id)
+        for value in form_field.iter(f"{{{CAMUNDA_NS}}}value"):
+            if value.get("name", "") in texts:
+                _label(element, language, texts[value.get("name")], f"{field_id}={value.get('id')}")
 
 
 def _label(element, language: str, text: str, target: str | None = None) -> None:

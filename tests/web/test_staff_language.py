@@ -207,7 +207,7 @@ def test_lane_field_and_option_labels_come_from_the_bpmn(db, staff):
     task = services.open_tasks(db, services.get_case(db, case.id))[0]
     verifier = staff("verifier")
     inbox = visible_text(verifier.get("/inbox/").get_data(as_text=True))
-    assert "Lajur: Verifikator berkas" in inbox and "Document Verifier" not in inbox
+    assert "Lajur: Verifikator Berkas" in inbox and "Document Verifier" not in inbox
     page = visible_text(verifier.get(f"/tasks/{task.id}").get_data(as_text=True))
     assert "Kelengkapan berkas" in page and "Lengkap dan sah" in page
     assert "Complete and valid" not in page
@@ -215,4 +215,4 @@ def test_lane_field_and_option_labels_come_from_the_bpmn(db, staff):
     db.commit()
     page = visible_text(verifier.get(f"/cases/{case.tracking_code}").get_data(as_text=True))
     assert "Kelengkapan berkas Lengkap dan sah" in page
-    assert "Verifikator berkas" in page  # the lane of the history's entries
+    assert "Verifikator Berkas" in page  # the lane of the history's entries
