@@ -383,3 +383,22 @@ def test_the_cli_deploys_a_dmn_file_beside_the_bpmn(sqlite_engine, monkeypatch, 
     result = CliRunner().invoke(main, ["deploy", bpmn_path, "--dmn", dmn_path])
     assert result.exit_code == 0, result.output
     assert "business_rule version 1 deployed" in result.output
+
+
+@pytest.mark.parametrize("order", [["Verify", "Notify applicant"], ["Notify applicant", "Verify"]])
+def test_a_task_without_outgoing_flow_ends_its_path(office, order):
+    _, problems = validate_file(read("implicit_end.bpmn"), "implicit_end.bpmn")
+    [warning] = [p for p in problems if p.code == "implicit_end"]
+    assert warning.severity == "warning" and warning.element_id == "notify"
+    assert "ends its path without an end event" in warning.message
+    deploy(office, "implicit_end.bpmn")
+    case = services.start_case(office, "implicit_end", {}, started_by="vera")
+    office.commit()
+    assert inbox(office, case, "vera") == ["Notify applicant", "Verify"]
+    complete(office, case, "vera", order[0])
+    assert inbox(office, case, "vera") == [order[1]]
+    assert status(office, case) != "completed"
+    complete(office, case, "vera", order[1])
+    assert inbox(office, case, "vera") == []
+    case = restored(office, case)
+    assert case.status == "completed" and case.outcome == "Verified"

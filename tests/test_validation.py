@@ -114,7 +114,7 @@ def test_no_start_event():
 def test_no_end_event():
     data = bpmn(VALID.replace('<bpmn:endEvent id="e"/>', '<bpmn:task id="e" name="Archive"/>'))
     only(data, "no_end_event", "p")
-    only(data, "dead_end", "e")
+    only(data, "implicit_end", "e", severity="warning")
 
 
 def test_sub_process_without_start_and_end():
@@ -138,10 +138,22 @@ def test_unreachable_node():
     assert "cannot be reached from a start event" in problem.message
 
 
-def test_dead_end():
+def test_a_task_without_outgoing_flow_is_an_implicit_end():
     body = (
         VALID
         + '\n<bpmn:task id="stuck" name="Stuck"/>\n<bpmn:sequenceFlow id="f3" sourceRef="s" targetRef="stuck"/>'
+    )
+    problem = only(bpmn(body), "implicit_end", "stuck", severity="warning")
+    assert problem.message == (
+        "task 'Stuck' ends its path without an end event; add an end event to make the "
+        "outcome explicit"
+    )
+
+
+def test_a_gateway_without_outgoing_flow_is_a_dead_end():
+    body = (
+        VALID
+        + '\n<bpmn:exclusiveGateway id="stuck" name="Stuck"/>\n<bpmn:sequenceFlow id="f3" sourceRef="s" targetRef="stuck"/>'
     )
     problem = only(bpmn(body), "dead_end", "stuck")
     assert "has no outgoing sequence flow" in problem.message
@@ -423,8 +435,8 @@ def test_two_thousand_nodes_validate():
     body += '\n<bpmn:endEvent id="t2000"/>\n<bpmn:task id="x1"/>\n<bpmn:task id="x2"/>'
     _, problems = validate_file(bpmn(body), "t.bpmn")  # speed: benchmarks/analysis_scale.py
     assert sorted((p.code, p.element_id) for p in problems) == [
-        ("dead_end", "x1"),
-        ("dead_end", "x2"),
+        ("implicit_end", "x1"),
+        ("implicit_end", "x2"),
         ("unreachable_node", "x1"),
         ("unreachable_node", "x2"),
     ]

@@ -3,7 +3,8 @@
 Each check returns findings ``(code, element, message)``; the validator decides the
 severity. The graph treats a sub-process as entering its start events and a node that
 ends a sub-process (no outgoing flow) as completing it; an activity also leads to its
-boundary events.
+boundary events. An activity without outgoing flow ends its path (BPMN's implicit end,
+``implicit_end``, which the validator reports as a warning).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from engine.bpmn.model import Node, Process, SequenceFlow
 Finding = tuple[str, Node | SequenceFlow | Process, str]
 CONTAINER_KINDS = frozenset({"subProcess", "transaction", "adHocSubProcess"})
 CONDITIONAL_GATEWAYS = frozenset({"exclusiveGateway", "inclusiveGateway"})
+WARNING_CODES = frozenset({"implicit_end"})  # findings that never block a deployment
 
 
 def _valid_outgoing(process: Process, node: Node) -> list[SequenceFlow]:
@@ -173,15 +175,23 @@ def check_paths(process: Process, event_subprocess_ids: set[str]) -> list[Findin
                 )
             )
         if _is_dead_end(process, node, event_subprocess_ids, handled):
-            findings.append(
-                (
-                    "dead_end",
-                    node,
-                    f"{node.kind} {node.label!r} has no outgoing sequence flow; connect "
-                    "it to the next step or to an end event",
-                )
-            )
+            findings.append(_dead_end(node))
     return findings
+
+
+def _dead_end(node: Node) -> Finding:
+    """An activity without outgoing flow ends its path (BPMN's implicit end): a warning."""
+    if node.is_activity:
+        message = (
+            f"{node.kind} {node.label!r} ends its path without an end event; add an end "
+            "event to make the outcome explicit"
+        )
+        return ("implicit_end", node, message)
+    message = (
+        f"{node.kind} {node.label!r} has no outgoing sequence flow; connect it to the next "
+        "step or to an end event"
+    )
+    return ("dead_end", node, message)
 
 
 def _is_dead_end(

@@ -339,7 +339,8 @@ def _check_structure(report: _Report, process: Process, strict: bool, event_subs
     findings += flow_checks.check_gateways(process)
     findings += flow_checks.check_paths(process, event_subs)
     for code, element, message in findings:
-        report.add(report.structural(strict), code, message, element)
+        severity = "warning" if code in flow_checks.WARNING_CODES else report.structural(strict)
+        report.add(severity, code, message, element)
 
 
 def _check_nodes(report: _Report, process: Process, strict: bool) -> None:
