@@ -159,9 +159,9 @@ def parse_change_json(text: str) -> dict:
     try:
         change = json.loads(text)
     except RecursionError:
-        raise ScenarioError("change: too deeply nested") from None
+        raise ScenarioError("change: too deeply nested", "too_deep") from None
     except ValueError as exc:
-        raise ScenarioError(f"change: not valid JSON: {exc}") from None
+        raise ScenarioError(f"change: not valid JSON: {exc}", "bad_json") from None
     check_change(change, "change")
     return change
 

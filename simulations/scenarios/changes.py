@@ -31,7 +31,15 @@ from simulations.params.parameters import SimParams, TaskParams, load_params
 
 
 class ScenarioError(ParamsError):
-    """A change cannot be applied; the message names the change and what is wrong."""
+    """A change cannot be applied; the message names the change and what is wrong.
+
+    ``key`` and ``params`` (when given) say the same for
+    :func:`simulations.scenarios.texts.refusal`, which words it in another language.
+    """
+
+    def __init__(self, message: str, key: str | None = None, **params) -> None:
+        super().__init__(message)
+        self.key, self.params = key, params
 
 
 @dataclass
@@ -73,7 +81,7 @@ def apply_changes(
     ['start', 'a', 'c', 'end']
     """
     if not isinstance(changes, list):
-        raise ScenarioError(f"changes: expected a list of changes, got {_kind(changes)}")
+        raise ScenarioError(f"changes: expected a list of changes, got {_kind(changes)}", "list")
     for i, change in enumerate(changes):
         check_change(change, f"changes[{i}]")
     model, params = copy.deepcopy(model), params.copy()
@@ -86,9 +94,10 @@ def apply_changes(
 def _process(model: BpmnModel, process_id: str | None) -> Process:
     if process_id:
         if not isinstance(process_id, str) or process_id not in model.processes:
-            raise ParamsError(
+            raise ScenarioError(
                 f"process: {_kind(process_id)} is not a process of the model; "
-                f"use one of {sorted(model.processes)}"
+                f"use one of {sorted(model.processes)}",
+                "no_process",
             )
         return model.processes[process_id]
     return model.main_process()
@@ -100,7 +109,12 @@ process_of = _process
 def _task(process: Process, task_id: str, where: str):
     node = process.nodes.get(task_id)
     if node is None or not node.is_activity:
-        raise ScenarioError(f"{where}: {_kind(task_id)} is not a task of process {process.id!r}")
+        raise ScenarioError(
+            f"{where}: {_kind(task_id)} is not a task of process {process.id!r}",
+            "not_a_task",
+            where=where,
+            task=task_id,
+        )
     return node
 
 
@@ -177,12 +191,16 @@ def parallelize(process: Process, params: SimParams, change: dict, where: str) -
 
 def _check_sequence(process: Process, ids: list[str], where: str) -> None:
     if len(ids) < 2:
-        raise ScenarioError(f"{where}.tasks: name at least two tasks")
+        raise ScenarioError(f"{where}.tasks: name at least two tasks", "two_tasks", where=where)
     for a, b in zip(ids, ids[1:], strict=False):
         targets = [process.flows[f].target for f in process.nodes[a].outgoing]
         if targets != [b] or len(process.nodes[b].incoming) != 1:
             raise ScenarioError(
-                f"{where}.tasks: {a!r} must lead straight to {b!r} (one flow, nothing between)"
+                f"{where}.tasks: {a!r} must lead straight to {b!r} (one flow, nothing between)",
+                "not_adjacent",
+                where=where,
+                task=a,
+                next_task=b,
             )
 
 
@@ -225,7 +243,9 @@ def probability(process: Process, params: SimParams, change: dict, where: str) -
     flow = process.flows.get(change["flow"])
     p = change["p"]
     if flow is None:
-        raise ScenarioError(f"{where}.flow: no sequence flow {_kind(change['flow'])}")
+        raise ScenarioError(
+            f"{where}.flow: no sequence flow {_kind(change['flow'])}", "no_flow", where=where
+        )
     gateway = process.nodes[flow.source]
     siblings = [f for f in gateway.outgoing if f != flow.id]
     if gateway.kind == "exclusiveGateway" and siblings:
@@ -341,6 +361,10 @@ class _NoAliasLoader(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
+def _keyed(error: type[ParamsError], message: str, key: str) -> ParamsError:
+    return ScenarioError(message, key) if issubclass(error, ScenarioError) else error(message)
+
+
 def load_yaml(text: str, where: str, error: type[ParamsError] = ScenarioError):
     """Parse untrusted YAML text; any failure becomes ``error`` naming ``where``.
 
@@ -351,43 +375,57 @@ def load_yaml(text: str, where: str, error: type[ParamsError] = ScenarioError):
     try:
         data = yaml.load(text or "", Loader=_NoAliasLoader)  # noqa: S506 (a SafeLoader)
     except RecursionError:
-        raise error(f"{where}: too deeply nested") from None
+        raise _keyed(error, f"{where}: too deeply nested", "too_deep") from None
     except (yaml.YAMLError, ValueError, TypeError, AttributeError, OverflowError) as exc:
         # PyYAML's constructors raise plain errors too, e.g. for "2025-13-45" or "!!int x"
-        raise error(f"{where}: not valid YAML: {exc}") from None
+        raise _keyed(error, f"{where}: not valid YAML: {exc}", "bad_yaml") from None
     check_shape(data, where, error)
     return data
 
 
 def _text(value, where: str, what: str) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise ScenarioError(f"{where}: expected {what} (text), got {_kind(value)}")
+        raise ScenarioError(
+            f"{where}: expected {what} (text), got {_kind(value)}", "text", where=where
+        )
     return value
 
 
 def _task_ids(value, where: str) -> list[str]:
     if not isinstance(value, list):
-        raise ScenarioError(f"{where}: expected a list of task ids, got {_kind(value)}")
+        raise ScenarioError(
+            f"{where}: expected a list of task ids, got {_kind(value)}", "two_tasks", where=where
+        )
     if len(value) < 2:
-        raise ScenarioError(f"{where}: name at least two tasks, got {len(value)}")
+        raise ScenarioError(
+            f"{where}: name at least two tasks, got {len(value)}", "two_tasks", where=where
+        )
     for k, task in enumerate(value):
         _text(task, f"{where}[{k}]", "a task id")
     if len(set(value)) != len(value):
-        raise ScenarioError(f"{where}: names a task twice")
+        raise ScenarioError(f"{where}: names a task twice", "twice", where=where)
     return value
 
 
 def _number(value, where: str, what: str, low: float, high: float) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ScenarioError(f"{where}: expected {what}, got {_kind(value)}")
+        raise ScenarioError(f"{where}: expected {what}, got {_kind(value)}", "number", where=where)
     if not low <= value <= high:  # also refuses NaN and infinity
-        raise ScenarioError(f"{where}: expected {what}, got {_kind(value)}")
+        raise ScenarioError(
+            f"{where}: expected {what}, got {_kind(value)}",
+            "range",
+            where=where,
+            low=f"{low:g}",
+            high=f"{high:g}",
+        )
     return float(value)
 
 
 def _positive(value, where: str) -> float:
     if not isinstance(value, bool) and isinstance(value, int | float) and value <= 0:
-        raise ScenarioError(f"{where}: must be greater than 0, got {_kind(value)}")
+        raise ScenarioError(
+            f"{where}: must be greater than 0, got {_kind(value)}", "positive", where=where
+        )
     low, high = FACTORS
     return _number(value, where, f"a positive number (from {low:g} to {high:g})", low, high)
 
@@ -395,7 +433,10 @@ def _positive(value, where: str) -> float:
 def _count(value, where: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_COUNT:
         raise ScenarioError(
-            f"{where}: expected a whole number from 1 to {MAX_COUNT}, got {_kind(value)}"
+            f"{where}: expected a whole number from 1 to {MAX_COUNT}, got {_kind(value)}",
+            "count",
+            where=where,
+            high=MAX_COUNT,
         )
     return value
 
@@ -448,7 +489,9 @@ def check_change(change, where: str) -> None:
     op = change.get("op")
     if not isinstance(op, str) or op not in OPERATIONS:
         raise ScenarioError(
-            f"{where}.op: unknown operation {_kind(op)}; use one of {sorted(OPERATIONS)}"
+            f"{where}.op: unknown operation {_kind(op)}; use one of {sorted(OPERATIONS)}",
+            "unknown_op",
+            where=where,
         )
     required, one_of = _FIELDS[op]
     for key in change:
@@ -459,7 +502,7 @@ def check_change(change, where: str) -> None:
             )
     for key in required:
         if key not in change:
-            raise ScenarioError(f"{where}.{key}: required for {op}")
+            raise ScenarioError(f"{where}.{key}: required for {op}", "required", where=where)
     given = [key for key in one_of if key in change]
     if one_of and len(given) != 1:
         raise ScenarioError(

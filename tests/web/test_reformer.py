@@ -29,6 +29,14 @@ def reformer(staff):
     return staff("reformer")
 
 
+@pytest.fixture
+def english_reformer(reformer):
+    """The reformer reading in English: the refusals keep their detailed English words
+    (tests/web/test_reformer_language.py reads them in Indonesian)."""
+    reformer.post("/language", data={"lang": "en", "next": ANALYSIS})
+    return reformer
+
+
 def test_the_procedures_and_versions_to_pick(reformer):
     page = reformer.get("/reformer/").get_data(as_text=True)
     assert "Persetujuan Bangunan Gedung" in page and 'href="/reformer/building_approval/1"' in page
@@ -86,7 +94,7 @@ def test_a_suggested_change_is_added_with_one_click(reformer):
 
 def test_the_change_form_adds_a_staffing_change(reformer):
     reformer.post(f"{SCENARIO}/changes", data={"op": "staff", "lane": "Lane_cashier", "count": "2"})
-    assert "2 petugas di “Cashier”" in reformer.get(SCENARIO).get_data(as_text=True)
+    assert "2 petugas di “Kasir”" in reformer.get(SCENARIO).get_data(as_text=True)
 
 
 def test_the_change_form_sets_a_new_duration_in_minutes_without_yaml(reformer):
@@ -105,8 +113,8 @@ def test_the_change_form_sets_a_new_duration_in_minutes_without_yaml(reformer):
         ({"change": "{not json"}, "Expecting property name"),
     ],
 )
-def test_a_bad_change_is_refused_with_a_message(reformer, form, message):
-    response = reformer.post(f"{SCENARIO}/changes", data=form, follow_redirects=True)
+def test_a_bad_change_is_refused_with_a_message(english_reformer, form, message):
+    response = english_reformer.post(f"{SCENARIO}/changes", data=form, follow_redirects=True)
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and message in page
     assert "flash-error" in page
@@ -122,8 +130,8 @@ def test_bad_parameters_are_shown_next_to_the_field(reformer):
     assert response.status_code == 400 and "not valid YAML" in response.get_data(as_text=True)
 
 
-def test_a_bad_scenario_is_shown_next_to_the_field(reformer):
-    page = reformer.get(SCENARIO).get_data(as_text=True)
+def test_a_bad_scenario_is_shown_next_to_the_field(english_reformer):
+    page = english_reformer.get(SCENARIO).get_data(as_text=True)
     params = re.search(r'<textarea id="params_yaml"[^>]*>(.*?)</textarea>', page, re.S).group(1)
     form = {"name": "x", "params_yaml": params.replace("&#39;", "'").replace("&#34;", '"')}
     for changes, message in [
@@ -131,7 +139,7 @@ def test_a_bad_scenario_is_shown_next_to_the_field(reformer):
         ("op: [", "not valid YAML"),
         ("- just text", "a list of changes"),
     ]:
-        response = reformer.post(SCENARIO, data={**form, "changes_yaml": changes})
+        response = english_reformer.post(SCENARIO, data={**form, "changes_yaml": changes})
         assert response.status_code == 400, changes
         assert 'id="err-changes"' in response.get_data(as_text=True)
         assert message in response.get_data(as_text=True)
@@ -229,15 +237,15 @@ def test_only_reformers_and_admins_run_simulations(staff, db, app, username):
         ),
     ],
 )
-def test_a_change_of_a_wrong_type_is_refused_not_a_server_error(reformer, change, message):
-    response = reformer.post(f"{SCENARIO}/changes", data={"change": json.dumps(change)})
+def test_a_change_of_a_wrong_type_is_refused_not_a_server_error(english_reformer, change, message):
+    response = english_reformer.post(f"{SCENARIO}/changes", data={"change": json.dumps(change)})
     assert response.status_code == 302
-    page = reformer.get(SCENARIO).get_data(as_text=True)
+    page = english_reformer.get(SCENARIO).get_data(as_text=True)
     assert "flash-error" in page and message in page
     assert '<span class="change-text">' not in page  # nothing was saved
 
     form = {"name": "x", "params_yaml": "", "changes_yaml": json.dumps([change])}
-    response = reformer.post(SCENARIO, data=form)
+    response = english_reformer.post(SCENARIO, data=form)
     assert response.status_code == 400 and 'id="err-changes"' in response.get_data(as_text=True)
     assert message.replace("change.", "changes[0].", 1) in response.get_data(as_text=True)
 
@@ -252,18 +260,18 @@ def test_a_change_of_a_wrong_type_is_refused_not_a_server_error(reformer, change
         ("changes_yaml", "- {op: staff, lane: Lane_cashier, count: 2025-13-45}", "not valid YAML"),
     ],
 )
-def test_bad_scenario_texts_are_refused_not_a_server_error(reformer, field, text, message):
+def test_bad_scenario_texts_are_refused_not_a_server_error(english_reformer, field, text, message):
     form = {"name": "x", "params_yaml": "", "changes_yaml": "", field: text}
-    response = reformer.post(SCENARIO, data=form)
+    response = english_reformer.post(SCENARIO, data=form)
     page = response.get_data(as_text=True)
     assert response.status_code == 400 and message in page
     assert 'id="err-params"' in page or 'id="err-changes"' in page
 
 
-def test_a_deeply_nested_change_is_a_message_not_an_error(reformer):
-    response = reformer.post(f"{SCENARIO}/changes", data={"change": "[" * 5000})
+def test_a_deeply_nested_change_is_a_message_not_an_error(english_reformer):
+    response = english_reformer.post(f"{SCENARIO}/changes", data={"change": "[" * 5000})
     assert response.status_code == 302
-    assert "too deeply nested" in reformer.get(SCENARIO).get_data(as_text=True)
+    assert "too deeply nested" in english_reformer.get(SCENARIO).get_data(as_text=True)
 
 
 def _finding_keys(page: str) -> list[str]:
@@ -359,7 +367,7 @@ def test_the_comparison_reads_in_indonesian_with_names_and_working_time(reformer
     job_url = reformer.post(f"{ANALYSIS}/run", data=SMALL).headers["Location"]
     page = reformer.get(job_url).get_data(as_text=True)
     visible = re.sub(r"<[^>]+>", " ", page.split("<main", 1)[-1])
-    assert "Waktu penyelesaian, rata-rata" in visible and "3 petugas di “Cashier”" in visible
+    assert "Waktu penyelesaian, rata-rata" in visible and "3 petugas di “Kasir”" in visible
     assert "Waktu tunggu per langkah (jam)" in visible and "Saat ini" in visible
     assert re.search(r"\d+(,\d)? (jam|hari kerja)", visible)
     for raw in ("cycle_time", "Lane_cashier", "staff", "task.", "lane."):

@@ -204,7 +204,7 @@ def _scenario_page(definition, model, workspace, errors=None, status=200):
     ), status
 
 
-def _validate(model, workspace) -> dict[str, str]:
+def _validate(model, workspace, names: dict[str, str] | None = None) -> dict[str, str]:
     """Field -> message for the parameters and the changes (empty when both are fine)."""
     try:
         params = sim_jobs.parse_params(workspace.params_yaml)
@@ -213,7 +213,7 @@ def _validate(model, workspace) -> dict[str, str]:
     try:
         sim_jobs.check_scenario(model, params, workspace.changes)
     except ParamsError as exc:
-        return {"changes": str(exc)}
+        return {"changes": words.refused(exc, names or {})}
     return {}
 
 
@@ -229,8 +229,9 @@ def scenario(key: str, version: int):
     try:
         workspace.changes = sim_jobs.parse_changes(request.form.get("changes_yaml", ""))
     except ParamsError as exc:
-        return _scenario_page(definition, model, workspace, {"changes": str(exc)}, 400)
-    errors = _validate(model, workspace)
+        error = words.refused(exc, words.names_of(model, definition))
+        return _scenario_page(definition, model, workspace, {"changes": error}, 400)
+    errors = _validate(model, workspace, words.names_of(model, definition))
     if errors:
         return _scenario_page(definition, model, workspace, errors, 400)
     data.save_workspace(g.user.username, key, version, workspace)
@@ -247,10 +248,13 @@ def add_change(key: str, version: int):
         text = request.form.get("change")
         change = sim_jobs.parse_change_json(text) if text else data.change_from_form(request.form)
     except (ValueError, ParamsError) as exc:  # ScenarioError is a ParamsError
-        flash(_("This change cannot be added: %(error)s", error=str(exc)), "error")
+        error = words.refused(exc, words.names_of(model, definition))
+        flash(_("This change cannot be added: %(error)s", error=error), "error")
         return redirect(url_for("reformer.scenario", key=key, version=version))
     workspace.changes.append(change)
-    error = next(iter(_validate(model, workspace).values()), None)
+    error = next(
+        iter(_validate(model, workspace, words.names_of(model, definition)).values()), None
+    )
     if error:
         flash(_("This change cannot be added: %(error)s", error=error), "error")
     else:
@@ -276,7 +280,7 @@ def remove_change(key: str, version: int, index: int):
 def run(key: str, version: int):
     definition, model = _version(key, version)
     workspace = data.load_workspace(g.user.username, key, version)
-    errors = _validate(model, workspace)
+    errors = _validate(model, workspace, words.names_of(model, definition))
     if errors:
         return _scenario_page(definition, model, workspace, errors, 400)
     params = {

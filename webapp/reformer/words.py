@@ -15,6 +15,7 @@ from simulations.analysis.finding import finding_key
 from simulations.analysis.texts import duration_text, elapsed_text, render
 from simulations.des.results import is_time
 from simulations.scenarios.report import bar_chart, legend
+from simulations.scenarios.texts import refusal
 
 KINDS = {
     "redundant_check": _l("duplicate check"),
@@ -71,6 +72,11 @@ FIGURES = {  # the last part of a per-task or per-lane figure
 
 def language() -> str:
     return str(get_locale() or "id")
+
+
+def refused(error: Exception, names: dict[str, str]) -> str:
+    """A refused scenario change in the reader's language, steps by their names."""
+    return refusal(error, language(), names)
 
 
 def names_of(model: BpmnModel, definition: ProcessDefinition) -> dict[str, str]:

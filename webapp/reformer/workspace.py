@@ -136,14 +136,14 @@ def _number(form, name: str, kind: type) -> int | float | None:
         return kind(text)
     except ValueError:
         expected = "a whole number" if kind is int else "a number"
-        raise ScenarioError(f"{name}: expected {expected}, got {text!r}") from None
+        raise ScenarioError(f"{name}: expected {expected}, got {text!r}", "number") from None
 
 
 def change_from_form(form) -> dict[str, Any]:
     """One change from the small form: the chosen ``op`` and only the fields it takes."""
     op = form.get("op", "")
     if op not in OP_FIELDS:
-        raise ScenarioError(f"op: choose one of {', '.join(OP_FIELDS)}")
+        raise ScenarioError(f"op: choose one of {', '.join(OP_FIELDS)}", "unknown_op")
     change: dict[str, Any] = {"op": op}
     for name in OP_FIELDS[op]:
         if name == "tasks":
