@@ -402,3 +402,24 @@ def test_a_task_without_outgoing_flow_ends_its_path(office, order):
     assert inbox(office, case, "vera") == []
     case = restored(office, case)
     assert case.status == "completed" and case.outcome == "Verified"
+
+
+def test_a_case_ending_only_implicitly_is_completed_with_the_task_as_outcome(office):
+    data = (
+        read("implicit_end.bpmn")
+        .replace(
+            b'<bpmn:parallelGateway id="fork"/>', b'<bpmn:exclusiveGateway id="fork" default="f2"/>'
+        )
+        .replace(
+            b'<bpmn:sequenceFlow id="f4" sourceRef="fork" targetRef="notify"/>',
+            b'<bpmn:sequenceFlow id="f4" sourceRef="fork" targetRef="notify">'
+            b"<bpmn:conditionExpression>1 == 1</bpmn:conditionExpression></bpmn:sequenceFlow>",
+        )
+    )
+    services.deploy(office, data, source="implicit_end.bpmn", deployed_by="designer")
+    case = services.start_case(office, "implicit_end", {}, started_by="vera")
+    office.commit()
+    assert inbox(office, case, "vera") == ["Notify applicant"]
+    complete(office, case, "vera", "Notify applicant")
+    case = restored(office, case)
+    assert case.status == "completed" and case.outcome == "Notify applicant"

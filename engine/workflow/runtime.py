@@ -439,7 +439,7 @@ def timer_due(task) -> datetime | None:
 
 def _update_status(session: Session, running: Running, actor: str) -> None:
     case = running.case
-    if case.status in FINISHED_STATUSES or not running.workflow.completed:
+    if case.status in FINISHED_STATUSES or not running.workflow.is_completed():
         return
     case.status = CaseStatus.COMPLETED
     case.completed_at = clock.now()
@@ -449,6 +449,7 @@ def _update_status(session: Session, running: Running, actor: str) -> None:
         if t.task_spec.bpmn_id and t.task_spec.__class__.__name__ == "EndEvent"
     ]
     ends = [t for t in ends if not event_subprocesses.beside_the_flow(t)] or ends
+    ends = ends or _implicit_ends(running)
     if ends:
         last = max(ends, key=lambda t: t.last_state_change)
         case.outcome = _node_name(running, last.task_spec.bpmn_id)
@@ -461,6 +462,16 @@ def _update_status(session: Session, running: Running, actor: str) -> None:
         message=f"Case finished: {case.outcome or 'completed'}",
     )
     notifications.status_changed(session, case, "completed", case.outcome)
+
+
+def _implicit_ends(running: Running) -> list:
+    """Completed activities without outgoing flow (BPMN's implicit end), for the outcome
+    of a case whose paths all ended so."""
+    return [
+        t
+        for t in running.workflow.get_tasks(state=TaskState.COMPLETED)
+        if t.task_spec.bpmn_id and not t.task_spec.outputs
+    ]
 
 
 def forget_live_workflows() -> None:
