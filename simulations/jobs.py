@@ -32,6 +32,7 @@ from simulations.des.results import SimulationResult
 from simulations.des.simulator import Simulator
 from simulations.params.distributions import ParamsError
 from simulations.params.parameters import SimParams, params_from_dict
+from simulations.progress import progress_message
 from simulations.scenarios.changes import (
     ScenarioError,
     apply_changes,
@@ -201,7 +202,8 @@ def simulate(
         result.replications.append(run_kpis(run, params.trim))
         if report is not None:
             low, high = span
-            report(low + (high - low) * i / len(seeds), f"{label}: replication {i} of {len(seeds)}")
+            message = progress_message("replication", label=label, i=i, n=len(seeds))
+            report(low + (high - low) * i / len(seeds), message)
     return result
 
 
@@ -236,7 +238,7 @@ def quick_analysis(
     )
     suggested = [f for f in analysis.findings if f.suggested_change] if effects else []
     for i, finding in enumerate(suggested, 1):
-        report(0.2 + 0.8 * i / (len(suggested) + 1), f"effect of: {finding.title}"[:300])
+        report(0.2 + 0.8 * i / (len(suggested) + 1), _effect_message(finding))
         change = finding.suggested_change or {}
         try:
             changed_model, changed = apply_changes(model, params, [change])
@@ -329,13 +331,19 @@ def analyze_with_simulation(job: dict, report: Report) -> dict:
     return {"analysis": analysis.as_dict(), "heatmap": heatmap(baseline), "run": _run(job)}
 
 
+def _effect_message(finding) -> str:
+    """The progress step simulating ``finding``'s suggested change (title: when unworded)."""
+    title = finding.title[:120]
+    return progress_message("effect", message=finding.message, params=finding.params, title=title)
+
+
 def compare_scenario(job: dict, report: Report) -> dict:
     """The ``simulation_compare`` job: baseline and scenario replications, compared.
 
     ``job`` holds ``bpmn_xml`` (or ``key`` and ``version`` of a deployed procedure),
     ``params_yaml``, ``changes``, ``name``, ``cases``, ``replications`` and ``seed``.
     """
-    report(0.01, "preparing")
+    report(0.01, progress_message("preparing"))
     model, params = _model(job), parse_params(job.get("params_yaml", ""))
     changed_model, changed_params = apply_changes(model, params, list(job.get("changes") or []))
     run, budget = _run(job), Budget()
@@ -353,7 +361,7 @@ def compare_scenario(job: dict, report: Report) -> dict:
         **run,
     )
     comparison = compare(baseline, scenario)
-    report(0.97, "writing the revised diagram")
+    report(0.97, progress_message("revised"))
     return {
         "comparison": comparison.as_dict(),
         "run": run,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 
@@ -19,7 +20,7 @@ def reformer(staff):
 
 
 def _visible(page: str) -> str:
-    return re.sub(r"<[^>]+>", " ", page.split("<main", 1)[-1])
+    return html.unescape(re.sub(r"<[^>]+>", " ", page.split("<main", 1)[-1]))
 
 
 def _flash(page: str) -> str:
@@ -73,3 +74,75 @@ def test_an_english_reformer_keeps_the_english_refusal(reformer):
     form = {"name": "x", "params_yaml": "", "changes_yaml": "op: ["}
     page = reformer.post(SCENARIO, data=form).get_data(as_text=True)
     assert "not valid YAML" in page
+
+
+SMALL = {"cases": "60", "replications": "2", "seed": "3"}
+
+
+@pytest.fixture
+def queued_jobs(monkeypatch):
+    """Jobs stay queued: the test says what the worker is doing."""
+    from engine.background import jobs
+
+    monkeypatch.setattr(jobs, "submit", lambda job_id, engine=None: None)
+
+
+def _doing(db, url: str, message: str) -> int:
+    from engine.services import jobs
+
+    job_id = int(re.search(r"(?:jobs/|job=)(\d+)", url).group(1))
+    jobs.get(db, job_id).message = message
+    db.commit()
+    return job_id
+
+
+def test_a_running_comparison_says_what_it_does_in_indonesian(reformer, db, queued_jobs):
+    from simulations.progress import progress_message
+
+    url = reformer.post(f"{ANALYSIS}/run", data=SMALL).headers["Location"]
+    job_id = _doing(db, url, progress_message("replication", label="baseline", i=1, n=2))
+    visible = _visible(reformer.get(url).get_data(as_text=True))
+    assert "kondisi sekarang: ulangan 1 dari 2" in visible
+    assert "replication" not in visible and '"progress"' not in visible
+    status = reformer.get(f"/reformer/jobs/{job_id}.json").get_json()
+    assert status["message"] == "kondisi sekarang: ulangan 1 dari 2"
+
+
+def test_a_running_analysis_names_the_finding_it_simulates_in_indonesian(reformer, db, queued_jobs):
+    from engine.services import get_definition, model_for
+    from simulations.analysis.procedure import analyze
+    from simulations.progress import progress_message
+
+    model = model_for(get_definition(db, "building_approval", 1))
+    finding = analyze(model).findings[0]
+    url = reformer.post(f"{ANALYSIS}/analyze", data=SMALL).headers["Location"]
+    message = progress_message(
+        "effect", message=finding.message, params=finding.params, title=finding.title
+    )
+    job_id = _doing(db, url, message)
+    visible = _visible(reformer.get(url).get_data(as_text=True))
+    status = reformer.get(f"/reformer/jobs/{job_id}.json").get_json()["message"]
+    assert status.startswith("dampak dari: ") and status.split(": ", 1)[1] in visible
+    assert finding.title not in status and "effect of" not in visible
+
+
+def test_the_simulator_reports_its_progress_as_keys_the_pages_word(db):
+    from engine.services import get_definition, model_for
+    from simulations.jobs import parse_params, simulate
+    from simulations.progress import progress_text
+
+    said: list[str] = []
+    model = model_for(get_definition(db, "building_approval", 1))
+    simulate(
+        model,
+        parse_params(""),
+        cases=20,
+        replications=2,
+        seed=1,
+        report=lambda p, m: said.append(m),
+    )
+    assert [progress_text(m, "id", {}) for m in said] == [
+        "kondisi sekarang: ulangan 1 dari 2",
+        "kondisi sekarang: ulangan 2 dari 2",
+    ]
+    assert progress_text(said[0], "en", {}) == "baseline: replication 1 of 2"

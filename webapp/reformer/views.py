@@ -52,6 +52,15 @@ def _job(job_id: int, kind: str | None = None):
     return job
 
 
+def _job_names(job) -> dict[str, str]:
+    """Names of the steps of the procedure a job simulates (none when it is gone)."""
+    try:
+        definition, model = _version(job.params["key"], job.params["version"])
+    except (KeyError, NotFound):
+        return {}
+    return words.names_of(model, definition)
+
+
 def _start(kind: str, params: dict) -> int:
     """Record a job, commit, and hand it to a worker (Celery or a thread of this app)."""
     job = jobs.create(get_session(), kind, params, created_by=g.user.username)
@@ -94,9 +103,11 @@ def analysis(key: str, version: int):
     if simulated:
         report = job.result["analysis"]
     markers, overlays = data.heat(job.result["heatmap"]) if simulated else ({}, [])
-    findings = _reviewed(report["findings"], words.names_of(model, definition), key, version)
+    names = words.names_of(model, definition)
+    findings = _reviewed(report["findings"], names, key, version)
     return render_template(
         "reformer/analysis.html",
+        progress_text=words.progress(job.message, names) if job is not None else "",
         definition=definition,
         report=report,
         findings=findings,
@@ -305,6 +316,7 @@ def job(job_id: int):
     names = words.names_of(model, definition)
     changes = [words.describe_change(c, names) for c in job.params.get("changes", [])]
     context = {"job": job, "definition": definition, "changes": changes}
+    context["progress_text"] = words.progress(job.message, names)
     if job.status == "done":
         headline, other = data.kpi_rows(job.result["comparison"], names)
         heat = {side: data.heat(job.result["heatmap"][side]) for side in ("baseline", "scenario")}
@@ -322,7 +334,7 @@ def job_status(job_id: int):
         kind=job.kind,
         status=job.status,
         progress=round(job.progress or 0, 3),
-        message=job.message,
+        message=words.progress(job.message, _job_names(job)),
         error=job.error,
         finished=job.status in ("done", "failed"),
     )

@@ -14,6 +14,7 @@ from engine.services import BpmnModel, ProcessDefinition, labels_for
 from simulations.analysis.finding import finding_key
 from simulations.analysis.texts import duration_text, elapsed_text, render
 from simulations.des.results import is_time
+from simulations.progress import progress_text
 from simulations.scenarios.report import bar_chart, legend
 from simulations.scenarios.texts import refusal
 
@@ -77,6 +78,11 @@ def language() -> str:
 def refused(error: Exception, names: dict[str, str]) -> str:
     """A refused scenario change in the reader's language, steps by their names."""
     return refusal(error, language(), names)
+
+
+def progress(message: str | None, names: dict[str, str]) -> str:
+    """What a running job is doing, in the reader's language ("" before it starts)."""
+    return progress_text(message, language(), names)
 
 
 def names_of(model: BpmnModel, definition: ProcessDefinition) -> dict[str, str]:
