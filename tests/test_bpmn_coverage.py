@@ -423,3 +423,19 @@ def test_a_case_ending_only_implicitly_is_completed_with_the_task_as_outcome(off
     complete(office, case, "vera", "Notify applicant")
     case = restored(office, case)
     assert case.status == "completed" and case.outcome == "Notify applicant"
+
+
+def test_an_intermediate_event_without_outgoing_flow_ends_its_path(office):
+    data = read("implicit_end.bpmn").replace(
+        b'<bpmn:userTask id="notify" name="Notify applicant" camunda:candidateGroups="verifier"/>',
+        b'<bpmn:intermediateThrowEvent id="notify" name="Applicant notified"/>',
+    )
+    _, problems = validate_file(data, "implicit_end.bpmn")
+    assert not has_errors(problems), format_report(problems)
+    services.deploy(office, data, source="implicit_end.bpmn", deployed_by="designer")
+    case = services.start_case(office, "implicit_end", {}, started_by="vera")
+    office.commit()
+    assert inbox(office, case, "vera") == ["Verify"]
+    complete(office, case, "vera", "Verify")
+    case = restored(office, case)
+    assert case.status == "completed" and case.outcome == "Verified"

@@ -150,6 +150,22 @@ def test_a_task_without_outgoing_flow_is_an_implicit_end():
     )
 
 
+def test_an_intermediate_event_without_outgoing_flow_is_an_implicit_end():
+    body = (
+        VALID
+        + '\n<bpmn:intermediateThrowEvent id="sent" name="Sent"/>\n<bpmn:sequenceFlow id="f3" sourceRef="t" targetRef="sent"/>'
+    )
+    only(bpmn(body), "implicit_end", "sent", severity="warning")
+
+
+def test_boundary_event_without_outgoing_flow_is_a_dead_end():
+    body = VALID + (
+        '\n<bpmn:boundaryEvent id="b" attachedToRef="t"><bpmn:timerEventDefinition>'
+        "<bpmn:timeDuration>P3D</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:boundaryEvent>"
+    )
+    only(bpmn(body), "dead_end", "b")
+
+
 def test_a_gateway_without_outgoing_flow_is_a_dead_end():
     body = (
         VALID

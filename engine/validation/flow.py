@@ -16,6 +16,7 @@ from engine.bpmn.model import Node, Process, SequenceFlow
 Finding = tuple[str, Node | SequenceFlow | Process, str]
 CONTAINER_KINDS = frozenset({"subProcess", "transaction", "adHocSubProcess"})
 CONDITIONAL_GATEWAYS = frozenset({"exclusiveGateway", "inclusiveGateway"})
+IMPLICIT_END_EVENTS = frozenset({"intermediateCatchEvent", "intermediateThrowEvent"})
 WARNING_CODES = frozenset({"implicit_end"})  # findings that never block a deployment
 
 
@@ -180,8 +181,9 @@ def check_paths(process: Process, event_subprocess_ids: set[str]) -> list[Findin
 
 
 def _dead_end(node: Node) -> Finding:
-    """An activity without outgoing flow ends its path (BPMN's implicit end): a warning."""
-    if node.is_activity:
+    """An activity or intermediate event without outgoing flow ends its path (BPMN's
+    implicit end, which SpiffWorkflow runs): a warning. Gateways and boundary events are not."""
+    if node.is_activity or node.kind in IMPLICIT_END_EVENTS:
         message = (
             f"{node.kind} {node.label!r} ends its path without an end event; add an end "
             "event to make the outcome explicit"
