@@ -969,7 +969,7 @@ def with_labels(key: str, xml: bytes) -> bytes:
         names = (
             translations.LANES_ID if element.tag == f"{{{BPMN_NS}}}lane" else translations.NAMES_ID
         )
-        if name in names and element.get("id"):
+        if name in names and element.get("id") and not _has_label(element, "id"):
             _label(element, "id", names[name])
         if element.tag == f"{{{BPMN_NS}}}startEvent":
             _form_labels(element, "en", translations.FORM_EN)
@@ -989,6 +989,14 @@ def _form_labels(element, language: str, texts: dict[str, str]) -> None:
         for value in form_field.iter(f"{{{CAMUNDA_NS}}}value"):
             if value.get("name", "") in texts:
                 _label(element, language, texts[value.get("name")], f"{field_id}={value.get('id')}")
+
+
+def _has_label(element, language: str) -> bool:
+    """Whether ``element`` already names itself in ``language`` (e.g. set by :mod:`bundle`)."""
+    return any(
+        label.get("{http://www.w3.org/XML/1998/namespace}lang") == language and not label.get("for")
+        for label in element.findall(f"{{{BPMN_NS}}}extensionElements/{{{PF_NS}}}label")
+    )
 
 
 def _label(element, language: str, text: str, target: str | None = None) -> None:
