@@ -361,8 +361,10 @@ class _NoAliasLoader(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
-def _keyed(error: type[ParamsError], message: str, key: str) -> ParamsError:
-    return ScenarioError(message, key) if issubclass(error, ScenarioError) else error(message)
+def _keyed(error: type[ParamsError], message: str, key: str, **params) -> ParamsError:
+    if issubclass(error, ScenarioError):
+        return ScenarioError(message, key, **params)
+    return error(message)
 
 
 def load_yaml(text: str, where: str, error: type[ParamsError] = ScenarioError):
@@ -371,14 +373,21 @@ def load_yaml(text: str, where: str, error: type[ParamsError] = ScenarioError):
     The text is at most :data:`MAX_YAML_CHARS` characters and has no aliases.
     """
     if len(text or "") > MAX_YAML_CHARS:
-        raise error(f"{where}: too long ({len(text):,} characters; at most {MAX_YAML_CHARS:,})")
+        raise _keyed(
+            error,
+            f"{where}: too long ({len(text):,} characters; at most {MAX_YAML_CHARS:,})",
+            "too_long",
+            length=len(text),
+            limit=MAX_YAML_CHARS,
+        )
     try:
         data = yaml.load(text or "", Loader=_NoAliasLoader)  # noqa: S506 (a SafeLoader)
     except RecursionError:
         raise _keyed(error, f"{where}: too deeply nested", "too_deep") from None
     except (yaml.YAMLError, ValueError, TypeError, AttributeError, OverflowError) as exc:
         # PyYAML's constructors raise plain errors too, e.g. for "2025-13-45" or "!!int x"
-        raise _keyed(error, f"{where}: not valid YAML: {exc}", "bad_yaml") from None
+        key = "yaml_alias" if "aliases (*" in str(exc) else "bad_yaml"
+        raise _keyed(error, f"{where}: not valid YAML: {exc}", key) from None
     check_shape(data, where, error)
     return data
 

@@ -77,6 +77,14 @@ REFUSALS: dict[str, dict[str, str]] = {
         "en": "The change is not valid JSON.",
         "id": "Perubahan ini bukan JSON yang valid.",
     },
+    "too_long": {
+        "en": "The changes are too long: {length} characters, at most {limit}.",
+        "id": "Daftar perubahan terlalu panjang: {length} karakter, paling banyak {limit}.",
+    },
+    "yaml_alias": {
+        "en": "The changes use a YAML alias (*name), which is not allowed: write the value out.",
+        "id": "Daftar perubahan memakai alias YAML (*nama), yang tidak diizinkan: tulis nilainya.",
+    },
     "too_deep": {
         "en": "The changes are nested too deeply.",
         "id": "Daftar perubahan bersarang terlalu dalam.",
@@ -116,5 +124,8 @@ def refusal(error: Exception, language: str, names: Mapping[str, str] | None = N
         if key in params:
             task = str(params[key])
             params[key] = f"“{(names or {}).get(task, task)}”"
+    for name, value in params.items():  # whole numbers with the language's thousands mark
+        if isinstance(value, int) and not isinstance(value, bool):
+            params[name] = f"{value:,}".replace(",", "." if language == "id" else ",")
     template = texts.get(language) or texts["en"]
     return template.format(**params)
