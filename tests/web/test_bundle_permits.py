@@ -123,7 +123,8 @@ def test_the_staff_case_page_of_a_bundle_speaks_indonesian(staff, db, bundle_cas
     tasks = page.split('class="tasklist compact"')[1].split("</ul>")[0]
     assert "Penetapan retribusi" in tasks and "Assess retribution fee" not in tasks
     # the called procedures' data by their labels and option names, not raw ids
-    assert "technical decision" not in page and "Technical decision" in page
+    assert "technical decision" not in page and "technical_decision" not in page
+    assert "Keputusan teknis" in page
     assert "menengah_tinggi" not in page and "Menengah tinggi" in page
     _work(db, bundle_case)
     page = staff("admin").get(f"/cases/{bundle_case.id}").get_data(as_text=True)
