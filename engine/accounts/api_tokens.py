@@ -91,8 +91,14 @@ def _record_use(session: Session, token_id: int, digest: str) -> None:
     engine = bind if isinstance(bind, Engine) else bind.engine
     if engine.dialect.name != "sqlite":
         unlocked = select(ApiToken.id).where(due).with_for_update(skip_locked=True)
-        with engine.begin() as conn:  # a row locked by someone else is skipped
-            conn.execute(update(ApiToken).where(ApiToken.id.in_(unlocked)).values(last_used_at=now))
+        try:
+            with engine.begin() as conn:  # a row locked by someone else is skipped
+                conn.execute(
+                    update(ApiToken).where(ApiToken.id.in_(unlocked)).values(last_used_at=now)
+                )
+        except OperationalError:  # bookkeeping never fails the request; retried next time
+            with _recorded_lock:
+                _recorded.pop(digest, None)
     elif engine.url.database in (None, "", ":memory:"):  # one connection: the caller's
         session.execute(
             update(ApiToken)

@@ -251,10 +251,8 @@ def billing_source(case: Case, bill: Bill) -> tuple[ProcessDefinition, Process]:
     """The version and process that assessed ``bill`` (a called procedure's too)."""
     from engine.office import steps  # steps -> definitions -> validation -> permits
 
-    return steps.sources(case.definition).get(bill.process_key) or (
-        case.definition,
-        steps.sources(case.definition)[case.process_key][1],
-    )
+    sources = steps.sources(case.definition)
+    return sources.get(bill.process_key) or (case.definition, sources[case.process_key][1])
 
 
 def case_bills(session: Session, case: Case) -> list[Bill]:

@@ -83,7 +83,11 @@ def _file_keys(path: Path) -> tuple[str, ...]:
     if stamp is None:
         _create_key_file(path)
         stamp = _stamp(path)
-    keys = tuple(line.strip() for line in path.read_text().splitlines() if line.strip())
+    try:
+        text = path.read_text()
+    except OSError as exc:  # e.g. the file belongs to another user
+        raise DataKeyError(f"Cannot read the data key file {path}: {exc.strerror}.") from None
+    keys = tuple(line.strip() for line in text.splitlines() if line.strip())
     if stamp is not None:  # read after the stamp: a change meanwhile shows at the next check
         _file_cache = (path, stamp, now, keys)
     return keys

@@ -47,12 +47,15 @@ def next_start(kind: str, expression: str, after: datetime) -> tuple[datetime, i
     a duration or a cycle.
     """
     text = _literal(expression)
-    if kind == "date":
-        due = _moment(text)
-        return (due, 0) if due > after else None
-    if kind == "duration":
-        return after + _period(_duration(text), after), 0
-    return _next_in_cycle(text, after)
+    try:
+        if kind == "date":
+            due = _moment(text)
+            return (due, 0) if due > after else None
+        if kind == "duration":
+            return after + _period(_duration(text), after), 0
+        return _next_in_cycle(text, after)
+    except (ValueError, OverflowError):  # e.g. P9999Y: past the last date Python can hold
+        raise EngineError(f"the timer {text!r} lies outside the dates a case can have") from None
 
 
 def record_schedule(session: Session, definition: ProcessDefinition, model: BpmnModel) -> None:

@@ -12,6 +12,7 @@ any catching element does (only the fields its ``pf:messageData`` declares).
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,8 +25,8 @@ from sqlalchemy.orm import Session
 from engine.calendar import clock
 from engine.errors import EngineError, InvalidState, ProcessNotFound
 from engine.office import audit, cases, definitions
-from engine.storage.tables import Case, ProcessDefinition, ScheduledStart
-from engine.workflow import messages
+from engine.storage.tables import Case, CaseStatus, ProcessDefinition, ScheduledStart
+from engine.workflow import internals, messages
 from engine.workflow.runtime import Running, advance, open_case
 from engine.workflow.schedules import next_start
 
@@ -104,7 +105,7 @@ def _claim_and_start(
     case = cases.start_case(
         session, definition.key, {}, started_by=SYSTEM, version=definition.version
     )
-    if case.status == "running":
+    if case.status == CaseStatus.RUNNING:
         _fire_start_timer(session, case, row.element_id)
     audit.record(
         session,
@@ -124,7 +125,10 @@ def _skip(session: Session, row_id: int, due_at: datetime, now: datetime, reason
     if row is None or row.due_at != due_at:
         return
     kind, _, expression = row.expression.partition(":")
-    following = next_start(kind, expression, max(due_at, now))
+    try:
+        following = next_start(kind, expression, max(due_at, now))
+    except EngineError:  # the timer has no next start either: it starts no more cases
+        following = None
     audit.record(
         session,
         "scheduled_start_failed",
@@ -146,8 +150,8 @@ def _fire_start_timer(session: Session, case: Case, element_id: str) -> None:
     def fire() -> None:
         for task in running.workflow.get_tasks(state=TaskState.WAITING):
             if getattr(task.task_spec, "bpmn_id", None) == element_id:
-                task._set_internal_data(event_fired=True)
-                task.task_spec._update(task)
+                internals.mark_event_fired(task)
+                internals.refresh(task)
         others = [
             t
             for t in running.workflow.get_tasks(state=TaskState.WAITING)
@@ -224,7 +228,7 @@ def start_by_message(
 
 #: how deep messages may start cases that start cases before the chain is stopped
 MAX_CHAIN = 8
-_chain = [0]
+_chain: ContextVar[int] = ContextVar("message_start_chain", default=0)  # per thread/request
 
 
 def start_for_thrown(
@@ -232,13 +236,13 @@ def start_for_thrown(
 ) -> bool:
     """Start the procedures whose start event catches message ``name``, thrown by
     ``source`` and taken by no waiting case; False when none starts on it."""
-    if not message_starts(session, name) or _chain[0] >= MAX_CHAIN:
+    if not message_starts(session, name) or _chain.get() >= MAX_CHAIN:
         return False
-    _chain[0] += 1
+    depth = _chain.set(_chain.get() + 1)
     try:
         started = start_by_message(session, name, payload, actor=actor)
     finally:
-        _chain[0] -= 1
+        _chain.reset(depth)
     codes = ", ".join(case.tracking_code for case in started)
     audit.record(
         session,
