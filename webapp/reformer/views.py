@@ -23,6 +23,8 @@ from flask_babel import lazy_gettext as _l
 import simulations.jobs as sim_jobs  # registers the simulation job kinds
 from engine.errors import InvalidFormData, NotFound
 from engine.services import finding_reviews, get_definition, jobs, list_definitions, model_for
+from simulations.analysis.graph import process_graph
+from simulations.analysis.history import condition_names, history_from_audit
 from simulations.analysis.procedure import analyze
 from simulations.params.distributions import ParamsError
 from webapp.access import requires
@@ -40,6 +42,12 @@ KINDS = (sim_jobs.ANALYSIS, sim_jobs.COMPARE)
 def _version(key: str, version: int):
     definition = get_definition(get_session(), key, version)
     return definition, model_for(definition)
+
+
+def _history(key: str, version: int, model):
+    """The version's finished work from the audit log, keeping only what conditions read."""
+    keep = condition_names(process_graph(model.main_process()))
+    return history_from_audit(get_session(), key, version, keep=keep)
 
 
 def _job(job_id: int, kind: str | None = None):
@@ -91,7 +99,7 @@ def index():
 @requires("reformer")
 def analysis(key: str, version: int):
     definition, model = _version(key, version)
-    report = analyze(model).as_dict()
+    report = analyze(model, history=_history(key, version, model)).as_dict()
     job = (
         _job(bounded_id(request.args.get("job", type=int)) or 0, sim_jobs.ANALYSIS)
         if "job" in request.args
