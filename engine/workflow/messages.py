@@ -9,8 +9,10 @@ on the message's payload and on the waiting case's data, or the payload's
 (``pf:messageData``). A message without a correlation, or that matches no waiting
 case or several, is delivered to none: the sending case's history says why. A case
 started on the public portal may not name a case by ``case_code``: a code an applicant
-types proves no ownership of the case it names (see :func:`_public_case_code`). See
-"Messages between cases" in ``docs/bpmn-conventions.md``.
+types proves no ownership of the case it names (see :func:`_public_case_code`), and a
+message it throws reaches only a case of the same applicant, whatever it correlates by
+(see :func:`not_the_applicants`). See "Messages between cases" in
+``docs/bpmn-conventions.md``.
 """
 
 from __future__ import annotations
@@ -189,6 +191,10 @@ def route_thrown(session: Session, source: Running, events: list, actor: str) ->
                     session, source.case, definition.name, element_id, exc.message, actor
                 )
             continue
+        refused = not_the_applicants(source.case, target, definition.name, payload)
+        if refused:
+            _not_delivered(session, source.case, definition.name, element_id, refused, actor)
+            continue
         deliver(session, target, definition.name, payload, actor=actor)
         delivered += 1
     return delivered
@@ -342,6 +348,70 @@ def _not_delivered(
         element_id=element_id or None,
         message=f"Message '{name}' was delivered to no case: {reason}.",
     )
+
+
+# -- whose case a message reaches -----------------------------------------------------
+
+
+def applicant_of(case: Case) -> str:
+    """Whose case it is, as messages between cases compare it: the applicant's email
+    address (where the case's private link and notices go), without case or spaces.
+
+    The public portal has no applicant accounts; this address is the one thing a case
+    records that says who its applicant is. Empty when the case records none.
+    """
+    return (case.applicant_email or "").strip().casefold()
+
+
+def not_the_applicants(source: Case, target: Case, name: str, payload: dict) -> str | None:
+    """Why ``source`` may not deliver message ``name`` to ``target``; None when it may.
+
+    A case the applicant started on the public portal carries what the applicant typed,
+    and a permit or registration number is no secret: correlated by it, a message would
+    let anyone amend or withdraw someone else's case. So such a case reaches only a case
+    of the same applicant (:func:`applicant_of`), whether that one was started on the
+    portal or by a clerk for them. A case started in the office is not checked: a clerk
+    saw who asks.
+    """
+    if source.started_by != APPLICANT:
+        return None
+    mine = applicant_of(source)
+    if mine and applicant_of(target) == mine:
+        return None
+    whose = (
+        f"case {source.tracking_code} was started on the public portal and records no "
+        "applicant email, so no case can be shown to be the applicant's"
+        if not mine
+        else f"it belongs to another applicant than case {source.tracking_code}, which was "
+        "started on the public portal"
+    )
+    return (
+        f"case {target.tracking_code} correlates to {_wanted(source, name, payload)}, but "
+        f"{whose}; a typed value proves no ownership of the case it names, so the applicant "
+        "reaches only their own cases (the same email address): let a clerk send it from a "
+        "case started in the office"
+    )
+
+
+def _wanted(source: Case, name: str, payload: dict) -> str:
+    """``permit number = 'IMB-1'``: the correlation values ``payload`` carries."""
+    properties = contracts_for(source.definition).correlations.get(name) or []
+    return ", ".join(
+        f"{label} = {_value(expression, payload, 'its payload')!r}"
+        for label, expression in properties
+    )
+
+
+def take_applicant(source: Case, started: Case) -> None:
+    """A case a message of ``source`` started belongs to ``source``'s applicant when
+    ``source`` was started on the public portal: its data is what they typed, so its
+    own messages are checked as theirs, and their notices go to them."""
+    if source.started_by != APPLICANT:
+        return
+    started.started_by = APPLICANT
+    started.applicant_name = source.applicant_name
+    started.applicant_email = source.applicant_email
+    started.language = source.language
 
 
 route_messages_with(route_thrown)

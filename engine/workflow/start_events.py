@@ -207,9 +207,15 @@ def message_starts(session: Session, name: str) -> list[ProcessDefinition]:
 
 
 def start_by_message(
-    session: Session, name: str, payload: dict[str, Any] | None = None, *, actor: str = SYSTEM
+    session: Session,
+    name: str,
+    payload: dict[str, Any] | None = None,
+    *,
+    actor: str = SYSTEM,
+    thrower: Case | None = None,
 ) -> list[Case]:
-    """Start a case of every procedure whose start event catches message ``name``.
+    """Start a case of every procedure whose start event catches message ``name``
+    (thrown by ``thrower``, whose applicant's the cases are: :func:`messages.take_applicant`).
 
     Raises :class:`ProcessNotFound` when no deployed procedure starts on it.
     """
@@ -221,6 +227,8 @@ def start_by_message(
         case = cases.start_case(
             session, definition.key, {}, started_by=actor, version=definition.version
         )
+        if thrower is not None:
+            messages.take_applicant(thrower, case)
         messages.deliver(session, case, name, payload, actor=actor)
         started.append(case)
     return started
@@ -240,7 +248,7 @@ def start_for_thrown(
         return False
     depth = _chain.set(_chain.get() + 1)
     try:
-        started = start_by_message(session, name, payload, actor=actor)
+        started = start_by_message(session, name, payload, actor=actor, thrower=source.case)
     finally:
         _chain.reset(depth)
     codes = ", ".join(case.tracking_code for case in started)
