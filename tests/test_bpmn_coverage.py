@@ -439,3 +439,28 @@ def test_an_intermediate_event_without_outgoing_flow_ends_its_path(office):
     complete(office, case, "vera", "Verify")
     case = restored(office, case)
     assert case.status == "completed" and case.outcome == "Verified"
+
+
+def test_unnamed_messages_and_signals_are_known_by_their_id(office):
+    """BPMN makes a message's and a signal's name optional (MIWG C.2.0 has unnamed ones):
+    SpiffWorkflow 3.2 failed on them with a TypeError of its own; they now run under
+    their id."""
+    text = read("receive_send.bpmn").replace(b' name="reply"', b"").replace(b' name="notice"', b"")
+    definition, _ = services.deploy(office, text, source="unnamed.bpmn", deployed_by="designer")
+    office.commit()
+    case = services.start_case(office, definition.key, {})
+    office.commit()
+    services.deliver_message(office, restored(office, case), "msg_reply", {"answer": "yes"})
+    office.commit()
+    assert (restored(office, case).status, restored(office, case).outcome) == (
+        "completed",
+        "Agreed",
+    )
+    signals = read("signals.bpmn").replace(b' name="inspected"', b"")
+    definition, _ = services.deploy(office, signals, source="s.bpmn", deployed_by="designer")
+    office.commit()
+    case = services.start_case(office, definition.key, {})
+    office.commit()
+    complete(office, case, "tina", "Inspect")
+    complete(office, case, "vera", "Archive")
+    assert status(office, case) == "completed"

@@ -133,7 +133,8 @@ def model_from_tree(root, source: str, sha256: str = "") -> BpmnModel:
         if local_name(child).endswith(_SUFFIX) and child.get("id")
     }
     for message in root.iterchildren(bpmn("message")):
-        model.messages[message.get("id", "")] = message.get("name", "")
+        # BPMN makes the name optional: an unnamed message is known by its id
+        model.messages[message.get("id", "")] = message.get("name") or message.get("id", "")
     for element in root.iterchildren(bpmn("process")):
         process = _read_process(element, model, global_definitions)
         model.processes[process.id] = process

@@ -303,10 +303,17 @@ def _all_executable(root: etree._Element) -> etree._Element:
 
     SpiffWorkflow skips processes marked ``isExecutable="false"`` (bpmn.io's default);
     permitflow runs the main process of a file whatever the flag says, as validation does.
+    Messages and signals without a name (BPMN makes it optional) are named by their id,
+    as validation and the engine's routing know them: SpiffWorkflow 3.2 fails on an
+    unnamed one with a TypeError of its own (``raise_validation_exception(node=...)``).
     """
     root = copy.deepcopy(root)
     for process in root.iterchildren(f"{{{BPMN_NS}}}process"):
         process.set("isExecutable", "true")
+    for tag in ("message", "signal"):
+        for element in root.iterchildren(f"{{{BPMN_NS}}}{tag}"):
+            if not element.get("name") and element.get("id"):
+                element.set("name", element.get("id"))
     return root
 
 
