@@ -312,11 +312,21 @@ def test_unsupported_element_is_named():
         '<bpmn:complexGateway id="t" name="Check credit"/>',
     )
     problem = only(bpmn(body), "unsupported_element", "t")
-    assert (
-        problem.message
-        == "Element 'Check credit' (complexGateway) cannot be executed by permitflow"
+    assert problem.message == (
+        "Element 'Check credit' (complexGateway) cannot be executed by permitflow:"
+        " use an exclusive, inclusive or parallel gateway with conditions"
     )
     only(bpmn(body), "unsupported_element", "t", severity="warning", for_execution=False)
+
+
+def test_an_unsupported_service_task_says_how_to_call_a_system():
+    body = VALID.replace(
+        '<bpmn:userTask id="t" name="Review"/>',
+        '<bpmn:serviceTask id="t" name="Archive invoice"/>',
+    )
+    problem = only(bpmn(body), "unsupported_element", "t")
+    assert "pf:connector" in problem.message
+    assert "permitflow connectors list" in problem.message
 
 
 def test_unsupported_event_definition_names_the_event_kind():

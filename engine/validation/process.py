@@ -494,6 +494,25 @@ def _check_expression(
         )
 
 
+#: what to do instead, by the tag of an element permitflow cannot execute
+UNSUPPORTED_HINTS = {
+    "serviceTask": (
+        "a service task calls another system, and permitflow calls only the connectors an"
+        ' admin registered: name one with pf:connector="name.operation" (see'
+        " `permitflow connectors list` and docs/bpmn-conventions.md), or make it a user"
+        " task when a clerk does the work"
+    ),
+    "complexGateway": "use an exclusive, inclusive or parallel gateway with conditions",
+    "adHocSubProcess": "model its steps as a sub-process with gateways, or as user tasks",
+    "compensateEventDefinition": (
+        "permitflow does not undo completed work: model the correction as tasks on the"
+        " path that needs it"
+    ),
+    "linkEventDefinition": "connect the two places with a sequence flow",
+    "choreography": "model each participant's process with message events",
+}
+
+
 def _check_unsupported(report: _Report, strict: set[str]) -> None:
     for item in report.model.unsupported:
         what = item.tag
@@ -501,9 +520,11 @@ def _check_unsupported(report: _Report, strict: set[str]) -> None:
         if found and found[1].kind != item.tag:
             what = f"{item.tag} on {found[1].kind}"
         severity = report.executable(item.process_id is None or item.process_id in strict)
+        hint = UNSUPPORTED_HINTS.get(item.tag)
         report.add(
             severity,
             "unsupported_element",
-            f"Element {item.name or item.id!r} ({what}) cannot be executed by permitflow",
+            f"Element {item.name or item.id!r} ({what}) cannot be executed by permitflow"
+            + (f": {hint}" if hint else ""),
             item,
         )
