@@ -300,11 +300,66 @@ _HANDLERS: dict[type, Any] = {
 
 
 def strip_wrapper(expression: str) -> str:
-    """``decision == "approve"`` from ``${decision == "approve"}``; else stripped as is."""
+    """``decision == "approve"`` from ``${decision == "approve"}``; else stripped as is.
+
+    Inside ``${...}`` (Camunda's JUEL) the operators JUEL writes differently are read as
+    this language writes them (:func:`from_juel`): ``${!approved && fee > 0}`` is
+    ``not approved and fee > 0``.
+    """
     text = (expression or "").strip()
     if text.startswith("${") and text.endswith("}"):
-        text = text[2:-1].strip()
+        text = from_juel(text[2:-1].strip())
     return text
+
+
+#: JUEL's word operators and literals, as this language writes them
+_JUEL_WORDS = {
+    "eq": "==",
+    "ne": "!=",
+    "lt": "<",
+    "gt": ">",
+    "le": "<=",
+    "ge": ">=",
+    "true": "True",
+    "false": "False",
+    "null": "None",
+}
+
+
+def from_juel(text: str) -> str:
+    """A JUEL expression's operators in this language: ``!`` (not before ``=``) is
+    ``not``, ``&&`` is ``and``, ``||`` is ``or``; the words ``eq ne lt gt le ge`` are
+    comparisons and ``true false null`` are ``True False None``. Quoted strings are left
+    as they are; anything else JUEL has (``empty``, method calls) stays for the parser
+    to refuse by name."""
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if char in "'\"":
+            end = i + 1
+            while end < len(text) and text[end] != char:
+                end += 2 if text[end] == "\\" else 1
+            out.append(text[i : end + 1])
+            i = end + 1
+        elif text.startswith("&&", i) or text.startswith("||", i):
+            out.append(" and " if char == "&" else " or ")
+            i += 2
+        elif char == "!" and not text.startswith("!=", i):
+            out.append(" not ")
+            i += 1
+        elif char.isalpha() or char == "_":
+            end = i
+            while end < len(text) and (text[end].isalnum() or text[end] == "_"):
+                end += 1
+            word = text[i:end]
+            after_name = i > 0 and (text[i - 1] in "._" or text[i - 1].isalnum())
+            out.append(word if after_name else _JUEL_WORDS.get(word, word))
+            i = end
+        else:
+            out.append(char)
+            i += 1
+    return "".join(out).strip()
 
 
 def _parse(source: str, mode: str, what: str) -> ast.AST:
