@@ -73,6 +73,7 @@ def set_now(moment: datetime) -> None:
         ('floor_area > 1000 and missing["key"]', False),  # short-circuit: never looked up
         # Camunda's JUEL inside ${...} (MIWG C.1.0 has ${!approved})
         ("${!empty}", True),
+        ("#{!empty}", True),
         ('${floor_area gt 100 && !(decision ne "approve") || false}', True),
         ('${decision eq "approve" && empty == null}', True),
         ('${decision == "a && !b || c"}', False),  # operators in quotes stay text

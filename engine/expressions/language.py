@@ -302,12 +302,12 @@ _HANDLERS: dict[type, Any] = {
 def strip_wrapper(expression: str) -> str:
     """``decision == "approve"`` from ``${decision == "approve"}``; else stripped as is.
 
-    Inside ``${...}`` (Camunda's JUEL) the operators JUEL writes differently are read as
+    Inside ``${...}`` or ``#{...}`` (Camunda's JUEL) the operators JUEL writes differently are read as
     this language writes them (:func:`from_juel`): ``${!approved && fee > 0}`` is
     ``not approved and fee > 0``.
     """
     text = (expression or "").strip()
-    if text.startswith("${") and text.endswith("}"):
+    if text.startswith(("${", "#{")) and text.endswith("}"):  # JUEL: immediate, deferred
         text = from_juel(text[2:-1].strip())
     return text
 
