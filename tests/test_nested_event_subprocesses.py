@@ -63,6 +63,9 @@ def test_a_non_interrupting_message_adds_work_beside_the_sub_process_flow(office
     case = _start(office, MESSAGE)
     _deliver(office, case, "question", {"topic": "fees", "secret": "x"})
     assert inbox(office, case, "vera") == ["Answer the question", "Read the file"]
+    [answer] = [t for t in services.tasks_for_user(office, "vera") if t.name.startswith("Answer")]
+    assert services.task_data(answer).get("topic") == "fees"
+    assert "secret" not in services.task_data(answer)  # only the declared field is kept
     _deliver(office, case, "question", {"topic": "dates"})  # a second question: a second answer
     assert inbox(office, case, "vera") == [
         "Answer the question",
@@ -197,3 +200,11 @@ def test_a_message_reaches_the_outer_sub_process_while_the_inner_one_runs(office
     office.rollback()
     complete(office, case, "hana", "Announce the closing")
     _ended(office, case, "Announced")
+
+
+def test_a_signal_thrown_by_another_case_interrupts_the_inner_sub_process(office):
+    case, other = _start(office, DEEP), services.start_case(office, DEEP, {})
+    office.commit()
+    complete(office, other, "hana", "Announce the closing")
+    for each in (case, other):  # the thrower's own inner review and the other case's
+        assert inbox(office, each, "vera") == ["Reschedule the measurement"]
