@@ -181,9 +181,10 @@ def check_paths(process: Process, event_subprocess_ids: set[str]) -> list[Findin
 
 
 def _dead_end(node: Node) -> Finding:
-    """An activity or intermediate event without outgoing flow ends its path (BPMN's
-    implicit end, which SpiffWorkflow runs): a warning. Gateways and boundary events are not."""
-    if node.is_activity or node.kind in IMPLICIT_END_EVENTS:
+    """An activity, an intermediate or a boundary event without outgoing flow ends its
+    path (BPMN's implicit end, which SpiffWorkflow runs; an interrupting boundary event
+    cancels its activity and nothing follows): a warning. Gateways are not."""
+    if node.is_activity or node.kind in IMPLICIT_END_EVENTS or node.kind == "boundaryEvent":
         message = (
             f"{node.kind} {node.label!r} ends its path without an end event; add an end "
             "event to make the outcome explicit"

@@ -16,6 +16,17 @@ Compiling marks the start events of event sub-processes with whether they interr
 (:mod:`engine.workflow.specs`). When one marked interrupting runs, :func:`interrupt_scope`
 cancels every branch of the scope except the event sub-process's own; the scope then
 ends when the event sub-process ends.
+
+SpiffWorkflow 3.2 starts an event sub-process on a message, signal, error or escalation
+only at the top of the process (``EventManager.update_collaboration`` reads the top
+process's event sub-processes); one declared inside an embedded sub-process would start
+on its timer only. :func:`catch_in_scopes` (installed on SpiffWorkflow's event manager
+by :mod:`engine.workflow.specs`) starts those too, while their scope runs: a message or
+a signal in every running sub-process whose event sub-process catches it; an error or
+an escalation on its way up from where it was thrown, in the innermost scope with an
+event sub-process catching it (before the scope's boundary events, as BPMN says).
+Once the scope has ended, been cancelled, or been interrupted by one of its event
+sub-processes, its event sub-processes no longer start.
 """
 
 from __future__ import annotations
@@ -26,6 +37,7 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser import event_parsers
 from SpiffWorkflow.bpmn.parser.util import full_tag
 from SpiffWorkflow.bpmn.specs.defaults import StartEvent as DefaultStartEvent
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import CodeEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.util.task import TaskState
 
@@ -133,26 +145,94 @@ def interrupting_run_hook(run_hook: Callable) -> Callable:
 
 def event_starts(workflow, kind: type, name: str) -> list[str]:
     """Ids of the start events of ``workflow``'s event sub-processes that an event of
-    ``kind`` (e.g. ``MessageEventDefinition``) named ``name`` would start now.
+    ``kind`` (e.g. ``MessageEventDefinition``) named ``name`` would start now: those of
+    the process and of the sub-processes running in it (:func:`running_scopes`).
 
     These start events wait in no task (SpiffWorkflow starts their event sub-process when
-    the event comes), so no timer or message wait row stands for them. None once an
-    interrupting event sub-process has started: it ended the rest of the scope.
+    the event comes), so no timer or message wait row stands for them. None in a scope
+    once an interrupting event sub-process of it has started: it ended the rest of the
+    scope.
     """
-    if interrupted(workflow):
-        return []
     found = []
-    for spec_name in getattr(workflow.spec.start, "trigger_specs", ()):
-        sub_spec = workflow.subprocess_specs.get(spec_name)
-        for start in getattr(sub_spec, "bpmn_start_events", ()):
+    scopes = [] if interrupted(workflow) else [workflow]
+    for scope in [*scopes, *running_scopes(workflow)]:
+        for _, start in _triggered_starts(scope):
             definition = start.event_definition
             if isinstance(definition, kind) and getattr(definition, "name", None) == name:
                 found.append(start.bpmn_id)
     return found
 
 
+def _triggered_starts(scope) -> list[tuple[str, StartEvent]]:
+    """The start events of ``scope``'s event sub-processes started by an event, each
+    with the name of its event sub-process's spec."""
+    specs_by_name = scope.top_workflow.subprocess_specs
+    return [
+        (spec_name, start)
+        for spec_name in getattr(scope.spec.start, "trigger_specs", ())
+        for start in getattr(specs_by_name.get(spec_name), "bpmn_start_events", ())
+    ]
+
+
+def running_scopes(workflow) -> list:
+    """The sub-processes of ``workflow`` (at any depth) whose event sub-processes may
+    start now: running (neither ended nor cancelled), not interrupted, and declaring an
+    event sub-process started by an event."""
+    scopes = []
+    for sub in list(workflow.subprocesses.values()):
+        if sub.completed or not getattr(sub.spec.start, "trigger_specs", None):
+            continue
+        holder = workflow.get_task_from_id(sub.parent_task_id)
+        if holder is None or holder.state != TaskState.STARTED or interrupted(sub):
+            continue
+        scopes.append(sub)
+    return scopes
+
+
+def start_in_scope(scope, event):
+    """Start the event sub-process of ``scope`` whose start event catches ``event``
+    (or take the one already started whose start event still waits); its workflow, or
+    None when no event sub-process of the scope catches the event."""
+    top = scope.top_workflow
+    for spec_name, start in _triggered_starts(scope):
+        if start.event_definition != event.event_definition:
+            continue
+        for sub in top.subprocesses.values():
+            if sub.parent_workflow is scope and not sub.completed:
+                if sub.get_next_task(state=TaskState.WAITING, spec_name=start.name):
+                    return sub
+        holder_id = scope.spec.start.trigger_wf(scope.task_tree, spec_name)
+        sub = top.subprocesses[holder_id]
+        sub.correlations.update(event.correlations)
+        return sub
+    return None
+
+
+def catch_in_scopes(catch: Callable) -> Callable:
+    """SpiffWorkflow's ``EventManager.catch``, starting the event sub-processes of
+    sub-processes too (see the module's docstring)."""
+
+    def catch_event(self, event, internal=True):
+        target = event.target
+        if target is not None and target.parent_task_id is not None:  # thrown in a scope
+            caught = any(
+                t.workflow is target and t.task_spec.event_definition.catches(t, event)
+                for t in self.tasks.values()
+            )
+            if not caught and not interrupted(target):
+                started = start_in_scope(target, event)
+                if started is not None:
+                    event.target = started
+        elif target is None and not isinstance(event.event_definition, CodeEventDefinition):
+            for scope in running_scopes(self.workflow):
+                start_in_scope(scope, event)
+        return catch(self, event, internal)
+
+    return catch_event
+
+
 def interrupted(workflow) -> bool:
-    """Whether an interrupting event sub-process of the top scope has started."""
+    """Whether an interrupting event sub-process of the scope ``workflow`` has started."""
     return any(
         getattr(task.task_spec, MARK, False)
         and task.state == TaskState.COMPLETED

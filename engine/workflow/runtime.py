@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from SpiffWorkflow.bpmn.specs.control import BoundaryEventJoin
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import EventBasedGateway
@@ -465,12 +466,15 @@ def _update_status(session: Session, running: Running, actor: str) -> None:
 
 
 def _implicit_ends(running: Running) -> list:
-    """Completed activities without outgoing flow (BPMN's implicit end), for the outcome
-    of a case whose paths all ended so."""
+    """Completed activities and events without outgoing flow (BPMN's implicit end), for
+    the outcome of a case whose paths all ended so. SpiffWorkflow leads a boundary event
+    without outgoing flow (and its activity) into its activity's ``BoundaryEventJoin``,
+    which leads nowhere."""
     return [
         t
         for t in running.workflow.get_tasks(state=TaskState.COMPLETED)
-        if t.task_spec.bpmn_id and not t.task_spec.outputs
+        if t.task_spec.bpmn_id
+        and all(isinstance(o, BoundaryEventJoin) and not o.outputs for o in t.task_spec.outputs)
     ]
 
 

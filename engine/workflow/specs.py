@@ -34,6 +34,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEv
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity, SubWorkflowTask
+from SpiffWorkflow.bpmn.util.event import EventManager
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.parser.CamundaParser import NSMAP as CAMUNDA_NSMAP
 from SpiffWorkflow.camunda.parser.task_spec import CAMUNDA_MODEL_NS
@@ -462,7 +463,8 @@ def load_state(blob: bytes, spec, subprocess_specs, version: str | None = None) 
 # - a process ends when its started work is done (untriggered event sub-processes aside);
 # - call activities pass only the declared camunda:in/out data;
 # - a signal is kept for the other cases even when the case caught it (engine.workflow.signals);
-# - an interrupting event sub-process cancels the rest of its scope (engine.workflow.event_subprocesses).
+# - an interrupting event sub-process cancels the rest of its scope (engine.workflow.event_subprocesses);
+# - event sub-processes of sub-processes start on messages, signals, errors, escalations (same module).
 _CORRECTIONS = [
     (_timer_module, "datetime", _ClockDateTime),
     (MultiInstanceTask, "merge_child", _merge_without_loop_items(MultiInstanceTask.merge_child)),
@@ -470,6 +472,7 @@ _CORRECTIONS = [
     (CallActivity, "copy_data", _copy_mapped_in(CallActivity.copy_data)),
     (CallActivity, "update_data", _update_mapped_out(CallActivity.update_data)),
     (StartEvent, "_run_hook", event_subprocesses.interrupting_run_hook(StartEvent._run_hook)),
+    (EventManager, "catch", event_subprocesses.catch_in_scopes(EventManager.catch)),
     (SignalEventDefinition, "throw", signal_throw.broadcast_throw(SignalEventDefinition.throw)),
 ]
 _installed = False
