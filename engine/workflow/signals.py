@@ -21,20 +21,21 @@ follow-up job, never skipped silently. Tests and step-by-step scripts run the jo
 committing thread, with the service task calls (``PERMITFLOW_CALLS_EAGER``,
 :func:`engine.integration.calls.eagerly`).
 
-The job looks only at the running cases of the versions that catch the signal, and
-loads each of those once: the case is opened, asked whether it waits for the signal
-now, and the signal is caught in the same workflow (signal waits are kept in no side
+A case is reached when it waits for the signal as the job comes to it (a moment after
+the throw). The job looks only at the running cases of the versions that catch the
+signal, and loads each of those once: the case is opened, asked whether it waits for
+the signal, and the signal is caught in the same workflow (signal waits are kept in no side
 table, so the stored state is the only place that says so).
 
 One top-level throw is bounded in breadth as well as depth, through its chain of jobs (a
 delivered signal may make the receiving case throw again, which queues the next job of
 the chain): the chain is at most :data:`MAX_CHAIN` throws deep (the one beyond is not
-queued, and the case's history says so), each case takes each signal name at most once
-per chain (the throwing cases of the chain included), and the chain reaches at most
-:data:`MAX_DELIVERIES` cases in all (counted from the receipts; when the jobs of one
-chain run at once on several workers a few more may slip through); the cases beyond are
-not reached, and the broadcasting case's history says how many (its step still
-succeeded). The chain a delivery belongs to is per thread (a
+queued, and the case's history says so), each case takes each signal name at most
+once per chain (nor is it sent back to a case that threw it earlier in the chain), and
+the chain reaches at most :data:`MAX_DELIVERIES` cases in all (counted from the
+receipts; when the jobs of one chain run at once on several workers a few more may slip
+through); the cases beyond are not reached, and the broadcasting case's history says how
+many (its step still succeeded). The chain a delivery belongs to is per thread (a
 :class:`contextvars.ContextVar`) and travels to the next job in its parameters, never
 shared between concurrent throws.
 
@@ -88,11 +89,13 @@ _HELD = ("busy", "conflict")  # database failures after which a case is tried ag
 @dataclass(frozen=True)
 class _Throw:
     """The chain of jobs a delivery belongs to: the job of the top-level throw (``root``),
-    how deep this job is, and the (case, signal) of every throw before it in the chain."""
+    how deep this job is, the (case, signal) of every throw before it in the chain, and
+    the last history entry before the top-level throw (its receipts all come after)."""
 
     root: int
     depth: int = 0
     chain: tuple[tuple[int, str], ...] = field(default_factory=tuple)
+    after: int = 0
 
 
 _current: ContextVar[_Throw | None] = ContextVar("permitflow_signal_throw", default=None)
@@ -139,6 +142,7 @@ def broadcast(session: Session, source: Running, name: str, actor: str) -> int:
         "root": throw.root if throw else None,
         "depth": depth,
         "chain": [list(link) for link in throw.chain] if throw else [],
+        "after": throw.after if throw else session.scalar(select(func.max(AuditEntry.id))) or 0,
     }
     job = jobs.create(session, JOB_KIND, params, created_by=actor)
     if throw is None:  # a top-level throw: its job names the chain
@@ -154,7 +158,8 @@ def deliver_job(params: dict[str, Any], report) -> dict[str, Any]:
     engine = jobs.current_engine()
     name, source, actor = str(params["signal"]), int(params["source"]), str(params["actor"])
     chain = tuple((int(c), str(n)) for c, n in params.get("chain") or ())
-    throw = _Throw(int(params["root"]), int(params.get("depth") or 0), chain)
+    depth, after = int(params.get("depth") or 0), int(params.get("after") or 0)
+    throw = _Throw(int(params["root"]), depth, chain, after)
     if params.get("follow_up"):  # the cases were held through the pauses of the last job
         time.sleep(FOLLOW_UP_PAUSE * int(params["follow_up"]))
     with Session(engine) as session:
@@ -176,7 +181,7 @@ def _deliver_all(engine, throw, name, source, code, actor, ids, report) -> dict[
     """Deliver to the cases ``ids``; try the held ones again after each pause."""
     outcome: dict[str, list] = {"reached": [], "over": [], "busy": []}
     pending = list(ids)
-    link = _Throw(throw.root, throw.depth, (*throw.chain, (source, name)))
+    link = _Throw(throw.root, throw.depth, (*throw.chain, (source, name)), throw.after)
     for pause in (*RETRY_PAUSES, None):
         held = []
         for case_id in pending:
@@ -200,9 +205,9 @@ def _deliver_once(engine: Engine, throw: _Throw, name: str, case_id: int, code, 
     transaction held or changed the case: try again)."""
     with Session(engine) as session:
         try:
-            if _received(session, throw.root, name, case_id):
+            if _received(session, throw, name, case_id):
                 return "skipped"
-            if _deliveries(session, throw.root) >= MAX_DELIVERIES:
+            if _deliveries(session, throw) >= MAX_DELIVERIES:
                 return "over"
             case = session.get(Case, case_id)
             if case is None or case.status != CaseStatus.RUNNING:
@@ -294,19 +299,24 @@ def _receipt(root: int) -> str:
     return f"signal-throw:{root}"
 
 
-def _received(session: Session, root: int, name: str, case_id: int) -> bool:
+def _received(session: Session, throw: _Throw, name: str, case_id: int) -> bool:
+    """Whether the case took signal ``name`` of this chain already (its receipt)."""
     query = select(AuditEntry.id).where(
         AuditEntry.case_id == case_id,
+        AuditEntry.id > throw.after,
         AuditEntry.action == RECEIVED,
-        AuditEntry.task_id == _receipt(root),
+        AuditEntry.task_id == _receipt(throw.root),
         AuditEntry.element_id == name[:200],
     )
     return session.scalar(query.limit(1)) is not None
 
 
-def _deliveries(session: Session, root: int) -> int:
+def _deliveries(session: Session, throw: _Throw) -> int:
+    """How many cases the chain reached so far (only the entries since it began are read)."""
     query = select(func.count()).where(
-        AuditEntry.action == RECEIVED, AuditEntry.task_id == _receipt(root)
+        AuditEntry.id > throw.after,
+        AuditEntry.action == RECEIVED,
+        AuditEntry.task_id == _receipt(throw.root),
     )
     return session.scalar(query) or 0
 
