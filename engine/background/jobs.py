@@ -16,10 +16,16 @@ the job over if its lease expired and it was not yet recorded as failed (a secon
 attempt), and ignores a duplicate delivery of a job that is alive or finished. Without
 a broker, a job queued in a process that died before starting it is run by the ticker's
 process (:func:`adopt_orphans`).
+
+Jobs a transaction creates (a signal a case throws...) go to the workers only once it
+commits (:func:`submit_after_commit`): a rolled-back transaction leaves no job and starts
+none. The engine's own job kinds (:data:`BUILT_IN`) are imported when a worker meets
+them, so a Celery worker runs them without listing their module.
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import socket
@@ -27,10 +33,11 @@ import threading
 import traceback
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import CursorResult, Engine, and_, or_, select, update
+from sqlalchemy import CursorResult, Engine, and_, event, or_, select, update
 from sqlalchemy.orm import Session
 
 from engine.background import celery_app
@@ -43,6 +50,9 @@ from engine.storage.tables import Job
 log = logging.getLogger("permitflow.jobs")
 Runner = Callable[[dict[str, Any], Callable[[float, str], None]], dict[str, Any]]
 _RUNNERS: dict[str, Runner] = {}
+#: the engine's own job kinds and the module that registers each (imported on first use)
+BUILT_IN = {"signal_delivery": "engine.workflow.signals"}
+_engine_of_job: ContextVar[Engine | None] = ContextVar("permitflow_job_engine", default=None)
 _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="permitflow-job")
 MAX_ATTEMPTS = 2  # a job that kills its worker twice (out of memory...) is not tried again
 WORKER_LOST = (
@@ -56,13 +66,24 @@ def register(kind: str, runner: Runner) -> None:
     _RUNNERS[kind] = runner
 
 
+def _runner(kind: str) -> Runner | None:
+    if kind not in _RUNNERS and kind in BUILT_IN:
+        importlib.import_module(BUILT_IN[kind])
+    return _RUNNERS.get(kind)
+
+
+def current_engine() -> Engine:
+    """The database of the job this thread runs (a runner opens its own sessions on it)."""
+    return _engine_of_job.get() or db.get_engine(db.database_url())
+
+
 def lease_seconds() -> float:
     """How long a running job stays alive without a heartbeat (``PERMITFLOW_JOB_LEASE``)."""
     return float(os.environ.get("PERMITFLOW_JOB_LEASE") or 45)
 
 
 def create(session: Session, kind: str, params: dict[str, Any], created_by: str = "") -> Job:
-    if kind not in _RUNNERS:
+    if _runner(kind) is None:
         raise EngineError(f"No background work of kind {kind!r} is known.")
     job = Job(kind=kind, params=params, created_by=created_by, created_at=clock.now())
     session.add(job)
@@ -123,6 +144,48 @@ def submit(job_id: int, engine: Engine | None = None) -> None:
     _run_here(job_id, engine)
 
 
+def submit_after_commit(session: Session, job_ids: list[int], *, now: bool = False) -> None:
+    """Hand jobs created in ``session``'s transaction to the workers once it commits.
+
+    Nothing is submitted when the transaction rolls back (its job rows are gone with it).
+    ``now`` runs them in the committing thread instead (tests and step-by-step scripts,
+    like Celery's ``task_always_eager``), after the session's transaction has ended, so
+    the session may be used again meanwhile.
+    """
+    session.info.setdefault(_PENDING, []).append((list(job_ids), now))
+    if not event.contains(session, "after_transaction_end", _hand_over):
+        event.listen(session, "after_commit", _mark_committed)
+        event.listen(session, "after_transaction_end", _hand_over)
+
+
+_PENDING = "permitflow.jobs_after_commit"  # session.info: the jobs waiting for the commit
+_COMMITTED = "permitflow.jobs_committed"
+
+
+def _mark_committed(session: Session) -> None:
+    if session.info.get(_PENDING) and not session.in_nested_transaction():
+        session.info[_COMMITTED] = True  # a savepoint's commit is not the end
+
+
+def _hand_over(session: Session, transaction) -> None:
+    if transaction.parent is not None:  # a savepoint ended; the transaction goes on
+        return
+    pending = session.info.pop(_PENDING, [])
+    if not session.info.pop(_COMMITTED, False):
+        return
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else None  # in-process: the session's database
+    for job_ids, now in pending:
+        for job_id in job_ids:
+            try:
+                if now:
+                    run(job_id, engine)
+                else:
+                    submit(job_id, engine)
+            except Exception:  # the job stays queued; adopt_orphans or a retry runs it
+                log.exception("job %s not submitted", job_id)
+
+
 def adopt_orphans(session: Session, engine: Engine | None = None) -> list[int]:
     """Without a broker, run here the jobs queued for longer than a lease that this
     process does not hold: the process they were submitted to may have died before
@@ -177,6 +240,10 @@ def run(job_id: int, engine: Engine | None = None) -> str:
     if isinstance(claimed, str):
         return claimed
     kind, params = claimed
+    runner = _runner(kind)
+    if runner is None:
+        _finish(engine, job_id, me, "failed", error=f"No background work of kind {kind!r}.")
+        return "ran"
     stop = threading.Event()
     threading.Thread(
         target=_heartbeat,
@@ -198,14 +265,16 @@ def run(job_id: int, engine: Engine | None = None) -> str:
             )
             s.commit()
 
+    token = _engine_of_job.set(engine)
     try:
-        result = _RUNNERS[kind](params, report)
+        result = runner(params, report)
     except Exception as exc:  # the job's failure is recorded for its owner, not raised
         log.warning("job %s failed: %s", job_id, traceback.format_exc())
         _finish(engine, job_id, me, "failed", error=f"{type(exc).__name__}: {exc}")
         return "ran"
     finally:
         stop.set()
+        _engine_of_job.reset(token)
     _finish(engine, job_id, me, "done", result=result)
     return "ran"
 
