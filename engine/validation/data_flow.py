@@ -478,7 +478,9 @@ def _judge(flow: Flow, must, may, written_anywhere: set[str]):
                 continue
             shown = f"data object {name[1:]!r}" if name.startswith(DATA_OBJECT) else repr(name)
             label = f"The {read.what} of {_label(read.node)!r} reads {shown}"
-            if FREE in here_must and name not in here_may:
+            # start data is case data: it never stores a data object (SpiffWorkflow hands
+            # a data input None until an output association stored the object)
+            if FREE in here_must and name not in here_may and not name.startswith(DATA_OBJECT):
                 add(
                     (
                         "warning",
