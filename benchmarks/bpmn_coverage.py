@@ -48,6 +48,9 @@ Generated data, as an API client would send it:
 - **form data**: :func:`engine.demo.fill`, except that a field a condition compares with
   constants gets those constants in turn, one per visit of its task, so a
   "Done? Yes/No" loop is left on a later visit instead of running 200 steps.
+- **message payloads**: an awaited message carries what its correlation reads (the
+  case's value, else 1) and, for names conditions read that the case lacks, their
+  constants (or True/False) in turn per wait, as a partner system would send them.
 
 Point it at the ``tests/`` folder of SpiffWorkflow's repository (not committed here)::
 
@@ -83,6 +86,7 @@ from engine.storage.tables import AuditEntry, MessageWait, Timer
 from engine.validation.data_flow import names_from_start_data
 from engine.validation.process import validate_file
 from engine.workflow import dmn, runtime
+from engine.workflow.messages import contracts_for
 
 MAX_STEPS = 200
 SECONDS_PER_MODEL = 20
@@ -244,16 +248,44 @@ def _compare(compared: dict[str, list[Any]], op: ast.cmpop, left, right) -> None
             compared[left.id].append(first.value)
 
 
-def model_comparisons(model) -> dict[str, list[Any]]:
-    """Per name, the constants every condition of ``model`` compares it with, in order."""
+def model_comparisons(model, truths: bool = False) -> dict[str, list[Any]]:
+    """Per name, the constants every condition of ``model`` compares it with, in order
+    (with ``truths``, True and False after them for a name used as a bare truth value)."""
     found: dict[str, list[Any]] = defaultdict(list)
+    bare: set[str] = set()
     for process in model.processes.values():
         texts = [f.condition for f in process.flows.values()]
         texts += [n.loop.condition for n in process.nodes.values() if n.loop is not None]
         for text in texts:
-            for name, values in comparisons(text)[0].items():
+            compared, names = comparisons(text)
+            for name, values in compared.items():
                 found[name] += [v for v in values if v not in found[name]]
+            bare |= names
+    for name in bare if truths else ():
+        found[name] += [v for v in (True, False) if v not in found[name]]
     return found
+
+
+def message_payload(
+    case, name: str, wanted: dict[str, list[Any]], visit: int, sent: set[str]
+) -> dict:
+    """The payload of message ``name`` delivered to ``case`` on its ``visit``-th wait:
+    what its correlation reads (the case's value, else 1), and for the names conditions
+    read that the case lacks or that messages brought before (``sent``, updated: a
+    message without declared fields may bring any name) the values in ``wanted`` in
+    turn, so a "repeat?" loop through the message ends."""
+    data = services.case_data(case)
+    payload = {
+        n: values[visit % len(values)] for n, values in wanted.items() if n not in data or n in sent
+    }
+    sent |= set(payload)
+    for _, expression in contracts_for(case.definition).correlations.get(name, []):
+        try:
+            names = expressions.names_read(expression)
+        except EngineError:
+            continue
+        payload |= {read: data.get(read, 1) for read in names}
+    return payload
 
 
 def start_data(model, key: str, decisions) -> dict[str, Any]:
@@ -366,7 +398,9 @@ def run_case(session: Session, key: str, decisions=(), result: dict | None = Non
     data = fill(start_form(model.processes[key])) | generated
     case = services.start_case(session, key, data, started_by=ADMIN)
     constants = model_comparisons(model)
+    wanted = model_comparisons(model, truths=True)
     visits: Counter = Counter()
+    sent: set[str] = set()  # the names delivered messages brought
     waited = False  # whether the minute a task takes has passed since the last task
     for _ in range(MAX_STEPS):
         runtime.forget_live_workflows()  # every step restores the workflow from the database
@@ -395,7 +429,10 @@ def run_case(session: Session, key: str, decisions=(), result: dict | None = Non
             continue
         wait = session.scalar(select(MessageWait).where(MessageWait.case_id == case.id))
         if wait is not None:
-            services.deliver_message(session, case, wait.message_name, {}, actor=ADMIN)
+            visit = visits[wait.element_id]
+            payload = message_payload(case, wait.message_name, wanted, visit, sent)
+            visits[wait.element_id] += 1
+            services.deliver_message(session, case, wait.message_name, payload, actor=ADMIN)
             continue
         return "stuck: no open task, timer or awaited message"
     return f"not finished after {MAX_STEPS} steps"

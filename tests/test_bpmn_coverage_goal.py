@@ -64,3 +64,13 @@ def test_validation_names_what_only_start_data_sets_with_what_reads_it():
         "choice": [("condition", "to_count")],
         "done": [("loop condition", "count")],
     }
+
+
+def test_an_awaited_message_brings_what_the_conditions_after_it_read(tmp_path):
+    """The reply says whether to wait again: True, then False, so the loop ends."""
+    shutil.copy(FEATURES / "message_repeat.bpmn", tmp_path / "message_repeat.bpmn")
+    figures = tmp_path / "figures.json"
+    assert _benchmark().main(["--models", str(tmp_path), "--json", str(figures)]) == 0
+    result = json.loads(figures.read_text())
+    assert (result["accepted"], result["completed"]) == (1, 1)
+    assert result["goal"]["completed"] == 1
