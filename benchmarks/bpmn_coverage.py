@@ -75,6 +75,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's engine
+
 from engine import services
 from engine.calendar import clock
 from engine.demo import fill
