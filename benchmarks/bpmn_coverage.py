@@ -17,9 +17,40 @@ For every ``*.bpmn`` / ``*.bpmn20.xml`` file under ``--models`` (each file alone
    DMN files beside it (or one folder down) that define a decision it calls are
    uploaded with it;
 4. **run to an end state**: a case is started and every open task completed through
-   ``engine.services`` with generated form data (timers are fired by moving the clock,
-   awaited messages are delivered), the workflow restored from the database before each
+   ``engine.services`` with generated form data (timers are fired by moving the clock:
+   a timer due within the minute a task takes fires before the task is done, as with a
+   person at work; awaited messages are delivered), the workflow restored from the database before each
    step, until the case is completed or 200 steps have passed.
+
+The issue's goal is that every model SpiffWorkflow parses and whose scripts fit the safe
+language is accepted and runs; so refusals are split into (a) scripts outside the safe
+language (``unsafe_expression``, ``unsupported_script_format``, ``extension_script``, and
+a called file refused for one of them), (b) refusals the issue itself demands (a broken
+file: call cycles, unknown called elements or decisions, missing conditions, duplicate
+ids, no start event, what SpiffWorkflow's own builder refuses...) and (c) everything else,
+the gaps, listed by file. The denominator is the files SpiffWorkflow parses without an
+(a) refusal.
+
+Generated data, as an API client would send it:
+
+- **start data**: a start event without a form takes any start data, and SpiffWorkflow's
+  own tests set names through the API that no form, script or message sets. Validation
+  warns about each (``name_from_start_data``); the names come from
+  :func:`engine.validation.data_flow.names_from_start_data` (the same analysis), each
+  given a value from what reads it: a constant it is compared with in a condition (for
+  ``<``/``>`` one that satisfies it), else True when it is a bare truth value, else 1;
+  an ISO date-time/duration/cycle for a timer, ``[1]`` for a multi-instance input
+  collection. Of several candidates, a loop's condition gets the one that leaves the loop
+  (a standard loop's condition false, a completion condition true), so ``not done`` ends.
+  This start data is chosen before the case starts rather than set at its "unknown name"
+  incidents (:mod:`engine.office.incidents`' set-variable and retry), so a run to the end
+  means no administrator had to step in.
+- **form data**: :func:`engine.demo.fill`, except that a field a condition compares with
+  constants gets those constants in turn, one per visit of its task, so a
+  "Done? Yes/No" loop is left on a later visit instead of running 200 steps.
+- **message payloads**: an awaited message carries what its correlation reads (the
+  case's value, else 1) and, for names conditions read that the case lacks, their
+  constants (or True/False) in turn per wait, as a partner system would send them.
 
 Point it at the ``tests/`` folder of SpiffWorkflow's repository (not committed here)::
 
@@ -29,32 +60,58 @@ Point it at the ``tests/`` folder of SpiffWorkflow's repository (not committed h
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import re
 import signal
 import sys
 import tempfile
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's engine
 
 from engine import services
 from engine.calendar import clock
 from engine.demo import fill
 from engine.errors import EngineError, InvalidBpmn
+from engine.expressions import language as expressions
 from engine.office.cases import start_form
 from engine.storage import db, migrate
 from engine.storage.tables import AuditEntry, MessageWait, Timer
+from engine.validation.data_flow import names_from_start_data
 from engine.validation.process import validate_file
-from engine.workflow import runtime
+from engine.workflow import dmn, runtime
+from engine.workflow.messages import contracts_for
 
 MAX_STEPS = 200
 SECONDS_PER_MODEL = 20
+TASK_TIME = timedelta(minutes=1)  # timers due sooner fire before an open task is done
 ADMIN = "coverage-admin"
+
+# The refusal codes by what they say about the issue's goal (module docstring).
+OUTSIDE_SAFE_LANGUAGE = frozenset(
+    {"unsafe_expression", "unsupported_script_format", "extension_script"}
+)
+DEMANDED = frozenset(
+    {
+        "call_cycle",
+        "unknown_called_element",
+        "unknown_decision",
+        "missing_condition",
+        "duplicate_id",
+        "no_start_event",
+        "unreachable_node",
+        "cannot_run",  # SpiffWorkflow's own spec builder refuses the file
+    }
+)
+CALLED_REFUSED = "called file refused: "
 
 
 def model_files(folder: Path) -> list[Path]:
@@ -132,6 +189,197 @@ def called_beside(path: Path, data: bytes) -> list[Path]:
     return order
 
 
+def refusal_kind(reason: str) -> str:
+    """``script`` (outside the safe language), ``demanded`` (by the issue) or ``gap``."""
+    code = reason.removeprefix(CALLED_REFUSED).split(":", 1)[0]
+    if code in OUTSIDE_SAFE_LANGUAGE:
+        return "script"
+    return "demanded" if code in DEMANDED else "gap"
+
+
+def file_kind(result: dict) -> str:
+    """``accepted``, or the kind of its refusal: a script reason wins, a file refused
+    only for demanded reasons is ``demanded``, any other reason makes it a ``gap``."""
+    kinds = {refusal_kind(reason) for reason in result["reasons"]}
+    if not kinds:
+        return "accepted"
+    if "script" in kinds:
+        return "script"
+    return "gap" if "gap" in kinds else "demanded"
+
+
+def comparisons(expression: str | None) -> tuple[dict[str, list[Any]], set[str]]:
+    """Per name, the values comparisons in ``expression`` set it against (for ``<``/``>``
+    one that satisfies the comparison), and the names it uses as bare truth values."""
+    compared: dict[str, list[Any]] = defaultdict(list)
+    bare: set[str] = set()
+    try:
+        tree = ast.parse(expressions.strip_wrapper(expression or ""), mode="eval")
+    except SyntaxError:
+        return compared, bare
+    truths: list[ast.AST] = [tree.body]
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Compare):
+            operands = [node.left, *node.comparators]
+            for op, left, right in zip(node.ops, operands, operands[1:], strict=False):
+                _compare(compared, op, left, right)
+        elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            truths.append(node.operand)
+        elif isinstance(node, ast.BoolOp):
+            truths.extend(node.values)
+        elif isinstance(node, ast.IfExp):
+            truths.append(node.test)
+    bare = {node.id for node in truths if isinstance(node, ast.Name)}
+    return compared, bare
+
+
+def _compare(compared: dict[str, list[Any]], op: ast.cmpop, left, right) -> None:
+    if isinstance(right, ast.Name) and isinstance(left, ast.Constant):
+        left, right = right, left
+        op = {ast.Lt: ast.Gt(), ast.Gt: ast.Lt()}.get(type(op), op)
+    if not isinstance(left, ast.Name):
+        return
+    if isinstance(right, ast.Constant):
+        value = right.value
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            value += 1 if isinstance(op, ast.Gt) else -1 if isinstance(op, ast.Lt) else 0
+        compared[left.id].append(value)
+    elif isinstance(right, ast.List | ast.Tuple | ast.Set) and right.elts:
+        first = right.elts[0]
+        if isinstance(first, ast.Constant):  # name in ["a", "b"]
+            compared[left.id].append(first.value)
+
+
+def model_comparisons(model, truths: bool = False) -> dict[str, list[Any]]:
+    """Per name, the constants every condition of ``model`` compares it with, in order
+    (with ``truths``, True and False after them for a name used as a bare truth value)."""
+    found: dict[str, list[Any]] = defaultdict(list)
+    bare: set[str] = set()
+    for process in model.processes.values():
+        texts = [f.condition for f in process.flows.values()]
+        texts += [n.loop.condition for n in process.nodes.values() if n.loop is not None]
+        for text in texts:
+            compared, names = comparisons(text)
+            for name, values in compared.items():
+                found[name] += [v for v in values if v not in found[name]]
+            bare |= names
+    for name in bare if truths else ():
+        found[name] += [v for v in (True, False) if v not in found[name]]
+    return found
+
+
+def message_payload(
+    case, name: str, wanted: dict[str, list[Any]], visit: int, sent: set[str]
+) -> dict:
+    """The payload of message ``name`` delivered to ``case`` on its ``visit``-th wait:
+    what its correlation reads (the case's value, else 1), and for the names conditions
+    read that the case lacks or that messages brought before (``sent``, updated: a
+    message without declared fields may bring any name) the values in ``wanted`` in
+    turn, so a "repeat?" loop through the message ends."""
+    data = services.case_data(case)
+    payload = {
+        n: values[visit % len(values)] for n, values in wanted.items() if n not in data or n in sent
+    }
+    sent |= set(payload)
+    for _, expression in contracts_for(case.definition).correlations.get(name, []):
+        try:
+            names = expressions.names_read(expression)
+        except EngineError:
+            continue
+        payload |= {read: data.get(read, 1) for read in names}
+    return payload
+
+
+def start_data(model, key: str, decisions) -> dict[str, Any]:
+    """Values for the names only start data can set (module docstring)."""
+    processes = {key}
+    pending = [key]
+    while pending:  # the processes a case runs: the main one and what it calls
+        process = model.processes.get(pending.pop())
+        for node in process.nodes.values() if process is not None else ():
+            called = node.called_element if node.kind == "callActivity" else None
+            if called and called not in processes and called in model.processes:
+                processes.add(called)
+                pending.append(called)
+    reads = names_from_start_data(model, processes, decisions)
+    elsewhere = model_comparisons(model)  # what other conditions compare the name with
+    data = {
+        name: _value(found, _candidates(name, found, elsewhere))
+        for name, found in reads.items()
+        if name[:1] != "@"  # a data object, not a name of the case data
+    }
+    for name, found in reads.items():  # a loop's condition: the value that leaves it
+        loops = [
+            (w, el.loop.condition)
+            for w, el in found
+            if w.endswith("condition") and w != "condition"
+        ]
+        for candidate in _candidates(name, found, elsewhere) if loops else ():
+            if all(_leaves(what, text, data | {name: candidate}) for what, text in loops):
+                data[name] = candidate
+                break
+    return data
+
+
+def _candidates(name: str, found, elsewhere: dict[str, list[Any]]) -> list[Any]:
+    """The constants the reads in ``found`` compare ``name`` with, then those other
+    conditions of the model compare it with; else True and False for a bare truth
+    value; else 1."""
+    values: list[Any] = []
+    bare = False
+    for what, element in found:
+        text = element.condition if what == "condition" else None
+        if what.endswith("condition") and what != "condition":
+            text = element.loop.condition
+        compared, truths = comparisons(text)
+        values += [v for v in compared.get(name, []) if v not in values]
+        bare = bare or name in truths
+    values += [v for v in elsewhere.get(name, []) if v not in values]
+    return values + ([True, False] if bare else []) or [1]
+
+
+def _value(found, candidates: list[Any]) -> Any:
+    for what, _ in found:
+        if what.startswith("timer "):
+            kind = what.split()[1]
+            soon = (clock.now() + timedelta(minutes=1)).isoformat(timespec="seconds")
+            return {"date": soon, "duration": "PT1M"}.get(kind, "R1/PT1M")
+        if what == "input collection":
+            return [1]
+    return candidates[0]
+
+
+def _leaves(what: str, condition: str, data: dict[str, Any]) -> bool:
+    """Whether ``condition`` ends its loop with ``data``: a standard loop runs while its
+    condition holds, a multi-instance one ends when its completion condition does."""
+    try:
+        value = bool(expressions.evaluate(condition, data))
+    except EngineError:
+        return False
+    return value if what == "completion condition" else not value
+
+
+def fill_task(fields, constants: dict[str, list[Any]], visit: int) -> dict[str, Any]:
+    """:func:`engine.demo.fill`, with the constants conditions compare a field with given
+    in turn (visit ``n`` of the task gets the ``n``-th), when they fit the field's type."""
+    data = fill(fields)
+    for field in fields:
+        fitting = [v for v in constants.get(field.id, []) if _fits(field, v)]
+        if fitting and field.id in data:
+            data[field.id] = fitting[visit % len(fitting)]
+    return data
+
+
+def _fits(field, value: Any) -> bool:
+    if field.enum_values:
+        return value in {e.id for e in field.enum_values}
+    if field.type == "boolean":
+        return isinstance(value, bool)
+    if field.type in ("long", "double"):
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    return field.type == "string" and isinstance(value, str)
+
+
 class _Timeout(Exception):
     pass
 
@@ -140,21 +388,42 @@ def _on_alarm(signum, frame):
     raise _Timeout()
 
 
-def run_case(session: Session, key: str) -> str:
-    """Start a case of ``key`` and drive it; ``"completed"`` or what stopped it."""
-    process = services.model_for(services.get_definition(session, key)).processes[key]
-    case = services.start_case(session, key, fill(start_form(process)), started_by=ADMIN)
+def run_case(session: Session, key: str, decisions=(), result: dict | None = None) -> str:
+    """Start a case of ``key`` and drive it; ``"completed"`` or what stopped it.
+
+    The generated start data (module docstring) is put in ``result["start_data"]``.
+    """
+    model = services.model_for(services.get_definition(session, key))
+    generated = start_data(model, key, decisions)
+    if result is not None and generated:
+        result["start_data"] = generated
+    data = fill(start_form(model.processes[key])) | generated
+    case = services.start_case(session, key, data, started_by=ADMIN)
+    constants = model_comparisons(model)
+    wanted = model_comparisons(model, truths=True)
+    visits: Counter = Counter()
+    sent: set[str] = set()  # the names delivered messages brought
+    waited = False  # whether the minute a task takes has passed since the last task
     for _ in range(MAX_STEPS):
         runtime.forget_live_workflows()  # every step restores the workflow from the database
         session.refresh(case)
         if case.status != "running":
             return case.status if case.status == "completed" else _why(session, case)
         tasks = services.open_tasks(session, case)
+        timers = list(session.scalars(select(Timer).where(Timer.case_id == case.id)))
+        soon = [t.due_at for t in timers if t.due_at <= clock.now() + TASK_TIME]
+        if tasks and soon and not waited:  # a person takes a minute: short timers fire
+            clock.advance(max(max(soon) - clock.now(), timedelta(0)) + timedelta(seconds=1))
+            services.tick(session)
+            waited = True
+            continue
         if tasks:
             task = tasks[0]
-            services.complete_task(session, task.id, ADMIN, fill(services.task_form(task)))
+            data = fill_task(services.task_form(task), constants, visits[task.element_id])
+            visits[task.element_id] += 1
+            services.complete_task(session, task.id, ADMIN, data)
+            waited = False
             continue
-        timers = list(session.scalars(select(Timer).where(Timer.case_id == case.id)))
         if timers:
             due = min(t.due_at for t in timers)
             clock.advance(max(due - clock.now(), timedelta(0)) + timedelta(seconds=1))
@@ -162,7 +431,10 @@ def run_case(session: Session, key: str) -> str:
             continue
         wait = session.scalar(select(MessageWait).where(MessageWait.case_id == case.id))
         if wait is not None:
-            services.deliver_message(session, case, wait.message_name, {}, actor=ADMIN)
+            visit = visits[wait.element_id]
+            payload = message_payload(case, wait.message_name, wanted, visit, sent)
+            visits[wait.element_id] += 1
+            services.deliver_message(session, case, wait.message_name, payload, actor=ADMIN)
             continue
         return "stuck: no open task, timer or awaited message"
     return f"not finished after {MAX_STEPS} steps"
@@ -231,7 +503,12 @@ def measure(path: Path, engine, verbose: bool) -> dict:
             session.rollback()
             return result
         try:
-            result["run"] = run_case(session, definition.key)
+            decisions = [
+                table
+                for name, content in decision_files(path, data).items()
+                for table in dmn.read_decisions(content, name)
+            ]
+            result["run"] = run_case(session, definition.key, decisions, result)
         except _Timeout:
             result["run"] = f"timeout after {SECONDS_PER_MODEL} s"
         except EngineError as exc:
@@ -266,18 +543,60 @@ def report(results: list[dict], verbose: bool) -> dict:
     print("\naccepted but not run to the end:")
     for outcome, count in runs.most_common():
         print(f"  {count:4d}  {outcome}")
+    goal = goal_figures(results)
+    print_goal(goal)
     if verbose:
         print()
         for r in results:
             status = r.get("run") or "; ".join(r["reasons"])
-            print(f"{Path(r['file']).name}: spiff={'ok' if r['spiff'] is None else 'no'} {status}")
+            given = f" (start data {r['start_data']})" if r.get("start_data") else ""
+            name = Path(r["file"]).name
+            print(f"{name}: spiff={'ok' if r['spiff'] is None else 'no'} {status}{given}")
     return {
         "files": total,
         "parsed_by_spiffworkflow": parsed,
         "accepted": len(accepted),
         "completed": len(completed),
         "refused_by_reason": dict(reasons),
+        "with_generated_start_data": sum(1 for r in accepted if r.get("start_data")),
+        "goal": goal,
     }
+
+
+def goal_figures(results: list[dict]) -> dict:
+    """The issue's denominator (module docstring) and how far permitflow gets in it."""
+    parsed = [r for r in results if r["spiff"] is None]
+    kinds = Counter(file_kind(r) for r in parsed)
+    fitting = [r for r in parsed if file_kind(r) != "script"]
+    accepted = [r for r in fitting if not r["reasons"]]
+    return {
+        "parsed_scripts_outside_safe_language": kinds["script"],
+        "parsed_and_scripts_fit": len(fitting),
+        "accepted": len(accepted),
+        "completed": sum(1 for r in accepted if r.get("run") == "completed"),
+        "refused_as_demanded": kinds["demanded"],
+        "gaps": kinds["gap"],
+        "gap_files": [
+            {"file": r["file"], "reasons": [x for x in r["reasons"] if refusal_kind(x) == "gap"]}
+            for r in fitting
+            if file_kind(r) == "gap"
+        ],
+    }
+
+
+def print_goal(goal: dict) -> None:
+    print(
+        "\nparsed by SpiffWorkflow and scripts fit the safe language: "
+        f"{goal['parsed_and_scripts_fit']}; accepted: {goal['accepted']}; "
+        f"run to an end state: {goal['completed']}"
+    )
+    print(
+        f"  (parsed, scripts outside the safe language: "
+        f"{goal['parsed_scripts_outside_safe_language']}; of the fitting ones refused as "
+        f"the issue demands: {goal['refused_as_demanded']}; gaps: {goal['gaps']})"
+    )
+    for gap in goal["gap_files"]:
+        print(f"  gap: {gap['file']}: {'; '.join(gap['reasons'])}")
 
 
 def main(argv: list[str] | None = None) -> int:

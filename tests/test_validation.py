@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import re
 from pathlib import Path
 
 import pytest
@@ -682,3 +683,25 @@ def test_a_data_input_hands_the_object_to_the_task_that_reads_it():
     )
     [problem] = problems_of(never_stored, "unset_name")
     assert problem.element_id == "r" and "data object 'permit_data'" in problem.message
+
+
+def test_without_a_start_form_a_data_object_never_stored_is_still_an_error():
+    """Start data is case data; a data input of an object no output association stored
+    hands the task None whatever the start data (it was a name_from_start_data warning)."""
+    data = data_object_process("permit_data = kind * 2", reader="fee = permit_data + 1")
+    never_stored = data.replace(
+        b'<bpmn:dataOutputAssociation id="o1"><bpmn:targetRef>ref1</bpmn:targetRef>'
+        b"</bpmn:dataOutputAssociation>",
+        b"",
+    )
+    no_start_form = re.sub(
+        rb'<bpmn:startEvent id="s">.*?</bpmn:startEvent>',
+        b'<bpmn:startEvent id="s"/>',
+        never_stored,
+        flags=re.S,
+    )
+    assert no_start_form != never_stored
+    [problem] = problems_of(no_start_form, "unset_name")
+    assert problem.element_id == "r" and "data object 'permit_data'" in problem.message
+    starts = problems_of(no_start_form, "name_from_start_data")
+    assert [p.element_id for p in starts] == ["t"]  # "kind", case data start data may bring

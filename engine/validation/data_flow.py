@@ -66,7 +66,27 @@ def check_data_flow(
     caller's data into the called process), so its own analysis starts from what the
     call activities had.
     """
-    findings: list[Finding] = []
+    return [finding for finding, _ in _analyse(model, process_ids, decisions, external)]
+
+
+def names_from_start_data(
+    model: BpmnModel, process_ids: set[str], decisions=(), external=None
+) -> dict[str, list[tuple[str, Node | SequenceFlow]]]:
+    """The names of the ``name_from_start_data`` warnings of :func:`check_data_flow`, each
+    with what reads it (``"condition"``, ``"loop condition"``, ``"timer date"``...) and the
+    reading element: what a client starting a case through the API has to send (the
+    coverage benchmark generates them)."""
+    found: dict[str, list[tuple[str, Node | SequenceFlow]]] = defaultdict(list)
+    for finding, read in _analyse(model, process_ids, decisions, external):
+        if read is not None and finding[1] == "name_from_start_data":
+            found[read[1]].append((read[0].what, read[0].node))
+    return dict(found)
+
+
+def _analyse(model: BpmnModel, process_ids: set[str], decisions, external):
+    """Findings of :func:`check_data_flow`, each with the read and name it is about (None
+    for findings that are not about one read)."""
+    findings: list[tuple[Finding, tuple[_Read, str] | None]] = []
     initial: dict[str, tuple[set[str] | None, set[str]]] = {}
     written_by = dict(external or {})  # deployed processes call activities name
     written_by |= {pid: _all_writes(model, p, decisions) for pid, p in model.processes.items()}
@@ -79,7 +99,9 @@ def check_data_flow(
             must_start = {FREE}
         must, may = _solve(flow, must_start or set(), may_start)
         findings += _judge(flow, must, may, written_by[process_id])
-        findings += _missing_output_items(model, process, written_by, decisions)
+        findings += [
+            (f, None) for f in _missing_output_items(model, process, written_by, decisions)
+        ]
         for node in process.nodes.values():
             called = node.called_element if node.kind == "callActivity" else None
             if called in model.processes and called in process_ids:
@@ -441,8 +463,13 @@ def _inside(process: Process, node: Node, container: Node) -> bool:
     return False
 
 
-def _judge(flow: Flow, must, may, written_anywhere: set[str]) -> list[Finding]:
-    findings: list[Finding] = []
+def _judge(flow: Flow, must, may, written_anywhere: set[str]):
+    """Findings of the reads of ``flow``, each with the read and the name it is about."""
+    findings: list[tuple[Finding, tuple[_Read, str]]] = []
+
+    def add(finding: Finding) -> None:
+        findings.append((finding, (read, name)))
+
     for read in flow.reads:
         here_must = _after(must.get(read.at, set()), flow.writes.get(read.at))
         here_may = _after(may.get(read.at, set()), flow.writes.get(read.at))
@@ -451,8 +478,10 @@ def _judge(flow: Flow, must, may, written_anywhere: set[str]) -> list[Finding]:
                 continue
             shown = f"data object {name[1:]!r}" if name.startswith(DATA_OBJECT) else repr(name)
             label = f"The {read.what} of {_label(read.node)!r} reads {shown}"
-            if FREE in here_must and name not in here_may:
-                findings.append(
+            # start data is case data: it never stores a data object (SpiffWorkflow hands
+            # a data input None until an output association stored the object)
+            if FREE in here_must and name not in here_may and not name.startswith(DATA_OBJECT):
+                add(
                     (
                         "warning",
                         "name_from_start_data",
@@ -465,7 +494,7 @@ def _judge(flow: Flow, must, may, written_anywhere: set[str]) -> list[Finding]:
                 continue
             if ANY not in here_may and name not in here_may:
                 where = "anywhere in the process" if name not in written_anywhere else "before it"
-                findings.append(
+                add(
                     (
                         "error",
                         "unset_name",
@@ -476,7 +505,7 @@ def _judge(flow: Flow, must, may, written_anywhere: set[str]) -> list[Finding]:
                 )
                 continue
             path = _path_without(flow, read.at, name)
-            findings.append(
+            add(
                 (
                     "warning",
                     "maybe_unset_name",

@@ -11,7 +11,9 @@ from datetime import date
 from engine.bpmn.model import FormField, Node
 from engine.office.forms import parse_number, parse_whole, pattern_problem
 
-FIELD_TYPES = frozenset({"string", "long", "double", "boolean", "date", "enum", "file"})
+# "textarea" (Camunda Platform's and SpiffWorkflow's long text) is a string the web form
+# shows as a <textarea>; engine.office.forms checks and stores it as a string
+FIELD_TYPES = frozenset({"string", "textarea", "long", "double", "boolean", "date", "enum", "file"})
 KNOWN_CONSTRAINTS = frozenset(
     {"required", "readonly", "minlength", "maxlength", "min", "max", "pattern"}
 )
