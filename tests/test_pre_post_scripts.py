@@ -12,6 +12,8 @@ from __future__ import annotations
 import pytest
 
 from engine import services
+from engine.bpmn.diff import FieldChange, diff_models
+from engine.bpmn.reader import load_bpmn
 from engine.office import incidents
 from engine.validation.process import has_errors, validate_file
 from engine.workflow import specs
@@ -152,3 +154,13 @@ def test_a_failing_post_script_is_an_incident_and_the_task_can_be_done_again(off
     case = restored(office, case)
     assert services.case_data(case)["total"] == 3_100
     assert (case.status, case.outcome) == ("completed", "Low fee")
+
+
+def test_a_changed_pre_script_shows_in_the_version_diff():
+    old = load_bpmn(read(MODEL), MODEL)
+    new = load_bpmn(read(MODEL).replace(b"floor_area * 1000", b"floor_area * 1500"), MODEL)
+    [change] = diff_models(old, new).changed
+    assert change.element_id == "review"
+    assert change.changes == [
+        FieldChange("pre_script", "fee = floor_area * 1000", "fee = floor_area * 1500")
+    ]
