@@ -164,3 +164,23 @@ def test_a_changed_pre_script_shows_in_the_version_diff():
     assert change.changes == [
         FieldChange("pre_script", "fee = floor_area * 1000", "fee = floor_area * 1500")
     ]
+
+
+def test_a_receive_task_runs_its_pre_script_once_on_the_data_it_waits_with(office):
+    """The message brings the task up to date again (its data inherited again): the
+    pre-script's assignment is there once, neither lost nor applied twice."""
+    data = read("receive_send.bpmn").replace(
+        b"<bpmn:extensionElements>",
+        b"<bpmn:extensionElements><spiffworkflow:preScript xmlns:spiffworkflow="
+        b'"http://spiffworkflow.org/bpmn/schema/1.0/core">reminders = reminders + 1'
+        b"</spiffworkflow:preScript>",
+    )
+    assert not has_errors(validate_file(data, "receive_send.bpmn")[1])
+    services.deploy(office, data, source="receive_send.bpmn", deployed_by="designer")
+    case = services.start_case(office, "receive_send", {"reminders": 0})
+    office.commit()
+    services.deliver_message(office, restored(office, case), "reply", {"answer": "yes"})
+    office.commit()
+    case = restored(office, case)
+    assert case.status == "completed"
+    assert services.case_data(case)["reminders"] == 1

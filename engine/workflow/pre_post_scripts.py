@@ -56,7 +56,6 @@ SCRIPT_HOLDERS = frozenset(
 )
 #: the task spec attributes (SpiffWorkflow's SpiffBpmnTask uses the same names)
 ATTRIBUTES = ("prescript", "postscript")
-_PRE_SCRIPT_RAN = "pre_script_ran"  # internal data: a task waiting again runs it once
 _LOOPS = tuple(
     f"{{{BPMN_NS}}}{tag}"
     for tag in ("multiInstanceLoopCharacteristics", "standardLoopCharacteristics")
@@ -89,16 +88,16 @@ def attach(root: etree._Element, process_specs) -> None:
 def with_pre_script(update_hook):
     """``_update_hook`` that runs the spec's pre-script once the task's data are in.
 
-    A task that is brought up to date again while it waits (a receive task when a
-    message comes) does not run it twice.
+    A task brought up to date again while it waits (a receive task when its message
+    comes) inherits its data again, which undoes the pre-script's assignments; the
+    pre-script then runs again on them, as in SpiffArena.
     """
 
     def _update_hook(self, my_task) -> Any:
         result = update_hook(self, my_task)
         script = getattr(self, "prescript", None)
-        if script and not my_task.internal_data.get(_PRE_SCRIPT_RAN):
+        if script:
             _execute(my_task, script, "pre-script")
-            my_task.internal_data[_PRE_SCRIPT_RAN] = True
         return result
 
     return _update_hook
