@@ -117,16 +117,17 @@ def test_what_spiffworkflow_refuses_is_a_validation_error_naming_the_element():
     assert any(p.element_id == "call" for p in problems if p.severity == "error")
 
 
-def test_pre_and_post_scripts_are_refused_by_element():
+def test_pre_and_post_scripts_on_events_are_refused_by_element():
+    """On tasks they run (tests/test_pre_post_scripts.py); SpiffArena runs none on events."""
     data = read("roles_without_lanes.bpmn").replace(
-        b'<bpmn:userTask id="archive" name="Archive"/>',
-        b'<bpmn:userTask id="archive" name="Archive"><bpmn:extensionElements>'
+        b'<bpmn:endEvent id="end"/>',
+        b'<bpmn:endEvent id="end"><bpmn:extensionElements>'
         b'<spiffworkflow:preScript xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core">'
-        b"x = 1</spiffworkflow:preScript></bpmn:extensionElements></bpmn:userTask>",
+        b"x = 1</spiffworkflow:preScript></bpmn:extensionElements></bpmn:endEvent>",
     )
     _, problems = validate_file(data, "t.bpmn")
     [problem] = [p for p in problems if p.code == "extension_script"]
-    assert problem.severity == "error" and problem.element_id == "archive"
+    assert problem.severity == "error" and problem.element_id == "end"
     assert "preScript" in problem.message and "script task" in problem.message
 
 

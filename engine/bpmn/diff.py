@@ -155,6 +155,8 @@ def _node(process: Process, node: Node) -> dict[str, Any]:
         "cancel_activity": node.cancel_activity if node.attached_to else None,
         "default_flow": node.default_flow,
         "script": node.script,
+        "pre_script": node.pre_script,
+        "post_script": node.post_script,
         "called_element": node.called_element,
         "form_key": node.form_key,
     }

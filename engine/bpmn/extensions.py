@@ -8,6 +8,8 @@ put in ``extensionElements`` (Signavio, Bizagi, Trisotech, Zeebe...) is ignored.
 
 from __future__ import annotations
 
+import textwrap
+
 from lxml import etree
 
 from engine.bpmn.model import EnumValue, Fee, FormField, ServiceStandard
@@ -73,13 +75,32 @@ def properties_of(element) -> dict[str, str]:
 
 def extension_scripts_of(element) -> tuple[str, ...]:
     """Local names of SpiffArena's script extensions (``preScript``, ``postScript``)."""
-    found = []
+    return tuple(extension_script_texts_of(element))
+
+
+def extension_script_texts_of(element) -> dict[str, str]:
+    """SpiffArena's ``preScript``/``postScript`` texts by local name (empty ones left out).
+
+    SpiffArena writes them as ``spiffworkflow:preScript``; any namespace is read, as for
+    the names above, so a copy with another prefix is not silently ignored.
+    """
+    found: dict[str, str] = {}
     for extensions in element.iterchildren(_EXTENSIONS):
         for child in extensions.iterchildren():
             name = child.tag.rsplit("}", 1)[-1] if isinstance(child.tag, str) else ""
-            if name in ("preScript", "postScript") and text_of(child):
-                found.append(name)
-    return tuple(found)
+            text = textwrap.dedent("".join(child.itertext())).strip()
+            if name in ("preScript", "postScript") and text:
+                found.setdefault(name, text)
+    return found
+
+
+def scripts_on_instances_of(characteristics) -> bool:
+    """SpiffArena's ``scriptsOnInstances="true"`` on loop characteristics (any namespace):
+    the activity's pre/post scripts run on every instance, not once around the loop."""
+    return any(
+        key.rsplit("}", 1)[-1] == "scriptsOnInstances" and value.strip().lower() == "true"
+        for key, value in characteristics.attrib.items()
+    )
 
 
 def message_data_of(element) -> tuple[str, ...] | None:

@@ -123,6 +123,8 @@ class Loop:
     maximum: int | None = None
     test_before: bool = False
     line: int | None = None
+    #: SpiffArena's ``spiffworkflow:scriptsOnInstances``: pre/post scripts run per instance
+    scripts_on_instances: bool = False
 
 
 @dataclass(frozen=True)
@@ -166,6 +168,9 @@ class Node:
     documentation: str = ""
     properties: dict[str, str] = field(default_factory=dict)  # camunda:properties & pf: attrs
     extension_scripts: tuple[str, ...] = ()  # SpiffArena's preScript/postScript tags
+    #: their texts: run (safe language) on tasks, sub-processes and call activities
+    pre_script: str | None = None
+    post_script: str | None = None
     loop: Loop | None = None  # multi-instance or standard loop of an activity
     triggered_by_event: bool = False  # an event sub-process
     message_data: tuple[str, ...] | None = None  # pf:messageData names a catch stores

@@ -197,6 +197,7 @@ def _read_scope(scope, process, parent_id, model, global_definitions, lane_sets)
 
 def _read_node(element, kind: str, process_id: str, parent_id, global_definitions) -> Node:
     definitions = _event_definitions(element, global_definitions)
+    scripts = ext.extension_script_texts_of(element)
     node = Node(
         id=element.get("id", ""),
         kind=kind,
@@ -215,7 +216,9 @@ def _read_node(element, kind: str, process_id: str, parent_id, global_definition
         properties=ext.properties_of(element),
         kept_extensions=ext.kept_extensions_of(element),
         message_ref=element.get("messageRef"),
-        extension_scripts=ext.extension_scripts_of(element),
+        extension_scripts=tuple(scripts),
+        pre_script=scripts.get("preScript"),
+        post_script=scripts.get("postScript"),
         loop=_loop_of(element),
         triggered_by_event=element.get("triggeredByEvent", "").strip().lower() == "true",
         message_data=ext.message_data_of(element),
@@ -367,6 +370,7 @@ def _loop_of(element) -> Loop | None:
             output_element=_item_name(multi.find(bpmn("outputDataItem"))),
             condition=text_of(multi.find(bpmn("completionCondition"))) or None,
             line=multi.sourceline,
+            scripts_on_instances=ext.scripts_on_instances_of(multi),
         )
     standard = element.find(bpmn("standardLoopCharacteristics"))
     if standard is not None:
@@ -378,6 +382,7 @@ def _loop_of(element) -> Loop | None:
             maximum=int(maximum) if maximum and maximum.strip().isdigit() else None,
             test_before=standard.get("testBefore", "false").strip().lower() == "true",
             line=standard.sourceline,
+            scripts_on_instances=ext.scripts_on_instances_of(standard),
         )
     return None
 

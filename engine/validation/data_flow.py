@@ -1,10 +1,11 @@
 """Data-flow checks: every name a condition, script or timer reads is written before it.
 
-Writers: the start form and task forms (their field ids), script assignments, the
-names a message catch declares (``pf:messageData``; without it a message may bring any
-name), multi-instance variables, and what a called process or sub-process writes.
-Readers: gateway conditions, scripts, timer expressions, multi-instance cardinality,
-collection and completion condition, standard-loop conditions.
+Writers: the start form and task forms (their field ids), script assignments (also
+SpiffArena's pre- and post-scripts), the names a message catch declares
+(``pf:messageData``; without it a message may bring any name), multi-instance
+variables, and what a called process or sub-process writes.
+Readers: gateway conditions, scripts, pre- and post-scripts, timer expressions,
+multi-instance cardinality, collection and completion condition, standard-loop conditions.
 
 The analysis runs on a graph with an entry and an exit vertex per flow node: a
 sub-process's entry leads to its start events and its ends lead to its exit; a boundary
@@ -25,6 +26,7 @@ from engine.errors import EngineError
 from engine.expressions import language as expressions
 from engine.expressions.functions import iso_literal_kind
 from engine.workflow import dmn
+from engine.workflow.pre_post_scripts import SCRIPT_HOLDERS
 
 ANY = "*"  # a writer that may set any name (a message without declared fields)
 FREE = "?"  # start data of a process without a start form: any name, as the caller sends
@@ -107,8 +109,10 @@ def _analyse(model: BpmnModel, process_ids: set[str], decisions, external):
             if called in model.processes and called in process_ids:
                 entry = ("in", node.id)
                 before_must, before_may = initial.get(called, (None, set()))
-                here_must, here_may = _passed_in(
-                    node, must.get(entry, set()), may.get(entry, set())
+                here_must, here_may = _passed_in(  # with what a pre-script wrote
+                    node,
+                    _after(must.get(entry, set()), flow.writes.get(entry)),
+                    _after(may.get(entry, set()), flow.writes.get(entry)),
                 )
                 initial[called] = (
                     here_must if before_must is None else before_must & here_must,
@@ -161,8 +165,16 @@ def writes_of(model: BpmnModel, process_id: str) -> set[str]:
 def _all_writes(model: BpmnModel, process: Process, decisions) -> set[str]:
     names: set[str] = set()
     for node in process.nodes.values():
-        names |= _writes(model, node, {}, decisions)
+        names |= _writes(model, node, {}, decisions) | _extension_script_writes(node)
     return names
+
+
+def _extension_script_writes(node: Node) -> set[str]:
+    """Names ``node``'s pre- and post-scripts assign (SpiffArena's extension)."""
+    if node.kind not in SCRIPT_HOLDERS:
+        return set()  # refused by validation, never run
+    scripts = (node.pre_script, node.post_script)
+    return set().union(*(_safe(expressions.names_written, s) for s in scripts if s))
 
 
 def _writes(model: BpmnModel, node: Node, written_by: dict[str, set[str]], decisions) -> set[str]:
@@ -228,7 +240,46 @@ def _build(model: BpmnModel, process: Process, written_by: dict[str, set[str]], 
             if f.condition:
                 names = _names_read(f.condition)
                 flow.reads.append(_Read(f, ("out", f.source), "condition", names))
+    for node in process.nodes.values():
+        if node.kind in SCRIPT_HOLDERS and (node.pre_script or node.post_script):
+            _add_extension_scripts(flow, node)
     return flow
+
+
+def _add_extension_scripts(flow: Flow, node: Node) -> None:
+    """SpiffArena's pre- and post-scripts of ``node``, as vertices around it.
+
+    The pre-script runs when the task becomes ready: a vertex ("pre", id) before its
+    entry reads (what is written before the task), its assignments count from the entry
+    on (the task's own script, call mappings, form, boundary events see them). The
+    post-script runs when the task completes: it reads at the exit (the task's form and
+    outputs included), a vertex ("post", id) after the exit writes, before the data
+    output associations store their objects. On a loop they run around the whole loop
+    (the instance's own item unknown) or, with ``scriptsOnInstances``, on each instance.
+    """
+    loop_vars = _loop_variables(flow.process, node)
+    if node.loop is None or not node.loop.scripts_on_instances:
+        loop_vars -= _own_loop_variables(node)
+    loop_vars |= {object_id for object_id, _ in node.data_inputs}
+    entry, exit_ = ("in", node.id), ("out", node.id)
+    if node.pre_script:
+        before = ("pre", node.id)
+        for targets in flow.edges.values():
+            targets[:] = [before if target == entry else target for target in targets]
+        flow.edges[before] = [entry]
+        flow.writes[entry] |= _safe(expressions.names_written, node.pre_script)
+        names = _safe(expressions.names_read_by_script, node.pre_script)
+        flow.reads.append(_Read(node, before, "pre-script", names, set(loop_vars)))
+    if node.post_script:
+        after = ("post", node.id)
+        flow.edges[after] = flow.edges.pop(exit_, [])
+        flow.edges[exit_] = [after]
+        for read in flow.reads:
+            if read.node is node and read.at == exit_ and read.what.startswith("data output"):
+                read.at = after
+        flow.writes[after] |= _safe(expressions.names_written, node.post_script)
+        names = _safe(expressions.names_read_by_script, node.post_script)
+        flow.reads.append(_Read(node, exit_, "post-script", names, set(loop_vars)))
 
 
 def _add_node(flow: Flow, model: BpmnModel, node: Node, children, written_by, decisions) -> None:
@@ -440,6 +491,8 @@ def _missing_output_items(model, process: Process, written_by, decisions) -> lis
         written: set[str] = set()
         for inner in body:
             written |= _writes(model, inner, written_by, decisions)
+            if inner is not node or loop.scripts_on_instances:  # else run around the loop
+                written |= _extension_script_writes(inner)
         if loop.output_element not in written and ANY not in written:
             findings.append(
                 (

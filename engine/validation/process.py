@@ -35,7 +35,7 @@ from engine.validation import roles as role_checks
 from engine.validation import service_tasks as service_checks
 from engine.validation import signals as signal_checks
 from engine.validation import templates as template_checks
-from engine.workflow import dmn, schedules, specs
+from engine.workflow import dmn, pre_post_scripts, schedules, specs
 
 __all__ = ["format_report", "has_errors", "validate", "validate_file"]
 
@@ -348,15 +348,7 @@ def _check_nodes(report: _Report, process: Process, strict: bool) -> None:
     for node in process.nodes.values():
         if node.is_human and node.lane_id is None and not node.assigned_role:
             _check_role(report, process, node, severity)
-        for script in node.extension_scripts:
-            report.add(
-                severity,
-                "extension_script",
-                f"{node.kind} {node.label!r} has a {script} (SpiffArena's extension), which "
-                "permitflow does not run; put its assignments in a script task before or "
-                "after the element",
-                node,
-            )
+        _check_pre_post_scripts(report, node, severity)
         called = node.called_element
         if node.kind == "callActivity" and called not in report.model.processes:
             if called not in report.deployed:
@@ -461,6 +453,25 @@ def _check_script(report: _Report, node: Node, severity: str) -> None:
         report.add(severity, "empty_script", f"Script task {node.label!r} has no script", node)
     else:
         _check_expression(report, node, "script", node.script, severity, script=True)
+
+
+def _check_pre_post_scripts(report: _Report, node: Node, severity: str) -> None:
+    """SpiffArena's preScript/postScript: checked as script tasks' scripts on the elements
+    SpiffArena runs them on (engine.workflow.pre_post_scripts), refused elsewhere."""
+    if node.kind not in pre_post_scripts.SCRIPT_HOLDERS:
+        for tag in node.extension_scripts:
+            report.add(
+                severity,
+                "extension_script",
+                f"{node.kind} {node.label!r} has a {tag} (SpiffArena's extension), which "
+                "runs only on tasks, sub-processes and call activities; put its assignments "
+                "in a script task before or after the element",
+                node,
+            )
+        return
+    for what, text in (("pre-script", node.pre_script), ("post-script", node.post_script)):
+        if text:
+            _check_expression(report, node, what, text, severity, script=True)
 
 
 def _check_expression(

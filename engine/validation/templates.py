@@ -23,7 +23,7 @@ def _names_set(model: BpmnModel) -> set[str]:
     for process in model.processes.values():
         for node in process.nodes.values():
             names.update(field.id for field in node.form_fields)
-            for script in (node.script, *getattr(node, "extension_scripts", ())):
+            for script in (node.script, node.pre_script, node.post_script):
                 if script:
                     try:
                         names |= expressions.names_written(script)

@@ -7,7 +7,8 @@ instead, so an uploaded BPMN file can never run code on the server.
 - gateway conditions, multi-instance expressions and the like go to
   :func:`engine.expressions.language.evaluate` on the task data;
 - script tasks go to :func:`engine.expressions.language.execute_script`, whose assignments
-  are merged into the task data;
+  are merged into the task data; so do SpiffArena's pre- and post-scripts
+  (:mod:`engine.workflow.pre_post_scripts`);
 - timer expressions go to :func:`engine.expressions.language.timer_value`, so a bare ISO
   8601 literal (``P3D``, ``R3/PT1H``) works without quotes;
 - service tasks are refused.
@@ -118,6 +119,27 @@ class SafeScriptEngine(PythonScriptEngine):
                 line_number=getattr(err, "line_number", None),
                 error_line=getattr(err, "error_line", None),
             ) from err
+
+    def execute_extension_script(self, task: Any, script: str, what: str) -> None:
+        """Run a pre- or post-script (SpiffArena's extension) as a script task's script.
+
+        ``what`` ("pre-script", "post-script") leads the error, so an incident says which
+        script of the element failed: "pre-script: cannot run line 1 of the script ...".
+        """
+        try:
+            self.environment.execute(script, task.data, {})
+        except EngineError as err:
+            failure = type(err)(f"{what}: {err}")
+            line_number = getattr(err, "line_number", None)
+            error_line = getattr(err, "error_line", None)
+            failure.line_number, failure.error_line = line_number, error_line  # type: ignore[attr-defined]
+            raise WorkflowTaskException(
+                str(failure),
+                task=task,
+                exception=failure,
+                line_number=line_number,
+                error_line=error_line,
+            ) from failure
 
     def call_service(self, task: Any, **kwargs: Any) -> Any:
         """Refuse: permitflow does not call external services from BPMN."""

@@ -31,6 +31,7 @@ from SpiffWorkflow.bpmn.specs.control import BpmnStartTask, _EndJoin
 from SpiffWorkflow.bpmn.specs.defaults import ServiceTask
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as _timer_module
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.bpmn_spec_mixin import BpmnSpecMixin
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity, SubWorkflowTask
@@ -50,7 +51,7 @@ from engine.calendar import clock
 from engine.errors import InvalidBpmn, InvalidState, Problem
 from engine.privacy import crypto
 from engine.storage.cache import BoundedCache
-from engine.workflow import event_subprocesses, internals, signal_throw
+from engine.workflow import event_subprocesses, internals, pre_post_scripts, signal_throw
 from engine.workflow.script_engine import SafeScriptEngine
 
 #: stored next to every state; a change of SpiffWorkflow's format is a data migration
@@ -224,6 +225,7 @@ def compile_process(root: etree._Element, source: str, process_id: str, decision
         subprocess_specs = parser.get_subprocess_specs(process_id, dict(external) or None)
         own = [s for k, s in subprocess_specs.items() if k not in external]
         _attach_call_mappings(root, [spec, *own])
+        pre_post_scripts.attach(root, [spec, *own])
         event_subprocesses.mark_interrupting(root, [spec, *own])
         event_subprocesses.connect_triggered([spec, *own])
     except ValidationException as exc:
@@ -348,12 +350,12 @@ def dump_specs(spec, subprocess_specs, called: dict[str, int] | None = None) -> 
 
 
 #: attributes permitflow adds to SpiffWorkflow's task specs, stored with them
-_OWN_ATTRIBUTES = ("data_mapping", event_subprocesses.MARK)
+_OWN_ATTRIBUTES = ("data_mapping", event_subprocesses.MARK, *pre_post_scripts.ATTRIBUTES)
 
 
 def _convert(spec) -> dict:
-    """SpiffWorkflow's dict of a spec, with our call activities' data mappings and the
-    marks of interrupting event sub-processes."""
+    """SpiffWorkflow's dict of a spec, with our call activities' data mappings, the
+    marks of interrupting event sub-processes and SpiffArena's pre/post scripts."""
     dct = _REGISTRY.convert(spec)
     for name, task_spec in spec.task_specs.items():
         for attribute in _OWN_ATTRIBUTES:
@@ -464,7 +466,8 @@ def load_state(blob: bytes, spec, subprocess_specs, version: str | None = None) 
 # - call activities pass only the declared camunda:in/out data;
 # - a signal is kept for the other cases even when the case caught it (engine.workflow.signals);
 # - an interrupting event sub-process cancels the rest of its scope (engine.workflow.event_subprocesses);
-# - event sub-processes of sub-processes start on messages, signals, errors, escalations (same module).
+# - event sub-processes of sub-processes start on messages, signals, errors, escalations (same module);
+# - a task's SpiffArena pre/post scripts run when it is ready / completes (engine.workflow.pre_post_scripts).
 _CORRECTIONS = [
     (_timer_module, "datetime", _ClockDateTime),
     (MultiInstanceTask, "merge_child", _merge_without_loop_items(MultiInstanceTask.merge_child)),
@@ -474,6 +477,12 @@ _CORRECTIONS = [
     (StartEvent, "_run_hook", event_subprocesses.interrupting_run_hook(StartEvent._run_hook)),
     (EventManager, "catch", event_subprocesses.catch_in_scopes(EventManager.catch)),
     (SignalEventDefinition, "throw", signal_throw.broadcast_throw(SignalEventDefinition.throw)),
+    (BpmnSpecMixin, "_update_hook", pre_post_scripts.with_pre_script(BpmnSpecMixin._update_hook)),
+    (
+        BpmnSpecMixin,
+        "_on_complete_hook",
+        pre_post_scripts.with_post_script(BpmnSpecMixin._on_complete_hook),
+    ),
 ]
 _installed = False
 
