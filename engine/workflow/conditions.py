@@ -1,0 +1,148 @@
+"""Waiting conditional events: re-evaluated after every step, on the case's latest data.
+
+SpiffWorkflow 3.2 evaluates a conditional event when it is reached and again only when
+another task of the *same* (sub-)workflow completes, on the event's own copy of the
+task data. A case's data, for a clerk, are one set of values: a form completed on a
+parallel branch, inside a sub-process or in the main flow of an event sub-process's
+scope sets "the" value. So before each re-evaluation the names the condition reads
+are brought up to date from the latest completed step of the case that changed them
+(a step changes a name when its value differs from the one it inherited), and the
+condition is evaluated again by the safe script engine
+(:mod:`engine.workflow.script_engine`). :func:`refresh` reports whether an event fired,
+so :func:`engine.workflow.runtime.advance` runs the engine steps again.
+
+The event is evaluated here, not through SpiffWorkflow's ``_update`` (which would copy
+the parent's data over the event's again); when the condition holds, the event is made
+ready and runs with the engine steps, its data passing the values it saw on. A condition
+that fails (an unknown name, a type error) raises SpiffWorkflow's
+``WorkflowTaskException`` with the event's task in the ERROR state: the runtime opens
+an incident for it like for a gateway's condition.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from SpiffWorkflow.bpmn.specs.event_definitions.conditional import ConditionalEventDefinition
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState
+
+from engine.errors import EngineError
+from engine.expressions import language
+from engine.workflow import internals
+
+#: how many rounds of "an event fired, run the steps, evaluate again" one advance makes
+MAX_ROUNDS = 50
+_MISSING = object()
+
+
+def waiting(workflow: BpmnWorkflow) -> list:
+    """The waiting conditional events of the workflow and all its sub-processes."""
+    return [
+        task
+        for task in workflow.get_tasks(state=TaskState.WAITING)
+        if isinstance(getattr(task.task_spec, "event_definition", None), ConditionalEventDefinition)
+    ]
+
+
+def refresh(workflow: BpmnWorkflow) -> bool:
+    """Re-evaluate every waiting conditional event and conditional start of an event
+    sub-process; True when one of them fired."""
+    events = waiting(workflow)
+    scopes = [s for s in (workflow, *workflow.get_active_subprocesses()) if _conditional_starts(s)]
+    if not events and not scopes:
+        return False
+    latest = _latest_writes(workflow)
+    fired = False
+    for scope in scopes:
+        fired = _start_event_subprocesses(scope, latest) or fired
+    for task in events:
+        _bring_up_to_date(task, latest)
+        try:
+            now_true = task.task_spec.event_definition.has_fired(task)
+        except Exception:
+            task.error()  # the incident names it
+            raise
+        if now_true:
+            internals.run_now(task)
+            fired = True
+    return fired
+
+
+def _bring_up_to_date(task, latest: dict[str, tuple[float, Any]]) -> None:
+    expression = task.task_spec.event_definition.expression
+    try:
+        names = language.names_read(expression)
+    except EngineError:
+        return  # the evaluation reports it
+    for name in names:
+        if name in latest:
+            task.data[name] = latest[name][1]
+
+
+def _latest_writes(workflow: BpmnWorkflow) -> dict[str, tuple[float, Any]]:
+    """Per name, (when, value) of the last completed step of the case that changed it."""
+    latest: dict[str, tuple[float, Any]] = {}
+    for task in workflow.get_tasks(state=TaskState.COMPLETED):
+        parent = _inherited(workflow, task)
+        for name, value in task.data.items():
+            if parent.get(name, _MISSING) == value:
+                continue
+            seen = latest.get(name)
+            if seen is None or seen[0] < task.last_state_change:
+                latest[name] = (task.last_state_change, value)
+    return latest
+
+
+def _inherited(top: BpmnWorkflow, task) -> dict:
+    """The data ``task`` started from: its parent's, or for the first task of a
+    sub-process, the sub-process activity's."""
+    if task.parent is not None:
+        return task.parent.data
+    parent_id = getattr(task.workflow, "parent_task_id", None)
+    starter = top.get_task_from_id(parent_id) if parent_id else None
+    return starter.data if starter is not None else {}
+
+
+def _conditional_starts(scope) -> list[tuple[str, Any]]:
+    """(event sub-process spec name, its conditional start) of ``scope``'s own event
+    sub-processes. SpiffWorkflow 3.2 starts these only when an event is thrown, which a
+    condition never is; :func:`_start_event_subprocesses` starts them."""
+    found = []
+    for name in getattr(scope.spec.start, "trigger_specs", ()):
+        sub_spec = scope.subprocess_specs.get(name)
+        for start in getattr(sub_spec, "bpmn_start_events", ()):
+            if isinstance(start.event_definition, ConditionalEventDefinition):
+                found.append((name, start.event_definition))
+    return found
+
+
+def _start_event_subprocesses(scope, latest: dict[str, tuple[float, Any]]) -> bool:
+    """Start each event sub-process whose condition became true since the last look
+    (BPMN: a conditional start fires when its condition changes from false to true)."""
+    root = scope.task_tree
+    before = dict(root._get_internal_data("conditional_starts", None) or {})
+    started = False
+    for name, definition in _conditional_starts(scope):
+        names = _safe_names(definition.expression)
+        for read in names & latest.keys():
+            root.data[read] = latest[read][1]  # an event sub-process starts from these data
+        try:
+            engine = getattr(scope, "top_workflow", scope).script_engine
+            holds = bool(engine.evaluate(root, definition.expression))
+        except Exception:
+            holds = None  # not decidable yet (a name not set): the start event says why
+        if holds and not before.get(name):
+            scope.spec.start.trigger_wf(root, name)
+            started = True
+        if holds is not None:
+            before[name] = holds
+    root._set_internal_data(conditional_starts=before)
+    return started
+
+
+def _safe_names(expression: str) -> set[str]:
+    try:
+        return set(language.names_read(expression))
+    except EngineError:
+        return set()
