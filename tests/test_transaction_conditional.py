@@ -113,3 +113,107 @@ def test_a_conditional_start_begins_its_event_sub_process(office):
     complete(office, case, "vera", "Await the payment")
     case = restored(office, case)
     assert (case.status, case.outcome) == ("completed", "Paid")
+
+
+# -- validation and incidents ----------------------------------------------------------
+
+_HEAD = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n<bpmn:definitions '
+    'xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '
+    'xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="t">'
+    '<bpmn:process id="p" name="P" isExecutable="true"><bpmn:startEvent id="s"/>'
+)
+_TAIL = "</bpmn:process></bpmn:definitions>"
+
+
+def _problems(body: str) -> dict[str, set[str]]:
+    """Error codes by element id of a small process ``s -> body`` (end ``e``)."""
+    _, problems = validate_file((_HEAD + body + _TAIL).encode(), "small.bpmn")
+    found: dict[str, set[str]] = {}
+    for p in problems:
+        if p.severity == "error":
+            found.setdefault(p.element_id or "", set()).add(p.code)
+    return found
+
+
+def _waiting_on(condition: str) -> str:
+    return (
+        '<bpmn:intermediateCatchEvent id="w" name="Ready"><bpmn:conditionalEventDefinition>'
+        f"<bpmn:condition>{condition}</bpmn:condition></bpmn:conditionalEventDefinition>"
+        '</bpmn:intermediateCatchEvent><bpmn:endEvent id="e" name="Done"/>'
+        '<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="w"/>'
+        '<bpmn:sequenceFlow id="f2" sourceRef="w" targetRef="e"/>'
+    )
+
+
+def test_a_cancel_end_event_outside_a_transaction_is_an_error_naming_it():
+    body = (
+        '<bpmn:subProcess id="sub" name="Check"><bpmn:startEvent id="ss"/>'
+        '<bpmn:endEvent id="c" name="Give up"><bpmn:cancelEventDefinition/></bpmn:endEvent>'
+        '<bpmn:sequenceFlow id="g1" sourceRef="ss" targetRef="c"/></bpmn:subProcess>'
+        '<bpmn:boundaryEvent id="b" name="Gave up" attachedToRef="sub">'
+        "<bpmn:cancelEventDefinition/></bpmn:boundaryEvent>"
+        '<bpmn:endEvent id="e"/><bpmn:endEvent id="e2"/>'
+        '<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="sub"/>'
+        '<bpmn:sequenceFlow id="f2" sourceRef="sub" targetRef="e"/>'
+        '<bpmn:sequenceFlow id="f3" sourceRef="b" targetRef="e2"/>'
+    )
+    found = _problems(body)
+    assert "cancel_outside_transaction" in found["c"]
+    assert "cancel_outside_transaction" in found["b"]
+
+
+def test_a_transaction_cancelled_without_a_cancel_boundary_event_is_an_error():
+    body = (
+        '<bpmn:transaction id="t" name="Check"><bpmn:startEvent id="ss"/>'
+        '<bpmn:endEvent id="c" name="Give up"><bpmn:cancelEventDefinition/></bpmn:endEvent>'
+        '<bpmn:sequenceFlow id="g1" sourceRef="ss" targetRef="c"/></bpmn:transaction>'
+        '<bpmn:endEvent id="e"/>'
+        '<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="t"/>'
+        '<bpmn:sequenceFlow id="f2" sourceRef="t" targetRef="e"/>'
+    )
+    assert "uncaught_cancel" in _problems(body)["c"]
+
+
+@pytest.mark.parametrize(
+    ("condition", "code"),
+    [
+        ("print(ready)", "unsafe_expression"),
+        ("__import__('os')", "unsafe_expression"),
+        ("ready", "unset_name"),
+    ],
+)
+def test_a_conditional_events_condition_is_checked_like_any_expression(condition, code):
+    _, problems = validate_file(
+        (
+            _HEAD.replace('<bpmn:startEvent id="s"/>', _START_FORM) + _waiting_on(condition) + _TAIL
+        ).encode(),
+        "small.bpmn",
+    )
+    assert code in {p.code for p in problems if p.severity == "error" and p.element_id == "w"}
+
+
+_START_FORM = (
+    '<bpmn:startEvent id="s"><bpmn:extensionElements><camunda:formData>'
+    '<camunda:formField id="applicant" label="Applicant" type="string"/>'
+    "</camunda:formData></bpmn:extensionElements></bpmn:startEvent>"
+)
+
+
+def test_a_condition_on_an_unknown_name_opens_an_incident(office):
+    # no start form: the name may come with the start data, so only a warning
+    source = (_HEAD + _waiting_on("ready") + _TAIL).encode()
+    _, problems = validate_file(source, "small.bpmn")
+    assert not [p for p in problems if p.severity == "error"]
+    services.deploy(office, source, source="small.bpmn", deployed_by="designer")
+    case = services.start_case(office, "p", {})
+    office.commit()
+    case = restored(office, case)
+    assert case.status == "incident"
+    incident = services.incidents.open_incident_of(office, case)
+    assert incident.element_id == "w" and "ready" in incident.message
+    services.incidents.set_variable(office, incident.id, "ready", True, actor="admin")
+    services.incidents.retry(office, incident.id, actor="admin")
+    office.commit()
+    case = restored(office, case)
+    assert (case.status, case.outcome) == ("completed", "Done")
