@@ -217,3 +217,49 @@ def test_a_condition_on_an_unknown_name_opens_an_incident(office):
     office.commit()
     case = restored(office, case)
     assert (case.status, case.outcome) == ("completed", "Done")
+
+
+SCOPES = "conditional_scopes.bpmn"
+
+
+@pytest.mark.parametrize(
+    ("form", "head_tasks", "outcome"),
+    [
+        ({"stop": False, "urgent": False}, ["Countersign"], "Assessed"),
+        ({"stop": True, "urgent": False}, [], "Stopped"),
+        ({"stop": False, "urgent": True}, ["Handle urgently"], "Handled urgently"),
+    ],
+    ids=["neither", "boundary-on-sub-process", "interrupting-event-sub-process"],
+)
+def test_a_form_inside_a_sub_process_fires_conditions_outside_it(
+    office, form, head_tasks, outcome
+):
+    case = _start(office, SCOPES, "conditional_scopes")
+    complete(office, case, "vera", "Assess", form)
+    assert inbox(office, case, "hana") == head_tasks
+    for name in head_tasks:
+        complete(office, case, "hana", name)
+    case = restored(office, case)
+    assert (case.status, case.outcome) == ("completed", outcome)
+    assert inbox(office, case, "hana") == []
+
+
+def test_compensation_in_a_transaction_is_refused_by_element():
+    body = (
+        '<bpmn:transaction id="t" name="Booking"><bpmn:startEvent id="ss"/>'
+        '<bpmn:task id="book" name="Book the room"/>'
+        '<bpmn:boundaryEvent id="undo" name="Undo" attachedToRef="book">'
+        "<bpmn:compensateEventDefinition/></bpmn:boundaryEvent>"
+        '<bpmn:task id="unbook" name="Cancel the booking" isForCompensation="true"/>'
+        '<bpmn:endEvent id="te"/>'
+        '<bpmn:sequenceFlow id="g1" sourceRef="ss" targetRef="book"/>'
+        '<bpmn:sequenceFlow id="g2" sourceRef="book" targetRef="te"/>'
+        "</bpmn:transaction>"
+        '<bpmn:endEvent id="e"/>'
+        '<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="t"/>'
+        '<bpmn:sequenceFlow id="f2" sourceRef="t" targetRef="e"/>'
+    )
+    found = _problems(body)
+    assert "unsupported_element" in found["undo"]
+    assert "unsupported_element" in found["unbook"]
+    assert "t" not in found  # the transaction itself runs

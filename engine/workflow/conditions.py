@@ -121,23 +121,26 @@ def _start_event_subprocesses(scope, latest: dict[str, tuple[float, Any]]) -> bo
     """Start each event sub-process whose condition became true since the last look
     (BPMN: a conditional start fires when its condition changes from false to true)."""
     root = scope.task_tree
-    before = dict(root._get_internal_data("conditional_starts", None) or {})
+    before = internals.conditional_starts_seen(root)
     started = False
+    engine = getattr(scope, "top_workflow", scope).script_engine
     for name, definition in _conditional_starts(scope):
-        names = _safe_names(definition.expression)
-        for read in names & latest.keys():
-            root.data[read] = latest[read][1]  # an event sub-process starts from these data
+        data = dict(root.data)
+        data.update({n: latest[n][1] for n in _safe_names(definition.expression) & latest.keys()})
         try:
-            engine = getattr(scope, "top_workflow", scope).script_engine
-            holds = bool(engine.evaluate(root, definition.expression))
-        except Exception:
-            holds = None  # not decidable yet (a name not set): the start event says why
+            holds = bool(engine.environment.evaluate(definition.expression, data))
+        except Exception:  # noqa: BLE001 - a name not set yet: not decidable, not an error
+            holds = None
         if holds and not before.get(name):
-            scope.spec.start.trigger_wf(root, name)
+            kept, root.data = root.data, data  # the event sub-process starts from these data
+            try:
+                scope.spec.start.trigger_wf(root, name)
+            finally:
+                root.data = kept
             started = True
         if holds is not None:
             before[name] = holds
-    root._set_internal_data(conditional_starts=before)
+    internals.set_conditional_starts_seen(root, before)
     return started
 
 
