@@ -231,9 +231,7 @@ SCOPES = "conditional_scopes.bpmn"
     ],
     ids=["neither", "boundary-on-sub-process", "interrupting-event-sub-process"],
 )
-def test_a_form_inside_a_sub_process_fires_conditions_outside_it(
-    office, form, head_tasks, outcome
-):
+def test_a_form_inside_a_sub_process_fires_conditions_outside_it(office, form, head_tasks, outcome):
     case = _start(office, SCOPES, "conditional_scopes")
     complete(office, case, "vera", "Assess", form)
     assert inbox(office, case, "hana") == head_tasks
@@ -263,3 +261,38 @@ def test_compensation_in_a_transaction_is_refused_by_element():
     assert "unsupported_element" in found["undo"]
     assert "unsupported_element" in found["unbook"]
     assert "t" not in found  # the transaction itself runs
+
+
+def test_a_condition_failing_on_a_later_value_opens_an_incident_at_the_event(office):
+    body = (
+        '<bpmn:scriptTask id="init" name="Start low"><bpmn:script>level = 0</bpmn:script>'
+        '</bpmn:scriptTask><bpmn:parallelGateway id="split"/>'
+        '<bpmn:userTask id="rate" name="Rate" camunda:candidateGroups="verifier">'
+        "<bpmn:extensionElements><camunda:formData>"
+        '<camunda:formField id="level" label="Level" type="string"/>'
+        "</camunda:formData></bpmn:extensionElements></bpmn:userTask>"
+        '<bpmn:intermediateCatchEvent id="w" name="High level"><bpmn:conditionalEventDefinition>'
+        "<bpmn:condition>level &gt; 2</bpmn:condition></bpmn:conditionalEventDefinition>"
+        '</bpmn:intermediateCatchEvent><bpmn:endEvent id="e" name="Done"/>'
+        '<bpmn:endEvent id="e2" name="Rated"/>'
+        '<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="init"/>'
+        '<bpmn:sequenceFlow id="f2" sourceRef="init" targetRef="split"/>'
+        '<bpmn:sequenceFlow id="f3" sourceRef="split" targetRef="rate"/>'
+        '<bpmn:sequenceFlow id="f4" sourceRef="split" targetRef="w"/>'
+        '<bpmn:sequenceFlow id="f5" sourceRef="w" targetRef="e"/>'
+        '<bpmn:sequenceFlow id="f6" sourceRef="rate" targetRef="e2"/>'
+    )
+    source = (_HEAD + body + _TAIL).encode()
+    services.deploy(office, source, source="small.bpmn", deployed_by="designer")
+    case = services.start_case(office, "p", {})
+    office.commit()
+    complete(office, case, "vera", "Rate", {"level": "high"})
+    case = restored(office, case)
+    assert case.status == "incident"
+    incident = services.incidents.open_incident_of(office, case)
+    assert incident.element_id == "w" and incident.kind == "expression"
+    # retrying evaluates the condition again: still failing, a new incident, no firing
+    again = services.incidents.retry(office, incident.id, actor="admin")
+    office.commit()
+    assert again is not None and again.element_id == "w"
+    assert restored(office, case).status == "incident"

@@ -15,13 +15,15 @@ The event is evaluated here, not through SpiffWorkflow's ``_update`` (which woul
 the parent's data over the event's again); when the condition holds, the event is made
 ready and runs with the engine steps, its data passing the values it saw on. A condition
 that fails (an unknown name, a type error) raises SpiffWorkflow's
-``WorkflowTaskException`` with the event's task in the ERROR state: the runtime opens
-an incident for it like for a gateway's condition.
+``WorkflowTaskException`` naming the event's task, which stays WAITING: the runtime
+opens an incident for it like for a gateway's condition, and retrying the incident
+evaluates the condition again (instead of letting the event fire unchecked).
 """
 
 from __future__ import annotations
 
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from SpiffWorkflow.bpmn.specs.event_definitions.conditional import ConditionalEventDefinition
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
@@ -34,10 +36,28 @@ from engine.workflow import internals
 #: how many rounds of "an event fired, run the steps, evaluate again" one advance makes
 MAX_ROUNDS = 50
 _MISSING = object()
+_specs_with_conditions: WeakKeyDictionary = WeakKeyDictionary()
+
+
+def _has_conditions(workflow: BpmnWorkflow) -> bool:
+    """Whether the case's specs have a conditional event at all (known per spec, so a case
+    without one pays nothing after its steps)."""
+    spec = workflow.spec
+    found = _specs_with_conditions.get(spec)
+    if found is None:
+        found = any(
+            isinstance(getattr(task_spec, "event_definition", None), ConditionalEventDefinition)
+            for process_spec in (spec, *workflow.subprocess_specs.values())
+            for task_spec in process_spec.task_specs.values()
+        )
+        _specs_with_conditions[spec] = found
+    return found
 
 
 def waiting(workflow: BpmnWorkflow) -> list:
     """The waiting conditional events of the workflow and all its sub-processes."""
+    if not _has_conditions(workflow):
+        return []
     return [
         task
         for task in workflow.get_tasks(state=TaskState.WAITING)
@@ -48,6 +68,8 @@ def waiting(workflow: BpmnWorkflow) -> list:
 def refresh(workflow: BpmnWorkflow) -> bool:
     """Re-evaluate every waiting conditional event and conditional start of an event
     sub-process; True when one of them fired."""
+    if not _has_conditions(workflow):
+        return False
     events = waiting(workflow)
     scopes = [s for s in (workflow, *workflow.get_active_subprocesses()) if _conditional_starts(s)]
     if not events and not scopes:
@@ -58,12 +80,7 @@ def refresh(workflow: BpmnWorkflow) -> bool:
         fired = _start_event_subprocesses(scope, latest) or fired
     for task in events:
         _bring_up_to_date(task, latest)
-        try:
-            now_true = task.task_spec.event_definition.has_fired(task)
-        except Exception:
-            task.error()  # the incident names it
-            raise
-        if now_true:
+        if task.task_spec.event_definition.has_fired(task):
             internals.run_now(task)
             fired = True
     return fired
