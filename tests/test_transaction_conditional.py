@@ -296,3 +296,14 @@ def test_a_condition_failing_on_a_later_value_opens_an_incident_at_the_event(off
     office.commit()
     assert again is not None and again.element_id == "w"
     assert restored(office, case).status == "incident"
+
+
+@pytest.mark.parametrize("name", [TRANSACTION, CATCH])  # the writer drops event sub-processes
+def test_a_model_written_back_out_keeps_its_transaction_and_conditions(name):
+    from engine.bpmn.reader import load_bpmn
+    from engine.bpmn.writer import write_bpmn
+    from tests.test_bpmn_coverage import read
+
+    written = write_bpmn(load_bpmn(read(name), name))
+    _, problems = validate_file(written, name)
+    assert not [p for p in problems if p.severity == "error"], problems

@@ -29,7 +29,8 @@ still appear in ``Process.nodes`` so the file can be drawn and analysed):
 
 - ``serviceTask`` without ``pf:connector``, ``complexGateway``, ``adHocSubProcess``
   (``businessRuleTask`` runs a DMN table uploaded beside the file);
-- event definitions outside the list above (compensate, link...), tag e.g. ``signalEventDefinition``; an event with several
+- event definitions outside the list above (compensate, link...), tag e.g.
+  ``linkEventDefinition``; an event with several
   definitions, tag ``multipleEventDefinitions``;
 - ``multiInstanceLoopCharacteristics`` and ``standardLoopCharacteristics`` (the
   activity's id and name are recorded with the loop's tag);
