@@ -157,6 +157,7 @@ class Node:
     event_definitions: tuple[str, ...] = ()
     timer: TimerDefinition | None = None
     message_ref: str | None = None
+    condition: str | None = None  # conditional events: the condition, in the safe language
     attached_to: str | None = None  # boundary events
     cancel_activity: bool = True
     default_flow: str | None = None

@@ -11,6 +11,12 @@ What permitflow executes:
 - ``startEvent`` (none, message, timer); ``endEvent`` (none, terminate, message, error);
   ``intermediateCatchEvent`` (timer, message); ``intermediateThrowEvent`` (none,
   message); ``boundaryEvent`` (timer, message, error);
+- conditional events (``conditionalEventDefinition``: intermediate catch, boundary, start
+  of an event sub-process), their condition in the safe language
+  (:mod:`engine.workflow.conditions` re-evaluates them after every step);
+- ``transaction`` (run as a sub-process) with cancel end events inside it and a cancel
+  boundary event on it; compensation is not executed (``compensateEventDefinition`` and
+  ``isForCompensation`` activities are listed as unsupported);
 - ``task``, ``userTask``, ``manualTask``, ``scriptTask``, ``subProcess``,
   ``callActivity`` (of a process in the same file); ``serviceTask`` naming a registered
   connector (``pf:connector="population.nik_lookup"``, see :mod:`engine.integration`);
@@ -21,10 +27,10 @@ What permitflow executes:
 Everything read but not executable is listed in ``BpmnModel.unsupported`` (the nodes
 still appear in ``Process.nodes`` so the file can be drawn and analysed):
 
-- ``serviceTask`` without ``pf:connector``, ``complexGateway``, ``transaction``, ``adHocSubProcess``
+- ``serviceTask`` without ``pf:connector``, ``complexGateway``, ``adHocSubProcess``
   (``businessRuleTask`` runs a DMN table uploaded beside the file);
-- event definitions outside the list above (signal, escalation, compensate, conditional,
-  link, cancel...), tag e.g. ``signalEventDefinition``; an event with several
+- event definitions outside the list above (compensate, link...), tag e.g.
+  ``linkEventDefinition``; an event with several
   definitions, tag ``multipleEventDefinitions``;
 - ``multiInstanceLoopCharacteristics`` and ``standardLoopCharacteristics`` (the
   activity's id and name are recorded with the loop's tag);
@@ -69,16 +75,18 @@ __all__ = ["clean_name", "lane_role", "load_bpmn", "load_bpmn_file", "model_from
 
 FLOW_NODE_KINDS = TASK_KINDS | ACTIVITY_KINDS | GATEWAY_KINDS | EVENT_KINDS
 CONTAINER_KINDS = frozenset({"subProcess", "transaction", "adHocSubProcess"})
-UNSUPPORTED_KINDS = frozenset({"serviceTask", "complexGateway", "transaction", "adHocSubProcess"})
+UNSUPPORTED_KINDS = frozenset({"serviceTask", "complexGateway", "adHocSubProcess"})
 SUPPORTED_EVENT_DEFINITIONS = {
-    "startEvent": frozenset({"message", "timer", "signal", "escalation", "error"}),
-    "endEvent": frozenset({"terminate", "message", "error", "signal", "escalation"}),
-    "intermediateCatchEvent": frozenset({"timer", "message", "signal"}),
+    "startEvent": frozenset({"message", "timer", "signal", "escalation", "error", "conditional"}),
+    "endEvent": frozenset({"terminate", "message", "error", "signal", "escalation", "cancel"}),
+    "intermediateCatchEvent": frozenset({"timer", "message", "signal", "conditional"}),
     "intermediateThrowEvent": frozenset({"message", "signal", "escalation"}),
-    "boundaryEvent": frozenset({"timer", "message", "error", "signal", "escalation"}),
+    "boundaryEvent": frozenset(
+        {"timer", "message", "error", "signal", "escalation", "cancel", "conditional"}
+    ),
 }
 #: event definitions a start event may have only in an event sub-process
-EVENT_SUBPROCESS_STARTS = frozenset({"escalation", "error"})
+EVENT_SUBPROCESS_STARTS = frozenset({"escalation", "error", "conditional"})
 LOOP_TAGS = ("multiInstanceLoopCharacteristics", "standardLoopCharacteristics")
 TIMER_KINDS = {"timeDuration": "duration", "timeDate": "date", "timeCycle": "cycle"}
 _SUFFIX = "EventDefinition"
@@ -232,6 +240,8 @@ def _read_node(element, kind: str, process_id: str, parent_id, global_definition
             node.timer = _timer(definition)
         if name == "message" and not node.message_ref:
             node.message_ref = definition.get("messageRef")
+        if name == "conditional" and node.condition is None:
+            node.condition = text_of(definition.find(bpmn("condition"))) or None
     if kind == "serviceTask":
         node.service = _service_call(element)
     if kind == "scriptTask":
@@ -333,6 +343,8 @@ def _unsupported_parts(element, node: Node) -> list[Unsupported]:
     found = []
     if node.kind in UNSUPPORTED_KINDS and not (node.kind == "serviceTask" and node.service):
         found.append(_unsupported(node.kind, element, element, node.process_id))
+    if element.get("isForCompensation", "").strip().lower() == "true":  # never run
+        found.append(_unsupported("isForCompensation", element, element, node.process_id))
     allowed = SUPPORTED_EVENT_DEFINITIONS.get(node.kind)
     if allowed is not None:
         if node.kind == "startEvent" and not _in_event_subprocess(element):

@@ -353,6 +353,9 @@ def _write_event_definitions(element: etree._Element, node: Node) -> None:
             timer.set(_q(XSI, "type"), "bpmn:tFormalExpression")
         elif kind == "message" and node.message_ref:
             definition.set("messageRef", node.message_ref)
+        elif kind == "conditional" and node.condition:
+            condition = _sub(definition, BPMN, "condition", node.condition)
+            condition.set(_q(XSI, "type"), "bpmn:tFormalExpression")
 
 
 # --- the diagram -------------------------------------------------------------------------

@@ -5,7 +5,11 @@ SpiffArena's pre- and post-scripts), the names a message catch declares
 (``pf:messageData``; without it a message may bring any name), multi-instance
 variables, and what a called process or sub-process writes.
 Readers: gateway conditions, scripts, pre- and post-scripts, timer expressions,
-multi-instance cardinality, collection and completion condition, standard-loop conditions.
+multi-instance cardinality, collection and completion condition, standard-loop
+conditions, the conditions of conditional events (read when the event is reached, so
+the names must be set before it even when the event waits for another branch to change
+them; the conditional start of an event sub-process is evaluated while its scope runs,
+so a name written anywhere in the process will do).
 
 The analysis runs on a graph with an entry and an exit vertex per flow node: a
 sub-process's entry leads to its start events and its ends lead to its exit; a boundary
@@ -46,6 +50,11 @@ class _Read:
     what: str
     names: set[str]
     extra: set[str] = field(default_factory=set)  # names the reader itself provides
+    #: a conditional event's condition also sees data objects (SpiffWorkflow passes them)
+    objects_too: bool = False
+    #: evaluated again and again while its scope runs (a conditional start of an event
+    #: sub-process): a name written anywhere in the process will do
+    anywhere: bool = False
 
 
 @dataclass
@@ -316,6 +325,11 @@ def _add_node(flow: Flow, model: BpmnModel, node: Node, children, written_by, de
     if node.kind == "scriptTask" and node.script:
         names = _safe(expressions.names_read_by_script, node.script)
         flow.reads.append(_Read(node, ("in", node.id), "script", names, loop_vars))
+    if node.condition and "conditional" in node.event_definitions:
+        names = _names_read(node.condition)
+        starts_scope = node.kind == "startEvent"
+        read = _Read(node, ("in", node.id), "condition", names, loop_vars, True, starts_scope)
+        flow.reads.append(read)
     if node.timer is not None and iso_literal_kind(_bare(node.timer.expression)) is None:
         names = _names_read(node.timer.expression)
         what = f"timer {node.timer.kind}"
@@ -526,8 +540,13 @@ def _judge(flow: Flow, must, may, written_anywhere: set[str]):
     for read in flow.reads:
         here_must = _after(must.get(read.at, set()), flow.writes.get(read.at))
         here_may = _after(may.get(read.at, set()), flow.writes.get(read.at))
+        if read.objects_too:
+            here_must = here_must | _stored_objects(here_must)
+            here_may = here_may | _stored_objects(here_may)
+        if read.anywhere:
+            here_may = here_may | written_anywhere
         for name in sorted(read.names - read.extra):
-            if ANY in here_must or name in here_must:
+            if ANY in here_must or name in here_must or read.anywhere and name in here_may:
                 continue
             shown = f"data object {name[1:]!r}" if name.startswith(DATA_OBJECT) else repr(name)
             label = f"The {read.what} of {_label(read.node)!r} reads {shown}"
@@ -568,6 +587,11 @@ def _judge(flow: Flow, must, may, written_anywhere: set[str]):
                 )
             )
     return findings
+
+
+def _stored_objects(names: set[str]) -> set[str]:
+    """The ids of the data objects among ``names``, as a condition reads them."""
+    return {name[len(DATA_OBJECT) :] for name in names if name.startswith(DATA_OBJECT)}
 
 
 def _label(element) -> str:

@@ -97,6 +97,45 @@ def check_starts_and_ends(process: Process) -> list[Finding]:
     return findings
 
 
+def check_cancel_events(process: Process) -> list[Finding]:
+    """Cancel events belong to transactions: a cancel end event directly inside one, a
+    cancel boundary event on one; a transaction that can cancel needs its boundary event
+    (otherwise the cancellation would end nowhere)."""
+    findings: list[Finding] = []
+    caught = {n.attached_to for n in process.nodes.values() if _is_cancel(n, "boundaryEvent")}
+    for node in process.nodes.values():
+        parent = process.nodes.get(node.parent_id or "")
+        if _is_cancel(node, "endEvent"):
+            if parent is None or parent.kind != "transaction":
+                where = f"{parent.kind} {parent.label!r}" if parent else "the process itself"
+                message = (
+                    f"Cancel end event {node.label!r} is in {where}; a cancel end event may "
+                    "only end a transaction (draw the sub-process as a transaction, or use a "
+                    "plain or error end event)"
+                )
+                findings.append(("cancel_outside_transaction", node, message))
+            elif parent.id not in caught:
+                message = (
+                    f"Transaction {parent.label!r} has cancel end event {node.label!r} but no "
+                    "cancel boundary event; attach one to say where a cancelled transaction "
+                    "continues"
+                )
+                findings.append(("uncaught_cancel", node, message))
+        elif _is_cancel(node, "boundaryEvent"):
+            target = process.nodes.get(node.attached_to or "")
+            if target is not None and target.kind != "transaction":
+                message = (
+                    f"Cancel boundary event {node.label!r} is attached to {target.kind} "
+                    f"{target.label!r}; only a transaction can be cancelled"
+                )
+                findings.append(("cancel_outside_transaction", node, message))
+    return findings
+
+
+def _is_cancel(node: Node, kind: str) -> bool:
+    return node.kind == kind and "cancel" in node.event_definitions
+
+
 def _successors(process: Process) -> dict[str, list[str]]:
     successors: dict[str, list[str]] = {node_id: [] for node_id in process.nodes}
     children: dict[str, list[Node]] = defaultdict(list)

@@ -338,6 +338,7 @@ def _check_structure(report: _Report, process: Process, strict: bool, event_subs
     findings += flow_checks.check_flow_ends(process)
     findings += flow_checks.check_gateways(process)
     findings += flow_checks.check_paths(process, event_subs)
+    findings += flow_checks.check_cancel_events(process)
     for code, element, message in findings:
         severity = "warning" if code in flow_checks.WARNING_CODES else report.structural(strict)
         report.add(severity, code, message, element)
@@ -412,6 +413,17 @@ def _check_events(report: _Report, node: Node, severity: str) -> None:
             )
             if node.kind == "startEvent" and node.parent_id is None:
                 _check_schedule(report, node, severity)
+    if "conditional" in node.event_definitions:
+        if node.condition is None:
+            report.add(
+                severity,
+                "conditional_without_condition",
+                f"Conditional event {node.label!r} has no condition; write one in "
+                "permitflow's expression language, e.g. documents_complete == True",
+                node,
+            )
+        else:
+            _check_expression(report, node, "condition", node.condition, severity)
     catches = node.kind in ("startEvent", "intermediateCatchEvent", "boundaryEvent")
     if catches and "message" in node.event_definitions and not node.message_ref:
         report.add(

@@ -35,6 +35,21 @@ def make_ready(task) -> None:
     task._set_state(TaskState.READY)
 
 
+def conditional_starts_seen(task) -> dict[str, bool]:
+    """What a scope's conditional starts of event sub-processes last evaluated to."""
+    return dict(task._get_internal_data("conditional_starts", None) or {})
+
+
+def set_conditional_starts_seen(task, seen: dict[str, bool]) -> None:
+    task._set_internal_data(conditional_starts=seen)
+
+
+def run_now(task) -> None:
+    """Make a waiting task READY as its spec does when its wait is over (leaving the
+    event manager), without re-inheriting its parent's data."""
+    task._ready()
+
+
 def refresh(task) -> None:
     """Let the task's spec bring it up to date again (re-evaluate what made it wait)."""
     task.task_spec._update(task)

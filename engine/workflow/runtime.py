@@ -37,7 +37,14 @@ from engine.storage.tables import (
     MessageWait,
     Timer,
 )
-from engine.workflow import event_subprocesses, internals, repair, service_tasks, specs
+from engine.workflow import (
+    conditions,
+    event_subprocesses,
+    internals,
+    repair,
+    service_tasks,
+    specs,
+)
 
 
 @dataclass
@@ -137,7 +144,7 @@ def advance(
     try:
         if action is not None:
             action()
-        running.workflow.do_engine_steps(will_complete_task=_watch(running_task))
+        _run_engine_steps(running.workflow, _watch(running_task))
     except SQLAlchemyError:
         raise
     except Exception as exc:  # noqa: BLE001 - every workflow or expression failure
@@ -153,6 +160,15 @@ def advance(
             raise RuntimeError("engine.workflow.messages is not loaded; thrown messages are lost")
         _message_router[0](session, running, thrown, actor)
     return None
+
+
+def _run_engine_steps(workflow: BpmnWorkflow, before: Callable) -> None:
+    """The engine steps, then again while a waiting conditional event fires on their data."""
+    workflow.do_engine_steps(will_complete_task=before)
+    for _ in range(conditions.MAX_ROUNDS):
+        if not conditions.refresh(workflow):
+            return
+        workflow.do_engine_steps(will_complete_task=before)
 
 
 #: Delivers the messages a case threw to the cases waiting for them. Delivering advances
@@ -350,6 +366,9 @@ def _current_step(running: Running, ready, waits: dict, calls: dict) -> str:
     if not names:
         waiting = sorted({_node_name(running, w[0]) for w in waits.values()})
         waiting += sorted(_node_name(running, t.task_spec.bpmn_id) for t in calls.values())
+        waiting += sorted(
+            _node_name(running, t.task_spec.bpmn_id) for t in conditions.waiting(running.workflow)
+        )
         names = [f"Waiting: {name}" for name in waiting]
     return ", ".join(names)[:500]
 

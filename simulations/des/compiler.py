@@ -2,7 +2,8 @@
 
 Every flow node gets an index, a behaviour code (:data:`TASK`, :data:`XOR`...), its
 successors as a tuple of indices and, for exclusive gateways, cumulative branch
-probabilities. The event loop then never touches a string or a dict per step.
+probabilities. A transaction runs as a sub-process (its cancel end event ends it like an
+end event); a conditional catch event is a wait (``events.<id>.delay``, else none). The event loop then never touches a string or a dict per step.
 """
 
 from __future__ import annotations
@@ -149,6 +150,11 @@ def _compile_node(c: CompiledProcess, process: Process, node: Node, params: SimP
         pool = c.pool_index[lane]
     elif node.kind == "intermediateCatchEvent" or node.kind == "receiveTask":
         kind, duration = DELAY, _event_delay(node, params)
+        if "conditional" in node.event_definitions and node.id not in params.events:
+            c.warnings.append(  # a wait for data another branch sets: its time is unknown
+                f"{node.id}: a conditional event waits no time unless events.{node.id} "
+                "gives its delay"
+            )
     elif node.is_activity and task and task.duration:
         kind, duration = DELAY, task.duration  # automated work without a clerk
     elif node.kind == "callActivity":
