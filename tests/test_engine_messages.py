@@ -278,3 +278,22 @@ def test_spiffarena_message_payload_and_variable(session):
     data = services.case_data(services.get_case(session, waiting.id))
     assert data["issued"] == {"permit_no": "PBG-007", "by": "DPMPTSP"}
     assert data["applicant_name"] == "Land office" and "nik" not in data
+
+
+def test_a_retrieval_expression_written_as_bpmn_message_path_correlates(session):
+    """BPMN's schema names the retrieval expression's child ``messagePath`` (Camunda
+    Modeler, SpiffWorkflow's own tests); only SpiffArena writes ``formalExpression``.
+    Read as no correlation, the message reached no case."""
+
+    def as_message_path(text: bytes) -> bytes:
+        return text.replace(b"bpmn:formalExpression", b"bpmn:messagePath")
+
+    services.create_user(session, "ani", roles=["front_office"])
+    services.create_user(session, "rina", roles=["registrar"])
+    services.deploy(session, as_message_path(ISSUER), source="messages.bpmn")
+    receiver = (HERE / "messages_receiver.bpmn").read_bytes()
+    services.deploy(session, as_message_path(receiver), source="recv.bpmn")
+    session.commit()
+    waiting = _registry(session, "PBG-007")
+    _issue(session, "PBG-007")
+    assert [t.name for t in services.open_tasks(session, waiting)] == ["Record the building"]

@@ -51,8 +51,13 @@ def read_contracts(root) -> MessageContracts:
         label = prop.get("name") or prop.get("id") or ""
         for retrieval in prop.iterchildren(bpmn("correlationPropertyRetrievalExpression")):
             message = names.get(_local_ref(retrieval.get("messageRef")))
+            # BPMN's schema names the child messagePath; SpiffArena writes formalExpression
             expression = next(
-                (text_of(e) for e in retrieval.iterchildren(bpmn("formalExpression"))), ""
+                (
+                    text_of(e)
+                    for e in retrieval.iterchildren(bpmn("messagePath"), bpmn("formalExpression"))
+                ),
+                "",
             )
             if message and expression:
                 correlations.setdefault(message, []).append((label, expression.strip()))
