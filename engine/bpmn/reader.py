@@ -11,6 +11,9 @@ What permitflow executes:
 - ``startEvent`` (none, message, timer); ``endEvent`` (none, terminate, message, error);
   ``intermediateCatchEvent`` (timer, message); ``intermediateThrowEvent`` (none,
   message); ``boundaryEvent`` (timer, message, error);
+- events with several definitions (BPMN's "multiple"): messages, signals and at most
+  one timer; a catch waits for any one of them, or for all with ``parallelMultiple``,
+  a throw throws each;
 - ``task``, ``userTask``, ``manualTask``, ``scriptTask``, ``subProcess``,
   ``callActivity`` (of a process in the same file); ``serviceTask`` naming a registered
   connector (``pf:connector="population.nik_lookup"``, see :mod:`engine.integration`);
@@ -25,7 +28,8 @@ still appear in ``Process.nodes`` so the file can be drawn and analysed):
   (``businessRuleTask`` runs a DMN table uploaded beside the file);
 - event definitions outside the list above (signal, escalation, compensate, conditional,
   link, cancel...), tag e.g. ``signalEventDefinition``; an event with several
-  definitions, tag ``multipleEventDefinitions``;
+  definitions that combine other kinds, or two timers, or that starts an event
+  sub-process, tag ``multipleEventDefinitions``;
 - ``multiInstanceLoopCharacteristics`` and ``standardLoopCharacteristics`` (the
   activity's id and name are recorded with the loop's tag);
 - ``choreography`` (outside any process);
@@ -77,6 +81,8 @@ SUPPORTED_EVENT_DEFINITIONS = {
     "intermediateThrowEvent": frozenset({"message", "signal", "escalation"}),
     "boundaryEvent": frozenset({"timer", "message", "error", "signal", "escalation"}),
 }
+#: the event definitions an event with several of them may combine (see _multiple_runs)
+MULTIPLE_PARTS = frozenset({"message", "signal", "timer"})
 #: event definitions a start event may have only in an event sub-process
 EVENT_SUBPROCESS_STARTS = frozenset({"escalation", "error"})
 LOOP_TAGS = ("multiInstanceLoopCharacteristics", "standardLoopCharacteristics")
@@ -214,6 +220,8 @@ def _read_node(element, kind: str, process_id: str, parent_id, global_definition
         properties=ext.properties_of(element),
         kept_extensions=ext.kept_extensions_of(element),
         message_ref=element.get("messageRef"),
+        message_refs=tuple(d.get("messageRef") or "" for n, d in definitions if n == "message"),
+        parallel_multiple=element.get("parallelMultiple", "").strip().lower() == "true",
         extension_scripts=ext.extension_scripts_of(element),
         loop=_loop_of(element),
         triggered_by_event=element.get("triggeredByEvent", "").strip().lower() == "true",
@@ -333,7 +341,7 @@ def _unsupported_parts(element, node: Node) -> list[Unsupported]:
     if allowed is not None:
         if node.kind == "startEvent" and not _in_event_subprocess(element):
             allowed = allowed - EVENT_SUBPROCESS_STARTS
-        if len(node.event_definitions) > 1:
+        if len(node.event_definitions) > 1 and not _multiple_runs(element, node):
             found.append(
                 _unsupported("multipleEventDefinitions", element, element, node.process_id)
             )
@@ -341,6 +349,24 @@ def _unsupported_parts(element, node: Node) -> list[Unsupported]:
             if name not in allowed:
                 found.append(_unsupported(name + _SUFFIX, element, element, node.process_id))
     return found
+
+
+def _multiple_runs(element, node: Node) -> bool:
+    """Whether permitflow runs this event with several definitions (BPMN's "multiple").
+
+    Messages, signals and one timer combine (SpiffWorkflow's MultipleEventDefinition
+    waits for any one, or all with ``parallelMultiple``, and throws each); an error,
+    escalation or terminate among them would lose its own behaviour, two timers share
+    one due value, the start event of an event sub-process waits in no task that could
+    hold several waits, and SpiffWorkflow 3.2 reads no signal on an end event.
+    """
+    kinds = node.event_definitions
+    return (
+        set(kinds) <= MULTIPLE_PARTS
+        and kinds.count("timer") <= 1
+        and not (node.kind == "startEvent" and _in_event_subprocess(element))
+        and not (node.kind == "endEvent" and "signal" in kinds)
+    )
 
 
 def _in_event_subprocess(element) -> bool:

@@ -31,6 +31,7 @@ from SpiffWorkflow.bpmn.specs.control import BpmnStartTask, _EndJoin
 from SpiffWorkflow.bpmn.specs.defaults import ServiceTask
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as _timer_module
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity, SubWorkflowTask
@@ -49,7 +50,7 @@ from engine.calendar import clock
 from engine.errors import InvalidBpmn, InvalidState, Problem
 from engine.privacy import crypto
 from engine.storage.cache import BoundedCache
-from engine.workflow import event_subprocesses, internals, signal_throw
+from engine.workflow import event_subprocesses, internals, multiple_events, signal_throw
 from engine.workflow.script_engine import SafeScriptEngine
 
 #: stored next to every state; a change of SpiffWorkflow's format is a data migration
@@ -455,7 +456,8 @@ def load_state(blob: bytes, spec, subprocess_specs, version: str | None = None) 
 # - a process ends when its started work is done (untriggered event sub-processes aside);
 # - call activities pass only the declared camunda:in/out data;
 # - a signal is kept for the other cases even when the case caught it (engine.workflow.signals);
-# - an interrupting event sub-process cancels the rest of its scope (engine.workflow.event_subprocesses).
+# - an interrupting event sub-process cancels the rest of its scope (engine.workflow.event_subprocesses);
+# - an event with several definitions keeps a caught message's payload (engine.workflow.multiple_events).
 _CORRECTIONS = [
     (_timer_module, "datetime", _ClockDateTime),
     (MultiInstanceTask, "merge_child", _merge_without_loop_items(MultiInstanceTask.merge_child)),
@@ -464,6 +466,12 @@ _CORRECTIONS = [
     (CallActivity, "update_data", _update_mapped_out(CallActivity.update_data)),
     (StartEvent, "_run_hook", event_subprocesses.interrupting_run_hook(StartEvent._run_hook)),
     (SignalEventDefinition, "throw", signal_throw.broadcast_throw(SignalEventDefinition.throw)),
+    (
+        MultipleEventDefinition,
+        "catch",
+        multiple_events.catch_with_payload(MultipleEventDefinition.catch),
+    ),
+    (MultipleEventDefinition, "update_task_data", multiple_events.update_task_data),
 ]
 _installed = False
 

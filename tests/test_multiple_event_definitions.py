@@ -1,0 +1,197 @@
+"""Events with several definitions (BPMN's "multiple"): a catch waits for any one of
+them, or for all with ``parallelMultiple``; a throw throws each; a start event with
+several messages starts a case on any of them. Every step restores the case from the
+database, and the waits a case shows are the rows of ``message_waits`` and ``timers``."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import select, text
+
+from engine import services
+from engine.calendar import clock
+from engine.errors import InvalidState
+from engine.storage import migrate
+from engine.storage.tables import Base, MessageWait, Timer
+from tests.test_bpmn_coverage import complete, deploy, inbox, read, restored
+
+
+@pytest.fixture
+def office(session):
+    services.create_user(session, "vera", roles=["verifier"])
+    session.commit()
+    return session
+
+
+def waits(session, case) -> list[tuple[str, str]]:
+    """(element, message) of the messages ``case`` waits for, as stored."""
+    rows = session.scalars(select(MessageWait).where(MessageWait.case_id == case.id))
+    return sorted((w.element_id, w.message_name) for w in rows)
+
+
+def timers(session, case) -> list[str]:
+    return [t.element_id for t in session.scalars(select(Timer).where(Timer.case_id == case.id))]
+
+
+def deliver(session, case, name: str, payload: dict | None = None) -> None:
+    services.deliver_message(session, restored(session, case), name, payload or {})
+    session.commit()
+
+
+def test_any_one_message_is_enough_and_the_other_waits_end(office):
+    deploy(office, "multiple_catch_any.bpmn")
+    case = services.start_case(office, "multiple_catch_any", {})
+    office.commit()
+    case = restored(office, case)
+    assert waits(office, case) == [("reply", "agency_reply"), ("reply", "applicant_reply")]
+    assert timers(office, case) == ["reply"]
+    deliver(office, case, "agency_reply", {"answer": "agreed", "fee": 10})
+    case = restored(office, case)
+    assert inbox(office, case, "vera") == ["Review the file"]
+    assert services.case_data(case) == {"answer": "agreed"}  # only the declared field
+    assert timers(office, case) == []
+    assert waits(office, case) == [("stopped", "court_order"), ("stopped", "withdrawn")]
+    with pytest.raises(InvalidState, match="not waiting for the message 'applicant_reply'"):
+        deliver(office, case, "applicant_reply")
+    office.rollback()
+    complete(office, case, "vera", "Review the file")
+    case = restored(office, case)
+    assert (case.status, case.outcome) == ("completed", "Reviewed")
+    assert waits(office, case) == []
+
+
+def test_the_timer_among_the_definitions_fires_when_no_message_came(office):
+    deploy(office, "multiple_catch_any.bpmn")
+    case = services.start_case(office, "multiple_catch_any", {})
+    office.commit()
+    clock.advance(timedelta(days=3, seconds=1))
+    fired = services.tick(office)
+    assert [(f.tracking_code, f.element_id) for f in fired] == [(case.tracking_code, "reply")]
+    case = restored(office, case)
+    assert inbox(office, case, "vera") == ["Review the file"]
+    assert waits(office, case) == [("stopped", "court_order"), ("stopped", "withdrawn")]
+    assert timers(office, case) == []
+
+
+@pytest.mark.parametrize("message", ["withdrawn", "court_order"])
+def test_either_message_of_a_boundary_event_stops_the_task(office, message):
+    deploy(office, "multiple_catch_any.bpmn")
+    case = services.start_case(office, "multiple_catch_any", {})
+    office.commit()
+    deliver(office, case, "applicant_reply", {"answer": "later"})
+    deliver(office, case, message)
+    case = restored(office, case)
+    assert (case.status, case.outcome) == ("completed", "Stopped")
+    assert inbox(office, case, "vera") == []
+    assert waits(office, case) == []
+
+
+def test_parallel_multiple_continues_only_after_every_message(office):
+    deploy(office, "multiple_catch_parallel.bpmn")
+    case = services.start_case(office, "multiple_catch_parallel", {})
+    office.commit()
+    deliver(office, case, "documents_signed", {"signed_by": "Budi"})
+    case = restored(office, case)
+    assert inbox(office, case, "vera") == []
+    assert waits(office, case) == [("both", "payment_confirmed")]
+    with pytest.raises(InvalidState, match="not waiting for the message 'documents_signed'"):
+        deliver(office, case, "documents_signed")
+    office.rollback()
+    deliver(office, case, "payment_confirmed", {"amount": 500000})
+    case = restored(office, case)
+    assert inbox(office, case, "vera") == ["Issue the permit"]
+    assert services.case_data(case) == {"signed_by": "Budi", "amount": 500000}
+    assert waits(office, case) == []
+
+
+@pytest.mark.parametrize("message", ["complaint_by_letter", "complaint_by_portal"])
+def test_a_start_event_with_two_messages_starts_a_case_on_either(office, message):
+    deploy(office, "multiple_start.bpmn")
+    [case] = services.deliver_message(office, None, message, {"text": "Noise", "nik": "1"})
+    office.commit()
+    case = restored(office, case)
+    assert services.case_data(case) == {"complaint": "Noise"}
+    assert inbox(office, case, "vera") == ["Answer the complaint"]
+    assert waits(office, case) == []
+    assert services.starts_by_itself(case.definition)
+
+
+def test_a_throw_with_several_definitions_reaches_each_waiting_case(office):
+    deploy(office, "multiple_throw_listener.bpmn")
+    deploy(office, "multiple_throw.bpmn")
+    listeners = {
+        office_name: services.start_case(
+            office, "multiple_throw_listener", {"file_no": "F-1", "office": office_name}
+        )
+        for office_name in ("archive", "tax", "registry", "signal")
+    }
+    other_file = services.start_case(
+        office, "multiple_throw_listener", {"file_no": "F-2", "office": "archive"}
+    )
+    office.commit()
+    closing = services.start_case(office, "multiple_throw", {"file_no": "F-1"})
+    office.commit()
+    assert restored(office, closing).status == "completed"
+    for office_name, listener in listeners.items():
+        assert restored(office, listener).status == "completed", office_name
+    assert restored(office, other_file).status == "running"
+    assert waits(office, other_file) == [("wait_archive", "to_archive")]
+    undelivered = [
+        e
+        for e in services.case_history(office, restored(office, closing).id)
+        if e.action == "message_not_delivered"
+    ]
+    assert undelivered == []
+
+
+def _alembic(connection):
+    config = migrate.alembic_config(connection.engine.url.render_as_string(hide_password=False))
+    config.attributes["connection"] = connection
+    return config
+
+
+def test_migration_0020_moves_the_waits_down_and_up(session, db_engine):
+    """Down to 0019 keeps one row per task (its id the task id); up again gives each row
+    its own key and the task id in ``task_id``; the schema matches the models."""
+    services.create_user(session, "vera", roles=["verifier"])
+    deploy(session, "multiple_catch_parallel.bpmn")
+    case = services.start_case(session, "multiple_catch_parallel", {})
+    session.commit()
+    [task_id] = {w.task_id for w in session.scalars(select(MessageWait))}
+    session.close()
+    try:
+        with db_engine.begin() as connection:
+            command.downgrade(_alembic(connection), "0019")
+        with db_engine.connect() as connection:
+            old = connection.execute(text("SELECT id, case_id FROM message_waits")).all()
+        assert [tuple(row) for row in old] == [(task_id, case.id)]
+    finally:
+        migrate.upgrade(db_engine)
+    with db_engine.connect() as connection:
+        new = connection.execute(text("SELECT task_id, message_name FROM message_waits")).all()
+        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert [tuple(row) for row in new] == [(task_id, "documents_signed")]
+    assert diff == []
+
+
+def test_the_simulator_takes_the_first_definition_to_come():
+    """Without parameters a message comes at once: an event catching any one of a message
+    and a timer waits no time; one waiting for all waits for its timer."""
+    from engine.bpmn.reader import load_bpmn
+    from simulations.des.compiler import compile_process
+    from simulations.params.model import SimParams
+
+    data = read("multiple_catch_any.bpmn")
+    compiled = compile_process(load_bpmn(data), SimParams(cases=1))
+    reply = compiled.ids.index("reply")
+    assert (compiled.timer[reply], compiled.duration[reply].mean) == (None, 0.0)
+    both = data.replace(
+        b'id="reply" name="Reply or three days"', b'id="reply" parallelMultiple="true"'
+    )
+    compiled = compile_process(load_bpmn(both), SimParams(cases=1))
+    assert compiled.timer[reply].expression == "P3D"
