@@ -195,3 +195,117 @@ def test_the_simulator_takes_the_first_definition_to_come():
     )
     compiled = compile_process(load_bpmn(both), SimParams(cases=1))
     assert compiled.timer[reply].expression == "P3D"
+
+
+_CATCH = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="t">
+  <bpmn:message id="m1" name="one"/>
+  <bpmn:message id="m2" name="two"/>
+  <bpmn:signal id="s1" name="closed"/>
+  <bpmn:process id="p" isExecutable="true">
+    <bpmn:startEvent id="start"/>
+    <bpmn:{kind} id="event" name="Event">{definitions}</bpmn:{kind}>
+    <bpmn:endEvent id="end"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="event"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="event" targetRef="end"/>
+  </bpmn:process>
+</bpmn:definitions>"""
+_M1, _M2 = (
+    '<bpmn:messageEventDefinition messageRef="m1"/>',
+    '<bpmn:messageEventDefinition messageRef="m2"/>',
+)
+_SIGNAL = '<bpmn:signalEventDefinition signalRef="s1"/>'
+_TIMER = "<bpmn:timerEventDefinition><bpmn:timeDuration>{}</bpmn:timeDuration></bpmn:timerEventDefinition>"
+
+
+@pytest.mark.parametrize(
+    ("kind", "definitions", "severity", "code"),
+    [
+        (
+            "intermediateCatchEvent",
+            _M1 + '<bpmn:messageEventDefinition messageRef="m9"/>',
+            "error",
+            "unknown_message",
+        ),
+        (
+            "intermediateCatchEvent",
+            _M1 + "<bpmn:messageEventDefinition/>",
+            "warning",
+            "message_without_ref",
+        ),
+        ("intermediateCatchEvent", _M1 + _TIMER.format("import os"), "error", "unsafe_expression"),
+        (
+            "intermediateCatchEvent",
+            _M1 + "<bpmn:timerEventDefinition/>",
+            "error",
+            "timer_without_definition",
+        ),
+        (
+            "intermediateCatchEvent",
+            _TIMER.format("P1D") + _TIMER.format("P2D"),
+            "error",
+            "unsupported_element",
+        ),
+        (
+            "intermediateThrowEvent",
+            _M1 + _M2 + "<bpmn:escalationEventDefinition/>",
+            "error",
+            "unsupported_element",
+        ),
+        ("intermediateThrowEvent", _M1 + _M2, "warning", "message_without_correlation"),
+        ("endEvent", _M1 + "<bpmn:terminateEventDefinition/>", "error", "unsupported_element"),
+        ("endEvent", _M1 + _SIGNAL, "error", "unsupported_element"),
+    ],
+)
+def test_validation_checks_each_of_several_definitions(kind, definitions, severity, code):
+    from engine.validation.process import validate_file
+
+    data = _CATCH.format(kind=kind, definitions=definitions).encode()
+    _, problems = validate_file(data, "event.bpmn")
+    found = {(p.severity, p.code, p.element_id) for p in problems}
+    assert (severity, code, "event") in found, problems
+
+
+def test_validation_accepts_messages_signals_and_one_timer_together():
+    from engine.validation.process import has_errors, validate_file
+
+    data = _CATCH.format(
+        kind="intermediateCatchEvent", definitions=_M1 + _M2 + _SIGNAL + _TIMER.format("P1D")
+    )
+    _, problems = validate_file(data.encode(), "event.bpmn")
+    assert not has_errors(problems), problems
+
+
+@pytest.mark.parametrize(
+    "name", ["multiple_catch_any", "multiple_catch_parallel", "multiple_throw"]
+)
+def test_a_written_model_keeps_each_definition(name):
+    """A revised diagram (what-if scenario) written back keeps every message, with
+    distinct ids, and parallelMultiple."""
+    from engine.bpmn.diff import diff_models
+    from engine.bpmn.reader import load_bpmn
+    from engine.bpmn.writer import write_bpmn
+    from engine.validation.process import has_errors, validate_file
+
+    model = load_bpmn(read(f"{name}.bpmn"))
+    written = write_bpmn(model)
+    _, problems = validate_file(written, f"{name}.bpmn")
+    assert not has_errors(problems), problems
+    assert diff_models(model, load_bpmn(written)).is_empty
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "new", "element", "field"),
+    [
+        ("multiple_catch_parallel", b'parallelMultiple="true"', b"", "both", "parallel_multiple"),
+        ("multiple_throw", b'"msg_tax"', b'"msg_archive"', "closed", "message"),
+    ],
+)
+def test_a_version_diff_sees_a_change_of_any_definition(name, old, new, element, field):
+    from engine.bpmn.diff import diff_models
+    from engine.bpmn.reader import load_bpmn
+
+    before = load_bpmn(read(f"{name}.bpmn"))
+    after = load_bpmn(read(f"{name}.bpmn").replace(old, new))
+    [change] = diff_models(before, after).changed
+    assert (change.element_id, [c.field for c in change.changes]) == (element, [field])

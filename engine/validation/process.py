@@ -421,7 +421,8 @@ def _check_events(report: _Report, node: Node, severity: str) -> None:
             if node.kind == "startEvent" and node.parent_id is None:
                 _check_schedule(report, node, severity)
     catches = node.kind in ("startEvent", "intermediateCatchEvent", "boundaryEvent")
-    if catches and "message" in node.event_definitions and not node.message_ref:
+    unnamed = not node.message_ref or "" in node.message_refs  # each of several too
+    if catches and "message" in node.event_definitions and unnamed:
         report.add(
             "warning",
             "message_without_ref",
