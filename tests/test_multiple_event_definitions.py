@@ -309,3 +309,10 @@ def test_a_version_diff_sees_a_change_of_any_definition(name, old, new, element,
     after = load_bpmn(read(f"{name}.bpmn").replace(old, new))
     [change] = diff_models(before, after).changed
     assert (change.element_id, [c.field for c in change.changes]) == (element, [field])
+
+
+def test_a_hand_start_is_refused_naming_the_start_event_once(office):
+    deploy(office, "multiple_start.bpmn")
+    with pytest.raises(services.StartsByItself) as refused:
+        services.start_by_hand(office, "multiple_start", {}, started_by="vera")
+    assert refused.value.how == ["message 'Complaint received'"]

@@ -6,8 +6,9 @@ per due time, on SQLite and PostgreSQL), a case of its version is started and it
 start event fired, and the next due start recorded (:mod:`engine.workflow.schedules`).
 
 :func:`start_by_message` starts a case of each deployed procedure (newest version)
-whose top-level start event catches the message; the case stores the payload the way
-any catching element does (only the fields its ``pf:messageData`` declares).
+whose top-level start event catches the message (any one of a start event's several
+message definitions); the case stores the payload the way any catching element does
+(only the fields its ``pf:messageData`` declares).
 """
 
 from __future__ import annotations
