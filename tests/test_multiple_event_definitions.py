@@ -316,3 +316,40 @@ def test_a_hand_start_is_refused_naming_the_start_event_once(office):
     with pytest.raises(services.StartsByItself) as refused:
         services.start_by_hand(office, "multiple_start", {}, started_by="vera")
     assert refused.value.how == ["message 'Complaint received'"]
+
+
+def _deploy_bytes(session, data: bytes, name: str) -> None:
+    from engine.validation.process import format_report, has_errors, validate_file
+
+    _, problems = validate_file(data, name)
+    assert not has_errors(problems), format_report(problems)
+    services.deploy(session, data, source=name, deployed_by="designer")
+    session.commit()
+
+
+@pytest.mark.parametrize("timer_first", [True, False])
+def test_parallel_multiple_with_a_timer_waits_for_the_timer_and_the_message(office, timer_first):
+    timer = b"<bpmn:timerEventDefinition><bpmn:timeDuration>P1D</bpmn:timeDuration></bpmn:timerEventDefinition>"
+    data = read("multiple_catch_parallel.bpmn").replace(
+        b'<bpmn:messageEventDefinition id="both_signed" messageRef="msg_signed"/>', timer
+    )
+    _deploy_bytes(office, data, "multiple_catch_parallel.bpmn")
+    case = services.start_case(office, "multiple_catch_parallel", {})
+    office.commit()
+    if timer_first:
+        clock.advance(timedelta(days=1, seconds=1))
+        assert [f.element_id for f in services.tick(office)] == ["both"]
+        case = restored(office, case)
+        assert (timers(office, case), waits(office, case)) == ([], [("both", "payment_confirmed")])
+        assert inbox(office, case, "vera") == []
+        deliver(office, case, "payment_confirmed")
+    else:
+        deliver(office, case, "payment_confirmed")
+        case = restored(office, case)
+        assert (timers(office, case), waits(office, case)) == (["both"], [])
+        assert inbox(office, case, "vera") == []
+        clock.advance(timedelta(days=1, seconds=1))
+        assert [f.element_id for f in services.tick(office)] == ["both"]
+    case = restored(office, case)
+    assert inbox(office, case, "vera") == ["Issue the permit"]
+    assert (timers(office, case), waits(office, case)) == ([], [])
