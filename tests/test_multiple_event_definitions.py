@@ -5,6 +5,7 @@ database, and the waits a case shows are the rows of ``message_waits`` and ``tim
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -353,3 +354,30 @@ def test_parallel_multiple_with_a_timer_waits_for_the_timer_and_the_message(offi
     case = restored(office, case)
     assert inbox(office, case, "vera") == ["Issue the permit"]
     assert (timers(office, case), waits(office, case)) == ([], [])
+
+
+def test_a_case_moves_to_a_new_version_keeping_the_timer_among_several(office):
+    """A case waiting at an event with several definitions moves to a version where the
+    event has the same kinds, its timer's due moment kept; not where the kinds changed."""
+    from engine.workflow import migration as case_migration
+
+    deploy(office, "multiple_catch_any.bpmn")
+    case = services.start_case(office, "multiple_catch_any", {})
+    office.commit()
+    due = office.scalar(select(Timer.due_at).where(Timer.case_id == case.id))
+    clock.advance(timedelta(hours=20))
+    timer = rb"<bpmn:timerEventDefinition.*?</bpmn:timerEventDefinition>"
+    without_timer = re.sub(timer, b"", read("multiple_catch_any.bpmn"), flags=re.DOTALL)
+    _deploy_bytes(office, without_timer, "multiple_catch_any.bpmn")
+    [check] = case_migration.plan_migration(office, "multiple_catch_any", 1, 2)
+    assert "now waits for another kind of event" in check.reason
+    _deploy_bytes(
+        office, read("multiple_catch_any.bpmn").replace(b"Review the file", b"Review"), "x.bpmn"
+    )
+    [check] = case_migration.migrate_cases(office, "multiple_catch_any", 1, 3, actor="admin")
+    office.commit()
+    assert check.migrated, check.reason
+    case = restored(office, case)
+    assert office.scalar(select(Timer.due_at).where(Timer.case_id == case.id)) == due
+    deliver(office, case, "applicant_reply", {"answer": "yes"})
+    assert inbox(office, case, "vera") == ["Review"]
