@@ -381,3 +381,23 @@ def test_a_case_moves_to_a_new_version_keeping_the_timer_among_several(office):
     assert office.scalar(select(Timer.due_at).where(Timer.case_id == case.id)) == due
     deliver(office, case, "applicant_reply", {"answer": "yes"})
     assert inbox(office, case, "vera") == ["Review"]
+
+
+def test_a_signal_among_several_definitions_is_caught_from_another_case(office):
+    signal = b'<bpmn:signalEventDefinition id="both_closed" signalRef="sig_closed"/>'
+    data = (
+        read("multiple_catch_parallel.bpmn")
+        .replace(b'<bpmn:messageEventDefinition id="both_signed" messageRef="msg_signed"/>', signal)
+        .replace(
+            b"<bpmn:process ", b'<bpmn:signal id="sig_closed" name="file_closed"/><bpmn:process '
+        )
+    )
+    _deploy_bytes(office, data, "multiple_catch_parallel.bpmn")
+    deploy(office, "multiple_throw.bpmn")
+    case = services.start_case(office, "multiple_catch_parallel", {})
+    office.commit()
+    deliver(office, case, "payment_confirmed")
+    assert inbox(office, case, "vera") == []
+    services.start_case(office, "multiple_throw", {"file_no": "F-9"})
+    office.commit()
+    assert inbox(office, case, "vera") == ["Issue the permit"]
