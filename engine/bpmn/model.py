@@ -158,6 +158,12 @@ class Node:
     timer: TimerDefinition | None = None
     message_ref: str | None = None
     condition: str | None = None  # conditional events: the condition, in the safe language
+    #: the messageRef of each message event definition, in order ("" where one names
+    #: none); an event with several definitions may wait for, or throw, several messages
+    message_refs: tuple[str, ...] = ()
+    #: BPMN's ``parallelMultiple``: an event with several definitions catches when all
+    #: have come (else when any one has)
+    parallel_multiple: bool = False
     attached_to: str | None = None  # boundary events
     cancel_activity: bool = True
     default_flow: str | None = None

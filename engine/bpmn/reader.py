@@ -17,6 +17,9 @@ What permitflow executes:
 - ``transaction`` (run as a sub-process) with cancel end events inside it and a cancel
   boundary event on it; compensation is not executed (``compensateEventDefinition`` and
   ``isForCompensation`` activities are listed as unsupported);
+- events with several definitions (BPMN's "multiple"): messages, signals and at most
+  one timer; a catch waits for any one of them, or for all with ``parallelMultiple``,
+  a throw throws each;
 - ``task``, ``userTask``, ``manualTask``, ``scriptTask``, ``subProcess``,
   ``callActivity`` (of a process in the same file); ``serviceTask`` naming a registered
   connector (``pf:connector="population.nik_lookup"``, see :mod:`engine.integration`);
@@ -30,8 +33,8 @@ still appear in ``Process.nodes`` so the file can be drawn and analysed):
 - ``serviceTask`` without ``pf:connector``, ``complexGateway``, ``adHocSubProcess``
   (``businessRuleTask`` runs a DMN table uploaded beside the file);
 - event definitions outside the list above (compensate, link...), tag e.g.
-  ``linkEventDefinition``; an event with several
-  definitions, tag ``multipleEventDefinitions``;
+  ``linkEventDefinition``; an event with several definitions that combine other kinds,
+  or two timers, or that starts an event sub-process, tag ``multipleEventDefinitions``;
 - ``multiInstanceLoopCharacteristics`` and ``standardLoopCharacteristics`` (the
   activity's id and name are recorded with the loop's tag);
 - ``choreography`` (outside any process);
@@ -85,6 +88,8 @@ SUPPORTED_EVENT_DEFINITIONS = {
         {"timer", "message", "error", "signal", "escalation", "cancel", "conditional"}
     ),
 }
+#: the event definitions an event with several of them may combine (see _multiple_runs)
+MULTIPLE_PARTS = frozenset({"message", "signal", "timer"})
 #: event definitions a start event may have only in an event sub-process
 EVENT_SUBPROCESS_STARTS = frozenset({"escalation", "error", "conditional"})
 LOOP_TAGS = ("multiInstanceLoopCharacteristics", "standardLoopCharacteristics")
@@ -227,6 +232,8 @@ def _read_node(element, kind: str, process_id: str, parent_id, global_definition
         extension_scripts=tuple(scripts),
         pre_script=scripts.get("preScript"),
         post_script=scripts.get("postScript"),
+        message_refs=tuple(d.get("messageRef") or "" for n, d in definitions if n == "message"),
+        parallel_multiple=element.get("parallelMultiple", "").strip().lower() == "true",
         loop=_loop_of(element),
         triggered_by_event=element.get("triggeredByEvent", "").strip().lower() == "true",
         message_data=ext.message_data_of(element),
@@ -349,7 +356,7 @@ def _unsupported_parts(element, node: Node) -> list[Unsupported]:
     if allowed is not None:
         if node.kind == "startEvent" and not _in_event_subprocess(element):
             allowed = allowed - EVENT_SUBPROCESS_STARTS
-        if len(node.event_definitions) > 1:
+        if len(node.event_definitions) > 1 and not _multiple_runs(element, node):
             found.append(
                 _unsupported("multipleEventDefinitions", element, element, node.process_id)
             )
@@ -357,6 +364,24 @@ def _unsupported_parts(element, node: Node) -> list[Unsupported]:
             if name not in allowed:
                 found.append(_unsupported(name + _SUFFIX, element, element, node.process_id))
     return found
+
+
+def _multiple_runs(element, node: Node) -> bool:
+    """Whether permitflow runs this event with several definitions (BPMN's "multiple").
+
+    Messages, signals and one timer combine (SpiffWorkflow's MultipleEventDefinition
+    waits for any one, or all with ``parallelMultiple``, and throws each); an error,
+    escalation or terminate among them would lose its own behaviour, two timers share
+    one due value, the start event of an event sub-process waits in no task that could
+    hold several waits, and SpiffWorkflow 3.2 reads no signal on an end event.
+    """
+    kinds = node.event_definitions
+    return (
+        set(kinds) <= MULTIPLE_PARTS
+        and kinds.count("timer") <= 1
+        and not (node.kind == "startEvent" and _in_event_subprocess(element))
+        and not (node.kind == "endEvent" and "signal" in kinds)
+    )
 
 
 def _in_event_subprocess(element) -> bool:

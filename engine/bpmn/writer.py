@@ -131,8 +131,9 @@ def _messages(processes: list[Process], known: dict[str, str]) -> dict[str, str]
     result = dict(known)
     for process in processes:
         for node in process.nodes.values():
-            if node.message_ref and node.message_ref not in result:
-                result[node.message_ref] = node.message_ref
+            for ref in (node.message_ref, *node.message_refs):
+                if ref and ref not in result:
+                    result[ref] = ref
     return result
 
 
@@ -344,18 +345,26 @@ def _form_field(form_field: FormField) -> etree._Element:
 
 
 def _write_event_definitions(element: etree._Element, node: Node) -> None:
-    """Timer, message and the other event definitions, each as ``<bpmn:xEventDefinition>``."""
-    for kind in node.event_definitions:
-        definition = _sub(element, BPMN, f"{kind}EventDefinition", id=f"{node.id}_{kind}")
+    """Timer, message and the other event definitions, each as ``<bpmn:xEventDefinition>``
+    (an event with several keeps each of its messages, numbered ids and parallelMultiple)."""
+    message_refs = iter(node.message_refs or (node.message_ref or "",))
+    for index, kind in enumerate(node.event_definitions):
+        repeated = node.event_definitions.count(kind) > 1
+        definition_id = f"{node.id}_{kind}" + (f"_{index + 1}" if repeated else "")
+        definition = _sub(element, BPMN, f"{kind}EventDefinition", id=definition_id)
         if kind == "timer" and node.timer is not None:
             tag = TIMER_TAGS.get(node.timer.kind, "timeDuration")
             timer = _sub(definition, BPMN, tag, node.timer.expression)
             timer.set(_q(XSI, "type"), "bpmn:tFormalExpression")
-        elif kind == "message" and node.message_ref:
-            definition.set("messageRef", node.message_ref)
+        elif kind == "message":
+            ref = next(message_refs, "") or node.message_ref
+            if ref:
+                definition.set("messageRef", ref)
         elif kind == "conditional" and node.condition:
             condition = _sub(definition, BPMN, "condition", node.condition)
             condition.set(_q(XSI, "type"), "bpmn:tFormalExpression")
+    if node.parallel_multiple:
+        element.set("parallelMultiple", "true")
 
 
 # --- the diagram -------------------------------------------------------------------------

@@ -40,7 +40,7 @@ def how_it_starts(definition: ProcessDefinition) -> list[str]:
     process = definitions.model_for(definition).processes[definition.key]
     found = []
     for node in process.start_events():
-        for kind in node.event_definitions:
+        for kind in dict.fromkeys(node.event_definitions):  # once for several messages
             found.append(f"{kind} {node.label!r}")
     return found
 

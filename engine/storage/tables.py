@@ -248,11 +248,17 @@ class Timer(Base):
 
 
 class MessageWait(Base):
-    """A case waiting for a named message (intermediate catch, receive, boundary)."""
+    """A case waiting for a named message (intermediate catch, receive, boundary, start).
+
+    One task may wait for several messages (an event with several message definitions,
+    BPMN's "multiple"): one row per message, unique per task and message name.
+    """
 
     __tablename__ = "message_waits"
+    __table_args__ = (UniqueConstraint("task_id", "message_name"),)
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # SpiffWorkflow task id
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    task_id: Mapped[str] = mapped_column(String(36), index=True)  # SpiffWorkflow task id
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     message_name: Mapped[str] = mapped_column(String(200), index=True)
     element_id: Mapped[str] = mapped_column(String(200))

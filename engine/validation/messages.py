@@ -4,7 +4,9 @@ Payload fields (``pf:messagePayload``) and correlation retrieval expressions are
 expressions of the safe language; field names and the names a catch stores
 (``pf:messageData``) must be variable names. A message thrown with neither a
 correlation property nor a ``case_code`` payload field reaches no case at run time
-(:mod:`engine.workflow.messages`): a warning says so before deploying.
+(:mod:`engine.workflow.messages`): a warning says so before deploying. Every message
+an element names (each of an event's several message definitions too) must be declared
+as a ``bpmn:message``.
 """
 
 from __future__ import annotations
@@ -80,6 +82,16 @@ def message_problems(root, source: str, severity: str) -> list[Problem]:
                     "unsafe_expression",
                     f"Correlation {label!r} of message {message!r}: {exc.message}",
                 )
+    declared = {m.get("id") for m in root.iter(bpmn("message"))}
+    for element_id, ref in _message_refs(root):
+        if ref not in declared:
+            add(
+                severity,
+                "unknown_message",
+                f"Message {ref!r} is not declared in the file (add a bpmn:message with "
+                "that id, or name a declared one)",
+                element_id,
+            )
     for element_id, message in _thrown_messages(root):
         declared = {name for name, _ in contracts.payloads.get(element_id, [])}
         if message not in contracts.correlations and "case_code" not in declared:
@@ -95,6 +107,25 @@ def message_problems(root, source: str, severity: str) -> list[Problem]:
 
 def _is_name(name: str) -> bool:
     return name.isidentifier() and not name.startswith("_")
+
+
+def _message_refs(root):
+    """(element id, message id) of every message an element names: each message event
+    definition (several on one event with several definitions), send and receive tasks."""
+    for definition in root.iter(bpmn("messageEventDefinition")):
+        ref = _local(definition.get("messageRef"))
+        if ref:
+            yield definition.getparent().get("id"), ref
+    for kind in ("sendTask", "receiveTask"):
+        for element in root.iter(bpmn(kind)):
+            ref = _local(element.get("messageRef"))
+            if ref:
+                yield element.get("id"), ref
+
+
+def _local(ref: str | None) -> str | None:
+    """``tns:Msg_1`` -> ``Msg_1`` (bpmn.io sometimes prefixes references)."""
+    return ref.rsplit(":", 1)[-1] if ref else ref
 
 
 def _thrown_messages(root):

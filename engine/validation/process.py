@@ -425,7 +425,8 @@ def _check_events(report: _Report, node: Node, severity: str) -> None:
         else:
             _check_expression(report, node, "condition", node.condition, severity)
     catches = node.kind in ("startEvent", "intermediateCatchEvent", "boundaryEvent")
-    if catches and "message" in node.event_definitions and not node.message_ref:
+    unnamed = not node.message_ref or "" in node.message_refs  # each of several too
+    if catches and "message" in node.event_definitions and unnamed:
         report.add(
             "warning",
             "message_without_ref",

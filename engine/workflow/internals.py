@@ -30,6 +30,25 @@ def mark_event_fired(task) -> None:
     task._set_internal_data(event_fired=True)
 
 
+def awaited_definitions(task) -> list:
+    """The event definitions a waiting catch still waits for.
+
+    An event with several definitions (BPMN's "multiple") keeps the events it has seen
+    in ``seen_events``; with ``parallelMultiple`` it waits on for the others.
+    """
+    definition = task.task_spec.event_definition
+    parts = getattr(definition, "event_definitions", None)
+    if parts is None:
+        return [definition]
+    seen = [event.event_definition for event in seen_events(task)]
+    return [part for part in parts if part not in seen]
+
+
+def seen_events(task) -> list:
+    """The events an event with several definitions has caught so far (BpmnEvents)."""
+    return list(task.internal_data.get("seen_events", []))
+
+
 def make_ready(task) -> None:
     """Put a task (e.g. one in the ERROR state) back to READY."""
     task._set_state(TaskState.READY)

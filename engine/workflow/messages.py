@@ -36,7 +36,7 @@ from engine.office import audit
 from engine.office.pilots import APPLICANT
 from engine.storage.cache import BoundedCache
 from engine.storage.tables import Case, CaseStatus, MessageWait, ProcessDefinition
-from engine.workflow import signals
+from engine.workflow import internals, signals
 from engine.workflow.event_subprocesses import event_starts
 from engine.workflow.runtime import (
     Running,
@@ -121,7 +121,7 @@ def _event_for(running: Running, waits: list[MessageWait], name: str, payload: d
     """
     code = running.case.tracking_code
     for wait in waits:
-        task = running.workflow.get_task_from_id(UUID(wait.id))
+        task = running.workflow.get_task_from_id(UUID(wait.task_id))
         definition = _message_definition(getattr(task, "task_spec", None), name)
         if definition is None:
             continue
@@ -212,13 +212,12 @@ def start_unmatched_with(starter: Callable) -> None:
 
 
 def _thrower(source: Running, definition) -> str:
-    specs_by_name = source.workflow.spec.task_specs
-    for spec in specs_by_name.values():
-        if getattr(spec, "event_definition", None) is definition:
-            return spec.bpmn_id or spec.name
-    for sub in source.workflow.subprocess_specs.values():
-        for spec in sub.task_specs.values():
-            if getattr(spec, "event_definition", None) is definition:
+    """The element that threw ``definition`` (alone, or one of its several definitions)."""
+    for process_spec in [source.workflow.spec, *source.workflow.subprocess_specs.values()]:
+        for spec in process_spec.task_specs.values():
+            own = getattr(spec, "event_definition", None)
+            parts = [own, *(getattr(own, "event_definitions", None) or ())]
+            if any(part is definition for part in parts):
                 return spec.bpmn_id or spec.name
     return ""
 
@@ -325,16 +324,30 @@ def _correlates(session: Session, wait: MessageWait, values: dict) -> bool:
     case = _case(session, wait.case_id)
     own = contracts_for(case.definition).correlations.get(wait.message_name) or []
     shared = [(label, expression) for label, expression in own if label in values]
-    task = peek_workflow(case).get_task_from_id(UUID(wait.id)) if shared else None
+    task = peek_workflow(case).get_task_from_id(UUID(wait.task_id)) if shared else None
     if task is None:
         return False
+    data = _data_with_caught(task)
     for label, expression in shared:
         try:
-            if language.evaluate(expression, task.data) != values[label]:
+            if language.evaluate(expression, data) != values[label]:
                 return False
         except EngineError:
             return False
     return True
+
+
+def _data_with_caught(task) -> dict:
+    """The waiting task's data with the payloads it has caught already: an event waiting
+    for all its messages (``parallelMultiple``) takes them into its data only when the
+    last comes, but a later message correlates on the earlier ones (e.g. a case started
+    by the first message of such a start event)."""
+    data = dict(task.data)
+    for event in internals.seen_events(task):
+        caught = task.internal_data.get(getattr(event.event_definition, "name", None))
+        if isinstance(event.event_definition, MessageEventDefinition) and isinstance(caught, dict):
+            data.update(caught)
+    return data
 
 
 def _not_delivered(

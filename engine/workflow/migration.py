@@ -192,13 +192,25 @@ def _changed_here(task, new_task_spec, versions: _Versions) -> str | None:
         return f"the case is at '{label}', which changed its type"
     old_definition = getattr(old_spec, "event_definition", None)
     new_definition = getattr(new_task_spec, "event_definition", None)
-    if type(old_definition) is not type(new_definition):
+    if _kinds(old_definition) != _kinds(new_definition):
         return f"the case is at '{label}', which now waits for another kind of event"
     if old_spec.manual and _role(versions.old_model, old_spec.bpmn_id) != _role(
         versions.new_model, new_task_spec.bpmn_id
     ):
         return f"the case is at '{label}', which changed its lane"
     return None
+
+
+def _kinds(definition) -> list[str]:
+    """The kind of an event definition, or of each of several (BPMN's "multiple")."""
+    parts = getattr(definition, "event_definitions", None) or []
+    return [type(definition).__name__, *sorted(type(part).__name__ for part in parts)]
+
+
+def _has_timer(task) -> bool:
+    definition = getattr(task.task_spec, "event_definition", None)
+    parts = [definition, *(getattr(definition, "event_definitions", None) or ())]
+    return any(isinstance(part, TimerEventDefinition) for part in parts)
 
 
 def _migrate(workflow: BpmnWorkflow, top_diff, sub_diffs, versions: _Versions) -> BpmnWorkflow:
@@ -224,17 +236,14 @@ def _timer_values(workflow: BpmnWorkflow) -> dict[str, object]:
     return {
         task.task_spec.bpmn_id: internals.event_value(task)
         for task in runtime.all_tasks(workflow, TaskState.WAITING)
-        if isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition)
-        and internals.event_value(task) is not None
+        if _has_timer(task) and internals.event_value(task) is not None
     }
 
 
 def _restore_timer_values(workflow: BpmnWorkflow, values: dict[str, object]) -> None:
     for task in runtime.all_tasks(workflow, TaskState.WAITING):
         value = values.get(task.task_spec.bpmn_id)
-        if value is not None and isinstance(
-            getattr(task.task_spec, "event_definition", None), TimerEventDefinition
-        ):
+        if value is not None and _has_timer(task):
             internals.set_event_value(task, value)
 
 

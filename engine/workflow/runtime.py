@@ -101,24 +101,24 @@ def _open_human_tasks(workflow: BpmnWorkflow) -> dict[str, object]:
 
 
 def _waits(workflow: BpmnWorkflow) -> dict[tuple[str, str], tuple]:
-    """Waiting timers and messages: (task id, kind) -> (element, due or message name).
+    """Waiting timers and messages: (task id, ``timer`` or ``message:<name>``) ->
+    (element, due or message name).
 
-    An event-based gateway waits on several definitions at once (SpiffWorkflow's
-    MultipleEventDefinition), so one task may wait for a timer and a message.
+    An event with several definitions (SpiffWorkflow's MultipleEventDefinition) waits
+    for each of them still to come, so one task may wait for a timer and messages.
     """
     waits: dict[tuple[str, str], tuple] = {}
     for task in workflow.event_manager.tasks.values():
         if task.state != TaskState.WAITING:
             continue
-        definition = task.task_spec.event_definition
-        parts = getattr(definition, "event_definitions", None) or [definition]
-        for part in parts:
+        for part in internals.awaited_definitions(task):
             if isinstance(part, TimerEventDefinition):
                 due = timer_due(task)
                 if due is not None:
                     waits[(str(task.id), "timer")] = (task.task_spec.bpmn_id, due)
             elif isinstance(part, MessageEventDefinition):
-                waits[(str(task.id), "message")] = (task.task_spec.bpmn_id, part.name)
+                key = (str(task.id), f"message:{part.name}")
+                waits[key] = (task.task_spec.bpmn_id, part.name)
     return waits
 
 
@@ -418,10 +418,15 @@ def _sync_waits(session: Session, running: Running, waits: dict) -> None:
     if waits == before:
         return
     gone = [key for key, value in before.items() if waits.get(key) != value]
-    for kind, table in (("timer", Timer), ("message", MessageWait)):
-        ids = [task_id for task_id, gone_kind in gone if gone_kind == kind]
-        if ids:
-            session.execute(delete(table).where(table.id.in_(ids)))
+    timers = [task_id for task_id, kind in gone if kind == "timer"]
+    if timers:
+        session.execute(delete(Timer).where(Timer.id.in_(timers)))
+    for task_id, name in {(key[0], before[key][1]) for key in gone if key[1] != "timer"}:
+        session.execute(
+            delete(MessageWait).where(
+                MessageWait.task_id == task_id, MessageWait.message_name == name
+            )
+        )
     case_id, now = running.case.id, clock.now()
     for (task_id, kind), (element_id, value) in waits.items():
         if before.get((task_id, kind)) == (element_id, value):
@@ -439,7 +444,9 @@ def _sync_waits(session: Session, running: Running, waits: dict) -> None:
             )
         else:
             session.add(
-                MessageWait(id=task_id, case_id=case_id, message_name=value, element_id=element_id)
+                MessageWait(
+                    task_id=task_id, case_id=case_id, message_name=value, element_id=element_id
+                )
             )
     running.waits_before = waits
 

@@ -32,6 +32,7 @@ from SpiffWorkflow.bpmn.specs.defaults import ServiceTask
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as _timer_module
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.bpmn_spec_mixin import BpmnSpecMixin
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity, SubWorkflowTask
@@ -51,7 +52,13 @@ from engine.calendar import clock
 from engine.errors import InvalidBpmn, InvalidState, Problem
 from engine.privacy import crypto
 from engine.storage.cache import BoundedCache
-from engine.workflow import event_subprocesses, internals, pre_post_scripts, signal_throw
+from engine.workflow import (
+    event_subprocesses,
+    internals,
+    multiple_events,
+    pre_post_scripts,
+    signal_throw,
+)
 from engine.workflow.script_engine import SafeScriptEngine
 
 #: stored next to every state; a change of SpiffWorkflow's format is a data migration
@@ -468,6 +475,7 @@ def load_state(blob: bytes, spec, subprocess_specs, version: str | None = None) 
 # - an interrupting event sub-process cancels the rest of its scope (engine.workflow.event_subprocesses);
 # - event sub-processes of sub-processes start on messages, signals, errors, escalations (same module);
 # - a task's SpiffArena pre/post scripts run when it is ready / completes (engine.workflow.pre_post_scripts).
+# - an event with several definitions keeps a caught message's payload (engine.workflow.multiple_events).
 _CORRECTIONS = [
     (_timer_module, "datetime", _ClockDateTime),
     (MultiInstanceTask, "merge_child", _merge_without_loop_items(MultiInstanceTask.merge_child)),
@@ -483,6 +491,12 @@ _CORRECTIONS = [
         "_on_complete_hook",
         pre_post_scripts.with_post_script(BpmnSpecMixin._on_complete_hook),
     ),
+    (
+        MultipleEventDefinition,
+        "catch",
+        multiple_events.catch_with_payload(MultipleEventDefinition.catch),
+    ),
+    (MultipleEventDefinition, "update_task_data", multiple_events.update_task_data),
 ]
 _installed = False
 

@@ -6,8 +6,9 @@ per due time, on SQLite and PostgreSQL), a case of its version is started and it
 start event fired, and the next due start recorded (:mod:`engine.workflow.schedules`).
 
 :func:`start_by_message` starts a case of each deployed procedure (newest version)
-whose top-level start event catches the message; the case stores the payload the way
-any catching element does (only the fields its ``pf:messageData`` declares).
+whose top-level start event catches the message (any one of a start event's several
+message definitions); the case stores the payload the way any catching element does
+(only the fields its ``pf:messageData`` declares).
 """
 
 from __future__ import annotations
@@ -197,13 +198,21 @@ def message_starts(session: Session, name: str) -> list[ProcessDefinition]:
         .order_by(ProcessDefinition.key)
     ):
         model = definitions.model_for(definition)
-        for node in model.processes[definition.key].start_events():
-            if node.parent_id is None and "message" in node.event_definitions:
-                ref = node.message_ref or ""
-                if model.messages.get(ref, ref) == name:
-                    found.append(definition)
-                    break
+        if name in _start_messages(model, definition.key):
+            found.append(definition)
     return found
+
+
+def _start_messages(model, key: str) -> set[str]:
+    """Names of the messages the top-level start events of ``key`` catch (each of an
+    event with several message definitions: any one of them starts a case)."""
+    return {
+        model.messages.get(ref, ref)
+        for node in model.processes[key].start_events()
+        if node.parent_id is None
+        for ref in node.message_refs
+        if ref
+    }
 
 
 def start_by_message(

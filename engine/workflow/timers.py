@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
@@ -25,6 +26,7 @@ from engine.errors import Conflict
 from engine.office import audit
 from engine.storage.tables import OPEN_STATUSES, Case, CaseStatus, Timer
 from engine.workflow import (
+    internals,
     messages,  # noqa: F401 - installs the router of thrown messages
     start_events,
 )
@@ -130,5 +132,7 @@ def _moved_on(workflow, task_id: str, now: datetime) -> bool:
         return True
     if task.state != TaskState.WAITING:
         return True
+    if not any(isinstance(p, TimerEventDefinition) for p in internals.awaited_definitions(task)):
+        return True  # the timer of an event waiting for all its definitions: the rest wait
     due = timer_due(task)
     return due is not None and due > now

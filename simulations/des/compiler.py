@@ -171,12 +171,21 @@ def _compile_node(c: CompiledProcess, process: Process, node: Node, params: SimP
 
 
 def _event_delay(node: Node, params: SimParams) -> Distribution | None:
+    """How long a catch event waits: its ``events`` or ``tasks`` parameter, else no time
+    for a message and the timer as written (None: the timer decides).
+
+    An event catching any one of several definitions (BPMN's "multiple") takes its
+    message at once, before its timer; one waiting for all (``parallelMultiple``) waits
+    for its timer.
+    """
     event = params.events.get(node.id)
     if event and event.delay:
         return event.delay
     task = params.tasks.get(node.id)
     if task and task.duration:
         return task.duration
+    if node.timer and len(node.event_definitions) > 1 and not node.parallel_multiple:
+        return Distribution.fixed(0.0)
     return None if node.timer else Distribution.fixed(0.0)
 
 
