@@ -535,6 +535,39 @@ def test_names_from_the_start_form_and_every_branch_are_fine():
     assert not [p for p in problems if p.code.endswith("unset_name")]
 
 
+MESSAGE_THROW = """\
+<bpmn:startEvent id="s">{start_form}</bpmn:startEvent>
+<bpmn:sendTask id="send" name="Notify the registry" messageRef="m_issued"{payload_attr}>{payload}</bpmn:sendTask>
+<bpmn:endEvent id="e"/>
+<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="send"/>
+<bpmn:sequenceFlow id="f2" sourceRef="send" targetRef="e"/>"""
+CORRELATION = """\
+<bpmn:message id="m_issued" name="permit_issued"/>
+<bpmn:correlationProperty id="cp" name="permit number">
+<bpmn:correlationPropertyRetrievalExpression messageRef="m_issued">
+<bpmn:messagePath>permit_no</bpmn:messagePath>
+</bpmn:correlationPropertyRetrievalExpression></bpmn:correlationProperty>"""
+
+
+def test_a_thrown_message_reads_its_correlation_or_its_payload():
+    """Without a declared payload the whole data travels and the correlation is read
+    from it; with one, its expressions are what is read (SpiffWorkflow's collaboration
+    and correlation models correlate on names only their test code set: accepted, then
+    an incident at run time)."""
+    bare = MESSAGE_THROW.format(start_form=form("kind"), payload_attr="", payload="")
+    problem = only(bpmn(bare, outside=CORRELATION), "unset_name", "send")
+    assert "'permit_no'" in problem.message and "message" in problem.message
+    fine = MESSAGE_THROW.format(start_form=form("permit_no"), payload_attr="", payload="")
+    assert not problems_of(bpmn(fine, outside=CORRELATION), "unset_name")
+    payload = (
+        '<bpmn:extensionElements><pf:messagePayload><pf:field name="permit_no" '
+        'expression="number"/></pf:messagePayload></bpmn:extensionElements>'
+    )
+    declared = MESSAGE_THROW.format(start_form=form("kind"), payload_attr="", payload=payload)
+    problem = only(bpmn(declared, outside=CORRELATION), "unset_name", "send")
+    assert "'number'" in problem.message
+
+
 def test_a_script_and_a_parallel_join_write_for_what_follows():
     data = branches(measure=()).replace(
         b'<bpmn:userTask id="k" name="Skip"/>',

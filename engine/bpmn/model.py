@@ -10,6 +10,7 @@ standard) and for ``simulations/``. Element kinds are BPMN's own local tag names
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 TASK_KINDS = frozenset(
     {
@@ -383,6 +384,9 @@ class BpmnModel:
     unsupported: list[Unsupported] = field(default_factory=list)
     annotations: int = 0
     groups: int = 0
+    #: the file's message declarations (engine.bpmn.message_contracts.MessageContracts:
+    #: correlations, payloads, receipts), set by the reader; None for a model built in code
+    message_contracts: Any = None
 
     def executable_processes(self) -> list[Process]:
         return [p for p in self.processes.values() if p.is_executable]

@@ -54,6 +54,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.bpmn import extensions as ext
+from engine.bpmn.message_contracts import read_contracts
 from engine.bpmn.model import (
     ACTIVITY_KINDS,
     EVENT_KINDS,
@@ -161,6 +162,7 @@ def model_from_tree(root, source: str, sha256: str = "") -> BpmnModel:
         )
     model.annotations = sum(1 for _ in root.iter(bpmn("textAnnotation")))
     model.groups = sum(1 for _ in root.iter(bpmn("group")))
+    model.message_contracts = read_contracts(root)
     return model
 
 

@@ -4,7 +4,8 @@ Writers: the start form and task forms (their field ids), script assignments (al
 SpiffArena's pre- and post-scripts), the names a message catch declares
 (``pf:messageData``; without it a message may bring any name), multi-instance
 variables, and what a called process or sub-process writes.
-Readers: gateway conditions, scripts, pre- and post-scripts, timer expressions,
+Readers: gateway conditions, scripts, pre- and post-scripts, timer expressions, what a
+thrown message reads (its declared payload, else its correlation expressions),
 multi-instance cardinality, collection and completion condition, standard-loop
 conditions, the conditions of conditional events (read when the event is reached, so
 the names must be set before it even when the event waits for another branch to change
@@ -322,6 +323,9 @@ def _add_node(flow: Flow, model: BpmnModel, node: Node, children, written_by, de
     if node.service is not None:
         names = set().union(*(_names_read(e) for _, e in node.service.inputs if e))
         flow.reads.append(_Read(node, ("in", node.id), "input mapping", names, loop_vars))
+    message_reads = _message_reads(model, node)
+    if message_reads:
+        flow.reads.append(_Read(node, ("in", node.id), "message", message_reads, loop_vars))
     if node.kind == "scriptTask" and node.script:
         names = _safe(expressions.names_read_by_script, node.script)
         flow.reads.append(_Read(node, ("in", node.id), "script", names, loop_vars))
@@ -336,6 +340,32 @@ def _add_node(flow: Flow, model: BpmnModel, node: Node, children, written_by, de
         flow.reads.append(_Read(node, ("in", node.id), what, names, loop_vars))
     _add_loop_reads(flow, node, loop_vars)
     _add_data_objects(flow, node, loop_vars)
+
+
+THROWS_MESSAGES = frozenset({"sendTask", "intermediateThrowEvent", "endEvent"})
+
+
+def _message_reads(model: BpmnModel, node: Node) -> set[str]:
+    """What a message this node throws reads from the case data: its declared payload's
+    expressions (``pf:messagePayload``, SpiffArena's payload expression); without a
+    declared payload the whole data travels and the message's correlation expressions
+    are evaluated on it (engine.workflow.messages)."""
+    contracts = model.message_contracts
+    throws = node.kind == "sendTask" or "message" in node.event_definitions
+    if contracts is None or node.kind not in THROWS_MESSAGES or not throws:
+        return set()
+    if node.id in contracts.payloads:
+        fields = contracts.payloads[node.id]
+        return set().union(*(_names_read(expression) for _, expression in fields if expression))
+    if node.id in contracts.payload_expressions:
+        return _names_read(contracts.payload_expressions[node.id])
+    refs = node.message_refs or ((node.message_ref,) if node.message_ref else ())
+    names: set[str] = set()
+    for ref in refs:
+        message = model.messages.get(ref, ref)
+        for _, expression in contracts.correlations.get(message, []):
+            names |= _names_read(expression)
+    return names
 
 
 def _add_data_objects(flow: Flow, node: Node, loop_vars: set[str]) -> None:
