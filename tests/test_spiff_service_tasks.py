@@ -87,6 +87,9 @@ def test_a_secret_parameter_is_refused_and_never_resolved(session, monkeypatch):
     assert "'api_key'" in refusal.message and "BAMBOOHR_API_KEY" in refusal.message
     assert "registration of connector 'population'" in refusal.message
     assert "do-not-send-me" not in repr(problems)
+    unknown = _refusals(session, _model((PARAMETER, PARAMETER + secret), ("population/", "hr/")))
+    [register] = [p.message for p in unknown if p.code == "unknown_connector"]
+    assert "in:nik out:" in register  # the secret is not a request field to register
 
 
 def test_an_unsafe_parameter_expression_is_refused(session):

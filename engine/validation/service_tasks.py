@@ -132,7 +132,11 @@ def _to_register(service: ServiceCall, operation: str) -> str:
     """For a SpiffArena model: the operation an admin registers, with its request fields."""
     if not service.spiff_operator:
         return ""
-    fields = ",".join(name for name, _ in service.inputs if name.isidentifier())
+    fields = ",".join(
+        name
+        for name, expression in service.inputs
+        if name.isidentifier() and not _secret_names(expression)  # a secret is the connector's
+    )
     request = f" in:{fields}" if fields else ""
     return (
         f" (the operation as '{operation}=METHOD /path{request} out:...', out: the fields "
