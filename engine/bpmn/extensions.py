@@ -2,17 +2,20 @@
 
 Forms are Camunda Modeler's ``camunda:formData``; properties are ``camunda:properties``
 plus any ``pf:*`` attribute of an element; the service standard is
-``<pf:serviceStandard>`` (see ``docs/bpmn-conventions.md``). Everything else other tools
-put in ``extensionElements`` (Signavio, Bizagi, Trisotech, Zeebe...) is ignored.
+``<pf:serviceStandard>`` (see ``docs/bpmn-conventions.md``). SpiffArena's
+``spiffworkflow:serviceTaskOperator`` is read as a connector call like ``pf:connector``.
+Everything else other tools put in ``extensionElements`` (Signavio, Bizagi, Trisotech,
+Zeebe...) is ignored.
 """
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 from lxml import etree
 
-from engine.bpmn.model import EnumValue, Fee, FormField, ServiceStandard
+from engine.bpmn.model import WHOLE_ANSWER, EnumValue, Fee, FormField, ServiceCall, ServiceStandard
 from engine.bpmn.xml import CAMUNDA_NS, PF_NS, bpmn, text_of
 
 _EXTENSIONS = bpmn("extensionElements")
@@ -252,3 +255,53 @@ def _as_float(text: str) -> float | None:
     except ValueError:
         return None
     return value if value == value and value not in (float("inf"), float("-inf")) else None
+
+
+SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+
+
+def spiff(local: str) -> str:
+    return f"{{{SPIFF_NS}}}{local}"
+
+
+def spiff_service_call_of(element, urls: tuple[str, ...] = ()) -> ServiceCall | None:
+    """SpiffArena's ``spiffworkflow:serviceTaskOperator`` as a connector call, or None.
+
+    The operator id ``"weather/CurrentTemp"`` names connector ``weather`` and operation
+    ``current_temp`` (registered names are lower case with ``_``); each
+    ``spiffworkflow:parameter`` is an input (its ``value`` an expression, as
+    ``pf:input``'s); ``resultVariable`` takes the whole answer. A ``spiffworkflow:retry``
+    is kept in ``ignored``: the connector's registered retry policy applies.
+    """
+    for operator in extension_children(element, spiff("serviceTaskOperator")):
+        operator_id = (operator.get("id") or "").strip()
+        connector, _, operation = operator_id.partition("/")
+        inputs = tuple(
+            ((p.get("id") or "").strip(), (p.get("value") or "").strip())
+            for holder in operator.iterchildren(spiff("parameters"))
+            for p in holder.iterchildren(spiff("parameter"))
+        )
+        result = (operator.get("resultVariable") or "").strip()
+        ignored = tuple(
+            "<spiffworkflow:retry"
+            + "".join(f' {key}="{value}"' for key, value in retry.attrib.items())
+            + "/>"
+            for retry in operator.iterchildren(spiff("retry"))
+        )
+        return ServiceCall(
+            connector=f"{connector.strip().lower()}.{_snake_case(operation.strip())}"
+            if connector.strip() and operation.strip()
+            else "",
+            inputs=inputs,
+            outputs=((result, WHOLE_ANSWER),) if result else (),
+            urls=urls,
+            spiff_operator=operator_id,
+            ignored=ignored,
+        )
+    return None
+
+
+def _snake_case(name: str) -> str:
+    """``CurrentTemp`` -> ``current_temp``, ``GetRequestV2`` -> ``get_request_v2``."""
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name)
+    return re.sub(r"[^A-Za-z0-9]+", "_", spaced).strip("_").lower()

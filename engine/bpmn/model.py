@@ -135,13 +135,23 @@ class ServiceCall:
     ``inputs`` are ``(request field, expression over case data)``; ``outputs`` are
     ``(case variable, expression over the response fields)``; ``urls`` are the URLs
     written anywhere on the element (refused by validation: only registered connectors
-    are called).
+    are called). An output whose expression is :data:`WHOLE_ANSWER` takes the whole
+    answer, a dict of the operation's declared response fields (SpiffArena's
+    ``resultVariable``). ``spiff_operator`` is the SpiffArena operator id the call was
+    read from (``"weather/CurrentTemp"``; "" for ``pf:connector``) and ``ignored`` the
+    parts of it permitflow does not apply (its ``retry``), for validation's messages.
     """
 
     connector: str
     inputs: tuple[tuple[str, str], ...] = ()
     outputs: tuple[tuple[str, str], ...] = ()
     urls: tuple[str, ...] = ()
+    spiff_operator: str = ""
+    ignored: tuple[str, ...] = ()
+
+
+#: the output expression that takes the whole answer (every declared response field)
+WHOLE_ANSWER = "*"
 
 
 @dataclass

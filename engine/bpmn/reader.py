@@ -264,14 +264,15 @@ _URL = re.compile(r"[a-z][a-z0-9+.-]*://[^\s\"'<>]*", re.IGNORECASE)
 
 
 def _service_call(element) -> ServiceCall | None:
-    """``pf:connector`` with its ``pf:input``/``pf:output`` mappings; None without one."""
+    """``pf:connector`` with its ``pf:input``/``pf:output`` mappings, or SpiffArena's
+    ``serviceTaskOperator`` read as one; None without either."""
     connector = element.get(ext.pf("connector"))
     texts = [v for v in element.attrib.values()] + list(element.itertext())
     for child in element.iter():
         texts.extend(child.attrib.values() if child is not element else ())
     urls = tuple(dict.fromkeys(m.group(0) for t in texts for m in _URL.finditer(t or "")))
     if connector is None:
-        return None
+        return ext.spiff_service_call_of(element, urls)
 
     def pairs(tag: str) -> tuple[tuple[str, str], ...]:
         return tuple(

@@ -284,7 +284,7 @@ def _apply(session: Session, call_id: str, answer, error: str | None) -> str:
             _audit(session, row, "failed", answer)
             return "incident"
         service = _service_of(case, row.element_id)
-        values = {n: language.evaluate(e, answer.fields) for n, e in service.outputs}
+        values = service_tasks.mapped_answer(service, answer.fields)
     except EngineError as exc:
         if answer is None or isinstance(exc, (Conflict, InvalidState)):
             row.status, row.error = "abandoned", str(exc)[:2000]

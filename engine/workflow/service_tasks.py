@@ -6,7 +6,8 @@ returns None): the case waits there like at a timer. :func:`sync` records one
 the background, :mod:`engine.integration.calls`); :func:`answer` maps the connector's
 answer into the task and completes it, :func:`fail` puts the task in ERROR so that an
 incident names it and an admin's retry (:func:`engine.workflow.repair.make_ready`)
-starts the call again.
+starts the call again. :func:`mapped_answer` reads the answer through the task's
+output mappings (``*``, SpiffArena's ``resultVariable``, takes all of it).
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.bpmn.model import WHOLE_ANSWER, ServiceCall
 from engine.calendar import clock
 from engine.errors import InvalidState
+from engine.expressions import language
 from engine.storage.tables import Case, ServiceCallRow
 
 #: called with (session, new call ids) when a save recorded new calls to make
@@ -81,6 +84,18 @@ def _task(workflow: BpmnWorkflow, task_id: str):
     ):
         raise InvalidState("The case no longer waits at this service task.")
     return task
+
+
+def mapped_answer(service: ServiceCall, fields: dict[str, Any]) -> dict[str, Any]:
+    """The case variables the answer's declared ``fields`` give, by the task's outputs.
+
+    An output ``*`` takes the whole answer (a copy of ``fields``), the others evaluate
+    their expression over the fields.
+    """
+    return {
+        name: dict(fields) if expression == WHOLE_ANSWER else language.evaluate(expression, fields)
+        for name, expression in service.outputs
+    }
 
 
 def answer(workflow: BpmnWorkflow, task_id: str, values: dict[str, Any]) -> None:
