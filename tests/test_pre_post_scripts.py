@@ -184,3 +184,14 @@ def test_a_receive_task_runs_its_pre_script_once_on_the_data_it_waits_with(offic
     case = restored(office, case)
     assert case.status == "completed"
     assert services.case_data(case)["reminders"] == 1
+
+
+def test_a_post_script_on_instances_cannot_read_an_output_item_nothing_set():
+    """SpiffWorkflow gives an instance its item, not its output item: a post-script
+    reading it before anything wrote it failed at run time (SpiffWorkflow's
+    script_on_mi.bpmn, ``output_item -= 1``) although validation had accepted it."""
+    reads = read(MULTI).replace(
+        b'note_line = heading + ": " + remark', b"note_line = note_line + remark"
+    )
+    problems = [p for p in validate_file(reads, "t.bpmn")[1] if "reads 'note_line'" in p.message]
+    assert problems and "post-script of" in problems[0].message

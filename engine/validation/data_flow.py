@@ -270,6 +270,10 @@ def _add_extension_scripts(flow: Flow, node: Node) -> None:
     loop_vars = _loop_variables(flow.process, node)
     if node.loop is None or not node.loop.scripts_on_instances:
         loop_vars -= _own_loop_variables(node)
+    if node.loop is not None and node.loop.output_element:
+        # SpiffWorkflow gives an instance its item, not its output item: only what the
+        # instance's form or scripts write sets it (a post-script reading it needs that)
+        loop_vars.discard(node.loop.output_element)
     loop_vars |= {object_id for object_id, _ in node.data_inputs}
     entry, exit_ = ("in", node.id), ("out", node.id)
     if node.pre_script:
