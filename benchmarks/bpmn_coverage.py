@@ -108,7 +108,8 @@ DEMANDED = frozenset(
         "unknown_decision",
         "missing_condition",
         "duplicate_id",
-        "no_start_event",
+        "no_start_event",  # with no_end_event: bpmnlint's recommended rules
+        "no_end_event",
         "unreachable_node",
         # the data-flow rule: a name read but "written on no path: an error"
         # (SpiffWorkflow's own tests set these from test code, task.data[...] = ...)
