@@ -35,11 +35,14 @@ def extension_children(element, tag: str):
         yield from extensions.iterchildren(tag)
 
 
-KEPT = ("label", "documentTemplate")  # pf: extension elements written back as read
+#: pf: extension elements written back as read (the message contracts whole: the model
+#: keeps only the names ``pf:messageData`` stores, not their payload fields)
+KEPT = ("label", "documentTemplate", "messagePayload", "messageData")
 
 
 def kept_extensions_of(element) -> tuple[str, ...]:
-    """The element's ``pf:label`` and ``pf:documentTemplate`` children, as XML text."""
+    """The element's ``pf:label``, ``pf:documentTemplate``, ``pf:messagePayload`` and
+    ``pf:messageData`` children, as XML text."""
     kept = []
     for holder in element.iterchildren(bpmn("extensionElements")):
         for child in holder.iterchildren(*(pf(local) for local in KEPT)):
@@ -199,6 +202,9 @@ def service_standard_of(process) -> ServiceStandard | None:
             legal_basis=[text_of(e) for e in element.iterchildren(pf("legalBasis")) if text_of(e)],
             requirements=[
                 text_of(e) for e in element.iterchildren(pf("requirement")) if text_of(e)
+            ],
+            requirement_attributes=[
+                dict(e.attrib) for e in element.iterchildren(pf("requirement")) if text_of(e)
             ],
             procedure=_child_text(element, "procedure"),
             max_days=_as_int(_child_text(element, "maxDays")),

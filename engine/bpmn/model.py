@@ -191,6 +191,9 @@ class Node:
     post_script: str | None = None
     loop: Loop | None = None  # multi-instance or standard loop of an activity
     triggered_by_event: bool = False  # an event sub-process
+    #: a start event's ``isInterrupting`` (BPMN's default: true); it matters for the start
+    #: of an event sub-process, which cancels the rest of its scope only when interrupting
+    is_interrupting: bool = True
     message_data: tuple[str, ...] | None = None  # pf:messageData names a catch stores
     decision_ref: str | None = None  # businessRuleTask: camunda:decisionRef (a DMN decision)
     #: callActivity: camunda:in (expression, target) and camunda:out (source, target) pairs;
@@ -280,6 +283,9 @@ class ServiceStandard:
     description: str = ""
     legal_basis: list[str] = field(default_factory=list)
     requirements: list[str] = field(default_factory=list)
+    #: each requirement's attributes (``field``: the start-form field asking for it,
+    #: ``checkedAt``), in the same order, so a model written back out keeps them
+    requirement_attributes: list[dict[str, str]] = field(default_factory=list)
     procedure: str = ""
     max_days: int | None = None  # maximum completion time in working days
     fee: Fee = field(default_factory=Fee)
@@ -397,6 +403,10 @@ class BpmnModel:
     #: the file's message declarations (engine.bpmn.message_contracts.MessageContracts:
     #: correlations, payloads, receipts), set by the reader; None for a model built in code
     message_contracts: Any = None
+    #: root elements the model does not describe but the engine reads from the XML
+    #: (correlation properties; signals, errors and escalations), kept as written so a
+    #: model written back out (a what-if scenario's revised diagram) still carries them
+    kept_definitions: tuple[str, ...] = ()
 
     def executable_processes(self) -> list[Process]:
         return [p for p in self.processes.values() if p.is_executable]

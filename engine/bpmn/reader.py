@@ -53,6 +53,8 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+from lxml import etree
+
 from engine.bpmn import extensions as ext
 from engine.bpmn.message_contracts import read_contracts
 from engine.bpmn.model import (
@@ -94,6 +96,8 @@ MULTIPLE_PARTS = frozenset({"message", "signal", "timer"})
 #: event definitions a start event may have only in an event sub-process
 EVENT_SUBPROCESS_STARTS = frozenset({"escalation", "error", "conditional"})
 LOOP_TAGS = ("multiInstanceLoopCharacteristics", "standardLoopCharacteristics")
+#: root elements kept as written (:attr:`BpmnModel.kept_definitions`)
+KEPT_DEFINITIONS = ("correlationProperty", "signal", "error", "escalation")
 TIMER_KINDS = {"timeDuration": "duration", "timeDate": "date", "timeCycle": "cycle"}
 _SUFFIX = "EventDefinition"
 
@@ -160,6 +164,10 @@ def model_from_tree(root, source: str, sha256: str = "") -> BpmnModel:
         model.diagram_element_ids.update(
             ref for ref in (e.get("bpmnElement") for e in root.iter(tag)) if ref
         )
+    model.kept_definitions = tuple(
+        etree.tostring(child, encoding="unicode", with_tail=False)
+        for child in root.iterchildren(*(bpmn(tag) for tag in KEPT_DEFINITIONS))
+    )
     model.annotations = sum(1 for _ in root.iter(bpmn("textAnnotation")))
     model.groups = sum(1 for _ in root.iter(bpmn("group")))
     model.message_contracts = read_contracts(root)
@@ -238,6 +246,7 @@ def _read_node(element, kind: str, process_id: str, parent_id, global_definition
         parallel_multiple=element.get("parallelMultiple", "").strip().lower() == "true",
         loop=_loop_of(element),
         triggered_by_event=element.get("triggeredByEvent", "").strip().lower() == "true",
+        is_interrupting=element.get("isInterrupting", "true").strip().lower() != "false",
         message_data=ext.message_data_of(element),
         decision_ref=element.get(ext.camunda("decisionRef"))
         if kind == "businessRuleTask"
