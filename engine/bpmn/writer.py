@@ -2,9 +2,13 @@
 
 The inverse of :func:`engine.bpmn.reader.load_bpmn`: processes with their lanes (``pf:role``),
 Camunda forms, timers, messages, scripts, conditions and the ``pf:serviceStandard``
-(see ``docs/bpmn-conventions.md``), plus a diagram from :func:`engine.bpmn.layout.layout`.
-The procedure simulator uses it to export a revised "what-if" procedure, so what it
-writes must read back into the same model.
+(see ``docs/bpmn-conventions.md``), and what the engine executes besides: loops
+(multi-instance and standard), decision references, call mappings, message data,
+event sub-processes (interrupting or not), SpiffArena's pre- and post-scripts, data
+objects and their associations, pools and message flows; plus a diagram from
+:func:`engine.bpmn.layout.layout`. The procedure simulator uses it to export a revised
+"what-if" procedure that designers then deploy, so what it writes must read back into
+the same model (``tests/test_bpmn_round_trip.py`` checks every shipped model).
 
 >>> from engine.bpmn.model import Node, Process, SequenceFlow
 >>> p = Process("demo", is_executable=True)
@@ -17,6 +21,8 @@ True
 
 from __future__ import annotations
 
+import re
+
 from lxml import etree
 
 from engine.bpmn.layout import Bounds, Point, layout, participant_id
@@ -24,7 +30,10 @@ from engine.bpmn.model import (
     BpmnModel,
     FormField,
     Lane,
+    Loop,
+    MessageFlow,
     Node,
+    Participant,
     Process,
     SequenceFlow,
     ServiceStandard,
@@ -38,6 +47,7 @@ DC = "http://www.omg.org/spec/DD/20100524/DC"
 DI = "http://www.omg.org/spec/DD/20100524/DI"
 CAMUNDA = "http://camunda.org/schema/1.0/bpmn"
 PF = "https://permitflow.org/schema/bpmn/1.0"
+SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"  # declared where used, as SpiffArena's
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 NSMAP = {
     "bpmn": BPMN,
@@ -55,6 +65,9 @@ FORM_KINDS = {"startEvent", "userTask"}
 # node properties written as camunda attributes; every other one is a camunda:property
 CAMUNDA_ATTRIBUTES = ("candidateGroups", "candidateUsers", "assignee")
 POOL_GAP = 40  # vertical space between the pools of several processes
+_XML_NAME = re.compile(r"[A-Za-z_][\w.-]*")  # an id a data object's name may serve as
+_IDENTIFIER = re.compile(r"[A-Za-z_]\w*")  # a camunda:in source written as a name
+CONTAINER_KINDS = {"subProcess", "transaction", "adHocSubProcess"}
 
 
 def _q(ns: str, tag: str) -> str:
@@ -78,7 +91,7 @@ def write_bpmn(model: BpmnModel) -> bytes:
     """The whole model as a BPMN 2.0 document (UTF-8 bytes with an XML declaration)."""
     processes = list(model.processes.values())
     messages = dict(model.messages)
-    return _document(processes, messages, model.target_namespace or DEFAULT_NAMESPACE)
+    return _document(processes, messages, model.target_namespace or DEFAULT_NAMESPACE, model)
 
 
 def process_to_bpmn(
@@ -95,31 +108,93 @@ def process_to_bpmn(
     return _document([process], dict(messages or {}), target_namespace)
 
 
-def _document(processes: list[Process], messages: dict[str, str], target_namespace: str) -> bytes:
+def _document(
+    processes: list[Process],
+    messages: dict[str, str],
+    target_namespace: str,
+    model: BpmnModel | None = None,
+) -> bytes:
+    """The ``definitions``: collaboration, processes, messages, then the diagrams.
+
+    From the whole ``model``, when there is one: its pools (those without a process
+    too) and message flows, the data store references it read (listed as unsupported,
+    written back so validation still refuses them) and the root elements it kept as
+    read (:attr:`BpmnModel.kept_definitions`: correlation properties, signals...).
+    """
     root = etree.Element(_q(BPMN, "definitions"), nsmap=NSMAP)
     root.set("id", "Definitions_" + (processes[0].id if processes else "empty"))
     root.set("targetNamespace", target_namespace)
     root.set("exporter", EXPORTER)
     root.set("exporterVersion", EXPORTER_VERSION)
-    pooled = len(processes) > 1 or any(p.lanes for p in processes)
+    participants = list(model.participants.values()) if model else []
+    ends = {p.id for p in participants} | {n for p in processes for n in p.nodes}
+    message_flows = [  # a what-if change may have removed the task a flow ended on
+        f for f in (model.message_flows if model else []) if {f.source, f.target} <= ends
+    ]
+    pooled = (
+        len(processes) > 1
+        or any(p.lanes or p.participant_id for p in processes)
+        or bool(participants or message_flows)
+    )
     if pooled:
-        collaboration = _sub(root, BPMN, "collaboration", id=_collaboration_id(processes))
-        for process in processes:
-            name = process.participant_name or process.name or None
-            _sub(
-                collaboration,
-                BPMN,
-                "participant",
-                id=participant_id(process),
-                name=name,
-                processRef=process.id,
-            )
+        _write_collaboration(root, processes, participants, message_flows)
+    stores = [u for u in (model.unsupported if model else []) if u.tag == "dataStoreReference"]
     for process in processes:
-        root.append(_process_element(process))
+        element = _process_element(process)
+        for store in stores:
+            if store.process_id == process.id and store.id:
+                _sub(element, BPMN, "dataStoreReference", id=store.id, name=store.name or None)
+        root.append(element)
     for message_id, name in _messages(processes, messages).items():
         _sub(root, BPMN, "message", id=message_id, name=name)
+    for text in model.kept_definitions if model else ():
+        root.append(_parse_kept(text))
     _write_diagrams(root, processes, pooled)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def _write_collaboration(
+    root: etree._Element,
+    processes: list[Process],
+    participants: list[Participant],
+    message_flows: list[MessageFlow],
+) -> None:
+    """The pools (the model's own, then one for each process it has none for) and the
+    message flows between them."""
+    collaboration = _sub(root, BPMN, "collaboration", id=_collaboration_id(processes))
+    written = set()
+    for participant in participants:
+        _sub(
+            collaboration,
+            BPMN,
+            "participant",
+            id=participant.id,
+            name=participant.name or None,
+            processRef=participant.process_ref or None,
+        )
+        written.add(participant.id)
+    for process in processes:
+        if participant_id(process) in written:
+            continue
+        name = process.participant_name or process.name or None
+        _sub(
+            collaboration,
+            BPMN,
+            "participant",
+            id=participant_id(process),
+            name=name,
+            processRef=process.id,
+        )
+    for flow in message_flows:
+        _sub(
+            collaboration,
+            BPMN,
+            "messageFlow",
+            id=flow.id,
+            name=flow.name or None,
+            sourceRef=flow.source,
+            targetRef=flow.target,
+        )
 
 
 def _collaboration_id(processes: list[Process]) -> str:
@@ -153,7 +228,48 @@ def _process_element(process: Process) -> etree._Element:
     if process.lanes:
         _write_lanes(element, process)
     _write_scope(element, process, None)
+    _write_data_objects(element, process)
     return element
+
+
+def _data_object_ids(process: Process) -> dict[str, str]:
+    """Each data object's name (as :attr:`Process.data_objects` lists it) -> its id.
+
+    The nodes' associations name the ids; an object no node uses is known by its name
+    only, which becomes its id when it is one (else a derived id)."""
+    ids: dict[str, str] = {}
+    for node in process.nodes.values():
+        for object_id, name in (*node.data_inputs, *node.data_outputs):
+            ids.setdefault(name, object_id)
+    for index, name in enumerate(process.data_objects, 1):
+        if name not in ids:
+            ids[name] = name if _XML_NAME.fullmatch(name) else f"DataObject_{index}"
+    return ids
+
+
+def _write_data_objects(element: etree._Element, process: Process) -> None:
+    """``dataObject`` elements, each with the ``dataObjectReference`` its associations name
+    (SpiffWorkflow resolves associations through references)."""
+    ids = _data_object_ids(process)
+    names = list(process.data_objects)
+    for name in ids:
+        if name not in names:
+            names.append(name)
+    for name in names:
+        object_id = ids[name]
+        _sub(element, BPMN, "dataObject", id=object_id, name=name)
+        _sub(
+            element,
+            BPMN,
+            "dataObjectReference",
+            id=_data_reference(object_id),
+            name=name,
+            dataObjectRef=object_id,
+        )
+
+
+def _data_reference(object_id: str) -> str:
+    return f"{object_id}_reference"
 
 
 def _write_kept(element: etree._Element, kept: tuple[str, ...]) -> None:
@@ -163,9 +279,13 @@ def _write_kept(element: etree._Element, kept: tuple[str, ...]) -> None:
     holder = element.find(_q(BPMN, "extensionElements"))
     if holder is None:
         holder = _sub(element, BPMN, "extensionElements")
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
     for text in kept:
-        holder.append(etree.fromstring(text, parser))
+        holder.append(_parse_kept(text))
+
+
+def _parse_kept(text: str) -> etree._Element:
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    return etree.fromstring(text, parser)
 
 
 def _service_standard(standard: ServiceStandard) -> etree._Element:
@@ -177,8 +297,11 @@ def _service_standard(standard: ServiceStandard) -> etree._Element:
         _sub(element, PF, "description", standard.description)
     for item in standard.legal_basis:
         _sub(element, PF, "legalBasis", item)
-    for item in standard.requirements:
-        _sub(element, PF, "requirement", item)
+    attributes = standard.requirement_attributes
+    for index, item in enumerate(standard.requirements):
+        requirement = _sub(element, PF, "requirement", item)
+        for key, value in (attributes[index] if index < len(attributes) else {}).items():
+            requirement.set(key, value)
     if standard.procedure:
         _sub(element, PF, "procedure", standard.procedure)
     if standard.max_days is not None:
@@ -219,12 +342,22 @@ def _parent_lane(process: Process, lane: Lane) -> str | None:
 
 
 def _lane_members(process: Process, lane: Lane) -> list[str]:
-    """The lane's listed top-level nodes, then any other node that names the lane."""
-    members = [
-        i for i in lane.node_ids if i in process.nodes and process.nodes[i].parent_id is None
-    ]
+    """The lane's listed nodes, then any other node that names the lane.
+
+    A node inside a sub-process is listed only when its lane is not its sub-process's
+    (the reader puts it in its sub-process's lane otherwise): the tasks of an event
+    sub-process drawn in another lane than the sub-process stay in that lane.
+    """
+
+    def listed(node: Node) -> bool:
+        if node.lane_id != lane.id:
+            return False
+        parent = process.nodes.get(node.parent_id or "")
+        return parent is None or parent.lane_id != lane.id
+
+    members = [i for i in lane.node_ids if i in process.nodes and listed(process.nodes[i])]
     for node in process.nodes.values():
-        if node.lane_id == lane.id and node.parent_id is None and node.id not in members:
+        if listed(node) and node.id not in members:
             members.append(node.id)
     return members
 
@@ -268,7 +401,10 @@ def _node_element(process: Process, node: Node) -> etree._Element:
         _sub(element, BPMN, "incoming", flow_id)
     for flow_id in node.outgoing:
         _sub(element, BPMN, "outgoing", flow_id)
-    if node.kind in {"subProcess", "transaction", "adHocSubProcess"}:
+    _write_data_associations(element, node)
+    if node.loop is not None:
+        element.append(_loop_element(node.loop))
+    if node.kind in CONTAINER_KINDS:
         _write_scope(element, process, node.id)
     _write_event_definitions(element, node)
     if node.kind == "scriptTask" and node.script is not None:
@@ -276,16 +412,75 @@ def _node_element(process: Process, node: Node) -> etree._Element:
     return element
 
 
+def _write_data_associations(element: etree._Element, node: Node) -> None:
+    """The data objects the node reads and writes, through their references."""
+    for index, (object_id, _name) in enumerate(node.data_inputs, 1):
+        association = _sub(element, BPMN, "dataInputAssociation", id=f"{node.id}_in_{index}")
+        _sub(association, BPMN, "sourceRef", _data_reference(object_id))
+    for index, (object_id, _name) in enumerate(node.data_outputs, 1):
+        association = _sub(element, BPMN, "dataOutputAssociation", id=f"{node.id}_out_{index}")
+        _sub(association, BPMN, "targetRef", _data_reference(object_id))
+
+
+def _loop_element(loop: Loop) -> etree._Element:
+    """``multiInstanceLoopCharacteristics`` or ``standardLoopCharacteristics``, children in
+    the schema's order."""
+    nsmap = {"spiffworkflow": SPIFF} if loop.scripts_on_instances else None
+    if loop.kind == "standard":
+        element = etree.Element(_q(BPMN, "standardLoopCharacteristics"), nsmap=nsmap)
+        if loop.test_before:
+            element.set("testBefore", "true")
+        if loop.maximum is not None:
+            element.set("loopMaximum", str(loop.maximum))
+        if loop.condition:
+            _expression(element, "loopCondition", loop.condition)
+    else:
+        element = etree.Element(_q(BPMN, "multiInstanceLoopCharacteristics"), nsmap=nsmap)
+        element.set("isSequential", "true" if loop.sequential else "false")
+        if loop.cardinality:
+            _expression(element, "loopCardinality", loop.cardinality)
+        if loop.collection:
+            _sub(element, BPMN, "loopDataInputRef", loop.collection)
+        if loop.output_collection:
+            _sub(element, BPMN, "loopDataOutputRef", loop.output_collection)
+        if loop.element_variable:
+            name = loop.element_variable
+            _sub(element, BPMN, "inputDataItem", id=name, name=name)
+        if loop.output_element:
+            name = loop.output_element
+            _sub(element, BPMN, "outputDataItem", id=name, name=name)
+        if loop.condition:
+            _expression(element, "completionCondition", loop.condition)
+    if loop.scripts_on_instances:
+        element.set(_q(SPIFF, "scriptsOnInstances"), "true")
+    return element
+
+
+def _expression(parent: etree._Element, tag: str, text: str) -> etree._Element:
+    """A ``tFormalExpression`` child, as bpmn.io writes conditions."""
+    element = _sub(parent, BPMN, tag, text)
+    element.set(_q(XSI, "type"), "bpmn:tFormalExpression")
+    return element
+
+
 def _set_node_attributes(element: etree._Element, node: Node) -> None:
     if node.kind == "boundaryEvent":
         element.set("attachedToRef", node.attached_to or "")
         element.set("cancelActivity", "true" if node.cancel_activity else "false")
+    if node.kind == "startEvent" and not node.is_interrupting:
+        element.set("isInterrupting", "false")
+    if node.triggered_by_event and node.kind in CONTAINER_KINDS:
+        element.set("triggeredByEvent", "true")
     if node.default_flow:
         element.set("default", node.default_flow)
-    if node.kind == "scriptTask":
-        element.set("scriptFormat", node.script_format or "python")
+    if node.kind == "scriptTask" and node.script_format:
+        element.set("scriptFormat", node.script_format)
     if node.called_element:
         element.set("calledElement", node.called_element)
+    if node.kind in {"sendTask", "receiveTask"} and node.message_ref:
+        element.set("messageRef", node.message_ref)
+    if node.kind == "businessRuleTask" and node.decision_ref:
+        element.set(_q(CAMUNDA, "decisionRef"), node.decision_ref)
     if node.form_key:
         element.set(_q(CAMUNDA, "formKey"), node.form_key)
     if node.service is not None:
@@ -296,15 +491,25 @@ def _set_node_attributes(element: etree._Element, node: Node) -> None:
 
 
 def _write_extensions(element: etree._Element, node: Node) -> None:
-    """``camunda:formData`` (start events, user tasks) and ``camunda:properties``."""
-    properties = {k: v for k, v in node.properties.items() if k not in CAMUNDA_ATTRIBUTES}
+    """``pf:input``/``pf:output``, ``camunda:formData`` (start events, user tasks),
+    ``camunda:properties``, ``camunda:in``/``camunda:out``, ``pf:messageData`` and
+    SpiffArena's ``preScript``/``postScript``."""
+    properties = {
+        k: v
+        for k, v in node.properties.items()
+        if k not in CAMUNDA_ATTRIBUTES and not (k == "connector" and node.service is not None)
+    }
     has_form = node.form_fields and node.kind in FORM_KINDS
     mappings = _service_mappings(node)
-    if not has_form and not properties and not mappings:
+    others = [*_call_mapping_elements(node), *_message_data_elements(node)]
+    others.extend(_script_elements(node))
+    if not has_form and not properties and not mappings and not others:
         return
     extensions = _sub(element, BPMN, "extensionElements")
     for tag, name, expression in mappings:
         _sub(extensions, PF, tag, name=name, expression=expression)
+    for other in others:
+        extensions.append(other)
     if has_form:
         form = _sub(extensions, CAMUNDA, "formData")
         for form_field in node.form_fields:
@@ -313,6 +518,52 @@ def _write_extensions(element: etree._Element, node: Node) -> None:
         holder = _sub(extensions, CAMUNDA, "properties")
         for key, value in properties.items():
             _sub(holder, CAMUNDA, "property", name=key, value=value)
+
+
+def _call_mapping_elements(node: Node) -> list[etree._Element]:
+    """A call activity's ``camunda:in`` (a name as ``source``, else ``sourceExpression``)
+    and ``camunda:out``; ``("*", "*")`` is ``variables="all"``."""
+    if node.call_mapping is None:
+        return []
+    found = []
+    for tag, pairs in zip(("in", "out"), node.call_mapping, strict=True):
+        for source, target in pairs:
+            element = etree.Element(_q(CAMUNDA, tag))
+            if (source, target) == ("*", "*"):
+                element.set("variables", "all")
+            elif _IDENTIFIER.fullmatch(source):
+                element.set("source", source)
+            else:
+                element.set("sourceExpression", "${" + source + "}")
+            if (source, target) != ("*", "*"):
+                element.set("target", target)
+            found.append(element)
+    return found
+
+
+def _message_data_elements(node: Node) -> list[etree._Element]:
+    """``pf:messageData`` with a ``pf:field`` per name a message catch stores."""
+    kept = (etree.QName(_parse_kept(text)).localname for text in node.kept_extensions)
+    if node.message_data is None or "messageData" in kept:  # kept whole, with its sources
+        return []
+    element = etree.Element(_q(PF, "messageData"))
+    for name in node.message_data:
+        _sub(element, PF, "field", name=name)
+    return [element]
+
+
+def _script_elements(node: Node) -> list[etree._Element]:
+    """SpiffArena's ``spiffworkflow:preScript``/``postScript``, in the order read."""
+    texts = {"preScript": node.pre_script, "postScript": node.post_script}
+    order = [n for n in node.extension_scripts if n in texts]
+    order += [n for n in texts if n not in order]
+    found = []
+    for name in order:
+        if texts[name]:
+            element = etree.Element(_q(SPIFF, name), nsmap={"spiffworkflow": SPIFF})
+            element.text = texts[name]
+            found.append(element)
+    return found
 
 
 def _service_mappings(node: Node) -> list[tuple[str, str, str]]:
