@@ -168,6 +168,9 @@ class Node:
     event_definitions: tuple[str, ...] = ()
     timer: TimerDefinition | None = None
     message_ref: str | None = None
+    #: what its signal, error and escalation definitions refer to, by kind: ``signal`` ->
+    #: its ``signalRef`` (the root ``bpmn:signal`` naming the signal)...
+    event_refs: dict[str, str] = field(default_factory=dict)
     condition: str | None = None  # conditional events: the condition, in the safe language
     #: the messageRef of each message event definition, in order ("" where one names
     #: none); an event with several definitions may wait for, or throw, several messages

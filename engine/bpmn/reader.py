@@ -96,6 +96,8 @@ MULTIPLE_PARTS = frozenset({"message", "signal", "timer"})
 #: event definitions a start event may have only in an event sub-process
 EVENT_SUBPROCESS_STARTS = frozenset({"escalation", "error", "conditional"})
 LOOP_TAGS = ("multiInstanceLoopCharacteristics", "standardLoopCharacteristics")
+#: event definitions naming a root element (``signalRef``...): Node.event_refs
+REFERRING_DEFINITIONS = ("signal", "error", "escalation")
 #: root elements kept as written (:attr:`BpmnModel.kept_definitions`)
 KEPT_DEFINITIONS = ("correlationProperty", "signal", "error", "escalation")
 TIMER_KINDS = {"timeDuration": "duration", "timeDate": "date", "timeCycle": "cycle"}
@@ -260,6 +262,8 @@ def _read_node(element, kind: str, process_id: str, parent_id, global_definition
             node.message_ref = definition.get("messageRef")
         if name == "conditional" and node.condition is None:
             node.condition = text_of(definition.find(bpmn("condition"))) or None
+        if name in REFERRING_DEFINITIONS and definition.get(f"{name}Ref"):
+            node.event_refs.setdefault(name, definition.get(f"{name}Ref"))
     if kind == "serviceTask":
         node.service = _service_call(element)
     if kind == "scriptTask":

@@ -407,9 +407,19 @@ def _node_element(process: Process, node: Node) -> etree._Element:
     if node.kind in CONTAINER_KINDS:
         _write_scope(element, process, node.id)
     _write_event_definitions(element, node)
+    _write_event_refs(element, node)
     if node.kind == "scriptTask" and node.script is not None:
         _sub(element, BPMN, "script", node.script)
     return element
+
+
+def _write_event_refs(element: etree._Element, node: Node) -> None:
+    """``signalRef``, ``errorRef``, ``escalationRef`` on the definitions written: the
+    signal thrown and caught, the error or escalation a catch waits for."""
+    for kind, ref in node.event_refs.items():
+        definition = element.find(_q(BPMN, f"{kind}EventDefinition"))
+        if definition is not None and not definition.get(f"{kind}Ref"):
+            definition.set(f"{kind}Ref", ref)
 
 
 def _write_data_associations(element: etree._Element, node: Node) -> None:
