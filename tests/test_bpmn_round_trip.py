@@ -112,6 +112,7 @@ def test_a_written_model_reads_back_field_by_field(path):
         found.extend(_process_differences(process, again.processes[process_id]))
     assert again.messages == original.messages
     assert _canonical(again.kept_definitions) == _canonical(original.kept_definitions)
+    assert again.message_contracts == original.message_contracts
     no_line = lambda items: [dataclasses.replace(i, line=None) for i in items]  # noqa: E731
     assert no_line(original.message_flows) == no_line(again.message_flows)
     kept = {p.id: p for p in no_line(again.participants.values())}

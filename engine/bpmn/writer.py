@@ -493,7 +493,7 @@ def _set_node_attributes(element: etree._Element, node: Node) -> None:
         element.set(_q(CAMUNDA, "decisionRef"), node.decision_ref)
     if node.form_key:
         element.set(_q(CAMUNDA, "formKey"), node.form_key)
-    if node.service is not None:
+    if node.service is not None and not node.service.spiff_operator:
         element.set(_q(PF, "connector"), node.service.connector)
     for key, value in node.properties.items():
         if key in CAMUNDA_ATTRIBUTES:
@@ -511,7 +511,8 @@ def _write_extensions(element: etree._Element, node: Node) -> None:
     }
     has_form = node.form_fields and node.kind in FORM_KINDS
     mappings = _service_mappings(node)
-    others = [*_call_mapping_elements(node), *_message_data_elements(node)]
+    others = [*_spiff_operator_elements(node), *_call_mapping_elements(node)]
+    others.extend(_message_data_elements(node))
     others.extend(_script_elements(node))
     if not has_form and not properties and not mappings and not others:
         return
@@ -576,9 +577,33 @@ def _script_elements(node: Node) -> list[etree._Element]:
     return found
 
 
+def _spiff_operator_elements(node: Node) -> list[etree._Element]:
+    """A service task read from SpiffArena's ``spiffworkflow:serviceTaskOperator``, written
+    back as one: its parameters, ``resultVariable`` and the ``retry`` permitflow ignores."""
+    service = node.service
+    if service is None or not service.spiff_operator:
+        return []
+    element = etree.Element(_q(SPIFF, "serviceTaskOperator"), nsmap={"spiffworkflow": SPIFF})
+    element.set("id", service.spiff_operator)
+    result = next((name for name, expression in service.outputs if expression == "*"), None)
+    if result:
+        element.set("resultVariable", result)
+    if service.inputs:
+        parameters = _sub(element, SPIFF, "parameters")
+        for name, expression in service.inputs:
+            _sub(parameters, SPIFF, "parameter", id=name, value=expression)
+    for text in service.ignored:
+        try:
+            wrapper = _parse_kept(f'<kept xmlns:spiffworkflow="{SPIFF}">{text}</kept>')
+        except etree.XMLSyntaxError:  # as read, so it was well-formed; nothing to keep else
+            continue
+        element.extend(list(wrapper))
+    return [element]
+
+
 def _service_mappings(node: Node) -> list[tuple[str, str, str]]:
     """A service task's ``pf:input``/``pf:output`` mappings as (tag, name, expression)."""
-    if node.service is None:
+    if node.service is None or node.service.spiff_operator:
         return []
     inputs = [("input", n, e) for n, e in node.service.inputs]
     return inputs + [("output", n, e) for n, e in node.service.outputs]
