@@ -25,10 +25,23 @@ import re
 
 from lxml import etree
 
+from engine.bpmn.extension_writer import (
+    BPMN,
+    CAMUNDA,
+    CAMUNDA_ATTRIBUTES,
+    PF,
+    SPIFF,
+    XSI,
+    parse_kept,
+    service_standard_element,
+    write_extensions,
+    write_kept,
+)
+from engine.bpmn.extension_writer import q as _q
+from engine.bpmn.extension_writer import sub as _sub
 from engine.bpmn.layout import Bounds, Point, layout, participant_id
 from engine.bpmn.model import (
     BpmnModel,
-    FormField,
     Lane,
     Loop,
     MessageFlow,
@@ -36,19 +49,13 @@ from engine.bpmn.model import (
     Participant,
     Process,
     SequenceFlow,
-    ServiceStandard,
 )
 
 __all__ = ["layout", "process_to_bpmn", "write_bpmn"]
 
-BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 BPMNDI = "http://www.omg.org/spec/BPMN/20100524/DI"
 DC = "http://www.omg.org/spec/DD/20100524/DC"
 DI = "http://www.omg.org/spec/DD/20100524/DI"
-CAMUNDA = "http://camunda.org/schema/1.0/bpmn"
-PF = "https://permitflow.org/schema/bpmn/1.0"
-SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"  # declared where used, as SpiffArena's
-XSI = "http://www.w3.org/2001/XMLSchema-instance"
 NSMAP = {
     "bpmn": BPMN,
     "bpmndi": BPMNDI,
@@ -61,30 +68,9 @@ NSMAP = {
 EXPORTER, EXPORTER_VERSION = "permitflow", "0.1.0"
 DEFAULT_NAMESPACE = "https://permitflow.org/processes"
 TIMER_TAGS = {"duration": "timeDuration", "date": "timeDate", "cycle": "timeCycle"}
-FORM_KINDS = {"startEvent", "userTask"}
-# node properties written as camunda attributes; every other one is a camunda:property
-CAMUNDA_ATTRIBUTES = ("candidateGroups", "candidateUsers", "assignee")
 POOL_GAP = 40  # vertical space between the pools of several processes
 _XML_NAME = re.compile(r"[A-Za-z_][\w.-]*")  # an id a data object's name may serve as
-_IDENTIFIER = re.compile(r"[A-Za-z_]\w*")  # a camunda:in source written as a name
 CONTAINER_KINDS = {"subProcess", "transaction", "adHocSubProcess"}
-
-
-def _q(ns: str, tag: str) -> str:
-    return f"{{{ns}}}{tag}"
-
-
-def _sub(
-    parent: etree._Element, ns: str, tag: str, text: str | None = None, **attrs
-) -> etree._Element:
-    """Append a child element; attributes whose value is ``None`` are left out."""
-    element = etree.SubElement(parent, _q(ns, tag))
-    for key, value in attrs.items():
-        if value is not None:
-            element.set(key, value)
-    if text is not None:
-        element.text = text
-    return element
 
 
 def write_bpmn(model: BpmnModel) -> bytes:
@@ -148,7 +134,7 @@ def _document(
     for message_id, name in _messages(processes, messages).items():
         _sub(root, BPMN, "message", id=message_id, name=name)
     for text in model.kept_definitions if model else ():
-        root.append(_parse_kept(text))
+        root.append(parse_kept(text))
     _write_diagrams(root, processes, pooled)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
@@ -223,8 +209,8 @@ def _process_element(process: Process) -> etree._Element:
     element.set("isExecutable", "true" if process.is_executable else "false")
     if process.service_standard is not None:
         extensions = _sub(element, BPMN, "extensionElements")
-        extensions.append(_service_standard(process.service_standard))
-    _write_kept(element, process.kept_extensions)
+        extensions.append(service_standard_element(process.service_standard))
+    write_kept(element, process.kept_extensions)
     if process.lanes:
         _write_lanes(element, process)
     _write_scope(element, process, None)
@@ -270,55 +256,6 @@ def _write_data_objects(element: etree._Element, process: Process) -> None:
 
 def _data_reference(object_id: str) -> str:
     return f"{object_id}_reference"
-
-
-def _write_kept(element: etree._Element, kept: tuple[str, ...]) -> None:
-    """Append extension elements kept as read (``pf:label``...) to ``extensionElements``."""
-    if not kept:
-        return
-    holder = element.find(_q(BPMN, "extensionElements"))
-    if holder is None:
-        holder = _sub(element, BPMN, "extensionElements")
-    for text in kept:
-        holder.append(_parse_kept(text))
-
-
-def _parse_kept(text: str) -> etree._Element:
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
-    return etree.fromstring(text, parser)
-
-
-def _service_standard(standard: ServiceStandard) -> etree._Element:
-    """``<pf:serviceStandard>`` as described in ``docs/bpmn-conventions.md``."""
-    element = etree.Element(_q(PF, "serviceStandard"))
-    element.set("code", standard.code)
-    element.set("name", standard.name)
-    if standard.description:
-        _sub(element, PF, "description", standard.description)
-    for item in standard.legal_basis:
-        _sub(element, PF, "legalBasis", item)
-    attributes = standard.requirement_attributes
-    for index, item in enumerate(standard.requirements):
-        requirement = _sub(element, PF, "requirement", item)
-        for key, value in (attributes[index] if index < len(attributes) else {}).items():
-            requirement.set(key, value)
-    if standard.procedure:
-        _sub(element, PF, "procedure", standard.procedure)
-    if standard.max_days is not None:
-        _sub(element, PF, "maxDays", str(standard.max_days))
-    fee = standard.fee
-    _sub(element, PF, "fee", fee.description, amount=_number(fee.amount), currency=fee.currency)
-    if standard.product:
-        _sub(element, PF, "product", standard.product)
-    if standard.complaint_channel:
-        _sub(element, PF, "complaintChannel", standard.complaint_channel)
-    if standard.retention_years is not None:
-        _sub(element, PF, "retentionYears", str(standard.retention_years))
-    return element
-
-
-def _number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
 def _write_lanes(parent: etree._Element, process: Process, parent_lane: str | None = None) -> None:
@@ -395,8 +332,8 @@ def _node_element(process: Process, node: Node) -> etree._Element:
     _set_node_attributes(element, node)
     if node.documentation:
         _sub(element, BPMN, "documentation", node.documentation)
-    _write_extensions(element, node)
-    _write_kept(element, node.kept_extensions)
+    write_extensions(element, node)
+    write_kept(element, node.kept_extensions)
     for flow_id in node.incoming:
         _sub(element, BPMN, "incoming", flow_id)
     for flow_id in node.outgoing:
@@ -498,136 +435,6 @@ def _set_node_attributes(element: etree._Element, node: Node) -> None:
     for key, value in node.properties.items():
         if key in CAMUNDA_ATTRIBUTES:
             element.set(_q(CAMUNDA, key), value)
-
-
-def _write_extensions(element: etree._Element, node: Node) -> None:
-    """``pf:input``/``pf:output``, ``camunda:formData`` (start events, user tasks),
-    ``camunda:properties``, ``camunda:in``/``camunda:out``, ``pf:messageData`` and
-    SpiffArena's ``preScript``/``postScript``."""
-    properties = {
-        k: v
-        for k, v in node.properties.items()
-        if k not in CAMUNDA_ATTRIBUTES and not (k == "connector" and node.service is not None)
-    }
-    has_form = node.form_fields and node.kind in FORM_KINDS
-    mappings = _service_mappings(node)
-    others = [*_spiff_operator_elements(node), *_call_mapping_elements(node)]
-    others.extend(_message_data_elements(node))
-    others.extend(_script_elements(node))
-    if not has_form and not properties and not mappings and not others:
-        return
-    extensions = _sub(element, BPMN, "extensionElements")
-    for tag, name, expression in mappings:
-        _sub(extensions, PF, tag, name=name, expression=expression)
-    for other in others:
-        extensions.append(other)
-    if has_form:
-        form = _sub(extensions, CAMUNDA, "formData")
-        for form_field in node.form_fields:
-            form.append(_form_field(form_field))
-    if properties:
-        holder = _sub(extensions, CAMUNDA, "properties")
-        for key, value in properties.items():
-            _sub(holder, CAMUNDA, "property", name=key, value=value)
-
-
-def _call_mapping_elements(node: Node) -> list[etree._Element]:
-    """A call activity's ``camunda:in`` (a name as ``source``, else ``sourceExpression``)
-    and ``camunda:out``; ``("*", "*")`` is ``variables="all"``."""
-    if node.call_mapping is None:
-        return []
-    found = []
-    for tag, pairs in zip(("in", "out"), node.call_mapping, strict=True):
-        for source, target in pairs:
-            element = etree.Element(_q(CAMUNDA, tag))
-            if (source, target) == ("*", "*"):
-                element.set("variables", "all")
-            elif _IDENTIFIER.fullmatch(source):
-                element.set("source", source)
-            else:
-                element.set("sourceExpression", "${" + source + "}")
-            if (source, target) != ("*", "*"):
-                element.set("target", target)
-            found.append(element)
-    return found
-
-
-def _message_data_elements(node: Node) -> list[etree._Element]:
-    """``pf:messageData`` with a ``pf:field`` per name a message catch stores."""
-    kept = (etree.QName(_parse_kept(text)).localname for text in node.kept_extensions)
-    if node.message_data is None or "messageData" in kept:  # kept whole, with its sources
-        return []
-    element = etree.Element(_q(PF, "messageData"))
-    for name in node.message_data:
-        _sub(element, PF, "field", name=name)
-    return [element]
-
-
-def _script_elements(node: Node) -> list[etree._Element]:
-    """SpiffArena's ``spiffworkflow:preScript``/``postScript``, in the order read."""
-    texts = {"preScript": node.pre_script, "postScript": node.post_script}
-    order = [n for n in node.extension_scripts if n in texts]
-    order += [n for n in texts if n not in order]
-    found = []
-    for name in order:
-        if texts[name]:
-            element = etree.Element(_q(SPIFF, name), nsmap={"spiffworkflow": SPIFF})
-            element.text = texts[name]
-            found.append(element)
-    return found
-
-
-def _spiff_operator_elements(node: Node) -> list[etree._Element]:
-    """A service task read from SpiffArena's ``spiffworkflow:serviceTaskOperator``, written
-    back as one: its parameters, ``resultVariable`` and the ``retry`` permitflow ignores."""
-    service = node.service
-    if service is None or not service.spiff_operator:
-        return []
-    element = etree.Element(_q(SPIFF, "serviceTaskOperator"), nsmap={"spiffworkflow": SPIFF})
-    element.set("id", service.spiff_operator)
-    result = next((name for name, expression in service.outputs if expression == "*"), None)
-    if result:
-        element.set("resultVariable", result)
-    if service.inputs:
-        parameters = _sub(element, SPIFF, "parameters")
-        for name, expression in service.inputs:
-            _sub(parameters, SPIFF, "parameter", id=name, value=expression)
-    for text in service.ignored:
-        try:
-            wrapper = _parse_kept(f'<kept xmlns:spiffworkflow="{SPIFF}">{text}</kept>')
-        except etree.XMLSyntaxError:  # as read, so it was well-formed; nothing to keep else
-            continue
-        element.extend(list(wrapper))
-    return [element]
-
-
-def _service_mappings(node: Node) -> list[tuple[str, str, str]]:
-    """A service task's ``pf:input``/``pf:output`` mappings as (tag, name, expression)."""
-    if node.service is None or node.service.spiff_operator:
-        return []
-    inputs = [("input", n, e) for n, e in node.service.inputs]
-    return inputs + [("output", n, e) for n, e in node.service.outputs]
-
-
-def _form_field(form_field: FormField) -> etree._Element:
-    """A ``camunda:formField`` with its properties, validation constraints and values."""
-    element = etree.Element(_q(CAMUNDA, "formField"))
-    element.set("id", form_field.id)
-    element.set("label", form_field.label)
-    element.set("type", form_field.type)
-    if form_field.default is not None:
-        element.set("defaultValue", form_field.default)
-    if form_field.properties:
-        holder = _sub(element, CAMUNDA, "properties")
-        for key, value in form_field.properties.items():
-            _sub(holder, CAMUNDA, "property", id=key, value=value)
-    if form_field.constraints:
-        validation = _sub(element, CAMUNDA, "validation")
-        for name, config in form_field.constraints.items():
-            _sub(validation, CAMUNDA, "constraint", name=name, config=config or None)
-    for option in form_field.enum_values:
-        _sub(element, CAMUNDA, "value", id=option.id, name=option.name)
-    return element
 
 
 def _write_event_definitions(element: etree._Element, node: Node) -> None:
