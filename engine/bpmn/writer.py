@@ -135,8 +135,33 @@ def _document(
         _sub(root, BPMN, "message", id=message_id, name=name)
     for text in model.kept_definitions if model else ():
         root.append(parse_kept(text))
+    if model is not None and model.message_contracts is not None:
+        _write_spiff_message_conventions(root, model.message_contracts)
     _write_diagrams(root, processes, pooled)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def _write_spiff_message_conventions(root: etree._Element, contracts) -> None:
+    """SpiffArena's ``messagePayload`` (thrown) and ``messageVariable`` (caught) in the
+    extension elements of the events' message definitions, where SpiffArena puts them.
+
+    ``contracts`` is the model's :class:`engine.bpmn.message_contracts.MessageContracts`.
+    """
+    conventions = [
+        ("messagePayload", contracts.payload_expressions),
+        ("messageVariable", contracts.receipt_variables),
+    ]
+    for definition in list(root.iter(_q(BPMN, "messageEventDefinition"))):
+        element_id = definition.getparent().get("id")
+        for tag, by_element in conventions:
+            if element_id not in by_element:
+                continue
+            holder = definition.find(_q(BPMN, "extensionElements"))
+            if holder is None:
+                holder = etree.Element(_q(BPMN, "extensionElements"))
+                definition.insert(0, holder)
+            spiff = etree.SubElement(holder, _q(SPIFF, tag), nsmap={"spiffworkflow": SPIFF})
+            spiff.text = by_element[element_id]
 
 
 def _write_collaboration(
