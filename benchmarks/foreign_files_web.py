@@ -80,6 +80,9 @@ _FUNCTION_WORDS = {"the", "is", "not", "of", "and", "to", "was", "with", "this",
 _FUNCTION_WORDS |= {"be", "are", "for", "from", "cannot", "could", "must", "an", "a", "it"}
 
 
+_RENAMED = re.compile(rb'(<(?:\w+:)?(?:userTask|manualTask|task|scriptTask)\b[^>]*?\bname=")')
+
+
 class Crashed:
     """What a page whose exception reached the test client stands for: a 500."""
 
@@ -121,6 +124,8 @@ class Results:
     words: list[Finding] = field(default_factory=list)
     jobs_failed: list[Finding] = field(default_factory=list)
     slow: list[tuple[float, str, str]] = field(default_factory=list)
+    kinds: Counter = field(default_factory=Counter)
+    statuses: Counter = field(default_factory=Counter)
 
 
 def last_frames(exc: BaseException) -> str:
@@ -238,6 +243,8 @@ class Sweep:
             signal.setitimer(signal.ITIMER_REAL, 0)
         took = time.monotonic() - started
         self.results.pages += 1
+        self.results.kinds[kind] += 1
+        self.results.statuses[kind, response.status_code] += 1
         self.results.slow.append((took, kind, url))
         body = response.get_data(as_text=True)
         if response.status_code >= 500:
@@ -258,7 +265,8 @@ class Sweep:
 
     # -- one file ------------------------------------------------------------------------
     def sweep(self, path: Path) -> None:
-        self.file, data = str(path), path.read_bytes()
+        self.file, self.data = str(path), path.read_bytes()
+        data = self.data
         self.named, self.texts = element_names(data)
         self.results.files += 1
         self.deadline = time.monotonic() + self.file_seconds
@@ -306,6 +314,19 @@ class Sweep:
         with Session(self.engine) as session:
             definition = services.get_definition(session, key)
             version, public = definition.version, not services.starts_by_itself(definition)
+        self.versions(key, version)
+        self.page(self.designer, "GET", f"/diagrams/{key}/{version}.bpmn", "diagram")
+        self.page(self.designer, "GET", f"/monitoring/{key}", "monitoring")
+        self.simulation_pages(key, version)
+        if public:
+            self.public_pages(key)
+            self.case_pages(key)
+            self.page(self.reformer, "GET", f"/reformer/{key}/{version}", "analysis_history")
+            self.page(self.designer, "GET", f"/monitoring/{key}", "monitoring")
+            self.next_version(key)
+
+    def versions(self, key: str, version: int) -> None:
+        """The versions page, and the migration of the previous version's cases."""
         self.page(self.designer, "GET", f"/designer/procedures/{key}", "versions")
         if version > 1:
             url = f"/designer/procedures/{key}/{version - 1}/migrate"
@@ -313,12 +334,65 @@ class Sweep:
             movable = re.findall(r'name="case_id" value="(\d+)"', plan.get_data(as_text=True))
             if movable:
                 self.page(self.designer, "POST", url, "migrate_post", data={"case_id": movable})
-        self.page(self.designer, "GET", f"/diagrams/{key}/{version}.bpmn", "diagram")
-        self.page(self.designer, "GET", f"/monitoring/{key}", "monitoring")
-        self.simulation_pages(key, version)
-        if public:
-            self.public_pages(key)
-            self.case_pages(key)
+
+    def next_version(self, key: str) -> None:
+        """A next version (its first task renamed) deployed while a case waits at its
+        start; the case is moved, then its page and first task are opened."""
+        waiting = self.start_case(key)
+        revised, count = _RENAMED.subn(rb"\1Revised ", self.data, count=1)
+        if not count or self.upload_and_deploy(Path(self.file), revised, main=False) != key:
+            return
+        with Session(self.engine) as session:
+            version = services.get_definition(session, key).version
+        self.versions(key, version)
+        if waiting:
+            self.page(self.admin, "GET", f"/cases/{waiting}", "case_moved")
+            status = self.page(
+                self.admin, "GET", f"/api/v1/cases/{waiting}", "api_case", headers=self.api
+            )
+            tasks = (status.get_json(silent=True) or {}).get("open_tasks") or []
+            if tasks:
+                self.returned(key, waiting, tasks[0]["id"])
+
+    def returned(self, key: str, code: str, task_id: str) -> None:
+        """The task's page; the case returned to the applicant, who answers it."""
+        task = self.page(self.admin, "GET", f"/tasks/{task_id}", "task_moved")
+        asked = re.findall(r'name="fields" value="([^"]+)"', task.get_data(as_text=True))
+        reason = {"reason": "Mohon lengkapi berkas permohonan Anda.", "fields": asked}
+        response = self.page(self.admin, "POST", f"/tasks/{task_id}/return", "return", data=reason)
+        if response.status_code != 302:
+            return
+        private = f"/track/{code}?k={access_key_of(self.app, code)}"
+        applicant = Client(self.app, address="10.255.0.2")
+        self.page(applicant, "GET", private, "track_returned")
+        values = form_values([f for f in start_fields(self.engine, key) if f.id in asked])
+        self.page(
+            applicant,
+            "POST",
+            f"/track/{code}/respond?k={access_key_of(self.app, code)}",
+            "respond",
+            data=values,
+            form_page=private,
+            content_type="multipart/form-data",
+        )
+        self.page(applicant, "GET", private, "track")
+
+    def start_case(self, key: str) -> str | None:
+        """A case started through the API; its tracking code, None when refused."""
+        data = fill(start_fields(self.engine, key))
+        response = self.page(
+            self.admin,
+            "POST",
+            "/api/v1/cases",
+            "api_start",
+            data=json.dumps({"process": key, "data": data}, default=str),
+            headers=self.api,
+            content_type="application/json",
+        )
+        if response.status_code != 201:
+            return None
+        self.results.started += 1
+        return response.get_json()["tracking_code"]
 
     def simulation_pages(self, key: str, version: int) -> None:
         base = f"/reformer/{key}/{version}"
@@ -390,25 +464,11 @@ class Sweep:
         )
 
     def case_pages(self, key: str) -> None:
-        data = fill(start_fields(self.engine, key))
-        response = self.page(
-            self.admin,
-            "POST",
-            "/api/v1/cases",
-            "api_start",
-            data=json.dumps({"process": key, "data": data}, default=str),
-            headers=self.api,
-            content_type="application/json",
-        )
-        if response.status_code != 201:
+        code = self.start_case(key)
+        if code is None:
             return
-        self.results.started += 1
-        code = response.get_json()["tracking_code"]
         self.page(self.admin, "GET", f"/cases/{code}", "case")
-        with self.app.test_request_context():
-            from webapp.public.links import access_key
-
-            private = f"/track/{code}?k={access_key(code)}"
+        private = f"/track/{code}?k={access_key_of(self.app, code)}"
         self.page(Client(self.app, address="10.255.0.1"), "GET", private, "track")
         self.page(self.admin, "GET", "/inbox/", "inbox")
         self.page(self.admin, "GET", f"/inbox/?procedure={key}", "inbox")
@@ -440,6 +500,14 @@ class Sweep:
             r'href="(/admin/incidents/\d+)"', incidents.get_data(as_text=True)
         )[:2]:
             self.page(self.admin, "GET", incident, "incident")
+
+
+def access_key_of(app, code: str) -> str:
+    """The ``k`` of a case's private tracking link."""
+    from webapp.public.links import access_key
+
+    with app.test_request_context():
+        return access_key(code)
 
 
 def start_fields(engine, key: str):
@@ -503,11 +571,15 @@ def summary(results: Results, seconds: float, verbose: bool = False) -> None:
     print(f"deployed:                  {r.deployed}")
     print(f"cases started by hand:     {r.started}")
     print(f"pages requested:           {r.pages}")
+    print("pages by kind:             " + ", ".join(f"{k} {n}" for k, n in sorted(r.kinds.items())))
+    if verbose:
+        answers = sorted(r.statuses.items())
+        print("answers by kind:           " + ", ".join(f"{k} {c}: {n}" for (k, c), n in answers))
     print(f"failing pages:             {len(r.failures)} {dict(statuses)}")
     print(f"failed simulation jobs:    {len(r.jobs_failed)}")
     print(f"language findings:         {len(r.words)} on Indonesian pages")
     print(f"time:                      {seconds:.0f} s")
-    slowest = sorted(r.slow, reverse=True)[:5]
+    slowest = sorted(r.slow, reverse=True)[:3]
     print("slowest pages:             " + "; ".join(f"{t:.1f} s {k} {u}" for t, k, u in slowest))
     for f in r.jobs_failed:
         print(f"JOB FAILED {f.url} {f.file}: {f.detail}")
