@@ -430,7 +430,14 @@ class Sweep:
         )
         if token:
             draft = f"/designer/drafts/{token.group(1)}"
-            self.page(self.designer, "GET", draft, "revised_report")
+            report = self.page(self.designer, "GET", draft, "revised_report")
+            if report.status_code == 200 and f"{draft}/deploy" not in report.get_data(as_text=True):
+                problems = re.findall(
+                    r'<li class="problem-error">(.*?)</li>', report.get_data(as_text=True), re.S
+                )
+                detail = " | ".join(" ".join(text_nodes(p))[:160] for p in problems[:2])
+                finding = Finding(self.file, "revised", "GET", draft, "refused", detail)
+                self.results.jobs_failed.append(finding)  # the deployed file's revision is refused
             self.page(self.designer, "GET", f"{draft}/diff", "revised_diff")
 
     def _job_status(self, response, url: str) -> bool:
@@ -576,7 +583,7 @@ def summary(results: Results, seconds: float, verbose: bool = False) -> None:
         answers = sorted(r.statuses.items())
         print("answers by kind:           " + ", ".join(f"{k} {c}: {n}" for (k, c), n in answers))
     print(f"failing pages:             {len(r.failures)} {dict(statuses)}")
-    print(f"failed simulation jobs:    {len(r.jobs_failed)}")
+    print(f"failed simulation jobs or refused revised diagrams: {len(r.jobs_failed)}")
     print(f"language findings:         {len(r.words)} on Indonesian pages")
     print(f"time:                      {seconds:.0f} s")
     slowest = sorted(r.slow, reverse=True)[:3]
