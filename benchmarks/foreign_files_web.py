@@ -307,6 +307,10 @@ class Sweep:
         location = response.headers.get("Location", "")
         if response.status_code != 302 or "/designer/procedures/" not in location:
             return None
+        if f"/designer/drafts/{token}/deploy" not in report.get_data(as_text=True):
+            detail = "the report offers no deploy, yet deploying works"
+            finding = Finding(self.file, "report", "GET", f"/designer/drafts/{token}", 200, detail)
+            self.results.jobs_failed.append(finding)
         self.results.deployed += main
         return location.rsplit("/designer/procedures/", 1)[1]
 
@@ -583,13 +587,13 @@ def summary(results: Results, seconds: float, verbose: bool = False) -> None:
         answers = sorted(r.statuses.items())
         print("answers by kind:           " + ", ".join(f"{k} {c}: {n}" for (k, c), n in answers))
     print(f"failing pages:             {len(r.failures)} {dict(statuses)}")
-    print(f"failed simulation jobs or refused revised diagrams: {len(r.jobs_failed)}")
+    print(f"flow findings:             {len(r.jobs_failed)} (failed jobs, refusals)")
     print(f"language findings:         {len(r.words)} on Indonesian pages")
     print(f"time:                      {seconds:.0f} s")
     slowest = sorted(r.slow, reverse=True)[:3]
     print("slowest pages:             " + "; ".join(f"{t:.1f} s {k} {u}" for t, k, u in slowest))
     for f in r.jobs_failed:
-        print(f"JOB FAILED {f.url} {f.file}: {f.detail}")
+        print(f"FLOW [{f.kind}] {f.url} {f.file}: {f.detail}")
     by_kind: dict[str, list[Finding]] = {}
     for f in r.words:
         by_kind.setdefault(f"{f.kind} {f.detail.split(':', 1)[0].split(' ', 1)[0]}", []).append(f)
