@@ -12,19 +12,25 @@ test client of :func:`webapp.create_app` on one temporary SQLite database:
    deployed already (the files share one database, so the same process id deploys as a
    new version), and tries to deploy it, also when the report refuses it;
 2. for a deployed file: the versions page, the migration plan from the previous
-   version, the drawn diagram, the monitoring page; the reformer's analysis and
-   scenario pages, a small comparison run and a small analysis run (jobs run at once,
-   in this process, as ``tests/web/test_reformer.py`` runs them);
-3. when the procedure is started by hand: a case started through the API, its case
-   page, the applicant's tracking page, the inbox, and the first tasks' forms (claimed
-   and completed with sample values, up to three); when it is public, the catalogue,
-   its service page and its application form (sent with sample values).
+   version (and the move of the cases it allows), the drawn diagram, the monitoring
+   page; the reformer's analysis and scenario pages, the analysis's first suggested
+   change, a small comparison run (its revised diagram sent to the designers, whose
+   report and comparison are opened) and a small analysis run (jobs run at once, in this
+   process, as ``tests/web/test_reformer.py`` runs them);
+3. when the procedure is started by hand (then it is also public): the catalogue, its
+   service page and its application form (sent with sample values); a case started
+   through the API, its case page, the applicant's tracking page, the inbox, the first
+   tasks' forms (claimed and completed with sample values, up to eight), the case list,
+   the incidents; then the analysis again (now with history), and a next version (its
+   first task renamed) deployed while a second case waits: that case is moved, its
+   first task opened and returned to the applicant, who answers on the tracking page.
 
 Every response must be < 500 and contain no ``Traceback``; a request taking longer than
-``--page-seconds`` is a hang, and a file stops after ``--file-seconds``. Indonesian
-pages (``<html lang="id">``) are also read for a model's raw element id shown where the
-element has a name, and for English engine or SpiffWorkflow sentences; those are listed,
-not failures.
+``--page-seconds`` is a hang, and a file stops after ``--file-seconds``. Listed, not
+failures: *flow findings* (a failed simulation job, a revised diagram the designer's
+report refuses, a report that refuses what deploying accepts) and, on Indonesian pages
+(``<html lang="id">``), a model's raw element id shown where the element has a name, and
+English engine or SpiffWorkflow sentences.
 
 Run it (the corpora are not part of this repository)::
 
