@@ -30,7 +30,7 @@ from webapp.cases.case_data import (
 )
 from webapp.cases.history import history_rows
 from webapp.database import commit, get_session, rollback
-from webapp.presenters import due, when
+from webapp.presenters import due, status_label, when
 from webapp.public.formats import step
 from webapp.tasks.forms import field_views, initial_values, store_uploads, submitted_values
 from webapp.tasks.messages import field_errors
@@ -119,6 +119,8 @@ def complete(task_id: str):
     )
     if problems:
         return _page(task, values, problems, 422)
+    if task.case.status != services.CaseStatus.RUNNING:  # the engine's refusal, in words
+        return _page(task, values, {"_form": _case_not_running(task)}, 409)
     try:
         complete_task(get_session(), task_id, g.user.username, values)
         store_uploads(get_session(), task.case, uploads, g.user.username)
@@ -155,6 +157,15 @@ def complete(task_id: str):
         "success",
     )
     return redirect(url_for("inbox.index"))
+
+
+def _case_not_running(task: HumanTask) -> str:
+    return _(
+        "'%(task)s' cannot be completed now: case %(code)s is %(status)s.",
+        task=step(task.case, task.name),
+        code=task.case.tracking_code,
+        status=status_label(task.case.status),
+    )
 
 
 def _payment_refused(exc) -> str:
