@@ -32,16 +32,34 @@ from engine.storage.tables import OPEN_STATUSES, Case, HumanTask, ProcessDefinit
 from engine.validation.roles import system_roles_in
 from engine.workflow import internals, runtime, specs
 
-#: where a case "is": tasks waiting for a person, a timer or a message
-CURRENT = TaskState.READY | TaskState.WAITING | TaskState.STARTED
+#: where a case "is": tasks waiting for a person, a timer or a message, or stopped by an incident
+CURRENT = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
 #: the engine's own converters (service tasks wait STARTED, DMN tasks), so a procedure
 #: with a service task can be compared with its next version
 _REGISTRY = specs._REGISTRY
 
 
+#: why a case can or cannot move, by key (the web app words each in the reader's language)
+REASONS = {
+    "can_move": "can move to version {target}",
+    "not_comparable": "its state cannot be compared with version {target}; it stays on its version",
+    "not_comparable_in_event_subprocess": "its state cannot be compared with version "
+    "{target}: event sub-process '{step}' is running; it stays on its version",
+    "sub_process_removed": "its sub-process '{step}' was removed in version {target}",
+    "step_removed": "task '{step}' was removed in version {target}",
+    "done_step_removed": "step '{step}', already done, no longer exists in version {target}",
+    "changed_type": "the case is at '{step}', which changed its type",
+    "changed_event": "the case is at '{step}', which now waits for another kind of event",
+    "changed_lane": "the case is at '{step}', which changed its lane",
+    "engine_refused": "the engine could not move its state: {detail}",
+    "changed_meanwhile": "{detail}",
+}
+
+
 @dataclass
 class MigrationCheck:
-    """Whether one case can move to the target version, and why not."""
+    """Whether one case can move to the target version, and why not (``reason``, in
+    English; ``reason_key`` and ``reason_params`` name it for translation)."""
 
     case_id: int
     tracking_code: str
@@ -49,6 +67,13 @@ class MigrationCheck:
     reason: str
     current_steps: list[str] = field(default_factory=list)
     migrated: bool = False  # set by migrate_cases when the case was moved
+    reason_key: str = ""
+    reason_params: dict[str, str] = field(default_factory=dict)
+
+    def say(self, key: str, **params) -> None:
+        """Set the reason ``key`` with its values."""
+        self.reason_key, self.reason_params = key, {k: str(v) for k, v in params.items()}
+        self.reason = REASONS[key].format(**self.reason_params)
 
 
 @dataclass
@@ -95,7 +120,8 @@ def migrate_cases(
                     _move(session, running, workflow, versions, actor)
                 check.migrated = True
             except Conflict as exc:
-                check.can_migrate, check.reason = False, str(exc)
+                check.can_migrate = False
+                check.say("changed_meanwhile", detail=exc)
         checks.append(check)
     return checks
 
@@ -145,31 +171,51 @@ def _attempt(
     steps = sorted({_label(versions.old_model, t) for t in current if t.task_spec.bpmn_id})
     check = MigrationCheck(case.id, case.tracking_code, False, "", steps)
     new_spec, new_subprocess_specs = specs.specs_for(versions.target)
-    top_diff, sub_diffs = diff_workflow(_REGISTRY, workflow, new_spec, new_subprocess_specs)
-    check.reason = _obstacle(workflow, top_diff, sub_diffs, versions) or ""
-    if check.reason:
+    try:
+        top_diff, sub_diffs = diff_workflow(_REGISTRY, workflow, new_spec, new_subprocess_specs)
+    except (KeyError, AttributeError, TypeError, ValueError) as exc:
+        # SpiffWorkflow 3.2's diff aligns only the specs it reaches from the start event:
+        # the task of a running event sub-process has none (KeyError on its spec)
+        inside = _inside_event_subprocess(workflow, versions)
+        key = "not_comparable_in_event_subprocess" if inside else "not_comparable"
+        check.say(key, target=versions.target.version, step=inside, error=type(exc).__name__)
+        return check, None
+    obstacle = _obstacle(workflow, top_diff, sub_diffs, versions)
+    if obstacle is not None:
+        check.say(obstacle[0], target=versions.target.version, **obstacle[1])
         return check, None
     try:
         migrated = _migrate(workflow, top_diff, sub_diffs, versions)
     except Exception as exc:  # a dry run reports whatever SpiffWorkflow refuses
-        check.reason = f"the engine could not move its state: {exc}"
+        check.say("engine_refused", detail=exc)
         return check, None
     check.can_migrate = True
-    check.reason = f"can move to version {versions.target.version}"
+    check.say("can_move", target=versions.target.version)
     return check, migrated
 
 
-def _obstacle(workflow, top_diff, sub_diffs, versions: _Versions) -> str | None:
-    """Why the case cannot move, in plain words; None when it can."""
-    target = versions.target.version
+def _inside_event_subprocess(workflow, versions: _Versions) -> str:
+    """The name of the event sub-process a current task is in, else ""."""
+    for task in runtime.all_tasks(workflow, CURRENT):
+        found = versions.old_model.find_node(task.task_spec.bpmn_id or "")
+        process, node = found if found else (None, None)
+        while process is not None and node is not None:
+            if node.triggered_by_event:
+                return node.label
+            node = process.nodes.get(node.parent_id or "")
+    return ""
+
+
+def _obstacle(workflow, top_diff, sub_diffs, versions: _Versions) -> tuple[str, dict] | None:
+    """Why the case cannot move (a key of :data:`REASONS` and its values); None when
+    it can."""
     for sub_id, diff in sub_diffs.items():
         if diff is None:
-            name = workflow.subprocesses[sub_id].spec.name
-            return f"its sub-process '{name}' was removed in version {target}"
+            return "sub_process_removed", {"step": workflow.subprocesses[sub_id].spec.name}
     diffs = [top_diff, *sub_diffs.values()]
     for diff in diffs:
         for task in filter_tasks(diff.removed, state=CURRENT):
-            return f"task '{_label(versions.old_model, task)}' was removed in version {target}"
+            return "step_removed", {"step": _label(versions.old_model, task)}
     for diff in diffs:
         for task in filter_tasks(diff.changed, state=CURRENT):
             reason = _changed_here(task, diff.alignment[task], versions)
@@ -177,27 +223,24 @@ def _obstacle(workflow, top_diff, sub_diffs, versions: _Versions) -> str | None:
                 return reason
     for diff in diffs:
         for task in filter_tasks(diff.removed, state=TaskState.COMPLETED):
-            return (
-                f"step '{_label(versions.old_model, task)}', already done, no longer exists "
-                f"in version {target}"
-            )
+            return "done_step_removed", {"step": _label(versions.old_model, task)}
     return None
 
 
-def _changed_here(task, new_task_spec, versions: _Versions) -> str | None:
+def _changed_here(task, new_task_spec, versions: _Versions) -> tuple[str, dict] | None:
     """A reason when the step the case is at changed its type, lane or event."""
-    label = _label(versions.old_model, task)
+    label = {"step": _label(versions.old_model, task)}
     old_spec = task.task_spec
     if type(old_spec) is not type(new_task_spec):
-        return f"the case is at '{label}', which changed its type"
+        return "changed_type", label
     old_definition = getattr(old_spec, "event_definition", None)
     new_definition = getattr(new_task_spec, "event_definition", None)
     if _kinds(old_definition) != _kinds(new_definition):
-        return f"the case is at '{label}', which now waits for another kind of event"
+        return "changed_event", label
     if old_spec.manual and _role(versions.old_model, old_spec.bpmn_id) != _role(
         versions.new_model, new_task_spec.bpmn_id
     ):
-        return f"the case is at '{label}', which changed its lane"
+        return "changed_lane", label
     return None
 
 

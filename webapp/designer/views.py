@@ -21,7 +21,7 @@ from engine.services import (
 from webapp.access import requires
 from webapp.database import commit, get_session
 from webapp.designer.drafts import compare, list_drafts, load_draft, save_draft
-from webapp.designer.migration import migrate, plan
+from webapp.designer.migration import migrate, plan, reason_text
 from webapp.presenters import xml_response
 
 bp = Blueprint("designer", __name__, url_prefix="/designer")
@@ -224,4 +224,10 @@ def migration(key: str, version: int):
         )
         return redirect(url_for("designer.versions", key=key))
     checks = plan(session, key, version, target.version)
-    return render_template("designer/migrate.html", source=source, target=target, checks=checks)
+    return render_template(
+        "designer/migrate.html",
+        source=source,
+        target=target,
+        checks=checks,
+        reason_text=reason_text,
+    )

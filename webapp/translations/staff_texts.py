@@ -50,4 +50,41 @@ ID = {
     "sent": "terkirim",
     "could not be sent": "gagal dikirim",
     "stopped by an error (an administrator is on it)": "terhenti karena kesalahan (sedang ditangani administrator)",
+    # the designer's migration plan (webapp/designer/migration.py REASONS)
+    "can move to version %(target)s": "dapat dipindahkan ke versi %(target)s",
+    "its state cannot be compared with version %(target)s; it stays on its version": (
+        "keadaannya tidak dapat dibandingkan dengan versi %(target)s; permohonan tetap pada "
+        "versinya"
+    ),
+    "its state cannot be compared with version %(target)s while event sub-process "
+    "'%(step)s' runs; it stays on its version": (
+        "keadaannya tidak dapat dibandingkan dengan versi %(target)s selama sub-proses peristiwa "
+        "'%(step)s' berjalan; permohonan tetap pada versinya"
+    ),
+    "its sub-process '%(step)s' was removed in version %(target)s": (
+        "sub-prosesnya '%(step)s' dihapus pada versi %(target)s"
+    ),
+    "step '%(step)s' was removed in version %(target)s": (
+        "langkah '%(step)s' dihapus pada versi %(target)s"
+    ),
+    "step '%(step)s', already done, no longer exists in version %(target)s": (
+        "langkah '%(step)s' yang sudah selesai tidak ada lagi pada versi %(target)s"
+    ),
+    "the case is at '%(step)s', which changed its type": (
+        "permohonan berada di '%(step)s', yang jenisnya berubah"
+    ),
+    "the case is at '%(step)s', which now waits for another kind of event": (
+        "permohonan berada di '%(step)s', yang kini menunggu jenis peristiwa lain"
+    ),
+    "the case is at '%(step)s', which changed its lane": (
+        "permohonan berada di '%(step)s', yang lajurnya (peran) berubah"
+    ),
+    "the engine could not move its state": "mesin tidak dapat memindahkan keadaannya",
+    "the case changed meanwhile; check it again": (
+        "permohonan berubah sementara itu; periksa kembali"
+    ),
+    # a task of a case that is not running (webapp/tasks/views.py)
+    "'%(task)s' cannot be completed now: case %(code)s is %(status)s.": (
+        "'%(task)s' belum dapat diselesaikan: permohonan %(code)s %(status)s."
+    ),
 }
