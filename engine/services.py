@@ -64,6 +64,7 @@ from engine.office.cases import (
     history as case_history,
 )
 from engine.office.definitions import (
+    check_deployable,
     decisions_beside,
     deploy,
     get_definition,
@@ -229,6 +230,7 @@ __all__ = [
     "starts_by_itself",
     "incidents",
     "deploy",
+    "check_deployable",
     "find_user",
     "get_case",
     "get_definition",

@@ -50,15 +50,7 @@ def deploy(
     Raises :class:`InvalidBpmn` with the validation problems when the file has errors.
     """
     called = _deployed_called(session, data, source)
-    model, problems = validate_file(
-        data,
-        source,
-        templates=templates,
-        dmn_files=dmn_files,
-        called_models={key: model_for(d) for key, d in called.items()},
-        called_specs={key: specs.specs_for(d) for key, d in called.items()},
-        connectors=connector_registry.catalog(session),
-    )
+    model, problems = _check(session, data, source, templates, dmn_files, called)
     if model is None or has_errors(problems):
         errors = [p for p in problems if p.severity == "error"]
         raise InvalidBpmn(
@@ -122,6 +114,34 @@ def decisions_beside(bpmn_path: Path, data: bytes) -> dict[str, bytes]:
         if wanted & set(re.findall(rb'<(?:[A-Za-z]+:)?decision\s[^>]*?\bid="([^"]+)"', content)):
             found[dmn.name] = content
     return found
+
+
+def check_deployable(
+    session: Session,
+    data: bytes,
+    *,
+    source: str = "<upload>",
+    templates: dict[str, str] | None = None,
+    dmn_files: dict[str, bytes] | None = None,
+):
+    """``(model, problems)`` of a file as :func:`deploy` judges it: with the deployed
+    procedures its call activities name and the registered connectors. The designer's
+    report uses this, so a report without errors means the file deploys, and one with
+    errors means it does not (issue 9: one check decides both)."""
+    called = _deployed_called(session, data, source)
+    return _check(session, data, source, templates, dmn_files, called)
+
+
+def _check(session: Session, data: bytes, source: str, templates, dmn_files, called):
+    return validate_file(
+        data,
+        source,
+        templates=templates,
+        dmn_files=dmn_files,
+        called_models={key: model_for(d) for key, d in called.items()},
+        called_specs={key: specs.specs_for(d) for key, d in called.items()},
+        connectors=connector_registry.catalog(session),
+    )
 
 
 def _deployed_called(session: Session, data: bytes, source: str) -> dict[str, ProcessDefinition]:

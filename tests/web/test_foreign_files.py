@@ -11,8 +11,8 @@ found, each with a model of our own:
   in the reader's language), and SpiffWorkflow's TypeError as the reason for a case
   stopped by an incident at a step the next version removes (a step in ERROR is where
   the case is);
-- engine-side, pinned as a strict xfail until fixed there: the designer's report
-  refusing a file that calls a deployed procedure, which deploy() accepts.
+- fixed: the designer's report refused a file that calls a deployed procedure, which
+  deploy() accepts: both use engine.services.check_deployable now.
 """
 
 from __future__ import annotations
@@ -123,13 +123,6 @@ def test_the_revised_diagram_of_a_procedure_with_an_event_subprocess_can_be_depl
     assert f"/designer/drafts/{token.group(1)}/deploy" in report
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="webapp/designer/views.py validates with engine.services.validate_file without the "
-    "deployed called procedures that deploy() passes (engine/office/definitions.py keeps them "
-    "private): the report refuses what deploy accepts; reported, the fix is engine-side",
-)
 def test_a_file_calling_a_deployed_procedure_is_deployable_on_the_report_page(db, staff):
     _deploy(db, "called_review.bpmn")
     designer = staff("designer")

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 
 from engine.errors import InvalidState, NotFound
 from engine.services import (
+    check_deployable,
     decision_drafts,
     deploy,
     get_definition,
@@ -16,7 +17,6 @@ from engine.services import (
     list_definitions,
     model_for,
     running_case_counts,
-    validate_file,
 )
 from webapp.access import requires
 from webapp.database import commit, get_session
@@ -73,7 +73,7 @@ def upload():
     if decisions is None:
         return redirect(url_for("designer.index"))
     data, source = upload.read(), Path(upload.filename).name[:200]
-    model, problems = validate_file(data, source, dmn_files=decisions)
+    model, problems = check_deployable(get_session(), data, source=source, dmn_files=decisions)
     if model is None:  # unreadable or unsafe XML: report it, keep nothing
         return _report_page(None, source, problems, None, decisions), 400
     return redirect(url_for("designer.report", token=_keep(data, source, decisions)))
@@ -106,7 +106,9 @@ def upload_decisions(key: str):
 def report(token: str):
     draft = _draft_or_404(token)
     decisions = decision_drafts.attached(get_session(), token)
-    model, problems = validate_file(draft.data, draft.source, dmn_files=decisions)
+    model, problems = check_deployable(
+        get_session(), draft.data, source=draft.source, dmn_files=decisions
+    )
     return _report_page(draft, draft.source, problems, model, decisions)
 
 
@@ -137,7 +139,9 @@ def draft_xml(token: str):
 def diff(token: str):
     draft = _draft_or_404(token)
     decisions = decision_drafts.attached(get_session(), token)
-    model, problems = validate_file(draft.data, draft.source, dmn_files=decisions)
+    model, problems = check_deployable(
+        get_session(), draft.data, source=draft.source, dmn_files=decisions
+    )
     if model is None or not model.processes:
         return redirect(url_for("designer.report", token=token))
     deployed = _deployed(model.main_process().id)
