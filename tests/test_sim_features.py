@@ -11,8 +11,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sim_fixtures.models import boundary_model
 
 from engine.bpmn.builder import linear_model
+from engine.bpmn.model import Loop
 from engine.bpmn.reader import load_bpmn_file
 from simulations.des.compiler import compile_process
 from simulations.des.kpis import run_kpis
@@ -99,6 +101,25 @@ def test_multi_instance_sub_process_runs_its_instances_in_parallel():
     assert cycle_hours(model("sim_loops"), p) == pytest.approx([6.0] * 5)
     kpis = run_kpis(simulate_once(model("sim_loops"), p, cases=5, seed=1))
     assert kpis["task.s_visit.executions"] == kpis["task.s_write.executions"] == 2.0
+
+
+def test_boundary_timer_on_a_multi_instance_task_cancels_every_instance():
+    m = boundary_model("PT1H")  # work, with an interrupting 1-hour timer to its own end
+    m.processes["timed"].nodes["work"].loop = Loop("multiInstance", cardinality="3")
+    p = params("timed", 2, work=2)
+    # all three instances stop at 1 h and free both clerks: no case waits for the next
+    assert cycle_hours(m, p) == pytest.approx([1.0] * 5)
+    run = simulate_once(m, p, cases=5, seed=1)
+    assert len(run.node) == 10  # two instances started per case, both cut at 1 h
+    assert run.work == pytest.approx([HOUR] * 10)
+
+
+def test_sequential_multi_instance_sub_process():
+    m = model("sim_loops")
+    m.processes["mi_sub"].nodes["s_inspection"].loop = Loop(
+        "multiInstance", sequential=True, cardinality="2"
+    )
+    assert cycle_hours(m, params("mi_sub", 2, s_write=2)) == pytest.approx([6.0] * 5)
 
 
 def test_bundle_agency_reviews_are_one_instance_per_agency():
@@ -227,3 +248,15 @@ def test_standard_loop_that_would_never_end_is_refused():
     p.tasks["l_unbounded"] = TaskParams(loop_probability=1.0)
     with pytest.raises(ParamsError, match="for ever"):
         compile_process(model("sim_loops"), p)
+
+
+def test_standard_loop_testing_before_may_not_run_at_all():
+    m = linear_model(["stamp"])
+    process = m.main_process()
+    process.nodes["stamp"].loop = Loop("standard", condition="stamped < copies", test_before=True)
+    p = params(process.id, 1)
+    kpis = run_kpis(simulate_once(m, p, cases=50, seed=1))
+    assert kpis["task.stamp.executions"] == 1.0  # no probability: once, as before
+    p.tasks["stamp"] = TaskParams(loop_probability=0.5)
+    kpis = run_kpis(simulate_once(m, p, cases=4000, seed=1))
+    assert kpis["task.stamp.executions"] == pytest.approx(1.0, rel=0.06)  # p / (1 - p)

@@ -50,6 +50,7 @@ def repeat_of(node: Node, task: TaskParams | None, warnings: list[str]) -> Repea
     if loop.kind == "multiInstance":
         return Repeat(_instances(node, task, warnings), loop.sequential)
     probability = task.loop_probability if task else None
+    test_before = loop.test_before and probability is not None  # else it runs once, as ever
     if probability is None:
         probability = 0.0
         if loop.condition:
@@ -63,7 +64,7 @@ def repeat_of(node: Node, task: TaskParams | None, warnings: list[str]) -> Repea
             f"tasks.{node.id}.loop_probability: 1 repeats the loop for ever (it has no "
             "loopMaximum); give a probability below 1"
         )
-    return Repeat(None, True, probability, maximum, loop.test_before)
+    return Repeat(None, True, probability, maximum, test_before)
 
 
 def _instances(node: Node, task: TaskParams | None, warnings: list[str]) -> Distribution:
