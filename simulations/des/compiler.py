@@ -4,6 +4,11 @@ Every flow node gets an index, a behaviour code (:data:`TASK`, :data:`XOR`...), 
 successors as a tuple of indices and, for exclusive gateways, cumulative branch
 probabilities. A transaction runs as a sub-process (its cancel end event ends it like an
 end event); a conditional catch event is a wait (``events.<id>.delay``, else none). The event loop then never touches a string or a dict per step.
+
+A call activity of a known process compiles that process's nodes in too, run as a
+sub-process (:mod:`simulations.des.calls`); a looping activity gets a
+:class:`~simulations.des.repeats.Repeat`; the starts of event sub-processes are kept
+per scope, like boundary events.
 """
 
 from __future__ import annotations
@@ -215,7 +220,10 @@ def _compile_node(
     elif node.is_activity and task and task.duration:
         kind, duration = DELAY, task.duration  # automated work without a clerk
     elif node.kind == "callActivity":
-        c.warnings.append(f"{node.id}: call activities take no time unless tasks.{node.id} says so")
+        c.warnings.append(
+            f"{node.id}: calls {node.called_element or 'a process'!r}, which is not in this "
+            f"file, so it takes no time unless tasks.{node.id} says so"
+        )
     event = params.events.get(node.id)
     c.repeat.append(repeat_of(node, task, c.warnings) if kind in (TASK, DELAY, SUB) else None)
     c.ids.append(shown)

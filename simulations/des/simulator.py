@@ -6,6 +6,9 @@ clerk of its pool at once when one is free, else waits FIFO by enabled time; its
 duration is working time on the pool's calendar, so work stops after hours. State
 lives in small lists indexed by the ``I_*`` and ``S_*`` constants below: creating a
 list is several times cheaper than an object, and this loop runs ~10^5 tasks a second.
+A looping activity (multi-instance, standard loop) opens a *group* scope whose tokens
+are its instances; an event sub-process is armed, like a boundary event, when its scope
+(the case, a sub-process, an inlined call) opens.
 A SimPy process per case would add a generator switch and an event object per step;
 SimPy was not measured against it here (see the benchmark in ``benchmarks/``).
 
