@@ -262,3 +262,35 @@ def test_standard_loop_testing_before_may_not_run_at_all():
     p.tasks["stamp"] = TaskParams(loop_probability=0.5)
     kpis = run_kpis(simulate_once(m, p, cases=4000, seed=1))
     assert kpis["task.stamp.executions"] == pytest.approx(1.0, rel=0.06)  # p / (1 - p)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "interrupting_event_subprocess",
+        "event_subprocess_scopes",
+        "nested_event_subprocess_deep",
+        "nested_event_subprocess_error",
+        "multi_instance_reviews",
+        "standard_loop",
+        "call_activity",
+    ],
+)
+def test_feature_models_finish_every_case_with_every_event_given(name):
+    """Event sub-processes starting at random (half of them), 0-3 instances and loops
+    repeating 40% of the time: no clerk is held by cancelled work, no case is stuck."""
+    m = model(name)
+    process = m.main_process()
+    p = params(process.id, 2)
+    p.arrivals.distribution = Distribution.exponential(HOUR)
+    for n in process.nodes.values():
+        if n.kind == "startEvent" and n.parent_id:
+            if process.nodes[n.parent_id].triggered_by_event:
+                p.events[n.id] = EventParams(Distribution.exponential(HOUR / 2), 0.5)
+        if n.loop is not None and n.loop.kind == "multiInstance":
+            spec = {"type": "uniform", "min": 0, "max": 3}
+            p.tasks[n.id] = TaskParams(instances=Distribution.from_spec(spec))
+        elif n.loop is not None:
+            p.tasks[n.id] = TaskParams(loop_probability=0.4)
+    run = simulate_once(m, p, cases=300, seed=2)
+    assert run.finished.all()
