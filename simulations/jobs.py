@@ -184,15 +184,18 @@ def simulate(
     report: Report | None = None,
     span: tuple[float, float] = (0.0, 1.0),
     budget: Budget | None = None,
+    called: dict[str, BpmnModel] | None = None,
 ) -> SimulationResult:
     """Run replications one by one in this thread, reporting progress within ``span``.
 
     Seeds come from :func:`~simulations.des.parallel.replication_seeds`, so a baseline and a
     scenario run with the same ``seed`` share random numbers, as the CLI's runs do.
     ``budget`` (default: a fresh one) bounds the steps and time; see :class:`Budget`.
+    ``called`` maps process keys to the models of processes ``model`` calls but does
+    not hold, so those calls run inline.
     """
     budget = budget or Budget()
-    compiled = compile_process(model, params, params.process)  # not replicate(): its cache
+    compiled = compile_process(model, params, params.process, called)  # not replicate(): its cache
     result = SimulationResult(compiled.process.id, cases, seed, label=label)  # is per process
     result.warnings = sorted(set(compiled.warnings))
     seeds = replication_seeds(seed, replications)

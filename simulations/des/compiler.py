@@ -4,6 +4,11 @@ Every flow node gets an index, a behaviour code (:data:`TASK`, :data:`XOR`...), 
 successors as a tuple of indices and, for exclusive gateways, cumulative branch
 probabilities. A transaction runs as a sub-process (its cancel end event ends it like an
 end event); a conditional catch event is a wait (``events.<id>.delay``, else none). The event loop then never touches a string or a dict per step.
+
+A call activity of a known process compiles that process's nodes in too, run as a
+sub-process (:mod:`simulations.des.calls`); a looping activity gets a
+:class:`~simulations.des.repeats.Repeat`; the starts of event sub-processes are kept
+per scope, like boundary events.
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from engine.bpmn.model import BpmnModel, Node, Process, TimerDefinition
+from simulations.des.calls import place_nodes
+from simulations.des.repeats import Repeat, repeat_of
 from simulations.params.distributions import Distribution, ParamsError
 from simulations.params.parameters import SimParams
 
@@ -61,14 +68,26 @@ class CompiledProcess:
     pools: list[str] = field(default_factory=list)
     pool_index: dict[str, int] = field(default_factory=dict)
     start_nodes: tuple[int, ...] = ()
+    #: per activity: how its instances run (multi-instance or standard loop), else None
+    repeat: list[Repeat | None] = field(default_factory=list)
+    #: per sub-process (or inlined call): the starts of its event sub-processes
+    event_subs: list[tuple[Boundary, ...]] = field(default_factory=list)
+    case_event_subs: tuple[Boundary, ...] = ()  # those of the process itself
+    event_sub_of: dict[int, int] = field(default_factory=dict)  # start -> event sub-process
     cancellable: bool = False
     warnings: list[str] = field(default_factory=list)
 
 
 def compile_process(
-    model: BpmnModel, params: SimParams, process_id: str | None = None
+    model: BpmnModel,
+    params: SimParams,
+    process_id: str | None = None,
+    called: dict[str, BpmnModel] | None = None,
 ) -> CompiledProcess:
     """Compile ``model``'s process (``process_id``, else params', else the main one).
+
+    ``called`` maps process keys to models, so call activities of processes not in
+    ``model`` (deployed ones) run inline too; see :mod:`simulations.des.calls`.
 
     Raises
     ------
@@ -78,39 +97,80 @@ def compile_process(
     """
     process = _pick_process(model, process_id or params.process)
     c = CompiledProcess(process)
-    nodes = list(process.nodes.values())
-    index = {n.id: i for i, n in enumerate(nodes)}
-    for node in nodes:
-        _compile_node(c, process, node, params)
+    placed = place_nodes(model, process, params, called, c.warnings)
+    index = {p.key: i for i, p in enumerate(placed)}
+    taken: set[str] = set()
+    for p in placed:
+        shown = p.node.id if p.node.id not in taken else p.key
+        taken.add(shown)
+        _compile_node(c, p.node, params, shown, p.inlined)
     boundaries: dict[str, list[Node]] = {}
     sub_starts: dict[str, list[str]] = {}
-    for n in process.nodes.values():  # once, not per node: compiling stays linear
-        if n.attached_to:
-            boundaries.setdefault(n.attached_to, []).append(n)
-        if n.kind == "startEvent" and n.parent_id:
-            sub_starts.setdefault(n.parent_id, []).append(n.id)
-    for i, node in enumerate(nodes):
-        flows = process.outgoing(node.id)
-        c.succ.append(tuple(index[f.target] for f in flows if f.target in index))
+    for p in placed:  # once, not per node: compiling stays linear
+        if p.node.attached_to:
+            boundaries.setdefault(p.prefix + p.node.attached_to, []).append(p.node)
+        if p.node.kind == "startEvent" and p.parent:
+            inner = sub_starts.setdefault(p.parent, [])
+            if p.node.parent_id or not inner:  # a called process starts at its first start
+                inner.append(p.key)
+    for i, p in enumerate(placed):
+        flows = p.process.outgoing(p.node.id)
+        targets = (index.get(p.prefix + f.target) for f in flows)
+        c.succ.append(tuple(t for t in targets if t is not None))
         c.probs.append(_branch_probabilities(c.kinds[i], [f.id for f in flows], params, c))
-        need = len(process.incoming(node.id))
+        need = len(p.process.incoming(p.node.id))
         c.join_need.append(need if c.kinds[i] in (AND, OR) and need > 1 else 1)
-        c.boundaries.append(_boundaries(boundaries.get(node.id, []), params, index))
-        c.sub_starts.append(tuple(index[s] for s in sub_starts.get(node.id, [])))
+        c.boundaries.append(_boundaries(boundaries.get(p.key, []), params, index, p.prefix))
+        c.sub_starts.append(tuple(index[s] for s in sub_starts.get(p.key, [])))
     c.or_join = [
         _paired_join(c, i) if c.kinds[i] == OR and len(c.succ[i]) > 1 else -1
-        for i in range(len(nodes))
+        for i in range(len(placed))
     ]
     starts = [n for n in process.start_events() if n.id in index]
     if not starts:
         raise ParamsError(f"process {process.id!r} has no start event to simulate")
     c.start_nodes = (index[starts[0].id],)
-    c.cancellable = any(k == TERMINATE for k in c.kinds) or any(
-        b.interrupting for i, bs in enumerate(c.boundaries) for b in bs if c.kinds[i] == SUB
+    _event_subprocesses(c, placed, index, sub_starts, params)
+    c.cancellable = (
+        any(k == TERMINATE for k in c.kinds)
+        or any(
+            b.interrupting
+            for i, bs in enumerate(c.boundaries)
+            for b in bs
+            if c.kinds[i] == SUB or c.repeat[i] is not None
+        )
+        or any(b.interrupting for bs in [*c.event_subs, c.case_event_subs] for b in bs)
     )
-    _check_references(c, params, process)
+    _check_references(c, params, placed)
     _warn_about_timers(c, params)
     return c
+
+
+def _event_subprocesses(
+    c: CompiledProcess, placed: list, index: dict, sub_starts: dict, params: SimParams
+) -> None:
+    """Arm each event sub-process on its scope: the process, a sub-process or a call."""
+    per_scope: dict[str | None, list[Boundary]] = {}
+    for i, p in enumerate(placed):
+        if not p.node.triggered_by_event:
+            continue
+        for key in sub_starts.get(p.key, []):
+            s = index[key]
+            c.event_sub_of[s] = i
+            start = placed[s].node
+            event = params.events.get(start.id)
+            if start.timer is None and event is None:
+                c.warnings.append(
+                    f"{c.ids[i]}: the event sub-process never starts unless "
+                    f"events.{start.id} gives the delay and probability of its event"
+                )
+                continue
+            delay = event.delay if event else None
+            probability = event.probability if event else 1.0
+            boundary = Boundary(s, start.is_interrupting, start.timer, delay, probability)
+            per_scope.setdefault(p.parent, []).append(boundary)
+    c.case_event_subs = tuple(per_scope.get(None, ()))
+    c.event_subs = [tuple(per_scope.get(p.key, ())) for p in placed]
 
 
 def _pick_process(model: BpmnModel, process_id: str | None) -> Process:
@@ -124,14 +184,16 @@ def _pick_process(model: BpmnModel, process_id: str | None) -> Process:
         raise ParamsError(str(exc)) from None
 
 
-def _compile_node(c: CompiledProcess, process: Process, node: Node, params: SimParams) -> None:
+def _compile_node(
+    c: CompiledProcess, node: Node, params: SimParams, shown: str, inlined: bool
+) -> None:
     task = params.tasks.get(node.id)
     kind, duration, pool = PASS, None, -1
     if node.kind in _GATEWAYS:
         kind = _GATEWAYS[node.kind]
     elif node.kind == "endEvent":
         kind = TERMINATE if "terminate" in node.event_definitions else END
-    elif node.kind in _SUB_KINDS:
+    elif node.kind in _SUB_KINDS or inlined:
         kind = SUB
     elif node.kind == "serviceTask":  # another system answers: automatic, no clerk
         if task and task.duration:
@@ -158,9 +220,13 @@ def _compile_node(c: CompiledProcess, process: Process, node: Node, params: SimP
     elif node.is_activity and task and task.duration:
         kind, duration = DELAY, task.duration  # automated work without a clerk
     elif node.kind == "callActivity":
-        c.warnings.append(f"{node.id}: call activities take no time unless tasks.{node.id} says so")
+        c.warnings.append(
+            f"{node.id}: calls {node.called_element or 'a process'!r}, which is not in this "
+            f"file, so it takes no time unless tasks.{node.id} says so"
+        )
     event = params.events.get(node.id)
-    c.ids.append(node.id)
+    c.repeat.append(repeat_of(node, task, c.warnings) if kind in (TASK, DELAY, SUB) else None)
+    c.ids.append(shown)
     c.names.append(node.name or node.id)
     c.kinds.append(kind)
     c.pool.append(pool)
@@ -211,7 +277,9 @@ def _branch_probabilities(
     return tuple(cumulative)
 
 
-def _boundaries(attached: list[Node], params: SimParams, index: dict) -> tuple[Boundary, ...]:
+def _boundaries(
+    attached: list[Node], params: SimParams, index: dict, prefix: str = ""
+) -> tuple[Boundary, ...]:
     out = []
     for b in attached:
         event = params.events.get(b.id)
@@ -219,7 +287,7 @@ def _boundaries(attached: list[Node], params: SimParams, index: dict) -> tuple[B
             continue  # errors, messages... without parameters never happen here
         delay = event.delay if event else None
         probability = event.probability if event else 1.0
-        out.append(Boundary(index[b.id], b.cancel_activity, b.timer, delay, probability))
+        out.append(Boundary(index[prefix + b.id], b.cancel_activity, b.timer, delay, probability))
     return tuple(out)
 
 
@@ -246,15 +314,18 @@ def _paired_join(c: CompiledProcess, split: int) -> int:
     return min(common, key=lambda n: max(r[n] for r in reach))
 
 
-def _check_references(c: CompiledProcess, params: SimParams, process: Process) -> None:
+def _check_references(c: CompiledProcess, params: SimParams, placed: list) -> None:
+    process = c.process
+    flows = {f for proc in {id(p.process): p.process for p in placed}.values() for f in proc.flows}
+    nodes = {p.node.id for p in placed}
     for flow_id in params.flows:
-        if flow_id not in process.flows:
+        if flow_id not in flows:
             raise ParamsError(f"flows.{flow_id}: no such sequence flow in process {process.id!r}")
     for task_id in params.tasks:
-        if task_id not in process.nodes:
+        if task_id not in nodes:
             raise ParamsError(f"tasks.{task_id}: no such task in process {process.id!r}")
     for event_id in params.events:
-        if event_id not in process.nodes:
+        if event_id not in nodes:
             raise ParamsError(f"events.{event_id}: no such event in process {process.id!r}")
 
 
@@ -268,7 +339,7 @@ def _warn_about_timers(c: CompiledProcess, params: SimParams) -> None:
         if c.duration[i] is None and timer is not None and c.kinds[i] == DELAY:
             if timer_delay(timer, params.start, sla) is None:
                 c.warnings.append(f"{node_id}: timer {timer.expression!r} not understood; no wait")
-    for bs in c.boundaries:
+    for bs in [*c.boundaries, *c.event_subs, c.case_event_subs]:
         for b in bs:
             if b.delay is None and timer_delay(b.timer, params.start, sla) is None:
                 c.warnings.append(f"{c.ids[b.node]}: timer not understood; it never fires")

@@ -37,15 +37,22 @@ def replication_seeds(seed: int | None, replications: int) -> list[int]:
 
 
 def replicate(
-    model: BpmnModel, params: SimParams, process_id, cases: int, seed: int, trim: float, keep: bool
+    model: BpmnModel,
+    params: SimParams,
+    process_id,
+    cases: int,
+    seed: int,
+    trim: float,
+    keep: bool,
+    called: dict[str, BpmnModel] | None = None,
 ):
     """One replication: its KPIs, and the raw run when ``keep``."""
-    compiled = _compiled(model, params, process_id)
+    compiled = _compiled(model, params, process_id, called=called)
     run = Simulator(compiled, params, seed).run(cases)
     return run_kpis(run, trim), (run if keep else None), list(compiled.warnings)
 
 
-def _compiled(model: BpmnModel, params: SimParams, process_id, compiled=None):
+def _compiled(model: BpmnModel, params: SimParams, process_id, compiled=None, called=None):
     """The compiled process of these very objects (kept alive, compared by identity: an
     ``id()`` of a freed object can be reused by the next one)."""
     state = _worker_state
@@ -53,9 +60,12 @@ def _compiled(model: BpmnModel, params: SimParams, process_id, compiled=None):
         state.get("model") is not model
         or state.get("params") is not params
         or (state.get("process_id") != process_id)
+        or state.get("called") is not called
     ):
-        compiled = compiled or compile_process(model, params, process_id)
-        state.update(model=model, params=params, process_id=process_id, compiled=compiled)
+        compiled = compiled or compile_process(model, params, process_id, called)
+        state.update(
+            model=model, params=params, process_id=process_id, compiled=compiled, called=called
+        )
     return state["compiled"]
 
 
@@ -74,6 +84,7 @@ def run_replications(
     progress: bool = False,
     keep_runs: int = 0,
     label: str = "baseline",
+    called: dict[str, BpmnModel] | None = None,
 ) -> SimulationResult:
     """Simulate ``replications`` independent runs and collect their KPIs.
 
@@ -87,6 +98,10 @@ def run_replications(
         Show a tqdm progress bar on stderr.
     keep_runs : int
         How many raw runs to keep (for event logs).
+    called : dict, optional
+        Models of processes the model calls but does not hold (deployed ones), by
+        process key: those call activities run inline. Such runs stay off Celery (its
+        tasks carry one BPMN file).
 
     Examples
     --------
@@ -96,10 +111,10 @@ def run_replications(
     (2, 30.0)
     """
     cases = cases or params.cases
-    compiled = _compiled(model, params, process_id)  # forked workers inherit it
+    compiled = _compiled(model, params, process_id, called=called)  # forked workers inherit it
     seeds = replication_seeds(seed, replications)
     jobs = [
-        (model, params, process_id, cases, s, params.trim, i < keep_runs)
+        (model, params, process_id, cases, s, params.trim, i < keep_runs, called)
         for i, s in enumerate(seeds)
     ]
     result = SimulationResult(compiled.process.id, cases, seed, label=label)
@@ -123,7 +138,7 @@ def _execute(jobs: list[tuple], workers: int | None, progress: bool, label: str)
 
 
 def _results(jobs: list[tuple], workers: int | None) -> Iterator[tuple]:
-    if broker_url() and len(jobs) > 1:
+    if broker_url() and len(jobs) > 1 and jobs[0][7] is None:
         yield from _celery_results(jobs)
         return
     workers = min(workers or os.cpu_count() or 1, len(jobs))

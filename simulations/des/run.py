@@ -72,6 +72,24 @@ def build_samplers(c: CompiledProcess, params: SimParams, seed):
     return dur, delay, uniform, bounds, _arrivals(params, _rng(entropy, "arrivals"))
 
 
+def build_repeats(c: CompiledProcess, params: SimParams, seed):
+    """Per looping activity ``(draw instances, sequential, probability, maximum, test
+    first)``, and the starts of event sub-processes per scope: per sub-process, and the
+    process's own. Their streams are their own, so models without them draw as before."""
+    entropy = _entropy(seed)
+    repeat: list[tuple | None] = []
+    for r, node_id in zip(c.repeat, c.ids, strict=True):
+        if r is None:
+            repeat.append(None)
+            continue
+        draw = r.instances.sampler(_rng(entropy, "instances:" + node_id)) if r.instances else None
+        repeat.append((draw, r.sequential, r.probability, r.maximum, r.test_before))
+    sla = sla_calendar(params)
+    subs = [tuple(_boundary(b, c, params, sla, entropy) for b in bs) for bs in c.event_subs]
+    case_subs = tuple(_boundary(b, c, params, sla, entropy) for b in c.case_event_subs)
+    return repeat, subs, case_subs
+
+
 def _drawn(draw: Callable[[], float]) -> Callable[[float], float]:
     def delay(now: float) -> float:
         return draw()

@@ -6,6 +6,9 @@ clerk of its pool at once when one is free, else waits FIFO by enabled time; its
 duration is working time on the pool's calendar, so work stops after hours. State
 lives in small lists indexed by the ``I_*`` and ``S_*`` constants below: creating a
 list is several times cheaper than an object, and this loop runs ~10^5 tasks a second.
+A looping activity (multi-instance, standard loop) opens a *group* scope whose tokens
+are its instances; an event sub-process is armed, like a boundary event, when its scope
+(the case, a sub-process, an inlined call) opens.
 A SimPy process per case would add a generator switch and an event object per step;
 SimPy was not measured against it here (see the benchmark in ``benchmarks/``).
 
@@ -40,15 +43,18 @@ from simulations.des.compiler import (
     XOR,
     compile_process,
 )
-from simulations.des.run import RunResult, build_pools, build_samplers
+from simulations.des.run import RunResult, build_pools, build_repeats, build_samplers
 from simulations.params.parameters import SimParams
 
 # a work item: [scope, node, enabled, start, resource, state, work seconds]
 I_SCOPE, I_NODE, I_ENABLED, I_START, I_RES, I_STATE, I_WORK, I_CHILD = range(8)
 QUEUED, RUNNING, DONE, CANCELLED = range(4)
-# a scope (a case, or a running sub-process): [live tokens, joins, parent, handle, case, cancelled, items]
-S_LIVE, S_JOINS, S_PARENT, S_HANDLE, S_CASE, S_CANCELLED, S_ITEMS = range(7)
-EV_ARRIVAL, EV_DONE, EV_DELAY, EV_BOUNDARY = range(4)
+# a scope (a case, a running sub-process, or the instances of a looping activity):
+# [live tokens, joins, parent, handle, case, cancelled, items, instances]
+S_LIVE, S_JOINS, S_PARENT, S_HANDLE, S_CASE, S_CANCELLED, S_ITEMS, S_GROUP = range(8)
+# the instances of a scope that is a group: [left to start, repeat probability, maximum, run]
+G_LEFT, G_PROBABILITY, G_MAXIMUM, G_RUN = range(4)
+EV_ARRIVAL, EV_DONE, EV_DELAY, EV_BOUNDARY, EV_EVENT_SUB = range(5)
 
 
 class Simulator:
@@ -75,6 +81,7 @@ class Simulator:
         )
         s = build_samplers(compiled, params, seed)
         self.dur, self.delay, self.uniform, self.bounds, self.next_gap = s
+        self.repeat, self.event_subs, self.case_event_subs = build_repeats(compiled, params, seed)
         self.pools = build_pools(compiled, params)
         self.cal = [p.calendar for p in self.pools]
         self.free = [deque(p.resources) for p in self.pools]
@@ -110,8 +117,10 @@ class Simulator:
             elif kind == EV_DELAY:
                 if not item[0][S_CANCELLED]:
                     self._leave(item[0], item[1], now)
-            else:
+            elif kind == EV_BOUNDARY:
                 self._fire(item, now)
+            else:
+                self._start_event_subprocess(item, now)
         return RunResult.from_simulator(self)
 
     # -- cases and tokens --------------------------------------------------------
@@ -120,11 +129,13 @@ class Simulator:
         case = len(self.case_arrival)
         self.case_arrival.append(now)
         self.case_end.append(math.nan)
-        scope: list[Any] = [1, None, None, None, case, False, [] if self.track else None]
+        scope: list[Any] = [1, None, None, None, case, False, [] if self.track else None, None]
         self.remaining -= 1
         if self.remaining > 0:
             at = self.arrival_cal.next_open(now + self.next_gap(now))
             heappush(self.heap, (at, self.seq(), EV_ARRIVAL, None))
+        if self.case_event_subs:
+            self._arm_event_subprocesses(scope, self.case_event_subs, now)
         self._route(scope, list(self.c.start_nodes), now)
 
     def _route(self, scope: list, todo: list, now: float) -> None:
@@ -134,7 +145,10 @@ class Simulator:
             n = todo.pop()
             k = kinds[n]
             if k == TASK:
-                self._enable(scope, n, now)
+                if self.repeat[n] is None:
+                    self._enable(scope, n, now)
+                else:
+                    self._open_instances(scope, n, now)
                 continue
             if k == AND or k == OR:
                 if self.join_need[n] > 1 and not self._joined(scope, n, k):
@@ -147,10 +161,18 @@ class Simulator:
                 self._consume(scope, now)
                 continue
             elif k == DELAY:
-                heappush(self.heap, (now + self.delay[n](now), self.seq(), EV_DELAY, (scope, n)))
+                if self.repeat[n] is None:
+                    heappush(
+                        self.heap, (now + self.delay[n](now), self.seq(), EV_DELAY, (scope, n))
+                    )
+                else:
+                    self._open_instances(scope, n, now)
                 continue
             elif k == SUB:
-                self._open_subprocess(scope, n, now)
+                if self.repeat[n] is None:
+                    self._open_subprocess(scope, n, now)
+                else:
+                    self._open_instances(scope, n, now)
                 continue
             elif k == EVGW:
                 self._event_gateway(scope, n, now)
@@ -163,6 +185,9 @@ class Simulator:
 
     def _leave(self, scope: list, n: int, now: float) -> None:
         """The token leaves ``n`` (a task, timer or event) along its outgoing flows."""
+        if scope[S_GROUP] is not None:  # one instance of a looping activity is done
+            self._instance_done(scope, now)
+            return
         s = self.succ[n]
         if len(s) == 1:
             self._route(scope, [s[0]], now)
@@ -242,7 +267,7 @@ class Simulator:
             self._start(item, free.popleft(), now)
         else:
             self.queue[p].append(item)
-        if self.bounds[n]:
+        if self.bounds[n] and scope[S_GROUP] is None:  # a loop's are on the whole
             self._arm(item, n, now)
 
     def _start(self, item: list, r: int, now: float) -> None:
@@ -268,20 +293,99 @@ class Simulator:
 
     # -- sub-processes, timers, cancellation ---------------------------------------
 
-    def _open_subprocess(self, scope: list, n: int, now: float) -> None:
-        starts = self.c.sub_starts[n]
+    def _open_subprocess(self, scope: list, n: int, now: float, starts=None) -> None:
+        starts = self.c.sub_starts[n] if starts is None else starts
         handle = [scope, n, now, now, -1, RUNNING, 0.0, None]
-        child = [len(starts), None, scope, handle, scope[S_CASE], False, [] if self.track else None]
+        child = [len(starts), None, scope, handle, scope[S_CASE], False]
+        child += [[] if self.track else None, None]
         handle[I_CHILD] = child
         if self.track:
             scope[S_ITEMS].append(handle)
-        if self.bounds[n]:
+        if self.bounds[n] and scope[S_GROUP] is None:
             self._arm(handle, n, now)
+        if self.event_subs[n]:
+            self._arm_event_subprocesses(child, self.event_subs[n], now)
         if not starts:
             child[S_LIVE] = 1
             self._consume(child, now)
             return
         self._route(child, list(starts), now)
+
+    # -- multi-instance and standard loops -------------------------------------------
+
+    def _open_instances(self, scope: list, n: int, now: float) -> None:
+        """Start a looping activity: a group scope whose instances are its tokens."""
+        draw, sequential, probability, maximum, test_before = self.repeat[n]
+        handle = [scope, n, now, now, -1, RUNNING, 0.0, None]
+        if self.track:
+            scope[S_ITEMS].append(handle)
+        if self.bounds[n]:
+            self._arm(handle, n, now)
+        if draw is None:  # a standard loop: once, then again while it draws so
+            count = 0 if test_before and self.uniform() >= probability else 1
+        else:
+            count = max(0, round(float(draw())))
+        if count == 0:
+            handle[I_STATE] = DONE
+            self._leave(scope, n, now)
+            return
+        first = 1 if sequential else count
+        group = [first, None, scope, handle, scope[S_CASE], False]
+        group += [[] if self.track else None, [count - first, probability, maximum, 0]]
+        handle[I_CHILD] = group
+        for _ in range(first):
+            self._instance(group, n, now)
+
+    def _instance(self, group: list, n: int, now: float) -> None:
+        k = self.kinds[n]
+        if k == TASK:
+            self._enable(group, n, now)
+        elif k == DELAY:
+            heappush(self.heap, (now + self.delay[n](now), self.seq(), EV_DELAY, (group, n)))
+        else:
+            self._open_subprocess(group, n, now)
+
+    def _instance_done(self, group: list, now: float) -> None:
+        """One instance ended: start the next in a row, or end the activity after the last."""
+        g, handle = group[S_GROUP], group[S_HANDLE]
+        n = handle[I_NODE]
+        g[G_RUN] += 1
+        if g[G_LEFT] > 0:
+            g[G_LEFT] -= 1
+            self._instance(group, n, now)
+            return
+        if g[G_PROBABILITY] > 0 and g[G_RUN] < g[G_MAXIMUM]:
+            if self.uniform() < g[G_PROBABILITY]:
+                self._instance(group, n, now)
+                return
+        group[S_LIVE] -= 1
+        if group[S_LIVE] <= 0 and handle[I_STATE] == RUNNING:
+            handle[I_STATE] = DONE
+            self._leave(group[S_PARENT], n, now)
+
+    # -- event sub-processes --------------------------------------------------------
+
+    def _arm_event_subprocesses(self, scope: list, starts: tuple, now: float) -> None:
+        for start, interrupting, delay, probability in starts:
+            if probability < 1.0 and self.uniform() >= probability:
+                continue
+            wait = delay(now)
+            if wait != math.inf:
+                event = (scope, start, interrupting)
+                heappush(self.heap, (now + wait, self.seq(), EV_EVENT_SUB, event))
+
+    def _start_event_subprocess(self, event: tuple, now: float) -> None:
+        """An event sub-process starts if its scope still runs; an interrupting one
+        cancels the scope's other work, and the scope ends when it ends."""
+        scope, start, interrupting = event
+        if scope[S_CANCELLED] or scope[S_LIVE] <= 0:
+            return
+        if interrupting:
+            self._cancel_scope(scope, now)
+            scope[S_LIVE], scope[S_JOINS] = 1, None  # it stays cancelled: its delays
+        else:
+            scope[S_LIVE] += 1
+        self._open_subprocess(scope, self.c.event_sub_of[start], now, (start,))
 
     def _event_gateway(self, scope: list, n: int, now: float) -> None:
         """The first catch event after the gateway wins (a message may never come)."""
@@ -335,8 +439,17 @@ class Simulator:
 
 
 def simulate_once(
-    model: BpmnModel, params: SimParams, cases: int | None = None, seed=None, process_id=None
+    model: BpmnModel,
+    params: SimParams,
+    cases: int | None = None,
+    seed=None,
+    process_id=None,
+    called: dict[str, BpmnModel] | None = None,
 ) -> RunResult:
-    """Compile and run one replication; see :func:`simulations.des.parallel.run_replications`."""
-    compiled = compile_process(model, params, process_id)
+    """Compile and run one replication; see :func:`simulations.des.parallel.run_replications`.
+
+    ``called`` maps process keys to the models of processes the model calls but does
+    not hold (deployed ones), so those calls run inline too.
+    """
+    compiled = compile_process(model, params, process_id, called)
     return Simulator(compiled, params, seed).run(cases or params.cases)

@@ -28,11 +28,17 @@ class LaneParams:
 
 @dataclass
 class TaskParams:
-    """A task's working-time ``duration``; ``lane`` overrides the BPMN lane."""
+    """A task's working-time ``duration``; ``lane`` overrides the BPMN lane.
+
+    ``instances`` is how many instances a multi-instance activity runs (drawn, rounded);
+    ``loop_probability`` the chance that a standard loop runs again after each run.
+    """
 
     duration: Distribution | None = None
     lane: str | None = None
     cost: float = 0.0  # fixed cost per execution
+    instances: Distribution | None = None
+    loop_probability: float | None = None
 
 
 @dataclass

@@ -161,6 +161,10 @@ def _task_dict(task: TaskParams) -> dict:
         out["lane"] = task.lane
     if task.cost:
         out["cost"] = task.cost
+    if task.instances is not None:
+        out["instances"] = task.instances.as_spec()
+    if task.loop_probability is not None:
+        out["loop_probability"] = task.loop_probability
     return out
 
 
@@ -221,14 +225,19 @@ def _lane(spec, where: str) -> LaneParams:
 def _task(spec, where: str) -> TaskParams:
     if not isinstance(spec, dict) or "type" in spec:
         spec = {"duration": spec}
-    _check_keys(spec, {"duration", "lane", "cost"}, where)
-    duration = spec.get("duration")
+    _check_keys(spec, {"duration", "lane", "cost", "instances", "loop_probability"}, where)
+    duration, instances = spec.get("duration"), spec.get("instances")
+    loop = spec.get("loop_probability")
     return TaskParams(
         duration=None
         if duration is None
         else Distribution.from_spec(duration, f"{where}.duration"),
         lane=None if spec.get("lane") is None else str(spec["lane"]),
         cost=_number(spec.get("cost", 0.0), f"{where}.cost", 0.0),
+        instances=None
+        if instances is None
+        else Distribution.from_spec(instances, f"{where}.instances"),
+        loop_probability=None if loop is None else _number(loop, f"{where}.loop_probability", 0, 1),
     )
 
 
