@@ -312,6 +312,47 @@ def _model(job: dict) -> BpmnModel:
         return load_deployed_model(session, job["key"], job.get("version"))
 
 
+def _called(job: dict, model: BpmnModel) -> dict[str, BpmnModel]:
+    """The models of the deployed procedures ``model``'s call activities run, so the
+    simulator runs those calls inline: the versions a deployed version pinned, else the
+    newest deployed version of each called key the file does not define."""
+    from engine.errors import ProcessNotFound
+    from engine.office.definitions import get_definition, model_for
+    from engine.storage.db import session_scope
+    from engine.storage.tables import ProcessDefinition
+    from engine.workflow.specs import called_definition_ids
+
+    wanted = {
+        node.called_element
+        for process in model.processes.values()
+        for node in process.nodes.values()
+        if node.kind == "callActivity" and node.called_element not in model.processes
+    } - {None, ""}
+    if not wanted:
+        return {}
+    found: dict[str, BpmnModel] = {}
+    with session_scope(jobs.current_engine()) as session:
+        pinned: dict[str, int] = {}
+        if job.get("key") and job.get("version"):
+            try:
+                own = get_definition(session, job["key"], job["version"])
+                pinned = called_definition_ids(own)
+            except ProcessNotFound:
+                pass
+        for key in sorted(wanted):
+            try:
+                definition = (
+                    session.get(ProcessDefinition, pinned[key])
+                    if key in pinned
+                    else get_definition(session, key)
+                )
+            except ProcessNotFound:
+                continue  # not deployed: the call takes no time, with the simulator's warning
+            if definition is not None:
+                found[key] = model_for(definition)
+    return found
+
+
 def _run(job: dict) -> dict:
     return {
         "cases": _bounded(job, "cases"),
@@ -329,7 +370,12 @@ def analyze_with_simulation(job: dict, report: Report) -> dict:
     model, params = _model(job), parse_params(job.get("params_yaml", ""))
     process_of(model, params.process)  # a ParamsError naming ``process`` when it is wrong
     analysis, baseline = quick_analysis(
-        model, params, history_kpis=job.get("history_kpis"), report=report, **_run(job)
+        model,
+        params,
+        history_kpis=job.get("history_kpis"),
+        report=report,
+        called=_called(job, model),
+        **_run(job),
     )
     return {"analysis": analysis.as_dict(), "heatmap": heatmap(baseline), "run": _run(job)}
 
@@ -349,9 +395,16 @@ def compare_scenario(job: dict, report: Report) -> dict:
     report(0.01, progress_message("preparing"))
     model, params = _model(job), parse_params(job.get("params_yaml", ""))
     changed_model, changed_params = apply_changes(model, params, list(job.get("changes") or []))
-    run, budget = _run(job), Budget()
+    run, budget, called = _run(job), Budget(), _called(job, model)
     baseline = simulate(
-        model, params, label="baseline", report=report, span=(0.02, 0.5), budget=budget, **run
+        model,
+        params,
+        label="baseline",
+        report=report,
+        span=(0.02, 0.5),
+        budget=budget,
+        called=called,
+        **run,
     )
     name = str(job.get("name") or "scenario")[:120]
     scenario = simulate(
@@ -361,6 +414,7 @@ def compare_scenario(job: dict, report: Report) -> dict:
         report=report,
         span=(0.5, 0.95),
         budget=budget,
+        called=called,
         **run,
     )
     comparison = compare(baseline, scenario)

@@ -73,3 +73,25 @@ def test_a_procedure_that_starts_by_itself_is_no_public_service(citizen, db):
     for key in ("inspection_round", "complaint_intake"):
         assert citizen.get(f"/services/{key}").status_code == 404
         assert citizen.get(f"/services/{key}/apply").status_code == 404
+
+
+def test_the_reformers_simulation_runs_the_called_procedures_inline(
+    staff, db, bundle_case, monkeypatch
+):
+    """Issue 9: what the engine runs is simulated too. The bundle calls three deployed
+    procedures: the simulation of a deployed version runs the versions it pinned inline
+    (their clerks' tasks take time) instead of counting each call as no time."""
+    from engine.background import jobs
+    from engine.storage.tables import Job
+
+    monkeypatch.setattr(jobs, "submit", lambda job_id, engine=None: jobs.run(job_id, engine))
+    reformer = staff("reformer")
+    run = reformer.post("/reformer/small_business_bundle/1/run", data={"cases": "20", "seed": "1"})
+    assert run.status_code == 302
+    job = db.get(Job, int(run.headers["Location"].rstrip("/").rsplit("/", 1)[-1]))
+    db.refresh(job)
+    assert job.status == "done", job.error
+    baseline = job.result["comparison"]
+    text = str(baseline)
+    assert "take no time" not in text  # no call was skipped
+    assert "verify_documents" in text  # a task of the called building approval was simulated
