@@ -322,12 +322,14 @@ def _called(job: dict, model: BpmnModel) -> dict[str, BpmnModel]:
     from engine.storage.tables import ProcessDefinition
     from engine.workflow.specs import called_definition_ids
 
-    wanted = {
+    wanted: set[str] = {
         node.called_element
         for process in model.processes.values()
         for node in process.nodes.values()
-        if node.kind == "callActivity" and node.called_element not in model.processes
-    } - {None, ""}
+        if node.kind == "callActivity"
+        and node.called_element
+        and node.called_element not in model.processes
+    }
     if not wanted:
         return {}
     found: dict[str, BpmnModel] = {}
