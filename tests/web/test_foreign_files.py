@@ -20,8 +20,6 @@ from __future__ import annotations
 import io
 import re
 
-import pytest
-
 from engine import services
 from engine.background import jobs
 from engine.demo import fill
