@@ -1,0 +1,300 @@
+"""Red team of issue 9's changes: hostile or odd BPMN through the public interfaces.
+
+Each test reproduces one finding and is marked ``xfail(strict=True)`` until the engine is
+fixed (the fix removes the marker). Models are written inline, each the smallest that
+shows the fault; every step restores the case from the database first.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from engine import services
+from engine.cli import main
+from engine.storage.tables import HumanTask, Incident
+from engine.validation.process import validate_file
+from tests.test_bpmn_coverage import complete, restored
+
+NAMESPACES = (
+    'xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '
+    'xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" '
+    'xmlns:camunda="http://camunda.org/schema/1.0/bpmn" '
+    'xmlns:pf="https://permitflow.org/schema/bpmn/1.0" '
+    'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"'
+)
+
+
+def model(body: str, declarations: str = "") -> bytes:
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<bpmn:definitions {NAMESPACES} id="defs" '
+        f'targetNamespace="t">{declarations}{body}</bpmn:definitions>'
+    ).encode()
+
+
+def flows(*pairs: tuple[str, str], prefix: str = "f") -> str:
+    return "".join(
+        f'<bpmn:sequenceFlow id="{prefix}{i}" sourceRef="{a}" targetRef="{b}"/>'
+        for i, (a, b) in enumerate(pairs)
+    )
+
+
+def condition(text: str) -> str:
+    return (
+        '<bpmn:conditionalEventDefinition><bpmn:condition xsi:type="bpmn:tFormalExpression">'
+        f"{text}</bpmn:condition></bpmn:conditionalEventDefinition>"
+    )
+
+
+def user_task(task_id: str, name: str) -> str:
+    return f'<bpmn:userTask id="{task_id}" name="{name}" camunda:candidateGroups="verifier"/>'
+
+
+def script_task(task_id: str, script: str) -> str:
+    return f'<bpmn:scriptTask id="{task_id}"><bpmn:script>{script}</bpmn:script></bpmn:scriptTask>'
+
+
+def conditional_subprocess(esp_id: str, text: str, body: str = "", interrupting="false") -> str:
+    """An event sub-process started by condition ``text``: ``body`` (a script) then a
+    user task ``ESP <id>``."""
+    inner = script_task(f"{esp_id}_t", body) if body else ""
+    first = f"{esp_id}_t" if body else f"{esp_id}_u"
+    pairs = [(f"{esp_id}_s", first), (f"{esp_id}_u", f"{esp_id}_e")]
+    if body:
+        pairs.append((f"{esp_id}_t", f"{esp_id}_u"))
+    return (
+        f'<bpmn:subProcess id="{esp_id}" triggeredByEvent="true">'
+        f'<bpmn:startEvent id="{esp_id}_s" isInterrupting="{interrupting}">{condition(text)}'
+        f"</bpmn:startEvent>{inner}{user_task(f'{esp_id}_u', f'ESP {esp_id}')}"
+        f'<bpmn:endEvent id="{esp_id}_e"/>{flows(*pairs, prefix=esp_id + "_f")}</bpmn:subProcess>'
+    )
+
+
+@pytest.fixture
+def office(session):
+    services.create_user(session, "vera", roles=["verifier"])
+    session.commit()
+    return session
+
+
+def start(session, xml: bytes, key: str, data: dict | None = None):
+    errors = [p for p in validate_file(xml, f"{key}.bpmn")[1] if p.severity == "error"]
+    assert not errors, errors  # each model is accepted: the fault is at run time
+    services.deploy(session, xml, source=f"{key}.bpmn", deployed_by="designer")
+    session.commit()
+    case = services.start_case(session, key, data or {})
+    session.commit()
+    return case
+
+
+def open_tasks(session, case) -> list[str]:
+    case = restored(session, case)
+    return sorted(session.scalars(select(HumanTask.name).where(HumanTask.case_id == case.id)))
+
+
+def open_incidents(session, case) -> list[str]:
+    case = restored(session, case)
+    query = select(Incident.message).where(Incident.case_id == case.id, Incident.status == "open")
+    return list(session.scalars(query))
+
+
+# -- 1. a data value shaped like a serialized object bricks the case ---------------------
+
+
+def _typename_model(key: str) -> bytes:
+    body = (
+        f'<bpmn:process id="{key}" isExecutable="true"><bpmn:startEvent id="s"/>'
+        '<bpmn:intermediateCatchEvent id="reply" name="Reply">'
+        '<bpmn:extensionElements><pf:messageData><pf:field name="answer"/></pf:messageData>'
+        "</bpmn:extensionElements>"
+        '<bpmn:messageEventDefinition id="d1" messageRef="m_a"/>'
+        '<bpmn:messageEventDefinition id="d2" messageRef="m_b"/></bpmn:intermediateCatchEvent>'
+        f'{user_task("work", "Work")}<bpmn:endEvent id="e" name="Done"/>'
+        f"{flows(('s', 'reply'), ('reply', 'work'), ('work', 'e'))}</bpmn:process>"
+    )
+    return model(
+        body, '<bpmn:message id="m_a" name="reply_a"/><bpmn:message id="m_b" name="reply_b"/>'
+    )
+
+
+@pytest.mark.xfail(strict=True, reason="red team: a 'typename' key in case data bricks the case")
+@pytest.mark.parametrize("way", ["start data", "message payload"])
+def test_a_value_with_a_typename_key_does_not_make_the_case_unloadable(office, way):
+    """Case data are restored by SpiffWorkflow's registry, which reads every dict with a
+    ``typename`` key as a serialized object: an unknown one fails with TypeError
+    ('NoneType' object is not callable) on every later load, so the case can never move
+    again (every action is a 500). Start data, a message payload (here caught by an event
+    with several definitions) or a connector's whole answer can carry such a dict."""
+    poison = {"typename": "Nope", "note": "typed by the applicant"}
+    if way == "start data":
+        case = start(office, _typename_model("typename_start"), "typename_start", {"x": poison})
+    else:
+        case = start(office, _typename_model("typename_message"), "typename_message")
+    services.deliver_message(
+        office, restored(office, case), "reply_a", {"answer": poison if way != "start data" else 1}
+    )
+    office.commit()
+    complete(office, case, "vera", "Work")  # loads the stored state: TypeError
+    assert restored(office, case).status == "completed"
+
+
+# -- 2. a conditional event sub-process inside a sub-process ------------------------------
+
+
+@pytest.mark.xfail(strict=True, reason="red team: conditional ESP in a sub-process is an incident")
+def test_a_conditional_event_subprocess_inside_a_sub_process_starts_without_an_incident(office):
+    """``conditions._conditional_starts`` reads ``scope.subprocess_specs``, which only the
+    top workflow has: as soon as the sub-process runs, every step of the case fails with
+    "'BpmnSubWorkflow' object has no attribute 'subprocess_specs'" (an incident at the
+    sub-process's start event that a retry cannot clear)."""
+    scope = (
+        '<bpmn:subProcess id="scope" name="Scope"><bpmn:startEvent id="ss"/>'
+        f"{user_task('work', 'Work')}{script_task('raise', 'urgent = True')}"
+        f"{user_task('later', 'Later')}"
+        f"{conditional_subprocess('esc', 'urgent')}"
+        '<bpmn:endEvent id="se"/>'
+        f"{flows(('ss', 'work'), ('work', 'raise'), ('raise', 'later'), ('later', 'se'), prefix='sf')}"
+        "</bpmn:subProcess>"
+    )
+    body = (
+        '<bpmn:process id="nested_conditional" isExecutable="true"><bpmn:startEvent id="s"/>'
+        f'{script_task("init", "urgent = False")}{scope}<bpmn:endEvent id="e"/>'
+        f"{flows(('s', 'init'), ('init', 'scope'), ('scope', 'e'))}</bpmn:process>"
+    )
+    case = start(office, model(body), "nested_conditional")
+    assert open_incidents(office, case) == []
+    assert open_tasks(office, case) == ["Work"]
+    complete(office, case, "vera", "Work")
+    assert open_tasks(office, case) == ["ESP esc", "Later"]
+
+
+# -- 3. conditional event sub-processes that set each other off ---------------------------
+
+
+@pytest.mark.xfail(strict=True, reason="red team: conditional ping-pong runs 50 rounds silently")
+def test_conditional_event_subprocesses_setting_each_other_off_stop_with_an_incident(office):
+    """Two non-interrupting conditional event sub-processes, each making the other's
+    condition true. ``runtime._run_engine_steps`` re-evaluates up to
+    ``conditions.MAX_ROUNDS`` (50) times and then returns as if all were well: one start
+    opens ~50 event sub-process instances (50 inbox tasks), each later step 50 more, and
+    nobody is told. The runaway should stop in an incident naming the events."""
+    body = (
+        '<bpmn:process id="pingpong" isExecutable="true"><bpmn:startEvent id="s"/>'
+        f'{user_task("work", "Work")}<bpmn:endEvent id="e"/>{flows(("s", "work"), ("work", "e"))}'
+        f"{conditional_subprocess('even', 'n % 2 == 0', 'n = n + 1')}"
+        f"{conditional_subprocess('odd', 'n % 2 == 1', 'n = n + 1')}"
+        "</bpmn:process>"
+    )
+    case = start(office, model(body), "pingpong", {"n": 0})
+    tasks = open_tasks(office, case)
+    assert len(tasks) < 10, f"{len(tasks)} tasks opened by one start"
+    assert open_incidents(office, case), "the runaway is not reported"
+
+
+# -- 4. a called process's own data fire the caller's conditional event ------------------
+
+
+@pytest.mark.xfail(strict=True, reason="red team: a called process's local data leak to the caller")
+def test_a_name_local_to_a_called_process_does_not_fire_the_callers_conditional_event(office):
+    """The call activity hands back only ``result`` (camunda:out); the called process's
+    own ``flag`` is not the caller's. ``conditions._latest_writes`` walks every completed
+    task of the case, called processes included, so the caller's conditional event on
+    ``flag`` fires while the called process still runs (the caller's data still say
+    flag = False)."""
+    body = (
+        '<bpmn:process id="caller" isExecutable="true"><bpmn:startEvent id="s"/>'
+        f"{script_task('init', 'flag = False')}"
+        '<bpmn:parallelGateway id="split"/>'
+        '<bpmn:callActivity id="call" name="Called" calledElement="callee">'
+        '<bpmn:extensionElements><camunda:out source="result" target="result"/>'
+        "</bpmn:extensionElements></bpmn:callActivity>"
+        f'<bpmn:intermediateCatchEvent id="flagged" name="Flag set">{condition("flag")}'
+        "</bpmn:intermediateCatchEvent>"
+        f"{user_task('after_flag', 'After the flag')}"
+        '<bpmn:endEvent id="e1"/><bpmn:endEvent id="e2"/>'
+        + flows(
+            ("s", "init"),
+            ("init", "split"),
+            ("split", "call"),
+            ("split", "flagged"),
+            ("call", "e1"),
+            ("flagged", "after_flag"),
+            ("after_flag", "e2"),
+        )
+        + '</bpmn:process><bpmn:process id="callee" isExecutable="true"><bpmn:startEvent id="cs"/>'
+        f"{script_task('local', 'flag = True' + chr(10) + 'result = 1')}"
+        f'{user_task("child_work", "Child work")}<bpmn:endEvent id="ce"/>'
+        f"{flows(('cs', 'local'), ('local', 'child_work'), ('child_work', 'ce'), prefix='c')}"
+        "</bpmn:process>"
+    )
+    case = start(office, model(body), "caller")
+    assert open_tasks(office, case) == ["Child work"]
+
+
+# -- 5. a hostile serviceTaskOperator parameter crashes validation -----------------------
+
+
+def _service_model(value: str) -> bytes:
+    body = (
+        '<bpmn:process id="svc" isExecutable="true"><bpmn:startEvent id="s"/>'
+        '<bpmn:serviceTask id="call" name="Call"><bpmn:extensionElements>'
+        '<spiffworkflow:serviceTaskOperator id="population/NikLookup" resultVariable="r">'
+        "<spiffworkflow:parameters>"
+        f'<spiffworkflow:parameter id="nik" value="{value}"/></spiffworkflow:parameters>'
+        "</spiffworkflow:serviceTaskOperator></bpmn:extensionElements></bpmn:serviceTask>"
+        f'<bpmn:endEvent id="e"/>{flows(("s", "call"), ("call", "e"))}</bpmn:process>'
+    )
+    return model(body)
+
+
+@pytest.mark.xfail(strict=True, reason="red team: secret check parses unbounded input")
+def test_a_deeply_nested_parameter_value_is_a_problem_not_a_recursion_error(tmp_path):
+    """``validation.service_tasks._secret_names`` parses each parameter value with
+    ``ast.parse`` outside the safe language's limits and catches only SyntaxError and
+    ValueError: a 10 kB value ``a+a+...`` raises RecursionError out of validate_file, and
+    ``permitflow validate`` (and deploy) end in a traceback instead of a report."""
+    xml = _service_model("a" + "+a" * 5000)
+    problems = validate_file(xml, "svc.bpmn")[1]
+    assert any(p.code == "unsafe_expression" for p in problems)
+    path = tmp_path / "svc.bpmn"
+    path.write_bytes(xml)
+    result = CliRunner().invoke(main, ["validate", str(path)])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert "unsafe_expression" in result.output or "nested" in result.output
+
+
+@pytest.mark.xfail(strict=True, reason="red team: the URL scan of a service task is quadratic")
+def test_a_long_service_task_attribute_is_read_in_linear_time():
+    """``bpmn.reader._service_call`` scans every text of a service task with
+    ``[a-z][a-z0-9+.-]*://``, which backtracks over a long run of letters: 25 kB in one
+    parameter take seconds, 40 kB ~20 s, a 600 kB upload runs for hours (one designer's
+    upload holds a worker). Present since the connectors (issue 15); reachable through
+    every serviceTaskOperator parameter since today."""
+    began = time.perf_counter()
+    validate_file(_service_model("a" * 25_000), "svc.bpmn")
+    assert time.perf_counter() - began < 1.5
+
+
+# -- 6. an unnamed message and a named one become one message ---------------------------
+
+
+@pytest.mark.xfail(strict=True, reason="red team: unnamed message id collides with a name")
+def test_an_unnamed_message_whose_id_is_another_messages_name_is_refused():
+    """An unnamed message is known by its id (``reply``); another message is *named*
+    ``reply`` (id ``m2``). Routing is by name, so the two BPMN messages (with their own
+    payload contracts) are one at run time: a catch of either takes the other's message.
+    Validation says nothing."""
+    body = (
+        '<bpmn:process id="dup" isExecutable="true"><bpmn:startEvent id="s"/>'
+        '<bpmn:intermediateCatchEvent id="c1" name="Reply">'
+        '<bpmn:messageEventDefinition messageRef="reply"/></bpmn:intermediateCatchEvent>'
+        '<bpmn:intermediateCatchEvent id="c2" name="Other reply">'
+        '<bpmn:messageEventDefinition messageRef="m2"/></bpmn:intermediateCatchEvent>'
+        f'<bpmn:endEvent id="e"/>{flows(("s", "c1"), ("c1", "c2"), ("c2", "e"))}</bpmn:process>'
+    )
+    xml = model(body, '<bpmn:message id="reply"/><bpmn:message id="m2" name="reply"/>')
+    codes = {p.code for p in validate_file(xml, "dup.bpmn")[1] if p.severity == "error"}
+    assert codes, "two BPMN messages known by the same name are accepted"
