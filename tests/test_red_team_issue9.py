@@ -121,14 +121,27 @@ def _typename_model(key: str) -> bytes:
 
 
 @pytest.mark.xfail(strict=True, reason="red team: a 'typename' key in case data bricks the case")
-@pytest.mark.parametrize("way", ["start data", "message payload"])
+@pytest.mark.parametrize("way", ["a variable named typename", "start data", "message payload"])
 def test_a_value_with_a_typename_key_does_not_make_the_case_unloadable(office, way):
-    """Case data are restored by SpiffWorkflow's registry, which reads every dict with a
-    ``typename`` key as a serialized object: an unknown one fails with TypeError
-    ('NoneType' object is not callable) on every later load, so the case can never move
-    again (every action is a 500). Start data, a message payload (here caught by an event
-    with several definitions) or a connector's whole answer can carry such a dict."""
+    """Case data are restored by SpiffWorkflow's registry (``DictionaryConverter.restore``),
+    which reads every dict with a ``typename`` key as a serialized object: a task's data
+    (a variable named ``typename``, set by a script or a form field) or any nested value
+    (start data, a message payload, here caught by an event with several definitions, or
+    a connector's whole answer) fails with TypeError ('NoneType' object is not callable)
+    on every later load, so the case can never move again (each action is a 500)."""
     poison = {"typename": "Nope", "note": "typed by the applicant"}
+    if way == "a variable named typename":
+        body = (
+            '<bpmn:process id="typename_var" isExecutable="true"><bpmn:startEvent id="s"/>'
+            f"{script_task('init', 'typename = 1')}{user_task('work', 'Work')}"
+            f'{user_task("next", "Next")}<bpmn:endEvent id="e"/>'
+            f"{flows(('s', 'init'), ('init', 'work'), ('work', 'next'), ('next', 'e'))}"
+            "</bpmn:process>"
+        )
+        case = start(office, model(body), "typename_var")
+        complete(office, case, "vera", "Work")  # loads the stored state: TypeError
+        assert open_tasks(office, case) == ["Next"]
+        return
     if way == "start data":
         case = start(office, _typename_model("typename_start"), "typename_start", {"x": poison})
     else:
@@ -298,3 +311,98 @@ def test_an_unnamed_message_whose_id_is_another_messages_name_is_refused():
     xml = model(body, '<bpmn:message id="reply"/><bpmn:message id="m2" name="reply"/>')
     codes = {p.code for p in validate_file(xml, "dup.bpmn")[1] if p.severity == "error"}
     assert codes, "two BPMN messages known by the same name are accepted"
+
+
+# -- 7. a case in incident misses a broadcast signal for good ------------------------------
+
+
+@pytest.mark.xfail(strict=True, reason="red team: a case in incident never gets the signal")
+def test_a_signal_broadcast_while_a_case_is_in_incident_still_reaches_its_waiting_branch(office):
+    """Case B waits for signal ``closing`` on one branch while another branch failed (an
+    incident). Case A throws ``closing``: ``signals._candidates`` takes only RUNNING
+    cases, so B is skipped silently ("broadcast to 0 other cases"); after the incident is
+    repaired and retried, B's branch waits for a signal that already came: stuck for
+    good, with nothing in either history saying so."""
+    declarations = '<bpmn:signal id="sig" name="closing"/>'
+    thrower = (
+        '<bpmn:process id="thrower" isExecutable="true"><bpmn:startEvent id="s"/>'
+        f"{user_task('go', 'Throw')}"
+        '<bpmn:intermediateThrowEvent id="t"><bpmn:signalEventDefinition signalRef="sig"/>'
+        '</bpmn:intermediateThrowEvent><bpmn:endEvent id="e"/>'
+        f"{flows(('s', 'go'), ('go', 't'), ('t', 'e'))}</bpmn:process>"
+    )
+    listener = (
+        '<bpmn:process id="listener" isExecutable="true"><bpmn:startEvent id="s"/>'
+        '<bpmn:parallelGateway id="split"/>'
+        f"{script_task('bad', 'y = 1 / zero')}"
+        '<bpmn:intermediateCatchEvent id="c"><bpmn:signalEventDefinition signalRef="sig"/>'
+        f"</bpmn:intermediateCatchEvent>{user_task('got', 'Got it')}{user_task('other', 'Other')}"
+        '<bpmn:endEvent id="e1"/><bpmn:endEvent id="e2"/>'
+        + flows(
+            ("s", "split"),
+            ("split", "c"),
+            ("c", "got"),
+            ("got", "e1"),
+            ("split", "bad"),
+            ("bad", "other"),
+            ("other", "e2"),
+        )
+        + "</bpmn:process>"
+    )
+    waiting = start(office, model(listener, declarations), "listener", {"zero": 0})
+    assert restored(office, waiting).status == "incident"
+    throwing = start(office, model(thrower, declarations), "thrower")
+    complete(office, throwing, "vera", "Throw")  # the signal job runs eagerly in tests
+    query = select(Incident).where(Incident.case_id == restored(office, waiting).id)
+    incident = office.scalars(query).one()
+    services.incidents.set_variable(office, incident.id, "zero", 1, actor="admin")
+    office.commit()
+    services.incidents.retry(office, incident.id, actor="admin")
+    office.commit()
+    assert open_tasks(office, waiting) == ["Got it", "Other"]
+
+
+# -- 8. a form that restates the inherited value is not "the latest value" ----------------
+
+
+def _form_task(task_id: str, name: str, *fields: str) -> str:
+    declared = "".join(f'<camunda:formField id="{f}" label="{f}" type="long"/>' for f in fields)
+    return (
+        f'<bpmn:userTask id="{task_id}" name="{name}" camunda:candidateGroups="verifier">'
+        f"<bpmn:extensionElements><camunda:formData>{declared}</camunda:formData>"
+        "</bpmn:extensionElements></bpmn:userTask>"
+    )
+
+
+@pytest.mark.xfail(strict=True, reason="red team: a restated value is not the latest write")
+def test_the_latest_form_wins_even_when_it_restates_the_inherited_value(office):
+    """Clerk A sets x = 1; clerk B, later, on a parallel branch, submits x = 0 (the value
+    B's form inherited) and y = 1. The conditional event waits for ``x == 1 and y == 1``.
+    ``conditions._latest_writes`` counts a step as writing a name only when the value
+    differs from the one it inherited, so B's x = 0 is not seen and the event fires on
+    A's older x = 1, against the latest form."""
+    body = (
+        '<bpmn:process id="restated" isExecutable="true"><bpmn:startEvent id="s"/>'
+        f"{script_task('init', 'x = 0' + chr(10) + 'y = 0')}"
+        '<bpmn:parallelGateway id="split"/>'
+        f"{_form_task('a', 'A', 'x')}{_form_task('b', 'B', 'x', 'y')}"
+        f'<bpmn:intermediateCatchEvent id="c" name="Both">{condition("x == 1 and y == 1")}'
+        f"</bpmn:intermediateCatchEvent>{user_task('fired', 'Fired')}"
+        '<bpmn:endEvent id="e1"/><bpmn:endEvent id="e2"/><bpmn:endEvent id="e3"/>'
+        + flows(
+            ("s", "init"),
+            ("init", "split"),
+            ("split", "a"),
+            ("split", "b"),
+            ("split", "c"),
+            ("a", "e1"),
+            ("b", "e2"),
+            ("c", "fired"),
+            ("fired", "e3"),
+        )
+        + "</bpmn:process>"
+    )
+    case = start(office, model(body), "restated")
+    complete(office, case, "vera", "A", {"x": 1})
+    complete(office, case, "vera", "B", {"x": 0, "y": 1})
+    assert open_tasks(office, case) == []
