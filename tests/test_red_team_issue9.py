@@ -406,3 +406,66 @@ def test_the_latest_form_wins_even_when_it_restates_the_inherited_value(office):
     complete(office, case, "vera", "A", {"x": 1})
     complete(office, case, "vera", "B", {"x": 0, "y": 1})
     assert open_tasks(office, case) == []
+
+
+# -- 9. a case waiting only for a condition nothing can change any more -------------------
+
+
+@pytest.mark.xfail(strict=True, reason="red team: a dead conditional wait leaves the case stuck")
+def test_a_case_whose_condition_nothing_can_change_any_more_is_not_left_running_silently(office):
+    """conditional_catch.bpmn: both of the verifier's forms say the documents are not
+    complete. Every task that sets ``documents_complete`` is done; the review branch
+    waits at the conditional event and the join for it, for ever: the case is
+    "running", with no task, timer, message wait, service call or incident, and nothing
+    tells anyone. A conditional event left as the case's only wait (no task, timer,
+    message, signal or event sub-process could change its names) should open an incident
+    naming it."""
+    from tests.test_bpmn_coverage import deploy as deploy_feature
+
+    deploy_feature(office, "conditional_catch.bpmn")
+    case = services.start_case(office, "conditional_catch", {})
+    office.commit()
+    complete(office, case, "vera", "Collect the documents", {"documents_complete": False})
+    complete(office, case, "vera", "Confirm the documents", {"documents_complete": False})
+    assert open_tasks(office, case) == []
+    assert restored(office, case).status == "running"
+    assert open_incidents(office, case), "the case waits for ever, and nobody is told"
+
+
+# -- 10. a failed pre-script cannot be repaired by setting its variable --------------------
+
+
+@pytest.mark.xfail(strict=True, reason="red team: set_variable is undone by the pre-script retry")
+@pytest.mark.parametrize("loop", ["", "parallel", "sequential"])
+def test_a_failed_pre_script_is_repaired_by_setting_the_variable_and_retrying(office, loop):
+    """The pre-script ``y = 10 / d`` fails (d = 0): an incident. The documented repair is
+    to set ``d`` on the failed step and retry. But a failed pre-script leaves its task
+    not ready, and the retry (``repair.make_ready`` -> ``internals.refresh``) brings it
+    up to date again, re-inheriting the parent's data: ``d`` is 0 again, the pre-script
+    fails again, and the incident can never be cleared by a repair (only skipped)."""
+    loops = ""
+    if loop:
+        sequential = "true" if loop == "sequential" else "false"
+        loops = (
+            f'<bpmn:multiInstanceLoopCharacteristics isSequential="{sequential}" '
+            'spiffworkflow:scriptsOnInstances="true"><bpmn:loopCardinality>2'
+            "</bpmn:loopCardinality></bpmn:multiInstanceLoopCharacteristics>"
+        )
+    key = f"pre_fails{loop}"
+    body = (
+        f'<bpmn:process id="{key}" isExecutable="true"><bpmn:startEvent id="s"/>'
+        '<bpmn:userTask id="u" name="Review" camunda:candidateGroups="verifier">'
+        "<bpmn:extensionElements><spiffworkflow:preScript>y = 10 / d</spiffworkflow:preScript>"
+        f"</bpmn:extensionElements>{loops}</bpmn:userTask>"
+        f'<bpmn:endEvent id="e"/>{flows(("s", "u"), ("u", "e"))}</bpmn:process>'
+    )
+    case = start(office, model(body), key, {"d": 0})
+    [incident] = office.scalars(
+        select(Incident).where(Incident.case_id == restored(office, case).id)
+    ).all()
+    services.incidents.set_variable(office, incident.id, "d", 2, actor="admin")
+    office.commit()
+    services.incidents.retry(office, incident.id, actor="admin")
+    office.commit()
+    assert open_incidents(office, case) == []
+    assert open_tasks(office, case)
