@@ -469,3 +469,34 @@ def test_a_failed_pre_script_is_repaired_by_setting_the_variable_and_retrying(of
     office.commit()
     assert open_incidents(office, case) == []
     assert open_tasks(office, case)
+
+
+# -- 11. one message starts an event sub-process in every instance -----------------------
+
+
+@pytest.mark.xfail(strict=True, reason="red team: one message starts the ESP of every instance")
+def test_one_message_starts_one_event_subprocess_not_one_per_instance(office):
+    """A parallel multi-instance sub-process (3 agencies) declares a non-interrupting event
+    sub-process started by message ``note``. ``event_subprocesses.catch_in_scopes``
+    starts it "in every running sub-process whose event sub-process catches it", so one
+    delivered message opens three "Read note" tasks. A BPMN message goes to one catch
+    (signals are the broadcast); a message that several scopes could take should be
+    refused as ambiguous (as a correlation matching several cases is) or taken once."""
+    body = (
+        '<bpmn:process id="mi_esp" isExecutable="true"><bpmn:startEvent id="s"/>'
+        '<bpmn:subProcess id="sp" name="Per agency"><bpmn:multiInstanceLoopCharacteristics>'
+        "<bpmn:loopCardinality>3</bpmn:loopCardinality></bpmn:multiInstanceLoopCharacteristics>"
+        f'<bpmn:startEvent id="ss"/>{user_task("work", "Work")}<bpmn:endEvent id="se"/>'
+        f"{flows(('ss', 'work'), ('work', 'se'), prefix='x')}"
+        '<bpmn:subProcess id="esp" triggeredByEvent="true">'
+        '<bpmn:startEvent id="es" isInterrupting="false">'
+        '<bpmn:messageEventDefinition messageRef="m"/></bpmn:startEvent>'
+        f'{user_task("read", "Read note")}<bpmn:endEvent id="ee"/>'
+        f"{flows(('es', 'read'), ('read', 'ee'), prefix='y')}</bpmn:subProcess></bpmn:subProcess>"
+        f'<bpmn:endEvent id="e"/>{flows(("s", "sp"), ("sp", "e"))}</bpmn:process>'
+    )
+    case = start(office, model(body, '<bpmn:message id="m" name="note"/>'), "mi_esp")
+    assert open_tasks(office, case) == ["Work", "Work", "Work"]
+    services.deliver_message(office, restored(office, case), "note", {})
+    office.commit()
+    assert open_tasks(office, case).count("Read note") <= 1
