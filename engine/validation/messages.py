@@ -31,6 +31,22 @@ def message_problems(root, source: str, severity: str) -> list[Problem]:
         line = element.sourceline if element is not None else None
         problems.append(Problem(level, code, message, element_id, name or None, line, source))
 
+    known: dict[str, list[str]] = {}  # message name -> ids (unnamed ones go by their id)
+    for message in root.iter(bpmn("message")):
+        known.setdefault(message.get("name") or message.get("id") or "", []).append(
+            message.get("id") or ""
+        )
+    for name, ids in known.items():
+        if len(ids) > 1:
+            listed = " and ".join(repr(i) for i in ids)
+            add(
+                severity,
+                "duplicate_message_name",
+                f"Messages {listed} are both known as {name!r} (a message without a name is "
+                "known by its id): messages are routed by name, so they would be one message; "
+                "give each its own name",
+                ids[-1],
+            )
     for element_id, fields in contracts.payloads.items():
         for name, expression in fields:
             if not _is_name(name):

@@ -188,9 +188,12 @@ def _secrets(label: str, service: ServiceCall, connector: str) -> Iterator[tuple
 
 
 def _secret_names(expression: str) -> list[str]:
+    text = expressions.strip_wrapper(expression)
+    if len(text) > expressions.MAX_SOURCE_LENGTH:
+        return []  # reported as an unsafe expression (too long)
     try:
-        tree = ast.parse(expressions.strip_wrapper(expression), mode="eval")
-    except (SyntaxError, ValueError):
+        tree = ast.parse(text, mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []  # reported as an unsafe expression
     return [
         node.value.strip()[len(SECRET_PREFIX) :]
