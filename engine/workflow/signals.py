@@ -22,8 +22,13 @@ committing thread, with the service task calls (``PERMITFLOW_CALLS_EAGER``,
 :func:`engine.integration.calls.eagerly`).
 
 A case is reached when it waits for the signal as the job comes to it (a moment after
-the throw). The job looks only at the running cases of the versions that catch the
-signal, and loads each of those once: the case is opened, asked whether it waits for
+the throw). A case in incident is reached too when another of its branches waits for the
+signal: the signal is caught in its stored workflow (the catching event marked fired,
+an event sub-process it starts created) but nothing runs (:func:`_hold`): the case stays
+in incident, as stopped as it was, and the caught branch moves on with the rest when an
+administrator retries or skips the failed step (their engine steps run it), so a signal
+that came meanwhile is not lost. The job looks only at the open cases of the versions
+that catch the signal, and loads each of those once: the case is opened, asked whether it waits for
 the signal, and the signal is caught in the same workflow (signal waits are kept in no side
 table, so the stored state is the only place that says so).
 
@@ -69,7 +74,7 @@ from engine.storage.cache import BoundedCache
 from engine.storage.tables import AuditEntry, Case, CaseStatus, ProcessDefinition
 from engine.workflow import specs
 from engine.workflow.event_subprocesses import event_starts
-from engine.workflow.runtime import Running, advance, open_case
+from engine.workflow.runtime import Running, advance, open_case, save
 
 log = logging.getLogger("permitflow.signals")
 JOB_KIND = "signal_delivery"
@@ -84,6 +89,8 @@ MAX_FOLLOW_UPS = 5
 FOLLOW_UP_PAUSE = 10.0
 RECEIVED = "signal_received"
 _HELD = ("busy", "conflict")  # database failures after which a case is tried again
+#: the statuses of the cases a signal reaches (one in incident caught, run when resolved)
+_RECEIVING = (CaseStatus.RUNNING, CaseStatus.INCIDENT)
 
 
 @dataclass(frozen=True)
@@ -210,16 +217,19 @@ def _deliver_once(engine: Engine, throw: _Throw, name: str, case_id: int, code, 
             if _deliveries(session, throw) >= MAX_DELIVERIES:
                 return "over"
             case = session.get(Case, case_id)
-            if case is None or case.status != CaseStatus.RUNNING:
+            if case is None or case.status not in _RECEIVING:
                 return "skipped"
             running = open_case(case)
             if not _waits_for(running.workflow, name):
                 return "skipped"
-            token = _current.set(throw)  # what the receiving case throws continues the chain
-            try:
-                _deliver(session, running, name, code, actor, throw.root)
-            finally:
-                _current.reset(token)
+            if case.status == CaseStatus.INCIDENT:
+                _hold(session, running, name, code, actor, throw.root)
+            else:
+                token = _current.set(throw)  # what the receiving case throws continues the chain
+                try:
+                    _deliver(session, running, name, code, actor, throw.root)
+                finally:
+                    _current.reset(token)
             session.commit()
         except (Conflict, SQLAlchemyError) as exc:
             session.rollback()
@@ -266,8 +276,9 @@ def _over_limit(name: str, left: list) -> str:
 
 
 def _candidates(session: Session, name: str, exclude: set[int]) -> list[int]:
-    """Ids of the running cases (but ``exclude``) of the versions that catch ``name``."""
-    running = select(Case.definition_id).where(Case.status == CaseStatus.RUNNING).distinct()
+    """Ids of the running cases and cases in incident (but ``exclude``) of the versions
+    that catch ``name``."""
+    running = select(Case.definition_id).where(Case.status.in_(_RECEIVING)).distinct()
     versions = session.execute(
         select(ProcessDefinition.id, ProcessDefinition.sha256).where(
             ProcessDefinition.id.in_(running)
@@ -278,7 +289,7 @@ def _candidates(session: Session, name: str, exclude: set[int]) -> list[int]:
         return []
     query = (
         select(Case.id)
-        .where(Case.definition_id.in_(ids), Case.status == CaseStatus.RUNNING)
+        .where(Case.definition_id.in_(ids), Case.status.in_(_RECEIVING))
         .where(Case.id.not_in(exclude))
         .order_by(Case.id)
     )
@@ -354,6 +365,28 @@ def _deliver(
         actor,
         lambda: running.workflow.event_manager.catch(_event(name), internal=False),
     )
+
+
+def _hold(
+    session: Session, running: Running, name: str, thrower: str, actor: str, root: int
+) -> None:
+    """Catch the signal in a case in incident without running anything: the caught event
+    waits, fired, for the engine steps of the administrator's retry or skip (the case's
+    status, its open incident and its tasks stay as they are)."""
+    audit.record(
+        session,
+        RECEIVED,
+        actor=actor,
+        case_id=running.case.id,
+        task_id=_receipt(root),
+        element_id=name[:200],
+        message=(
+            f"Signal '{name}' received from case {thrower} while the case is in incident; "
+            "its branch goes on once the incident is retried or skipped"
+        ),
+    )
+    running.workflow.event_manager.catch(_event(name), internal=False)
+    save(session, running, actor)
 
 
 def _record(session: Session, case_id: int, action: str, message: str, actor: str) -> None:
