@@ -21,8 +21,13 @@ SpiffWorkflow 3.2 starts an event sub-process on a message, signal, error or esc
 only at the top of the process (``EventManager.update_collaboration`` reads the top
 process's event sub-processes); one declared inside an embedded sub-process would start
 on its timer only. :func:`catch_in_scopes` (installed on SpiffWorkflow's event manager
-by :mod:`engine.workflow.specs`) starts those too, while their scope runs: a message or
-a signal in every running sub-process whose event sub-process catches it; an error or
+by :mod:`engine.workflow.specs`) starts those too, while their scope runs: a signal (a
+broadcast) in every running sub-process whose event sub-process catches it; a message
+(which BPMN gives to one recipient) in one scope only, :func:`message_scope` (none when a
+waiting task of the case catches it; several scopes that could take it, e.g. the
+instances of a multi-instance sub-process, are narrowed by the message's correlation
+properties evaluated on each scope's data, and a message still matching several is
+refused, never started in each); an error or
 an escalation on its way up from where it was thrown, in the innermost scope with an
 event sub-process catching it (before the scope's boundary events, as BPMN says).
 Once the scope has ended, been cancelled, or been interrupted by one of its event
@@ -38,14 +43,22 @@ from SpiffWorkflow.bpmn.parser import event_parsers
 from SpiffWorkflow.bpmn.parser.util import full_tag
 from SpiffWorkflow.bpmn.specs.defaults import StartEvent as DefaultStartEvent
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import CodeEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.util.task import TaskState
 
 from engine.bpmn.xml import BPMN_NS
+from engine.errors import InvalidState
 from engine.workflow import internals
 
 #: the attribute set on a start event's task spec (and stored with it)
 MARK = "interrupting"
+
+
+class AmbiguousMessage(InvalidState):
+    """A message could start the event sub-process of several scopes of a case."""
+
+    code = "ambiguous_message"
 
 
 class StartEventParser(event_parsers.StartEventParser):
@@ -223,12 +236,99 @@ def catch_in_scopes(catch: Callable) -> Callable:
                 started = start_in_scope(target, event)
                 if started is not None:
                     event.target = started
+        elif isinstance(event.event_definition, MessageEventDefinition) and target is None:
+            waiting = any(t.task_spec.catches(t, event) for t in self.tasks.values())
+            scope = None if waiting else message_scope(self.workflow, event)
+            if scope is not None and scope is not self.workflow:  # the top: SpiffWorkflow's
+                start_in_scope(scope, event)
         elif target is None and not isinstance(event.event_definition, CodeEventDefinition):
             for scope in running_scopes(self.workflow):
                 start_in_scope(scope, event)
         return catch(self, event, internal)
 
     return catch_event
+
+
+def message_scope(workflow, event):
+    """The one scope (the process or a running sub-process) whose event sub-process the
+    message ``event`` starts, or None when none does.
+
+    A message goes to one recipient. When the event sub-processes of several scopes catch
+    it (each instance of a multi-instance sub-process declares its own), the message's
+    correlation properties, evaluated on the payload and on each scope's data, keep the
+    scopes that correlate; when still several remain, :class:`AmbiguousMessage` names them
+    (as a message matching several waiting cases is refused).
+    """
+    scopes = [] if interrupted(workflow) else [workflow]
+    found = [
+        (scope, start)
+        for scope in [*scopes, *running_scopes(workflow)]
+        for _, start in _triggered_starts(scope)
+        if _same_message(start.event_definition, event.event_definition)
+    ]
+    name = event.event_definition.name
+    if len(found) > 1 and any(_properties(start) for _, start in found):
+        found = [(scope, start) for scope, start in found if _correlates(scope, start, event)]
+        if not found:
+            raise InvalidState(
+                f"The message {name!r} correlates to none of the scopes of the case whose "
+                "event sub-process it would start."
+            )
+    if len(found) > 1:
+        where = ", ".join(dict.fromkeys(_scope_label(scope) for scope, _ in found))
+        raise AmbiguousMessage(
+            f"The message {name!r} would start an event sub-process in {len(found)} waiting "
+            f"scopes of the case ({where}); a message goes to one: correlate it "
+            "(bpmn:correlationProperty) to the data of the one it is for."
+        )
+    return found[0][0] if found else None
+
+
+def _same_message(definition, message) -> bool:
+    return (
+        isinstance(definition, MessageEventDefinition)
+        and isinstance(message, MessageEventDefinition)
+        and definition.name == message.name
+    )
+
+
+def _correlates(scope, start, event) -> bool:
+    """Whether the start event's correlation properties give the same values on the
+    message's payload as on the scope's data (False without any, or unreadable)."""
+    properties = _properties(start)
+    evaluate = scope.top_workflow.script_engine.environment.evaluate
+    payload, data = dict(event.payload or {}), _scope_data(scope)
+    try:
+        return bool(properties) and all(
+            evaluate(p.retrieval_expression, payload) == evaluate(p.retrieval_expression, data)
+            for p in properties
+        )
+    except Exception:  # noqa: BLE001 - a name the payload or the scope lacks: no match
+        return False
+
+
+def _properties(start) -> list:
+    return getattr(start.event_definition, "correlation_properties", None) or []
+
+
+def _scope_data(scope) -> dict:
+    """The data a scope's instance runs with: its holder task's (a multi-instance
+    sub-process's item is there) and the scope's own, or the case's latest task's."""
+    parent_id = getattr(scope, "parent_task_id", None)
+    if parent_id is None:
+        last = scope.last_task
+        return {**scope.data, **(last.data if last is not None else {})}
+    holder = scope.top_workflow.get_task_from_id(parent_id)
+    return {**(holder.data if holder is not None else {}), **scope.data}
+
+
+def _scope_label(scope) -> str:
+    parent_id = getattr(scope, "parent_task_id", None)
+    holder = scope.top_workflow.get_task_from_id(parent_id) if parent_id else None
+    if holder is None:
+        return "the process"
+    spec = holder.task_spec
+    return f"sub-process {getattr(spec, 'bpmn_name', None) or spec.bpmn_id or spec.name!r}"
 
 
 def interrupted(workflow) -> bool:

@@ -37,7 +37,7 @@ from engine.office.pilots import APPLICANT
 from engine.storage.cache import BoundedCache
 from engine.storage.tables import Case, CaseStatus, MessageWait, ProcessDefinition
 from engine.workflow import internals, signals
-from engine.workflow.event_subprocesses import event_starts
+from engine.workflow.event_subprocesses import event_starts, message_scope
 from engine.workflow.runtime import (
     Running,
     advance,
@@ -91,6 +91,7 @@ def deliver(
         element_id = waits[0].element_id
     else:  # the message starts an event sub-process of the case
         event = BpmnEvent(MessageEventDefinition(name), payload=payload)
+        message_scope(running.workflow, event)  # several scopes could take it: refused here
         element_id = starts[0]
     contracts = contracts_for(case.definition)
     variable = contracts.receipt_variables.get(element_id)
