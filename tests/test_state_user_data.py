@@ -13,6 +13,7 @@ from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.util.task import TaskState
 
 from engine import services
+from engine.integration import stubs
 from engine.privacy import crypto
 from engine.workflow import specs
 from engine.workflow.state_data import ESCAPED
@@ -129,3 +130,31 @@ def test_a_state_stored_before_the_escape_loads_and_is_written_back_the_same(off
     assert workflow.get_tasks(state=TaskState.READY | TaskState.WAITING)
     written = json.loads(zlib.decompress(crypto.open_bytes(specs.dump_state(workflow))))
     assert written == old  # nothing in it needed escaping, nothing was unescaped
+
+
+def test_a_connector_answer_shaped_like_a_serialized_object_is_kept(
+    session, db_engine, monkeypatch
+):
+    """The population registry answers an address object with a ``typename`` key; the
+    case restores it as sent and moves on."""
+    from tests import test_integration as integration
+
+    monkeypatch.delenv("PERMITFLOW_CALLS_EAGER", raising=False)
+    address = {"typename": "Alamat", "street": "JL. ASIA AFRIKA NO. 8", "rt": [1, 2]}
+    person = {**stubs.PEOPLE["3273010101900001"], "address": address}
+    monkeypatch.setitem(stubs.PEOPLE, "3273010101900001", person)
+    server = stubs.start()
+    try:
+        integration._register(session, stubs.base_url(server))
+        case, call_id = integration._start(session, db_engine, "3273010101900001")
+        assert integration._finished(session, call_id).status == "done"
+    finally:
+        server.shutdown()
+        server.server_close()
+    case = restored(session, case)
+    [task] = services.open_tasks(session, case)
+    assert services.task_data(task)["applicant_address"] == address
+    services.create_user(session, "ani", roles=["front_office"])
+    services.complete_task(session, task.id, "ani", {})
+    session.commit()
+    assert restored(session, case).status == "completed"
