@@ -121,7 +121,6 @@ def _typename_model(key: str) -> bytes:
     )
 
 
-@pytest.mark.xfail(strict=True, reason="red team: a 'typename' key in case data bricks the case")
 @pytest.mark.parametrize("way", ["a variable named typename", "start data", "message payload"])
 def test_a_value_with_a_typename_key_does_not_make_the_case_unloadable(office, way):
     """Case data are restored by SpiffWorkflow's registry (``DictionaryConverter.restore``),

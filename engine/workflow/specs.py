@@ -36,7 +36,8 @@ from SpiffWorkflow.bpmn.specs.mixins.bpmn_spec_mixin import BpmnSpecMixin
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity, SubWorkflowTask
-from SpiffWorkflow.bpmn.util.event import EventManager
+from SpiffWorkflow.bpmn.util.event import BpmnEvent, EventManager
+from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.parser.CamundaParser import NSMAP as CAMUNDA_NSMAP
 from SpiffWorkflow.camunda.parser.task_spec import CAMUNDA_MODEL_NS
@@ -44,6 +45,7 @@ from SpiffWorkflow.camunda.specs.business_rule_task import BusinessRuleTask
 from SpiffWorkflow.dmn.parser.BpmnDmnParser import BpmnDmnParser
 from SpiffWorkflow.dmn.serializer.task_spec import BaseBusinessRuleTaskConverter
 from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskIterator, TaskState
 
 from engine.bpmn.extensions import call_mappings_of
@@ -58,6 +60,7 @@ from engine.workflow import (
     multiple_events,
     pre_post_scripts,
     signal_throw,
+    state_data,
 )
 from engine.workflow.script_engine import SafeScriptEngine
 
@@ -67,10 +70,14 @@ SCRIPT_ENGINE = SafeScriptEngine()
 
 
 class _StateConverter(BpmnWorkflowConverter):
-    """Converts a workflow without its spec, and restores it onto a given spec."""
+    """Converts a workflow without its spec, and restores it onto a given spec.
+
+    User data is escaped where it is written (:mod:`engine.workflow.state_data`).
+    """
 
     def to_dict(self, workflow):
         dct = WorkflowConverter.to_dict(self, workflow)
+        dct["data"] = state_data.workflow_data(self.registry, workflow)
         dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
         dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
         return dct
@@ -96,7 +103,12 @@ def _build_registry():
     config.pop(BpmnWorkflow, None)
     config[BusinessRuleTask] = BaseBusinessRuleTaskConverter
     config[ServiceTask] = BpmnTaskSpecConverter  # waits STARTED (engine/workflow/service_tasks)
+    # user data that looks like a serialized object round-trips (engine/workflow/state_data)
+    config[Task] = state_data.TaskDataConverter
+    config[BpmnSubWorkflow] = state_data.SubWorkflowDataConverter
+    config[BpmnEvent] = state_data.EventDataConverter
     registry = BpmnWorkflowSerializer.configure(config)
+    state_data.register_escape(registry)
     converter = _StateConverter(BpmnWorkflow, registry)
     return registry, converter
 
