@@ -1,11 +1,12 @@
-"""An incident of a pre-script is repaired as a script task's is.
+"""An incident of a pre- or post-script is repaired as a script task's is.
 
 A failed pre-script leaves its task not ready; the retry brings it up to date again
 with the data it had and what the administrator set on it (not its parent's data
 again), so setting the variable and retrying clears the incident. An instance failing
 while its loop creates the instances fails the loop: the value is set once, on the
-loop, and the retry creates every instance again. Every step goes through the
-incident service, the case restored from storage first.
+loop, and the retry creates every instance again. Skipping a task completes it
+without its post-script. Every step goes through the incident service, the case
+restored from storage first.
 """
 
 from __future__ import annotations
@@ -178,6 +179,26 @@ def test_a_later_instance_of_a_sequential_loop_is_repaired_on_itself(office):
     assert [seen["share"] for seen in _reviews(office, case)] == [20]
     complete(office, case, "vera", "Review", {})
     assert restored(office, case).status == "completed"
+
+
+def test_skipping_a_task_whose_post_script_failed_does_not_run_it_again(office):
+    """The post-script fails when the review completes; the administrator skips the
+    review to the next task: the case moves on, with no new incident."""
+    task = _review("<spiffworkflow:postScript>y = 10 / d</spiffworkflow:postScript>")
+    after = '<bpmn:userTask id="a" name="Approve" camunda:candidateGroups="verifier"/>'
+    case = _start(office, "post", task, {"d": 0}, after=after)
+    complete(office, case, "vera", "Review")
+    incident = _incident(office, case)
+    assert "post-script" in incident.message
+    restored(office, case)
+    assert incidents.skip(office, incident.id, "a", actor="admin") is None
+    office.commit()
+    case = restored(office, case)
+    assert case.status == "running"
+    assert [
+        t.name for t in office.scalars(select(HumanTask).where(HumanTask.case_id == case.id))
+    ] == ["Approve"]
+    assert "y" not in services.case_data(case)
 
 
 def test_an_iteration_of_a_standard_loop_is_repaired_on_itself(office):

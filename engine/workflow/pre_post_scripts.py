@@ -23,11 +23,14 @@ A failing script raises SpiffWorkflow's ``WorkflowTaskException`` naming it, whi
 runtime turns into an incident. A failed pre-script leaves its task where it was (not
 ready), so retrying the incident brings the task up to date again and re-runs the
 pre-script on the data the task had, with what an administrator set on it; a failed
-post-script puts its task in ERROR, so a retry runs the task again.
+post-script puts its task in ERROR, so a retry runs the task again. Skipping a task
+(an incident moved past it) completes it without its post-script.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from copy import deepcopy
 from typing import Any, NoReturn
 
@@ -62,6 +65,8 @@ SCRIPT_HOLDERS = frozenset(
 ATTRIBUTES = ("prescript", "postscript")
 #: internal data mark of a task whose pre-script failed (kept until it succeeds)
 FAILED = "prescript_failed"
+#: internal data mark of a task completed by an administrator's skip (:func:`skipped`)
+SKIPPED = "scripts_skipped"
 _LOOPS = tuple(
     f"{{{BPMN_NS}}}{tag}"
     for tag in ("multiInstanceLoopCharacteristics", "standardLoopCharacteristics")
@@ -162,7 +167,7 @@ def with_post_script(on_complete_hook):
 
     def _on_complete_hook(self, my_task) -> None:
         script = getattr(self, "postscript", None)
-        if script:
+        if script and not my_task.internal_data.get(SKIPPED):
             try:
                 _execute(my_task, script, "post-script")
             except Exception:
@@ -171,6 +176,20 @@ def with_post_script(on_complete_hook):
         on_complete_hook(self, my_task)
 
     return _on_complete_hook
+
+
+@contextmanager
+def skipped(task) -> Iterator[None]:
+    """Complete ``task`` without its post-script: an administrator skips the step.
+
+    Skipping a task whose post-script failed would otherwise run the failing script
+    again (a new incident); the post-script belongs to the work skipped.
+    """
+    task.internal_data[SKIPPED] = True
+    try:
+        yield
+    finally:
+        task.internal_data.pop(SKIPPED, None)
 
 
 def _execute(task, script: str, what: str) -> None:
