@@ -431,7 +431,6 @@ def test_a_case_whose_condition_nothing_can_change_any_more_is_not_left_running_
 # -- 10. a failed pre-script cannot be repaired by setting its variable --------------------
 
 
-@pytest.mark.xfail(strict=True, reason="red team: set_variable is undone by the pre-script retry")
 @pytest.mark.parametrize("loop", ["", "parallel", "sequential"])
 def test_a_failed_pre_script_is_repaired_by_setting_the_variable_and_retrying(office, loop):
     """The pre-script ``y = 10 / d`` fails (d = 0): an incident. The documented repair is

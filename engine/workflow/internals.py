@@ -54,6 +54,11 @@ def make_ready(task) -> None:
     task._set_state(TaskState.READY)
 
 
+def drop(task) -> None:
+    """Remove ``task`` (and what hangs under it) from its workflow's tree."""
+    task.workflow._remove_task(task.id)
+
+
 def conditional_starts_seen(task) -> dict[str, bool]:
     """What a scope's conditional starts of event sub-processes last evaluated to."""
     return dict(task._get_internal_data("conditional_starts", None) or {})

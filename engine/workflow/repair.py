@@ -22,7 +22,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine.errors import EngineError, ExpressionFailed, InvalidState, UnsafeExpression
 from engine.expressions import language
-from engine.workflow import internals
+from engine.workflow import internals, pre_post_scripts
 
 #: how deep call activities may nest at run time (a call cycle would never end)
 MAX_CALL_DEPTH = 8
@@ -173,6 +173,8 @@ def move_targets(workflow: BpmnWorkflow, task_id: str | None) -> tuple[list[str]
 def move(workflow: BpmnWorkflow, task_id: str | None, element_id: str) -> str:
     """Skip the failed task to the element after it, or rewind to an earlier user task.
 
+    A skipped task is completed without its post-script (which may be what failed).
+
     Returns ``"skipped"`` or ``"rewound"``.
     """
     task = failed_task(workflow, task_id)
@@ -182,7 +184,8 @@ def move(workflow: BpmnWorkflow, task_id: str | None, element_id: str) -> str:
     if element_id in ahead:
         target = next(s for s in task.task_spec.outputs if s.bpmn_id == element_id)
         internals.redirect(task, target)
-        task.complete()
+        with pre_post_scripts.skipped(task):
+            task.complete()
         return "skipped"
     if element_id in behind:
         ancestor = task.parent
