@@ -23,7 +23,10 @@ from engine.office import (
 )
 from engine.office.cases import start_form
 from engine.storage.tables import OPEN_STATUSES, Case, CaseStatus, HumanTask
-from engine.workflow import messages  # noqa: F401 - installs the router of thrown messages
+from engine.workflow import (
+    internals,
+    messages,  # noqa: F401 - installs the router of thrown messages
+)
 from engine.workflow.runtime import Running, advance, open_case, save
 from engine.workflow.states import TaskState
 
@@ -196,6 +199,7 @@ def complete_task(
     found = definitions.locate(task.case.definition, task.element_id)  # also called ones
     cleaned = forms.validate_form(found[1].form_fields, data or {}) if found else {}
     spiff_task.data.update(cleaned)
+    internals.note_written(spiff_task, cleaned)  # conditional events: the latest form wins
     _audit(session, "task_completed", task, username, data=cleaned)
     # errors become incidents there; bills and permits are issued by its after-steps hook
     advance(session, running, username, spiff_task.run)

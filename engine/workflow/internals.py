@@ -13,7 +13,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from SpiffWorkflow.bpmn.specs.event_definitions.conditional import ConditionalEventDefinition
 from SpiffWorkflow.util.task import TaskState
+
+_UNSET = object()
 
 
 def event_value(task) -> Any:
@@ -75,8 +78,24 @@ def run_now(task) -> None:
 
 
 def refresh(task) -> None:
-    """Let the task's spec bring it up to date again (re-evaluate what made it wait)."""
-    task.task_spec._update(task)
+    """Let the task's spec bring it up to date again (re-evaluate what made it wait).
+
+    The spec re-inherits its parent's data first; on a waiting conditional event the
+    values set on the task itself (an administrator's "set variable", the latest values
+    :mod:`engine.workflow.conditions` brought) are kept over the inherited ones.
+    """
+    parent = task.parent
+    definition = getattr(task.task_spec, "event_definition", None)
+    if parent is None or not isinstance(definition, ConditionalEventDefinition):
+        task.task_spec._update(task)
+        return
+    inherited = parent.data
+    own = {k: v for k, v in task.data.items() if inherited.get(k, _UNSET) != v}
+    parent.data = {**inherited, **own}
+    try:
+        task.task_spec._update(task)
+    finally:
+        parent.data = inherited
 
 
 def redirect(task, target_spec) -> None:
@@ -102,3 +121,22 @@ def encoder_mode(registry) -> Iterator[None]:
         yield
     finally:
         registry._encoder_mode = False
+
+
+def note_written(task, names) -> None:
+    """Remember the names a form (or another step's own input) set on ``task``, also
+    when a value equals the one the task inherited (a restated value is a write)."""
+    task._set_internal_data(written=sorted(set(names)))
+
+
+def written(task) -> list[str]:
+    return list(task._get_internal_data("written", None) or [])
+
+
+def conditional_brought(task) -> dict[str, list]:
+    """Per name, [value, when] a waiting conditional event was last brought up to date with."""
+    return dict(task._get_internal_data("conditional_brought", None) or {})
+
+
+def set_conditional_brought(task, brought: dict[str, list]) -> None:
+    task._set_internal_data(conditional_brought=brought)

@@ -163,12 +163,10 @@ def advance(
 
 
 def _run_engine_steps(workflow: BpmnWorkflow, before: Callable) -> None:
-    """The engine steps, then again while a waiting conditional event fires on their data."""
+    """The engine steps, then again while a waiting conditional event fires on their data
+    (a loop of conditions, or a case left waiting on a dead one, raises: an incident)."""
     workflow.do_engine_steps(will_complete_task=before)
-    for _ in range(conditions.MAX_ROUNDS):
-        if not conditions.refresh(workflow):
-            return
-        workflow.do_engine_steps(will_complete_task=before)
+    conditions.settle(workflow, lambda: workflow.do_engine_steps(will_complete_task=before))
 
 
 #: Delivers the messages a case threw to the cases waiting for them. Delivering advances
