@@ -195,3 +195,6 @@ def test_a_post_script_on_instances_cannot_read_an_output_item_nothing_set():
     )
     problems = [p for p in validate_file(reads, "t.bpmn")[1] if "reads 'note_line'" in p.message]
     assert problems and "post-script of" in problems[0].message
+    # start data cannot give it either: SpiffWorkflow refuses an output item already set
+    assert (problems[0].severity, problems[0].code) == ("error", "unset_name")
+    assert "output item of each instance" in problems[0].message

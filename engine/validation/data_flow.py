@@ -56,6 +56,9 @@ class _Read:
     #: evaluated again and again while its scope runs (a conditional start of an event
     #: sub-process): a name written anywhere in the process will do
     anywhere: bool = False
+    #: names start data cannot give (an instance's output item: SpiffWorkflow refuses a
+    #: multi-instance whose output item is already in the data)
+    not_from_start: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -293,7 +296,10 @@ def _add_extension_scripts(flow: Flow, node: Node) -> None:
                 read.at = after
         flow.writes[after] |= _safe(expressions.names_written, node.post_script)
         names = _safe(expressions.names_read_by_script, node.post_script)
-        flow.reads.append(_Read(node, exit_, "post-script", names, set(loop_vars)))
+        read = _Read(node, exit_, "post-script", names, set(loop_vars))
+        if node.loop is not None and node.loop.scripts_on_instances and node.loop.output_element:
+            read.not_from_start = frozenset({node.loop.output_element})
+        flow.reads.append(read)
 
 
 def _add_node(flow: Flow, model: BpmnModel, node: Node, children, written_by, decisions) -> None:
@@ -586,6 +592,19 @@ def _judge(flow: Flow, must, may, written_anywhere: set[str]):
             label = f"The {read.what} of {_label(read.node)!r} reads {shown}"
             # start data is case data: it never stores a data object (SpiffWorkflow hands
             # a data input None until an output association stored the object)
+            if name in read.not_from_start and name not in here_may:
+                add(
+                    (
+                        "error",
+                        "unset_name",
+                        read.node,
+                        f"{label}, the output item of each instance, which nothing in the "
+                        "instance sets before it (start data cannot: SpiffWorkflow refuses an "
+                        "output item already in the data); set it in the task's form or "
+                        "scripts",
+                    )
+                )
+                continue
             if FREE in here_must and name not in here_may and not name.startswith(DATA_OBJECT):
                 add(
                     (
