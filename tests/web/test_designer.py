@@ -5,7 +5,10 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import pytest
+
 from engine import services
+from engine.errors import ProcessNotFound
 from tests.web.conftest import open_task, revised_building, start_building_case
 
 XXE = b"""<?xml version="1.0"?>
@@ -164,3 +167,18 @@ def test_new_decision_tables_for_a_deployed_procedure(staff, db):
     )
     db.commit()
     assert services.case_data(case)["fee"] == 250000
+
+
+def test_a_refused_deploy_goes_back_to_the_report_in_indonesian(staff, db):
+    """Posting deploy for a file with errors (the report hides the button, a stale page or
+    a script may still post) answered with the engine's English error dump; it now goes
+    back to the report, which lists each problem by element, with an Indonesian notice."""
+    designer = staff("designer")
+    report_url = upload_with(designer, RULE_BPMN, []).headers["Location"]  # no DMN file
+    response = designer.post(report_url + "/deploy")
+    assert response.status_code == 302 and response.headers["Location"].endswith(report_url)
+    page = designer.get(report_url).get_data(as_text=True)
+    assert "business_rule.bpmn tidak dapat dipasang: 2 kesalahan, tercantum di bawah." in page
+    assert "cannot be deployed" not in page
+    with pytest.raises(ProcessNotFound):
+        services.get_definition(db, "business_rule")

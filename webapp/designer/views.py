@@ -6,8 +6,9 @@ from pathlib import Path
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
-from engine.errors import InvalidState, NotFound
+from engine.errors import InvalidBpmn, InvalidState, NotFound
 from engine.services import (
     check_deployable,
     decision_drafts,
@@ -163,13 +164,27 @@ def diff(token: str):
 def deploy_draft(token: str):
     draft = _draft_or_404(token)
     decisions = decision_drafts.attached(get_session(), token) or None
-    definition, created = deploy(
-        get_session(),
-        draft.data,
-        source=draft.source,
-        deployed_by=g.user.username,
-        dmn_files=decisions,
-    )
+    try:
+        definition, created = deploy(
+            get_session(),
+            draft.data,
+            source=draft.source,
+            deployed_by=g.user.username,
+            dmn_files=decisions,
+        )
+    except InvalidBpmn as exc:  # the report lists each problem by element; nothing deployed
+        get_session().rollback()
+        errors = sum(1 for p in exc.problems if p.severity == "error") or 1
+        flash(
+            ngettext(
+                "%(name)s cannot be deployed: %(num)d error, listed below.",
+                "%(name)s cannot be deployed: %(num)d errors, listed below.",
+                errors,
+                name=draft.source,
+            ),
+            "error",
+        )
+        return redirect(url_for("designer.report", token=token))
     commit()
     if created:
         flash(

@@ -87,4 +87,9 @@ ID = {
     "'%(task)s' cannot be completed now: case %(code)s is %(status)s.": (
         "'%(task)s' belum dapat diselesaikan: permohonan %(code)s %(status)s."
     ),
+    # the designer's deploy refused (webapp/designer/views.py)
+    (
+        "%(name)s cannot be deployed: %(num)d error, listed below.",
+        "%(name)s cannot be deployed: %(num)d errors, listed below.",
+    ): ("%(name)s tidak dapat dipasang: %(num)d kesalahan, tercantum di bawah.",),
 }
