@@ -101,3 +101,22 @@ def test_a_designers_upload_gets_no_tables_it_did_not_bring(db, staff):
 def test_a_dmn_file_that_is_not_utf8_is_not_kept(name):
     latin = "<definitions name='Bea é'/>".encode("latin-1")
     assert services.decision_drafts.for_version({name: latin}) is None
+
+
+def test_the_designer_downloads_the_dmn_files_of_a_version(db, staff):
+    _deploy_bundle(db)
+    designer = staff("designer")
+    page = designer.get("/designer/procedures/small_business_bundle").get_data(as_text=True)
+    link = f"/designer/procedures/small_business_bundle/1/decisions/{FEES}"
+    assert link in page and "Unduh tabel keputusan ini" in page
+    download = designer.get(link)
+    assert download.status_code == 200 and download.data == (PROCESSES / FEES).read_bytes()
+    assert "attachment" in download.headers["Content-Disposition"]
+    assert designer.get(link.replace(FEES, "other.dmn")).status_code == 404
+    assert staff("reformer").get(link).status_code in (302, 403)
+
+
+def test_a_version_without_kept_files_has_no_download(db, staff):
+    _deploy_bundle(db, keep_files=False)
+    page = staff("designer").get("/designer/procedures/small_business_bundle")
+    assert "/decisions/" not in page.get_data(as_text=True)
