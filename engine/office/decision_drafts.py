@@ -4,8 +4,12 @@ A draft holds one file. The DMN files a designer uploads with a BPMN file (or fo
 newest deployed version of a procedure, whose business rule tasks call them) are drafts
 of their own, their source ``<token of the BPMN draft>/<file name>``, so the validation
 report and the deploy read them back. A deployed version keeps its tables compiled into
-its spec, not as files: a new table for a deployed procedure comes with every table its
-business rule tasks call.
+its spec and, since migration 0021, its DMN files as text (``dmn_files``): a revised
+diagram a reformer sends to the designers (:func:`attach_deployed`) comes with the tables
+of the version it revises, since it is the same procedure's data. Nothing else attaches
+them on its own: a designer's own upload names its tables. Versions deployed before keep
+none (NULL); a new table for such a procedure comes with every table its business rule
+tasks call.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from engine.errors import InvalidState
 from engine.office import drafts
-from engine.storage.tables import Draft
+from engine.storage.tables import Draft, ProcessDefinition
 
 MAX_DMN_BYTES = 1024 * 1024
 MAX_DMN_FILES = 10
@@ -56,3 +60,33 @@ def attached(session: Session, token: str) -> dict[str, bytes]:
 def is_attached(draft: Draft) -> bool:
     """Whether ``draft`` is a DMN file kept with a BPMN draft (not a draft of its own)."""
     return "/" in (draft.source or "")
+
+
+def for_version(files: dict[str, bytes] | None) -> dict[str, str] | None:
+    """The DMN files to keep with a deployed version (file name -> text), None without.
+
+    A file that is not UTF-8 is left out (JSON holds text): its decisions still run from
+    the compiled spec, and a draft made from the version is told the table is unknown.
+    """
+    kept = {}
+    for name, data in (files or {}).items():
+        try:
+            kept[name] = data.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+    return kept or None
+
+
+def of_version(definition: ProcessDefinition) -> dict[str, bytes]:
+    """The DMN files deployed with ``definition`` (file name -> bytes); none before 0021."""
+    return {name: text.encode("utf-8") for name, text in (definition.dmn_files or {}).items()}
+
+
+def attach_deployed(
+    session: Session, token: str, definition: ProcessDefinition, uploaded_by: str
+) -> dict[str, bytes]:
+    """Keep the DMN files of the deployed ``definition`` with the BPMN draft ``token`` (a
+    revised diagram of that version); returns them, empty for a version without files."""
+    files = of_version(definition)
+    attach(session, token, files, uploaded_by)
+    return files

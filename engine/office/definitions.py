@@ -20,7 +20,7 @@ from engine.bpmn.xml import parse_xml
 from engine.calendar import clock
 from engine.errors import InvalidBpmn, ProcessNotFound
 from engine.integration import registry as connector_registry
-from engine.office import audit, pilot_versions
+from engine.office import audit, decision_drafts, pilot_versions
 from engine.office import templates as document_templates
 from engine.storage.cache import BoundedCache
 from engine.storage.tables import OPEN_STATUSES, Case, ProcessDefinition
@@ -46,7 +46,8 @@ def deploy(
 
     ``templates`` are the document template files uploaded with it (file name -> text;
     see :mod:`engine.office.templates`); they are versioned with the BPMN. ``dmn_files``
-    (file name -> bytes) hold the decision tables its business rule tasks call.
+    (file name -> bytes) hold the decision tables its business rule tasks call: compiled
+    into the spec and kept as files with the version (see :mod:`engine.office.decision_drafts`).
     Raises :class:`InvalidBpmn` with the validation problems when the file has errors.
     """
     called = _deployed_called(session, data, source)
@@ -67,6 +68,8 @@ def deploy(
         )
     ):
         if existing.templates == documents:
+            if existing.dmn_files is None:  # deployed before 0021: the same files, kept now
+                existing.dmn_files = decision_drafts.for_version(dmn_files)
             return existing, False
     decisions, _ = read_decision_files(dmn_files)  # DMN tables are compiled into the spec
     called_specs = {key: specs.specs_for(d) for key, d in called.items()}
@@ -87,6 +90,7 @@ def deploy(
         service_standard=process.service_standard.as_dict() if process.service_standard else None,
         lanes={lane.id: {"name": lane.name, "role": lane.role} for lane in process.lanes.values()},
         templates=documents,
+        dmn_files=decision_drafts.for_version(dmn_files),  # for revised drafts and downloads
         deployed_by=deployed_by,
         deployed_at=clock.now(),
     )

@@ -160,6 +160,8 @@ class ProcessDefinition(Base):
     service_standard: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     lanes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # lane id -> {name, role}
     templates: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # href -> document template
+    # the DMN files deployed with it (file name -> text); None before migration 0021
+    dmn_files: Mapped[dict[str, str] | None] = mapped_column(JSON, deferred=True)
     deployed_by: Mapped[str] = mapped_column(String(80), default="")
     deployed_at: Mapped[datetime]
 

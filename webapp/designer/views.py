@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
@@ -217,6 +228,24 @@ def versions(key: str):
         latest=rows[0],
         running=running_case_counts(session, key),
     )
+
+
+@bp.route("/procedures/<key>/<id:version>/decisions/<name>")
+@requires("designer")
+def decision_file(key: str, version: int, name: str):
+    """A DMN file deployed with a version, to edit and upload again (none before 0021)."""
+    try:
+        definition = get_definition(get_session(), key, version)
+    except NotFound:
+        abort(404)
+    files = decision_drafts.of_version(definition)
+    if name not in files:
+        abort(404)
+    response = send_file(
+        io.BytesIO(files[name]), mimetype="application/xml", as_attachment=True, download_name=name
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.route("/procedures/<key>/<id:version>/migrate", methods=["GET", "POST"])

@@ -22,14 +22,21 @@ from flask_babel import lazy_gettext as _l
 
 import simulations.jobs as sim_jobs  # registers the simulation job kinds
 from engine.errors import InvalidFormData, NotFound
-from engine.services import finding_reviews, get_definition, jobs, list_definitions, model_for
+from engine.services import (
+    decision_drafts,
+    drafts,
+    finding_reviews,
+    get_definition,
+    jobs,
+    list_definitions,
+    model_for,
+)
 from simulations.analysis.graph import process_graph
 from simulations.analysis.history import condition_names, history_from_audit
 from simulations.analysis.procedure import analyze
 from simulations.params.distributions import ParamsError
 from webapp.access import requires
 from webapp.database import commit, get_session
-from webapp.designer.drafts import save_draft
 from webapp.presenters import xml_response
 from webapp.reformer import words
 from webapp.reformer import workspace as data
@@ -364,7 +371,15 @@ def send_to_designers(job_id: int):
     if job.status != "done":
         abort(404)
     source = f"{Path(job.params.get('source') or job.params['key']).stem}_scenario_{job.id}.bpmn"
-    save_draft(job.result["revised_bpmn"].encode("utf-8"), source, g.user.username)
+    session, user = get_session(), g.user.username
+    token = drafts.save_draft(session, job.result["revised_bpmn"].encode("utf-8"), source, user)
+    try:  # the decision tables of the revised version go with it: the same procedure's data
+        definition = get_definition(session, job.params["key"], job.params["version"])
+    except NotFound:
+        pass
+    else:
+        decision_drafts.attach_deployed(session, token, definition, user)
+    commit()
     flash(
         _(
             "The revised diagram was sent to the designers as %(source)s. They review, compare and deploy it.",

@@ -19,4 +19,5 @@ ID = {
     "Upload the DMN files of the business rule tasks of version %(v)d (every table they call). You will see the validation report before deploying them as a new version.": "Unggah berkas DMN untuk tugas aturan bisnis versi %(v)d (semua tabel yang dipanggilnya). Laporan validasi ditampilkan sebelum tabel dipasang sebagai versi baru.",
     "DMN files (.dmn)": "Berkas DMN (.dmn)",
     "Decision tables:": "Tabel keputusan:",
+    "Download this decision table": "Unduh tabel keputusan ini",
 }
