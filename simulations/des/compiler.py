@@ -2,8 +2,10 @@
 
 Every flow node gets an index, a behaviour code (:data:`TASK`, :data:`XOR`...), its
 successors as a tuple of indices and, for exclusive gateways, cumulative branch
-probabilities. A transaction runs as a sub-process (its cancel end event ends it like an
-end event); a conditional catch event is a wait (``events.<id>.delay``, else none). The event loop then never touches a string or a dict per step.
+probabilities (the arrays: :mod:`simulations.des.compiled`). A transaction runs as a
+sub-process (its cancel end event ends it like an end event); a conditional catch event
+is a wait (``events.<id>.delay``, else none). The event loop then never touches a string
+or a dict per step.
 
 A call activity of a known process compiles that process's nodes in too, run as a
 sub-process (:mod:`simulations.des.calls`); a looping activity gets a
@@ -14,16 +16,27 @@ per scope, like boundary events.
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass, field
 
-from engine.bpmn.model import BpmnModel, Node, Process, TimerDefinition
+from engine.bpmn.model import BpmnModel, Node, Process
 from simulations.des.calls import place_nodes
-from simulations.des.repeats import Repeat, repeat_of
+from simulations.des.compiled import (  # callers may import these from here too
+    AND,
+    DELAY,
+    END,
+    EVGW,
+    OR,
+    PASS,
+    SUB,
+    TASK,
+    TERMINATE,
+    XOR,
+    Boundary,
+    CompiledProcess,
+)
+from simulations.des.repeats import repeat_of
 from simulations.params.distributions import Distribution, ParamsError
 from simulations.params.parameters import SimParams
 
-# behaviour codes
-PASS, TASK, DELAY, XOR, AND, OR, END, TERMINATE, SUB, EVGW = range(10)
 RESOURCE_KINDS = frozenset({"task", "userTask", "manualTask"})
 _SUB_KINDS = frozenset({"subProcess", "transaction", "adHocSubProcess"})
 _GATEWAYS = {
@@ -33,49 +46,6 @@ _GATEWAYS = {
     "inclusiveGateway": OR,
     "eventBasedGateway": EVGW,
 }
-
-
-@dataclass
-class Boundary:
-    """An event attached to an activity: a timer, or another event with a probability."""
-
-    node: int
-    interrupting: bool
-    timer: TimerDefinition | None
-    delay: Distribution | None  # overrides the timer; the delay of other events
-    probability: float = 1.0
-
-
-@dataclass
-class CompiledProcess:
-    """The arrays the simulator runs on; index ``i`` describes node ``ids[i]``."""
-
-    process: Process
-    ids: list[str] = field(default_factory=list)
-    names: list[str] = field(default_factory=list)
-    kinds: list[int] = field(default_factory=list)
-    succ: list[tuple[int, ...]] = field(default_factory=list)
-    probs: list[tuple[float, ...]] = field(default_factory=list)
-    join_need: list[int] = field(default_factory=list)
-    pool: list[int] = field(default_factory=list)
-    duration: list[Distribution | None] = field(default_factory=list)
-    timer: list[TimerDefinition | None] = field(default_factory=list)
-    boundaries: list[tuple[Boundary, ...]] = field(default_factory=list)
-    sub_starts: list[tuple[int, ...]] = field(default_factory=list)
-    or_join: list[int] = field(default_factory=list)
-    message_probability: list[float] = field(default_factory=list)
-    cost: list[float] = field(default_factory=list)
-    pools: list[str] = field(default_factory=list)
-    pool_index: dict[str, int] = field(default_factory=dict)
-    start_nodes: tuple[int, ...] = ()
-    #: per activity: how its instances run (multi-instance or standard loop), else None
-    repeat: list[Repeat | None] = field(default_factory=list)
-    #: per sub-process (or inlined call): the starts of its event sub-processes
-    event_subs: list[tuple[Boundary, ...]] = field(default_factory=list)
-    case_event_subs: tuple[Boundary, ...] = ()  # those of the process itself
-    event_sub_of: dict[int, int] = field(default_factory=dict)  # start -> event sub-process
-    cancellable: bool = False
-    warnings: list[str] = field(default_factory=list)
 
 
 def compile_process(

@@ -4,11 +4,13 @@ Only timed things go on the heap (case arrivals, task completions, timers); toke
 pass gateways and events immediately in :meth:`Simulator._route`. A task takes a
 clerk of its pool at once when one is free, else waits FIFO by enabled time; its
 duration is working time on the pool's calendar, so work stops after hours. State
-lives in small lists indexed by the ``I_*`` and ``S_*`` constants below: creating a
-list is several times cheaper than an object, and this loop runs ~10^5 tasks a second.
+lives in small lists laid out in :mod:`simulations.des.layout`: creating a list is
+several times cheaper than an object, and this loop runs ~10^5 tasks a second.
 A looping activity (multi-instance, standard loop) opens a *group* scope whose tokens
-are its instances; an event sub-process is armed, like a boundary event, when its scope
-(the case, a sub-process, an inlined call) opens.
+are its instances (:mod:`simulations.des.groups`); an event sub-process is armed, like a
+boundary event, when its scope (the case, a sub-process, an inlined call) opens
+(:mod:`simulations.des.event_scopes`). Both are mixins of :class:`Simulator`, so the
+loop calls their methods as its own.
 A SimPy process per case would add a generator switch and an event object per step;
 SimPy was not measured against it here (see the benchmark in ``benchmarks/``).
 
@@ -25,39 +27,45 @@ from __future__ import annotations
 
 import itertools
 import math
-from bisect import bisect_right
 from collections import deque
 from heapq import heappop, heappush
 from typing import Any
 
 from engine.bpmn.model import BpmnModel
-from simulations.des.compiler import (
-    AND,
-    DELAY,
-    END,
-    EVGW,
-    OR,
-    SUB,
-    TASK,
-    TERMINATE,
-    XOR,
-    compile_process,
+from simulations.des.compiled import AND, DELAY, END, EVGW, OR, SUB, TASK, TERMINATE
+from simulations.des.compiler import compile_process
+from simulations.des.event_scopes import ScopeEvents
+from simulations.des.gateways import Gateways
+from simulations.des.groups import LoopGroups
+from simulations.des.layout import (
+    DONE,
+    EV_ARRIVAL,
+    EV_BOUNDARY,
+    EV_DELAY,
+    EV_DONE,
+    I_CHILD,
+    I_ENABLED,
+    I_NODE,
+    I_RES,
+    I_SCOPE,
+    I_START,
+    I_STATE,
+    I_WORK,
+    QUEUED,
+    RUNNING,
+    S_CANCELLED,
+    S_CASE,
+    S_GROUP,
+    S_HANDLE,
+    S_ITEMS,
+    S_LIVE,
+    S_PARENT,
 )
 from simulations.des.run import RunResult, build_pools, build_repeats, build_samplers
 from simulations.params.parameters import SimParams
 
-# a work item: [scope, node, enabled, start, resource, state, work seconds]
-I_SCOPE, I_NODE, I_ENABLED, I_START, I_RES, I_STATE, I_WORK, I_CHILD = range(8)
-QUEUED, RUNNING, DONE, CANCELLED = range(4)
-# a scope (a case, a running sub-process, or the instances of a looping activity):
-# [live tokens, joins, parent, handle, case, cancelled, items, instances]
-S_LIVE, S_JOINS, S_PARENT, S_HANDLE, S_CASE, S_CANCELLED, S_ITEMS, S_GROUP = range(8)
-# the instances of a scope that is a group: [left to start, repeat probability, maximum, run]
-G_LEFT, G_PROBABILITY, G_MAXIMUM, G_RUN = range(4)
-EV_ARRIVAL, EV_DONE, EV_DELAY, EV_BOUNDARY, EV_EVENT_SUB = range(5)
 
-
-class Simulator:
+class Simulator(Gateways, LoopGroups, ScopeEvents):
     """One replication of one compiled process.
 
     Parameters
@@ -196,44 +204,6 @@ class Simulator:
             self._split(scope, n, todo, now)
             self._route(scope, todo, now)
 
-    def _split(self, scope: list, n: int, todo: list, now: float) -> None:
-        s, k = self.succ[n], self.kinds[n]
-        if not s:
-            self._consume(scope, now)
-        elif k == XOR:
-            todo.append(s[bisect_right(self.probs[n], self.uniform())])
-        elif k == OR:
-            probs = self.probs[n]
-            chosen = [t for t, p in zip(s, probs, strict=True) if self.uniform() < p]
-            if not chosen:  # as Prosimos: one branch, by the same weights
-                cum = list(itertools.accumulate(probs))
-                chosen = [s[min(bisect_right(cum, self.uniform() * cum[-1]), len(s) - 1)]]
-            scope[S_LIVE] += len(chosen) - 1
-            if self.or_join[n] >= 0:
-                joins = scope[S_JOINS] if scope[S_JOINS] is not None else self._joins(scope)
-                joins[-1 - self.or_join[n]] = len(chosen)
-            todo.extend(chosen)
-        else:  # parallel gateway, or an activity with several outgoing flows
-            scope[S_LIVE] += len(s) - 1
-            todo.extend(s)
-
-    def _joins(self, scope: list) -> dict:
-        scope[S_JOINS] = {}
-        return scope[S_JOINS]
-
-    def _joined(self, scope: list, n: int, kind: int) -> bool:
-        """Count a token into a join; True when the join fires."""
-        joins = scope[S_JOINS] if scope[S_JOINS] is not None else self._joins(scope)
-        need = self.join_need[n] if kind == AND else joins.get(-1 - n, 1)
-        count = joins.get(n, 0) + 1
-        if count < need:
-            joins[n] = count
-            scope[S_LIVE] -= 1
-            return False
-        joins[n] = 0
-        joins.pop(-1 - n, None)
-        return True
-
     def _consume(self, scope: list, now: float) -> None:
         scope[S_LIVE] -= 1
         if scope[S_LIVE] <= 0:
@@ -291,7 +261,7 @@ class Simulator:
                 return
         self.free[p].append(r)
 
-    # -- sub-processes, timers, cancellation ---------------------------------------
+    # -- sub-processes ---------------------------------------------------------------
 
     def _open_subprocess(self, scope: list, n: int, now: float, starts=None) -> None:
         starts = self.c.sub_starts[n] if starts is None else starts
@@ -310,132 +280,6 @@ class Simulator:
             self._consume(child, now)
             return
         self._route(child, list(starts), now)
-
-    # -- multi-instance and standard loops -------------------------------------------
-
-    def _open_instances(self, scope: list, n: int, now: float) -> None:
-        """Start a looping activity: a group scope whose instances are its tokens."""
-        draw, sequential, probability, maximum, test_before = self.repeat[n]
-        handle = [scope, n, now, now, -1, RUNNING, 0.0, None]
-        if self.track:
-            scope[S_ITEMS].append(handle)
-        if self.bounds[n]:
-            self._arm(handle, n, now)
-        if draw is None:  # a standard loop: once, then again while it draws so
-            count = 0 if test_before and self.uniform() >= probability else 1
-        else:
-            count = max(0, round(float(draw())))
-        if count == 0:
-            handle[I_STATE] = DONE
-            self._leave(scope, n, now)
-            return
-        first = 1 if sequential else count
-        group = [first, None, scope, handle, scope[S_CASE], False]
-        group += [[] if self.track else None, [count - first, probability, maximum, 0]]
-        handle[I_CHILD] = group
-        for _ in range(first):
-            self._instance(group, n, now)
-
-    def _instance(self, group: list, n: int, now: float) -> None:
-        k = self.kinds[n]
-        if k == TASK:
-            self._enable(group, n, now)
-        elif k == DELAY:
-            heappush(self.heap, (now + self.delay[n](now), self.seq(), EV_DELAY, (group, n)))
-        else:
-            self._open_subprocess(group, n, now)
-
-    def _instance_done(self, group: list, now: float) -> None:
-        """One instance ended: start the next in a row, or end the activity after the last."""
-        g, handle = group[S_GROUP], group[S_HANDLE]
-        n = handle[I_NODE]
-        g[G_RUN] += 1
-        if g[G_LEFT] > 0:
-            g[G_LEFT] -= 1
-            self._instance(group, n, now)
-            return
-        if g[G_PROBABILITY] > 0 and g[G_RUN] < g[G_MAXIMUM]:
-            if self.uniform() < g[G_PROBABILITY]:
-                self._instance(group, n, now)
-                return
-        group[S_LIVE] -= 1
-        if group[S_LIVE] <= 0 and handle[I_STATE] == RUNNING:
-            handle[I_STATE] = DONE
-            self._leave(group[S_PARENT], n, now)
-
-    # -- event sub-processes --------------------------------------------------------
-
-    def _arm_event_subprocesses(self, scope: list, starts: tuple, now: float) -> None:
-        for start, interrupting, delay, probability in starts:
-            if probability < 1.0 and self.uniform() >= probability:
-                continue
-            wait = delay(now)
-            if wait != math.inf:
-                event = (scope, start, interrupting)
-                heappush(self.heap, (now + wait, self.seq(), EV_EVENT_SUB, event))
-
-    def _start_event_subprocess(self, event: tuple, now: float) -> None:
-        """An event sub-process starts if its scope still runs; an interrupting one
-        cancels the scope's other work, and the scope ends when it ends."""
-        scope, start, interrupting = event
-        if scope[S_CANCELLED] or scope[S_LIVE] <= 0:
-            return
-        if interrupting:
-            self._cancel_scope(scope, now)
-            scope[S_LIVE], scope[S_JOINS] = 1, None  # it stays cancelled: its delays
-        else:
-            scope[S_LIVE] += 1
-        self._open_subprocess(scope, self.c.event_sub_of[start], now, (start,))
-
-    def _event_gateway(self, scope: list, n: int, now: float) -> None:
-        """The first catch event after the gateway wins (a message may never come)."""
-        best, best_delay = self.succ[n][0], math.inf
-        for target in self.succ[n]:
-            p = self.c.message_probability[target]
-            delay = self.delay[target](now) if p >= 1.0 or self.uniform() < p else math.inf
-            if delay < best_delay:
-                best, best_delay = target, delay
-        if best_delay == math.inf:
-            best_delay = self.delay[best](now)
-        heappush(self.heap, (now + best_delay, self.seq(), EV_DELAY, (scope, best)))
-
-    def _arm(self, item: list, n: int, now: float) -> None:
-        for b_node, interrupting, delay, probability in self.bounds[n]:
-            if probability < 1.0 and self.uniform() >= probability:
-                continue
-            wait = delay(now)
-            heappush(self.heap, (now + wait, self.seq(), EV_BOUNDARY, (item, b_node, interrupting)))
-
-    def _fire(self, event: tuple, now: float) -> None:
-        item, b_node, interrupting = event
-        scope = item[I_SCOPE]
-        if item[I_STATE] in (DONE, CANCELLED) or scope[S_CANCELLED]:
-            return
-        if interrupting:
-            self._cancel_item(item, now)
-        else:
-            scope[S_LIVE] += 1
-        self._leave(scope, b_node, now)
-
-    def _cancel_item(self, item: list, now: float) -> None:
-        state = item[I_STATE]
-        item[I_STATE] = CANCELLED
-        if item[I_CHILD] is not None:
-            self._cancel_scope(item[I_CHILD], now)
-        elif state == RUNNING:
-            n, r, start = item[I_NODE], item[I_RES], item[I_START]
-            cal = self.cal[self.pool[n]]
-            work = (now - start) if cal is None else cal.work_between(start, now)
-            self.rows.append(
-                (item[I_SCOPE][S_CASE], n, item[I_ENABLED], start, now, r, max(work, 0.0))
-            )
-            self._release(self.pool[n], r, now)
-
-    def _cancel_scope(self, scope: list, now: float) -> None:
-        scope[S_CANCELLED] = True
-        for item in scope[S_ITEMS] or ():
-            if item[I_STATE] in (QUEUED, RUNNING):
-                self._cancel_item(item, now)
 
 
 def simulate_once(
