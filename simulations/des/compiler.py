@@ -10,7 +10,7 @@ or a dict per step.
 A call activity of a known process compiles that process's nodes in too, run as a
 sub-process (:mod:`simulations.des.calls`); a looping activity gets a
 :class:`~simulations.des.repeats.Repeat`; the starts of event sub-processes are kept
-per scope, like boundary events.
+per scope, like boundary events (:mod:`simulations.des.compiled_events`).
 """
 
 from __future__ import annotations
@@ -30,9 +30,10 @@ from simulations.des.compiled import (  # callers may import these from here too
     TASK,
     TERMINATE,
     XOR,
-    Boundary,
     CompiledProcess,
 )
+from simulations.des.compiled import Boundary as Boundary  # re-exported, as it was
+from simulations.des.compiled_events import boundaries_of, event_subprocesses, warn_about_timers
 from simulations.des.repeats import repeat_of
 from simulations.params.distributions import Distribution, ParamsError
 from simulations.params.parameters import SimParams
@@ -90,7 +91,7 @@ def compile_process(
         c.probs.append(_branch_probabilities(c.kinds[i], [f.id for f in flows], params, c))
         need = len(p.process.incoming(p.node.id))
         c.join_need.append(need if c.kinds[i] in (AND, OR) and need > 1 else 1)
-        c.boundaries.append(_boundaries(boundaries.get(p.key, []), params, index, p.prefix))
+        c.boundaries.append(boundaries_of(boundaries.get(p.key, []), params, index, p.prefix))
         c.sub_starts.append(tuple(index[s] for s in sub_starts.get(p.key, [])))
     c.or_join = [
         _paired_join(c, i) if c.kinds[i] == OR and len(c.succ[i]) > 1 else -1
@@ -100,7 +101,7 @@ def compile_process(
     if not starts:
         raise ParamsError(f"process {process.id!r} has no start event to simulate")
     c.start_nodes = (index[starts[0].id],)
-    _event_subprocesses(c, placed, index, sub_starts, params)
+    event_subprocesses(c, placed, index, sub_starts, params)
     c.cancellable = (
         any(k == TERMINATE for k in c.kinds)
         or any(
@@ -112,35 +113,8 @@ def compile_process(
         or any(b.interrupting for bs in [*c.event_subs, c.case_event_subs] for b in bs)
     )
     _check_references(c, params, placed)
-    _warn_about_timers(c, params)
+    warn_about_timers(c, params)
     return c
-
-
-def _event_subprocesses(
-    c: CompiledProcess, placed: list, index: dict, sub_starts: dict, params: SimParams
-) -> None:
-    """Arm each event sub-process on its scope: the process, a sub-process or a call."""
-    per_scope: dict[str | None, list[Boundary]] = {}
-    for i, p in enumerate(placed):
-        if not p.node.triggered_by_event:
-            continue
-        for key in sub_starts.get(p.key, []):
-            s = index[key]
-            c.event_sub_of[s] = i
-            start = placed[s].node
-            event = params.events.get(start.id)
-            if start.timer is None and event is None:
-                c.warnings.append(
-                    f"{c.ids[i]}: the event sub-process never starts unless "
-                    f"events.{start.id} gives the delay and probability of its event"
-                )
-                continue
-            delay = event.delay if event else None
-            probability = event.probability if event else 1.0
-            boundary = Boundary(s, start.is_interrupting, start.timer, delay, probability)
-            per_scope.setdefault(p.parent, []).append(boundary)
-    c.case_event_subs = tuple(per_scope.get(None, ()))
-    c.event_subs = [tuple(per_scope.get(p.key, ())) for p in placed]
 
 
 def _pick_process(model: BpmnModel, process_id: str | None) -> Process:
@@ -247,20 +221,6 @@ def _branch_probabilities(
     return tuple(cumulative)
 
 
-def _boundaries(
-    attached: list[Node], params: SimParams, index: dict, prefix: str = ""
-) -> tuple[Boundary, ...]:
-    out = []
-    for b in attached:
-        event = params.events.get(b.id)
-        if b.timer is None and event is None:
-            continue  # errors, messages... without parameters never happen here
-        delay = event.delay if event else None
-        probability = event.probability if event else 1.0
-        out.append(Boundary(index[prefix + b.id], b.cancel_activity, b.timer, delay, probability))
-    return tuple(out)
-
-
 def _paired_join(c: CompiledProcess, split: int) -> int:
     """The inclusive join that every branch of an inclusive split reaches first."""
     reach: list[dict[int, int]] = []
@@ -297,19 +257,3 @@ def _check_references(c: CompiledProcess, params: SimParams, placed: list) -> No
     for event_id in params.events:
         if event_id not in nodes:
             raise ParamsError(f"events.{event_id}: no such event in process {process.id!r}")
-
-
-def _warn_about_timers(c: CompiledProcess, params: SimParams) -> None:
-    """Say once, at compile time, which timers the simulation cannot understand."""
-    from simulations.des.timers import sla_calendar, timer_delay
-
-    sla = sla_calendar(params)
-    for i, node_id in enumerate(c.ids):
-        timer = c.timer[i]
-        if c.duration[i] is None and timer is not None and c.kinds[i] == DELAY:
-            if timer_delay(timer, params.start, sla) is None:
-                c.warnings.append(f"{node_id}: timer {timer.expression!r} not understood; no wait")
-    for bs in [*c.boundaries, *c.event_subs, c.case_event_subs]:
-        for b in bs:
-            if b.delay is None and timer_delay(b.timer, params.start, sla) is None:
-                c.warnings.append(f"{c.ids[b.node]}: timer not understood; it never fires")

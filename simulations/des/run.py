@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from simulations.des.calendars import Calendar
-from simulations.des.compiler import CompiledProcess
+from simulations.des.compiled import CompiledProcess
 from simulations.des.timers import sla_calendar, timer_delay
 from simulations.params.distributions import Distribution
 from simulations.params.parameters import SimParams
