@@ -25,5 +25,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("process_definitions", schema=None) as batch_op:
-        batch_op.drop_column("dmn_files")
+    if op.get_bind().dialect.name == "sqlite":
+        # SQLite drops a column in place (3.35+); a batch copy would drop and recreate
+        # process_definitions, which the cases' foreign keys refuse while cases exist
+        op.execute("ALTER TABLE process_definitions DROP COLUMN dmn_files")
+    else:
+        op.drop_column("process_definitions", "dmn_files")
