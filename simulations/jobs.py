@@ -317,19 +317,12 @@ def _called(job: dict, model: BpmnModel) -> dict[str, BpmnModel]:
     simulator runs those calls inline: the versions a deployed version pinned, else the
     newest deployed version of each called key the file does not define."""
     from engine.errors import ProcessNotFound
-    from engine.office.definitions import get_definition, model_for
+    from engine.office.definitions import called_elsewhere, get_definition, model_for
     from engine.storage.db import session_scope
     from engine.storage.tables import ProcessDefinition
     from engine.workflow.specs import called_definition_ids
 
-    wanted: set[str] = {
-        node.called_element
-        for process in model.processes.values()
-        for node in process.nodes.values()
-        if node.kind == "callActivity"
-        and node.called_element
-        and node.called_element not in model.processes
-    }
+    wanted = called_elsewhere(model)
     if not wanted:
         return {}
     found: dict[str, BpmnModel] = {}

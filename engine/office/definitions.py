@@ -148,14 +148,9 @@ def _check(session: Session, data: bytes, source: str, templates, dmn_files, cal
     )
 
 
-def _deployed_called(session: Session, data: bytes, source: str) -> dict[str, ProcessDefinition]:
-    """The newest deployed versions of the processes the file's call activities name and
-    it does not define; their specs are copied into the new version (pinned)."""
-    try:
-        model = load_bpmn(data, source)
-    except InvalidBpmn:
-        return {}  # validation says why
-    keys = {
+def called_elsewhere(model: BpmnModel) -> set[str]:
+    """The process keys ``model``'s call activities name that it does not define."""
+    return {
         node.called_element
         for process in model.processes.values()
         for node in process.nodes.values()
@@ -163,8 +158,17 @@ def _deployed_called(session: Session, data: bytes, source: str) -> dict[str, Pr
         and node.called_element
         and node.called_element not in model.processes
     }
+
+
+def _deployed_called(session: Session, data: bytes, source: str) -> dict[str, ProcessDefinition]:
+    """The newest deployed versions of the processes the file's call activities name and
+    it does not define; their specs are copied into the new version (pinned)."""
+    try:
+        model = load_bpmn(data, source)
+    except InvalidBpmn:
+        return {}  # validation says why
     found = {}
-    for key in sorted(keys):
+    for key in sorted(called_elsewhere(model)):
         try:
             found[key] = get_definition(session, key)
         except ProcessNotFound:
