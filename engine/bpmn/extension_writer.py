@@ -14,11 +14,9 @@ import re
 from lxml import etree
 
 from engine.bpmn.model import FormField, Node, ServiceStandard
+from engine.bpmn.xml import BPMN_NS, CAMUNDA_NS, PF_NS, SPIFF_NS
 
-BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-CAMUNDA = "http://camunda.org/schema/1.0/bpmn"
-PF = "https://permitflow.org/schema/bpmn/1.0"
-SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+BPMN, CAMUNDA, PF, SPIFF = BPMN_NS, CAMUNDA_NS, PF_NS, SPIFF_NS
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 FORM_KINDS = {"startEvent", "userTask"}
 # node properties written as camunda attributes; every other one is a camunda:property

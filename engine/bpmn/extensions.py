@@ -16,7 +16,7 @@ import textwrap
 from lxml import etree
 
 from engine.bpmn.model import WHOLE_ANSWER, EnumValue, Fee, FormField, ServiceCall, ServiceStandard
-from engine.bpmn.xml import CAMUNDA_NS, PF_NS, bpmn, text_of
+from engine.bpmn.xml import CAMUNDA_NS, PF_NS, SPIFF_NS, bpmn, text_of
 
 _EXTENSIONS = bpmn("extensionElements")
 
@@ -77,11 +77,6 @@ def properties_of(element) -> dict[str, str]:
         if key.startswith(prefix):
             properties[key[len(prefix) :]] = value
     return properties
-
-
-def extension_scripts_of(element) -> tuple[str, ...]:
-    """Local names of SpiffArena's script extensions (``preScript``, ``postScript``)."""
-    return tuple(extension_script_texts_of(element))
 
 
 def extension_script_texts_of(element) -> dict[str, str]:
@@ -263,7 +258,14 @@ def _as_float(text: str) -> float | None:
     return value if value == value and value not in (float("inf"), float("-inf")) else None
 
 
-SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+def _as_spiff_text(element) -> str:
+    """``element`` as XML text with the ``spiffworkflow:`` prefix and no namespace
+    declaration, as quoted in a warning and wrapped again by the writer."""
+    copy = etree.Element(element.tag, nsmap={"spiffworkflow": SPIFF_NS})
+    for key, value in element.attrib.items():
+        copy.set(key, value)
+    text = etree.tostring(copy, encoding="unicode")
+    return text.replace(f' xmlns:spiffworkflow="{SPIFF_NS}"', "", 1)
 
 
 def spiff(local: str) -> str:
@@ -288,11 +290,8 @@ def spiff_service_call_of(element, urls: tuple[str, ...] = ()) -> ServiceCall | 
             for p in holder.iterchildren(spiff("parameter"))
         )
         result = (operator.get("resultVariable") or "").strip()
-        ignored = tuple(
-            "<spiffworkflow:retry"
-            + "".join(f' {key}="{value}"' for key, value in retry.attrib.items())
-            + "/>"
-            for retry in operator.iterchildren(spiff("retry"))
+        ignored = tuple(  # as written, its attributes escaped (the writer reads it back)
+            _as_spiff_text(retry) for retry in operator.iterchildren(spiff("retry"))
         )
         return ServiceCall(
             connector=f"{connector.strip().lower()}.{_snake_case(operation.strip())}"

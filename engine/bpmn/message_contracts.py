@@ -24,9 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from engine.bpmn.extensions import extension_children, pf
-from engine.bpmn.xml import bpmn, text_of
-
-SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+from engine.bpmn.xml import SPIFF_NS, bpmn, text_of
 
 
 @dataclass(frozen=True)
@@ -50,7 +48,7 @@ def read_contracts(root) -> MessageContracts:
     for prop in root.iter(bpmn("correlationProperty")):
         label = prop.get("name") or prop.get("id") or ""
         for retrieval in prop.iterchildren(bpmn("correlationPropertyRetrievalExpression")):
-            message = names.get(_local_ref(retrieval.get("messageRef")))
+            message = names.get(local_ref(retrieval.get("messageRef")))
             # BPMN's schema names the child messagePath; SpiffArena writes formalExpression
             expression = next(
                 (
@@ -99,6 +97,6 @@ def _spiff_conventions(root) -> tuple[dict[str, str], dict[str, str]]:
     return expressions, variables
 
 
-def _local_ref(ref: str | None) -> str | None:
+def local_ref(ref: str | None) -> str | None:
     """``tns:Msg_1`` -> ``Msg_1`` (bpmn.io sometimes prefixes references)."""
     return ref.rsplit(":", 1)[-1] if ref else ref

@@ -23,6 +23,7 @@ BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 BPMNDI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 PF_NS = "https://permitflow.org/schema/bpmn/1.0"
+SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"  # SpiffArena's extensions
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 _DANGEROUS_MARKUP = tuple(

@@ -11,7 +11,7 @@ as a ``bpmn:message``.
 
 from __future__ import annotations
 
-from engine.bpmn.message_contracts import read_contracts
+from engine.bpmn.message_contracts import local_ref, read_contracts
 from engine.bpmn.xml import bpmn
 from engine.errors import Problem, UnsafeExpression
 from engine.expressions import language
@@ -19,9 +19,10 @@ from engine.expressions import language
 _THROWERS = ("intermediateThrowEvent", "endEvent", "sendTask")
 
 
-def message_problems(root, source: str, severity: str) -> list[Problem]:
-    """Problems of the message declarations under ``root`` (a ``bpmn:definitions``)."""
-    contracts = read_contracts(root)
+def message_problems(root, source: str, severity: str, contracts=None) -> list[Problem]:
+    """Problems of the message declarations under ``root`` (a ``bpmn:definitions``);
+    ``contracts`` are its message contracts when the model has read them already."""
+    contracts = contracts if contracts is not None else read_contracts(root)
     elements = {e.get("id"): e for e in root.iter() if isinstance(e.tag, str) and e.get("id")}
     problems: list[Problem] = []
 
@@ -98,9 +99,9 @@ def message_problems(root, source: str, severity: str) -> list[Problem]:
                     "unsafe_expression",
                     f"Correlation {label!r} of message {message!r}: {exc.message}",
                 )
-    declared = {m.get("id") for m in root.iter(bpmn("message"))}
+    declared_ids = {i for same_name in known.values() for i in same_name}
     for element_id, ref in _message_refs(root):
-        if ref not in declared:
+        if ref not in declared_ids:
             add(
                 severity,
                 "unknown_message",
@@ -109,8 +110,8 @@ def message_problems(root, source: str, severity: str) -> list[Problem]:
                 element_id,
             )
     for element_id, message in _thrown_messages(root):
-        declared = {name for name, _ in contracts.payloads.get(element_id, [])}
-        if message not in contracts.correlations and "case_code" not in declared:
+        payload_fields = {name for name, _ in contracts.payloads.get(element_id, [])}
+        if message not in contracts.correlations and "case_code" not in payload_fields:
             add(
                 "warning",
                 "message_without_correlation",
@@ -129,19 +130,14 @@ def _message_refs(root):
     """(element id, message id) of every message an element names: each message event
     definition (several on one event with several definitions), send and receive tasks."""
     for definition in root.iter(bpmn("messageEventDefinition")):
-        ref = _local(definition.get("messageRef"))
+        ref = local_ref(definition.get("messageRef"))
         if ref:
             yield definition.getparent().get("id"), ref
     for kind in ("sendTask", "receiveTask"):
         for element in root.iter(bpmn(kind)):
-            ref = _local(element.get("messageRef"))
+            ref = local_ref(element.get("messageRef"))
             if ref:
                 yield element.get("id"), ref
-
-
-def _local(ref: str | None) -> str | None:
-    """``tns:Msg_1`` -> ``Msg_1`` (bpmn.io sometimes prefixes references)."""
-    return ref.rsplit(":", 1)[-1] if ref else ref
 
 
 def _thrown_messages(root):

@@ -194,7 +194,7 @@ def validate_file(
     )
     problems += template_checks.template_problems(root, model, source, templates)
     problems += requirement_checks.requirement_problems(root, model, source)
-    problems += message_checks.message_problems(root, source, severity)
+    problems += message_checks.message_problems(root, source, severity, model.message_contracts)
     problems += signal_checks.signal_cycle_problems(root, source)
     problems += service_checks.service_problems(model, source, severity, connectors)
     if for_execution and not has_errors(problems):

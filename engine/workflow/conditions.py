@@ -172,11 +172,7 @@ def refresh(workflow: BpmnWorkflow) -> list:
 def _bring_up_to_date(task, latest: dict[str, tuple[float, Any]]) -> None:
     """Put the latest written values of the names the condition reads into the event's
     data, except a value set on the event itself (by an administrator) after them."""
-    expression = task.task_spec.event_definition.expression
-    try:
-        names = language.names_read(expression)
-    except EngineError:
-        return  # the evaluation reports it
+    names = _safe_names(task.task_spec.event_definition.expression)  # evaluation reports
     brought = internals.conditional_brought(task)
     for name in names:
         if name not in latest:

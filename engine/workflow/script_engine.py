@@ -33,7 +33,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     TimeDateEventDefinition,
 )
 
-from engine.errors import EngineError
+from engine.errors import EngineError, ExpressionFailed
 from engine.expressions import language as expressions
 
 _TIMER_KINDS = (
@@ -129,7 +129,10 @@ class SafeScriptEngine(PythonScriptEngine):
         try:
             self.environment.execute(script, task.data, {})
         except EngineError as err:
-            failure = type(err)(f"{what}: {err}")
+            try:
+                failure = type(err)(f"{what}: {err}")
+            except TypeError:  # an error class built from something else than a message
+                failure = ExpressionFailed(f"{what}: {err}")
             line_number = getattr(err, "line_number", None)
             error_line = getattr(err, "error_line", None)
             failure.line_number, failure.error_line = line_number, error_line  # type: ignore[attr-defined]

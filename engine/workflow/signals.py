@@ -246,7 +246,7 @@ def _summarize(session: Session, params: dict[str, Any], outcome: dict[str, list
     reached = outcome["reached"]
     rows = session.execute(select(Case.id, Case.tracking_code).where(Case.id.in_(reached)))
     codes = {case_id: code for case_id, code in rows}
-    listed = f": {', '.join(codes[i] for i in reached)}" if reached else ""
+    listed = f": {', '.join(codes.get(i, str(i)) for i in reached)}" if reached else ""
     message = f"Signal '{name}' broadcast to {len(reached)} other cases{listed}"
     _record(session, source, "signal_broadcast", message, actor)
     if outcome["over"]:
