@@ -319,32 +319,26 @@ def _called(job: dict, model: BpmnModel) -> dict[str, BpmnModel]:
     from engine.errors import ProcessNotFound
     from engine.office.definitions import called_elsewhere, get_definition, model_for
     from engine.storage.db import session_scope
-    from engine.storage.tables import ProcessDefinition
-    from engine.workflow.specs import called_definition_ids
+    from engine.workflow.called import called_definitions
 
     wanted = called_elsewhere(model)
     if not wanted:
         return {}
     found: dict[str, BpmnModel] = {}
     with session_scope(jobs.current_engine()) as session:
-        pinned: dict[str, int] = {}
+        pinned = {}
         if job.get("key") and job.get("version"):
             try:
                 own = get_definition(session, job["key"], job["version"])
-                pinned = called_definition_ids(own)
+                pinned = {d.key: d for d in called_definitions(own)}
             except ProcessNotFound:
                 pass
         for key in sorted(wanted):
             try:
-                definition = (
-                    session.get(ProcessDefinition, pinned[key])
-                    if key in pinned
-                    else get_definition(session, key)
-                )
+                definition = pinned.get(key) or get_definition(session, key)
             except ProcessNotFound:
                 continue  # not deployed: the call takes no time, with the simulator's warning
-            if definition is not None:
-                found[key] = model_for(definition)
+            found[key] = model_for(definition)
     return found
 
 

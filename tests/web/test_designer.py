@@ -69,6 +69,13 @@ def test_upload_diff_deploy_and_migrate(staff, db):
     assert services.get_definition(db, "building_approval").version == 2
     plan = designer.get("/designer/procedures/building_approval/1/migrate").get_data(as_text=True)
     assert case.tracking_code in plan and 'name="case_id"' in plan
+    for hostile in ("\u00b2", "9" * 25):  # a digit that is no number; an id past any case
+        refused = designer.post(
+            "/designer/procedures/building_approval/1/migrate", data={"case_id": hostile}
+        )
+        assert refused.status_code == 302  # nothing moved, no 500
+    db.expire_all()
+    assert services.get_case(db, case.id).definition.version == 1
     moved = designer.post(
         "/designer/procedures/building_approval/1/migrate", data={"case_id": str(case.id)}
     )

@@ -29,12 +29,14 @@ from engine.services import (
     list_definitions,
     model_for,
     running_case_counts,
+    validate_file,
 )
 from webapp.access import requires
 from webapp.database import commit, get_session
 from webapp.designer.drafts import compare, list_drafts, load_draft, save_draft
 from webapp.designer.migration import migrate, plan, reason_text
 from webapp.presenters import xml_response
+from webapp.security import bounded_id
 
 bp = Blueprint("designer", __name__, url_prefix="/designer")
 
@@ -85,7 +87,7 @@ def upload():
     if decisions is None:
         return redirect(url_for("designer.index"))
     data, source = upload.read(), Path(upload.filename).name[:200]
-    model, problems = check_deployable(get_session(), data, source=source, dmn_files=decisions)
+    model, problems = validate_file(data, source, dmn_files=decisions)  # the report judges it
     if model is None:  # unreadable or unsafe XML: report it, keep nothing
         return _report_page(None, source, problems, None, decisions), 400
     return redirect(url_for("designer.report", token=_keep(data, source, decisions)))
@@ -257,7 +259,11 @@ def migration(key: str, version: int):
         flash(_("Version %(v)d is the newest: deploy a new version first.", v=version), "info")
         return redirect(url_for("designer.versions", key=key))
     if request.method == "POST":
-        case_ids = [int(i) for i in request.form.getlist("case_id") if i.isdigit()]
+        case_ids = [  # "²" is a digit but no number; an id past MAX_ID is no case
+            case_id
+            for i in request.form.getlist("case_id")
+            if i.isdecimal() and (case_id := bounded_id(int(i))) is not None
+        ]
         moved = migrate(
             session, key, version, target.version, actor=g.user.username, case_ids=case_ids
         )

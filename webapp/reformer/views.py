@@ -106,7 +106,6 @@ def index():
 @requires("reformer")
 def analysis(key: str, version: int):
     definition, model = _version(key, version)
-    report = analyze(model, history=_history(key, version, model)).as_dict()
     job = (
         _job(bounded_id(request.args.get("job", type=int)) or 0, sim_jobs.ANALYSIS)
         if "job" in request.args
@@ -115,8 +114,10 @@ def analysis(key: str, version: int):
     if job is not None and (job.params.get("key"), job.params.get("version")) != (key, version):
         abort(404)
     simulated = job is not None and job.status == "done"
-    if simulated:
+    if simulated:  # the job's report; else the analysis with the version's history, now
         report = job.result["analysis"]
+    else:
+        report = analyze(model, history=_history(key, version, model)).as_dict()
     markers, overlays = data.heat(job.result["heatmap"]) if simulated else ({}, [])
     names = words.names_of(model, definition)
     findings = _reviewed(report["findings"], names, key, version)

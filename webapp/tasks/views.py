@@ -119,8 +119,6 @@ def complete(task_id: str):
     )
     if problems:
         return _page(task, values, problems, 422)
-    if task.case.status != services.CaseStatus.RUNNING:  # the engine's refusal, in words
-        return _page(task, values, {"_form": _case_not_running(task)}, 409)
     try:
         complete_task(get_session(), task_id, g.user.username, values)
         store_uploads(get_session(), task.case, uploads, g.user.username)
@@ -134,6 +132,8 @@ def complete(task_id: str):
         rollback()
         if isinstance(exc, StaleTask) or get_session().get(HumanTask, task_id) is None:
             return _gone(task_id, values, exc.message)
+        if isinstance(exc, InvalidState) and task.case.status != services.CaseStatus.RUNNING:
+            return _page(task, values, {"_form": _case_not_running(task)}, 409)  # in words
         return _page(task, values, {"_form": exc.message}, 409)
     commit()
     if task.case.status == services.CaseStatus.INCIDENT:  # the work is saved; the next step failed
