@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy.orm import Session
 
 from engine import services
@@ -189,5 +190,5 @@ def _three_permits_issued(applicant, base: str, engine, code: str) -> None:
         assert pdf.ok and pdf.body().startswith(b"%PDF")
     verify = applicant.locator("#called-procedures a.called-permit-verify").first
     verify.click()
-    assert applicant.locator("#verdict").inner_text() == "Berlaku"
+    expect(applicant.locator("#verdict")).to_have_text("Berlaku")
     applicant.go_back()

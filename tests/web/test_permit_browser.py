@@ -23,6 +23,7 @@ import urllib.request
 
 import pytest
 from click.testing import CliRunner
+from playwright.sync_api import expect
 from sqlalchemy.orm import Session
 
 from engine import cli, services
@@ -211,7 +212,7 @@ def test_apply_pay_receive_verify_and_revoke(office, browser, tmp_path, monkeypa
     # 6. the genuine PDF is confirmed, an altered copy refused
     page.set_input_files("#document", str(permit_pdf))
     page.click("#check-form button[type=submit]")
-    assert page.locator("#file-verdict").inner_text() == "Asli dan tidak diubah"
+    expect(page.locator("#file-verdict")).to_have_text("Asli dan tidak diubah")
     shoot(page, "5-upload-genuine")
     altered = bytearray(permit_pdf.read_bytes())
     index = altered.find(b"/Title")
@@ -220,7 +221,7 @@ def test_apply_pay_receive_verify_and_revoke(office, browser, tmp_path, monkeypa
     altered_pdf.write_bytes(bytes(altered))
     page.set_input_files("#document", str(altered_pdf))
     page.click("#check-form button[type=submit]")
-    assert page.locator("#file-verdict").inner_text() == "Tidak asli"
+    expect(page.locator("#file-verdict")).to_have_text("Tidak asli")
     shoot(page, "6-upload-altered")
     assert verify_cli(altered_pdf).startswith("invalid: ")
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy.orm import Session
 
 from engine import services
@@ -58,7 +59,7 @@ def test_reformer_pilots_a_scenario_and_promotes_it(small_office, browser, monke
     page.select_option("#op", "remove_task")
     page.select_option("#task", "register")
     page.click(".change-form button[type=submit]")
-    assert page.locator(".changes .change-text", has_text="Register application").count() == 1
+    expect(page.locator(".changes .change-text", has_text="Register application")).to_have_count(1)
     page.fill("#cases", "200")
     page.fill("#replications", "3")
     page.click(".run-form button[type=submit]")
@@ -70,7 +71,7 @@ def test_reformer_pilots_a_scenario_and_promotes_it(small_office, browser, monke
     page.fill("#owner", "Rudi (reformer)")
     shoot(page, "pilot-start")
     page.click(".pilot-form button[type=submit]")
-    assert page.locator(".flash-success").count() == 1
+    expect(page.locator(".flash-success")).to_have_count(1)
     assert page.locator(".pilot-status").inner_text().strip() == "running"
     assert page.locator(".not-enough-data").is_visible()
     assert page.locator(".predicted tr[data-kpi='cycle_time.mean']").count() == 1
@@ -84,7 +85,7 @@ def test_reformer_pilots_a_scenario_and_promotes_it(small_office, browser, monke
     shoot(page, "pilot-result")
 
     page.click(".promote-form button[type=submit]")
-    assert page.locator(".flash-success", has_text="now the current version").count() == 1
+    expect(page.locator(".flash-success", has_text="now the current version")).to_have_count(1)
     assert page.locator(".pilot-status").inner_text().strip() == "promoted"
     assert page.locator(".promote-form").count() == 0
     assert page.locator(".migration").is_visible()

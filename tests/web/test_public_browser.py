@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy.orm import Session
 
 from engine import services
@@ -167,11 +168,12 @@ def test_a_queue_number_is_taken_called_and_displayed(office, browser):
     clerk.fill("#username", "front")
     clerk.fill("#password", PASSWORD)
     clerk.click("form[action='/login'] button[type=submit]")
+    clerk.wait_for_url(lambda url: not url.endswith("/login"))
     clerk.goto(f"{base}/queue/counter")
     clerk.select_option("#service", "building_approval")
     clerk.fill("#counter", "3")
     clerk.click("#counter-form button[type=submit]")
-    assert clerk.locator(".called-number").inner_text() == number
+    expect(clerk.locator(".called-number")).to_have_text(number)
     board = display.locator(".board[data-service=building_approval]")
     board.locator(".board-number", has_text=number).wait_for(
         timeout=12_000

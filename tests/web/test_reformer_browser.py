@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy.orm import Session
 
 from tests.web.conftest import start_building_case
@@ -54,17 +55,18 @@ def test_reformer_simplifies_the_building_approval(office, browser):  # noqa: F8
             start_building_case(session, applicant_name=f"{name} Santoso")
     page = login(browser, base, "reformer", viewport=(1360, 900))
     page.click(".langswitch button[value=id]")  # the reformer reads Bahasa Indonesia
+    expect(page.locator("html")).to_have_attribute("lang", "id")
     page.click("nav a[href='/reformer/']")
     page.click("a[href='/reformer/building_approval/1']")
-    assert page.locator(".finding", has_text="pengerjaan ulang").count() >= 1
-    assert page.locator(".finding", has_text="Verifikasi berkas").count() >= 1
+    expect(page.locator(".finding", has_text="pengerjaan ulang").first).to_be_attached()
+    expect(page.locator(".finding", has_text="Verifikasi berkas").first).to_be_attached()
     assert_no_raw_ids(page)
     count = int(page.inner_text("h2 .count"))
     finding = page.locator(".finding").first
     finding.locator("input[name=reason]").fill("Sudah dibahas dengan kepala dinas")
     finding.locator("button[value=dismiss]").click()
-    assert page.locator(".flash-success", has_text="Temuan diabaikan").count() == 1
-    assert int(page.inner_text("h2 .count")) == count - 1
+    expect(page.locator(".flash-success", has_text="Temuan diabaikan")).to_have_count(1)
+    expect(page.locator("h2 .count")).to_have_text(str(count - 1))
     page.click(".dismissed-findings summary")
     assert page.locator(".dismissed-findings", has_text="Sudah dibahas").count() == 1
 
@@ -85,7 +87,9 @@ def test_reformer_simplifies_the_building_approval(office, browser):  # noqa: F8
     assert page.locator("#lane").is_hidden()
     page.select_option("#task", label="Pendaftaran permohonan")
     page.click(".change-form button[type=submit]")
-    assert page.locator(".changes .change-text", has_text="Pendaftaran permohonan").count() == 1
+    expect(page.locator(".changes .change-text", has_text="Pendaftaran permohonan")).to_have_count(
+        1
+    )
     assert_no_raw_ids(page)
     page.fill("#cases", "300")
     page.fill("#replications", "4")
@@ -103,14 +107,14 @@ def test_reformer_simplifies_the_building_approval(office, browser):  # noqa: F8
     assert page.locator(".djs-element[class*='heat-']").count() >= 2
     shoot(page, "reformer-result")
     page.click("form[action$='/send'] button[type=submit]")
-    assert page.locator(".flash-success").count() == 1
+    expect(page.locator(".flash-success")).to_have_count(1)
     page.context.close()
 
     page = login(browser, base, "designer")
     page.goto(f"{base}/designer/")
     page.click(".drafts a", timeout=5_000)
     wait_for_diagrams(page)
-    assert page.locator("form[action$='/deploy']").count() == 1  # valid: ready to deploy
+    expect(page.locator("form[action$='/deploy']")).to_have_count(1)  # valid: ready to deploy
     page.click("a[href$='/diff']")
     wait_for_diagrams(page)
     assert page.locator(".djs-element.diff-removed").count() >= 1  # register_application
