@@ -7,16 +7,28 @@ codes in one place; nothing below them should leak a traceback to a user.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 class EngineError(Exception):
-    """Base of every error the engine raises on purpose."""
+    """Base of every error the engine raises on purpose.
+
+    ``message`` is English (the command line, logs and tests read it). ``reason`` and
+    ``params``, when given, say the same for a user interface to word in its reader's
+    language: ``ExpressionFailed("unknown name 'fee'", reason="unknown_name",
+    params={"name": "fee"})``. An interface that does not know the reason shows the message.
+    """
 
     code = "engine_error"
+    reason: str | None = None
 
-    def __init__(self, message: str):
+    def __init__(
+        self, message: str, *, reason: str | None = None, params: dict[str, Any] | None = None
+    ):
         super().__init__(message)
         self.message = message
+        self.reason = reason
+        self.params: dict[str, Any] = dict(params or {})
 
     def __str__(self) -> str:
         return self.message

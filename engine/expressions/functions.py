@@ -61,13 +61,21 @@ def size(value: Any, limit: int = MAX_SIZE) -> int:
 def check_value(value: Any) -> Any:
     """Return ``value``, or fail when a number, string or container is too large."""
     if isinstance(value, int) and value.bit_length() > MAX_INT_BITS:
-        raise ExpressionFailed(f"a number is too large (over {MAX_INT_BITS} bits)")
+        raise ExpressionFailed(
+            f"a number is too large (over {MAX_INT_BITS} bits)",
+            reason="number_too_large",
+            params={"bits": MAX_INT_BITS},
+        )
     if isinstance(value, str) and len(value) > MAX_STRING_LENGTH:
-        raise ExpressionFailed(f"a text is too long (over {MAX_STRING_LENGTH} characters)")
+        raise _text_too_long()
     if isinstance(value, list | tuple | dict | set) and size(value) > MAX_SIZE:
-        raise ExpressionFailed(f"a list or dict is too large (over {MAX_SIZE} items)")
+        raise ExpressionFailed(
+            f"a list or dict is too large (over {MAX_SIZE} items)",
+            reason="list_too_large",
+            params={"limit": MAX_SIZE},
+        )
     if isinstance(value, complex):
-        raise ExpressionFailed("the result is a complex number")
+        raise ExpressionFailed("the result is a complex number", reason="complex_number")
     return value
 
 
@@ -81,27 +89,69 @@ def storable(value: Any, name: str) -> Any:
         return [storable(item, name) for item in value]
     if isinstance(value, dict):
         if not all(isinstance(key, str) for key in value):
-            raise ExpressionFailed(f"the keys of dict '{name}' must be texts")
+            raise ExpressionFailed(
+                f"the keys of dict '{name}' must be texts",
+                reason="keys_not_texts",
+                params={"name": name},
+            )
         return {key: storable(item, name) for key, item in value.items()}
     raise ExpressionFailed(
         f"'{name}' cannot be stored in case data: a {type(value).__name__} "
-        "(use numbers, texts, True/False, None, lists and dicts)"
+        "(use numbers, texts, True/False, None, lists and dicts)",
+        reason="not_storable",
+        params={"name": name, "kind": kind_of(value)},
     )
 
 
 def check_power(base: Any, exponent: Any) -> None:
     if isinstance(base, int) and isinstance(exponent, int) and exponent > 0 and abs(base) > 1:
         if (base.bit_length() - 1) * exponent > MAX_INT_BITS:
-            raise ExpressionFailed("a number is too large (exponent too big)")
+            raise ExpressionFailed(
+                "a number is too large (exponent too big)",
+                reason="number_too_large",
+                params={"bits": MAX_INT_BITS},
+            )
 
 
 def check_repeat(sequence: Any, count: Any) -> None:
     if not isinstance(count, int) or count <= 0:
         return
     if isinstance(sequence, str) and len(sequence) * count > MAX_STRING_LENGTH:
-        raise ExpressionFailed(f"a text is too long (over {MAX_STRING_LENGTH} characters)")
+        raise _text_too_long()
     if isinstance(sequence, list | tuple) and size(sequence) * count > MAX_SIZE:
-        raise ExpressionFailed(f"a list is too large (over {MAX_SIZE} items)")
+        raise ExpressionFailed(
+            f"a list is too large (over {MAX_SIZE} items)",
+            reason="list_too_large",
+            params={"limit": MAX_SIZE},
+        )
+
+
+def _text_too_long() -> ExpressionFailed:
+    return ExpressionFailed(
+        f"a text is too long (over {MAX_STRING_LENGTH} characters)",
+        reason="text_too_long",
+        params={"limit": MAX_STRING_LENGTH},
+    )
+
+
+def kind_of(value: Any) -> str:
+    """The kind of a value in words an interface can translate: ``none``, ``bool``,
+    ``number``, ``text``, ``list``, ``dict``, ``date`` or ``other``."""
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list | tuple | set):
+        return "list"
+    if isinstance(value, dict):
+        return "dict"
+    if isinstance(value, _date):
+        return "date"
+    return "other"
 
 
 def failure_message(err: Exception) -> str:
@@ -125,6 +175,29 @@ def failure_message(err: Exception) -> str:
     return f"{type(err).__name__}: {err}"
 
 
+def failure_reason(err: Exception) -> tuple[str | None, dict[str, Any]]:
+    """``(reason, params)`` of :func:`failure_message`'s description, for an interface to
+    word in its reader's language (see :class:`~engine.errors.EngineError`); the reason is
+    None when there is nothing more to say than the message."""
+    if isinstance(err, EngineError):
+        return err.reason, dict(err.params)
+    if isinstance(err, ZeroDivisionError):
+        return "division_by_zero", {}
+    if isinstance(err, KeyError):
+        return "key_not_found", {"key": f"{err.args[0]!s:.80}"} if err.args else {}
+    if isinstance(err, IndexError):
+        return "index_out_of_range", {}
+    if isinstance(err, TypeError):
+        return "wrong_types", {}
+    if isinstance(err, RecursionError | MemoryError):
+        return "value_too_deep", {}
+    if isinstance(err, OverflowError):
+        return "number_too_large", {}
+    if isinstance(err, ValueError):
+        return "wrong_value", {}
+    return None, {}
+
+
 def shorten(text: str, limit: int = 120) -> str:
     """``text`` on one line, quoted, cut to about ``limit`` characters for messages."""
     flat = " ".join(str(text).split())
@@ -137,7 +210,11 @@ def shorten(text: str, limit: int = 120) -> str:
 def _round(number: Any, ndigits: int | None = None) -> Any:
     """``round`` without the huge ``10 ** ndigits`` a large ``ndigits`` would build."""
     if ndigits is not None and (not isinstance(ndigits, int) or abs(ndigits) > MAX_ROUND_DIGITS):
-        raise ExpressionFailed(f"round() takes at most {MAX_ROUND_DIGITS} digits")
+        raise ExpressionFailed(
+            f"round() takes at most {MAX_ROUND_DIGITS} digits",
+            reason="round_digits",
+            params={"limit": MAX_ROUND_DIGITS},
+        )
     return round(number, ndigits)
 
 
@@ -146,7 +223,11 @@ def _sum(values: Any, start: Any = 0) -> Any:
     items = list(values)
     for item in [*items, start]:
         if not isinstance(item, int | float):
-            raise ExpressionFailed(f"sum() adds numbers only, got {type(item).__name__}")
+            raise ExpressionFailed(
+                f"sum() adds numbers only, got {type(item).__name__}",
+                reason="sum_numbers_only",
+                params={"kind": kind_of(item)},
+            )
     return sum(items, start)
 
 
@@ -166,12 +247,20 @@ def _as_date(value: Any, what: str = "date") -> _date:
             return _as_date(datetime.fromisoformat(value.strip()))
         except ValueError:
             pass
-    raise ExpressionFailed(f"{what} must be an ISO date like 2026-05-01, got {value!r:.80}")
+    raise ExpressionFailed(
+        f"{what} must be an ISO date like 2026-05-01, got {value!r:.80}",
+        reason="not_a_date",
+        params={"value": f"{value!r:.80}"},
+    )
 
 
 def _as_days(n: Any, limit: int = MAX_DAYS) -> int:
     if isinstance(n, bool) or not isinstance(n, int) or abs(n) > limit:
-        raise ExpressionFailed(f"the number of days must be a whole number up to {limit}")
+        raise ExpressionFailed(
+            f"the number of days must be a whole number up to {limit}",
+            reason="days_not_whole",
+            params={"limit": limit},
+        )
     return n
 
 
@@ -216,7 +305,11 @@ def working_days_between(a: Any, b: Any) -> int:
     """Working days in the range (a, b]; 0 when ``b`` is not after ``a``."""
     first, last = _as_date(a, "the first date"), _as_date(b, "the second date")
     if (last - first).days > 2 * MAX_WORKING_DAYS:
-        raise ExpressionFailed(f"the dates are more than {2 * MAX_WORKING_DAYS} days apart")
+        raise ExpressionFailed(
+            f"the dates are more than {2 * MAX_WORKING_DAYS} days apart",
+            reason="dates_too_far_apart",
+            params={"limit": 2 * MAX_WORKING_DAYS},
+        )
     return _calendar().working_days_between(first, last)
 
 

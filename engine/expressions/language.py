@@ -40,7 +40,9 @@ from engine.expressions.functions import (
     check_repeat,
     check_value,
     failure_message,
+    failure_reason,
     iso_literal_kind,
+    kind_of,
     shorten,
     storable,
     with_zone,
@@ -91,6 +93,35 @@ _COMPARISONS: dict[type, Any] = {
     ast.In: lambda a, b: a in b,
     ast.NotIn: lambda a, b: a not in b,
 }
+# how the operators are written, for the reasons of failures (``'>' on text and number``)
+_SYMBOLS: dict[type, str] = {
+    ast.Add: "+",
+    ast.Sub: "-",
+    ast.Mult: "*",
+    ast.Div: "/",
+    ast.FloorDiv: "//",
+    ast.Mod: "%",
+    ast.Pow: "**",
+    ast.Eq: "==",
+    ast.NotEq: "!=",
+    ast.Lt: "<",
+    ast.LtE: "<=",
+    ast.Gt: ">",
+    ast.GtE: ">=",
+    ast.In: "in",
+    ast.NotIn: "not in",
+}
+
+
+def _wrong_types(err: TypeError, symbol: str, left: Any, right: Any) -> ExpressionFailed:
+    """The failure of an operator given values of kinds it cannot combine (``None > 500``)."""
+    return ExpressionFailed(
+        f"wrong types: {err}",
+        reason="wrong_types",
+        params={"operator": symbol, "left": kind_of(left), "right": kind_of(right)},
+    )
+
+
 _ALLOWED_NODES = frozenset(
     {
         ast.Expression,
@@ -206,19 +237,34 @@ class _Interpreter:
     def eval(self, node: ast.AST) -> Any:
         self.steps += 1
         if self.steps > MAX_STEPS:
-            raise ExpressionFailed(f"evaluation needs more than {MAX_STEPS} steps")
+            raise ExpressionFailed(
+                f"evaluation needs more than {MAX_STEPS} steps",
+                reason="too_many_steps",
+                params={"limit": MAX_STEPS},
+            )
         if time.monotonic() > self.deadline:
-            raise ExpressionFailed(f"evaluation took longer than {TIME_LIMIT} s")
+            raise ExpressionFailed(
+                f"evaluation took longer than {TIME_LIMIT} s",
+                reason="too_slow",
+                params={"seconds": TIME_LIMIT},
+            )
         return _HANDLERS[type(node)](self, node)
 
     def name(self, node: ast.Name) -> Any:
         if node.id in self.data:
             return self.data[node.id]
         if node.id in FUNCTIONS:
-            raise ExpressionFailed(f"'{node.id}' is a function: call it, e.g. {node.id}(...)")
+            raise ExpressionFailed(
+                f"'{node.id}' is a function: call it, e.g. {node.id}(...)",
+                reason="function_not_called",
+                params={"name": node.id},
+            )
         close = difflib.get_close_matches(node.id, [str(k) for k in self.data], n=1)
         hint = f" (did you mean '{close[0]}'?)" if close else ""
-        raise ExpressionFailed(f"unknown name '{node.id}'{hint}")
+        params = {"name": node.id, **({"suggestion": close[0]} if close else {})}
+        raise ExpressionFailed(
+            f"unknown name '{node.id}'{hint}", reason="unknown_name", params=params
+        )
 
     def binop(self, op: ast.operator, left: Any, right: Any) -> Any:
         if isinstance(op, ast.Pow):
@@ -227,8 +273,14 @@ class _Interpreter:
             check_repeat(left, right)
             check_repeat(right, left)
         elif isinstance(op, ast.Mod) and isinstance(left, str):
-            raise UnsafeExpression("formatting texts with % is not allowed; use f-strings")
-        return check_value(_BINOPS[type(op)](left, right))
+            raise UnsafeExpression(
+                "formatting texts with % is not allowed; use f-strings", reason="percent_format"
+            )
+        try:
+            result = _BINOPS[type(op)](left, right)
+        except TypeError as err:
+            raise _wrong_types(err, _SYMBOLS.get(type(op), ""), left, right) from None
+        return check_value(result)
 
     def bool_op(self, node: ast.BoolOp) -> Any:
         value = None
@@ -242,7 +294,11 @@ class _Interpreter:
         left = self.eval(node.left)
         for op, comparator in zip(node.ops, node.comparators, strict=True):
             right = self.eval(comparator)
-            if not _COMPARISONS[type(op)](left, right):
+            try:
+                holds = _COMPARISONS[type(op)](left, right)
+            except TypeError as err:
+                raise _wrong_types(err, _SYMBOLS.get(type(op), ""), left, right) from None
+            if not holds:
                 return False
             left = right
         return True
@@ -251,7 +307,11 @@ class _Interpreter:
         container = self.eval(node.value)
         key = self.eval(node.slice)
         if not isinstance(container, dict | list | tuple | str):
-            raise ExpressionFailed(f"a {type(container).__name__} has no items to subscript")
+            raise ExpressionFailed(
+                f"a {type(container).__name__} has no items to subscript",
+                reason="not_subscriptable",
+                params={"kind": kind_of(container)},
+            )
         return container[key]
 
     def call(self, node: ast.Call) -> Any:
@@ -261,6 +321,10 @@ class _Interpreter:
         started = time.monotonic()
         try:
             return check_value(FUNCTIONS[name](*args, **kwargs))
+        except TypeError as err:  # wrong arguments, or values of kinds it cannot use
+            raise ExpressionFailed(
+                f"wrong types: {err}", reason="wrong_arguments", params={"function": name}
+            ) from None
         finally:
             if name in TRUSTED_HELPERS:  # e.g. the first load of the holiday tables
                 self.deadline += time.monotonic() - started
@@ -475,7 +539,10 @@ def evaluate(expression: str, data: Mapping[str, Any]) -> Any:
     except Exception as err:
         cls = UnsafeExpression if isinstance(err, UnsafeExpression) else ExpressionFailed
         source = shorten(strip_wrapper(expression))
-        raise cls(f"cannot evaluate {source}: {failure_message(err)}") from None
+        reason, params = failure_reason(err)
+        raise cls(
+            f"cannot evaluate {source}: {failure_message(err)}", reason=reason, params=params
+        ) from None
 
 
 def execute_script(script: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -502,8 +569,11 @@ def execute_script(script: str, data: dict[str, Any]) -> dict[str, Any]:
                 assigned[name] = storable(value, name)
         except Exception as err:
             cls = UnsafeExpression if isinstance(err, UnsafeExpression) else ExpressionFailed
+            reason, params = failure_reason(err)
             failure = cls(
-                f"cannot run line {number} of the script ({shorten(line)}): {failure_message(err)}"
+                f"cannot run line {number} of the script ({shorten(line)}): {failure_message(err)}",
+                reason=reason,
+                params=params,
             )
             failure.line_number, failure.error_line = number, line  # type: ignore[union-attr]
             raise failure from None
@@ -610,6 +680,8 @@ def timer_value(kind: str, expression: str, data: Mapping[str, Any]) -> str:
         if not isinstance(value, str) or iso_literal_kind(value) != kind:
             raise ExpressionFailed(
                 f"the timer expression {shorten(text)} gave {shorten(repr(value))}, "
-                f"not an ISO 8601 {kind}"
+                f"not an ISO 8601 {kind}",
+                reason=f"timer_not_{kind}",
+                params={"value": shorten(repr(value))},
             )
     return with_zone(value.strip()) if kind == "date" else value.strip()

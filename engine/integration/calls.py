@@ -280,7 +280,16 @@ def _apply(session: Session, call_id: str, answer, error: str | None) -> str:
                 f"{row.connector}.{row.operation} failed after {row.attempts} attempt(s): "
                 f"{error}. Retry once the system answers again."
             )
-            runtime.fail_service_task(session, running, call_id, message, actor)
+            detail = {
+                "code": "connector_failed",
+                "params": {
+                    "connector": row.connector,
+                    "operation": row.operation,
+                    "attempts": row.attempts,
+                    "error": (error or "")[:300],
+                },
+            }
+            runtime.fail_service_task(session, running, call_id, message, actor, detail)
             _audit(session, row, "failed", answer)
             return "incident"
         service = _service_of(case, row.element_id)

@@ -543,6 +543,8 @@ class Incident(Base):
     message: Mapped[str] = mapped_column(SealedLongText, default="")  # encrypted
     expression: Mapped[str | None] = mapped_column(Text)
     values: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # names the expression read
+    # why, as data a page words in its reader's language: {"code", "params", "line", "part"}
+    detail: Mapped[dict[str, Any] | None] = mapped_column(SealedJSON)  # encrypted (may quote)
     status: Mapped[str] = mapped_column(String(20), default="open", index=True)  # open|resolved
     created_at: Mapped[datetime]
     created_by: Mapped[str] = mapped_column(String(80), default="")

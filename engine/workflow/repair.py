@@ -1,7 +1,9 @@
 """What stopped a case's workflow, and the repairs an administrator may make.
 
 When SpiffWorkflow or the expression language fails while a case runs,
-:func:`describe` names the element, the expression and the values it saw; the task
+:func:`describe` names the element, the expression and the values it saw, and gives
+the reason as data (a code and its parameters) for a user interface to word in its
+reader's language, next to the English message; the task
 that failed stays in SpiffWorkflow's ERROR state inside the saved workflow. The
 repairs act on that state: :func:`set_variable` changes a value the failed task
 reads, :func:`make_ready` lets it run again, :func:`move` skips it to a following
@@ -40,12 +42,15 @@ class CallDepthExceeded(EngineError):
 class Failure:
     """Why and where a case stopped."""
 
-    kind: str  # expression | no_branch | call_depth | engine
+    kind: str  # expression | no_branch | call_depth | engine | connector
     message: str
     element_id: str
     task_id: str | None
     expression: str | None
     values: dict[str, Any] | None
+    #: ``{"code": ..., "params": {...}}`` and, for a script, ``"line"`` (its number) and
+    #: ``"part"`` (``pre-script``/``post-script``); None when only the message says why
+    detail: dict[str, Any] | None = None
 
 
 def check_call_depth(task) -> None:
@@ -55,7 +60,9 @@ def check_call_depth(task) -> None:
         if depth + 1 > MAX_CALL_DEPTH:
             raise CallDepthExceeded(
                 f"call activities nest more than {MAX_CALL_DEPTH} levels deep here; the "
-                "called processes probably call each other in a cycle"
+                "called processes probably call each other in a cycle",
+                reason="call_depth",
+                params={"limit": MAX_CALL_DEPTH},
             )
 
 
@@ -79,8 +86,10 @@ def describe(workflow: BpmnWorkflow, exc: BaseException, current=None) -> Failur
         message = "no outgoing flow's condition is true and the gateway has no default flow"
     else:
         kind = "engine"
+    detail = _detail(exc, cause, kind)
     if isinstance(exc, RecursionError):
         message = "the process nests too deeply (a call activity calling itself?)"
+        detail = {"code": "nests_too_deeply", "params": {}}
     return Failure(
         kind=kind,
         message=message[:2000],
@@ -88,7 +97,30 @@ def describe(workflow: BpmnWorkflow, exc: BaseException, current=None) -> Failur
         task_id=str(task.id) if task is not None else None,
         expression=expression,
         values=_values_seen(expression, task.data) if task is not None and expression else None,
+        detail=detail,
     )
+
+
+def _detail(exc: BaseException, cause: BaseException, kind: str) -> dict[str, Any] | None:
+    """The reason of the failure as data: the engine error's reason (an expression's,
+    with the script line and part), else the code of a named engine error."""
+    if kind == "no_branch":
+        return {"code": "no_branch", "params": {}}
+    error = next((e for e in (cause, exc) if isinstance(e, EngineError)), None)
+    if error is None:
+        return None
+    if error.reason is None:
+        # a named engine error (e.g. a condition loop) says no more than its class
+        return {"code": error.code, "params": {}} if kind == "engine" else None
+    params = {str(key): _json_safe(value) for key, value in error.params.items()}
+    detail: dict[str, Any] = {"code": error.reason, "params": params}
+    line = getattr(error, "line_number", None)
+    if isinstance(line, int):
+        detail["line"] = line
+    part = getattr(error, "script_part", None)
+    if isinstance(part, str):
+        detail["part"] = part
+    return detail
 
 
 def _expression_of(exc: BaseException, task) -> str | None:

@@ -230,6 +230,7 @@ def _open_incident(session: Session, running: Running, failure, actor: str) -> I
         message=failure.message,
         expression=failure.expression,
         values=failure.values,
+        detail=failure.detail,
         status="open",
         created_at=clock.now(),
         created_by=actor,
@@ -246,7 +247,12 @@ def _open_incident(session: Session, running: Running, failure, actor: str) -> I
         element_id=failure.element_id[:200],
         element_name=name[:300],
         message=failure.message,
-        data={"kind": failure.kind, "expression": failure.expression, "values": failure.values},
+        data={
+            "kind": failure.kind,
+            "expression": failure.expression,
+            "values": failure.values,
+            "detail": failure.detail,
+        },
     )
     session.flush()
     return incident
@@ -377,11 +383,19 @@ def _node(running: Running, element_id: str):
 
 
 def fail_service_task(
-    session: Session, running: Running, task_id: str, message: str, actor: str
+    session: Session,
+    running: Running,
+    task_id: str,
+    message: str,
+    actor: str,
+    detail: dict | None = None,
 ) -> Incident:
-    """The call of a waiting service task failed after its retries: an incident."""
+    """The call of a waiting service task failed after its retries: an incident
+    (``detail``: its reason as data, see :class:`engine.workflow.repair.Failure`)."""
     task = service_tasks.fail(running.workflow, task_id)
-    failure = repair.Failure("connector", message, task.task_spec.bpmn_id, task_id, None, None)
+    failure = repair.Failure(
+        "connector", message, task.task_spec.bpmn_id, task_id, None, None, detail
+    )
     save(session, running, actor)
     return _open_incident(session, running, failure, actor)
 

@@ -136,6 +136,8 @@ class SafeScriptEngine(PythonScriptEngine):
             line_number = getattr(err, "line_number", None)
             error_line = getattr(err, "error_line", None)
             failure.line_number, failure.error_line = line_number, error_line  # type: ignore[attr-defined]
+            failure.reason, failure.params = err.reason, dict(getattr(err, "params", {}))
+            failure.script_part = what  # type: ignore[attr-defined]
             raise WorkflowTaskException(
                 str(failure),
                 task=task,

@@ -1,0 +1,126 @@
+"""An incident keeps why the case stopped as data (``detail``: a code and its parameters)
+next to the English message, so a page can word it in its reader's language; migration
+0022 adds the column (old incidents have NULL) and takes it away again."""
+
+from __future__ import annotations
+
+import pytest
+from alembic import command
+from sqlalchemy import inspect, text
+
+from engine import services
+from engine.errors import ExpressionFailed
+from engine.expressions.language import evaluate, execute_script
+from engine.office import incidents
+from engine.storage import migrate
+from tests.test_dmn_kept import _alembic
+from tests.test_incidents import NO_BRANCH, SITE, SIZE_BOMB, TIMER_READS_UNSET, _bpmn
+
+WRONG_TYPES = _bpmn(
+    "wrong_types",
+    """<bpmn:scriptTask id="compute" name="Compute fee" scriptFormat="python">
+      <bpmn:script>base = 10
+fee = area * 2 + base</bpmn:script></bpmn:scriptTask>
+    <bpmn:sequenceFlow id="f2" sourceRef="register" targetRef="compute"/>
+    <bpmn:sequenceFlow id="f3" sourceRef="compute" targetRef="done"/>""",
+    ["compute"],
+)
+
+
+def _stop(session, xml: bytes, data: dict):
+    services.create_user(session, "ani", roles=["front_office"])
+    definition, _ = services.deploy(session, xml, source="inline.bpmn")
+    case = services.start_case(session, definition.key, data)
+    [task] = services.open_tasks(session, case)
+    services.complete_task(session, task.id, "ani", {})
+    session.commit()
+    session.expire_all()  # read back what was stored
+    return incidents.open_incident_of(session, case)
+
+
+@pytest.mark.parametrize(
+    "xml, data, detail",
+    [
+        (SITE.read_bytes(), {"applicant_name": "Siti"}, {"code": "unknown_name"}),
+        (NO_BRANCH, {"fee": 5}, {"code": "no_branch", "params": {}}),
+        (SIZE_BOMB, {"exponent": 10**9}, {"code": "number_too_large", "line": 1}),
+        (TIMER_READS_UNSET, {}, {"code": "unknown_name", "params": {"name": "wait_period"}}),
+        (
+            WRONG_TYPES,
+            {"area": "large"},
+            {
+                "code": "wrong_types",
+                "params": {"operator": "+", "left": "text", "right": "number"},
+                "line": 2,
+            },
+        ),
+    ],
+)
+def test_the_incident_stores_the_reason_as_data(session, xml, data, detail):
+    incident = _stop(session, xml, data)
+    assert incident.detail is not None
+    assert {key: incident.detail[key] for key in detail} == detail
+
+
+def test_the_condition_names_the_unset_name_and_the_history_keeps_the_reason(session):
+    incident = _stop(session, SITE.read_bytes(), {"applicant_name": "Siti"})
+    assert incident.detail == {"code": "unknown_name", "params": {"name": "floor_area"}}
+    assert "unknown name 'floor_area'" in incident.message  # the English message stays
+    [opened] = [
+        e for e in services.case_history(session, incident.case_id) if e.action == "incident_opened"
+    ]
+    assert opened.data["detail"] == incident.detail
+
+
+@pytest.mark.parametrize(
+    "expression, data, message, reason, params",
+    [
+        ("fee > 5", {"fee": None}, "wrong types: '>' not supported", "wrong_types", None),
+        ("a / b", {"a": 1, "b": 0}, "division by zero", "division_by_zero", {}),
+        ("fe + 1", {"fee": 1}, "unknown name 'fe' (did you mean 'fee'?)", "unknown_name", None),
+        ("add_days(d, 1)", {"d": "soon"}, "got 'soon'", "not_a_date", {"value": "'soon'"}),
+        ("x['k']", {"x": {}}, "key 'k' not found", "key_not_found", {"key": "k"}),
+        ("len(1, 2)", {}, "wrong types: len()", "wrong_arguments", {"function": "len"}),
+        ("today", {}, "'today' is a function", "function_not_called", {"name": "today"}),
+    ],
+)
+def test_expression_failures_keep_their_english_and_carry_a_reason(
+    expression, data, message, reason, params
+):
+    with pytest.raises(ExpressionFailed) as info:
+        evaluate(expression, data)
+    assert str(info.value).startswith(f"cannot evaluate '{expression}': ")
+    assert message in str(info.value) and info.value.reason == reason
+    if params is not None:
+        assert info.value.params == params
+
+
+def test_the_reason_names_the_kinds_of_values_and_survives_a_script_line():
+    with pytest.raises(ExpressionFailed) as info:
+        execute_script("a = 1\nb = fee > 5", {"fee": None})
+    assert str(info.value) == (
+        "cannot run line 2 of the script ('b = fee > 5'): wrong types: "
+        "'>' not supported between instances of 'NoneType' and 'int'"
+    )
+    assert (info.value.reason, info.value.params) == (
+        "wrong_types",
+        {"operator": ">", "left": "none", "right": "number"},
+    )
+    assert info.value.line_number == 2
+
+
+def test_migration_0022_drops_the_detail_down_and_adds_it_empty_up(session, db_engine):
+    incident = _stop(session, SITE.read_bytes(), {"applicant_name": "Siti"})
+    session.close()
+    try:
+        with db_engine.begin() as connection:
+            command.downgrade(_alembic(connection), "0021")
+        columns = {c["name"] for c in inspect(db_engine).get_columns("incidents")}
+        assert "detail" not in columns and "message" in columns
+    finally:
+        migrate.upgrade(db_engine)
+    with db_engine.connect() as connection:
+        kept = connection.execute(
+            text("SELECT element_id, detail FROM incidents WHERE id = :id"), {"id": incident.id}
+        ).one()
+    assert tuple(kept) == ("gw", None)
