@@ -14,7 +14,7 @@ from typing import Any
 from flask import Flask
 
 from engine import services
-from webapp import access, database, errors, i18n, presenters, security
+from webapp import access, database, errors, i18n, incident_reasons, presenters, security
 from webapp.extensions import csrf, limiter
 
 # the module of each blueprint, under webapp/
@@ -97,6 +97,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     access.init_app(app)
     security.init_app(app)
     presenters.init_app(app)
+    incident_reasons.init_app(app)
     errors.init_app(app)
     _register_blueprints(app)
     services.warm_up()  # the working calendar now, not on the process's first completion

@@ -15,6 +15,8 @@ from engine.errors import EngineError, InvalidFormData, NotFound
 from engine.services import incidents
 from webapp.access import requires
 from webapp.database import commit, get_session, rollback
+from webapp.public.formats import step
+from webapp.tasks.messages import field_errors
 
 bp = Blueprint("admin_incidents", __name__, url_prefix="/admin/incidents")
 
@@ -68,7 +70,7 @@ def _act(incident_id: int, action, done: str, *, stay: bool = False):
         new = action(incident)
     except InvalidFormData as exc:
         rollback()
-        return show(incident_id, "; ".join(exc.errors.values()), 422)
+        return show(incident_id, "; ".join(field_errors(exc).values()), 422)
     except EngineError as exc:
         rollback()
         return show(incident_id, exc.message, 422)
@@ -108,10 +110,12 @@ def retry(incident_id: int):
 @requires("admin")
 def skip(incident_id: int):
     target = request.form.get("to", "")
+    incident = _incident(incident_id)
+    label = dict(incidents.move_choices(get_session(), incident)).get(target, target)
     return _act(
         incident_id,
         lambda incident: incidents.skip(get_session(), incident.id, target, actor=g.user.username),
-        _("The case was moved to %(element)s.", element=target),
+        _("The case was moved to %(element)s.", element=step(incident.case, label)),
     )
 
 

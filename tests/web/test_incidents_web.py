@@ -47,7 +47,7 @@ def test_admin_fixes_the_value_retries_and_the_case_goes_on(staff, db, stopped):
     assert stopped.tracking_code in listing and "site_permit" in listing
     number = _incident_id(listing)
     page = admin.get(f"/admin/incidents/{number}").get_data(as_text=True)
-    assert "floor_area &gt; 500" in page and "unknown name" in page
+    assert "floor_area &gt; 500" in page and "Tidak ada nilai bernama" in page
     refused = admin.post(f"/admin/incidents/{number}/set-var", {"name": "floor_area", "value": "x"})
     assert refused.status_code == 422 and "Floor area (m2)" in refused.get_data(as_text=True)
     saved = admin.post(f"/admin/incidents/{number}/set-var", {"name": "floor_area", "value": "650"})

@@ -7,6 +7,7 @@ fails when the engine writes an action that has no entry here.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 
 from engine.services import Case
 from webapp.cases.case_data import reader_language
+from webapp.incident_reasons import incident_reason
 from webapp.public.formats import step
 
 ACTION_LABELS = {
@@ -105,9 +107,22 @@ def history_rows(case: Case, entries) -> list[HistoryRow]:
             label=action_label(entry.action),
             step=step(case, entry.element_name) if entry.element_name else "",
             lane=step(case, entry.lane) if entry.lane else "",
-            message=entry.message
-            if entry.message and (english or entry.action in WRITTEN_BY_PEOPLE)
-            else "",
+            message=_message(entry, english),
         )
         for entry in entries
     ]
+
+
+def _message(entry, english: bool) -> str:
+    """The entry's message for this reader: the engine's English sentence to English
+    readers, what a person wrote to all, an incident's reason worded in either language."""
+    data = entry.data if isinstance(entry.data, dict) else {}
+    fallback = entry.message if english or entry.action in WRITTEN_BY_PEOPLE else ""
+    if entry.action == "incident_opened":
+        return incident_reason(data.get("detail"), fallback)
+    if entry.action == "incident_variable_set" and "name" in data:
+        value = json.dumps(data.get("value"), ensure_ascii=False, default=str)
+        return _("%(name)s set to %(value)s", name=data["name"], value=value[:200])
+    if entry.action == "incident_cancelled" and entry.message != "Case cancelled":
+        return entry.message  # the reason the administrator wrote
+    return fallback or ""

@@ -55,13 +55,12 @@ def step(case, text: str | None = None) -> str:
     language, own = _language(), labels_for(case.definition)
     parts = []
     for part in (text or case.current_step or "").split(", "):
-        shown = own.step(part, language)
-        if shown == part:
-            for called in called_definitions(case.definition):
-                shown = labels_for(called).step(part, language)
-                if shown != part:
-                    break
-        parts.append(shown)
+        name = part.removeprefix("Waiting: ").removeprefix("Incident: ")
+        labels = own
+        if name not in own.names:  # e.g. "Incident: <a step of a called procedure>"
+            called = (labels_for(c) for c in called_definitions(case.definition))
+            labels = next((found for found in called if name in found.names), own)
+        parts.append(labels.step(part, language))
     return ", ".join(parts)
 
 

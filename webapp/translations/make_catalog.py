@@ -395,6 +395,9 @@ def main() -> int:
     from staff_texts import ID as staff_texts  # the clerks' pages: history actions
 
     ID.update(staff_texts)
+    from incident_texts import ID as incident_texts  # why a case stopped, its resolution
+
+    ID.update(incident_texts)
     with (HERE / "messages.pot").open("rb") as pot:
         catalog = read_po(pot, locale="id")
     missing = []
