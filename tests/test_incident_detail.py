@@ -124,3 +124,18 @@ def test_migration_0022_drops_the_detail_down_and_adds_it_empty_up(session, db_e
             text("SELECT element_id, detail FROM incidents WHERE id = :id"), {"id": incident.id}
         ).one()
     assert tuple(kept) == ("gw", None)
+
+
+def test_a_pre_script_failure_names_its_part_and_line(session):
+    from tests.test_pre_script_repair import _incident, _pre, _review, _start
+
+    services.create_user(session, "vera", roles=["verifier"])
+    case = _start(session, "pre", _review(_pre("x = 1\ny = 10 / d")), {"d": 0})
+    incident = _incident(session, case)
+    assert incident.detail == {
+        "code": "division_by_zero",
+        "params": {},
+        "line": 2,
+        "part": "pre-script",
+    }
+    assert incident.message.startswith("pre-script: cannot run line 2 of the script")

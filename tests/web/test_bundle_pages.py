@@ -95,3 +95,27 @@ def test_the_reformers_simulation_runs_the_called_procedures_inline(
     text = str(baseline)
     assert "take no time" not in text  # no call was skipped
     assert "verify_documents" in text  # a task of the called building approval was simulated
+
+
+@pytest.mark.parametrize("language", ["en", "id"])
+def test_a_stopped_or_waiting_step_of_a_called_permit_is_named_in_the_readers_language(
+    app, bundle_case, language
+):
+    """'Incident: <a step of a called procedure>' was shown "Terhenti: Register signage
+    application": the prefix was translated by the bundle's labels, the name never looked up
+    in the called procedure's."""
+    from flask_babel import force_locale
+
+    from webapp.public.formats import step
+
+    text = "Incident: Register signage application, Waiting: Register signage application"
+    with app.test_request_context(), force_locale(language):
+        shown = step(bundle_case, text)
+    assert (
+        shown
+        == {
+            "id": "Terhenti: Pendaftaran permohonan izin reklame, "
+            "Menunggu: Pendaftaran permohonan izin reklame",
+            "en": text,
+        }[language]
+    )
