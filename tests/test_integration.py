@@ -142,6 +142,12 @@ def test_a_stopped_system_becomes_an_incident_that_an_admin_retries(session, db_
     assert case.status == "incident"
     [incident] = incidents.list_incidents(session)
     assert incident.element_id == "lookup" and "after 3 attempt(s)" in incident.message
+    assert incident.detail["code"] == "connector_failed"  # worded in the reader's language
+    assert {k: incident.detail["params"][k] for k in ("connector", "operation", "attempts")} == {
+        "connector": "population",
+        "operation": "nik_lookup",
+        "attempts": 3,
+    }
     assert session.query(ConnectorCallLog).filter_by(outcome="error").count() == 3
     restarted = stubs.start(int(url.rsplit(":", 1)[1]))
     try:

@@ -150,6 +150,17 @@ def test_an_incident_stored_before_reasons_shows_its_message(staff, db, stopped)
             "Baris 3 skrip: Sebuah teks terlalu panjang (lebih dari 100.000 karakter).",
             "Line 3 of the script: A text is too long (over 100,000 characters).",
         ),
+        (
+            {
+                "code": "connector_failed",
+                "params": {"connector": "population", "operation": "nik_lookup", "attempts": 3}
+                | {"error": "connection refused"},
+            },
+            "population.nik_lookup tidak menjawab setelah 3 kali percobaan (connection refused). "
+            "Coba lagi setelah sistem itu dapat dihubungi kembali.",
+            "population.nik_lookup did not answer after 3 attempt(s) (connection refused). "
+            "Retry once that system answers again.",
+        ),
         ({"code": "not_a_code_we_know", "params": {}}, "the message", "the message"),
         ({"code": "unknown_name", "params": {}}, "the message", "the message"),  # params missing
     ],
