@@ -4,14 +4,18 @@ next to the English message, so a page can word it in its reader's language; mig
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from alembic import command
 from sqlalchemy import inspect, text
 
 from engine import services
+from engine.calendar import clock
 from engine.errors import ExpressionFailed
 from engine.expressions.language import evaluate, execute_script
 from engine.office import incidents
+from engine.privacy import crypto, keys, retention
 from engine.storage import migrate
 from tests.test_dmn_kept import _alembic
 from tests.test_incidents import NO_BRANCH, SITE, SIZE_BOMB, TIMER_READS_UNSET, _bpmn
@@ -139,3 +143,45 @@ def test_a_pre_script_failure_names_its_part_and_line(session):
         "part": "pre-script",
     }
     assert incident.message.startswith("pre-script: cannot run line 2 of the script")
+
+
+QUOTES_A_NAME = _bpmn(
+    "quotes_a_name",
+    """<bpmn:scriptTask id="compute" name="Compute due date" scriptFormat="python">
+      <bpmn:script>due = add_days(applicant_name, 14)</bpmn:script></bpmn:scriptTask>
+    <bpmn:sequenceFlow id="f2" sourceRef="register" targetRef="compute"/>
+    <bpmn:sequenceFlow id="f3" sourceRef="compute" targetRef="done"/>""",
+    ["compute"],
+)
+NAME = "Wahyu Kurniasih"
+
+
+def test_a_detail_quoting_a_value_is_sealed_resealed_and_cleared_by_retention(
+    session, tmp_path, monkeypatch
+):
+    monkeypatch.delenv("PERMITFLOW_DATA_KEY", raising=False)
+    monkeypatch.setenv("PERMITFLOW_DATA_KEY_FILE", str(tmp_path / "data.key"))
+    crypto.reset()
+    try:
+        incident = _stop(session, QUOTES_A_NAME, {"applicant_name": NAME})
+        assert incident.detail["params"] == {"value": f"'{NAME}'"}
+        stored = session.execute(
+            text("SELECT detail FROM incidents WHERE id = :id"), {"id": incident.id}
+        ).scalar_one()
+        assert NAME not in str(stored) and "sealed" in str(stored)
+        keys.rotate(session, actor="admin")
+        session.commit()
+        (tmp_path / "data.key").write_text(crypto.fernet_key_texts()[0] + "\n")  # old key gone
+        crypto.reset()
+        session.expire_all()
+        incident = incidents.get_incident(session, incident.id)
+        assert incident.detail["params"] == {"value": f"'{NAME}'"}
+        incidents.cancel(session, incident.id, actor="admin")
+        session.commit()
+        clock.advance(timedelta(days=6 * 365))
+        assert len(retention.run(session)) == 1
+        session.commit()
+        session.expire_all()
+        assert incidents.get_incident(session, incident.id).detail is None
+    finally:
+        crypto.reset()

@@ -6,7 +6,8 @@ and longer while a permit of the case is still valid (its holder may need it).
 :func:`run` anonymises the cases past it: their personal form values and applicant
 columns are removed, their uploaded documents deleted, the audit data of their form steps
 dropped and the free texts that may describe the applicant cleared (the return reason,
-reasons and error messages in the audit log, the outbox's messages, incident messages),
+reasons and error messages in the audit log, the outbox's messages, incident messages
+and the reasons and values they quote),
 while the case row (status, dates, outcome: the statistics) and the permit register entry
 (with the holder's name masked) stay. Every anonymisation is written to the access log.
 """
@@ -153,7 +154,7 @@ def _remove_free_text(session: Session, case: Case) -> None:
     for request in session.scalars(select(DataRequest).where(DataRequest.case_id == case.id)):
         request.message, request.answer = "", ""
     for incident in session.scalars(select(Incident).where(Incident.case_id == case.id)):
-        incident.message, incident.values = "", None
+        incident.message, incident.values, incident.detail = "", None, None
     for permit in session.scalars(select(Permit).where(Permit.case_id == case.id)):
         permit.holder_name = mask_name(permit.holder_name)  # the register entry stays
         permit.status_reason = ""  # a revoke or correct reason may name the holder
