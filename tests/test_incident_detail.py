@@ -4,11 +4,13 @@ next to the English message, so a page can word it in its reader's language; mig
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
 from alembic import command
 from sqlalchemy import inspect, text
+from sqlalchemy.orm import Session
 
 from engine import services
 from engine.calendar import clock
@@ -113,21 +115,38 @@ def test_the_reason_names_the_kinds_of_values_and_survives_a_script_line():
     assert info.value.line_number == 2
 
 
-def test_migration_0022_drops_the_detail_down_and_adds_it_empty_up(session, db_engine):
+def _stored(db_engine, incident_id: int) -> tuple:
+    with db_engine.connect() as connection:
+        row = connection.execute(
+            text('SELECT detail, "values" FROM incidents WHERE id = :id'), {"id": incident_id}
+        ).one()
+    return tuple(json.loads(v) if isinstance(v, str) else v for v in row)
+
+
+def test_migration_0022_seals_the_values_and_adds_the_detail(session, db_engine):
+    """Down to 0021: the detail goes, the values are stored in clear as before; up again:
+    the values are sealed (neither the names read nor their values in clear), the detail NULL."""
     incident = _stop(session, SITE.read_bytes(), {"applicant_name": "Siti"})
     session.close()
+    assert "floor_area" not in json.dumps(_stored(db_engine, incident.id)[1])
     try:
         with db_engine.begin() as connection:
             command.downgrade(_alembic(connection), "0021")
         columns = {c["name"] for c in inspect(db_engine).get_columns("incidents")}
         assert "detail" not in columns and "message" in columns
+        with db_engine.connect() as connection:
+            values = connection.execute(
+                text('SELECT "values" FROM incidents WHERE id = :id'), {"id": incident.id}
+            ).scalar_one()
+        assert (json.loads(values) if isinstance(values, str) else values) == {
+            "floor_area": "(not set)"
+        }
     finally:
         migrate.upgrade(db_engine)
-    with db_engine.connect() as connection:
-        kept = connection.execute(
-            text("SELECT element_id, detail FROM incidents WHERE id = :id"), {"id": incident.id}
-        ).one()
-    assert tuple(kept) == ("gw", None)
+    detail, values = _stored(db_engine, incident.id)
+    assert detail is None and set(values) == {"sealed"}
+    with Session(db_engine) as fresh:
+        assert incidents.get_incident(fresh, incident.id).values == {"floor_area": "(not set)"}
 
 
 def test_a_pre_script_failure_names_its_part_and_line(session):

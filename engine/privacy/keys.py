@@ -85,7 +85,7 @@ _SEALED_COLUMNS = (
     (OutboxMessage, ("recipient", "body")),
     (Permit, ("holder_name", "status_reason")),
     (SurveyResponse, ("comment",)),
-    (Incident, ("message", "detail")),
+    (Incident, ("message", "values", "detail")),
     (DataRequest, ("answer",)),
     (WebhookSubscriber, ("secret",)),
 )

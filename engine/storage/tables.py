@@ -542,7 +542,8 @@ class Incident(Base):
     kind: Mapped[str] = mapped_column(String(40))  # expression|no_branch|call_depth|engine
     message: Mapped[str] = mapped_column(SealedLongText, default="")  # encrypted
     expression: Mapped[str | None] = mapped_column(Text)
-    values: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # names the expression read
+    # the names the expression read, with their values: encrypted (a NIK, a name)
+    values: Mapped[dict[str, Any] | None] = mapped_column(SealedJSON)
     # why, as data a page words in its reader's language: {"code", "params", "line", "part"}
     detail: Mapped[dict[str, Any] | None] = mapped_column(SealedJSON)  # encrypted (may quote)
     status: Mapped[str] = mapped_column(String(20), default="open", index=True)  # open|resolved
