@@ -214,10 +214,10 @@ def test_names_that_are_only_data_pass_the_check_but_fail_without_data():
 
 def test_evaluation_stops_when_the_time_budget_runs_out():
     data = {"big": list(range(1_000_000))}
-    started = time.monotonic()
+    started = time.thread_time()  # the budget is CPU time: a busy machine does not count
     with pytest.raises(ExpressionFailed, match="took longer than"):
-        evaluate(" + ".join(["max(big)"] * 90), data)
-    assert time.monotonic() - started < 1.0
+        evaluate("[" + ", ".join(["max(big)"] * 300) + "]", data)
+    assert time.thread_time() - started < 1.0  # all 300 would take about 3 s
 
 
 def test_evaluation_stops_after_the_step_budget(monkeypatch):
