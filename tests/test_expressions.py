@@ -163,10 +163,10 @@ ESCAPES = [
 
 @pytest.mark.parametrize("payload", ESCAPES)
 def test_escape_payloads_are_refused_or_fail_quickly(payload):
-    started = time.monotonic()
+    started = time.thread_time()  # CPU time: what a payload costs, whatever the load
     with pytest.raises((UnsafeExpression, ExpressionFailed)):
         evaluate(payload, DATA)
-    assert time.monotonic() - started < 0.5
+    assert time.thread_time() - started < 0.5
 
 
 @pytest.mark.parametrize("payload", ESCAPES)
