@@ -15,6 +15,7 @@ from flask import Flask
 
 from engine import services
 from webapp import access, database, errors, i18n, incident_reasons, presenters, security
+from webapp.cases import history
 from webapp.extensions import csrf, limiter
 
 # the module of each blueprint, under webapp/
@@ -98,6 +99,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     presenters.init_app(app)
     incident_reasons.init_app(app)
+    app.jinja_env.globals.update(actor_name=history.actor_name)  # who did it, in words
     errors.init_app(app)
     _register_blueprints(app)
     services.warm_up()  # the working calendar now, not on the process's first completion

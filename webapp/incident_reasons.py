@@ -137,8 +137,4 @@ def resolution_label(resolution: str | None) -> str:
 
 
 def init_app(app) -> None:
-    from webapp.cases.history import actor_name  # the history words incidents too
-
-    app.jinja_env.globals.update(
-        incident_reason=incident_reason, resolution_label=resolution_label, actor_name=actor_name
-    )
+    app.jinja_env.globals.update(incident_reason=incident_reason, resolution_label=resolution_label)
