@@ -163,7 +163,7 @@ def refusal_reasons(problems) -> list[str]:
 
 def decision_files(path: Path, data: bytes) -> dict[str, bytes]:
     """DMN files beside ``path`` (or one folder down) defining a decision it calls."""
-    wanted = set(re.findall(rb'decisionRef="([^"]+)"', data))
+    wanted = set(re.findall(rb'(?:decisionRef="|calledDecisionId>\s*)([^"<\s]+)', data))
     found = {}
     for candidate in sorted([*path.parent.glob("*.dmn"), *path.parent.glob("*/*.dmn")]):
         content = candidate.read_bytes()

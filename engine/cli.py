@@ -101,7 +101,9 @@ def validate(files: tuple[str, ...], as_json: bool) -> None:
     failed = False
     report: dict[str, Any] = {}
     for name in files:
-        _model, problems = validate_file(Path(name).read_bytes(), name)
+        data = Path(name).read_bytes()
+        dmn_files = services.decisions_beside(Path(name), data) or None  # as deploy finds them
+        _model, problems = validate_file(data, name, dmn_files=dmn_files)
         failed = failed or has_errors(problems)
         report[name] = [p.as_dict() for p in problems]
         if not as_json:

@@ -272,6 +272,18 @@ def spiff(local: str) -> str:
     return f"{{{SPIFF_NS}}}{local}"
 
 
+def decision_ref_of(element) -> str | None:
+    """The decision a business rule task calls: ``camunda:decisionRef``, or SpiffArena's
+    ``spiffworkflow:calledDecisionId`` extension element; None when it names none."""
+    ref = element.get(camunda("decisionRef"))
+    if ref:
+        return ref
+    for called in extension_children(element, spiff("calledDecisionId")):
+        if (called.text or "").strip():
+            return called.text.strip()
+    return None
+
+
 def spiff_service_call_of(element, urls: tuple[str, ...] = ()) -> ServiceCall | None:
     """SpiffArena's ``spiffworkflow:serviceTaskOperator`` as a connector call, or None.
 

@@ -107,11 +107,14 @@ def deploy(
     return definition, True
 
 
+_DECISION_REF = re.compile(rb'(?:decisionRef="|calledDecisionId>\s*)([^"<\s]+)')
+
+
 def decisions_beside(bpmn_path: Path, data: bytes) -> dict[str, bytes]:
     """The DMN files in the BPMN file's folder that define a decision its business rule
-    tasks name (``camunda:decisionRef``), by file name: deployed with it by the CLI and
-    the demo when no DMN file is given."""
-    wanted = set(re.findall(rb'decisionRef="([^"]+)"', data))
+    tasks name (``camunda:decisionRef`` or SpiffArena's ``calledDecisionId``), by file
+    name: deployed with it by the CLI and the demo when no DMN file is given."""
+    wanted = set(re.findall(_DECISION_REF, data))
     found: dict[str, bytes] = {}
     for dmn in sorted(bpmn_path.parent.glob("*.dmn")) if wanted else ():
         content = dmn.read_bytes()

@@ -40,7 +40,6 @@ from SpiffWorkflow.bpmn.util.event import BpmnEvent, EventManager
 from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.parser.CamundaParser import NSMAP as CAMUNDA_NSMAP
-from SpiffWorkflow.camunda.parser.task_spec import CAMUNDA_MODEL_NS
 from SpiffWorkflow.camunda.specs.business_rule_task import BusinessRuleTask
 from SpiffWorkflow.dmn.parser.BpmnDmnParser import BpmnDmnParser
 from SpiffWorkflow.dmn.serializer.task_spec import BaseBusinessRuleTaskConverter
@@ -48,7 +47,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskIterator, TaskState
 
-from engine.bpmn.extensions import call_mappings_of
+from engine.bpmn.extensions import call_mappings_of, decision_ref_of
 from engine.bpmn.xml import BPMN_NS
 from engine.calendar import clock
 from engine.errors import InvalidBpmn, InvalidState, Problem
@@ -179,12 +178,13 @@ _ENCODER = create_encoder(_REGISTRY)
 
 
 class _BusinessRuleTaskParser(TaskParser):
-    """A business rule task naming its decision with ``camunda:decisionRef``; its loops
-    are SpiffWorkflow's standard ones (Camunda's parser would use its own classes)."""
+    """A business rule task naming its decision with ``camunda:decisionRef`` (or
+    SpiffArena's ``spiffworkflow:calledDecisionId``); its loops are SpiffWorkflow's
+    standard ones (Camunda's parser would use its own classes)."""
 
     @staticmethod
     def get_decision_ref(node):
-        return node.get(f"{{{CAMUNDA_MODEL_NS}}}decisionRef")
+        return decision_ref_of(node)
 
     def create_task(self):
         decision_ref = self.get_decision_ref(self.node)

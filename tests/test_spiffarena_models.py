@@ -1,0 +1,62 @@
+"""Process models made with SpiffArena's modeller (bpmn-js-spiffworkflow) run as written.
+
+Each test is a small model of ours with the shape SpiffArena writes, for a problem a
+SpiffArena process model met: validated, deployed and run through the engine facade and
+the command line, the case restored from storage before each step.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from engine import services
+from engine.cli import main
+from engine.validation.process import format_report, has_errors, validate_file
+from tests.test_bpmn_coverage import FEATURES, read, restored
+
+DMN = {"fees.dmn": (FEATURES / "fees.dmn").read_bytes()}
+
+
+@pytest.fixture
+def cli(sqlite_engine, monkeypatch):
+    monkeypatch.setenv(
+        "PERMITFLOW_DATABASE_URL", sqlite_engine.url.render_as_string(hide_password=False)
+    )
+    runner = CliRunner()
+
+    def run(*args: str, code: int = 0):
+        result = runner.invoke(main, list(args), catch_exceptions=False)
+        assert result.exit_code == code, result.output + result.stderr
+        return result
+
+    return run
+
+
+def test_a_called_decision_id_runs_the_dmn_table_uploaded_beside(session):
+    name = "spiff_business_rule.bpmn"
+    _, problems = validate_file(read(name), name, dmn_files=DMN)
+    assert not has_errors(problems), format_report(problems)
+    services.deploy(session, read(name), source=name, dmn_files=DMN)
+    session.commit()
+    case = services.start_case(
+        session, "spiff_business_rule", {"building_type": "house", "floor_area": 200}
+    )
+    session.commit()
+    data = services.case_data(restored(session, case))
+    assert (data["fee"], data["risk"]) == (1_200_000, "medium")
+
+
+def test_the_cli_finds_the_dmn_file_a_called_decision_id_names(cli, tmp_path):
+    shutil.copy(FEATURES / "spiff_business_rule.bpmn", tmp_path)
+    shutil.copy(FEATURES / "fees.dmn", tmp_path)
+    bpmn = str(tmp_path / "spiff_business_rule.bpmn")
+    report = json.loads(cli("validate", "--json", bpmn).output)[bpmn]
+    assert not [p for p in report if p["severity"] == "error"]
+    assert "deployed" in cli("deploy", bpmn).output
+    start = '{"building_type": "shop", "floor_area": 10}'
+    out = json.loads(cli("start", "spiff_business_rule", "--data", start, "--json").output)
+    assert [t["name"] for t in out["open_tasks"]] == ["Head approval"]  # the table's "high"
