@@ -60,3 +60,39 @@ def test_the_cli_finds_the_dmn_file_a_called_decision_id_names(cli, tmp_path):
     start = '{"building_type": "shop", "floor_area": 10}'
     out = json.loads(cli("start", "spiff_business_rule", "--data", start, "--json").output)
     assert [t["name"] for t in out["open_tasks"]] == ["Head approval"]  # the table's "high"
+
+
+SCHEMA_FORM = b"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:camunda="http://camunda.org/schema/1.0/bpmn"
+    xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="d" targetNamespace="t">
+  <bpmn:process id="schema_form" isExecutable="true">
+    <bpmn:startEvent id="start"/>
+    <bpmn:userTask id="ask" name="Ask the size" camunda:candidateGroups="clerk">
+      <bpmn:extensionElements>
+        <spiffworkflow:properties>
+          <spiffworkflow:property name="formJsonSchemaFilename" value="ask-schema.json"/>
+          <spiffworkflow:property name="formUiSchemaFilename" value="ask-uischema.json"/>
+        </spiffworkflow:properties>
+        FIELDS
+      </bpmn:extensionElements>
+    </bpmn:userTask>
+    <bpmn:endEvent id="end"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="ask"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="ask" targetRef="end"/>
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def test_a_json_schema_form_is_refused_naming_the_task_the_file_and_what_to_write():
+    _, problems = validate_file(SCHEMA_FORM.replace(b"FIELDS", b""), "t.bpmn")
+    [problem] = [p for p in problems if p.severity == "error"]
+    assert (problem.code, problem.element_id) == ("json_schema_form", "ask")
+    assert "'ask-schema.json'" in problem.message and "camunda:formField" in problem.message
+
+
+def test_a_json_schema_form_rewritten_as_form_fields_is_accepted():
+    fields = b'<camunda:formData><camunda:formField id="size" label="Size"/></camunda:formData>'
+    model, problems = validate_file(SCHEMA_FORM.replace(b"FIELDS", fields), "t.bpmn")
+    assert not has_errors(problems), format_report(problems)
+    assert model.processes["schema_form"].nodes["ask"].properties["formUiSchemaFilename"]

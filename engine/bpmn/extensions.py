@@ -61,10 +61,22 @@ def properties_of(element) -> dict[str, str]:
 
     ``pf:sla="3"`` becomes ``{"sla": "3"}``; ``camunda:candidateGroups``,
     ``camunda:candidateUsers`` and ``camunda:assignee`` keep their local names.
+    SpiffArena's ``spiffworkflow:property`` pairs are read like ``camunda:property``
+    (e.g. ``formJsonSchemaFilename``, which validation refuses by name).
     """
     properties: dict[str, str] = {}
-    for container in extension_children(element, camunda("properties")):
-        for prop in container.iterchildren(camunda("property")):
+    containers = [
+        *(
+            c.iterchildren(camunda("property"))
+            for c in extension_children(element, camunda("properties"))
+        ),
+        *(
+            c.iterchildren(spiff("property"))
+            for c in extension_children(element, spiff("properties"))
+        ),
+    ]
+    for children in containers:
+        for prop in children:
             name = prop.get("name") or prop.get("id")
             if name:
                 properties[name] = prop.get("value", "")
