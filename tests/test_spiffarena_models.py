@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import timedelta
 
 import pytest
 from click.testing import CliRunner
 
 from engine import services
+from engine.calendar import clock
 from engine.cli import main
 from engine.validation.process import format_report, has_errors, validate_file
 from tests.test_bpmn_coverage import FEATURES, read, restored
@@ -96,3 +98,39 @@ def test_a_json_schema_form_rewritten_as_form_fields_is_accepted():
     model, problems = validate_file(SCHEMA_FORM.replace(b"FIELDS", fields), "t.bpmn")
     assert not has_errors(problems), format_report(problems)
     assert model.processes["schema_form"].nodes["ask"].properties["formUiSchemaFilename"]
+
+
+UNNAMED_MESSAGE_OR_TIMER = b"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="t">
+  <bpmn:process id="unnamed_message_or_timer" isExecutable="true">
+    <bpmn:startEvent id="start"/>
+    <bpmn:eventBasedGateway id="which"/>
+    <bpmn:intermediateCatchEvent id="reply"><bpmn:messageEventDefinition id="md"/></bpmn:intermediateCatchEvent>
+    <bpmn:intermediateCatchEvent id="later">
+      <bpmn:timerEventDefinition><bpmn:timeDuration>"PT15M"</bpmn:timeDuration></bpmn:timerEventDefinition>
+    </bpmn:intermediateCatchEvent>
+    <bpmn:endEvent id="replied"/>
+    <bpmn:endEvent id="timed_out"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="which"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="which" targetRef="reply"/>
+    <bpmn:sequenceFlow id="f3" sourceRef="which" targetRef="later"/>
+    <bpmn:sequenceFlow id="f4" sourceRef="reply" targetRef="replied"/>
+    <bpmn:sequenceFlow id="f5" sourceRef="later" targetRef="timed_out"/>
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def test_an_event_gateway_with_an_unnamed_message_starts_and_its_timer_ends_it(session):
+    """SpiffArena's modeller leaves a message catch without a message until one is
+    picked; the case failed to start ("changed by someone else") on its nameless wait."""
+    _, problems = validate_file(UNNAMED_MESSAGE_OR_TIMER, "t.bpmn")
+    assert "message_without_ref" in {p.code for p in problems if p.severity == "warning"}
+    services.deploy(session, UNNAMED_MESSAGE_OR_TIMER, source="t.bpmn")
+    session.commit()
+    case = services.start_case(session, "unnamed_message_or_timer", {})
+    session.commit()
+    assert restored(session, case).status == "running"
+    clock.advance(timedelta(minutes=16))
+    services.tick(session)
+    session.commit()
+    assert restored(session, case).status == "completed"
