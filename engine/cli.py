@@ -127,11 +127,13 @@ def validate(files: tuple[str, ...], as_json: bool) -> None:
     help="A DMN file whose decision tables business rule tasks call (repeatable).",
 )
 def deploy(files: tuple[str, ...], actor: str, dmn_paths: tuple[str, ...]) -> None:
-    """Deploy BPMN FILES as new versions (identical content keeps its version)."""
+    """Deploy BPMN FILES as new versions (identical content keeps its version).
+
+    Files defining processes that others' call activities name are deployed first."""
     dmn_files = {Path(p).name: Path(p).read_bytes() for p in dmn_paths} or None
+    ordered = services.callees_first([(name, Path(name).read_bytes()) for name in files])
     with db.session_scope() as session:
-        for name in files:
-            data = Path(name).read_bytes()
+        for name, data in ordered:
             definition, created = services.deploy(
                 session,
                 data,

@@ -64,6 +64,7 @@ from engine.office.cases import (
     history as case_history,
 )
 from engine.office.definitions import (
+    callees_first,
     check_deployable,
     decisions_beside,
     deploy,
@@ -221,6 +222,7 @@ __all__ = [
     "deliver_message",
     "called_progress",
     "called_definitions",
+    "callees_first",
     "decisions_beside",
     "decision_drafts",
     "start_by_hand",

@@ -13,6 +13,7 @@ from datetime import timedelta
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy.orm import Session
 
 from engine import services
 from engine.calendar import clock
@@ -134,3 +135,45 @@ def test_an_event_gateway_with_an_unnamed_message_starts_and_its_timer_ends_it(s
     services.tick(session)
     session.commit()
     assert restored(session, case).status == "completed"
+
+
+CALLEE = b"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="t">
+  <bpmn:process id="group_fee" isExecutable="true">
+    <bpmn:startEvent id="s"/>
+    <bpmn:scriptTask id="calc" name="Compute"><bpmn:script>fee = area * 1000</bpmn:script></bpmn:scriptTask>
+    <bpmn:endEvent id="e"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="calc"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="calc" targetRef="e"/>
+  </bpmn:process>
+</bpmn:definitions>"""
+
+CALLER = b"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="t">
+  <bpmn:process id="group_permit" isExecutable="true">
+    <bpmn:startEvent id="s"/>
+    <bpmn:scriptTask id="set" name="Measure"><bpmn:script>area = 12</bpmn:script></bpmn:scriptTask>
+    <bpmn:callActivity id="call" name="Compute the fee" calledElement="group_fee"/>
+    <bpmn:scriptTask id="after" name="Total"><bpmn:script>total = fee + 500</bpmn:script></bpmn:scriptTask>
+    <bpmn:endEvent id="e"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="set"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="set" targetRef="call"/>
+    <bpmn:sequenceFlow id="f3" sourceRef="call" targetRef="after"/>
+    <bpmn:sequenceFlow id="f4" sourceRef="after" targetRef="e"/>
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def test_a_process_group_deploys_in_one_command_whatever_the_order(cli, tmp_path, sqlite_engine):
+    """SpiffArena's process models of one group call each other across folders; listed
+    caller first (``permitflow deploy group/*/*.bpmn``), the caller was refused."""
+    for folder, data in (("a-permit", CALLER), ("b-fee", CALLEE)):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / f"{folder}.bpmn").write_bytes(data)
+    out = cli("deploy", *sorted(str(p) for p in tmp_path.glob("*/*.bpmn"))).output
+    assert out.index("group_fee version 1") < out.index("group_permit version 1")
+    started = json.loads(cli("start", "group_permit", "--json").output)
+    assert started["status"] == "completed"
+    with Session(sqlite_engine) as session:
+        case = services.get_case(session, started["tracking_code"])
+        assert services.case_data(case)["total"] == 12_500  # into the call and back
