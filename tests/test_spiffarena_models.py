@@ -177,3 +177,26 @@ def test_a_process_group_deploys_in_one_command_whatever_the_order(cli, tmp_path
     with Session(sqlite_engine) as session:
         case = services.get_case(session, started["tracking_code"])
         assert services.case_data(case)["total"] == 12_500  # into the call and back
+
+
+EMPTY_CORRELATION = b"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="t">
+  <bpmn:process id="wait_for_payment" isExecutable="true">
+    <bpmn:startEvent id="s"/>
+    <bpmn:receiveTask id="paid" name="Payment received" messageRef="payment"/>
+    <bpmn:endEvent id="e"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="paid"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="paid" targetRef="e"/>
+  </bpmn:process>
+  <bpmn:message id="payment" name="payment"/>
+  <bpmn:correlationProperty id="cp_invoice" name="Invoice number"/>
+</bpmn:definitions>"""
+
+
+def test_an_empty_correlation_property_is_refused_saying_what_to_add():
+    """SpiffArena's modeller adds a correlation property before its retrieval
+    expression; SpiffWorkflow's refusal named it but not what to write."""
+    _, problems = validate_file(EMPTY_CORRELATION, "t.bpmn")
+    [problem] = [p for p in problems if p.severity == "error"]
+    assert (problem.code, problem.element_id) == ("empty_correlation_property", "cp_invoice")
+    assert "correlationPropertyRetrievalExpression" in problem.message
