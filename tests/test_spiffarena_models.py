@@ -19,7 +19,7 @@ from engine import services
 from engine.calendar import clock
 from engine.cli import main
 from engine.validation.process import format_report, has_errors, validate_file
-from tests.test_bpmn_coverage import FEATURES, read, restored
+from tests.test_bpmn_coverage import FEATURES, complete, read, restored
 
 DMN = {"fees.dmn": (FEATURES / "fees.dmn").read_bytes()}
 
@@ -200,3 +200,36 @@ def test_an_empty_correlation_property_is_refused_saying_what_to_add():
     [problem] = [p for p in problems if p.severity == "error"]
     assert (problem.code, problem.element_id) == ("empty_correlation_property", "cp_invoice")
     assert "correlationPropertyRetrievalExpression" in problem.message
+
+
+def test_a_spiffarena_conversation_answers_each_request_to_its_own_case(session):
+    """Send and receive tasks carry SpiffArena's messagePayload / messageVariable in their
+    own extension elements (the payload was lost: the answering case never started);
+    the answer's correlation is read on its payload, not on the answering case's data
+    (which stopped it: "unknown name 'po_number'")."""
+    services.create_user(session, "cici", roles=["clerk"])
+    services.create_user(session, "hadi", roles=["head"])
+    session.commit()
+    for name in ("spiff_conversation_answer.bpmn", "spiff_conversation_request.bpmn"):
+        _, problems = validate_file(read(name), name)
+        assert not has_errors(problems), format_report(problems)
+        services.deploy(session, read(name), source=name)
+        session.commit()
+    asking = {}
+    for po_number in (1, 2):
+        case = services.start_case(session, "spiff_conversation_request", {})
+        session.commit()
+        complete(session, case, "cici", "Enter the order", {"po_number": po_number, "amount": 9})
+        asking[po_number] = case
+    decide = {
+        services.task_data(t)["request"]["po_number"]: t
+        for t in services.tasks_for_user(session, "hadi")
+    }
+    assert sorted(decide) == [1, 2]  # each request started its own answering case
+    for po_number, approved in ((2, False), (1, True)):
+        services.complete_task(session, decide[po_number].id, "hadi", {"approved": approved})
+        session.commit()
+    for po_number, approved in ((1, True), (2, False)):
+        case = restored(session, asking[po_number])
+        assert case.status == "completed"
+        assert services.case_data(case)["result"] == {"po_number": po_number, "approved": approved}

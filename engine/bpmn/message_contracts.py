@@ -15,8 +15,8 @@ See "Messages between cases" in ``docs/bpmn-conventions.md``:
 
 SpiffArena's conventions are read too: ``spiffworkflow:messagePayload`` (one
 expression giving the payload, e.g. a dict literal) in the extension elements of a
-throwing message event definition, and ``spiffworkflow:messageVariable`` (the one
-variable a catch stores the whole payload in).
+throwing message event definition or of a send task, and ``spiffworkflow:messageVariable``
+(the one variable a catch or a receive task stores the whole payload in).
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 
 from engine.bpmn.extensions import extension_children, pf
 from engine.bpmn.xml import SPIFF_NS, bpmn, text_of
+
+_EXTENSIONS = bpmn("extensionElements")
 
 
 @dataclass(frozen=True)
@@ -83,9 +85,14 @@ def _spiff_conventions(root) -> tuple[dict[str, str], dict[str, str]]:
     """SpiffArena's ``messagePayload`` and ``messageVariable``, by element id."""
     expressions: dict[str, str] = {}
     variables: dict[str, str] = {}
-    for definition in root.iter(bpmn("messageEventDefinition")):
-        element_id = definition.getparent().get("id")
-        for child in definition.iter():
+    # an event carries them in its message event definition, a send or receive task in
+    # its own extension elements
+    holders = [(d.getparent(), d) for d in root.iter(bpmn("messageEventDefinition"))]
+    for kind in ("sendTask", "receiveTask"):
+        holders += [(t, e) for t in root.iter(bpmn(kind)) for e in t.iterchildren(_EXTENSIONS)]
+    for element, holder in holders:
+        element_id = element.get("id")
+        for child in holder.iter():
             if not isinstance(child.tag, str) or not child.tag.startswith(f"{{{SPIFF_NS}}}"):
                 continue
             text = (child.text or "").strip()

@@ -31,6 +31,7 @@ from SpiffWorkflow.bpmn.specs.control import BpmnStartTask, _EndJoin
 from SpiffWorkflow.bpmn.specs.defaults import ServiceTask
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as _timer_module
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.bpmn_spec_mixin import BpmnSpecMixin
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
@@ -56,6 +57,7 @@ from engine.storage.cache import BoundedCache
 from engine.workflow import (
     event_subprocesses,
     internals,
+    message_throw,
     multiple_events,
     pre_post_scripts,
     signal_throw,
@@ -488,6 +490,7 @@ def load_state(blob: bytes, spec, subprocess_specs, version: str | None = None) 
 # - event sub-processes of sub-processes start on messages, signals, errors, escalations (same module);
 # - a task's SpiffArena pre/post scripts run when it is ready / completes (engine.workflow.pre_post_scripts).
 # - an event with several definitions keeps a caught message's payload (engine.workflow.multiple_events).
+# - a thrown message leaves out correlation values its thrower's data lacks (engine.workflow.message_throw).
 _CORRECTIONS = [
     (_timer_module, "datetime", _ClockDateTime),
     (MultiInstanceTask, "merge_child", _merge_without_loop_items(MultiInstanceTask.merge_child)),
@@ -509,6 +512,7 @@ _CORRECTIONS = [
         multiple_events.catch_with_payload(MultipleEventDefinition.catch),
     ),
     (MultipleEventDefinition, "update_task_data", multiple_events.update_task_data),
+    (MessageEventDefinition, "throw", message_throw.throw_with_readable_correlations),
 ]
 _installed = False
 
