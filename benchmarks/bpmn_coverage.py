@@ -508,14 +508,20 @@ def _deploy_called(session: Session, path: Path, data: bytes, result: dict) -> b
     """Deploy the files of the processes ``path`` calls; False when one is refused."""
     for called in called_beside(path, data):
         refused: dict = {}
-        if _deploy(session, called, called.read_bytes(), refused) is None:
+        if _deploy(session, called, read_model(called), refused) is None:
             result["reasons"] = [f"called file refused: {r}" for r in refused["reasons"]]
             return False
     return True
 
 
+def read_model(path: Path) -> bytes:
+    """The file as ``permitflow deploy`` reads it: SpiffArena's JSON-schema forms beside
+    it read into its tasks as form fields."""
+    return services.inline_json_schema_forms(path.read_bytes(), path.parent, str(path))
+
+
 def measure(path: Path, engine, verbose: bool) -> dict:
-    data = path.read_bytes()
+    data = read_model(path)
     called = called_beside(path, data)
     result: dict = {"file": str(path), "spiff": spiff_parses(path, called), "reasons": []}
     if not called:  # alone: validation says why without a database

@@ -93,6 +93,12 @@ def db_upgrade() -> None:
     )
 
 
+def _with_json_schema_forms(name: str) -> bytes:
+    """The BPMN file ``name`` with SpiffArena's JSON-schema forms (files beside it) read
+    into its tasks as form fields (:mod:`engine.bpmn.json_schema_forms`)."""
+    return services.inline_json_schema_forms(Path(name).read_bytes(), Path(name).parent, name)
+
+
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print the problems as JSON.")
@@ -101,7 +107,7 @@ def validate(files: tuple[str, ...], as_json: bool) -> None:
     failed = False
     report: dict[str, Any] = {}
     for name in files:
-        data = Path(name).read_bytes()
+        data = _with_json_schema_forms(name)  # as deploy reads the file
         dmn_files = services.decisions_beside(Path(name), data) or None  # as deploy finds them
         _model, problems = validate_file(data, name, dmn_files=dmn_files)
         failed = failed or has_errors(problems)
@@ -131,7 +137,7 @@ def deploy(files: tuple[str, ...], actor: str, dmn_paths: tuple[str, ...]) -> No
 
     Files defining processes that others' call activities name are deployed first."""
     dmn_files = {Path(p).name: Path(p).read_bytes() for p in dmn_paths} or None
-    ordered = services.callees_first([(name, Path(name).read_bytes()) for name in files])
+    ordered = services.callees_first([(name, _with_json_schema_forms(name)) for name in files])
     with db.session_scope() as session:
         for name, data in ordered:
             definition, created = services.deploy(

@@ -29,6 +29,7 @@ from engine.background.jobs import broker_url
 from engine.background.readiness import readiness
 from engine.background.ticker import start_background_ticker
 from engine.bpmn.diff import diff_models
+from engine.bpmn.json_schema_forms import inline_forms as inline_json_schema_forms
 from engine.bpmn.model import BpmnModel, FormField
 from engine.calendar import clock
 from engine.calendar.working_days import default_calendar
@@ -224,6 +225,7 @@ __all__ = [
     "called_definitions",
     "callees_first",
     "decisions_beside",
+    "inline_json_schema_forms",
     "decision_drafts",
     "start_by_hand",
     "StartsByItself",

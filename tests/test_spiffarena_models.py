@@ -233,3 +233,65 @@ def test_a_spiffarena_conversation_answers_each_request_to_its_own_case(session)
         case = restored(session, asking[po_number])
         assert case.status == "completed"
         assert services.case_data(case)["result"] == {"po_number": po_number, "approved": approved}
+
+
+ASK_SCHEMA = {
+    "title": "Ask the size",
+    "required": ["size", "floors"],
+    "properties": {
+        "size": {"type": "string", "title": "Size", "enum": ["small", "large"]},
+        "floors": {"type": "integer", "title": "Floors", "minimum": 1},
+        "inspected_on": {"type": "string", "format": "date", "title": "Inspected on"},
+        "corner_plot": {"type": "boolean", "title": "Corner plot", "default": False},
+        "zone": {
+            "type": "string",
+            "title": "Zone",
+            "oneOf": [{"const": "R1", "title": "Housing"}, {"const": "K1", "title": "Trade"}],
+        },
+    },
+}
+
+
+def _process_model(tmp_path, schema) -> str:
+    """A SpiffArena process model folder: the BPMN file and its form's schema beside it."""
+    (tmp_path / "ask-schema.json").write_text(json.dumps(schema), encoding="utf-8")
+    (tmp_path / "ask.bpmn").write_bytes(SCHEMA_FORM.replace(b"FIELDS", b""))
+    return str(tmp_path / "ask.bpmn")
+
+
+def test_a_json_schema_form_beside_the_file_becomes_the_task_s_form(cli, tmp_path, sqlite_engine):
+    bpmn = _process_model(tmp_path, ASK_SCHEMA)
+    report = json.loads(cli("validate", "--json", bpmn).output)[bpmn]
+    assert not [p for p in report if p["severity"] == "error"]
+    cli("user", "add", "cici", "--role", "clerk")
+    cli("deploy", bpmn)
+    task = json.loads(cli("start", "schema_form", "--json").output)["open_tasks"][0]
+    with Session(sqlite_engine) as session:
+        form = {f.id: f for f in services.task_form(services.get_task(session, task["id"]))}
+    assert [(f.label, f.type, f.required) for f in form.values()] == [
+        ("Size", "enum", True),
+        ("Floors", "long", True),
+        ("Inspected on", "date", False),
+        ("Corner plot", "boolean", False),
+        ("Zone", "enum", False),
+    ]
+    assert [(v.id, v.name) for v in form["zone"].enum_values] == [
+        ("R1", "Housing"),
+        ("K1", "Trade"),
+    ]
+    assert form["floors"].constraints["min"] == "1" and form["corner_plot"].default == "false"
+    answer = '{"size": "large", "floors": 3, "zone": "K1"}'
+    cli("complete", task["id"], "--as", "cici", "--data", answer)
+    with Session(sqlite_engine) as session:
+        case = services.get_case(session, task["tracking_code"])
+        assert case.status == "completed"
+        assert services.case_data(case) | {"size": "large", "floors": 3, "zone": "K1"} == (
+            services.case_data(case)
+        )
+
+
+def test_a_json_schema_form_with_a_list_stays_refused(cli, tmp_path):
+    listed = {"properties": {"toppings": {"type": "array", "items": {"type": "string"}}}}
+    bpmn = _process_model(tmp_path, listed)
+    report = json.loads(cli("validate", "--json", bpmn, code=1).output)[bpmn]
+    assert [p["code"] for p in report if p["severity"] == "error"] == ["json_schema_form"]

@@ -47,9 +47,11 @@ def _json_schema_form(node: Node, schema: str) -> str:
     """Why a SpiffArena JSON-schema form is refused, and what to write instead."""
     return (
         f"{node.kind} {node.label!r} takes its form from the JSON-schema file {schema!r} "
-        "(SpiffArena's spiffworkflow:property formJsonSchemaFilename), which permitflow "
-        "does not read: what the form asks would be lost. Write each field of the schema "
-        "in the task as a camunda:formField inside camunda:formData, e.g. "
+        "(SpiffArena's spiffworkflow:property formJsonSchemaFilename), and no form fields "
+        "could be read from it: what the form asks would be lost. permitflow deploy and "
+        "validate read a flat schema of strings, numbers, booleans, dates and string enums "
+        "from beside the BPMN file; for anything else (lists, nested objects) write each "
+        "field in the task as a camunda:formField inside camunda:formData, e.g. "
         '<camunda:formField id="size" label="Size" type="string"/> '
         "(types: string, long, double, boolean, date, enum, file)"
     )
