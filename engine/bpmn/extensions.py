@@ -62,7 +62,7 @@ def properties_of(element) -> dict[str, str]:
     ``pf:sla="3"`` becomes ``{"sla": "3"}``; ``camunda:candidateGroups``,
     ``camunda:candidateUsers`` and ``camunda:assignee`` keep their local names.
     SpiffArena's ``spiffworkflow:property`` pairs are read like ``camunda:property``
-    (e.g. ``formJsonSchemaFilename``, which validation refuses by name).
+    (e.g. ``formJsonSchemaFilename``: see :mod:`engine.bpmn.json_schema_forms`).
     """
     properties: dict[str, str] = {}
     containers = [
