@@ -295,3 +295,33 @@ def test_a_json_schema_form_with_a_list_stays_refused(cli, tmp_path):
     bpmn = _process_model(tmp_path, listed)
     report = json.loads(cli("validate", "--json", bpmn, code=1).output)[bpmn]
     assert [p["code"] for p in report if p["severity"] == "error"] == ["json_schema_form"]
+
+
+MESSAGE_LEVEL_VARIABLE = b"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="d" targetNamespace="t">
+  <bpmn:process id="priced_by_message" isExecutable="true">
+    <bpmn:startEvent id="asked"><bpmn:messageEventDefinition id="md" messageRef="m_quote"/></bpmn:startEvent>
+    <bpmn:scriptTask id="price" name="Price"><bpmn:script>price = 15 if request["size"] == "large" else 10</bpmn:script></bpmn:scriptTask>
+    <bpmn:endEvent id="e"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="asked" targetRef="price"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="price" targetRef="e"/>
+  </bpmn:process>
+  <bpmn:message id="m_quote" name="quote">
+    <bpmn:extensionElements>
+      <spiffworkflow:messageVariable>request</spiffworkflow:messageVariable>
+    </bpmn:extensionElements>
+  </bpmn:message>
+</bpmn:definitions>"""
+
+
+def test_a_message_variable_on_the_message_keeps_the_payload_whole(session):
+    """Older SpiffArena models name the variable on the bpmn:message itself; the payload
+    was stored field by field, and the script reading ``request`` stopped the case."""
+    services.deploy(session, MESSAGE_LEVEL_VARIABLE, source="t.bpmn")
+    session.commit()
+    [case] = services.start_by_message(session, "quote", {"size": "large"}, actor="api")
+    session.commit()
+    case = restored(session, case)
+    assert case.status == "completed"
+    assert services.case_data(case) == {"request": {"size": "large"}, "price": 15}

@@ -101,7 +101,33 @@ def _spiff_conventions(root) -> tuple[dict[str, str], dict[str, str]]:
                 expressions[element_id] = text
             elif local == "messageVariable" and text:
                 variables[element_id] = text
+    on_messages = _message_variables(root)  # SpiffArena's older place: on the bpmn:message
+    for catcher, ref in _catchers(root):
+        message = on_messages.get(local_ref(ref) or "")
+        if message and catcher not in variables:
+            variables[catcher] = message
     return expressions, variables
+
+
+def _message_variables(root) -> dict[str, str]:
+    """``spiffworkflow:messageVariable`` in a ``bpmn:message``'s extension elements."""
+    found = {}
+    for message in root.iter(bpmn("message")):
+        for holder in message.iterchildren(_EXTENSIONS):
+            for child in holder.iterchildren(f"{{{SPIFF_NS}}}messageVariable"):
+                if (child.text or "").strip():
+                    found[message.get("id") or ""] = child.text.strip()
+    return found
+
+
+def _catchers(root):
+    """(element id, message ref) of every catching message event and receive task."""
+    for kind in ("startEvent", "intermediateCatchEvent", "boundaryEvent"):
+        for event in root.iter(bpmn(kind)):
+            for definition in event.iterchildren(bpmn("messageEventDefinition")):
+                yield event.get("id"), definition.get("messageRef")
+    for task in root.iter(bpmn("receiveTask")):
+        yield task.get("id"), task.get("messageRef")
 
 
 def local_ref(ref: str | None) -> str | None:
