@@ -325,3 +325,20 @@ def test_a_message_variable_on_the_message_keeps_the_payload_whole(session):
     case = restored(session, case)
     assert case.status == "completed"
     assert services.case_data(case) == {"request": {"size": "large"}, "price": 15}
+
+
+def test_a_data_store_is_refused_saying_what_to_use_instead():
+    store = b"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="t">
+  <bpmn:dataStore id="fees_store" name="Fees"/>
+  <bpmn:process id="stored_fees" isExecutable="true">
+    <bpmn:startEvent id="s"/>
+    <bpmn:endEvent id="e"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="e"/>
+    <bpmn:dataStoreReference id="fees_ref" name="Fee table" dataStoreRef="fees_store"/>
+  </bpmn:process>
+</bpmn:definitions>"""
+    _, problems = validate_file(store, "t.bpmn")
+    [problem] = [p for p in problems if p.severity == "error"]
+    assert (problem.code, problem.element_id) == ("unsupported_element", "fees_ref")
+    assert "pf:connector" in problem.message and "data object" in problem.message
