@@ -24,7 +24,7 @@ from engine.office import incidents
 from engine.privacy import cli as privacy_cli
 from engine.reporting import event_log
 from engine.storage import db, migrate
-from engine.validation.process import format_report, has_errors, validate_file
+from engine.validation.process import format_report, has_errors
 
 
 class PermitflowGroup(click.Group):
@@ -103,13 +103,21 @@ def _with_json_schema_forms(name: str) -> bytes:
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print the problems as JSON.")
 def validate(files: tuple[str, ...], as_json: bool) -> None:
-    """Validate BPMN FILES; exit status 1 when any has errors (warnings do not fail)."""
+    """Validate BPMN FILES; exit status 1 when any has errors (warnings do not fail).
+
+    Files calling processes that other FILES define are checked with them, as deploying
+    them in one command would."""
     failed = False
     report: dict[str, Any] = {}
-    for name in files:
-        data = _with_json_schema_forms(name)  # as deploy reads the file
-        dmn_files = services.decisions_beside(Path(name), data) or None  # as deploy finds them
-        _model, problems = validate_file(data, name, dmn_files=dmn_files)
+    ordered = services.callees_first([(name, _with_json_schema_forms(name)) for name in files])
+    results = services.validate_group(
+        [
+            (name, data, services.decisions_beside(Path(name), data) or None)
+            for name, data in ordered
+        ]
+    )
+    for name in dict.fromkeys(files):
+        _model, problems = results[name]
         failed = failed or has_errors(problems)
         report[name] = [p.as_dict() for p in problems]
         if not as_json:

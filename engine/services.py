@@ -74,6 +74,7 @@ from engine.office.definitions import (
     load_deployed_model,
     model_for,
     running_case_counts,
+    validate_group,
 )
 from engine.office.documents import case_documents, get_document, read
 from engine.office.forms import describe_field, form_initial_values
@@ -226,6 +227,7 @@ __all__ = [
     "callees_first",
     "decisions_beside",
     "inline_json_schema_forms",
+    "validate_group",
     "decision_drafts",
     "start_by_hand",
     "StartsByItself",

@@ -170,7 +170,10 @@ def test_a_process_group_deploys_in_one_command_whatever_the_order(cli, tmp_path
     for folder, data in (("a-permit", CALLER), ("b-fee", CALLEE)):
         (tmp_path / folder).mkdir()
         (tmp_path / folder / f"{folder}.bpmn").write_bytes(data)
-    out = cli("deploy", *sorted(str(p) for p in tmp_path.glob("*/*.bpmn"))).output
+    files = sorted(str(p) for p in tmp_path.glob("*/*.bpmn"))
+    report = json.loads(cli("validate", "--json", *files).output)  # checked together too
+    assert not [p for problems in report.values() for p in problems if p["severity"] == "error"]
+    out = cli("deploy", *files).output
     assert out.index("group_fee version 1") < out.index("group_permit version 1")
     started = json.loads(cli("start", "group_permit", "--json").output)
     assert started["status"] == "completed"

@@ -193,6 +193,42 @@ def callees_first(files: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
     return [files[i] for i in order]
 
 
+def validate_group(files: list[tuple[str, bytes, dict[str, bytes] | None]]) -> dict:
+    """``{name: (model, problems)}`` of files validated together, as deploying them in
+    one command would: ``(name, data, dmn_files)`` in deploy order (:func:`callees_first`),
+    each checked with the processes the files before it define (a process group whose
+    models call each other), none of them deployed."""
+    models: dict[str, BpmnModel] = {}
+    compiled: dict[str, tuple] = {}
+    results = {}
+    for name, data, dmn_files in files:
+        try:
+            wanted = called_elsewhere(load_bpmn(data, name))
+        except InvalidBpmn:
+            wanted = set()
+        called = {key: compiled[key] for key in wanted if key in compiled}
+        model, problems = validate_file(
+            data,
+            name,
+            dmn_files=dmn_files,
+            called_models={key: models[key] for key in called} or None,
+            called_specs=called or None,
+        )
+        results[name] = (model, problems)
+        if model is None or has_errors(problems):
+            continue
+        key = model.main_process().id
+        decisions, _ = read_decision_files(dmn_files)
+        try:
+            compiled[key] = specs.compile_process(
+                parse_xml(data, name), name, key, decisions, called
+            )
+        except InvalidBpmn:  # validation ran the same compilation: not expected
+            continue
+        models[key] = model
+    return results
+
+
 def _deployed_called(session: Session, data: bytes, source: str) -> dict[str, ProcessDefinition]:
     """The newest deployed versions of the processes the file's call activities name and
     it does not define; their specs are copied into the new version (pinned)."""
