@@ -162,14 +162,19 @@ def refusal_reasons(problems) -> list[str]:
 
 
 def decision_files(path: Path, data: bytes) -> dict[str, bytes]:
-    """DMN files beside ``path`` (or one folder down) defining a decision it calls."""
-    wanted = set(re.findall(rb'decisionRef="([^"]+)"', data))
+    """DMN files beside ``path`` (or one folder down, or anywhere in its SpiffArena
+    process group) defining a decision it calls."""
+    wanted = set(re.findall(rb'(?:decisionRef="|calledDecisionId>\s*)([^"<\s]+)', data))
     found = {}
-    for candidate in sorted([*path.parent.glob("*.dmn"), *path.parent.glob("*/*.dmn")]):
+    group = process_group(path)
+    candidates = group.rglob("*.dmn") if group else []
+    for candidate in sorted(
+        {*path.parent.glob("*.dmn"), *path.parent.glob("*/*.dmn"), *candidates}
+    ):
         content = candidate.read_bytes()
         defined = set(re.findall(rb'<(?:\w+:)?decision [^>]*id="([^"]+)"', content))
         if wanted & defined:
-            found[str(candidate.relative_to(path.parent))] = content
+            found[candidate.name] = content
     return found
 
 
@@ -177,12 +182,26 @@ _PROCESS_ID = re.compile(rb'<(?:[A-Za-z]\w*:)?process\s[^>]*?\bid="([^"]+)"')
 _CALLED = re.compile(rb'calledElement="([^"]+)"')
 
 
+def process_group(path: Path) -> Path | None:
+    """The outermost SpiffArena process group holding ``path`` (a folder with a
+    ``process_group.json``; its process models call each other across folders), or None."""
+    group = None
+    for folder in path.parents:
+        if (folder / "process_group.json").is_file():
+            group = folder
+        elif group is not None:
+            break
+    return group
+
+
 def called_beside(path: Path, data: bytes) -> list[Path]:
-    """The files in ``path``'s folder defining the processes its call activities name and
-    it does not define, called ones before their callers (each once; cycles cut)."""
+    """The files in ``path``'s folder (anywhere in its SpiffArena process group) defining
+    the processes its call activities name and it does not define, called ones before
+    their callers (each once; cycles cut)."""
     defines: dict[bytes, Path] = {}
-    for candidate in model_files(path.parent):
-        if candidate.parent == path.parent and candidate != path:
+    group = process_group(path)
+    for candidate in model_files(group or path.parent):
+        if (group or candidate.parent == path.parent) and candidate != path:
             for process_id in _PROCESS_ID.findall(candidate.read_bytes()):
                 defines.setdefault(process_id, candidate)
     order: list[Path] = []
@@ -489,14 +508,20 @@ def _deploy_called(session: Session, path: Path, data: bytes, result: dict) -> b
     """Deploy the files of the processes ``path`` calls; False when one is refused."""
     for called in called_beside(path, data):
         refused: dict = {}
-        if _deploy(session, called, called.read_bytes(), refused) is None:
+        if _deploy(session, called, read_model(called), refused) is None:
             result["reasons"] = [f"called file refused: {r}" for r in refused["reasons"]]
             return False
     return True
 
 
+def read_model(path: Path) -> bytes:
+    """The file as ``permitflow deploy`` reads it: SpiffArena's JSON-schema forms beside
+    it read into its tasks as form fields."""
+    return services.inline_json_schema_forms(path.read_bytes(), path.parent, str(path))
+
+
 def measure(path: Path, engine, verbose: bool) -> dict:
-    data = path.read_bytes()
+    data = read_model(path)
     called = called_beside(path, data)
     result: dict = {"file": str(path), "spiff": spiff_parses(path, called), "reasons": []}
     if not called:  # alone: validation says why without a database

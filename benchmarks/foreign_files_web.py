@@ -62,7 +62,12 @@ from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.bpmn_coverage import called_beside, decision_files, model_files  # noqa: E402
+from benchmarks.bpmn_coverage import (  # noqa: E402
+    called_beside,
+    decision_files,
+    model_files,
+    read_model,
+)
 from engine import services  # noqa: E402
 from engine.accounts import api_tokens  # noqa: E402
 from engine.accounts.passwords import hash_password  # noqa: E402
@@ -271,14 +276,14 @@ class Sweep:
 
     # -- one file ------------------------------------------------------------------------
     def sweep(self, path: Path) -> None:
-        self.file, self.data = str(path), path.read_bytes()
+        self.file, self.data = str(path), read_model(path)
         data = self.data
         self.named, self.texts = element_names(data)
         self.results.files += 1
         self.deadline = time.monotonic() + self.file_seconds
         try:
             for called in called_beside(path, data):
-                self.upload_and_deploy(called, called.read_bytes(), main=False)
+                self.upload_and_deploy(called, read_model(called), main=False)
             key = self.upload_and_deploy(path, data, main=True)
             if key:
                 self.deployed_pages(key)

@@ -24,7 +24,7 @@ from engine.office import incidents
 from engine.privacy import cli as privacy_cli
 from engine.reporting import event_log
 from engine.storage import db, migrate
-from engine.validation.process import format_report, has_errors, validate_file
+from engine.validation.process import format_report, has_errors
 
 
 class PermitflowGroup(click.Group):
@@ -93,15 +93,31 @@ def db_upgrade() -> None:
     )
 
 
+def _with_json_schema_forms(name: str) -> bytes:
+    """The BPMN file ``name`` with SpiffArena's JSON-schema forms (files beside it) read
+    into its tasks as form fields (:mod:`engine.bpmn.json_schema_forms`)."""
+    return services.inline_json_schema_forms(Path(name).read_bytes(), Path(name).parent, name)
+
+
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print the problems as JSON.")
 def validate(files: tuple[str, ...], as_json: bool) -> None:
-    """Validate BPMN FILES; exit status 1 when any has errors (warnings do not fail)."""
+    """Validate BPMN FILES; exit status 1 when any has errors (warnings do not fail).
+
+    Files calling processes that other FILES define are checked with them, as deploying
+    them in one command would."""
     failed = False
     report: dict[str, Any] = {}
-    for name in files:
-        _model, problems = validate_file(Path(name).read_bytes(), name)
+    ordered = services.callees_first([(name, _with_json_schema_forms(name)) for name in files])
+    results = services.validate_group(
+        [
+            (name, data, services.decisions_beside(Path(name), data) or None)
+            for name, data in ordered
+        ]
+    )
+    for name in dict.fromkeys(files):
+        _model, problems = results[name]
         failed = failed or has_errors(problems)
         report[name] = [p.as_dict() for p in problems]
         if not as_json:
@@ -125,11 +141,13 @@ def validate(files: tuple[str, ...], as_json: bool) -> None:
     help="A DMN file whose decision tables business rule tasks call (repeatable).",
 )
 def deploy(files: tuple[str, ...], actor: str, dmn_paths: tuple[str, ...]) -> None:
-    """Deploy BPMN FILES as new versions (identical content keeps its version)."""
+    """Deploy BPMN FILES as new versions (identical content keeps its version).
+
+    Files defining processes that others' call activities name are deployed first."""
     dmn_files = {Path(p).name: Path(p).read_bytes() for p in dmn_paths} or None
+    ordered = services.callees_first([(name, _with_json_schema_forms(name)) for name in files])
     with db.session_scope() as session:
-        for name in files:
-            data = Path(name).read_bytes()
+        for name, data in ordered:
             definition, created = services.deploy(
                 session,
                 data,

@@ -29,6 +29,7 @@ from engine.background.jobs import broker_url
 from engine.background.readiness import readiness
 from engine.background.ticker import start_background_ticker
 from engine.bpmn.diff import diff_models
+from engine.bpmn.json_schema_forms import inline_forms as inline_json_schema_forms
 from engine.bpmn.model import BpmnModel, FormField
 from engine.calendar import clock
 from engine.calendar.working_days import default_calendar
@@ -64,6 +65,7 @@ from engine.office.cases import (
     history as case_history,
 )
 from engine.office.definitions import (
+    callees_first,
     check_deployable,
     decisions_beside,
     deploy,
@@ -72,6 +74,7 @@ from engine.office.definitions import (
     load_deployed_model,
     model_for,
     running_case_counts,
+    validate_group,
 )
 from engine.office.documents import case_documents, get_document, read
 from engine.office.forms import describe_field, form_initial_values
@@ -221,7 +224,10 @@ __all__ = [
     "deliver_message",
     "called_progress",
     "called_definitions",
+    "callees_first",
     "decisions_beside",
+    "inline_json_schema_forms",
+    "validate_group",
     "decision_drafts",
     "start_by_hand",
     "StartsByItself",

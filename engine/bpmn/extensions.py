@@ -61,10 +61,22 @@ def properties_of(element) -> dict[str, str]:
 
     ``pf:sla="3"`` becomes ``{"sla": "3"}``; ``camunda:candidateGroups``,
     ``camunda:candidateUsers`` and ``camunda:assignee`` keep their local names.
+    SpiffArena's ``spiffworkflow:property`` pairs are read like ``camunda:property``
+    (e.g. ``formJsonSchemaFilename``: see :mod:`engine.bpmn.json_schema_forms`).
     """
     properties: dict[str, str] = {}
-    for container in extension_children(element, camunda("properties")):
-        for prop in container.iterchildren(camunda("property")):
+    containers = [
+        *(
+            c.iterchildren(camunda("property"))
+            for c in extension_children(element, camunda("properties"))
+        ),
+        *(
+            c.iterchildren(spiff("property"))
+            for c in extension_children(element, spiff("properties"))
+        ),
+    ]
+    for children in containers:
+        for prop in children:
             name = prop.get("name") or prop.get("id")
             if name:
                 properties[name] = prop.get("value", "")
@@ -270,6 +282,18 @@ def _as_spiff_text(element) -> str:
 
 def spiff(local: str) -> str:
     return f"{{{SPIFF_NS}}}{local}"
+
+
+def decision_ref_of(element) -> str | None:
+    """The decision a business rule task calls: ``camunda:decisionRef``, or SpiffArena's
+    ``spiffworkflow:calledDecisionId`` extension element; None when it names none."""
+    ref = element.get(camunda("decisionRef"))
+    if ref:
+        return ref
+    for called in extension_children(element, spiff("calledDecisionId")):
+        if (called.text or "").strip():
+            return called.text.strip()
+    return None
 
 
 def spiff_service_call_of(element, urls: tuple[str, ...] = ()) -> ServiceCall | None:

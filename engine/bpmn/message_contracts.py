@@ -15,8 +15,8 @@ See "Messages between cases" in ``docs/bpmn-conventions.md``:
 
 SpiffArena's conventions are read too: ``spiffworkflow:messagePayload`` (one
 expression giving the payload, e.g. a dict literal) in the extension elements of a
-throwing message event definition, and ``spiffworkflow:messageVariable`` (the one
-variable a catch stores the whole payload in).
+throwing message event definition or of a send task, and ``spiffworkflow:messageVariable``
+(the one variable a catch or a receive task stores the whole payload in).
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 
 from engine.bpmn.extensions import extension_children, pf
 from engine.bpmn.xml import SPIFF_NS, bpmn, text_of
+
+_EXTENSIONS = bpmn("extensionElements")
 
 
 @dataclass(frozen=True)
@@ -83,9 +85,14 @@ def _spiff_conventions(root) -> tuple[dict[str, str], dict[str, str]]:
     """SpiffArena's ``messagePayload`` and ``messageVariable``, by element id."""
     expressions: dict[str, str] = {}
     variables: dict[str, str] = {}
-    for definition in root.iter(bpmn("messageEventDefinition")):
-        element_id = definition.getparent().get("id")
-        for child in definition.iter():
+    # an event carries them in its message event definition, a send or receive task in
+    # its own extension elements
+    holders = [(d.getparent(), d) for d in root.iter(bpmn("messageEventDefinition"))]
+    for kind in ("sendTask", "receiveTask"):
+        holders += [(t, e) for t in root.iter(bpmn(kind)) for e in t.iterchildren(_EXTENSIONS)]
+    for element, holder in holders:
+        element_id = element.get("id")
+        for child in holder.iter():
             if not isinstance(child.tag, str) or not child.tag.startswith(f"{{{SPIFF_NS}}}"):
                 continue
             text = (child.text or "").strip()
@@ -94,7 +101,33 @@ def _spiff_conventions(root) -> tuple[dict[str, str], dict[str, str]]:
                 expressions[element_id] = text
             elif local == "messageVariable" and text:
                 variables[element_id] = text
+    on_messages = _message_variables(root)  # SpiffArena's older place: on the bpmn:message
+    for catcher, ref in _catchers(root):
+        message = on_messages.get(local_ref(ref) or "")
+        if message and catcher not in variables:
+            variables[catcher] = message
     return expressions, variables
+
+
+def _message_variables(root) -> dict[str, str]:
+    """``spiffworkflow:messageVariable`` in a ``bpmn:message``'s extension elements."""
+    found = {}
+    for message in root.iter(bpmn("message")):
+        for holder in message.iterchildren(_EXTENSIONS):
+            for child in holder.iterchildren(f"{{{SPIFF_NS}}}messageVariable"):
+                if (child.text or "").strip():
+                    found[message.get("id") or ""] = child.text.strip()
+    return found
+
+
+def _catchers(root):
+    """(element id, message ref) of every catching message event and receive task."""
+    for kind in ("startEvent", "intermediateCatchEvent", "boundaryEvent"):
+        for event in root.iter(bpmn(kind)):
+            for definition in event.iterchildren(bpmn("messageEventDefinition")):
+                yield event.get("id"), definition.get("messageRef")
+    for task in root.iter(bpmn("receiveTask")):
+        yield task.get("id"), task.get("messageRef")
 
 
 def local_ref(ref: str | None) -> str | None:

@@ -250,9 +250,7 @@ def _read_node(element, kind: str, process_id: str, parent_id, global_definition
         triggered_by_event=element.get("triggeredByEvent", "").strip().lower() == "true",
         is_interrupting=element.get("isInterrupting", "true").strip().lower() != "false",
         message_data=ext.message_data_of(element),
-        decision_ref=element.get(ext.camunda("decisionRef"))
-        if kind == "businessRuleTask"
-        else None,
+        decision_ref=ext.decision_ref_of(element) if kind == "businessRuleTask" else None,
         call_mapping=ext.call_mappings_of(element) if kind == "callActivity" else None,
     )
     for name, definition in definitions:

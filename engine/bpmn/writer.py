@@ -143,7 +143,8 @@ def _document(
 
 def _write_spiff_message_conventions(root: etree._Element, contracts) -> None:
     """SpiffArena's ``messagePayload`` (thrown) and ``messageVariable`` (caught) in the
-    extension elements of the events' message definitions, where SpiffArena puts them.
+    extension elements of the events' message definitions and of send and receive tasks,
+    where SpiffArena puts them.
 
     ``contracts`` is the model's :class:`engine.bpmn.message_contracts.MessageContracts`.
     """
@@ -151,15 +152,19 @@ def _write_spiff_message_conventions(root: etree._Element, contracts) -> None:
         ("messagePayload", contracts.payload_expressions),
         ("messageVariable", contracts.receipt_variables),
     ]
-    for definition in list(root.iter(_q(BPMN, "messageEventDefinition"))):
-        element_id = definition.getparent().get("id")
+    holders = [(d.getparent(), d) for d in root.iter(_q(BPMN, "messageEventDefinition"))]
+    for kind in ("sendTask", "receiveTask"):
+        holders += [(task, task) for task in root.iter(_q(BPMN, kind))]
+    for element, definition in holders:
+        element_id = element.get("id")
         for tag, by_element in conventions:
             if element_id not in by_element:
                 continue
             holder = definition.find(_q(BPMN, "extensionElements"))
             if holder is None:
                 holder = etree.Element(_q(BPMN, "extensionElements"))
-                definition.insert(0, holder)
+                documented = definition.find(_q(BPMN, "documentation")) is not None
+                definition.insert(1 if documented else 0, holder)
             spiff = etree.SubElement(holder, _q(SPIFF, tag), nsmap={"spiffworkflow": SPIFF})
             spiff.text = by_element[element_id]
 

@@ -107,11 +107,14 @@ def deploy(
     return definition, True
 
 
+_DECISION_REF = re.compile(rb'(?:decisionRef="|calledDecisionId>\s*)([^"<\s]+)')
+
+
 def decisions_beside(bpmn_path: Path, data: bytes) -> dict[str, bytes]:
     """The DMN files in the BPMN file's folder that define a decision its business rule
-    tasks name (``camunda:decisionRef``), by file name: deployed with it by the CLI and
-    the demo when no DMN file is given."""
-    wanted = set(re.findall(rb'decisionRef="([^"]+)"', data))
+    tasks name (``camunda:decisionRef`` or SpiffArena's ``calledDecisionId``), by file
+    name: deployed with it by the CLI and the demo when no DMN file is given."""
+    wanted = set(re.findall(_DECISION_REF, data))
     found: dict[str, bytes] = {}
     for dmn in sorted(bpmn_path.parent.glob("*.dmn")) if wanted else ():
         content = dmn.read_bytes()
@@ -158,6 +161,72 @@ def called_elsewhere(model: BpmnModel) -> set[str]:
         and node.called_element
         and node.called_element not in model.processes
     }
+
+
+def callees_first(files: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
+    """``(name, data)`` files in deploy order: a file defining a process another one's
+    call activities name comes before it (a process group deployed in one command, in
+    any order); otherwise as given. Unreadable files keep their place (deploy says why);
+    a call cycle is left as given (validation refuses it)."""
+    defines: dict[str, int] = {}
+    calls: dict[int, set[str]] = {}
+    for index, (name, data) in enumerate(files):
+        try:
+            model = load_bpmn(data, name)
+        except InvalidBpmn:
+            continue
+        for key in model.processes:
+            defines.setdefault(key, index)
+        calls[index] = called_elsewhere(model)
+    order: list[int] = []
+
+    def visit(index: int, path: frozenset[int]) -> None:
+        if index in order or index in path:
+            return
+        for key in sorted(calls.get(index, ())):
+            if key in defines:
+                visit(defines[key], path | {index})
+        order.append(index)
+
+    for index in range(len(files)):
+        visit(index, frozenset())
+    return [files[i] for i in order]
+
+
+def validate_group(files: list[tuple[str, bytes, dict[str, bytes] | None]]) -> dict:
+    """``{name: (model, problems)}`` of files validated together, as deploying them in
+    one command would: ``(name, data, dmn_files)`` in deploy order (:func:`callees_first`),
+    each checked with the processes the files before it define (a process group whose
+    models call each other), none of them deployed."""
+    models: dict[str, BpmnModel] = {}
+    compiled: dict[str, tuple] = {}
+    results = {}
+    for name, data, dmn_files in files:
+        try:
+            wanted = called_elsewhere(load_bpmn(data, name))
+        except InvalidBpmn:
+            wanted = set()
+        called = {key: compiled[key] for key in wanted if key in compiled}
+        model, problems = validate_file(
+            data,
+            name,
+            dmn_files=dmn_files,
+            called_models={key: models[key] for key in called} or None,
+            called_specs=called or None,
+        )
+        results[name] = (model, problems)
+        if model is None or has_errors(problems):
+            continue
+        key = model.main_process().id
+        decisions, _ = read_decision_files(dmn_files)
+        try:
+            compiled[key] = specs.compile_process(
+                parse_xml(data, name), name, key, decisions, called
+            )
+        except InvalidBpmn:  # validation ran the same compilation: not expected
+            continue
+        models[key] = model
+    return results
 
 
 def _deployed_called(session: Session, data: bytes, source: str) -> dict[str, ProcessDefinition]:

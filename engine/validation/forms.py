@@ -18,6 +18,9 @@ KNOWN_CONSTRAINTS = frozenset(
     {"required", "readonly", "minlength", "maxlength", "min", "max", "pattern"}
 )
 
+#: SpiffArena's property naming the JSON-schema file a task's form is drawn from
+SPIFF_FORM_SCHEMA = "formJsonSchemaFilename"
+
 # (severity, code, message); severity "error" means "error when executing"
 FormIssue = tuple[str, str, str]
 
@@ -25,6 +28,9 @@ FormIssue = tuple[str, str, str]
 def form_issues(node: Node) -> list[FormIssue]:
     """Everything wrong with the form fields of ``node``, in field order."""
     issues: list[FormIssue] = []
+    schema = node.properties.get(SPIFF_FORM_SCHEMA)
+    if schema is not None and not node.form_fields:
+        issues.append(("error", "json_schema_form", _json_schema_form(node, schema)))
     seen: set[str] = set()
     for field in node.form_fields:
         name = f"Form field {field.id or field.label!r} of {node.label!r}"
@@ -35,6 +41,20 @@ def form_issues(node: Node) -> list[FormIssue]:
         seen.add(field.id)
         issues.extend(_field_issues(field, name))
     return issues
+
+
+def _json_schema_form(node: Node, schema: str) -> str:
+    """Why a SpiffArena JSON-schema form is refused, and what to write instead."""
+    return (
+        f"{node.kind} {node.label!r} takes its form from the JSON-schema file {schema!r} "
+        "(SpiffArena's spiffworkflow:property formJsonSchemaFilename), and no form fields "
+        "could be read from it: what the form asks would be lost. permitflow deploy and "
+        "validate read a flat schema of strings, numbers, booleans, dates and string enums "
+        "from beside the BPMN file; for anything else (lists, nested objects) write each "
+        "field in the task as a camunda:formField inside camunda:formData, e.g. "
+        '<camunda:formField id="size" label="Size" type="string"/> '
+        "(types: string, long, double, boolean, date, enum, file)"
+    )
 
 
 def _field_issues(field: FormField, name: str) -> list[FormIssue]:

@@ -99,6 +99,16 @@ def message_problems(root, source: str, severity: str, contracts=None) -> list[P
                     "unsafe_expression",
                     f"Correlation {label!r} of message {message!r}: {exc.message}",
                 )
+    for prop in root.iter(bpmn("correlationProperty")):
+        if next(prop.iter(bpmn("correlationPropertyRetrievalExpression")), None) is None:
+            add(
+                severity,
+                "empty_correlation_property",
+                f"Correlation property {prop.get('name') or prop.get('id')!r} says where to "
+                "find its value in no message: add a bpmn:correlationPropertyRetrievalExpression "
+                "(messageRef, and the payload field as bpmn:formalExpression) or remove it",
+                prop.get("id"),
+            )
     declared_ids = {i for same_name in known.values() for i in same_name}
     for element_id, ref in _message_refs(root):
         if ref not in declared_ids:

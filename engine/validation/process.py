@@ -534,6 +534,12 @@ UNSUPPORTED_HINTS = {
     ),
     "linkEventDefinition": "connect the two places with a sequence flow",
     "choreography": "model each participant's process with message events",
+    "dataStoreReference": (
+        "a data store keeps data outside the case (SpiffArena's JSON, KKV and typeahead"
+        " stores), and permitflow keeps a case's data in the case: fetch shared reference"
+        " data with a service task naming a registered connector (pf:connector), keep what"
+        " the case needs in a data object or form field, and remove the store"
+    ),
 }
 
 

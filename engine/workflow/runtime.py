@@ -116,7 +116,9 @@ def _waits(workflow: BpmnWorkflow) -> dict[tuple[str, str], tuple]:
                 due = timer_due(task)
                 if due is not None:
                     waits[(str(task.id), "timer")] = (task.task_spec.bpmn_id, due)
-            elif isinstance(part, MessageEventDefinition):
+            elif isinstance(part, MessageEventDefinition) and part.name:
+                # a catch naming no message and itself unnamed (validation warns) can be
+                # sent nothing: no row, so the case still starts and its other ways run
                 key = (str(task.id), f"message:{part.name}")
                 waits[key] = (task.task_spec.bpmn_id, part.name)
     return waits

@@ -31,6 +31,7 @@ from SpiffWorkflow.bpmn.specs.control import BpmnStartTask, _EndJoin
 from SpiffWorkflow.bpmn.specs.defaults import ServiceTask
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as _timer_module
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.bpmn_spec_mixin import BpmnSpecMixin
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
@@ -40,7 +41,6 @@ from SpiffWorkflow.bpmn.util.event import BpmnEvent, EventManager
 from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.parser.CamundaParser import NSMAP as CAMUNDA_NSMAP
-from SpiffWorkflow.camunda.parser.task_spec import CAMUNDA_MODEL_NS
 from SpiffWorkflow.camunda.specs.business_rule_task import BusinessRuleTask
 from SpiffWorkflow.dmn.parser.BpmnDmnParser import BpmnDmnParser
 from SpiffWorkflow.dmn.serializer.task_spec import BaseBusinessRuleTaskConverter
@@ -48,7 +48,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskIterator, TaskState
 
-from engine.bpmn.extensions import call_mappings_of
+from engine.bpmn.extensions import call_mappings_of, decision_ref_of
 from engine.bpmn.xml import BPMN_NS
 from engine.calendar import clock
 from engine.errors import InvalidBpmn, InvalidState, Problem
@@ -57,6 +57,7 @@ from engine.storage.cache import BoundedCache
 from engine.workflow import (
     event_subprocesses,
     internals,
+    message_throw,
     multiple_events,
     pre_post_scripts,
     signal_throw,
@@ -179,12 +180,13 @@ _ENCODER = create_encoder(_REGISTRY)
 
 
 class _BusinessRuleTaskParser(TaskParser):
-    """A business rule task naming its decision with ``camunda:decisionRef``; its loops
-    are SpiffWorkflow's standard ones (Camunda's parser would use its own classes)."""
+    """A business rule task naming its decision with ``camunda:decisionRef`` (or
+    SpiffArena's ``spiffworkflow:calledDecisionId``); its loops are SpiffWorkflow's
+    standard ones (Camunda's parser would use its own classes)."""
 
     @staticmethod
     def get_decision_ref(node):
-        return node.get(f"{{{CAMUNDA_MODEL_NS}}}decisionRef")
+        return decision_ref_of(node)
 
     def create_task(self):
         decision_ref = self.get_decision_ref(self.node)
@@ -488,6 +490,7 @@ def load_state(blob: bytes, spec, subprocess_specs, version: str | None = None) 
 # - event sub-processes of sub-processes start on messages, signals, errors, escalations (same module);
 # - a task's SpiffArena pre/post scripts run when it is ready / completes (engine.workflow.pre_post_scripts).
 # - an event with several definitions keeps a caught message's payload (engine.workflow.multiple_events).
+# - a thrown message leaves out correlation values its thrower's data lacks (engine.workflow.message_throw).
 _CORRECTIONS = [
     (_timer_module, "datetime", _ClockDateTime),
     (MultiInstanceTask, "merge_child", _merge_without_loop_items(MultiInstanceTask.merge_child)),
@@ -509,6 +512,7 @@ _CORRECTIONS = [
         multiple_events.catch_with_payload(MultipleEventDefinition.catch),
     ),
     (MultipleEventDefinition, "update_task_data", multiple_events.update_task_data),
+    (MessageEventDefinition, "throw", message_throw.throw_with_readable_correlations),
 ]
 _installed = False
 
