@@ -388,6 +388,61 @@ def iso_literal_kind(text: str) -> str | None:
     return None
 
 
+#: the longest a timer may wait (a billion years hung SpiffWorkflow, which counts months
+#: one by one), and the most repetitions of a cycle that may be due when it starts
+MAX_TIMER_DAYS = 36_600
+MAX_CYCLES_DUE = 100
+_DURATION_PARTS = re.compile(
+    rf"P(?:({_NUM})Y)?(?:({_NUM})M)?(?:({_NUM})W)?(?:({_NUM})D)?"
+    rf"(?:T(?:({_NUM})H)?(?:({_NUM})M)?(?:({_NUM})S)?)?\Z"
+)
+_DAYS_PER_PART = (366, 31, 7, 1, 1 / 24, 1 / 1440, 1 / 86400)
+
+
+def duration_days(duration: str) -> float:
+    """About how many days an ISO 8601 duration lasts (a month as 31 days).
+
+    >>> duration_days("P1M"), duration_days("PT12H")
+    (31.0, 0.5)
+    """
+    match = _DURATION_PARTS.match(duration.strip())
+    if match is None:
+        raise ValueError(f"{duration!r} is not an ISO 8601 duration")
+    parts = zip(match.groups(), _DAYS_PER_PART, strict=True)
+    return sum(float(value.replace(",", ".")) * per for value, per in parts if value)
+
+
+def timer_literal_problem(kind: str, text: str, now: datetime | None = None) -> str | None:
+    """Why a timer cannot wait for the ISO 8601 literal ``text`` of ``kind``, or None:
+    a duration over :data:`MAX_TIMER_DAYS`, a cycle whose interval is not at least a
+    second (it would repeat at once, for ever) or, when a timer starts waiting ``now``,
+    whose start is so long past that more than :data:`MAX_CYCLES_DUE` repetitions are
+    due (a start event's schedule may start in the past: it skips what it missed).
+
+    >>> timer_literal_problem("cycle", "R/PT0S")
+    'a timer cycle must repeat at most every second, got R/PT0S'
+    """
+    parts = text.strip().split("/")
+    if kind == "duration":
+        parts = ["", *parts]
+    elif kind != "cycle":
+        return None
+    durations = [duration_days(part) for part in parts[1:] if part.startswith("P")]
+    if any(days > MAX_TIMER_DAYS for days in durations):
+        return f"a timer may wait at most {MAX_TIMER_DAYS // 366} years, got {text.strip()}"
+    if kind == "duration":
+        return None
+    if not durations or durations[0] * 86400 < 1:
+        return f"a timer cycle must repeat at most every second, got {text.strip()}"
+    starts = [datetime.fromisoformat(with_zone(p)) for p in parts[1:2] if not p.startswith("P")]
+    if now and starts and (now - starts[0]) / timedelta(days=durations[0]) > MAX_CYCLES_DUE:
+        return (
+            f"the timer cycle {text.strip()} starts so long ago that more than "
+            f"{MAX_CYCLES_DUE} repetitions are due at once"
+        )
+    return None
+
+
 def with_zone(moment: str) -> str:
     """An ISO date-time with an offset: naive ones and bare dates are taken
     in the office's time zone (Jakarta's by default).

@@ -31,6 +31,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
+from engine.calendar import clock
 from engine.errors import ExpressionFailed, UnsafeExpression
 from engine.expressions.functions import (
     FUNCTIONS,
@@ -45,6 +46,7 @@ from engine.expressions.functions import (
     kind_of,
     shorten,
     storable,
+    timer_literal_problem,
     with_zone,
 )
 
@@ -659,6 +661,9 @@ def _check_literal_kind(kind: str, text: str) -> None:
             f"a timer {kind} must be an ISO 8601 {kind} such as {examples[kind]}, "
             f"got {shorten(text)}"
         )
+    problem = timer_literal_problem(kind, text)
+    if problem is not None:
+        raise UnsafeExpression(problem)
 
 
 def timer_value(kind: str, expression: str, data: Mapping[str, Any]) -> str:
@@ -686,4 +691,7 @@ def timer_value(kind: str, expression: str, data: Mapping[str, Any]) -> str:
                 reason=f"timer_not_{kind}",
                 params={"value": shorten(repr(value))},
             )
+    problem = timer_literal_problem(kind, value, clock.now())
+    if problem is not None:
+        raise ExpressionFailed(problem)
     return with_zone(value.strip()) if kind == "date" else value.strip()

@@ -35,7 +35,7 @@ from engine.validation import roles as role_checks
 from engine.validation import service_tasks as service_checks
 from engine.validation import signals as signal_checks
 from engine.validation import templates as template_checks
-from engine.workflow import dmn, pre_post_scripts, schedules, specs
+from engine.workflow import dmn, pre_post_scripts, schedules, script_engine, specs
 
 __all__ = ["format_report", "has_errors", "validate", "validate_file"]
 
@@ -362,6 +362,7 @@ def _check_nodes(report: _Report, process: Process, strict: bool) -> None:
                 )
         _check_events(report, node, severity)
         _check_script(report, node, severity)
+        _check_cardinality(report, node, severity)
         for issue_severity, code, message in form_checks.form_issues(node):
             report.add(severity if issue_severity == "error" else "warning", code, message, node)
     for flow in process.flows.values():
@@ -446,6 +447,23 @@ def _check_schedule(report: _Report, node: Node, severity: str) -> None:
             severity,
             "timer_start_unschedulable",
             f"Timer start event {node.label!r} cannot be scheduled: {exc.message}",
+            node,
+        )
+
+
+def _check_cardinality(report: _Report, node: Node, severity: str) -> None:
+    """A literal count of instances within :data:`script_engine.MAX_INSTANCES`."""
+    count = (node.loop.cardinality or "").strip() if node.loop is not None else ""
+    if (
+        count.isascii()
+        and count.isdigit()
+        and int(count.lstrip("0")[:12] or "0") > script_engine.MAX_INSTANCES
+    ):
+        report.add(
+            severity,
+            "unsafe_expression",
+            f"The loop cardinality of {node.label!r} is not allowed: an activity may run at "
+            f"most {script_engine.MAX_INSTANCES} instances, got {count[:20]}",
             node,
         )
 

@@ -25,7 +25,7 @@ from sqlalchemy.orm.util import identity_key
 
 from engine.bpmn.model import BpmnModel, Process
 from engine.calendar import clock
-from engine.errors import Conflict
+from engine.errors import Conflict, EngineError
 from engine.office import audit, definitions, notifications, sla
 from engine.storage.cache import BoundedCache
 from engine.storage.tables import (
@@ -194,11 +194,30 @@ def route_messages_with(router: Callable) -> None:
     _message_router[:] = [router]
 
 
+#: how many tasks one advance may run: a loop of scripts and gateways that never waits,
+#: a timer cycle of no interval, would otherwise run for ever (each step costs more as
+#: the task tree grows: 2,000 steps take a few seconds)
+MAX_STEPS = 2000
+
+
+class TooManySteps(EngineError):
+    """The engine ran :data:`MAX_STEPS` tasks without the case waiting for anything."""
+
+    code = "too_many_steps"
+
+
 def _watch(running_task: list) -> Callable:
-    """Remember the task about to run, and bound the nesting of call activities."""
+    """Remember the task about to run, and bound the steps and the nesting of call
+    activities."""
 
     def before(task) -> None:
         running_task.append(task)
+        if len(running_task) > MAX_STEPS:
+            raise TooManySteps(
+                f"the case ran {MAX_STEPS} steps without waiting for a person, a message or "
+                "a timer: a loop whose way out is never taken, or a timer cycle that repeats "
+                "at once? Correct the model, migrate the case, then retry"
+            )
         repair.check_call_depth(task)
         _take_first_event_only(task)
 

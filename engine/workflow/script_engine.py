@@ -41,6 +41,9 @@ _TIMER_KINDS = (
     (DurationTimerEventDefinition, "duration"),
     (CycleTimerEventDefinition, "cycle"),
 )
+#: the most instances a multi-instance activity may have (its count may come from a form:
+#: a hundred million hung a sequential loop and exhausted memory for a parallel one)
+MAX_INSTANCES = 1000
 SERVICE_TASKS_REFUSED = (
     "service tasks are not supported: permitflow runs no external calls from BPMN "
     "files; use a user task, or a script task that sets case data"
@@ -98,7 +101,10 @@ class SafeScriptEngine(PythonScriptEngine):
             if kind is not None:
                 data = _data(task.data, external_context)
                 return expressions.timer_value(kind, expression, data)
-            return self.environment.evaluate(expression, task.data, external_context)
+            value = self.environment.evaluate(expression, task.data, external_context)
+            if expression == getattr(task.task_spec, "cardinality", None):
+                _check_cardinality(value)
+            return value
         except EngineError as err:
             raise WorkflowTaskException(
                 f"Error evaluating expression '{expression}': {err}",
@@ -149,6 +155,14 @@ class SafeScriptEngine(PythonScriptEngine):
     def call_service(self, task: Any, **kwargs: Any) -> Any:
         """Refuse: permitflow does not call external services from BPMN."""
         raise WorkflowTaskException(SERVICE_TASKS_REFUSED, task=task)
+
+
+def _check_cardinality(value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_INSTANCES:
+        raise ExpressionFailed(
+            f"the loop cardinality must be a whole number from 0 to {MAX_INSTANCES}, got "
+            f"{expressions.shorten(repr(value))}"
+        )
 
 
 def timer_kind(task: Any, expression: str) -> str | None:

@@ -39,6 +39,7 @@ from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity, SubWorkflowTask
 from SpiffWorkflow.bpmn.util.event import BpmnEvent, EventManager
 from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
+from SpiffWorkflow.bpmn.util.task import BpmnTaskIterator
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.parser.CamundaParser import NSMAP as CAMUNDA_NSMAP
 from SpiffWorkflow.camunda.specs.business_rule_task import BusinessRuleTask
@@ -477,6 +478,20 @@ def load_state(blob: bytes, spec, subprocess_specs, version: str | None = None) 
     return workflow
 
 
+#: how deep SpiffWorkflow walks a case's task tree. Its default, 1,000 levels, hid the
+#: tasks of a loop past ~500 rounds (a polling timer, a rework loop): the case counted as
+#: completed with its work left. The walk is iterative; an advance runs at most
+#: :data:`engine.workflow.runtime.MAX_STEPS` steps, so a tree grows slowly.
+TASK_TREE_DEPTH = 10**9
+
+
+def _walk_deep(init: Callable) -> Callable:
+    def __init__(self, task, end_at_spec=None, max_depth=TASK_TREE_DEPTH, *args, **kwargs):
+        init(self, task, end_at_spec, max(max_depth, TASK_TREE_DEPTH), *args, **kwargs)
+
+    return __init__
+
+
 # --- corrections to SpiffWorkflow 3.2, installed before the first workflow is built ---
 #
 # Each replaces one attribute of SpiffWorkflow (pinned to 3.2 in pyproject.toml):
@@ -491,6 +506,7 @@ def load_state(blob: bytes, spec, subprocess_specs, version: str | None = None) 
 # - a task's SpiffArena pre/post scripts run when it is ready / completes (engine.workflow.pre_post_scripts).
 # - an event with several definitions keeps a caught message's payload (engine.workflow.multiple_events).
 # - a thrown message leaves out correlation values its thrower's data lacks (engine.workflow.message_throw).
+# - the task tree is walked to any depth (TASK_TREE_DEPTH).
 _CORRECTIONS = [
     (_timer_module, "datetime", _ClockDateTime),
     (MultiInstanceTask, "merge_child", _merge_without_loop_items(MultiInstanceTask.merge_child)),
@@ -513,6 +529,8 @@ _CORRECTIONS = [
     ),
     (MultipleEventDefinition, "update_task_data", multiple_events.update_task_data),
     (MessageEventDefinition, "throw", message_throw.throw_with_readable_correlations),
+    (TaskIterator, "__init__", _walk_deep(TaskIterator.__init__)),
+    (BpmnTaskIterator, "__init__", _walk_deep(BpmnTaskIterator.__init__)),
 ]
 _installed = False
 

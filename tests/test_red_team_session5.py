@@ -1,0 +1,166 @@
+"""Red team, session 5: BPMN that makes the engine spin, hang or lose work.
+
+Each test reproduces one finding with the smallest model that shows it; each failed on
+the code the red team attacked (2026-12-01). A case must end waiting, finished, or in an
+incident the admin can see: never silently "completed" with work left, never a request
+that does not return.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from engine.validation.process import validate_file
+from tests.test_bpmn_coverage import restored
+from tests.test_red_team_issue9 import (
+    flows,
+    model,
+    office,  # noqa: F401 - fixture
+    open_incidents,
+    open_tasks,
+    start,
+    user_task,
+)
+
+
+def counting_loop(key: str, exit_condition: str, step: str = "n = n + 1") -> bytes:
+    """``n = 0``, then a script ``step`` and a gateway back to it until ``exit_condition``
+    holds, then the user task ``Work``."""
+    body = (
+        f'<bpmn:process id="{key}" isExecutable="true"><bpmn:startEvent id="s"/>'
+        '<bpmn:scriptTask id="init"><bpmn:script>n = 0</bpmn:script></bpmn:scriptTask>'
+        f'<bpmn:scriptTask id="count" name="Count"><bpmn:script>{step}</bpmn:script>'
+        '</bpmn:scriptTask><bpmn:exclusiveGateway id="g" default="back"/>'
+        f'{user_task("work", "Work")}<bpmn:endEvent id="e"/>'
+        f"{flows(('s', 'init'), ('init', 'count'), ('count', 'g'), ('work', 'e'))}"
+        '<bpmn:sequenceFlow id="back" sourceRef="g" targetRef="count"/>'
+        '<bpmn:sequenceFlow id="out" sourceRef="g" targetRef="work"><bpmn:conditionExpression>'
+        f"{exit_condition}</bpmn:conditionExpression></bpmn:sequenceFlow></bpmn:process>"
+    )
+    return model(body)
+
+
+# -- 1. a loop of more than ~500 rounds "completes" the case with its work left --------
+
+
+def test_a_loop_of_six_hundred_rounds_reaches_the_task_after_it(office):  # noqa: F811
+    """SpiffWorkflow walks the task tree only 1,000 levels deep: past that the tasks are
+    invisible and the case counted as completed (a polling or rework loop did this)."""
+    case = start(office, counting_loop("rounds", "n &gt; 600"), "rounds")
+    assert restored(office, case).status == "running"
+    assert open_tasks(office, case) == ["Work"]
+
+
+# -- 2. a loop that never waits spins: a case in incident, not a hang or "completed" ---
+
+
+def test_a_loop_without_a_wait_ends_in_an_incident(office):  # noqa: F811
+    began = time.monotonic()
+    case = start(office, counting_loop("spin", "n &lt; 0", step="n = 1"), "spin")
+    assert time.monotonic() - began < 30
+    assert restored(office, case).status == "incident"
+    [message] = open_incidents(office, case)
+    assert "steps" in message
+
+
+def _boundary_cycle(key: str, cycle: str) -> bytes:
+    body = (
+        f'<bpmn:process id="{key}" isExecutable="true"><bpmn:startEvent id="s"/>'
+        f'{user_task("work", "Work")}<bpmn:endEvent id="e"/>'
+        f'<bpmn:boundaryEvent id="b" name="Remind" attachedToRef="work" cancelActivity="false">'
+        f"<bpmn:timerEventDefinition><bpmn:timeCycle>{cycle}</bpmn:timeCycle>"
+        "</bpmn:timerEventDefinition></bpmn:boundaryEvent>"
+        '<bpmn:scriptTask id="note"><bpmn:script>reminded = 1</bpmn:script></bpmn:scriptTask>'
+        f'<bpmn:endEvent id="e2"/>{flows(("s", "work"), ("work", "e"), ("b", "note"), ("note", "e2"))}'
+        "</bpmn:process>"
+    )
+    return model(body)
+
+
+@pytest.mark.parametrize("cycle", ["R/PT0S", '"R/PT0S"', "R100000/PT0S", "R/PT0.1S"])
+def test_a_timer_cycle_that_repeats_at_once_is_refused_at_validation(cycle):
+    """A zero interval fires the cycle once per engine step for ever: starting a case
+    hung."""
+    _, problems = validate_file(_boundary_cycle("cycle", cycle), "cycle.bpmn")
+    assert [p.code for p in problems if p.severity == "error"] == ["unsafe_expression"]
+
+
+@pytest.mark.parametrize("cycle", ["every", "R/2000-01-01T00:00:00Z/PT1S"])
+def test_a_timer_cycle_that_repeats_at_once_at_run_time_is_an_incident(office, cycle):  # noqa: F811
+    """A computed zero interval, or a start so long past that 800 million repetitions are
+    due (fired one by one, each adding to the task tree)."""
+    began = time.monotonic()
+    case = start(office, _boundary_cycle("cycle", cycle), "cycle", {"every": "R/PT0S"})
+    assert time.monotonic() - began < 10
+    assert restored(office, case).status == "incident"
+    [message] = open_incidents(office, case)
+    assert "R/" in message
+
+
+# -- 3. a duration of a billion years hangs SpiffWorkflow (one loop round a month) -----
+
+
+def _waiting(key: str, duration: str) -> bytes:
+    body = (
+        f'<bpmn:process id="{key}" isExecutable="true"><bpmn:startEvent id="s"/>'
+        '<bpmn:intermediateCatchEvent id="t" name="Wait"><bpmn:timerEventDefinition>'
+        f"<bpmn:timeDuration>{duration}</bpmn:timeDuration></bpmn:timerEventDefinition>"
+        f'</bpmn:intermediateCatchEvent>{user_task("work", "Work")}<bpmn:endEvent id="e"/>'
+        f"{flows(('s', 't'), ('t', 'work'), ('work', 'e'))}</bpmn:process>"
+    )
+    return model(body)
+
+
+@pytest.mark.parametrize("duration", ["P999999999Y", '"P99999999M"', "PT99999999999999999999H"])
+def test_a_timer_duration_beyond_a_century_is_refused_at_validation(duration):
+    _, problems = validate_file(_waiting("long", duration), "long.bpmn")
+    assert [p.code for p in problems if p.severity == "error"] == ["unsafe_expression"]
+
+
+def test_a_computed_duration_of_a_billion_years_is_an_incident_not_a_hang(office):  # noqa: F811
+    began = time.monotonic()
+    case = start(office, _waiting("typed", "wait_for"), "typed", {"wait_for": "P999999999Y"})
+    assert time.monotonic() - began < 30
+    assert restored(office, case).status == "incident"
+    [message] = open_incidents(office, case)
+    assert "P999999999Y" in message
+
+
+# -- 4. a multi-instance of a hundred million instances hangs or kills the process ------
+
+
+def _many(key: str, cardinality: str, sequential: str) -> bytes:
+    body = (
+        f'<bpmn:process id="{key}" isExecutable="true"><bpmn:startEvent id="s"/>'
+        '<bpmn:scriptTask id="each" name="Each">'
+        f'<bpmn:multiInstanceLoopCharacteristics isSequential="{sequential}">'
+        f"<bpmn:loopCardinality>{cardinality}</bpmn:loopCardinality>"
+        "</bpmn:multiInstanceLoopCharacteristics><bpmn:script>k = 1</bpmn:script></bpmn:scriptTask>"
+        f'{user_task("work", "Work")}<bpmn:endEvent id="e"/>'
+        f"{flows(('s', 'each'), ('each', 'work'), ('work', 'e'))}</bpmn:process>"
+    )
+    return model(body)
+
+
+@pytest.mark.parametrize("sequential", ["true", "false"])
+def test_a_huge_cardinality_is_an_incident_not_a_hang(office, sequential):  # noqa: F811
+    """The count may come from a form (``jumlah_lokasi``): a hundred million instances
+    hung a sequential loop and crashed the process (memory) for a parallel one."""
+    began = time.monotonic()
+    case = start(
+        office,
+        _many(f"many{sequential}", "copies", sequential),
+        f"many{sequential}",
+        {"copies": 100_000_000},
+    )
+    assert time.monotonic() - began < 30
+    assert restored(office, case).status == "incident"
+    [message] = open_incidents(office, case)
+    assert "100000000" in message
+
+
+def test_a_literal_huge_cardinality_is_refused_at_validation():
+    _, problems = validate_file(_many("literal", "100000000", "false"), "literal.bpmn")
+    assert "unsafe_expression" in [p.code for p in problems if p.severity == "error"]
