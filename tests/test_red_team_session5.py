@@ -11,7 +11,10 @@ from __future__ import annotations
 import time
 
 import pytest
+from sqlalchemy import select
 
+from engine import services
+from engine.storage.tables import Incident
 from engine.validation.process import validate_file
 from tests.test_bpmn_coverage import restored
 from tests.test_red_team_issue9 import (
@@ -164,3 +167,38 @@ def test_a_huge_cardinality_is_an_incident_not_a_hang(office, sequential):  # no
 def test_a_literal_huge_cardinality_is_refused_at_validation():
     _, problems = validate_file(_many("literal", "100000000", "false"), "literal.bpmn")
     assert "unsafe_expression" in [p.code for p in problems if p.severity == "error"]
+
+
+# -- 5. a date Python cannot hold in UTC: an incident on the start event, then stuck ----
+
+
+def _waiting_until(key: str, moment: str) -> bytes:
+    body = (
+        f'<bpmn:process id="{key}" isExecutable="true"><bpmn:startEvent id="s"/>'
+        '<bpmn:intermediateCatchEvent id="t" name="Wait"><bpmn:timerEventDefinition>'
+        f"<bpmn:timeDate>{moment}</bpmn:timeDate></bpmn:timerEventDefinition>"
+        f'</bpmn:intermediateCatchEvent>{user_task("work", "Work")}<bpmn:endEvent id="e"/>'
+        f"{flows(('s', 't'), ('t', 'work'), ('work', 'e'))}</bpmn:process>"
+    )
+    return model(body)
+
+
+def test_a_timer_date_past_the_year_9000_is_refused_at_validation():
+    _, problems = validate_file(_waiting_until("late", "9999-12-31T23:59:59-14:00"), "late.bpmn")
+    assert [p.code for p in problems if p.severity == "error"] == ["unsafe_expression"]
+
+
+def test_a_computed_date_out_of_range_is_an_incident_the_admin_repairs(office):  # noqa: F811
+    """The date came from case data: the incident named the start event ("date value out
+    of range"), and setting the date and retrying left the case running with no task."""
+    case = start(
+        office, _waiting_until("until", "when"), "until", {"when": "9999-12-31T23:59:59-14:00"}
+    )
+    [incident] = office.scalars(select(Incident).where(Incident.case_id == case.id)).all()
+    assert (incident.element_id, incident.status) == ("t", "open")
+    services.incidents.set_variable(
+        office, incident.id, "when", "2020-01-01T00:00:00+07:00", actor="admin"
+    )
+    services.incidents.retry(office, incident.id, actor="admin")
+    office.commit()
+    assert open_tasks(office, case) == ["Work"]

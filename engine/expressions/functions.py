@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from datetime import date as _date
-from datetime import datetime, timedelta
 from typing import Any
 
 from engine.calendar import clock
@@ -392,6 +392,7 @@ def iso_literal_kind(text: str) -> str | None:
 #: one by one), and the most repetitions of a cycle that may be due when it starts
 MAX_TIMER_DAYS = 36_600
 MAX_CYCLES_DUE = 100
+LATEST_TIMER_YEAR = 9000
 _DURATION_PARTS = re.compile(
     rf"P(?:({_NUM})Y)?(?:({_NUM})M)?(?:({_NUM})W)?(?:({_NUM})D)?"
     rf"(?:T(?:({_NUM})H)?(?:({_NUM})M)?(?:({_NUM})S)?)?\Z"
@@ -423,6 +424,10 @@ def timer_literal_problem(kind: str, text: str, now: datetime | None = None) -> 
     'a timer cycle must repeat at most every second, got R/PT0S'
     """
     parts = text.strip().split("/")
+    if kind == "date" or kind == "cycle":
+        moments = [p for p in parts[kind == "cycle" :] if p and not p.startswith("P")]
+        if any(_too_late(moment) for moment in moments):
+            return f"a timer date must be before the year {LATEST_TIMER_YEAR}, got {text.strip()}"
     if kind == "duration":
         parts = ["", *parts]
     elif kind != "cycle":
@@ -441,6 +446,15 @@ def timer_literal_problem(kind: str, text: str, now: datetime | None = None) -> 
             f"{MAX_CYCLES_DUE} repetitions are due at once"
         )
     return None
+
+
+def _too_late(moment: str) -> bool:
+    """Whether ``moment`` is past :data:`LATEST_TIMER_YEAR` in UTC (9999-12-31 at -14:00
+    is not even a moment Python can hold in UTC: "date value out of range")."""
+    try:
+        return datetime.fromisoformat(with_zone(moment)).astimezone(UTC).year >= LATEST_TIMER_YEAR
+    except (OverflowError, ValueError):
+        return True
 
 
 def with_zone(moment: str) -> str:

@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from SpiffWorkflow.bpmn.specs.event_definitions.conditional import ConditionalEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
 _UNSET = object()
@@ -80,13 +79,13 @@ def run_now(task) -> None:
 def refresh(task) -> None:
     """Let the task's spec bring it up to date again (re-evaluate what made it wait).
 
-    The spec re-inherits its parent's data first; on a waiting conditional event the
-    values set on the task itself (an administrator's "set variable", the latest values
-    :mod:`engine.workflow.conditions` brought) are kept over the inherited ones.
+    The spec re-inherits its parent's data first; the values set on the task itself (an
+    administrator's "set variable" on a timer whose date failed, the latest values
+    :mod:`engine.workflow.conditions` brought to a waiting conditional event) are kept
+    over the inherited ones.
     """
     parent = task.parent
-    definition = getattr(task.task_spec, "event_definition", None)
-    if parent is None or not isinstance(definition, ConditionalEventDefinition):
+    if parent is None:
         task.task_spec._update(task)
         return
     inherited = parent.data
