@@ -202,3 +202,14 @@ def test_a_computed_date_out_of_range_is_an_incident_the_admin_repairs(office): 
     services.incidents.retry(office, incident.id, actor="admin")
     office.commit()
     assert open_tasks(office, case) == ["Work"]
+
+
+def test_a_cardinality_that_is_text_is_an_incident_the_admin_repairs(office):  # noqa: F811
+    """``range("abc")`` failed inside SpiffWorkflow: the incident named the start event."""
+    case = start(office, _many("text", "copies", "false"), "text", {"copies": "abc"})
+    [incident] = office.scalars(select(Incident).where(Incident.case_id == case.id)).all()
+    assert incident.element_id == "each"
+    services.incidents.set_variable(office, incident.id, "copies", "2", actor="admin")
+    services.incidents.retry(office, incident.id, actor="admin")
+    office.commit()
+    assert open_tasks(office, case) == ["Work"]
