@@ -9,13 +9,16 @@ that does not return.
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from engine import services
+from engine.calendar import clock
 from engine.storage.tables import Incident
 from engine.validation.process import validate_file
+from engine.workflow import runtime, timers
 from tests.test_bpmn_coverage import restored
 from tests.test_red_team_issue9 import (
     flows,
@@ -100,6 +103,19 @@ def test_a_timer_cycle_that_repeats_at_once_at_run_time_is_an_incident(office, c
     assert restored(office, case).status == "incident"
     [message] = open_incidents(office, case)
     assert "R/" in message
+
+
+def test_a_reminder_cycle_fires_once_after_the_ticker_was_down(office):  # noqa: F811
+    """A one-minute reminder after twelve hours without a ticker fired 720 times in one
+    tick, taking 47 seconds with the case locked; the repetitions missed are skipped."""
+    case = start(office, _boundary_cycle("reminder", "R/PT1M"), "reminder")
+    clock.advance(timedelta(hours=12))
+    began = time.monotonic()
+    timers.tick(office)
+    assert time.monotonic() - began < 5
+    assert open_tasks(office, case) == ["Work"]
+    workflow = runtime.peek_workflow(restored(office, case))
+    assert len([t for t in workflow.get_tasks(spec_name="note")]) == 1
 
 
 # -- 3. a duration of a billion years hangs SpiffWorkflow (one loop round a month) -----

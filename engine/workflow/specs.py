@@ -12,7 +12,7 @@ import importlib.metadata
 import json
 import zlib
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from lxml import etree
@@ -33,6 +33,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions import timer as _timer_module
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.bpmn_spec_mixin import BpmnSpecMixin
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
@@ -122,6 +123,30 @@ class _ClockDateTime(datetime):
     def now(cls, tz=None):
         moment = clock.now()
         return moment.astimezone(tz) if tz is not None else moment.astimezone().replace(tzinfo=None)
+
+
+def _skip_missed_repetitions(cycle_complete: Callable) -> Callable:
+    """A timer cycle that fires skips the repetitions already missed (counted as spent).
+
+    SpiffWorkflow fires a cycle once per engine step until it has caught up: a one-minute
+    reminder after twelve hours without a ticker fired 720 times in one tick.
+    """
+
+    def skipping(self, my_task) -> bool:
+        ready = cycle_complete(self, my_task)
+        value = my_task._get_internal_data("event_value")
+        if not ready or not value or value.get("duration", 0) <= 0:
+            return ready
+        every = timedelta(seconds=value["duration"])
+        following = datetime.fromisoformat(value["next"])
+        missed = max(0, (clock.now() - following) // every + 1)
+        if value["cycles"] > 0:
+            missed = min(missed, value["cycles"])
+            value["cycles"] -= missed
+        value["next"] = (following + missed * every).isoformat()
+        return ready
+
+    return skipping
 
 
 def _merge_without_loop_items(merge_child):
@@ -507,8 +532,14 @@ def _walk_deep(init: Callable) -> Callable:
 # - an event with several definitions keeps a caught message's payload (engine.workflow.multiple_events).
 # - a thrown message leaves out correlation values its thrower's data lacks (engine.workflow.message_throw).
 # - the task tree is walked to any depth (TASK_TREE_DEPTH).
+# - a timer cycle that fires skips the repetitions it missed (no burst after an outage).
 _CORRECTIONS = [
     (_timer_module, "datetime", _ClockDateTime),
+    (
+        CycleTimerEventDefinition,
+        "cycle_complete",
+        _skip_missed_repetitions(CycleTimerEventDefinition.cycle_complete),
+    ),
     (MultiInstanceTask, "merge_child", _merge_without_loop_items(MultiInstanceTask.merge_child)),
     (_EndJoin, "_check_threshold_unstructured", _end_when_the_flow_ends),
     (CallActivity, "copy_data", _copy_mapped_in(CallActivity.copy_data)),
