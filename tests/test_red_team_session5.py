@@ -71,6 +71,22 @@ def test_a_loop_without_a_wait_ends_in_an_incident(office):  # noqa: F811
     assert "steps" in message
 
 
+def test_a_standard_loop_whose_condition_stays_true_ends_in_an_incident(office):  # noqa: F811
+    """It ran for ever (more than two minutes, the request never answered)."""
+    body = (
+        '<bpmn:process id="again" isExecutable="true"><bpmn:startEvent id="s"/>'
+        '<bpmn:scriptTask id="count" name="Count"><bpmn:standardLoopCharacteristics>'
+        "<bpmn:loopCondition>k &gt; 0</bpmn:loopCondition></bpmn:standardLoopCharacteristics>"
+        f"<bpmn:script>k = 1</bpmn:script></bpmn:scriptTask>{user_task('work', 'Work')}"
+        f'<bpmn:endEvent id="e"/>{flows(("s", "count"), ("count", "work"), ("work", "e"))}'
+        "</bpmn:process>"
+    )
+    case = start(office, model(body), "again")
+    assert restored(office, case).status == "incident"
+    [message] = open_incidents(office, case)
+    assert "steps" in message
+
+
 def _boundary_cycle(key: str, cycle: str) -> bytes:
     body = (
         f'<bpmn:process id="{key}" isExecutable="true"><bpmn:startEvent id="s"/>'
