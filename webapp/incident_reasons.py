@@ -54,6 +54,11 @@ REASONS = {
     ),
     "nests_too_deeply": _l("The procedure nests too deeply (a called procedure calling itself?)."),
     "condition_loop": _l("Conditional events keep setting each other off without anyone acting."),
+    "case_spins": _l(
+        "The case took %(limit)s steps without waiting for anyone: a loop whose way out is "
+        "never taken, or a timer that repeats at once? Correct the procedure, move the case "
+        "to the corrected version, then retry."
+    ),
     "condition_never_true": _l(
         "The case waits only for conditions that nothing left in it can make true."
     ),

@@ -203,7 +203,7 @@ MAX_STEPS = 2000
 class TooManySteps(EngineError):
     """The engine ran :data:`MAX_STEPS` tasks without the case waiting for anything."""
 
-    code = "too_many_steps"
+    code = "case_spins"  # not the expression language's too_many_steps
 
 
 def _watch(running_task: list) -> Callable:
@@ -216,7 +216,9 @@ def _watch(running_task: list) -> Callable:
             raise TooManySteps(
                 f"the case ran {MAX_STEPS} steps without waiting for a person, a message or "
                 "a timer: a loop whose way out is never taken, or a timer cycle that repeats "
-                "at once? Correct the model, migrate the case, then retry"
+                "at once? Correct the model, migrate the case, then retry",
+                reason="case_spins",
+                params={"limit": MAX_STEPS},
             )
         repair.check_call_depth(task)
         _take_first_event_only(task)

@@ -35,6 +35,7 @@ ID = {
     "Called procedures nest more than %(limit)s levels deep: they probably call each other in a cycle.": "Prosedur yang dipanggil bertingkat lebih dari %(limit)s lapis: kemungkinan prosedur-prosedur itu saling memanggil berputar.",
     "The procedure nests too deeply (a called procedure calling itself?).": "Prosedur bertingkat terlalu dalam (prosedur yang memanggil dirinya sendiri?).",
     "Conditional events keep setting each other off without anyone acting.": "Peristiwa bersyarat terus saling memicu tanpa ada petugas yang bertindak.",
+    "The case took %(limit)s steps without waiting for anyone: a loop whose way out is never taken, or a timer that repeats at once? Correct the procedure, move the case to the corrected version, then retry.": "Permohonan menjalankan %(limit)s langkah tanpa menunggu siapa pun: perulangan yang jalan keluarnya tidak pernah diambil, atau pengatur waktu yang langsung berulang? Perbaiki prosedur, pindahkan permohonan ke versi yang sudah diperbaiki, lalu coba lagi.",
     "The case waits only for conditions that nothing left in it can make true.": "Permohonan hanya menunggu syarat yang tidak mungkin lagi terpenuhi.",
     "%(connector)s.%(operation)s did not answer after %(attempts)s attempt(s) (%(error)s). Retry once that system answers again.": "%(connector)s.%(operation)s tidak menjawab setelah %(attempts)s kali percobaan (%(error)s). Coba lagi setelah sistem itu dapat dihubungi kembali.",
     "an empty value": "nilai kosong",
