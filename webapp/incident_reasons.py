@@ -45,6 +45,16 @@ REASONS = {
         "The timer's expression gave %(value)s, not a date and time like 2026-12-01T10:00:00+07:00."
     ),
     "timer_not_cycle": _l("The timer's expression gave %(value)s, not a repetition like R3/PT1H."),
+    "timer_too_long": _l("The timer would wait %(value)s: at most %(years)s years."),
+    "timer_too_late": _l("The timer's date %(value)s is not before the year %(year)s."),
+    "cycle_too_fast": _l("The timer repeats %(value)s: at most once a second."),
+    "cycle_too_far_behind": _l(
+        "The timer's repetition %(value)s started so long ago that over %(limit)s repetitions "
+        "are due at once."
+    ),
+    "too_many_instances": _l(
+        "The number of repetitions is %(value)s: a whole number up to %(limit)s."
+    ),
     "percent_format": _l("Texts cannot be formatted with the percent sign; use f-strings."),
     "no_branch": _l(
         "No condition of the paths out of the gateway is true, and it has no default path."

@@ -413,37 +413,54 @@ def duration_days(duration: str) -> float:
     return sum(float(value.replace(",", ".")) * per for value, per in parts if value)
 
 
-def timer_literal_problem(kind: str, text: str, now: datetime | None = None) -> str | None:
+def timer_literal_problem(
+    kind: str, text: str, now: datetime | None = None
+) -> ExpressionFailed | None:
     """Why a timer cannot wait for the ISO 8601 literal ``text`` of ``kind``, or None:
     a duration over :data:`MAX_TIMER_DAYS`, a cycle whose interval is not at least a
     second (it would repeat at once, for ever) or, when a timer starts waiting ``now``,
     whose start is so long past that more than :data:`MAX_CYCLES_DUE` repetitions are
     due (a start event's schedule may start in the past: it skips what it missed).
 
-    >>> timer_literal_problem("cycle", "R/PT0S")
+    >>> str(timer_literal_problem("cycle", "R/PT0S"))
     'a timer cycle must repeat at most every second, got R/PT0S'
     """
-    parts = text.strip().split("/")
+    text = text.strip()
+    parts = text.split("/")
     if kind == "date" or kind == "cycle":
         moments = [p for p in parts[kind == "cycle" :] if p and not p.startswith("P")]
         if any(_too_late(moment) for moment in moments):
-            return f"a timer date must be before the year {LATEST_TIMER_YEAR}, got {text.strip()}"
+            return ExpressionFailed(
+                f"a timer date must be before the year {LATEST_TIMER_YEAR}, got {text}",
+                reason="timer_too_late",
+                params={"value": text, "year": str(LATEST_TIMER_YEAR)},
+            )
     if kind == "duration":
         parts = ["", *parts]
     elif kind != "cycle":
         return None
     durations = [duration_days(part) for part in parts[1:] if part.startswith("P")]
     if any(days > MAX_TIMER_DAYS for days in durations):
-        return f"a timer may wait at most {MAX_TIMER_DAYS // 366} years, got {text.strip()}"
+        return ExpressionFailed(
+            f"a timer may wait at most {MAX_TIMER_DAYS // 366} years, got {text}",
+            reason="timer_too_long",
+            params={"value": text, "years": MAX_TIMER_DAYS // 366},
+        )
     if kind == "duration":
         return None
     if not durations or durations[0] * 86400 < 1:
-        return f"a timer cycle must repeat at most every second, got {text.strip()}"
+        return ExpressionFailed(
+            f"a timer cycle must repeat at most every second, got {text}",
+            reason="cycle_too_fast",
+            params={"value": text},
+        )
     starts = [datetime.fromisoformat(with_zone(p)) for p in parts[1:2] if not p.startswith("P")]
     if now and starts and (now - starts[0]) / timedelta(days=durations[0]) > MAX_CYCLES_DUE:
-        return (
-            f"the timer cycle {text.strip()} starts so long ago that more than "
-            f"{MAX_CYCLES_DUE} repetitions are due at once"
+        return ExpressionFailed(
+            f"the timer cycle {text} starts so long ago that more than "
+            f"{MAX_CYCLES_DUE} repetitions are due at once",
+            reason="cycle_too_far_behind",
+            params={"value": text, "limit": MAX_CYCLES_DUE},
         )
     return None
 

@@ -663,7 +663,7 @@ def _check_literal_kind(kind: str, text: str) -> None:
         )
     problem = timer_literal_problem(kind, text)
     if problem is not None:
-        raise UnsafeExpression(problem)
+        raise UnsafeExpression(problem.message)
 
 
 def timer_value(kind: str, expression: str, data: Mapping[str, Any]) -> str:
@@ -693,5 +693,5 @@ def timer_value(kind: str, expression: str, data: Mapping[str, Any]) -> str:
             )
     problem = timer_literal_problem(kind, value, clock.now())
     if problem is not None:
-        raise ExpressionFailed(problem)
+        raise problem
     return with_zone(value.strip()) if kind == "date" else value.strip()

@@ -161,7 +161,12 @@ def _check_cardinality(value: Any) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_INSTANCES:
         raise ExpressionFailed(
             f"the loop cardinality must be a whole number from 0 to {MAX_INSTANCES}, got "
-            f"{expressions.shorten(repr(value))}"
+            f"{expressions.shorten(repr(value))}",
+            reason="too_many_instances",
+            params={
+                "value": value if isinstance(value, int) else repr(value)[:40],
+                "limit": MAX_INSTANCES,
+            },
         )
 
 
