@@ -132,7 +132,8 @@ def call_mappings_of(element) -> tuple[tuple, tuple] | None:
 
     Returns ``(inputs, outputs)``: inputs are ``(expression, target)`` pairs (``source``
     is a name, ``sourceExpression`` an expression; ``variables="all"`` is ``("*", "*")``),
-    outputs ``(source name, target)`` pairs.
+    outputs ``(source, target)`` pairs (a name, or an expression on the called process's
+    data).
     """
     inputs: list[tuple] = []
     outputs: list[tuple] = []

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from lxml import etree
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.parser.TaskParser import TaskParser
 from SpiffWorkflow.bpmn.parser.util import full_tag
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
@@ -53,7 +54,7 @@ from SpiffWorkflow.util.task import TaskIterator, TaskState
 from engine.bpmn.extensions import call_mappings_of, decision_ref_of
 from engine.bpmn.xml import BPMN_NS
 from engine.calendar import clock
-from engine.errors import InvalidBpmn, InvalidState, Problem
+from engine.errors import EngineError, InvalidBpmn, InvalidState, Problem
 from engine.privacy import crypto
 from engine.storage.cache import BoundedCache
 from engine.workflow import (
@@ -342,10 +343,30 @@ def _update_mapped_out(update_data):
             return
         results = subworkflow.last_task.data
         for source, target in mapping["out"]:
-            if source != "*" and source in results:
+            if source == "*":
+                continue
+            if not source.isidentifier():  # a sourceExpression, on the called process's data
+                my_task.data[target] = _mapped_out_value(my_task, source, results)
+            elif source in results:
                 my_task.data[target] = copy.deepcopy(results[source])
 
     return update
+
+
+def _mapped_out_value(my_task, expression: str, results: dict) -> Any:
+    """The value of a ``camunda:out sourceExpression`` (it was read as a name and never
+    came back); a failure is the call activity's incident."""
+    try:
+        return copy.deepcopy(
+            my_task.workflow.script_engine.environment.evaluate(expression, results)
+        )
+    except EngineError as err:
+        raise WorkflowTaskException(
+            f"Error evaluating expression '{expression}': {err}",
+            task=my_task,
+            exception=err,
+            error_line=expression,
+        ) from err
 
 
 def _all_executable(root: etree._Element) -> etree._Element:
