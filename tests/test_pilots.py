@@ -4,7 +4,7 @@ and the observed comparison of both arms driven with a simulated clock."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 import yaml
@@ -346,6 +346,9 @@ def test_pilot_from_the_command_line(cli, tmp_path):
     assert "version 2 of small_permit for 100% of applications" in out
     assert "rest stay on version 1" in out
     cli("pilot", "start", KEY, "--planned-end", LATER.isoformat(), code=1)  # one at a time
+    calendar = default_calendar()  # the three cases take six hours from 08:00 of a working day
+    morning = datetime.combine(calendar.next_working_day(clock.now()), time(8), calendar.tz)
+    clock.set_offset(morning - datetime.now(UTC))  # (from 18:00 they ended a day later)
     with Session(cli.engine) as session:
         for _ in range(3):
             case = start(session)
