@@ -337,6 +337,7 @@ def _check_structure(report: _Report, process: Process, strict: bool, event_subs
     findings = flow_checks.check_starts_and_ends(process)
     findings += flow_checks.check_flow_ends(process)
     findings += flow_checks.check_gateways(process)
+    findings += flow_checks.check_splits(process)
     findings += flow_checks.check_paths(process, event_subs)
     findings += flow_checks.check_cancel_events(process)
     for code, element, message in findings:
@@ -427,13 +428,47 @@ def _check_events(report: _Report, node: Node, severity: str) -> None:
     catches = node.kind in ("startEvent", "intermediateCatchEvent", "boundaryEvent")
     unnamed = not node.message_ref or "" in node.message_refs  # each of several too
     if catches and "message" in node.event_definitions and unnamed:
+        _check_message_without_ref(report, node, severity)
+    if node.kind == "receiveTask" and not node.message_ref:
+        report.add(
+            severity,
+            "message_without_ref",
+            f"Receive task {node.label!r} names no message (messageRef), so it would not "
+            "wait for anything: choose the message it waits for (a bpmn:message and "
+            "messageRef), or make it a user task when a clerk records what arrives",
+            node,
+        )
+    if node.kind == "boundaryEvent" and not node.event_definitions:
+        report.add(
+            severity,
+            "boundary_without_definition",
+            f"Boundary event {node.label!r} has no type (no event definition), so nothing "
+            "could trigger it: make it a timer (a deadline), message, error or signal "
+            "boundary event, or remove it",
+            node,
+        )
+
+
+def _check_message_without_ref(report: _Report, node: Node, severity: str) -> None:
+    """A message catch without messageRef waits for a message called by its own name
+    (SpiffWorkflow's reading); without a name either, no message could ever reach it."""
+    if node.name:
         report.add(
             "warning",
             "message_without_ref",
-            f"Message event {node.label!r} names no message (messageRef), so nothing "
-            "can be sent to it by name",
+            f"Message event {node.label!r} names no message (messageRef), so it waits for "
+            "a message called by its own name; choose the message it waits for",
             node,
         )
+        return
+    report.add(
+        severity,
+        "message_without_ref",
+        f"Message event {node.label!r} names no message (messageRef) and has no name, so "
+        "no message could ever reach it and a case would wait there for good: choose the "
+        "message it waits for (a bpmn:message and messageRef)",
+        node,
+    )
 
 
 def _check_schedule(report: _Report, node: Node, severity: str) -> None:

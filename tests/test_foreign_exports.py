@@ -1,0 +1,115 @@
+"""Shapes found in files other modelling tools export (the BPMN-MIWG test suite's vendor
+exports, bpmn-js's and its token simulation's test files), each drawn here in a minimal
+model of our own: they are refused by name with what to draw instead, or they run."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine import services
+from engine.errors import InvalidBpmn
+from tests.test_validation import bpmn, problems_of
+
+LANE = (
+    '<bpmn:laneSet id="ls"><bpmn:lane id="lane" name="Clerk">'
+    "<bpmn:flowNodeRef>t</bpmn:flowNodeRef><bpmn:flowNodeRef>a</bpmn:flowNodeRef>"
+    "<bpmn:flowNodeRef>b</bpmn:flowNodeRef></bpmn:lane></bpmn:laneSet>"
+)
+REVIEW = LANE + (
+    '<bpmn:startEvent id="s"/><bpmn:userTask id="t" name="Review"/><bpmn:endEvent id="e"/>'
+    '<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="t"/>'
+    '<bpmn:sequenceFlow id="f2" sourceRef="t" targetRef="e"/>'
+)
+# "Review" with an event on its boundary that leads to a second end event
+BOUNDARY = REVIEW + (
+    '<bpmn:boundaryEvent id="x" attachedToRef="t">{definition}</bpmn:boundaryEvent>'
+    '<bpmn:endEvent id="e2"/><bpmn:sequenceFlow id="f3" sourceRef="x" targetRef="e2"/>'
+)
+# start -> "Wait" -> end, "Wait" drawn as {element}
+WAIT = (
+    '<bpmn:startEvent id="s"/>{element}<bpmn:endEvent id="e"/>'
+    '<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="w"/>'
+    '<bpmn:sequenceFlow id="f2" sourceRef="w" targetRef="e"/>'
+)
+
+
+def refused(session, data: bytes, code: str) -> str:
+    """Deploying ``data`` is refused with one error ``code``; its message."""
+    with pytest.raises(InvalidBpmn) as refusal:
+        services.deploy(session, data, source="t.bpmn")
+    [problem] = [p for p in refusal.value.problems if p.severity == "error"]
+    assert problem.code == code
+    return problem.message
+
+
+def test_unnamed_message_boundary_event_without_message_is_refused(session):
+    """bpmn.io draws a message event before a message is chosen: SpiffWorkflow then
+    waits for a message named None, and starting a case failed on the database as a
+    "changed by someone else" conflict."""
+    data = bpmn(BOUNDARY.format(definition="<bpmn:messageEventDefinition/>"))
+    message = refused(session, data, "message_without_ref")
+    assert "no message could ever reach it" in message and "messageRef" in message
+
+
+def test_unnamed_message_start_event_without_message_is_refused(session):
+    body = REVIEW.replace(
+        '<bpmn:startEvent id="s"/>',
+        '<bpmn:startEvent id="s"><bpmn:messageEventDefinition/></bpmn:startEvent>',
+    )
+    refused(session, bpmn(body), "message_without_ref")
+
+
+def test_named_message_catch_without_message_waits_for_its_name(session):
+    catch = (
+        '<bpmn:intermediateCatchEvent id="w" name="Reply">'
+        "<bpmn:messageEventDefinition/></bpmn:intermediateCatchEvent>"
+    )
+    services.deploy(session, bpmn(WAIT.format(element=catch)), source="t.bpmn")
+    case = services.start_case(session, "p", {})
+    assert case.status == "running"
+    services.deliver_message(session, case, "Reply", {})
+    assert case.status == "completed"
+
+
+def test_receive_task_without_message_is_refused(session):
+    """SpiffWorkflow runs it as a plain task: the case went on without waiting."""
+    data = bpmn(WAIT.format(element='<bpmn:receiveTask id="w" name="Documents arrive"/>'))
+    message = refused(session, data, "message_without_ref")
+    assert "Documents arrive" in message and "would not wait" in message
+
+
+def test_boundary_event_without_type_is_refused_by_name(session):
+    """A boundary event dropped on a task before its type is chosen: SpiffWorkflow's
+    NotImplementedError with the element's XML was the message."""
+    message = refused(session, bpmn(BOUNDARY.format(definition="")), "boundary_without_definition")
+    assert message.startswith("Boundary event 'x' has no type") and "timer" in message
+
+
+def test_two_flows_out_of_a_task_are_refused_with_the_gateway_to_draw(session):
+    """Two arrows out of a task (BPMN's implicit split): SpiffWorkflow's own message was
+    cut off ("not supported for tasks of type") and said nothing of what to draw."""
+    body = LANE + (
+        '<bpmn:startEvent id="s"/><bpmn:userTask id="t" name="Review"/>'
+        '<bpmn:userTask id="a" name="Survey"/><bpmn:userTask id="b" name="Fee"/>'
+        '<bpmn:endEvent id="e"/><bpmn:endEvent id="e2"/>'
+        '<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="t"/>'
+        '<bpmn:sequenceFlow id="f2" sourceRef="t" targetRef="a"/>'
+        '<bpmn:sequenceFlow id="f3" sourceRef="t" targetRef="b"/>'
+        '<bpmn:sequenceFlow id="f4" sourceRef="a" targetRef="e"/>'
+        '<bpmn:sequenceFlow id="f5" sourceRef="b" targetRef="e2"/>'
+    )
+    message = refused(session, bpmn(body), "several_outgoing_flows")
+    assert "'Review' has 2 outgoing sequence flows (to 'Survey', 'Fee')" in message
+    assert "parallel gateway" in message and "exclusive gateway" in message
+
+
+def test_two_flows_out_of_a_task_of_a_partner_pool_only_warn():
+    partner = (
+        '<bpmn:process id="partner"><bpmn:startEvent id="ps"/><bpmn:task id="pt"/>'
+        '<bpmn:endEvent id="pe"/><bpmn:endEvent id="pe2"/>'
+        '<bpmn:sequenceFlow id="pf1" sourceRef="ps" targetRef="pt"/>'
+        '<bpmn:sequenceFlow id="pf2" sourceRef="pt" targetRef="pe"/>'
+        '<bpmn:sequenceFlow id="pf3" sourceRef="pt" targetRef="pe2"/></bpmn:process>'
+    )
+    [problem] = problems_of(bpmn(outside=partner), "several_outgoing_flows")
+    assert (problem.element_id, problem.severity) == ("pt", "warning")
