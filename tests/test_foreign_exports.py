@@ -113,3 +113,67 @@ def test_two_flows_out_of_a_task_of_a_partner_pool_only_warn():
     )
     [problem] = problems_of(bpmn(outside=partner), "several_outgoing_flows")
     assert (problem.element_id, problem.severity) == ("pt", "warning")
+
+
+def _with_store(process_id: str) -> str:
+    """A process ``process_id`` whose task writes to a data store (Signavio's database)."""
+    return (
+        f'<bpmn:process id="{process_id}"><bpmn:startEvent id="{process_id}_s"/>'
+        f'<bpmn:task id="{process_id}_t" name="Record">'
+        f'<bpmn:dataOutputAssociation id="{process_id}_a">'
+        f"<bpmn:targetRef>{process_id}_ref</bpmn:targetRef></bpmn:dataOutputAssociation>"
+        f'</bpmn:task><bpmn:endEvent id="{process_id}_e"/>'
+        f'<bpmn:dataStoreReference id="{process_id}_ref" name="Archive" dataStoreRef="ds"/>'
+        f'<bpmn:sequenceFlow id="{process_id}_f1" sourceRef="{process_id}_s" '
+        f'targetRef="{process_id}_t"/><bpmn:sequenceFlow id="{process_id}_f2" '
+        f'sourceRef="{process_id}_t" targetRef="{process_id}_e"/></bpmn:process>'
+    )
+
+
+def test_a_data_store_drawn_in_a_partner_pool_does_not_stop_the_procedure(session):
+    """SpiffWorkflow refused every declared store it has no implementation for, whichever
+    pool draws it: "Data Store with name Archive has no implementation"."""
+    outside = '<bpmn:dataStore id="ds" name="Archive"/>' + _with_store("partner")
+    services.deploy(session, bpmn(REVIEW, outside=outside), source="t.bpmn")
+    services.create_user(session, "clerk", roles=["clerk"])
+    case = services.start_case(session, "p", {})
+    [task] = services.tasks_for_user(session, "clerk")
+    services.complete_task(session, task.id, "clerk", {})
+    assert case.status == "completed"
+
+
+def test_a_data_store_unnamed_declaration_does_not_stop_the_procedure(session):
+    """Camunda's Eclipse plugin declares stores without a name: "Data Store name is
+    missing from bpmn xml"."""
+    services.deploy(session, bpmn(REVIEW, outside='<bpmn:dataStore id="ds"/>'), source="t.bpmn")
+    assert services.start_case(session, "p", {}).status == "running"
+
+
+def test_a_data_store_in_the_running_process_is_refused_with_what_to_draw(session):
+    body = REVIEW + ('<bpmn:dataStoreReference id="ref" name="Archive" dataStoreRef="ds"/>')
+    data = bpmn(body, outside='<bpmn:dataStore id="ds" name="Archive"/>')
+    message = refused(session, data, "unsupported_element")
+    assert message.startswith("Element 'Archive' (dataStoreReference)")
+    assert "remove the data store and its arrows" in message and "pf:connector" in message
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "advice"),
+    [
+        (
+            '<bpmn:userTask id="t" name="Review"/>',
+            '<bpmn:userTask id="t" name="Review" isForCompensation="true"/>',
+            "does not undo completed work",
+        ),
+        (
+            '<bpmn:startEvent id="s"/>',
+            '<bpmn:startEvent id="s"><bpmn:conditionalEventDefinition><bpmn:condition>'
+            "ok</bpmn:condition></bpmn:conditionalEventDefinition></bpmn:startEvent>",
+            "a case starts by hand, by a message or on a timer",
+        ),
+    ],
+)
+def test_unsupported_elements_say_what_to_draw_instead(old, new, advice):
+    """Each was refused with "cannot be executed by permitflow" and nothing more."""
+    problems = problems_of(bpmn(REVIEW.replace(old, new)), "unsupported_element")
+    assert problems and all(advice in p.message for p in problems)

@@ -567,7 +567,33 @@ UNSUPPORTED_HINTS = {
         "permitflow does not undo completed work: model the correction as tasks on the"
         " path that needs it"
     ),
+    "isForCompensation": (
+        "permitflow does not undo completed work: model the correction as tasks on the"
+        " path that needs it"
+    ),
     "linkEventDefinition": "connect the two places with a sequence flow",
+    "dataStoreReference": (
+        "permitflow keeps a case's data in the case and writes to no other store: remove"
+        " the data store and its arrows (a data object may show what a task produces), or"
+        " make the task that fills it a service task naming a registered connector"
+        ' (pf:connector="name.operation")'
+    ),
+    "conditionalEventDefinition": (
+        "a case starts by hand, by a message or on a timer: make it a plain, message or"
+        " timer start event (a conditional event may wait inside the process)"
+    ),
+    "multipleEventDefinitions": (
+        "an event may combine messages, signals and at most one timer: draw the other"
+        " kinds as events of their own"
+    ),
+    "errorEventDefinition": (
+        "an error is thrown by an error end event and caught by an error boundary event"
+        " on the activity it ends, or by an error start event of an event sub-process"
+    ),
+    "escalationEventDefinition": (
+        "an escalation is caught by an escalation boundary event on the activity that"
+        " throws it, or by an escalation start event of an event sub-process"
+    ),
     "choreography": "model each participant's process with message events",
     "dataStoreReference": (
         "a data store keeps data outside the case (SpiffArena's JSON, KKV and typeahead"

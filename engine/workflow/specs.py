@@ -334,11 +334,39 @@ def _all_executable(root: etree._Element) -> etree._Element:
     root = copy.deepcopy(root)
     for process in root.iterchildren(f"{{{BPMN_NS}}}process"):
         process.set("isExecutable", "true")
+    _drop_data_stores(root)
     for tag in ("message", "signal"):
         for element in root.iterchildren(f"{{{BPMN_NS}}}{tag}"):
             if not element.get("name") and element.get("id"):
                 element.set("name", element.get("id"))
     return root
+
+
+_ASSOCIATION_ENDS = frozenset({"sourceRef", "targetRef"})
+
+
+def _drop_data_stores(root: etree._Element) -> None:
+    """Remove data stores and the data associations that reach them from ``root``.
+
+    SpiffWorkflow refuses every declared ``bpmn:dataStore`` it has no implementation
+    for ("Data Store with name ... has no implementation"), whichever pool draws it;
+    validation refuses a store drawn in a process a case runs (``unsupported_element``),
+    so what is left here is drawn in partner pools or declared unused.
+    """
+    stores: set[str] = set()
+    for tag in ("dataStore", "dataStoreReference"):
+        for element in list(root.iter(f"{{{BPMN_NS}}}{tag}")):
+            stores.add(element.get("id", ""))
+            element.getparent().remove(element)
+    for tag in ("dataInputAssociation", "dataOutputAssociation"):
+        for association in list(root.iter(f"{{{BPMN_NS}}}{tag}")):
+            ends = {
+                (ref.text or "").strip()
+                for ref in association
+                if isinstance(ref.tag, str) and etree.QName(ref).localname in _ASSOCIATION_ENDS
+            }
+            if ends & stores:
+                association.getparent().remove(association)
 
 
 def _reason(exc: Exception) -> str:
