@@ -71,11 +71,22 @@ def test_named_message_catch_without_message_waits_for_its_name(session):
     assert case.status == "completed"
 
 
-def test_receive_task_without_message_is_refused(session):
-    """SpiffWorkflow runs it as a plain task: the case went on without waiting."""
-    data = bpmn(WAIT.format(element='<bpmn:receiveTask id="w" name="Documents arrive"/>'))
-    message = refused(session, data, "message_without_ref")
-    assert "Documents arrive" in message and "would not wait" in message
+def test_receive_task_without_message_waits_for_its_name(session):
+    """SpiffWorkflow ran it as a plain task: the case went on without waiting (a payment
+    never received passed as received)."""
+    receive = '<bpmn:receiveTask id="w" name="Payment received"/>'
+    services.deploy(session, bpmn(WAIT.format(element=receive)), source="t.bpmn")
+    case = services.start_case(session, "p", {})
+    assert case.status == "running"
+    services.deliver_message(session, case, "Payment received", {})
+    assert case.status == "completed"
+
+
+def test_unnamed_receive_task_without_message_is_refused(session):
+    message = refused(
+        session, bpmn(WAIT.format(element='<bpmn:receiveTask id="w"/>')), "message_without_ref"
+    )
+    assert message.startswith("Receive task 'w' names no message (messageRef) and has no name")
 
 
 def test_boundary_event_without_type_is_refused_by_name(session):

@@ -430,14 +430,7 @@ def _check_events(report: _Report, node: Node, severity: str) -> None:
     if catches and "message" in node.event_definitions and unnamed:
         _check_message_without_ref(report, node, severity)
     if node.kind == "receiveTask" and not node.message_ref:
-        report.add(
-            severity,
-            "message_without_ref",
-            f"Receive task {node.label!r} names no message (messageRef), so it would not "
-            "wait for anything: choose the message it waits for (a bpmn:message and "
-            "messageRef), or make it a user task when a clerk records what arrives",
-            node,
-        )
+        _check_message_without_ref(report, node, severity)
     if node.kind == "boundaryEvent" and not node.event_definitions:
         report.add(
             severity,
@@ -450,13 +443,15 @@ def _check_events(report: _Report, node: Node, severity: str) -> None:
 
 
 def _check_message_without_ref(report: _Report, node: Node, severity: str) -> None:
-    """A message catch without messageRef waits for a message called by its own name
-    (SpiffWorkflow's reading); without a name either, no message could ever reach it."""
+    """A message catch or receive task without messageRef waits for a message called by
+    its own name (SpiffWorkflow's reading); without a name either, no message could ever
+    reach it."""
+    what = "Receive task" if node.kind == "receiveTask" else "Message event"
     if node.name:
         report.add(
             "warning",
             "message_without_ref",
-            f"Message event {node.label!r} names no message (messageRef), so it waits for "
+            f"{what} {node.label!r} names no message (messageRef), so it waits for "
             "a message called by its own name; choose the message it waits for",
             node,
         )
@@ -464,7 +459,7 @@ def _check_message_without_ref(report: _Report, node: Node, severity: str) -> No
     report.add(
         severity,
         "message_without_ref",
-        f"Message event {node.label!r} names no message (messageRef) and has no name, so "
+        f"{what} {node.label!r} names no message (messageRef) and has no name, so "
         "no message could ever reach it and a case would wait there for good: choose the "
         "message it waits for (a bpmn:message and messageRef)",
         node,

@@ -327,7 +327,10 @@ def _all_executable(root: etree._Element) -> etree._Element:
 
     SpiffWorkflow skips processes marked ``isExecutable="false"`` (bpmn.io's default);
     permitflow runs the main process of a file whatever the flag says, as validation does.
-    Messages and signals without a name (BPMN makes it optional) are named by their id,
+    A receive task without a message waits, like a message catch event without
+    ``messageRef``, for a message called by its own name (SpiffWorkflow ran it as a
+    plain task: the case went on without waiting). Data stores go
+    (:func:`_drop_data_stores`). Messages and signals without a name (BPMN makes it optional) are named by their id,
     as validation and the engine's routing know them: SpiffWorkflow 3.2 fails on an
     unnamed one with a TypeError of its own (``raise_validation_exception(node=...)``).
     """
@@ -335,6 +338,9 @@ def _all_executable(root: etree._Element) -> etree._Element:
     for process in root.iterchildren(f"{{{BPMN_NS}}}process"):
         process.set("isExecutable", "true")
     _drop_data_stores(root)
+    for task in root.iter(f"{{{BPMN_NS}}}receiveTask"):
+        if not task.get("messageRef") and task.find(_MESSAGE_DEFINITION) is None:
+            etree.SubElement(task, _MESSAGE_DEFINITION)  # waits for its own name
     for tag in ("message", "signal"):
         for element in root.iterchildren(f"{{{BPMN_NS}}}{tag}"):
             if not element.get("name") and element.get("id"):
@@ -343,6 +349,7 @@ def _all_executable(root: etree._Element) -> etree._Element:
 
 
 _ASSOCIATION_ENDS = frozenset({"sourceRef", "targetRef"})
+_MESSAGE_DEFINITION = f"{{{BPMN_NS}}}messageEventDefinition"
 
 
 def _drop_data_stores(root: etree._Element) -> None:
