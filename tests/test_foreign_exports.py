@@ -42,21 +42,18 @@ def refused(session, data: bytes, code: str) -> str:
     return problem.message
 
 
-def test_unnamed_message_boundary_event_without_message_is_refused(session):
+def test_unnamed_message_boundary_event_without_message_waits_for_its_id(session):
     """bpmn.io draws a message event before a message is chosen: SpiffWorkflow then
-    waits for a message named None, and starting a case failed on the database as a
+    waited for a message named None, and starting a case failed on the database as a
     "changed by someone else" conflict."""
     data = bpmn(BOUNDARY.format(definition="<bpmn:messageEventDefinition/>"))
-    message = refused(session, data, "message_without_ref")
-    assert "no message could ever reach it" in message and "messageRef" in message
-
-
-def test_unnamed_message_start_event_without_message_is_refused(session):
-    body = REVIEW.replace(
-        '<bpmn:startEvent id="s"/>',
-        '<bpmn:startEvent id="s"><bpmn:messageEventDefinition/></bpmn:startEvent>',
-    )
-    refused(session, bpmn(body), "message_without_ref")
+    [warning] = problems_of(data, "message_without_ref")
+    assert "waits for a message called by its id 'x' (it has no name)" in warning.message
+    services.deploy(session, data, source="t.bpmn")
+    case = services.start_case(session, "p", {})
+    assert [t.name for t in services.open_tasks(session, case)] == ["Review"]
+    services.deliver_message(session, case, "x", {})
+    assert case.status == "completed" and not services.open_tasks(session, case)
 
 
 def test_named_message_catch_without_message_waits_for_its_name(session):
@@ -82,11 +79,14 @@ def test_receive_task_without_message_waits_for_its_name(session):
     assert case.status == "completed"
 
 
-def test_unnamed_receive_task_without_message_is_refused(session):
-    message = refused(
-        session, bpmn(WAIT.format(element='<bpmn:receiveTask id="w"/>')), "message_without_ref"
+def test_unnamed_receive_task_without_message_waits_for_its_id(session):
+    services.deploy(
+        session, bpmn(WAIT.format(element='<bpmn:receiveTask id="w"/>')), source="t.bpmn"
     )
-    assert message.startswith("Receive task 'w' names no message (messageRef) and has no name")
+    case = services.start_case(session, "p", {})
+    assert case.status == "running"
+    services.deliver_message(session, case, "w", {})
+    assert case.status == "completed"
 
 
 def test_boundary_event_without_type_is_refused_by_name(session):

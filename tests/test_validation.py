@@ -371,10 +371,10 @@ def test_timer_without_definition():
     only(bpmn(body), "timer_without_definition", "s")
 
 
-def test_named_message_event_without_message_is_a_warning():
+def test_message_event_without_message_is_a_warning():
     body = VALID.replace(
         '<bpmn:startEvent id="s"/>',
-        '<bpmn:startEvent id="s" name="Applied"><bpmn:messageEventDefinition/></bpmn:startEvent>',
+        '<bpmn:startEvent id="s"><bpmn:messageEventDefinition/></bpmn:startEvent>',
     )
     only(bpmn(body), "message_without_ref", "s", severity="warning")
 

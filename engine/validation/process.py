@@ -428,9 +428,9 @@ def _check_events(report: _Report, node: Node, severity: str) -> None:
     catches = node.kind in ("startEvent", "intermediateCatchEvent", "boundaryEvent")
     unnamed = not node.message_ref or "" in node.message_refs  # each of several too
     if catches and "message" in node.event_definitions and unnamed:
-        _check_message_without_ref(report, node, severity)
+        _check_message_without_ref(report, node)
     if node.kind == "receiveTask" and not node.message_ref:
-        _check_message_without_ref(report, node, severity)
+        _check_message_without_ref(report, node)
     if node.kind == "boundaryEvent" and not node.event_definitions:
         report.add(
             severity,
@@ -442,26 +442,17 @@ def _check_events(report: _Report, node: Node, severity: str) -> None:
         )
 
 
-def _check_message_without_ref(report: _Report, node: Node, severity: str) -> None:
+def _check_message_without_ref(report: _Report, node: Node) -> None:
     """A message catch or receive task without messageRef waits for a message called by
-    its own name (SpiffWorkflow's reading); without a name either, no message could ever
-    reach it."""
+    its name (SpiffWorkflow's reading), or by its id when it has none
+    (:func:`engine.workflow.specs.compile_process`)."""
     what = "Receive task" if node.kind == "receiveTask" else "Message event"
-    if node.name:
-        report.add(
-            "warning",
-            "message_without_ref",
-            f"{what} {node.label!r} names no message (messageRef), so it waits for "
-            "a message called by its own name; choose the message it waits for",
-            node,
-        )
-        return
+    called = "its own name" if node.name else f"its id {node.id!r} (it has no name)"
     report.add(
-        severity,
+        "warning",
         "message_without_ref",
-        f"{what} {node.label!r} names no message (messageRef) and has no name, so "
-        "no message could ever reach it and a case would wait there for good: choose the "
-        "message it waits for (a bpmn:message and messageRef)",
+        f"{what} {node.label!r} names no message (messageRef), so it waits for a message "
+        f"called by {called}; choose the message it waits for",
         node,
     )
 

@@ -329,10 +329,13 @@ def _all_executable(root: etree._Element) -> etree._Element:
     permitflow runs the main process of a file whatever the flag says, as validation does.
     A receive task without a message waits, like a message catch event without
     ``messageRef``, for a message called by its own name (SpiffWorkflow ran it as a
-    plain task: the case went on without waiting). Data stores go
-    (:func:`_drop_data_stores`). Messages and signals without a name (BPMN makes it optional) are named by their id,
-    as validation and the engine's routing know them: SpiffWorkflow 3.2 fails on an
-    unnamed one with a TypeError of its own (``raise_validation_exception(node=...)``).
+    plain task: the case went on without waiting); one without a name either waits
+    for a message called by its id (SpiffWorkflow waited for ``None``, which no database
+    row can hold: starting the case failed). Data stores go
+    (:func:`_drop_data_stores`). Messages and signals without a name (BPMN makes it
+    optional) are named by their id, as validation and the engine's routing know them:
+    SpiffWorkflow 3.2 fails on an unnamed one with a TypeError of its own
+    (``raise_validation_exception(node=...)``).
     """
     root = copy.deepcopy(root)
     for process in root.iterchildren(f"{{{BPMN_NS}}}process"):
@@ -341,6 +344,10 @@ def _all_executable(root: etree._Element) -> etree._Element:
     for task in root.iter(f"{{{BPMN_NS}}}receiveTask"):
         if not task.get("messageRef") and task.find(_MESSAGE_DEFINITION) is None:
             etree.SubElement(task, _MESSAGE_DEFINITION)  # waits for its own name
+    for definition in root.iter(_MESSAGE_DEFINITION):
+        waiting = definition.getparent()
+        if not definition.get("messageRef") and not waiting.get("name"):
+            waiting.set("name", waiting.get("id", ""))  # SpiffWorkflow would wait for None
     for tag in ("message", "signal"):
         for element in root.iterchildren(f"{{{BPMN_NS}}}{tag}"):
             if not element.get("name") and element.get("id"):
