@@ -188,3 +188,48 @@ def test_unsupported_elements_say_what_to_draw_instead(old, new, advice):
     """Each was refused with "cannot be executed by permitflow" and nothing more."""
     problems = problems_of(bpmn(REVIEW.replace(old, new)), "unsupported_element")
     assert problems and all(advice in p.message for p in problems)
+
+
+SIGN = LANE.replace("<bpmn:flowNodeRef>a</bpmn:flowNodeRef>", "") + (
+    '<bpmn:startEvent id="s"/><bpmn:{kind} id="t" name="Review">'
+    '<bpmn:extensionElements><camunda:formData><camunda:formField id="ok" label="OK" '
+    'type="boolean"/></camunda:formData></bpmn:extensionElements>{io}</bpmn:{kind}>'
+    '<bpmn:userTask id="b" name="Sign"/><bpmn:endEvent id="e"/>'
+    '<bpmn:dataObject id="ok" name="Decision"/>'
+    '<bpmn:dataObjectReference id="ref" dataObjectRef="ok"/>'
+    '<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="t"/>'
+    '<bpmn:sequenceFlow id="f2" sourceRef="t" targetRef="b"/>'
+    '<bpmn:sequenceFlow id="f3" sourceRef="b" targetRef="e"/>'
+)
+# Signavio: every data object arrow also gets an ioSpecification entry with a generated id
+SIGNAVIO_OUTPUT = (
+    '<bpmn:ioSpecification id="io"><bpmn:dataOutput id="sid-a4e8c215"/>'
+    '<bpmn:inputSet id="is"/><bpmn:outputSet id="os">'
+    "<bpmn:dataOutputRefs>sid-a4e8c215</bpmn:dataOutputRefs></bpmn:outputSet>"
+    '</bpmn:ioSpecification><bpmn:dataOutputAssociation id="da">'
+    "<bpmn:sourceRef>sid-a4e8c215</bpmn:sourceRef><bpmn:targetRef>ref</bpmn:targetRef>"
+    "</bpmn:dataOutputAssociation>"
+)
+# OMNITRACKER: a send task's message data, declared and never fed
+UNFED_INPUT = (
+    '<bpmn:ioSpecification id="io"><bpmn:dataInput id="_msgdata_10"/>'
+    '<bpmn:inputSet id="is"><bpmn:dataInputRefs>_msgdata_10</bpmn:dataInputRefs>'
+    '</bpmn:inputSet><bpmn:outputSet id="os"/></bpmn:ioSpecification>'
+)
+
+
+@pytest.mark.parametrize("io", [SIGNAVIO_OUTPUT, UNFED_INPUT], ids=["signavio", "unfed"])
+def test_data_inputs_and_outputs_a_modeller_wrote_for_the_drawing_do_not_stop_cases(session, io):
+    """SpiffWorkflow requires every ioSpecification entry as case data named by its id:
+    the case stopped at an incident ("Missing data input", "Missing data ouput")."""
+    services.deploy(session, bpmn(SIGN.format(kind="userTask", io=io)), source="t.bpmn")
+    services.create_user(session, "clerk", roles=["clerk"])
+    case = services.start_case(session, "p", {"applicant": "Sari"})
+    [task] = services.tasks_for_user(session, "clerk")
+    services.complete_task(session, task.id, "clerk", {"ok": True})
+    assert case.status == "running"
+    [task] = services.tasks_for_user(session, "clerk")
+    assert task.name == "Sign"
+    assert services.case_data(case)["applicant"] == "Sari"  # not only the declared data
+    services.complete_task(session, task.id, "clerk", {})
+    assert case.status == "completed"

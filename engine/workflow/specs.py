@@ -341,6 +341,7 @@ def _all_executable(root: etree._Element) -> etree._Element:
     for process in root.iterchildren(f"{{{BPMN_NS}}}process"):
         process.set("isExecutable", "true")
     _drop_data_stores(root)
+    _drop_drawn_io(root)
     for task in root.iter(f"{{{BPMN_NS}}}receiveTask"):
         if not task.get("messageRef") and task.find(_MESSAGE_DEFINITION) is None:
             etree.SubElement(task, _MESSAGE_DEFINITION)  # waits for its own name
@@ -353,6 +354,44 @@ def _all_executable(root: etree._Element) -> etree._Element:
             if not element.get("name") and element.get("id"):
                 element.set("name", element.get("id"))
     return root
+
+
+def _drop_drawn_io(root: etree._Element) -> None:
+    """Remove the data inputs and outputs of activities that only describe a drawing.
+
+    SpiffWorkflow reads an activity's ``ioSpecification`` as case data names that must
+    all be set before it runs (and after it ends), keeping only those: Signavio,
+    Trisotech and others write one for every data object arrow, with generated ids
+    (``sid-...``, ``Din1373655174951``) that nothing sets, so the case stopped at an
+    incident ("Missing data input"). An input or output that a data association of the
+    activity wires to a data object (the association itself moves the data object's
+    value) or whose id is no name case data can hold goes; one named like case data
+    (SpiffArena's variables) stays.
+    """
+    for spec in list(root.iter(f"{{{BPMN_NS}}}ioSpecification")):
+        activity = spec.getparent()
+        if etree.QName(activity).localname == "process":
+            continue
+        wired = {
+            (end.text or "").strip()
+            for association in activity
+            if isinstance(association.tag, str)
+            and etree.QName(association).localname
+            in ("dataInputAssociation", "dataOutputAssociation")
+            for end in association
+            if isinstance(end.tag, str) and etree.QName(end).localname in _ASSOCIATION_ENDS
+        }
+        for item in list(spec):
+            if not isinstance(item.tag, str):
+                continue
+            if etree.QName(item).localname not in ("dataInput", "dataOutput"):
+                continue
+            key = item.get("id", "")
+            if key in wired or not key.isidentifier() or key.startswith("_"):
+                spec.remove(item)
+                for ref in spec.iter(f"{{{BPMN_NS}}}dataInputRefs", f"{{{BPMN_NS}}}dataOutputRefs"):
+                    if (ref.text or "").strip() == key:
+                        ref.getparent().remove(ref)
 
 
 _ASSOCIATION_ENDS = frozenset({"sourceRef", "targetRef"})
