@@ -233,3 +233,24 @@ def test_data_inputs_and_outputs_a_modeller_wrote_for_the_drawing_do_not_stop_ca
     assert services.case_data(case)["applicant"] == "Sari"  # not only the declared data
     services.complete_task(session, task.id, "clerk", {})
     assert case.status == "completed"
+
+
+@pytest.mark.parametrize(
+    ("throw_name", "catch_name", "said"),
+    [("Go", "Go", "Signal 'Go' is thrown here"), ("", "", "A signal without a name is thrown")],
+)
+def test_a_signal_without_signal_ref_is_named_as_the_engine_names_it(throw_name, catch_name, said):
+    """Without signalRef SpiffWorkflow names a signal after its event: the warning said
+    "Signal None is thrown here" (an English "None" on the Indonesian report)."""
+    body = (
+        '<bpmn:startEvent id="s"/>'
+        f'<bpmn:intermediateThrowEvent id="go" name="{throw_name}">'
+        "<bpmn:signalEventDefinition/></bpmn:intermediateThrowEvent>"
+        f'<bpmn:intermediateCatchEvent id="w" name="{catch_name}">'
+        '<bpmn:signalEventDefinition/></bpmn:intermediateCatchEvent><bpmn:endEvent id="e"/>'
+        '<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="go"/>'
+        '<bpmn:sequenceFlow id="f2" sourceRef="go" targetRef="w"/>'
+        '<bpmn:sequenceFlow id="f3" sourceRef="w" targetRef="e"/>'
+    )
+    [warning] = problems_of(bpmn(body), "signal_cycle")
+    assert warning.message.startswith(said)
