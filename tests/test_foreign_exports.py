@@ -254,3 +254,25 @@ def test_a_signal_without_signal_ref_is_named_as_the_engine_names_it(throw_name,
     )
     [warning] = problems_of(bpmn(body), "signal_cycle")
     assert warning.message.startswith(said)
+
+
+@pytest.mark.parametrize(
+    ("marker", "code", "advice"),
+    [
+        ("<bpmn:standardLoopCharacteristics/>", "loop_without_end", "write a loop condition"),
+        (
+            '<bpmn:multiInstanceLoopCharacteristics isSequential="true"/>',
+            "multi_instance_without_count",
+            "loopCardinality, e.g. 3 or len(documents)",
+        ),
+    ],
+)
+def test_a_loop_marker_without_its_count_is_refused_by_name(session, marker, code, advice):
+    """bpmn.io draws the marker first: SpiffWorkflow's "A multiinstance task must specify
+    a cardinality or a loop input data reference" named the element by its id only."""
+    body = REVIEW.replace(
+        '<bpmn:userTask id="t" name="Review"/>',
+        f'<bpmn:userTask id="t" name="Review">{marker}</bpmn:userTask>',
+    )
+    message = refused(session, bpmn(body), code)
+    assert message.startswith("userTask 'Review' is drawn as") and advice in message

@@ -362,6 +362,7 @@ def _check_nodes(report: _Report, process: Process, strict: bool) -> None:
                     node,
                 )
         _check_events(report, node, severity)
+        _check_loop(report, node, severity)
         _check_script(report, node, severity)
         for issue_severity, code, message in form_checks.form_issues(node):
             report.add(severity if issue_severity == "error" else "warning", code, message, node)
@@ -390,6 +391,35 @@ def _check_role(report: _Report, process: Process, node: Node, severity: str) ->
             "user_task_without_role",
             f"{node.kind} {node.label!r} is in a process without lanes and names no "
             "camunda:candidateGroups; only the office's admins will see it",
+            node,
+        )
+
+
+def _check_loop(report: _Report, node: Node, severity: str) -> None:
+    """A loop or multi-instance marker drawn without saying how often (bpmn.io draws
+    the marker first): SpiffWorkflow's "A loopMaximum or loopCondition must be
+    specified for Loop Tasks" named neither the activity nor what to write."""
+    loop = node.loop
+    if loop is None:
+        return
+    if loop.kind == "standard" and not loop.condition and loop.maximum is None:
+        report.add(
+            severity,
+            "loop_without_end",
+            f"{node.kind} {node.label!r} is drawn as a loop but says neither when to stop "
+            "(loopCondition) nor how often at most (loopMaximum): write a loop condition "
+            "in permitflow's expression language, e.g. documents_complete == True, or draw "
+            "the repetition as an exclusive gateway with a flow back",
+            node,
+        )
+    elif loop.kind == "multiInstance" and not loop.cardinality and not loop.collection:
+        report.add(
+            severity,
+            "multi_instance_without_count",
+            f"{node.kind} {node.label!r} is drawn as multi-instance but says neither how "
+            "many instances (loopCardinality, e.g. 3 or len(documents)) nor which list "
+            "of the case data to go through (loopDataInputRef): name one, or remove the "
+            "marker",
             node,
         )
 
