@@ -276,3 +276,22 @@ def test_a_loop_marker_without_its_count_is_refused_by_name(session, marker, cod
     )
     message = refused(session, bpmn(body), code)
     assert message.startswith("userTask 'Review' is drawn as") and advice in message
+
+
+def test_ids_a_vendor_extension_repeats_are_not_duplicates(session):
+    """Visual Paradigm writes its extension content unprefixed, in the BPMN namespace, and
+    repeats there the id of the event definition it describes: refused as duplicate ids."""
+    vendor = (
+        '<bpmn:extensionElements><vp:Extensions xmlns:vp="http://www.visual-paradigm.com">'
+        '<bpmn:ModelExtension><bpmn:Model id="td" name="Timer"/></bpmn:ModelExtension>'
+        "</vp:Extensions></bpmn:extensionElements>"
+    )
+    timer = '<bpmn:timerEventDefinition id="td"><bpmn:timeDuration>P1D</bpmn:timeDuration>'
+    data = bpmn(BOUNDARY.format(definition=vendor + timer + "</bpmn:timerEventDefinition>"))
+    assert not problems_of(data, "duplicate_id")
+    services.deploy(session, data, source="t.bpmn")
+    services.create_user(session, "clerk", roles=["clerk"])
+    case = services.start_case(session, "p", {})
+    [task] = services.tasks_for_user(session, "clerk")
+    services.complete_task(session, task.id, "clerk", {})
+    assert case.status == "completed"

@@ -290,11 +290,17 @@ def format_report(problems: list[Problem]) -> str:
 
 
 def _duplicate_ids(root, source: str) -> list[Problem]:
+    """Ids used twice by BPMN and DI elements; a vendor's extension content, which Visual
+    Paradigm writes unprefixed (in the BPMN namespace) copying the ids it describes, is
+    not the model."""
     first_line: dict[str, int | None] = {}
     problems = []
+    extensions = bpmn("extensionElements")
     for element in root.iter():
         element_id = element.get("id") if isinstance(element.tag, str) else None
         if not element_id or namespace_of(element) not in _ID_NAMESPACES:
+            continue
+        if any(ancestor.tag == extensions for ancestor in element.iterancestors()):
             continue
         if element_id in first_line:
             problems.append(
