@@ -165,7 +165,7 @@ def test_a_data_store_in_the_running_process_is_refused_with_what_to_draw(sessio
     data = bpmn(body, outside='<bpmn:dataStore id="ds" name="Archive"/>')
     message = refused(session, data, "unsupported_element")
     assert message.startswith("Element 'Archive' (dataStoreReference)")
-    assert "remove the data store and its arrows" in message and "pf:connector" in message
+    assert "remove the store" in message and "pf:connector" in message
 
 
 @pytest.mark.parametrize(

@@ -594,12 +594,6 @@ UNSUPPORTED_HINTS = {
         " path that needs it"
     ),
     "linkEventDefinition": "connect the two places with a sequence flow",
-    "dataStoreReference": (
-        "permitflow keeps a case's data in the case and writes to no other store: remove"
-        " the data store and its arrows (a data object may show what a task produces), or"
-        " make the task that fills it a service task naming a registered connector"
-        ' (pf:connector="name.operation")'
-    ),
     "conditionalEventDefinition": (
         "a case starts by hand, by a message or on a timer: make it a plain, message or"
         " timer start event (a conditional event may wait inside the process)"
