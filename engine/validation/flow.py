@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict, deque
 
-from engine.bpmn.model import Node, Process, SequenceFlow
+from engine.bpmn.model import GATEWAY_KINDS, Node, Process, SequenceFlow
 
 Finding = tuple[str, Node | SequenceFlow | Process, str]
 CONTAINER_KINDS = frozenset({"subProcess", "transaction", "adHocSubProcess"})
@@ -68,6 +68,32 @@ def check_gateways(process: Process) -> list[Finding]:
                         "condition or mark it as the default",
                     )
                 )
+    return findings
+
+
+def check_splits(process: Process) -> list[Finding]:
+    """Activities and intermediate events with several outgoing flows (BPMN's implicit
+    split, which modellers draw as two arrows out of a task): the engine follows one
+    flow out of them, so the split must be a gateway."""
+    findings: list[Finding] = []
+    for node in process.nodes.values():
+        if node.kind in GATEWAY_KINDS or node.kind == "startEvent":
+            continue
+        outgoing = _valid_outgoing(process, node)
+        if len(outgoing) < 2:
+            continue
+        targets = ", ".join(repr(process.nodes[f.target].label) for f in outgoing)
+        findings.append(
+            (
+                "several_outgoing_flows",
+                node,
+                f"{node.kind} {node.label!r} has {len(outgoing)} outgoing sequence flows (to "
+                f"{targets}); permitflow follows one flow out of it: to take all of them, "
+                "draw a parallel gateway after it; to choose one, draw an exclusive gateway "
+                "with a condition on each flow (an inclusive gateway takes every flow whose "
+                "condition holds)",
+            )
+        )
     return findings
 
 

@@ -290,11 +290,17 @@ def format_report(problems: list[Problem]) -> str:
 
 
 def _duplicate_ids(root, source: str) -> list[Problem]:
+    """Ids used twice by BPMN and DI elements; a vendor's extension content, which Visual
+    Paradigm writes unprefixed (in the BPMN namespace) copying the ids it describes, is
+    not the model."""
     first_line: dict[str, int | None] = {}
     problems = []
+    extensions = bpmn("extensionElements")
     for element in root.iter():
         element_id = element.get("id") if isinstance(element.tag, str) else None
         if not element_id or namespace_of(element) not in _ID_NAMESPACES:
+            continue
+        if any(ancestor.tag == extensions for ancestor in element.iterancestors()):
             continue
         if element_id in first_line:
             problems.append(
@@ -337,6 +343,7 @@ def _check_structure(report: _Report, process: Process, strict: bool, event_subs
     findings = flow_checks.check_starts_and_ends(process)
     findings += flow_checks.check_flow_ends(process)
     findings += flow_checks.check_gateways(process)
+    findings += flow_checks.check_splits(process)
     findings += flow_checks.check_paths(process, event_subs)
     findings += flow_checks.check_cancel_events(process)
     for code, element, message in findings:
@@ -361,6 +368,7 @@ def _check_nodes(report: _Report, process: Process, strict: bool) -> None:
                     node,
                 )
         _check_events(report, node, severity)
+        _check_loop(report, node, severity)
         _check_script(report, node, severity)
         _check_cardinality(report, node, severity)
         for issue_severity, code, message in form_checks.form_issues(node):
@@ -390,6 +398,35 @@ def _check_role(report: _Report, process: Process, node: Node, severity: str) ->
             "user_task_without_role",
             f"{node.kind} {node.label!r} is in a process without lanes and names no "
             "camunda:candidateGroups; only the office's admins will see it",
+            node,
+        )
+
+
+def _check_loop(report: _Report, node: Node, severity: str) -> None:
+    """A loop or multi-instance marker drawn without saying how often (bpmn.io draws
+    the marker first): SpiffWorkflow's "A loopMaximum or loopCondition must be
+    specified for Loop Tasks" named neither the activity nor what to write."""
+    loop = node.loop
+    if loop is None:
+        return
+    if loop.kind == "standard" and not loop.condition and loop.maximum is None:
+        report.add(
+            severity,
+            "loop_without_end",
+            f"{node.kind} {node.label!r} is drawn as a loop but says neither when to stop "
+            "(loopCondition) nor how often at most (loopMaximum): write a loop condition "
+            "in permitflow's expression language, e.g. documents_complete == True, or draw "
+            "the repetition as an exclusive gateway with a flow back",
+            node,
+        )
+    elif loop.kind == "multiInstance" and not loop.cardinality and not loop.collection:
+        report.add(
+            severity,
+            "multi_instance_without_count",
+            f"{node.kind} {node.label!r} is drawn as multi-instance but says neither how "
+            "many instances (loopCardinality, e.g. 3 or len(documents)) nor which list "
+            "of the case data to go through (loopDataInputRef): name one, or remove the "
+            "marker",
             node,
         )
 
@@ -428,13 +465,33 @@ def _check_events(report: _Report, node: Node, severity: str) -> None:
     catches = node.kind in ("startEvent", "intermediateCatchEvent", "boundaryEvent")
     unnamed = not node.message_ref or "" in node.message_refs  # each of several too
     if catches and "message" in node.event_definitions and unnamed:
+        _check_message_without_ref(report, node)
+    if node.kind == "receiveTask" and not node.message_ref:
+        _check_message_without_ref(report, node)
+    if node.kind == "boundaryEvent" and not node.event_definitions:
         report.add(
-            "warning",
-            "message_without_ref",
-            f"Message event {node.label!r} names no message (messageRef), so nothing "
-            "can be sent to it by name",
+            severity,
+            "boundary_without_definition",
+            f"Boundary event {node.label!r} has no type (no event definition), so nothing "
+            "could trigger it: make it a timer (a deadline), message, error or signal "
+            "boundary event, or remove it",
             node,
         )
+
+
+def _check_message_without_ref(report: _Report, node: Node) -> None:
+    """A message catch or receive task without messageRef waits for a message called by
+    its name (SpiffWorkflow's reading), or by its id when it has none
+    (:func:`engine.workflow.specs.compile_process`)."""
+    what = "Receive task" if node.kind == "receiveTask" else "Message event"
+    called = "its own name" if node.name else f"its id {node.id!r} (it has no name)"
+    report.add(
+        "warning",
+        "message_without_ref",
+        f"{what} {node.label!r} names no message (messageRef), so it waits for a message "
+        f"called by {called}; choose the message it waits for",
+        node,
+    )
 
 
 def _check_schedule(report: _Report, node: Node, severity: str) -> None:
@@ -550,7 +607,27 @@ UNSUPPORTED_HINTS = {
         "permitflow does not undo completed work: model the correction as tasks on the"
         " path that needs it"
     ),
+    "isForCompensation": (
+        "permitflow does not undo completed work: model the correction as tasks on the"
+        " path that needs it"
+    ),
     "linkEventDefinition": "connect the two places with a sequence flow",
+    "conditionalEventDefinition": (
+        "a case starts by hand, by a message or on a timer: make it a plain, message or"
+        " timer start event (a conditional event may wait inside the process)"
+    ),
+    "multipleEventDefinitions": (
+        "an event may combine messages, signals and at most one timer: draw the other"
+        " kinds as events of their own"
+    ),
+    "errorEventDefinition": (
+        "an error is thrown by an error end event and caught by an error boundary event"
+        " on the activity it ends, or by an error start event of an event sub-process"
+    ),
+    "escalationEventDefinition": (
+        "an escalation is caught by an escalation boundary event on the activity that"
+        " throws it, or by an escalation start event of an event sub-process"
+    ),
     "choreography": "model each participant's process with message events",
     "dataStoreReference": (
         "a data store keeps data outside the case (SpiffArena's JSON, KKV and typeahead"

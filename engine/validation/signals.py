@@ -28,8 +28,9 @@ def signal_cycle_problems(root, source: str) -> list[Problem]:
             catcher = caught.get(name)
             if catcher is None:
                 continue
+            signal = f"Signal {name!r}" if name else "A signal without a name"
             message = (
-                f"Signal {name!r} is thrown here and caught by "
+                f"{signal} is thrown here and caught by "
                 f"{_label(catcher)!r} of the same process: a running case that catches it "
                 "may throw it again to the others, so that cases set each other off; each "
                 "case takes one throw once and one throw reaches a limited number of cases "
@@ -57,7 +58,9 @@ def _signal_elements(process, tags: tuple[str, ...], names: dict) -> dict:
             if tag == "startEvent" and element.getparent() is process:
                 continue  # a process's own start: no running case waits there
             for definition in element.iterchildren(bpmn("signalEventDefinition")):
-                name = names.get(definition.get("signalRef"), definition.get("signalRef"))
+                ref = definition.get("signalRef")
+                # without signalRef SpiffWorkflow names the signal after its event
+                name = names.get(ref, ref) if ref else element.get("name")
                 found.setdefault(name, element)
     return found
 

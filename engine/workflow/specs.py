@@ -374,18 +374,99 @@ def _all_executable(root: etree._Element) -> etree._Element:
 
     SpiffWorkflow skips processes marked ``isExecutable="false"`` (bpmn.io's default);
     permitflow runs the main process of a file whatever the flag says, as validation does.
-    Messages and signals without a name (BPMN makes it optional) are named by their id,
-    as validation and the engine's routing know them: SpiffWorkflow 3.2 fails on an
-    unnamed one with a TypeError of its own (``raise_validation_exception(node=...)``).
+    A receive task without a message waits, like a message catch event without
+    ``messageRef``, for a message called by its own name (SpiffWorkflow ran it as a
+    plain task: the case went on without waiting); one without a name either waits
+    for a message called by its id (SpiffWorkflow waited for ``None``, which no database
+    row can hold: starting the case failed). Data stores go
+    (:func:`_drop_data_stores`). Messages and signals without a name (BPMN makes it
+    optional) are named by their id, as validation and the engine's routing know them:
+    SpiffWorkflow 3.2 fails on an unnamed one with a TypeError of its own
+    (``raise_validation_exception(node=...)``).
     """
     root = copy.deepcopy(root)
     for process in root.iterchildren(f"{{{BPMN_NS}}}process"):
         process.set("isExecutable", "true")
+    _drop_data_stores(root)
+    _drop_drawn_io(root)
+    for task in root.iter(f"{{{BPMN_NS}}}receiveTask"):
+        if not task.get("messageRef") and task.find(_MESSAGE_DEFINITION) is None:
+            etree.SubElement(task, _MESSAGE_DEFINITION)  # waits for its own name
+    for definition in root.iter(_MESSAGE_DEFINITION):
+        waiting = definition.getparent()
+        if not definition.get("messageRef") and not waiting.get("name"):
+            waiting.set("name", waiting.get("id", ""))  # SpiffWorkflow would wait for None
     for tag in ("message", "signal"):
         for element in root.iterchildren(f"{{{BPMN_NS}}}{tag}"):
             if not element.get("name") and element.get("id"):
                 element.set("name", element.get("id"))
     return root
+
+
+def _drop_drawn_io(root: etree._Element) -> None:
+    """Remove the data inputs and outputs of activities that only describe a drawing.
+
+    SpiffWorkflow reads an activity's ``ioSpecification`` as case data names that must
+    all be set before it runs (and after it ends), keeping only those: Signavio,
+    Trisotech and others write one for every data object arrow, with generated ids
+    (``sid-...``, ``Din1373655174951``) that nothing sets, so the case stopped at an
+    incident ("Missing data input"). An input or output that a data association of the
+    activity wires to a data object (the association itself moves the data object's
+    value) or whose id is no name case data can hold goes; one named like case data
+    (SpiffArena's variables) stays.
+    """
+    for spec in list(root.iter(f"{{{BPMN_NS}}}ioSpecification")):
+        activity = spec.getparent()
+        if etree.QName(activity).localname == "process":
+            continue
+        wired = {
+            (end.text or "").strip()
+            for association in activity
+            if isinstance(association.tag, str)
+            and etree.QName(association).localname
+            in ("dataInputAssociation", "dataOutputAssociation")
+            for end in association
+            if isinstance(end.tag, str) and etree.QName(end).localname in _ASSOCIATION_ENDS
+        }
+        for item in list(spec):
+            if not isinstance(item.tag, str):
+                continue
+            if etree.QName(item).localname not in ("dataInput", "dataOutput"):
+                continue
+            key = item.get("id", "")
+            if key in wired or not key.isidentifier() or key.startswith("_"):
+                spec.remove(item)
+                for ref in spec.iter(f"{{{BPMN_NS}}}dataInputRefs", f"{{{BPMN_NS}}}dataOutputRefs"):
+                    if (ref.text or "").strip() == key:
+                        ref.getparent().remove(ref)
+
+
+_ASSOCIATION_ENDS = frozenset({"sourceRef", "targetRef"})
+_MESSAGE_DEFINITION = f"{{{BPMN_NS}}}messageEventDefinition"
+
+
+def _drop_data_stores(root: etree._Element) -> None:
+    """Remove data stores and the data associations that reach them from ``root``.
+
+    SpiffWorkflow refuses every declared ``bpmn:dataStore`` it has no implementation
+    for ("Data Store with name ... has no implementation"), whichever pool draws it;
+    validation refuses a store drawn in a process a case runs (``unsupported_element``),
+    so what is left here is drawn in partner pools or declared unused.
+    """
+    stores: set[str] = set()
+    for tag in ("dataStore", "dataStoreReference"):
+        for element in list(root.iter(f"{{{BPMN_NS}}}{tag}")):
+            stores.add(element.get("id", ""))
+            element.getparent().remove(element)
+    for tag in ("dataInputAssociation", "dataOutputAssociation"):
+        for association in list(root.iter(f"{{{BPMN_NS}}}{tag}")):
+            ends = {
+                (ref.text or "").strip()
+                for ref in association
+                if isinstance(ref.tag, str) and etree.QName(ref).localname in _ASSOCIATION_ENDS
+            }
+            if ends & stores:
+                association.getparent().remove(association)
 
 
 def _reason(exc: Exception) -> str:
