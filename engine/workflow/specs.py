@@ -59,6 +59,7 @@ from engine.privacy import crypto
 from engine.storage.cache import BoundedCache
 from engine.workflow import (
     event_subprocesses,
+    instance_counts,
     internals,
     message_throw,
     multiple_events,
@@ -544,6 +545,7 @@ def _walk_deep(init: Callable) -> Callable:
 # - its timers read ``datetime.now`` only in the timer module: routed through
 #   engine.calendar.clock, so timers fire consistently with due dates and tests move time;
 # - sequential multi-instance: the loop's own items are dropped after each merge;
+# - a completion condition reads Camunda's nrOfCompletedInstances... (engine.workflow.instance_counts);
 # - a process ends when its started work is done (untriggered event sub-processes aside);
 # - call activities pass only the declared camunda:in/out data;
 # - a signal is kept for the other cases even when the case caught it (engine.workflow.signals);
@@ -562,6 +564,7 @@ _CORRECTIONS = [
         _skip_missed_repetitions(CycleTimerEventDefinition.cycle_complete),
     ),
     (MultiInstanceTask, "merge_child", _merge_without_loop_items(MultiInstanceTask.merge_child)),
+    (MultiInstanceTask, "check_completion_condition", instance_counts.check_with_counts),
     (_EndJoin, "_check_threshold_unstructured", _end_when_the_flow_ends),
     (CallActivity, "copy_data", _copy_mapped_in(CallActivity.copy_data)),
     (CallActivity, "update_data", _update_mapped_out(CallActivity.update_data)),
