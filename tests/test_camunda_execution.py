@@ -79,3 +79,62 @@ def test_a_completion_condition_reads_camundas_instance_counters(
     assert done == reviews
     assert inbox(office, case, "vera") == ["Decide"]
     assert restored(office, case).status == "running"
+
+
+def _routed(flows_without_ids: bool) -> bytes:
+    flow = "" if flows_without_ids else ' id="{}"'
+    return model(
+        '<startEvent id="s"/><sequenceFlow id="f0" sourceRef="s" targetRef="gw"/>'
+        '<exclusiveGateway id="gw" default="to_other"/>'
+        f'<sequenceFlow{flow.format("to_small")} sourceRef="gw" targetRef="small">'
+        '<conditionExpression xsi:type="tFormalExpression">${area &lt; 100}'
+        "</conditionExpression></sequenceFlow>"
+        f'<sequenceFlow{flow.format("to_large")} sourceRef="gw" targetRef="large">'
+        '<conditionExpression xsi:type="tFormalExpression">${area &gt;= 100}'
+        "</conditionExpression></sequenceFlow>"
+        '<sequenceFlow id="to_other" sourceRef="gw" targetRef="e"/>'
+        '<userTask id="small" name="Small" camunda:candidateGroups="verifier"/>'
+        '<userTask id="large" name="Large" camunda:candidateGroups="verifier"/>'
+        f'<sequenceFlow{flow.format("f3")} sourceRef="small" targetRef="e"/>'
+        f'<sequenceFlow{flow.format("f4")} sourceRef="large" targetRef="e"/>'
+        '<endEvent id="e"/>'
+    )
+
+
+@pytest.mark.parametrize("without_ids", [False, True])
+def test_sequence_flows_without_ids_run_with_their_conditions(office, without_ids):
+    """BPMN makes a flow's id optional (Camunda's testNoIdOnSequenceFlow): the model used
+    to keep one of the id-less flows, and SpiffWorkflow took each for the default."""
+    deploy(office, _routed(without_ids))
+    for area, task in [(50, "Small"), (500, "Large")]:
+        case = services.start_case(office, "p", {"area": area})
+        office.commit()
+        assert inbox(office, case, "vera") == [task]
+        complete(office, case, "vera", task)
+        assert restored(office, case).status == "completed"
+
+
+def test_a_multi_instance_over_camundas_collection_and_element_variable(office):
+    """Camunda Modeler writes "one instance per item" as camunda:collection and
+    camunda:elementVariable; SpiffWorkflow refused it (no loop input data reference)."""
+    deploy(
+        office,
+        model(
+            '<startEvent id="s"/><sequenceFlow id="f0" sourceRef="s" targetRef="review"/>'
+            '<userTask id="review" name="Review" camunda:candidateGroups="verifier">'
+            '<multiInstanceLoopCharacteristics camunda:collection="${reviewers}"'
+            ' camunda:elementVariable="reviewer"/></userTask>'
+            '<sequenceFlow id="f1" sourceRef="review" targetRef="e"/><endEvent id="e"/>'
+        ),
+    )
+    case = services.start_case(office, "p", {"reviewers": ["ani", "budi", "citra"]})
+    office.commit()
+    open_tasks = services.open_tasks(office, restored(office, case))
+    assert sorted(services.task_data(t)["reviewer"] for t in open_tasks) == [
+        "ani",
+        "budi",
+        "citra",
+    ]
+    for _ in range(3):
+        complete(office, case, "vera", "Review")
+    assert restored(office, case).status == "completed"

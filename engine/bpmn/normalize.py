@@ -1,0 +1,60 @@
+"""What a BPMN file may leave implicit, made explicit once, right after parsing.
+
+:func:`engine.bpmn.xml.parse_xml` calls :func:`normalize`, so validation, the model and
+SpiffWorkflow's parser all read the same document:
+
+- **a sequence flow without an id** (BPMN makes ``id`` optional and Camunda runs such
+  files) gets one, ``<source>_to_<target>`` (with ``_2``, ``_3``... when taken). Without
+  it the model kept one flow of all of them, and SpiffWorkflow took every id-less flow
+  out of a gateway for its default flow (``None == None``), their conditions ignored.
+- **a multi-instance with ``camunda:collection``** naming a list of the case data
+  (``reviewers`` or ``${reviewers}``, as Camunda Modeler writes it) and no
+  ``loopDataInputRef`` gets that ``loopDataInputRef``, and its ``camunda:elementVariable``
+  an ``inputDataItem``: what BPMN itself writes for "one instance per item". Another
+  expression is left alone (SpiffWorkflow then asks for a loop input data reference).
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+
+_BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
+_CAMUNDA = "{http://camunda.org/schema/1.0/bpmn}"
+_NAME = re.compile(r"\s*(?:[$#]\{\s*([A-Za-z_]\w*)\s*\}|([A-Za-z_]\w*))\s*")
+
+
+def normalize(root) -> None:
+    """Make ``root`` (a parsed ``definitions``) explicit in place, as the module says."""
+    taken = {element.get("id") for element in root.iter() if element.get("id")}
+    for flow in root.iter(f"{_BPMN}sequenceFlow"):
+        if not flow.get("id"):
+            flow.set("id", _free_id(f"{flow.get('sourceRef')}_to_{flow.get('targetRef')}", taken))
+    for loop in root.iter(f"{_BPMN}multiInstanceLoopCharacteristics"):
+        _collection_as_loop_input(loop)
+
+
+def _free_id(wanted: str, taken: set) -> str:
+    candidate, number = wanted, 1
+    while candidate in taken:
+        number += 1
+        candidate = f"{wanted}_{number}"
+    taken.add(candidate)
+    return candidate
+
+
+def _collection_as_loop_input(loop) -> None:
+    collection = _NAME.fullmatch(loop.get(f"{_CAMUNDA}collection") or "")
+    if collection is None or any(
+        loop.find(f"{_BPMN}{tag}") is not None for tag in ("loopCardinality", "loopDataInputRef")
+    ):
+        return
+    reference = etree.Element(f"{_BPMN}loopDataInputRef")
+    reference.text = collection.group(1) or collection.group(2)
+    loop.insert(0, reference)
+    variable = (loop.get(f"{_CAMUNDA}elementVariable") or "").strip()
+    if variable and loop.find(f"{_BPMN}inputDataItem") is None:
+        item = etree.Element(f"{_BPMN}inputDataItem", id=variable, name=variable)
+        output = loop.find(f"{_BPMN}loopDataOutputRef")
+        loop.insert(loop.index(output) + 1 if output is not None else 1, item)
