@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from engine import services
+from engine.errors import InvalidBpmn
 from engine.validation.process import format_report, has_errors, validate_file
 from tests.test_bpmn_coverage import complete, inbox, restored
 
@@ -138,3 +139,23 @@ def test_a_multi_instance_over_camundas_collection_and_element_variable(office):
     for _ in range(3):
         complete(office, case, "vera", "Review")
     assert restored(office, case).status == "completed"
+
+
+@pytest.mark.parametrize(("kind", "reserved"), [("startEvent", "Start"), ("userTask", "End")])
+def test_an_id_the_engine_reserves_is_refused_naming_the_element(office, kind, reserved):
+    """Camunda's tests name events "Start" and "End": SpiffWorkflow's own task specs have
+    these names, so a case could not start ("No output task connected") or ended at
+    once."""
+    ids = {"startEvent": "s", "userTask": "t"} | {kind: reserved}
+    data = model(
+        f'<startEvent id="{ids["startEvent"]}"/>'
+        f'<sequenceFlow id="f0" sourceRef="{ids["startEvent"]}" targetRef="{ids["userTask"]}"/>'
+        f'<userTask id="{ids["userTask"]}" name="Review" camunda:candidateGroups="verifier"/>'
+        f'<sequenceFlow id="f1" sourceRef="{ids["userTask"]}" targetRef="e"/><endEvent id="e"/>'
+    )
+    _, problems = validate_file(data, "t.bpmn")
+    [problem] = [p for p in problems if p.severity == "error"]
+    assert (problem.code, problem.element_id) == ("reserved_id", reserved)
+    assert f"rename the {kind} (e.g. {reserved.lower()!r})" in problem.message
+    with pytest.raises(InvalidBpmn, match="reserved"):
+        services.deploy(office, data, source="t.bpmn", deployed_by="designer")
