@@ -7,9 +7,12 @@ restores the case from the database.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from engine import services
+from engine.calendar import clock
 from engine.errors import InvalidBpmn
 from engine.validation.process import format_report, has_errors, validate_file
 from tests.test_bpmn_coverage import complete, inbox, restored
@@ -159,3 +162,58 @@ def test_an_id_the_engine_reserves_is_refused_naming_the_element(office, kind, r
     assert f"rename the {kind} (e.g. {reserved.lower()!r})" in problem.message
     with pytest.raises(InvalidBpmn, match="reserved"):
         services.deploy(office, data, source="t.bpmn", deployed_by="designer")
+
+
+def _inspections(boundary: str) -> bytes:
+    """Three inspections in a parallel multi-instance sub-process; an inspection that
+    fails throws an error; ``boundary`` (an event definition) interrupts them all."""
+    return (
+        f'{HEAD}<error id="failed" errorCode="failed"/><process id="p" isExecutable="true">'
+        '<startEvent id="s"/><sequenceFlow id="f0" sourceRef="s" targetRef="inspections"/>'
+        '<subProcess id="inspections"><multiInstanceLoopCharacteristics>'
+        "<loopCardinality>3</loopCardinality></multiInstanceLoopCharacteristics>"
+        '<startEvent id="ss"/><sequenceFlow id="g0" sourceRef="ss" targetRef="inspect"/>'
+        '<userTask id="inspect" name="Inspect" camunda:candidateGroups="verifier">'
+        '<extensionElements><camunda:formData><camunda:formField id="passed" type="boolean"/>'
+        "</camunda:formData></extensionElements></userTask>"
+        '<sequenceFlow id="g1" sourceRef="inspect" targetRef="gw"/>'
+        '<exclusiveGateway id="gw" default="g3"/>'
+        '<sequenceFlow id="g2" sourceRef="gw" targetRef="fail">'
+        "<conditionExpression>${not passed}</conditionExpression></sequenceFlow>"
+        '<sequenceFlow id="g3" sourceRef="gw" targetRef="passed_end"/>'
+        '<endEvent id="fail"><errorEventDefinition errorRef="failed"/></endEvent>'
+        '<endEvent id="passed_end"/></subProcess>'
+        '<sequenceFlow id="f1" sourceRef="inspections" targetRef="approved"/>'
+        '<endEvent id="approved"/>'
+        f'<boundaryEvent id="stop" attachedToRef="inspections">{boundary}</boundaryEvent>'
+        '<sequenceFlow id="f2" sourceRef="stop" targetRef="refuse"/>'
+        '<userTask id="refuse" name="Refuse" camunda:candidateGroups="verifier"/>'
+        '<sequenceFlow id="f3" sourceRef="refuse" targetRef="refused"/><endEvent id="refused"/>'
+        "</process></definitions>"
+    ).encode()
+
+
+@pytest.mark.parametrize("by", ["error", "timer"])
+def test_a_boundary_event_on_a_multi_instance_sub_process_cancels_every_instance(office, by):
+    """Camunda's testCatchErrorThrownByMultiInstanceSubProcess: the instances' sub-processes
+    stayed behind their dropped tasks, and the next step failed ("A task with id ... was
+    not found"), an incident instead of the boundary event's path."""
+    boundary = {
+        "error": '<errorEventDefinition errorRef="failed"/>',
+        "timer": "<timerEventDefinition><timeDuration>P1D</timeDuration></timerEventDefinition>",
+    }[by]
+    deploy(office, _inspections(boundary))
+    case = services.start_case(office, "p", {})
+    office.commit()
+    complete(office, case, "vera", "Inspect", {"passed": True})
+    if by == "error":
+        complete(office, case, "vera", "Inspect", {"passed": False})
+    else:
+        clock.advance(timedelta(days=1, minutes=1))
+        services.tick(office)
+        office.commit()
+    assert restored(office, case).status == "running"
+    assert inbox(office, case, "vera") == ["Refuse"]
+    complete(office, case, "vera", "Refuse")
+    case = restored(office, case)
+    assert (case.status, case.outcome) == ("completed", "refused")

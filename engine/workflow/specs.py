@@ -58,6 +58,7 @@ from engine.errors import EngineError, InvalidBpmn, InvalidState, Problem
 from engine.privacy import crypto
 from engine.storage.cache import BoundedCache
 from engine.workflow import (
+    detached_subprocesses,
     event_subprocesses,
     instance_counts,
     internals,
@@ -545,6 +546,7 @@ def _walk_deep(init: Callable) -> Callable:
 # - its timers read ``datetime.now`` only in the timer module: routed through
 #   engine.calendar.clock, so timers fire consistently with due dates and tests move time;
 # - sequential multi-instance: the loop's own items are dropped after each merge;
+# - a sub-process whose task was dropped (a cancelled multi-instance's) is not run (detached_subprocesses);
 # - a completion condition reads Camunda's nrOfCompletedInstances... (engine.workflow.instance_counts);
 # - a process ends when its started work is done (untriggered event sub-processes aside);
 # - call activities pass only the declared camunda:in/out data;
@@ -566,6 +568,7 @@ _CORRECTIONS = [
     (MultiInstanceTask, "merge_child", _merge_without_loop_items(MultiInstanceTask.merge_child)),
     (MultiInstanceTask, "check_completion_condition", instance_counts.check_with_counts),
     (_EndJoin, "_check_threshold_unstructured", _end_when_the_flow_ends),
+    (BpmnWorkflow, "_do_engine_steps", detached_subprocesses.engine_steps),
     (CallActivity, "copy_data", _copy_mapped_in(CallActivity.copy_data)),
     (CallActivity, "update_data", _update_mapped_out(CallActivity.update_data)),
     (StartEvent, "_run_hook", event_subprocesses.interrupting_run_hook(StartEvent._run_hook)),
