@@ -7,6 +7,7 @@ restores the case from the database.
 
 from __future__ import annotations
 
+import signal
 from datetime import timedelta
 
 import pytest
@@ -217,3 +218,44 @@ def test_a_boundary_event_on_a_multi_instance_sub_process_cancels_every_instance
     complete(office, case, "vera", "Refuse")
     case = restored(office, case)
     assert (case.status, case.outcome) == ("completed", "refused")
+
+
+def _validate_within(data: bytes, seconds: int):
+    def hung(signum, frame):
+        raise TimeoutError(f"validation still running after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(seconds)
+    try:
+        return validate_file(data, "t.bpmn")
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def test_flow_nodes_without_ids_are_named_by_kind_and_line_and_run(office):
+    """Camunda's invalidEscalationRefOnEscalationEventSubprocess has an event sub-process
+    without an id: every id-less node was kept under "", the key a top-level node's
+    missing parent is looked up with, and validation walked up from a node forever."""
+    data = model(
+        '<startEvent id="s"/><sequenceFlow id="f0" sourceRef="s" targetRef="review"/>'
+        '<userTask id="review" name="Review" camunda:candidateGroups="verifier"/>'
+        '<sequenceFlow id="f1" sourceRef="review" targetRef="e"/><endEvent id="e"/>'
+        '<subProcess triggeredByEvent="true">'
+        '<startEvent id="es" isInterrupting="false">'
+        "<timerEventDefinition><timeDuration>P1D</timeDuration></timerEventDefinition>"
+        "</startEvent>"
+        '<sequenceFlow id="g0" sourceRef="es" targetRef="remind"/>'
+        '<userTask id="remind" name="Remind" camunda:candidateGroups="verifier"/>'
+        '<sequenceFlow id="g1" sourceRef="remind" targetRef="ee"/><endEvent id="ee"/>'
+        "</subProcess>"
+    )
+    _, problems = _validate_within(data, 10)
+    assert not has_errors(problems), format_report(problems)
+    deploy(office, data)
+    case = services.start_case(office, "p", {})
+    office.commit()
+    clock.advance(timedelta(days=1, minutes=1))
+    services.tick(office)
+    office.commit()
+    assert inbox(office, case, "vera") == ["Remind", "Review"]

@@ -7,6 +7,10 @@ SpiffWorkflow's parser all read the same document:
   files) gets one, ``<source>_to_<target>`` (with ``_2``, ``_3``... when taken). Without
   it the model kept one flow of all of them, and SpiffWorkflow took every id-less flow
   out of a gateway for its default flow (``None == None``), their conditions ignored.
+- **a flow node without an id** gets ``<kind>_line<N>`` (its line in the file): a task
+  needs one to be run at all, and the model kept every id-less node under ``""``, which
+  is also what a top-level node's missing parent is looked up as, so walking up from a
+  node never ended (validation hung on such a file).
 - **a multi-instance with ``camunda:collection``** naming a list of the case data
   (``reviewers`` or ``${reviewers}``, as Camunda Modeler writes it) and no
   ``loopDataInputRef`` gets that ``loopDataInputRef``, and its ``camunda:elementVariable``
@@ -20,8 +24,11 @@ import re
 
 from lxml import etree
 
+from engine.bpmn.model import ACTIVITY_KINDS, EVENT_KINDS, GATEWAY_KINDS, TASK_KINDS
+
 _BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 _CAMUNDA = "{http://camunda.org/schema/1.0/bpmn}"
+FLOW_NODE_KINDS = TASK_KINDS | ACTIVITY_KINDS | GATEWAY_KINDS | EVENT_KINDS
 _NAME = re.compile(r"\s*(?:[$#]\{\s*([A-Za-z_]\w*)\s*\}|([A-Za-z_]\w*))\s*")
 
 
@@ -31,6 +38,10 @@ def normalize(root) -> None:
     for flow in root.iter(f"{_BPMN}sequenceFlow"):
         if not flow.get("id"):
             flow.set("id", _free_id(f"{flow.get('sourceRef')}_to_{flow.get('targetRef')}", taken))
+    for element in root.iter(*(f"{_BPMN}{kind}" for kind in FLOW_NODE_KINDS)):
+        if not element.get("id"):
+            kind = element.tag.rpartition("}")[2]
+            element.set("id", _free_id(f"{kind}_line{element.sourceline}", taken))
     for loop in root.iter(f"{_BPMN}multiInstanceLoopCharacteristics"):
         _collection_as_loop_input(loop)
 

@@ -58,10 +58,6 @@ from lxml import etree
 from engine.bpmn import extensions as ext
 from engine.bpmn.message_contracts import read_contracts
 from engine.bpmn.model import (
-    ACTIVITY_KINDS,
-    EVENT_KINDS,
-    GATEWAY_KINDS,
-    TASK_KINDS,
     BpmnModel,
     Lane,
     Loop,
@@ -74,12 +70,12 @@ from engine.bpmn.model import (
     TimerDefinition,
     Unsupported,
 )
+from engine.bpmn.normalize import FLOW_NODE_KINDS
 from engine.bpmn.xml import BPMNDI_NS, bpmn, local_name, max_bpmn_bytes, parse_xml, text_of
 from engine.errors import InvalidBpmn, UnsafeXml
 
 __all__ = ["clean_name", "lane_role", "load_bpmn", "load_bpmn_file", "model_from_tree", "parse_xml"]
 
-FLOW_NODE_KINDS = TASK_KINDS | ACTIVITY_KINDS | GATEWAY_KINDS | EVENT_KINDS
 CONTAINER_KINDS = frozenset({"subProcess", "transaction", "adHocSubProcess"})
 UNSUPPORTED_KINDS = frozenset({"serviceTask", "complexGateway", "adHocSubProcess"})
 SUPPORTED_EVENT_DEFINITIONS = {
