@@ -259,3 +259,34 @@ def test_flow_nodes_without_ids_are_named_by_kind_and_line_and_run(office):
     services.tick(office)
     office.commit()
     assert inbox(office, case, "vera") == ["Remind", "Review"]
+
+
+def test_a_call_activity_passing_camundas_business_key_runs(office):
+    """Camunda Modeler's "business key" switch writes <camunda:in businessKey=...>: it was
+    read as an input with an empty expression, an incident when the call started."""
+    called = model(
+        '<startEvent id="s"/><sequenceFlow id="f0" sourceRef="s" targetRef="check"/>'
+        '<userTask id="check" name="Check" camunda:candidateGroups="verifier"/>'
+        '<sequenceFlow id="f1" sourceRef="check" targetRef="e"/><endEvent id="e"/>',
+        key="check_documents",
+    )
+    deploy(office, called)
+    services.deploy(  # validated against the deployed procedure it calls
+        office,
+        model(
+            '<startEvent id="s"/><sequenceFlow id="f0" sourceRef="s" targetRef="call"/>'
+            '<callActivity id="call" calledElement="check_documents"><extensionElements>'
+            '<camunda:in businessKey="#{execution.processBusinessKey}"/>'
+            '<camunda:in source="fee" target="fee"/></extensionElements></callActivity>'
+            '<sequenceFlow id="f1" sourceRef="call" targetRef="e"/><endEvent id="e"/>'
+        ),
+        source="t.bpmn",
+        deployed_by="designer",
+    )
+    office.commit()
+    case = services.start_case(office, "p", {"fee": 5})
+    office.commit()
+    assert restored(office, case).status == "running"
+    assert inbox(office, case, "vera") == ["Check"]
+    complete(office, case, "vera", "Check")
+    assert restored(office, case).status == "completed"
