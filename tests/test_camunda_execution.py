@@ -290,3 +290,34 @@ def test_a_call_activity_passing_camundas_business_key_runs(office):
     assert inbox(office, case, "vera") == ["Check"]
     complete(office, case, "vera", "Check")
     assert restored(office, case).status == "completed"
+
+
+def test_a_sub_process_whose_path_ends_at_a_boundary_event_ends(office):
+    """Camunda's testNonInterruptingWithUserTaskAndBoundaryEvent: a deadline on a task
+    inside a sub-process, without outgoing flow (an implicit end). The task was cancelled,
+    but the sub-process never ended: the case stayed running with nothing to do."""
+    deploy(
+        office,
+        model(
+            '<startEvent id="s"/><sequenceFlow id="f0" sourceRef="s" targetRef="sub"/>'
+            '<subProcess id="sub"><startEvent id="ss"/>'
+            '<sequenceFlow id="g0" sourceRef="ss" targetRef="review"/>'
+            '<userTask id="review" name="Review" camunda:candidateGroups="verifier"/>'
+            '<boundaryEvent id="deadline" attachedToRef="review"><timerEventDefinition>'
+            "<timeDuration>P1D</timeDuration></timerEventDefinition></boundaryEvent>"
+            '<sequenceFlow id="g1" sourceRef="review" targetRef="se"/><endEvent id="se"/>'
+            "</subProcess>"
+            '<sequenceFlow id="f1" sourceRef="sub" targetRef="archive"/>'
+            '<userTask id="archive" name="Archive" camunda:candidateGroups="verifier"/>'
+            '<sequenceFlow id="f2" sourceRef="archive" targetRef="e"/><endEvent id="e"/>'
+        ),
+    )
+    case = services.start_case(office, "p", {})
+    office.commit()
+    assert inbox(office, case, "vera") == ["Review"]
+    clock.advance(timedelta(days=1, minutes=1))
+    services.tick(office)
+    office.commit()
+    assert inbox(office, case, "vera") == ["Archive"]
+    complete(office, case, "vera", "Archive")
+    assert restored(office, case).status == "completed"
