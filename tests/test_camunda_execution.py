@@ -321,3 +321,29 @@ def test_a_sub_process_whose_path_ends_at_a_boundary_event_ends(office):
     assert inbox(office, case, "vera") == ["Archive"]
     complete(office, case, "vera", "Archive")
     assert restored(office, case).status == "completed"
+
+
+@pytest.mark.parametrize(
+    ("where", "listener", "element"),
+    [
+        ("task", '<camunda:taskListener event="create" class="org.example.Notify"/>', "review"),
+        ("task", '<camunda:executionListener event="end" expression="${x.y()}"/>', "review"),
+        ("process", '<camunda:executionListener event="start" class="org.example.A"/>', "p"),
+    ],
+)
+def test_a_camunda_listener_is_refused_naming_the_element(where, listener, element):
+    """Camunda's listeners (Java classes, expressions) were ignored without a word, so a
+    model whose listener sets data or notifies someone ran without it."""
+    extension = f"<extensionElements>{listener}</extensionElements>"
+    data = model(
+        (extension if where == "process" else "")
+        + '<startEvent id="s"/><sequenceFlow id="f0" sourceRef="s" targetRef="review"/>'
+        '<userTask id="review" name="Review" camunda:candidateGroups="verifier">'
+        + (extension if where == "task" else "")
+        + '</userTask><sequenceFlow id="f1" sourceRef="review" targetRef="e"/>'
+        '<endEvent id="e"/>'
+    )
+    _, problems = validate_file(data, "t.bpmn")
+    [problem] = [p for p in problems if p.severity == "error"]
+    assert (problem.code, problem.element_id) == ("unsupported_element", element)
+    assert "runs no listener code" in problem.message and "pf:connector" in problem.message

@@ -183,6 +183,7 @@ def _read_process(element, model: BpmnModel, global_definitions: dict) -> Proces
     )
     lane_sets: list = []
     _read_scope(element, process, None, model, global_definitions, lane_sets)
+    model.unsupported.extend(_listeners(element, process.id))
     for lane_set in lane_sets:
         _read_lanes(lane_set, process, None)
     _finish_lanes(process)
@@ -382,6 +383,7 @@ def _unsupported_parts(element, node: Node) -> list[Unsupported]:
         found.append(_unsupported(node.kind, element, element, node.process_id))
     if element.get("isForCompensation", "").strip().lower() == "true":  # never run
         found.append(_unsupported("isForCompensation", element, element, node.process_id))
+    found += _listeners(element, node.process_id)
     allowed = SUPPORTED_EVENT_DEFINITIONS.get(node.kind)
     if allowed is not None:
         if node.kind == "startEvent" and not _in_event_subprocess(element):
@@ -394,6 +396,15 @@ def _unsupported_parts(element, node: Node) -> list[Unsupported]:
             if name not in allowed:
                 found.append(_unsupported(name + _SUFFIX, element, element, node.process_id))
     return found
+
+
+def _listeners(element, process_id) -> list[Unsupported]:
+    """Camunda's execution and task listeners (Java or expression code, never run)."""
+    return [
+        _unsupported(tag, element, element, process_id)
+        for tag in ("executionListener", "taskListener")
+        if next(ext.extension_children(element, ext.camunda(tag)), None) is not None
+    ]
 
 
 def _multiple_runs(element, node: Node) -> bool:

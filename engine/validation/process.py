@@ -576,6 +576,16 @@ UNSUPPORTED_HINTS = {
         " path that needs it"
     ),
     "linkEventDefinition": "connect the two places with a sequence flow",
+    "executionListener": (
+        "permitflow runs no listener code (Java, expressions): put what it does on the"
+        " path, as a script task in the safe language or a service task naming a"
+        " pf:connector"
+    ),
+    "taskListener": (
+        "permitflow runs no listener code (Java, expressions): put what it does on the"
+        " path, as a script task in the safe language or a service task naming a"
+        " pf:connector"
+    ),
     "choreography": "model each participant's process with message events",
     "dataStoreReference": (
         "a data store keeps data outside the case (SpiffArena's JSON, KKV and typeahead"
