@@ -347,3 +347,32 @@ def test_a_camunda_listener_is_refused_naming_the_element(where, listener, eleme
     [problem] = [p for p in problems if p.severity == "error"]
     assert (problem.code, problem.element_id) == ("unsupported_element", element)
     assert "runs no listener code" in problem.message and "pf:connector" in problem.message
+
+
+def test_an_activity_looping_straight_back_to_itself_with_a_boundary_event_runs(office):
+    """Flowable's testGroovyCondition: a task whose flow leads back to itself and that has
+    a boundary event; SpiffWorkflow's look-ahead went round the loop without end (a
+    RecursionError out of start_case)."""
+    deploy(
+        office,
+        model(
+            '<startEvent id="s"/><sequenceFlow id="f0" sourceRef="s" targetRef="review"/>'
+            '<userTask id="review" name="Review" camunda:candidateGroups="verifier"/>'
+            '<sequenceFlow id="again" sourceRef="review" targetRef="review"/>'
+            '<boundaryEvent id="deadline" attachedToRef="review"><timerEventDefinition>'
+            "<timeDuration>P1D</timeDuration></timerEventDefinition></boundaryEvent>"
+            '<sequenceFlow id="f1" sourceRef="deadline" targetRef="close"/>'
+            '<userTask id="close" name="Close" camunda:candidateGroups="verifier"/>'
+            '<sequenceFlow id="f2" sourceRef="close" targetRef="e"/><endEvent id="e"/>'
+        ),
+    )
+    case = services.start_case(office, "p", {})
+    office.commit()
+    complete(office, case, "vera", "Review")
+    assert inbox(office, case, "vera") == ["Review"]
+    clock.advance(timedelta(days=1, minutes=1))
+    services.tick(office)
+    office.commit()
+    assert inbox(office, case, "vera") == ["Close"]
+    complete(office, case, "vera", "Close")
+    assert restored(office, case).status == "completed"

@@ -11,6 +11,10 @@ SpiffWorkflow's parser all read the same document:
   needs one to be run at all, and the model kept every id-less node under ``""``, which
   is also what a top-level node's missing parent is looked up as, so walking up from a
   node never ended (validation hung on such a file).
+- **a sequence flow from an activity straight back to itself** ("do it again") is led
+  through an exclusive gateway of its own (``<flow>_again``, one outgoing flow): the
+  same path, but SpiffWorkflow's look-ahead went round such a loop without end when the
+  activity has a boundary event (a RecursionError when the case started).
 - **a multi-instance with ``camunda:collection``** naming a list of the case data
   (``reviewers`` or ``${reviewers}``, as Camunda Modeler writes it) and no
   ``loopDataInputRef`` gets that ``loopDataInputRef``, and its ``camunda:elementVariable``
@@ -42,8 +46,23 @@ def normalize(root) -> None:
         if not element.get("id"):
             kind = element.tag.rpartition("}")[2]
             element.set("id", _free_id(f"{kind}_line{element.sourceline}", taken))
+    for flow in list(root.iter(f"{_BPMN}sequenceFlow")):
+        if flow.get("sourceRef") and flow.get("sourceRef") == flow.get("targetRef"):
+            _through_a_gateway(flow, taken)
     for loop in root.iter(f"{_BPMN}multiInstanceLoopCharacteristics"):
         _collection_as_loop_input(loop)
+
+
+def _through_a_gateway(flow, taken: set) -> None:
+    gateway_id = _free_id(f"{flow.get('id')}_again", taken)
+    gateway = etree.Element(f"{_BPMN}exclusiveGateway", id=gateway_id)
+    onward = etree.Element(f"{_BPMN}sequenceFlow")
+    onward.set("id", _free_id(f"{gateway_id}_to_{flow.get('targetRef')}", taken))
+    onward.set("sourceRef", gateway_id)
+    onward.set("targetRef", flow.get("targetRef"))
+    flow.set("targetRef", gateway_id)
+    flow.addnext(onward)
+    flow.addnext(gateway)
 
 
 def _free_id(wanted: str, taken: set) -> str:
