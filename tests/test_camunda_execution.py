@@ -329,6 +329,12 @@ def test_a_sub_process_whose_path_ends_at_a_boundary_event_ends(office):
         ("task", '<camunda:taskListener event="create" class="org.example.Notify"/>', "review"),
         ("task", '<camunda:executionListener event="end" expression="${x.y()}"/>', "review"),
         ("process", '<camunda:executionListener event="start" class="org.example.A"/>', "p"),
+        (
+            "task",
+            '<flowable:executionListener xmlns:flowable="http://flowable.org/bpmn"'
+            ' event="start" expression="${x.y()}"/>',
+            "review",
+        ),
     ],
 )
 def test_a_camunda_listener_is_refused_naming_the_element(where, listener, element):

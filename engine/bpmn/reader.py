@@ -399,11 +399,17 @@ def _unsupported_parts(element, node: Node) -> list[Unsupported]:
 
 
 def _listeners(element, process_id) -> list[Unsupported]:
-    """Camunda's execution and task listeners (Java or expression code, never run)."""
+    """Execution and task listeners (Java or expression code, never run), in Camunda's,
+    Flowable's or Activiti's namespace."""
+    found = {
+        local_name(child)
+        for extensions in element.iterchildren(bpmn("extensionElements"))
+        for child in extensions.iterchildren()
+    }
     return [
         _unsupported(tag, element, element, process_id)
         for tag in ("executionListener", "taskListener")
-        if next(ext.extension_children(element, ext.camunda(tag)), None) is not None
+        if tag in found
     ]
 
 
