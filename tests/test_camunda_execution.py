@@ -382,3 +382,22 @@ def test_an_activity_looping_straight_back_to_itself_with_a_boundary_event_runs(
     assert inbox(office, case, "vera") == ["Close"]
     complete(office, case, "vera", "Close")
     assert restored(office, case).status == "completed"
+
+
+def test_a_comment_among_the_extension_elements_is_read_over(office):
+    """Flowable's CallActivityTypeConversionTest comments its mappings inside
+    extensionElements: reading the scripts there raised ValueError out of validate and
+    deploy."""
+    data = model(
+        '<startEvent id="s"/><sequenceFlow id="f0" sourceRef="s" targetRef="review"/>'
+        '<userTask id="review" name="Review" camunda:candidateGroups="verifier">'
+        "<extensionElements><!-- the reviewer's form --><camunda:formData>"
+        '<camunda:formField id="ok" type="boolean"/></camunda:formData></extensionElements>'
+        "</userTask>"
+        '<sequenceFlow id="f1" sourceRef="review" targetRef="e"/><endEvent id="e"/>'
+    )
+    deploy(office, data)
+    case = services.start_case(office, "p", {})
+    office.commit()
+    complete(office, case, "vera", "Review", {"ok": True})
+    assert restored(office, case).status == "completed"

@@ -99,8 +99,8 @@ def extension_script_texts_of(element) -> dict[str, str]:
     """
     found: dict[str, str] = {}
     for extensions in element.iterchildren(_EXTENSIONS):
-        for child in extensions.iterchildren():
-            name = child.tag.rsplit("}", 1)[-1] if isinstance(child.tag, str) else ""
+        for child in extensions.iterchildren(etree.Element):  # not comments
+            name = child.tag.rsplit("}", 1)[-1]
             text = textwrap.dedent("".join(child.itertext())).strip()
             if name in ("preScript", "postScript") and text:
                 found.setdefault(name, text)
