@@ -401,3 +401,26 @@ def test_a_comment_among_the_extension_elements_is_read_over(office):
     office.commit()
     complete(office, case, "vera", "Review", {"ok": True})
     assert restored(office, case).status == "completed"
+
+
+@pytest.mark.parametrize(
+    ("waits", "severity"),
+    [
+        (
+            '<intermediateCatchEvent id="w"><messageEventDefinition/></intermediateCatchEvent>',
+            "error",
+        ),
+        ('<receiveTask id="w"/>', "error"),
+    ],
+)
+def test_a_path_waiting_for_a_message_that_names_none_is_refused(waits, severity):
+    """Flowable's testSingleIntermediateMessageExpressionEvent (bpmn.io leaves a new message
+    event so): accepted, and the case then waited for ever with nothing to deliver."""
+    data = model(
+        '<startEvent id="s"/><sequenceFlow id="f0" sourceRef="s" targetRef="w"/>'
+        f'{waits}<sequenceFlow id="f1" sourceRef="w" targetRef="e"/><endEvent id="e"/>'
+    )
+    _, problems = validate_file(data, "t.bpmn")
+    [problem] = [p for p in problems if p.code == "message_without_ref"]
+    assert (problem.severity, problem.element_id) == (severity, "w")
+    assert "choose the bpmn:message it waits for" in problem.message

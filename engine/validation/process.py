@@ -386,6 +386,7 @@ def _check_nodes(report: _Report, process: Process, strict: bool) -> None:
                     node,
                 )
         _check_events(report, node, severity)
+        _check_unnamed_wait(report, process, node, severity)
         _check_script(report, node, severity)
         _check_cardinality(report, node, severity)
         for issue_severity, code, message in form_checks.form_issues(node):
@@ -452,7 +453,7 @@ def _check_events(report: _Report, node: Node, severity: str) -> None:
             _check_expression(report, node, "condition", node.condition, severity)
     catches = node.kind in ("startEvent", "intermediateCatchEvent", "boundaryEvent")
     unnamed = not node.message_ref or "" in node.message_refs  # each of several too
-    if catches and "message" in node.event_definitions and unnamed:
+    if catches and "message" in node.event_definitions and unnamed and not _waits_on(node):
         report.add(
             "warning",
             "message_without_ref",
@@ -460,6 +461,36 @@ def _check_events(report: _Report, node: Node, severity: str) -> None:
             "can be sent to it by name",
             node,
         )
+
+
+def _waits_on(node: Node) -> bool:
+    """A catch event the path waits at alone for its one message, or a receive task."""
+    if node.kind == "receiveTask":
+        return True
+    return (
+        node.kind == "intermediateCatchEvent"
+        and node.event_definitions == ("message",)
+        and not node.parallel_multiple
+    )
+
+
+def _check_unnamed_wait(report: _Report, process: Process, node: Node, severity: str) -> None:
+    """A path that waits for a message naming none waits for ever (bpmn.io leaves a new
+    message event so until a message is chosen): an error, unless an event-based gateway
+    before it lets another event come instead (then only a warning)."""
+    if not _waits_on(node) or node.message_ref:
+        return
+    sources = [process.nodes.get(process.flows[f].source) for f in node.incoming]
+    after_gateway = any(s is not None and s.kind == "eventBasedGateway" for s in sources)
+    report.add(
+        "warning" if after_gateway else severity,
+        "message_without_ref",
+        f"{node.kind} {node.label!r} waits for a message but names none (messageRef), so "
+        "no message can reach it"
+        + ("" if after_gateway else " and its path waits for ever")
+        + ": choose the bpmn:message it waits for",
+        node,
+    )
 
 
 def _check_schedule(report: _Report, node: Node, severity: str) -> None:
