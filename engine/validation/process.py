@@ -475,10 +475,20 @@ def _waits_on(node: Node) -> bool:
 
 
 def _check_unnamed_wait(report: _Report, process: Process, node: Node, severity: str) -> None:
-    """A path that waits for a message naming none waits for ever (bpmn.io leaves a new
-    message event so until a message is chosen): an error, unless an event-based gateway
-    before it lets another event come instead (then only a warning)."""
+    """A path that waits at a catch event for a message naming none waits for ever (bpmn.io
+    leaves a new message event so until a message is chosen): an error, unless an
+    event-based gateway before it lets another event come instead (then a warning). A
+    receive task naming none does not wait at all (a warning)."""
     if not _waits_on(node) or node.message_ref:
+        return
+    if node.kind == "receiveTask":  # SpiffWorkflow passes it straight through
+        report.add(
+            "warning",
+            "message_without_ref",
+            f"receiveTask {node.label!r} names no message (messageRef), so the case does not "
+            "wait at it: choose the bpmn:message it waits for",
+            node,
+        )
         return
     sources = [process.nodes.get(process.flows[f].source) for f in node.incoming]
     after_gateway = any(s is not None and s.kind == "eventBasedGateway" for s in sources)
