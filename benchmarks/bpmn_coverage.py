@@ -525,7 +525,14 @@ def measure(path: Path, engine, verbose: bool) -> dict:
     called = called_beside(path, data)
     result: dict = {"file": str(path), "spiff": spiff_parses(path, called), "reasons": []}
     if not called:  # alone: validation says why without a database
-        _, problems = validate_file(data, path.name, dmn_files=decision_files(path, data))
+        signal.alarm(SECONDS_PER_MODEL)  # a validation that hangs is a finding too
+        try:
+            _, problems = validate_file(data, path.name, dmn_files=decision_files(path, data))
+        except _Timeout:
+            result["reasons"] = [f"validation timeout after {SECONDS_PER_MODEL} s"]
+            return result
+        finally:
+            signal.alarm(0)
         result["reasons"] = refusal_reasons(problems)
         if result["reasons"]:
             return result

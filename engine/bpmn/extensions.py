@@ -99,8 +99,8 @@ def extension_script_texts_of(element) -> dict[str, str]:
     """
     found: dict[str, str] = {}
     for extensions in element.iterchildren(_EXTENSIONS):
-        for child in extensions.iterchildren():
-            name = child.tag.rsplit("}", 1)[-1] if isinstance(child.tag, str) else ""
+        for child in extensions.iterchildren(etree.Element):  # not comments
+            name = child.tag.rsplit("}", 1)[-1]
             text = textwrap.dedent("".join(child.itertext())).strip()
             if name in ("preScript", "postScript") and text:
                 found.setdefault(name, text)
@@ -131,9 +131,9 @@ def call_mappings_of(element) -> tuple[tuple, tuple] | None:
     """Camunda's ``camunda:in`` / ``camunda:out`` of a call activity, or None without any.
 
     Returns ``(inputs, outputs)``: inputs are ``(expression, target)`` pairs (``source``
-    is a name, ``sourceExpression`` an expression; ``variables="all"`` is ``("*", "*")``),
-    outputs ``(source, target)`` pairs (a name, or an expression on the called process's
-    data).
+    is a name, ``sourceExpression`` an expression; ``variables="all"`` is ``("*", "*")``;
+    ``businessKey`` is left out), outputs ``(source, target)`` pairs (a name, or an
+    expression on the called process's data).
     """
     inputs: list[tuple] = []
     outputs: list[tuple] = []
@@ -146,6 +146,8 @@ def call_mappings_of(element) -> tuple[tuple, tuple] | None:
                 continue
             source = mapping.get("source") or mapping.get("sourceExpression") or ""
             source = source.strip()
+            if not source and mapping.get("businessKey") is not None:
+                continue  # the called process runs in the caller's case, under its key
             if source.startswith("${") and source.endswith("}"):
                 source = source[2:-1].strip()
             target = (mapping.get("target") or source).strip()

@@ -58,10 +58,6 @@ from lxml import etree
 from engine.bpmn import extensions as ext
 from engine.bpmn.message_contracts import read_contracts
 from engine.bpmn.model import (
-    ACTIVITY_KINDS,
-    EVENT_KINDS,
-    GATEWAY_KINDS,
-    TASK_KINDS,
     BpmnModel,
     Lane,
     Loop,
@@ -74,12 +70,12 @@ from engine.bpmn.model import (
     TimerDefinition,
     Unsupported,
 )
+from engine.bpmn.normalize import FLOW_NODE_KINDS
 from engine.bpmn.xml import BPMNDI_NS, bpmn, local_name, max_bpmn_bytes, parse_xml, text_of
 from engine.errors import InvalidBpmn, UnsafeXml
 
 __all__ = ["clean_name", "lane_role", "load_bpmn", "load_bpmn_file", "model_from_tree", "parse_xml"]
 
-FLOW_NODE_KINDS = TASK_KINDS | ACTIVITY_KINDS | GATEWAY_KINDS | EVENT_KINDS
 CONTAINER_KINDS = frozenset({"subProcess", "transaction", "adHocSubProcess"})
 UNSUPPORTED_KINDS = frozenset({"serviceTask", "complexGateway", "adHocSubProcess"})
 SUPPORTED_EVENT_DEFINITIONS = {
@@ -187,6 +183,7 @@ def _read_process(element, model: BpmnModel, global_definitions: dict) -> Proces
     )
     lane_sets: list = []
     _read_scope(element, process, None, model, global_definitions, lane_sets)
+    model.unsupported.extend(_listeners(element, process.id))
     for lane_set in lane_sets:
         _read_lanes(lane_set, process, None)
     _finish_lanes(process)
@@ -386,6 +383,7 @@ def _unsupported_parts(element, node: Node) -> list[Unsupported]:
         found.append(_unsupported(node.kind, element, element, node.process_id))
     if element.get("isForCompensation", "").strip().lower() == "true":  # never run
         found.append(_unsupported("isForCompensation", element, element, node.process_id))
+    found += _listeners(element, node.process_id)
     allowed = SUPPORTED_EVENT_DEFINITIONS.get(node.kind)
     if allowed is not None:
         if node.kind == "startEvent" and not _in_event_subprocess(element):
@@ -398,6 +396,21 @@ def _unsupported_parts(element, node: Node) -> list[Unsupported]:
             if name not in allowed:
                 found.append(_unsupported(name + _SUFFIX, element, element, node.process_id))
     return found
+
+
+def _listeners(element, process_id) -> list[Unsupported]:
+    """Execution and task listeners (Java or expression code, never run), in Camunda's,
+    Flowable's or Activiti's namespace."""
+    found = {
+        local_name(child)
+        for extensions in element.iterchildren(bpmn("extensionElements"))
+        for child in extensions.iterchildren()
+    }
+    return [
+        _unsupported(tag, element, element, process_id)
+        for tag in ("executionListener", "taskListener")
+        if tag in found
+    ]
 
 
 def _multiple_runs(element, node: Node) -> bool:

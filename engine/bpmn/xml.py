@@ -17,6 +17,7 @@ import re
 
 from lxml import etree
 
+from engine.bpmn.normalize import normalize
 from engine.errors import InvalidBpmn, Problem, UnsafeXml
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -105,6 +106,7 @@ def _not_well_formed(exc: etree.XMLSyntaxError, source: str) -> InvalidBpmn:
 def parse_xml(data: bytes, source: str):
     """Parse ``data`` with the hardened parser and return the ``bpmn:definitions`` root.
 
+    What BPMN leaves implicit is made explicit (:mod:`engine.bpmn.normalize`).
     Raises :class:`UnsafeXml` for oversized input or any DOCTYPE/entity declaration and
     :class:`InvalidBpmn` for empty input, XML that is not well-formed, or a root element
     other than BPMN 2.0 ``definitions``.
@@ -131,4 +133,5 @@ def parse_xml(data: bytes, source: str):
             f"{source} is not a BPMN 2.0 file: its root element is <{found}>{where}, "
             f"expected <definitions> in {BPMN_NS}"
         )
+    normalize(root)  # id-less sequence flows, camunda:collection (engine.bpmn.normalize)
     return root

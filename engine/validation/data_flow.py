@@ -31,6 +31,7 @@ from engine.errors import EngineError
 from engine.expressions import language as expressions
 from engine.expressions.functions import iso_literal_kind
 from engine.workflow import dmn
+from engine.workflow.instance_counts import COUNTERS
 from engine.workflow.pre_post_scripts import SCRIPT_HOLDERS
 
 ANY = "*"  # a writer that may set any name (a message without declared fields)
@@ -409,9 +410,8 @@ def _add_loop_reads(flow: Flow, node: Node, loop_vars: set[str]) -> None:
             )
         if loop.condition:
             names = _names_read(loop.condition)
-            flow.reads.append(
-                _Read(node, ("out", node.id), "completion condition", names, loop_vars)
-            )
+            known = loop_vars | COUNTERS  # Camunda's nrOfCompletedInstances...
+            flow.reads.append(_Read(node, ("out", node.id), "completion condition", names, known))
     elif loop.condition:
         names = _names_read(loop.condition)
         flow.reads.append(_Read(node, ("out", node.id), "loop condition", names, loop_vars))

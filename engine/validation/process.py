@@ -172,7 +172,7 @@ def validate_file(
     except InvalidBpmn as exc:
         return None, exc.problems or [Problem("error", exc.code, exc.message, source=source)]
     model = model_from_tree(root, source, hashlib.sha256(data).hexdigest())
-    problems = _duplicate_ids(root, source)
+    problems = _duplicate_ids(root, source) + _reserved_ids(model, source)
     severity = "error" if for_execution else "warning"
     for element in root.iterchildren(bpmn("process")):
         for line, message in ext.service_standard_issues(element):
@@ -318,6 +318,31 @@ def _duplicate_ids(root, source: str) -> list[Problem]:
         else:
             first_line[element_id] = element.sourceline
     return problems
+
+
+#: the names SpiffWorkflow gives its own task specs in every process and sub-process: a
+#: flow node with one of these ids replaces it (a case with a start event "Start" could
+#: not start, one with a task "End" ended at once)
+RESERVED_IDS = frozenset({"Start", "End", "Root"})
+
+
+def _reserved_ids(model: BpmnModel, source: str) -> list[Problem]:
+    return [
+        Problem(
+            "error",
+            "reserved_id",
+            f"Id {node.id!r} is reserved by the workflow engine; rename the {node.kind} "
+            f"(e.g. {node.id.lower()!r}) and the references to it (sequence flows, lanes, "
+            "the diagram)",
+            node.id,
+            node.name,
+            node.line,
+            source,
+        )
+        for process in model.processes.values()
+        for node in process.nodes.values()
+        if node.id in RESERVED_IDS
+    ]
 
 
 def _strict_process_ids(model: BpmnModel) -> set[str]:
@@ -627,6 +652,16 @@ UNSUPPORTED_HINTS = {
     "escalationEventDefinition": (
         "an escalation is caught by an escalation boundary event on the activity that"
         " throws it, or by an escalation start event of an event sub-process"
+    ),
+    "executionListener": (
+        "permitflow runs no listener code (Java, expressions): put what it does on the"
+        " path, as a script task in the safe language or a service task naming a"
+        " pf:connector"
+    ),
+    "taskListener": (
+        "permitflow runs no listener code (Java, expressions): put what it does on the"
+        " path, as a script task in the safe language or a service task naming a"
+        " pf:connector"
     ),
     "choreography": "model each participant's process with message events",
     "dataStoreReference": (

@@ -58,7 +58,9 @@ from engine.errors import EngineError, InvalidBpmn, InvalidState, Problem
 from engine.privacy import crypto
 from engine.storage.cache import BoundedCache
 from engine.workflow import (
+    detached_subprocesses,
     event_subprocesses,
+    instance_counts,
     internals,
     message_throw,
     multiple_events,
@@ -200,6 +202,46 @@ def _end_when_the_flow_ends(self, my_task) -> bool:
         my_task.workflow.task_tree, state=TaskState.NOT_FINISHED_MASK, end_at_spec=self.name
     )
     return all(t == my_task or _untriggered_event_subprocess(t) for t in tasks)
+
+
+def _complete_when_its_paths_end(notify):
+    """A sub-process whose every path ended ends, also when no path reached its end.
+
+    SpiffWorkflow 3.2 marks a sub-process (embedded, called, an instance or an event
+    sub-process) complete only when its ``End`` task runs; a path that ends at a boundary
+    event without outgoing flow (BPMN's implicit end) never gets there, so the
+    sub-process, and the case with it, waited forever with nothing to do. (A process
+    checks its tasks instead, so the same path at the top level ends the case.)
+    """
+
+    def task_completed(self, task) -> None:
+        notify(self, task)
+        if self.completed:
+            return
+        pending = TaskIterator(self.task_tree, state=TaskState.NOT_FINISHED_MASK)
+        if all(_in_untriggered_event_subprocess_of(self, t) for t in pending):
+            self._mark_complete(task)
+            self.completed_event(self)
+
+    return task_completed
+
+
+def _in_untriggered_event_subprocess_of(workflow, task) -> bool:
+    """Whether ``task`` (of ``workflow``'s own tree) is, or follows, an event sub-process
+    of ``workflow`` whose start event has not fired (a sub-process that is itself such
+    an event sub-process is not done while it waits for its event)."""
+    current = task
+    while current is not None:
+        parent = current.parent
+        if isinstance(current.task_spec, SubWorkflowTask) and parent is not None:
+            if isinstance(parent.task_spec, BpmnStartTask):
+                sub = workflow.top_workflow.get_subprocess(current)
+                return sub is None or not any(
+                    isinstance(t.task_spec, StartEvent) and t.state == TaskState.COMPLETED
+                    for t in sub.get_tasks()
+                )
+        current = parent
+    return False
 
 
 _REGISTRY, _STATE_CONVERTER = _build_registry()
@@ -625,7 +667,10 @@ def _walk_deep(init: Callable) -> Callable:
 # - its timers read ``datetime.now`` only in the timer module: routed through
 #   engine.calendar.clock, so timers fire consistently with due dates and tests move time;
 # - sequential multi-instance: the loop's own items are dropped after each merge;
+# - a sub-process whose task was dropped (a cancelled multi-instance's) is not run (detached_subprocesses);
+# - a completion condition reads Camunda's nrOfCompletedInstances... (engine.workflow.instance_counts);
 # - a process ends when its started work is done (untriggered event sub-processes aside);
+# - a sub-process whose paths all ended ends, also when none reached its end event;
 # - call activities pass only the declared camunda:in/out data;
 # - a signal is kept for the other cases even when the case caught it (engine.workflow.signals);
 # - an interrupting event sub-process cancels the rest of its scope (engine.workflow.event_subprocesses);
@@ -643,7 +688,14 @@ _CORRECTIONS = [
         _skip_missed_repetitions(CycleTimerEventDefinition.cycle_complete),
     ),
     (MultiInstanceTask, "merge_child", _merge_without_loop_items(MultiInstanceTask.merge_child)),
+    (MultiInstanceTask, "check_completion_condition", instance_counts.check_with_counts),
     (_EndJoin, "_check_threshold_unstructured", _end_when_the_flow_ends),
+    (BpmnWorkflow, "_do_engine_steps", detached_subprocesses.engine_steps),
+    (
+        BpmnSubWorkflow,
+        "_task_completed_notify",
+        _complete_when_its_paths_end(BpmnSubWorkflow._task_completed_notify),
+    ),
     (CallActivity, "copy_data", _copy_mapped_in(CallActivity.copy_data)),
     (CallActivity, "update_data", _update_mapped_out(CallActivity.update_data)),
     (StartEvent, "_run_hook", event_subprocesses.interrupting_run_hook(StartEvent._run_hook)),
