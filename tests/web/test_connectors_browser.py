@@ -131,7 +131,9 @@ def test_a_stopped_registry_becomes_an_incident_the_admin_retries(office, browse
     admin = login(browser, base, "admin")
     admin.goto(f"{base}/admin/incidents/")
     admin.locator("tr", has_text=code).locator("a").first.click()
-    assert "population.nik_lookup failed after 3 attempt(s)" in admin.content()
+    sync_api.expect(admin.locator("#incident-message")).to_contain_text(
+        "population.nik_lookup tidak menjawab setelah 3 kali percobaan"  # worded in Indonesian
+    )
     assert "Sistem pemerintah lain tidak menjawab" in admin.content()  # Indonesian by default
     admin.click("form[action$='/retry'] button[type=submit]")
     admin.wait_for_load_state()
