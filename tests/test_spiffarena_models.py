@@ -87,11 +87,22 @@ SCHEMA_FORM = b"""<?xml version="1.0" encoding="UTF-8"?>
 </bpmn:definitions>"""
 
 
-def test_a_json_schema_form_is_refused_naming_the_task_the_file_and_what_to_write():
-    _, problems = validate_file(SCHEMA_FORM.replace(b"FIELDS", b""), "t.bpmn")
-    [problem] = [p for p in problems if p.severity == "error"]
-    assert (problem.code, problem.element_id) == ("json_schema_form", "ask")
+def test_a_json_schema_form_whose_file_did_not_come_warns_and_runs_without_fields(session):
+    """SpiffWorkflow's own spiff_properties.bpmn names a schema file it does not ship: as
+    SpiffWorkflow, the task runs without fields; the designer is told what to do."""
+    data = SCHEMA_FORM.replace(b"FIELDS", b"")
+    _, problems = validate_file(data, "t.bpmn")
+    assert not has_errors(problems), format_report(problems)
+    [problem] = [p for p in problems if p.code == "json_schema_form_missing"]
+    assert (problem.severity, problem.element_id) == ("warning", "ask")
     assert "'ask-schema.json'" in problem.message and "camunda:formField" in problem.message
+    services.create_user(session, "clerk", full_name="Clerk", roles=["clerk"])
+    services.deploy(session, data, source="t.bpmn")
+    case = services.start_case(session, "schema_form", {})
+    [task] = services.open_tasks(session, case)
+    services.claim(session, task.id, "clerk")
+    services.complete_task(session, task.id, "clerk", {})
+    assert case.status == "completed"
 
 
 def test_a_json_schema_form_rewritten_as_form_fields_is_accepted():

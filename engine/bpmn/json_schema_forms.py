@@ -11,8 +11,11 @@ date, ``data-url`` a file), ``integer`` (long), ``number`` (double), ``boolean``
 string ``enum`` / ``oneOf`` of ``const`` and ``title``; ``title`` is the label, the
 schema's ``required`` list, ``default``, ``minLength``, ``maxLength``, ``minimum``,
 ``maximum``, ``pattern`` and ``readOnly`` become the field's default and constraints.
-A schema with anything else (nested objects, arrays, ``$ref``...) is left alone: the
-task keeps its refusal (:mod:`engine.validation.forms`), which says what to write.
+A schema with anything else (nested objects, arrays, ``$ref``...), or a file that is no
+JSON, is left alone and the task marked ``pf:formSchema="unread"``: it keeps its refusal
+(:mod:`engine.validation.forms`), which says what to write. A schema file that is not
+beside the BPMN file (a single file uploaded on the web) only warns: the task runs
+without fields, as SpiffWorkflow runs it.
 """
 
 from __future__ import annotations
@@ -23,10 +26,12 @@ from typing import Any
 
 from lxml import etree
 
-from engine.bpmn.xml import CAMUNDA_NS, SPIFF_NS, bpmn, parse_xml
+from engine.bpmn.xml import CAMUNDA_NS, PF_NS, SPIFF_NS, bpmn, parse_xml
 from engine.errors import InvalidBpmn
 
 SCHEMA_PROPERTY = "formJsonSchemaFilename"
+UNREAD = "unread"  # pf:formSchema of a task whose schema file was found but not read
+_MISSING = object()
 MAX_SCHEMA_BYTES = 256 * 1024
 _TYPES = {"integer": "long", "number": "double", "boolean": "boolean"}
 _FORMATS = {"date": "date", "data-url": "file"}
@@ -50,22 +55,30 @@ def inline_forms(data: bytes, folder: Path, source: str) -> bytes:
             continue
         if extensions.find(f"{{{CAMUNDA_NS}}}formData") is not None:
             continue  # the designer wrote the fields already
-        form_data = _form_data(_read_schema(folder, prop.get("value") or ""))
+        schema = _read_schema(folder, prop.get("value") or "")
+        if schema is _MISSING:
+            continue  # validation warns: the task runs without fields
+        form_data = _form_data(schema)
         if form_data is not None:
             extensions.append(form_data)
-            changed = True
+        elif extensions.getparent() is not None:
+            extensions.getparent().set(f"{{{PF_NS}}}formSchema", UNREAD)
+        changed = True
     if not changed:
         return data
     return etree.tostring(root.getroottree(), xml_declaration=True, encoding="UTF-8")
 
 
 def _read_schema(folder: Path, name: str) -> Any:
-    """The JSON of the schema file ``name`` (a plain file name) in ``folder``, or None."""
+    """The JSON of the schema file ``name`` (a plain file name) in ``folder``; None when
+    it cannot be read (too large, no JSON), ``_MISSING`` when there is no such file."""
     if not name or Path(name).name != name or name.startswith("."):
-        return None
+        return _MISSING
     path = folder / name
     try:
-        if not path.is_file() or path.stat().st_size > MAX_SCHEMA_BYTES:
+        if not path.is_file():
+            return _MISSING
+        if path.stat().st_size > MAX_SCHEMA_BYTES:
             return None
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError):

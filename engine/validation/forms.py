@@ -30,7 +30,10 @@ def form_issues(node: Node) -> list[FormIssue]:
     issues: list[FormIssue] = []
     schema = node.properties.get(SPIFF_FORM_SCHEMA)
     if schema is not None and not node.form_fields:
-        issues.append(("error", "json_schema_form", _json_schema_form(node, schema)))
+        if node.properties.get("formSchema") == "unread":  # found beside it, not readable
+            issues.append(("error", "json_schema_form", _json_schema_form(node, schema)))
+        else:
+            issues.append(("warning", "json_schema_form_missing", _missing_form(node, schema)))
     seen: set[str] = set()
     for field in node.form_fields:
         name = f"Form field {field.id or field.label!r} of {node.label!r}"
@@ -54,6 +57,17 @@ def _json_schema_form(node: Node, schema: str) -> str:
         "field in the task as a camunda:formField inside camunda:formData, e.g. "
         '<camunda:formField id="size" label="Size" type="string"/> '
         "(types: string, long, double, boolean, date, enum, file)"
+    )
+
+
+def _missing_form(node: Node, schema: str) -> str:
+    """A SpiffArena form whose JSON-schema file did not come with the BPMN file."""
+    return (
+        f"{node.kind} {node.label!r} takes its form from the JSON-schema file {schema!r} "
+        "(SpiffArena's spiffworkflow:property formJsonSchemaFilename), which did not come "
+        "with this file: the task shows no fields and asks nothing. Deploy the process "
+        "model's folder with permitflow deploy (a flat schema beside the file is read into "
+        "form fields), or write each field in the task as a camunda:formField"
     )
 
 
