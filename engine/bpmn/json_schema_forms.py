@@ -76,6 +76,8 @@ def _read_schema(folder: Path, name: str) -> Any:
         return _MISSING
     path = folder / name
     try:
+        if path.is_symlink() or path.resolve().parent != folder.resolve():
+            return None  # a link out of the folder (another office's files, /etc...)
         if not path.is_file():
             return _MISSING
         if path.stat().st_size > MAX_SCHEMA_BYTES:
@@ -142,10 +144,12 @@ def _enum_values(spec: dict) -> list[tuple[str, str]] | None:
     permitflow can show (values that are no strings, or a oneOf without ``const``)."""
     if "enum" in spec:
         values = spec["enum"]
-        names = spec.get("enumNames") or values
         if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
             return None
-        return [(v, str(n)) for v, n in zip(values, names, strict=False)]
+        names = spec.get("enumNames")
+        names = names if isinstance(names, list) else []
+        # a value without a name (enumNames shorter, or none) is shown as itself
+        return [(v, str(names[i]) if i < len(names) else v) for i, v in enumerate(values)]
     options = spec.get("oneOf") or spec.get("anyOf")
     if options is None:
         return [] if spec.get("type") != "array" and "$ref" not in spec else None

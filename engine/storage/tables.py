@@ -99,7 +99,16 @@ class SealedJSON(TypeDecorator):
 
 
 def _is_sealed(value: Any) -> bool:
-    return isinstance(value, dict) and set(value) == {"sealed"} and isinstance(value["sealed"], str)
+    """Whether ``value`` is one :class:`SealedJSON` wrote: a case value called ``sealed``
+    (``{"sealed": "abc"}``, an incident's values) is not, and is sealed like any other."""
+    from engine.privacy import crypto
+
+    return (
+        isinstance(value, dict)
+        and set(value) == {"sealed"}
+        and isinstance(value["sealed"], str)
+        and value["sealed"].startswith(crypto.TEXT_PREFIX)
+    )
 
 
 class Base(DeclarativeBase):

@@ -31,10 +31,20 @@ def _rewrite_values(change) -> None:
             conn.execute(table.update().where(table.c.id == row_id).values(values=change(values)))
 
 
+def _is_sealed(values) -> bool:
+    from engine.privacy import crypto
+
+    return (
+        isinstance(values, dict)
+        and set(values) == {"sealed"}
+        and str(values["sealed"]).startswith(crypto.TEXT_PREFIX)
+    )
+
+
 def _seal(values):
     from engine.privacy import crypto
 
-    if isinstance(values, dict) and set(values) == {"sealed"}:
+    if _is_sealed(values):
         return values
     return {"sealed": crypto.seal_text(json.dumps(values, default=str))}
 
@@ -42,7 +52,7 @@ def _seal(values):
 def _open(values):
     from engine.privacy import crypto
 
-    if isinstance(values, dict) and set(values) == {"sealed"}:
+    if _is_sealed(values):
         return json.loads(crypto.open_text(values["sealed"]))
     return values
 
