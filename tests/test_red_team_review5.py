@@ -5,15 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlalchemy.orm import Session
 from sqlalchemy import select, text
+from sqlalchemy.orm import Session
 
 from engine import services
 from engine.storage.tables import Incident
-
-from engine.validation.process import validate_file
 from tests.test_bpmn_coverage import restored
-from tests.test_spiffarena_models import _process_model, cli  # noqa: F401 - fixture
 from tests.test_red_team_issue9 import (
     flows,
     model,
@@ -23,6 +20,7 @@ from tests.test_red_team_issue9 import (
     start,
     user_task,
 )
+from tests.test_spiffarena_models import _process_model, cli  # noqa: F401 - fixture
 
 
 def _parcels(key: str) -> bytes:
@@ -81,7 +79,7 @@ def test_an_incident_whose_values_are_one_named_sealed_can_be_read(office):  # n
 # -- JSON-schema forms read from beside the BPMN file -----------------------------------
 
 
-def test_a_schema_file_that_links_out_of_the_folder_is_not_read(cli, tmp_path):
+def test_a_schema_file_that_links_out_of_the_folder_is_not_read(cli, tmp_path):  # noqa: F811
     """The file name must be a plain name in the folder; a symbolic link of that name
     pointing elsewhere (``/srv/other-office/secret-schema.json``) was followed."""
     outside = tmp_path / "outside"
@@ -98,7 +96,7 @@ def test_a_schema_file_that_links_out_of_the_folder_is_not_read(cli, tmp_path):
     assert [p["code"] for p in report if p["severity"] == "error"] == ["json_schema_form"]
 
 
-def test_enum_names_shorter_than_the_enum_keep_every_value(cli, tmp_path, sqlite_engine):
+def test_enum_names_shorter_than_the_enum_keep_every_value(cli, tmp_path, sqlite_engine):  # noqa: F811
     """``zip(values, names)`` dropped the values without a name: a form offered two of
     three zones and the third could never be chosen."""
     schema = {
