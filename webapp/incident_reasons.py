@@ -125,10 +125,11 @@ def _variant(code: str, params: dict) -> str:
 def _shown(key: str, value: Any) -> Any:
     if key in ("kind", "left", "right"):
         return str(KINDS.get(value, KINDS["other"]))
-    if isinstance(value, int) and not isinstance(value, bool):
-        return format_decimal(value)
-    if isinstance(value, float):
-        return format_decimal(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        try:
+            return format_decimal(value)
+        except ArithmeticError:  # beyond decimal's precision (a count of 30 digits typed in)
+            return str(value)
     return value
 
 
