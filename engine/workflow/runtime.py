@@ -194,31 +194,45 @@ def route_messages_with(router: Callable) -> None:
     _message_router[:] = [router]
 
 
-#: how many tasks one advance may run: a loop of scripts and gateways that never waits,
-#: a timer cycle of no interval, would otherwise run for ever (each step costs more as
-#: the task tree grows: 2,000 steps take a few seconds)
+#: how many times one advance may run a task again (a task of a sub-process it already
+#: ran there): a loop of scripts and gateways that never waits, a timer cycle of no
+#: interval, would otherwise run for ever (each round deepens the task tree, so each
+#: costs more: 2,000 rounds take about five seconds, 10,000 over two minutes)
 MAX_STEPS = 2000
+#: how many tasks one advance may run in all: the widest multi-instance (1,000
+#: sub-processes of a few steps each) runs its steps once each, cheaply, and passes
+MAX_TASKS_PER_MOVE = 20_000
 
 
 class TooManySteps(EngineError):
-    """The engine ran :data:`MAX_STEPS` tasks without the case waiting for anything."""
+    """The engine ran :data:`MAX_STEPS` tasks again (or :data:`MAX_TASKS_PER_MOVE` in
+    all) without the case waiting for anything."""
 
     code = "case_spins"  # not the expression language's too_many_steps
 
 
 def _watch(running_task: list) -> Callable:
     """Remember the task about to run, and bound the steps and the nesting of call
-    activities."""
+    activities. Only a task run again in the same (sub-)process counts towards
+    :data:`MAX_STEPS`: the instances of a multi-instance sub-process each run their
+    steps once (600 instances of three steps were stopped as a spin)."""
+    ran: set[tuple[int, str]] = set()
+    again = [0]
 
     def before(task) -> None:
         running_task.append(task)
-        if len(running_task) > MAX_STEPS:
+        key = (id(task.workflow), task.task_spec.name)
+        if key in ran:
+            again[0] += 1
+        ran.add(key)
+        if again[0] > MAX_STEPS or len(running_task) > MAX_TASKS_PER_MOVE:
+            limit = MAX_STEPS if again[0] > MAX_STEPS else MAX_TASKS_PER_MOVE
             raise TooManySteps(
-                f"the case ran {MAX_STEPS} steps without waiting for a person, a message or "
+                f"the case ran {limit} steps without waiting for a person, a message or "
                 "a timer: a loop whose way out is never taken, or a timer cycle that repeats "
                 "at once? Correct the model, migrate the case, then retry",
                 reason="case_spins",
-                params={"limit": MAX_STEPS},
+                params={"limit": limit},
             )
         repair.check_call_depth(task)
         _take_first_event_only(task)
