@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from engine import services
 from engine.storage.tables import Incident
-from tests.test_bpmn_coverage import restored
+from tests.test_bpmn_coverage import FEATURES, restored
 from tests.test_red_team_issue9 import (
     flows,
     model,
@@ -109,3 +110,15 @@ def test_enum_names_shorter_than_the_enum_keep_every_value(cli, tmp_path, sqlite
     with Session(sqlite_engine) as session:
         [field] = services.task_form(services.get_task(session, task["id"]))
     assert [v.id for v in field.enum_values] == ["R1", "K1", "I1"]
+
+
+def test_a_folder_named_like_a_dmn_file_beside_the_model_is_passed_over(cli, tmp_path):  # noqa: F811
+    """``permitflow validate`` reads every ``*.dmn`` beside a file whose business rule
+    task names a decision: a folder called ``archive.dmn`` (or a named pipe) there ended
+    the command in IsADirectoryError (or hung it)."""
+    shutil.copy(FEATURES / "spiff_business_rule.bpmn", tmp_path)
+    shutil.copy(FEATURES / "fees.dmn", tmp_path)
+    (tmp_path / "archive.dmn").mkdir()
+    bpmn = str(tmp_path / "spiff_business_rule.bpmn")
+    report = json.loads(cli("validate", "--json", bpmn).output)[bpmn]
+    assert not [p for p in report if p["severity"] == "error"]

@@ -117,6 +117,8 @@ def decisions_beside(bpmn_path: Path, data: bytes) -> dict[str, bytes]:
     wanted = set(re.findall(_DECISION_REF, data))
     found: dict[str, bytes] = {}
     for dmn in sorted(bpmn_path.parent.glob("*.dmn")) if wanted else ():
+        if not dmn.is_file():  # a folder or a named pipe so named (reading one hangs)
+            continue
         content = dmn.read_bytes()
         if wanted & set(re.findall(rb'<(?:[A-Za-z]+:)?decision\s[^>]*?\bid="([^"]+)"', content)):
             found[dmn.name] = content
