@@ -63,6 +63,13 @@ REASONS = {
         "Called procedures nest more than %(limit)s levels deep: they probably call each other in a cycle."
     ),
     "nests_too_deeply": _l("The procedure nests too deeply (a called procedure calling itself?)."),
+    "data_not_set": _l(
+        "The step passes '%(id)s' on to the data object '%(name)s', but no form or step "
+        "has filled in '%(id)s' (a data object's id and the value's name must be the same)."
+    ),
+    "data_not_read": _l(
+        "The step reads the data object '%(name)s' ('%(id)s'), which has no value yet."
+    ),
     "condition_loop": _l("Conditional events keep setting each other off without anyone acting."),
     "case_spins": _l(
         "The case took %(limit)s steps without waiting for anyone: a loop whose way out is "

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+from SpiffWorkflow.bpmn.exceptions import WorkflowDataException
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import TaskNotFoundException
@@ -101,11 +102,25 @@ def describe(workflow: BpmnWorkflow, exc: BaseException, current=None) -> Failur
     )
 
 
+def _data_detail(error: WorkflowDataException) -> dict[str, Any]:
+    """A data object, input or output the step could not read or set, by its id and name."""
+    spec = error.data_input or error.data_output
+    writing = error.data_output is not None
+    params = {
+        "name": str(getattr(spec, "bpmn_name", "") or getattr(spec, "bpmn_id", "") or ""),
+        "id": str(getattr(spec, "bpmn_id", "") or ""),
+    }
+    return {"code": "data_not_set" if writing else "data_not_read", "params": params}
+
+
 def _detail(exc: BaseException, cause: BaseException, kind: str) -> dict[str, Any] | None:
     """The reason of the failure as data: the engine error's reason (an expression's,
     with the script line and part), else the code of a named engine error."""
     if kind == "no_branch":
         return {"code": "no_branch", "params": {}}
+    data_error = next((e for e in (exc, cause) if isinstance(e, WorkflowDataException)), None)
+    if data_error is not None:  # SpiffWorkflow's data objects, inputs and outputs
+        return _data_detail(data_error)
     error = next((e for e in (cause, exc) if isinstance(e, EngineError)), None)
     if error is None:
         return None

@@ -175,3 +175,27 @@ def test_reasons_are_worded_in_both_languages(app, detail, indonesian, english):
             assert incident_reason(detail, "the message") == indonesian
         with force_locale("en"):
             assert incident_reason(detail, "the message") == english
+
+
+def test_a_data_object_the_step_could_not_set_is_worded_in_indonesian(staff, db):
+    """SpiffWorkflow's own error for a data object whose id is not the value's name was
+    shown in English on the Indonesian incident page (foreign_files_web found it)."""
+    from tests.test_incidents import DATA_OBJECT_ID_NOT_NAME
+
+    definition, _ = services.deploy(db, DATA_OBJECT_ID_NOT_NAME, source="inline.bpmn")
+    case = services.start_case(db, definition.key, {})
+    [task] = services.open_tasks(db, case)
+    services.complete_task(db, task.id, "front", {})
+    db.commit()
+    incident = services.incidents.open_incident_of(db, case)
+    assert incident.detail == {
+        "code": "data_not_set",
+        "params": {"name": "fee", "id": "DataObject_fee"},
+    }
+    page = staff("admin").get(f"/admin/incidents/{incident.id}").get_data(as_text=True)
+    details = visible_text(re.search(r'id="incident-message">(.*?)</dd>', page).group(1))
+    assert details.strip() == (
+        "Langkah ini meneruskan 'DataObject_fee' ke objek data 'fee', tetapi belum ada "
+        "formulir atau langkah yang mengisi 'DataObject_fee' (id objek data dan nama nilainya "
+        "harus sama)."
+    )

@@ -2,6 +2,8 @@
 was resolved, and the administrator's fixes in the history (merged into make_catalog.ID)."""
 
 ID = {
+    "The step passes '%(id)s' on to the data object '%(name)s', but no form or step has filled in '%(id)s' (a data object's id and the value's name must be the same).": "Langkah ini meneruskan '%(id)s' ke objek data '%(name)s', tetapi belum ada formulir atau langkah yang mengisi '%(id)s' (id objek data dan nama nilainya harus sama).",
+    "The step reads the data object '%(name)s' ('%(id)s'), which has no value yet.": "Langkah ini membaca objek data '%(name)s' ('%(id)s'), yang belum bernilai.",
     "No value named '%(name)s': no form or step has filled it in.": "Tidak ada nilai bernama '%(name)s': belum ada formulir atau langkah yang mengisinya.",
     "No value named '%(name)s' (did you mean '%(suggestion)s'?).": "Tidak ada nilai bernama '%(name)s' (mungkin maksudnya '%(suggestion)s'?).",
     "'%(name)s' is a function: call it, e.g. %(name)s(...).": "'%(name)s' adalah fungsi: panggil fungsi itu, misalnya %(name)s(...).",
