@@ -350,15 +350,8 @@ def _deliver(
     session: Session, running: Running, name: str, thrower: str, actor: str, root: int
 ) -> None:
     """Catch the signal in the receiving case, with its receipt in its history."""
-    audit.record(
-        session,
-        RECEIVED,
-        actor=actor,
-        case_id=running.case.id,
-        task_id=_receipt(root),
-        element_id=name[:200],
-        message=f"Signal '{name}' received from case {thrower}",
-    )
+    _receipt_entry(session, running, name, f"Signal '{name}' received from case {thrower}",
+                   actor, root)  # fmt: skip
     advance(
         session,
         running,
@@ -373,6 +366,19 @@ def _hold(
     """Catch the signal in a case in incident without running anything: the caught event
     waits, fired, for the engine steps of the administrator's retry or skip (the case's
     status, its open incident and its tasks stay as they are)."""
+    message = (
+        f"Signal '{name}' received from case {thrower} while the case is in incident; "
+        "its branch goes on once the incident is retried or skipped"
+    )
+    _receipt_entry(session, running, name, message, actor, root)
+    running.workflow.event_manager.catch(_event(name), internal=False)
+    save(session, running, actor)
+
+
+def _receipt_entry(
+    session: Session, running: Running, name: str, message: str, actor: str, root: int
+) -> None:
+    """The receipt of signal ``name`` in the receiving case's history (one per throw)."""
     audit.record(
         session,
         RECEIVED,
@@ -380,13 +386,8 @@ def _hold(
         case_id=running.case.id,
         task_id=_receipt(root),
         element_id=name[:200],
-        message=(
-            f"Signal '{name}' received from case {thrower} while the case is in incident; "
-            "its branch goes on once the incident is retried or skipped"
-        ),
+        message=message,
     )
-    running.workflow.event_manager.catch(_event(name), internal=False)
-    save(session, running, actor)
 
 
 def _record(session: Session, case_id: int, action: str, message: str, actor: str) -> None:
