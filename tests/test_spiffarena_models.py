@@ -304,6 +304,13 @@ def test_a_json_schema_form_beside_the_file_becomes_the_task_s_form(cli, tmp_pat
         )
 
 
+def test_a_json_schema_form_with_a_control_character_is_refused_not_a_traceback(cli, tmp_path):
+    nul = {"properties": {"size": {"type": "string", "default": "a\x00b"}}}
+    bpmn = _process_model(tmp_path, nul)  # lxml cannot write a NUL into the task's form
+    report = json.loads(cli("validate", "--json", bpmn, code=1).output)[bpmn]
+    assert [p["code"] for p in report if p["severity"] == "error"] == ["json_schema_form"]
+
+
 def test_a_json_schema_form_with_a_list_stays_refused(cli, tmp_path):
     listed = {"properties": {"toppings": {"type": "array", "items": {"type": "string"}}}}
     bpmn = _process_model(tmp_path, listed)

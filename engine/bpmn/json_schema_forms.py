@@ -58,7 +58,10 @@ def inline_forms(data: bytes, folder: Path, source: str) -> bytes:
         schema = _read_schema(folder, prop.get("value") or "")
         if schema is _MISSING:
             continue  # validation warns: the task runs without fields
-        form_data = _form_data(schema)
+        try:
+            form_data = _form_data(schema)
+        except ValueError:  # lxml refuses a NUL or control character the JSON may hold
+            form_data = None
         if form_data is not None:
             extensions.append(form_data)
         elif extensions.getparent() is not None:
